@@ -1,0 +1,1 @@
+//! Authentication: credentials, scopes, challenges, bearer tokens and the token flow.

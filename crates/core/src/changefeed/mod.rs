@@ -1,0 +1,1 @@
+//! The notary trust changefeed: request builder, record parser and the pager.

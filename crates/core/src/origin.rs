@@ -1,0 +1,199 @@
+//! The MSR origin the user configured: scheme, host and port, nothing else.
+//!
+//! Credentials are only ever attached to requests for this origin (or to a token realm
+//! on it); [`Origin::same_origin`] is the check every shell uses.
+
+use std::fmt;
+use std::str::FromStr;
+
+use http::Uri;
+use http::uri::{Authority, Scheme};
+
+/// Why a configured origin was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OriginError {
+    /// The text is not a URI at all.
+    #[error("not a valid URL: {0}")]
+    Invalid(String),
+    /// Only `http` and `https` are supported.
+    #[error("unsupported scheme (use https:// or http://)")]
+    Scheme,
+    /// An origin needs a host.
+    #[error("the URL has no host")]
+    NoHost,
+    /// User names or passwords in the URL would leak into logs and history.
+    #[error("credentials in the URL are not allowed; enter them separately")]
+    UserInfo,
+    /// An origin has no path, query or fragment.
+    #[error("an origin has no path or query: use only scheme://host[:port]")]
+    Path,
+}
+
+/// A `scheme://host[:port]` origin, normalised (lower-case host, default port dropped).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Origin {
+    scheme: Scheme,
+    authority: Authority,
+}
+
+impl Origin {
+    /// Parse an origin such as `https://msr.example.org` or `https://127.0.0.1:8443/`.
+    pub fn parse(text: &str) -> Result<Self, OriginError> {
+        let text = text.trim();
+        let trimmed = text.strip_suffix('/').unwrap_or(text);
+        let uri: Uri = trimmed
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| OriginError::Invalid(e.to_string()))?;
+        let scheme = uri.scheme().cloned().ok_or(OriginError::Scheme)?;
+        if scheme != Scheme::HTTP && scheme != Scheme::HTTPS {
+            return Err(OriginError::Scheme);
+        }
+        let authority = uri.authority().cloned().ok_or(OriginError::NoHost)?;
+        if authority.as_str().contains('@') {
+            return Err(OriginError::UserInfo);
+        }
+        if authority.host().is_empty() {
+            return Err(OriginError::NoHost);
+        }
+        let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("");
+        if !(path_and_query.is_empty() || path_and_query == "/") {
+            return Err(OriginError::Path);
+        }
+        let default_port = if scheme == Scheme::HTTPS { 443 } else { 80 };
+        let host = authority.host().to_ascii_lowercase();
+        let normal = match authority.port_u16() {
+            Some(port) if port != default_port => format!("{host}:{port}"),
+            _ => host,
+        };
+        let authority =
+            Authority::from_str(&normal).map_err(|e| OriginError::Invalid(e.to_string()))?;
+        Ok(Origin { scheme, authority })
+    }
+
+    /// `https` or `http`.
+    pub fn scheme(&self) -> &str {
+        self.scheme.as_str()
+    }
+
+    /// The host without the port.
+    pub fn host(&self) -> &str {
+        self.authority.host()
+    }
+
+    /// The port, explicit or the scheme's default.
+    pub fn port(&self) -> u16 {
+        self.authority
+            .port_u16()
+            .unwrap_or(if self.scheme == Scheme::HTTPS {
+                443
+            } else {
+                80
+            })
+    }
+
+    /// `host[:port]` as it appears in the URL (default port omitted).
+    ///
+    /// This is also how MSR spells the registry host in a GUN (`<host>/<ns>/<repo>`).
+    pub fn authority(&self) -> &str {
+        self.authority.as_str()
+    }
+
+    /// An absolute URI on this origin. `path_and_query` must start with `/`.
+    ///
+    /// # Panics
+    /// Never on a path built by this crate; a path with characters that are invalid in a
+    /// URI yields the origin root instead of panicking.
+    pub fn url(&self, path_and_query: &str) -> Uri {
+        let text = format!("{}://{}{}", self.scheme, self.authority, path_and_query);
+        text.parse().unwrap_or_else(|_| {
+            Uri::builder()
+                .scheme(self.scheme.clone())
+                .authority(self.authority.clone())
+                .path_and_query("/")
+                .build()
+                .unwrap_or_default()
+        })
+    }
+
+    /// Whether `uri` points at this same origin (scheme, host and port all equal).
+    ///
+    /// Shells call this before attaching credentials to any request.
+    pub fn same_origin(&self, uri: &Uri) -> bool {
+        let Some(scheme) = uri.scheme() else {
+            return false;
+        };
+        let Some(authority) = uri.authority() else {
+            return false;
+        };
+        if authority.as_str().contains('@') {
+            return false;
+        }
+        let default_port = if *scheme == Scheme::HTTPS { 443 } else { 80 };
+        *scheme == self.scheme
+            && authority.host().eq_ignore_ascii_case(self.host())
+            && authority.port_u16().unwrap_or(default_port) == self.port()
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}", self.scheme, self.authority)
+    }
+}
+
+impl FromStr for Origin {
+    type Err = OriginError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Origin::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_case_default_port_and_slash() {
+        let o = Origin::parse("HTTPS://MSR.Example.org:443/").unwrap();
+        assert_eq!(o.to_string(), "https://msr.example.org");
+        assert_eq!(o.port(), 443);
+        let o = Origin::parse("https://127.0.0.1:8443").unwrap();
+        assert_eq!(o.authority(), "127.0.0.1:8443");
+        assert_eq!(o.url("/_ping").to_string(), "https://127.0.0.1:8443/_ping");
+    }
+
+    #[test]
+    fn rejects_what_is_not_an_origin() {
+        assert_eq!(Origin::parse("ftp://x"), Err(OriginError::Scheme));
+        assert_eq!(Origin::parse("msr.example.org"), Err(OriginError::Scheme));
+        assert_eq!(
+            Origin::parse("https://u:p@x.org"),
+            Err(OriginError::UserInfo)
+        );
+        assert_eq!(Origin::parse("https://x.org/api"), Err(OriginError::Path));
+        assert_eq!(Origin::parse("https://x.org/?a=1"), Err(OriginError::Path));
+        assert!(Origin::parse("https://").is_err());
+    }
+
+    #[test]
+    fn same_origin_checks_scheme_host_and_port() {
+        let o = Origin::parse("https://msr.example.org").unwrap();
+        let yes: Uri = "https://MSR.example.org:443/auth/token?x=1"
+            .parse()
+            .unwrap();
+        assert!(o.same_origin(&yes));
+        for no in [
+            "http://msr.example.org/auth/token",
+            "https://msr.example.org:8443/",
+            "https://evil.example.org/",
+            "https://msr.example.org.evil.org/",
+            "https://msr.example.org@evil.org/",
+            "/relative",
+        ] {
+            let uri: Uri = no.parse().unwrap();
+            assert!(!o.same_origin(&uri), "{no}");
+        }
+    }
+}
