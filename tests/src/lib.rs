@@ -1,0 +1,1 @@
+//! Shared helpers for the integration tests (they live in `tests/tests/`).
