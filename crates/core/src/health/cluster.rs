@@ -172,7 +172,11 @@ pub struct ReplicaState {
 
 /// One thing that is true about a replica.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "condition", rename_all = "camelCase")]
+#[serde(
+    tag = "condition",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum ReplicaCondition {
     /// Healthy, reporting on time (or no timestamp listed), writable.
     Ok,

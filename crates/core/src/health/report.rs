@@ -217,6 +217,27 @@ pub struct HealthReport {
 
 impl HealthReport {
     /// Judge `input` at `now` (used for replica staleness).
+    ///
+    /// ```
+    /// use http::{Response, StatusCode};
+    /// use msr_lens_core::Timestamp;
+    /// use msr_lens_core::health::{HealthInput, HealthReport, ReasonCode, Verdict, parse_ping};
+    ///
+    /// let healthy = Response::new(br#"{"Error":"","Healthy":true}"#.to_vec());
+    /// let mut sick = Response::new(br#"{"Error":"Notary unhealthy","Healthy":false}"#.to_vec());
+    /// *sick.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    /// let input = HealthInput {
+    ///     pings: vec![
+    ///         ("replica-1".into(), parse_ping(&healthy)),
+    ///         ("replica-2".into(), parse_ping(&sick)),
+    ///     ],
+    ///     ..HealthInput::default()
+    /// };
+    /// let report = HealthReport::build(&input, Timestamp::from_secs(1_772_446_500));
+    /// assert_eq!(report.verdict, Verdict::Degraded);
+    /// assert_eq!(report.reasons[0].code, ReasonCode::PingUnhealthy);
+    /// assert_eq!(report.reasons[0].subject.as_deref(), Some("replica-2"));
+    /// ```
     pub fn build(input: &HealthInput, now: Timestamp) -> HealthReport {
         let replicas = match &input.cluster {
             Some(Ok(cluster)) => cluster.replica_states(now, input.stale_after),
