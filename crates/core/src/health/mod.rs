@@ -1,1 +1,62 @@
 //! Health checks: `/_ping`, `/nginx_status`, `cluster_status` and the combined report.
+//!
+//! Each endpoint has a request builder (plain [`http::Request<Vec<u8>>`] values) and a
+//! parser of the [`http::Response<Vec<u8>>`] the shell got back (msr-api.md §1–3):
+//!
+//! - [`ping`]: `GET /_ping` on one replica, no auth → [`PingVerdict`].
+//! - [`nginx`]: `GET /nginx_status` → [`NginxOutcome`]; two [`NginxSample`]s give [`NginxRates`].
+//! - [`cluster`]: `GET /api/v0/meta/cluster_status` (admin, HTTP basic) → [`ClusterStatus`],
+//!   and per-replica [`ReplicaState`]s derived with a `now` and a staleness threshold.
+//! - [`report`]: all of the above combined into one [`HealthReport`] with an overall
+//!   [`Verdict`] and the [`Reason`]s that led to it.
+//!
+//! None of the parsers panics on server data; a body that is not what MSR sends is an
+//! "unknown" verdict or a typed error carrying a short excerpt of what arrived.
+
+pub mod cluster;
+pub mod nginx;
+pub mod ping;
+pub mod report;
+
+pub use cluster::{
+    ClusterStatus, ClusterStatusError, Issue, ReplicaCondition, ReplicaState, ReplicaTimestamp,
+    RethinkSystemTables, ServerStatus, TableStatus, cluster_status_request, parse_cluster_status,
+};
+pub use nginx::{
+    NginxOutcome, NginxParseError, NginxRates, NginxSample, NginxStatus, nginx_status_request,
+    parse_nginx_status, rates,
+};
+pub use ping::{PingVerdict, UnknownWhy, parse_ping, ping_request};
+pub use report::{HealthInput, HealthReport, Reason, ReasonCode, Severity, Verdict};
+
+use http::header::{ACCEPT, HeaderValue};
+use http::{Request, Uri};
+
+/// A body-less `GET` of `uri` with an `Accept` header; never fails.
+fn get(uri: Uri, accept: &'static str) -> Request<Vec<u8>> {
+    let mut request = Request::new(Vec::new());
+    *request.uri_mut() = uri;
+    request
+        .headers_mut()
+        .insert(ACCEPT, HeaderValue::from_static(accept));
+    request
+}
+
+/// Serialize a [`crate::Timestamp`] as milliseconds since the Unix epoch (a JS `Date` value).
+fn ser_millis<S: serde::Serializer>(
+    at: &crate::Timestamp,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_i64(at.as_millis())
+}
+
+/// Serialize an optional [`crate::Timestamp`] as milliseconds since the Unix epoch or `null`.
+fn ser_opt_millis<S: serde::Serializer>(
+    at: &Option<crate::Timestamp>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => serializer.serialize_some(&at.as_millis()),
+        None => serializer.serialize_none(),
+    }
+}
