@@ -13,11 +13,13 @@
 //! None of the parsers panics on server data; a body that is not what MSR sends is an
 //! "unknown" verdict or a typed error carrying a short excerpt of what arrived.
 
+pub mod check;
 pub mod cluster;
 pub mod nginx;
 pub mod ping;
 pub mod report;
 
+pub use check::{HealthCheck, HealthTargets, LOAD_BALANCER_LABEL, Probe};
 pub use cluster::{
     ClusterStatus, ClusterStatusError, Issue, ReplicaCondition, ReplicaState, ReplicaTimestamp,
     RethinkSystemTables, ServerStatus, TableStatus, cluster_status_request, parse_cluster_status,
