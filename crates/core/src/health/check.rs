@@ -121,7 +121,7 @@ impl HealthCheck {
             Probe::Nginx => {
                 let outcome = parse_nginx_status(response);
                 if let NginxOutcome::Available(status) = &outcome {
-                    self.nginx_sample = Some(NginxSample::new(now, status.clone()));
+                    self.nginx_sample = Some(NginxSample::new(now, *status));
                 }
                 self.nginx = Some(outcome);
             }
@@ -238,7 +238,7 @@ mod tests {
             Timestamp::from_secs(110),
         );
         let (report, _) = second.finish(Timestamp::from_secs(110));
-        let rates = report.nginx_rates.clone().unwrap();
+        let rates = report.nginx_rates.unwrap();
         assert!((rates.requests_per_sec - 4.0).abs() < 1e-9, "{rates:?}");
         // The ping was never recorded: that is "unknown", not healthy.
         assert_eq!(report.verdict, Verdict::Unknown);
