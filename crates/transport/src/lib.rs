@@ -7,9 +7,15 @@
 //! - [`native`]: a blocking client (ureq + rustls) with a custom CA, timeouts, a response
 //!   size cap and no redirects, plus [`native::MsrClient`], the small API that the
 //!   integration tests, the demo and the benchmarks share.
+//! - `wasm` (only on `wasm32`): the global `fetch` with a timeout, a size cap, no redirects
+//!   and credentials for the configured origin only; used by the npm package and the
+//!   extension.
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 mod error;
 

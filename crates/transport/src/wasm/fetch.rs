@@ -1,0 +1,336 @@
+//! `fetch` with a timeout, a size cap, no redirects and credentials for one origin only.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use http::header::{AUTHORIZATION, CONTENT_LENGTH};
+use http::request::Parts;
+use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
+use msr_lens_core::Origin;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AbortController, AbortSignal, Headers, ReadableStream, ReadableStreamDefaultReader,
+    ReadableStreamReadResult, RequestCache, RequestCredentials, RequestInit, RequestRedirect,
+    ResponseType,
+};
+
+use super::global_function;
+use crate::{DEFAULT_MAX_BODY_BYTES, TransportError};
+
+/// How the fetch client sends requests.
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    /// The configured MSR origin: the only one that may receive credentials.
+    pub origin: Origin,
+    /// Whole-request timeout in milliseconds (until the last body byte).
+    pub timeout_ms: u32,
+    /// Largest accepted response body in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl FetchConfig {
+    /// A configuration for `origin` with a 15 s timeout and the default size cap.
+    pub fn new(origin: Origin) -> Self {
+        FetchConfig {
+            origin,
+            timeout_ms: 15_000,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
+/// Sends core requests with the global `fetch`.
+///
+/// Cheap to clone; it holds only its configuration (connection reuse is the job of the
+/// JavaScript runtime's `fetch`).
+#[derive(Debug, Clone)]
+pub struct FetchClient {
+    config: FetchConfig,
+}
+
+impl FetchClient {
+    /// A client with the given configuration.
+    pub fn new(config: FetchConfig) -> Self {
+        FetchClient { config }
+    }
+
+    /// The configuration this client was built with.
+    pub fn config(&self) -> &FetchConfig {
+        &self.config
+    }
+
+    /// Send `request` and read the whole response (up to the size cap).
+    ///
+    /// Every HTTP status is an `Ok` response. Errors are only for requests that got no
+    /// HTTP answer: [`TransportError::Timeout`], [`TransportError::Connect`] (in a browser
+    /// a network failure, an untrusted certificate and a CORS refusal all look alike),
+    /// [`TransportError::Tls`] (Node.js tells it apart), [`TransportError::Reset`],
+    /// [`TransportError::TooLarge`], and [`TransportError::Refused`] for credentials aimed
+    /// at another origin.
+    pub async fn execute(
+        &self,
+        request: Request<Vec<u8>>,
+    ) -> Result<Response<Vec<u8>>, TransportError> {
+        let (parts, body) = request.into_parts();
+        if parts.headers.contains_key(AUTHORIZATION) && !self.config.origin.same_origin(&parts.uri)
+        {
+            return Err(TransportError::Refused(format!(
+                "credentials are only sent to {}",
+                self.config.origin
+            )));
+        }
+        let fetch = global_function("fetch")?;
+        let controller = AbortController::new()
+            .map_err(|_| TransportError::Other("AbortController is not available".into()))?;
+        let init = request_init(&parts, &body, &controller.signal())?;
+        let timer = Timer::start(self.config.timeout_ms, &controller)?;
+        let result = self.send(&fetch, &parts, &init, &controller).await;
+        let timed_out = timer.fired();
+        drop(timer);
+        match result {
+            Err(Failure::Js(_)) if timed_out => Err(TransportError::Timeout {
+                millis: u64::from(self.config.timeout_ms),
+            }),
+            Err(Failure::Js(error)) => Err(describe_failure(&error)),
+            Err(Failure::Transport(error)) => Err(error),
+            Ok(response) => Ok(response),
+        }
+    }
+
+    async fn send(
+        &self,
+        fetch: &Function,
+        parts: &Parts,
+        init: &RequestInit,
+        controller: &AbortController,
+    ) -> Result<Response<Vec<u8>>, Failure> {
+        let url = JsValue::from_str(&parts.uri.to_string());
+        let promise: Promise = fetch
+            .call2(&js_sys::global(), &url, init)
+            .map_err(Failure::Js)?
+            .dyn_into()
+            .map_err(|_| other("fetch() did not return a promise"))?;
+        let response: web_sys::Response = JsFuture::from(promise)
+            .await
+            .map_err(Failure::Js)?
+            .dyn_into()
+            .map_err(|_| other("fetch() did not resolve to a Response"))?;
+        if response.type_() == ResponseType::Opaqueredirect {
+            // A browser hides a manual redirect's status and target.
+            let mut redirect = Response::new(Vec::new());
+            *redirect.status_mut() = StatusCode::FOUND;
+            return Ok(redirect);
+        }
+        let status = StatusCode::from_u16(response.status())
+            .map_err(|_| other(&format!("invalid HTTP status {}", response.status())))?;
+        let mut out = Response::new(Vec::new());
+        *out.status_mut() = status;
+        copy_headers(&response.headers(), out.headers_mut());
+
+        let limit = self.config.max_body_bytes;
+        let declared = out
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            controller.abort();
+            return Err(Failure::Transport(TransportError::TooLarge { limit }));
+        }
+        if let Some(stream) = response.body() {
+            let capacity = declared
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(0)
+                .min(limit);
+            *out.body_mut() = read_body(stream, capacity, limit, controller).await?;
+        }
+        Ok(out)
+    }
+}
+
+/// Why [`FetchClient::send`] stopped: a JavaScript exception (classified afterwards,
+/// once it is known whether the timer fired) or an error already classified.
+enum Failure {
+    Js(JsValue),
+    Transport(TransportError),
+}
+
+fn other(message: &str) -> Failure {
+    Failure::Transport(TransportError::Other(message.to_string()))
+}
+
+fn request_init(
+    parts: &Parts,
+    body: &[u8],
+    signal: &AbortSignal,
+) -> Result<RequestInit, TransportError> {
+    let headers =
+        Headers::new().map_err(|_| TransportError::Other("Headers is not available".into()))?;
+    for (name, value) in &parts.headers {
+        let text = value
+            .to_str()
+            .map_err(|_| TransportError::Refused(format!("header {name} is not visible ASCII")))?;
+        headers
+            .append(name.as_str(), text)
+            .map_err(|_| TransportError::Refused(format!("fetch() refuses header {name}")))?;
+    }
+    let init = RequestInit::new();
+    init.set_method(parts.method.as_str());
+    init.set_headers(&headers);
+    if !body.is_empty() {
+        init.set_body(&Uint8Array::from(body));
+    }
+    init.set_redirect(RequestRedirect::Manual);
+    init.set_credentials(RequestCredentials::Omit);
+    init.set_cache(RequestCache::NoStore);
+    init.set_signal(Some(signal));
+    Ok(init)
+}
+
+fn copy_headers(from: &Headers, to: &mut http::HeaderMap) {
+    let Ok(Some(entries)) = js_sys::try_iter(from) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let pair = Array::from(&entry);
+        let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) else {
+            continue;
+        };
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            to.append(name, value);
+        }
+    }
+}
+
+async fn read_body(
+    stream: ReadableStream,
+    capacity: usize,
+    limit: usize,
+    controller: &AbortController,
+) -> Result<Vec<u8>, Failure> {
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut body = Vec::with_capacity(capacity);
+    loop {
+        let result: ReadableStreamReadResult = JsFuture::from(reader.read())
+            .await
+            .map_err(Failure::Js)?
+            .unchecked_into();
+        if result.get_done().unwrap_or(false) {
+            return Ok(body);
+        }
+        let chunk: Uint8Array = result
+            .get_value()
+            .dyn_into()
+            .map_err(|_| other("the response stream yielded something other than bytes"))?;
+        let start = body.len();
+        let len = chunk.length() as usize;
+        if start.saturating_add(len) > limit {
+            // Aborting also cancels the stream; nothing is left pending.
+            controller.abort();
+            return Err(Failure::Transport(TransportError::TooLarge { limit }));
+        }
+        body.resize(start + len, 0);
+        chunk.copy_to(&mut body[start..]);
+    }
+}
+
+/// Classify a `fetch` rejection that is not our timeout.
+///
+/// Browsers say only `TypeError: Failed to fetch` (network, TLS trust and CORS look the
+/// same on purpose). Node.js says `TypeError: fetch failed` with a `cause` carrying a
+/// `code` such as `ECONNREFUSED` or `SELF_SIGNED_CERT_IN_CHAIN`.
+fn describe_failure(error: &JsValue) -> TransportError {
+    let text = |value: &JsValue, key: &str| {
+        Reflect::get(value, &JsValue::from_str(key))
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    let name = text(error, "name").unwrap_or_default();
+    let message = text(error, "message").unwrap_or_else(|| "fetch failed".to_string());
+    if name == "AbortError" {
+        return TransportError::Reset("the request was aborted".into());
+    }
+    let cause = Reflect::get(error, &JsValue::from_str("cause")).unwrap_or(JsValue::UNDEFINED);
+    let code = if cause.is_object() {
+        text(&cause, "code")
+    } else {
+        None
+    };
+    let cause_message = if cause.is_object() {
+        text(&cause, "message")
+    } else {
+        None
+    };
+    match code {
+        Some(code)
+            if code.contains("CERT")
+                || code.starts_with("ERR_TLS")
+                || code.starts_with("ERR_SSL")
+                || code.contains("SELF_SIGNED") =>
+        {
+            TransportError::Tls(format!(
+                "{code}; in Node.js set NODE_EXTRA_CA_CERTS to the MSR CA file"
+            ))
+        }
+        Some(code) if code == "UND_ERR_SOCKET" || code == "ECONNRESET" || code == "EPIPE" => {
+            TransportError::Reset(cause_message.unwrap_or(code))
+        }
+        Some(code) => TransportError::Connect(cause_message.unwrap_or(code)),
+        None if message == "Failed to fetch" || message.starts_with("NetworkError") => {
+            TransportError::Connect(format!(
+                "{message} (network down, untrusted TLS certificate, or blocked by CORS)"
+            ))
+        }
+        None => TransportError::Connect(cause_message.unwrap_or(message)),
+    }
+}
+
+/// A `setTimeout` that aborts the request; cleared when dropped.
+struct Timer {
+    handle: JsValue,
+    clear: Function,
+    fired: Rc<Cell<bool>>,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Timer {
+    fn start(millis: u32, controller: &AbortController) -> Result<Self, TransportError> {
+        let set = global_function("setTimeout")?;
+        let clear = global_function("clearTimeout")?;
+        let fired = Rc::new(Cell::new(false));
+        let callback = {
+            let fired = fired.clone();
+            let controller = controller.clone();
+            Closure::<dyn FnMut()>::new(move || {
+                fired.set(true);
+                controller.abort();
+            })
+        };
+        let handle = set
+            .call2(&js_sys::global(), callback.as_ref(), &JsValue::from(millis))
+            .map_err(|_| TransportError::Other("setTimeout failed".into()))?;
+        Ok(Timer {
+            handle,
+            clear,
+            fired,
+            _callback: callback,
+        })
+    }
+
+    fn fired(&self) -> bool {
+        self.fired.get()
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        // Clear before the closure is dropped, so it can never run afterwards.
+        let _ = self.clear.call1(&js_sys::global(), &self.handle);
+    }
+}

@@ -1,0 +1,153 @@
+//! One error type for JavaScript: every failure becomes an `Error` with a stable `kind`.
+
+use std::fmt;
+
+use msr_lens_core::ApiError;
+use msr_lens_core::health::ClusterStatusError;
+use msr_lens_transport::TransportError;
+
+/// A failure on its way to JavaScript, where it becomes an `Error` named `MsrLensError`
+/// with `kind`, `status` (the HTTP status, when there was an answer) and `code` (the
+/// server's error code, when it sent one).
+///
+/// Kinds (stable, lower camel case): `unauthenticated`, `forbidden`, `noAccess`,
+/// `notFound`, `badRequest`, `rateLimited`, `unavailable`, `serverError`, `badResponse`
+/// (answers), `network`, `tls`, `timeout`, `tooLarge`, `refused` (no answer),
+/// `tokenRejected`, `foreignRealm`, `foreignRequest` (token flow), `cursorVanished`
+/// (changefeed), `invalidArgument` (the caller's input) and `internal`.
+///
+/// Messages never contain a password or token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LensError {
+    /// The stable kind.
+    pub kind: &'static str,
+    /// The HTTP status, when an answer came.
+    pub status: Option<u16>,
+    /// The server's error code (`NOT_AUTHENTICATED`, `UNAUTHORIZED`, ...), when sent.
+    pub code: Option<String>,
+    /// A sentence for people.
+    pub message: String,
+}
+
+impl LensError {
+    /// An error of `kind` with a message and no HTTP answer.
+    pub fn new(kind: &'static str, message: impl Into<String>) -> Self {
+        LensError {
+            kind,
+            status: None,
+            code: None,
+            message: message.into(),
+        }
+    }
+
+    /// The caller passed something unusable.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        LensError::new("invalidArgument", message)
+    }
+
+    /// A normalised error answer, with `context` (what was asked) in front of its text.
+    pub fn api(context: &str, error: &ApiError) -> Self {
+        LensError {
+            kind: error.kind.as_str(),
+            status: Some(error.status),
+            code: error.code.clone(),
+            message: format!("{context}: {error}"),
+        }
+    }
+}
+
+impl fmt::Display for LensError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<TransportError> for LensError {
+    fn from(error: TransportError) -> Self {
+        LensError::new(error.kind(), error.to_string())
+    }
+}
+
+impl From<ClusterStatusError> for LensError {
+    fn from(error: ClusterStatusError) -> Self {
+        let kind = match &error {
+            ClusterStatusError::NotAuthenticated(_) => "unauthenticated",
+            ClusterStatusError::NotAdmin(_) => "forbidden",
+            ClusterStatusError::CheckFailed(_) => "unavailable",
+            ClusterStatusError::Http(e) => e.kind.as_str(),
+            _ => "badResponse",
+        };
+        let api = error.api_error();
+        LensError {
+            kind,
+            status: api.map(|e| e.status),
+            code: api.and_then(|e| e.code.clone()),
+            message: format!("cluster status: {error}"),
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+impl From<LensError> for wasm_bindgen::JsValue {
+    fn from(error: LensError) -> Self {
+        use js_sys::Reflect;
+        use wasm_bindgen::JsValue;
+
+        let js = js_sys::Error::new(&error.message);
+        js.set_name("MsrLensError");
+        let set = |key: &str, value: JsValue| {
+            let _ = Reflect::set(&js, &JsValue::from_str(key), &value);
+        };
+        set("kind", JsValue::from_str(error.kind));
+        if let Some(status) = error.status {
+            set("status", JsValue::from(status));
+        }
+        if let Some(code) = &error.code {
+            set("code", JsValue::from_str(code));
+        }
+        js.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::{HeaderMap, StatusCode};
+
+    #[test]
+    fn api_errors_keep_kind_status_and_code() {
+        let body = br#"{"code":"NOT_AUTHENTICATED","message":"The client is not authenticated."}"#;
+        let api = ApiError::from_parts(StatusCode::UNAUTHORIZED, &HeaderMap::new(), body);
+        let e = LensError::api("nginx status", &api);
+        assert_eq!(e.kind, "unauthenticated");
+        assert_eq!(e.status, Some(401));
+        assert_eq!(e.code.as_deref(), Some("NOT_AUTHENTICATED"));
+        assert!(e.message.starts_with("nginx status: HTTP 401"), "{e}");
+    }
+
+    #[test]
+    fn cluster_errors_map_to_stable_kinds() {
+        let forbidden = ApiError::from_parts(
+            StatusCode::FORBIDDEN,
+            &HeaderMap::new(),
+            br#"{"errors":[{"code":"NOT_AUTHORIZED","message":"no"}]}"#,
+        );
+        let e = LensError::from(ClusterStatusError::NotAdmin(forbidden));
+        assert_eq!((e.kind, e.status), ("forbidden", Some(403)));
+        let busy = ApiError::from_parts(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &HeaderMap::new(),
+            br#"{"errors":[{"code":"STATUS_CHECK_FAILED","message":"rethink"}]}"#,
+        );
+        let e = LensError::from(ClusterStatusError::CheckFailed(busy));
+        assert_eq!(e.kind, "unavailable");
+        assert_eq!(e.code.as_deref(), Some("STATUS_CHECK_FAILED"));
+    }
+
+    #[test]
+    fn transport_errors_have_no_status() {
+        let e = LensError::from(TransportError::Timeout { millis: 50 });
+        assert_eq!((e.kind, e.status), ("timeout", None));
+        assert_eq!(e.message, "timed out after 50 ms");
+    }
+}

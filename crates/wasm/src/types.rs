@@ -1,0 +1,193 @@
+//! TypeScript declarations of the values the bindings hand to JavaScript.
+//!
+//! `wasm-bindgen` writes these into the generated `.d.ts` next to the declarations it
+//! derives from the exports. Each block mirrors the `Serialize` output of the Rust type it
+//! names; `tests/types` in the npm package type-checks real outputs against them with
+//! `tsc`, so a field added or renamed in Rust without updating this file fails the tests.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const OPTIONS: &'static str = r#"
+/** Options of `new MsrClient(options)`. Unknown keys are rejected. */
+export interface MsrClientOptions {
+  /** The MSR origin, `https://host[:port]` (no path). */
+  baseUrl: string;
+  /** User name; give it together with `secret`, or neither (anonymous). */
+  username?: string;
+  /** An MSR access token (recommended) or the password. Sent only to `baseUrl`. */
+  secret?: string;
+  /** What `secret` is; default `"accessToken"`. */
+  secretKind?: "password" | "accessToken";
+  /** Per-replica origins for `/_ping` (MSR HA); a URL or `{ label, url }`. */
+  replicas?: Array<string | { label: string; url: string }>;
+  /** Timeout of each request in milliseconds (default 15000). */
+  timeoutMs?: number;
+  /** Largest accepted response body in bytes (default 64 MiB). */
+  maxBodyBytes?: number;
+  /** How old a replica's last report may be before it is stale (default 300 s). */
+  staleAfterSecs?: number;
+}
+"#;
+
+#[wasm_bindgen(typescript_custom_section)]
+const ERRORS: &'static str = r#"
+/** The stable `kind` of an `MsrLensError`. */
+export type MsrLensErrorKind =
+  | "unauthenticated" | "forbidden" | "noAccess" | "notFound" | "badRequest"
+  | "rateLimited" | "unavailable" | "serverError" | "badResponse"
+  | "network" | "tls" | "timeout" | "tooLarge" | "refused"
+  | "tokenRejected" | "foreignRealm" | "foreignRequest" | "cursorVanished"
+  | "invalidArgument" | "internal";
+
+/** Every promise of this package rejects with one of these. */
+export interface MsrLensError extends Error {
+  name: "MsrLensError";
+  kind: MsrLensErrorKind;
+  /** The HTTP status, when an answer came. */
+  status?: number;
+  /** The server's error code (`NOT_AUTHENTICATED`, `UNAUTHORIZED`, ...), when sent. */
+  code?: string;
+}
+"#;
+
+#[wasm_bindgen(typescript_custom_section)]
+const HEALTH: &'static str = r#"
+/** Why a `/_ping` answer is not a verdict. */
+export type UnknownWhy =
+  | "noAnswer" | "gateway" | "authRequired" | "redirected" | "html" | "notPingJson"
+  | "unexpectedStatus";
+
+/** What one replica's `/_ping` says about it. */
+export type PingVerdict =
+  | { state: "healthy" }
+  | { state: "unhealthy"; reason: string }
+  | { state: "unknown"; status: number; excerpt: string; why: UnknownWhy };
+
+/** nginx `stub_status`: gauges and counters since nginx started. */
+export interface NginxStatus {
+  active: number; accepts: number; handled: number; requests: number;
+  reading: number; writing: number; waiting: number;
+}
+
+/** Rates between two nginx samples (two `health()` calls of one client). */
+export interface NginxRates {
+  requestsPerSec: number;
+  acceptsPerSec: number;
+  dropped: number;
+  elapsedMs: number;
+  reset: boolean;
+}
+
+/** A RethinkDB issue. */
+export interface Issue {
+  id: string | null;
+  type: string | null;
+  critical: boolean;
+  description: string | null;
+  info: unknown;
+  other: Record<string, unknown>;
+}
+
+/** A RethinkDB `server_status` entry. */
+export interface ServerStatus {
+  id: string | null;
+  name: string | null;
+  network: unknown;
+  process: unknown;
+  other: Record<string, unknown>;
+}
+
+/** A RethinkDB `table_status` entry. */
+export interface TableStatus {
+  db: string | null;
+  name: string | null;
+  allReplicasReady: boolean | null;
+  readyForWrites: boolean | null;
+  status: Record<string, unknown>;
+  shards: unknown;
+  other: Record<string, unknown>;
+}
+
+/** RethinkDB's system tables. */
+export interface RethinkSystemTables {
+  currentIssues: Issue[];
+  serverStatus: ServerStatus[];
+  tableStatus: TableStatus[];
+  other: Record<string, unknown>;
+}
+
+/** When a replica last reported: the raw text and, when it is a time, epoch ms. */
+export interface ReplicaTimestamp { raw: string; at: number | null }
+
+/** One thing that is true about a replica. */
+export type ReplicaCondition =
+  | { condition: "ok" }
+  | { condition: "unhealthy"; reason: string }
+  | { condition: "healthUnknown" }
+  | { condition: "stale"; lastSeen: number; ageSecs: number }
+  | { condition: "timestampUnknown"; raw: string }
+  | { condition: "readOnly" };
+
+/** The derived state of one replica. */
+export interface ReplicaState {
+  id: string;
+  health: string | null;
+  lastSeen: ReplicaTimestamp | null;
+  readOnly: boolean | null;
+  conditions: ReplicaCondition[];
+}
+
+/** `cluster_status`, read tolerantly, with the derived replica states. */
+export interface ClusterStatus {
+  rethinkSystemTables: RethinkSystemTables | null;
+  currentIssues: Issue[];
+  replicaHealth: Record<string, string>;
+  replicaTimestamp: Record<string, ReplicaTimestamp>;
+  replicaReadonly: Record<string, boolean>;
+  gcLockHolder: string | null;
+  etcdStatus: unknown;
+  other: Record<string, unknown>;
+  /** Fields that were skipped because their type was odd. */
+  warnings: string[];
+  replicas: ReplicaState[];
+}
+
+export type Verdict = "healthy" | "degraded" | "down" | "unknown";
+export type Severity = "info" | "unknown" | "degraded" | "down";
+export type ReasonCode =
+  | "allReplicasDown" | "noData" | "inconclusive"
+  | "pingUnhealthy" | "pingUnreachable" | "pingUnknown"
+  | "replicaUnhealthy" | "replicaHealthUnknown" | "replicaStale"
+  | "replicaTimestampUnknown" | "replicaReadOnly"
+  | "criticalIssue" | "issue" | "tablesNotWritable" | "tablesReplicasNotReady"
+  | "gcRunning" | "clusterNotSignedIn" | "clusterNotAdmin" | "clusterCheckFailed"
+  | "clusterUnavailable" | "clusterWarnings"
+  | "nginxDropping" | "nginxDroppedSinceStart" | "nginxRestarted"
+  | "nginxNotAvailable" | "nginxUnavailable";
+
+/** One finding that explains the verdict. */
+export interface Reason {
+  severity: Severity;
+  code: ReasonCode;
+  subject: string | null;
+  message: string;
+}
+
+/** One replica's ping in the report. */
+export type PingEntry = { label: string } & PingVerdict;
+
+/** The combined health report of `health()`. Times are epoch milliseconds. */
+export interface HealthReport {
+  verdict: Verdict;
+  /** Most severe first; a summary first for "down" and "unknown". */
+  reasons: Reason[];
+  checkedAt: number;
+  pings: PingEntry[];
+  replicas: ReplicaState[];
+  issues: Issue[];
+  gcRunning: boolean;
+  nginx: NginxStatus | null;
+  nginxRates: NginxRates | null;
+}
+"#;
