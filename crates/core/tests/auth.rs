@@ -1041,6 +1041,32 @@ fn a_callers_authorization_header_is_kept_on_the_first_attempt() {
 }
 
 #[test]
+fn a_token_for_old_credentials_is_not_cached() {
+    let mut msr = FakeMsr::new();
+    let mut auth = Authenticator::new(origin(), Some(Credentials::password("admin", PASSWORD)));
+    let (call, step) = auth.start(get(&global_feed()), t(0));
+    let Step::Send(first) = step else { panic!() };
+    let Step::Send(token_request) = auth.handle(call, msr.serve(&first), t(0)) else {
+        panic!()
+    };
+    auth.set_credentials(Some(Credentials::password("alice", PASSWORD)));
+    let Step::Send(retry) = auth.handle(call, msr.serve(&token_request), t(0)) else {
+        panic!()
+    };
+    let Step::Done(r) = auth.handle(call, msr.serve(&retry), t(0)) else {
+        panic!()
+    };
+    assert_eq!(r.status(), 200);
+    assert!(auth.cache().is_empty());
+    // The next call fetches a token with alice's credentials.
+    msr.log.clear();
+    let End::Failed(e) = run(&mut auth, &mut msr, &global_feed(), t(1)) else {
+        panic!()
+    };
+    assert_eq!(e.kind(), "noAccess");
+}
+
+#[test]
 fn explicit_token_requests() {
     let mut msr = FakeMsr::new();
     let mut auth = Authenticator::new(origin(), Some(Credentials::password("admin", PASSWORD)));

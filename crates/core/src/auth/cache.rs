@@ -1,6 +1,6 @@
 //! Issued tokens and the token cache, driven by a `now` handed in by the shell.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use crate::Timestamp;
 use crate::auth::jwt::{Claims, Grants};
@@ -110,10 +110,11 @@ impl IssuedToken {
 /// Tokens by (realm, service, canonical scopes), with early refresh.
 ///
 /// Bounded: expired tokens are dropped when a new one is stored, and beyond 64 tokens
-/// the one that expires first goes.
+/// the one that expires first goes. Ordered maps only, so its behaviour does not depend
+/// on hash seeds.
 #[derive(Debug, Clone, Default)]
 pub struct TokenCache {
-    entries: HashMap<TokenRequest, IssuedToken>,
+    entries: BTreeMap<TokenRequest, IssuedToken>,
 }
 
 impl TokenCache {
@@ -180,15 +181,8 @@ impl TokenCache {
     /// What the tokens that are not expired at `now` grant together.
     pub fn grants(&self, now: Timestamp) -> Grants {
         let mut all = Grants::default();
-        let mut live: Vec<(&TokenRequest, &IssuedToken)> = self
-            .entries
-            .iter()
-            .filter(|(_, t)| !t.is_expired(now))
-            .collect();
-        // Deterministic order: by key text.
-        live.sort_by_key(|(k, _)| (k.realm().to_string(), Scope::format_list(k.scopes())));
-        for (_, t) in live {
-            if let Some(g) = t.grants() {
+        for token in self.entries.values().filter(|t| !t.is_expired(now)) {
+            if let Some(g) = token.grants() {
                 all.extend(g);
             }
         }

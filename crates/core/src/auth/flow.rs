@@ -15,6 +15,32 @@
 //! ([`AuthError::TokenService`]). Any other answer of the resource — success or not —
 //! is handed back as [`Step::Done`] for the caller to read or normalise.
 //!
+//! # States of one call
+//! ```text
+//!                 start(request)
+//!                      │ family challenged before?
+//!        ┌─────────────┼──────────────────────────────┐
+//!        │ no          │ token cached, fresh          │ token due for refresh
+//!        ▼             ▼                              ▼
+//!   Sent(plain)   Sent(with cached token)      Refreshing ── token ──► Sent(with new token)
+//!        │             │                              └─ 401/5xx/HTML ──► Failed
+//!        └──────┬──────┘
+//!               │ answer
+//!     not a Bearer 401 ──────────────────────────────────► Done(response)
+//!     Bearer 401 (invalid_token on a cached token: drop it from the cache)
+//!               ▼
+//!         Fetching (GET <realm>?service&scope..., basic auth only on the origin)
+//!               │ realm on another origin ──────────────► Failed(ForeignRealm)
+//!               │ 401 ──────────────────────────────────► Failed(BadCredentials)
+//!               │ 5xx / HTML / not a token ─────────────► Failed(TokenService)
+//!               │ token's `access` lacks the scope ─────► Failed(NoAccess)
+//!               ▼
+//!         Retried (request + Bearer token, once)
+//!               │ 401 insufficient_scope ───────────────► Failed(NoAccess)
+//!               │ other Bearer 401 ─────────────────────► Failed(TokenRejected)
+//!               └ anything else ────────────────────────► Done(response)
+//! ```
+//!
 //! # Driving the authenticator
 //! 1. [`Authenticator::start`] a request (absolute URI on the origin) at `now`.
 //! 2. While the step is [`Step::Send`], send that request and hand its response to
@@ -65,7 +91,7 @@
 //! assert_eq!(sent, ["/v2/_trust/changefeed", "/auth/token", "/v2/_trust/changefeed"]);
 //! ```
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::fmt;
 
 use http::header::AUTHORIZATION;
@@ -389,9 +415,12 @@ pub struct Authenticator {
     origin: Origin,
     credentials: Option<Credentials>,
     cache: TokenCache,
-    families: HashMap<String, TokenRequest>,
-    calls: HashMap<CallId, Phase>,
+    families: BTreeMap<String, TokenRequest>,
+    /// Calls in flight, with the credentials epoch they started in.
+    calls: BTreeMap<CallId, (u64, Phase)>,
     next_call: u64,
+    /// Bumped when the credentials change: tokens of older calls are not cached.
+    epoch: u64,
 }
 
 impl Authenticator {
@@ -401,9 +430,10 @@ impl Authenticator {
             origin,
             credentials,
             cache: TokenCache::new(),
-            families: HashMap::new(),
-            calls: HashMap::new(),
+            families: BTreeMap::new(),
+            calls: BTreeMap::new(),
             next_call: 1,
+            epoch: 0,
         }
     }
 
@@ -413,10 +443,12 @@ impl Authenticator {
     }
 
     /// Replace the credentials (sign-in, sign-out). Cached tokens belonged to the old
-    /// ones and are dropped; calls in flight continue with the new ones.
+    /// ones and are dropped; calls in flight continue with the new ones, and a token
+    /// they receive for the old ones is used once but not cached.
     pub fn set_credentials(&mut self, credentials: Option<Credentials>) {
         self.credentials = credentials;
         self.cache.clear();
+        self.epoch = self.epoch.wrapping_add(1);
     }
 
     /// The token cache.
@@ -436,6 +468,9 @@ impl Authenticator {
     /// fetched first. A request that already has an `Authorization` header is sent as
     /// is on the first attempt. A request for another origin fails with
     /// [`AuthError::ForeignRequest`] and nothing is sent.
+    ///
+    /// Every call ends with [`Step::Done`], [`Step::Failed`] or [`Authenticator::fail`];
+    /// a call that is simply abandoned stays in flight.
     pub fn start(&mut self, request: Request<Vec<u8>>, now: Timestamp) -> (CallId, Step) {
         let id = CallId(self.next_call);
         self.next_call = self.next_call.wrapping_add(1);
@@ -452,13 +487,14 @@ impl Authenticator {
             if let Some(token) = self.cache.fresh(&key, now) {
                 call = call.with_token(key.clone(), token.token().clone());
             } else if let Ok(token_request) = key.to_http(&self.origin, self.credentials.as_ref()) {
-                self.calls.insert(id, Phase::Refreshing { call, key });
+                self.calls
+                    .insert(id, (self.epoch, Phase::Refreshing { call, key }));
                 return (id, Step::Send(token_request));
             } else {
                 self.families.remove(&family);
             }
         }
-        (id, self.send_first(id, call))
+        (id, self.send_first(id, self.epoch, call))
     }
 
     /// Ask for a token for explicit scopes (the npm `token(scopes)` call).
@@ -474,7 +510,8 @@ impl Authenticator {
         }
         match request.to_http(&self.origin, self.credentials.as_ref()) {
             Ok(http) => {
-                self.calls.insert(id, Phase::TokenOnly(request));
+                self.calls
+                    .insert(id, (self.epoch, Phase::TokenOnly(request)));
                 (id, Step::Send(http))
             }
             Err(e) => (id, Step::Failed(e)),
@@ -485,17 +522,20 @@ impl Authenticator {
     /// received at `now`. A response for an unknown or finished call is
     /// [`Step::Ignored`].
     pub fn handle(&mut self, call: CallId, response: Response<Vec<u8>>, now: Timestamp) -> Step {
-        let Some(phase) = self.calls.remove(&call) else {
+        let Some((epoch, phase)) = self.calls.remove(&call) else {
             return Step::Ignored;
         };
+        let current = epoch == self.epoch;
         match phase {
             Phase::Refreshing { call: first, key } => {
                 match TokenResponse::from_response(&response) {
                     Ok(answer) => {
                         let issued = IssuedToken::new(answer, now);
                         let token = issued.token().clone();
-                        self.cache.insert(key.clone(), issued, now);
-                        self.send_first(call, first.with_token(key, token))
+                        if current {
+                            self.cache.insert(key.clone(), issued, now);
+                        }
+                        self.send_first(call, epoch, first.with_token(key, token))
                     }
                     Err(e) => Step::Failed(e),
                 }
@@ -506,13 +546,14 @@ impl Authenticator {
                     Started::Done(response) => Step::Done(response),
                     Started::Failed(e) => Step::Failed(e),
                     Started::Challenged(challenged) => {
-                        if let Some(stale) = challenged.rejected_token() {
+                        if let (true, Some(stale)) = (current, challenged.rejected_token()) {
                             self.cache.invalidate(stale);
                         }
                         self.remember(family, challenged.token_request().clone());
                         match challenged.to_http(&self.origin, self.credentials.as_ref()) {
                             Ok(token_request) => {
-                                self.calls.insert(call, Phase::Fetching(challenged));
+                                self.calls
+                                    .insert(call, (epoch, Phase::Fetching(challenged)));
                                 Step::Send(token_request)
                             }
                             Err(e) => Step::Failed(e),
@@ -525,13 +566,15 @@ impl Authenticator {
                     Ok(answer) => IssuedToken::new(answer, now),
                     Err(e) => return Step::Failed(e),
                 };
-                self.cache
-                    .insert(challenged.token_request().clone(), issued.clone(), now);
+                if current {
+                    self.cache
+                        .insert(challenged.token_request().clone(), issued.clone(), now);
+                }
                 match challenged.authorize(issued) {
                     Ok(authorized) => {
                         let retry = authorized.request();
                         self.calls
-                            .insert(call, Phase::Retried(Box::new(authorized)));
+                            .insert(call, (epoch, Phase::Retried(Box::new(authorized))));
                         Step::Send(retry)
                     }
                     Err(e) => Step::Failed(e),
@@ -542,7 +585,7 @@ impl Authenticator {
                 match authorized.handle_response(response) {
                     Ok(response) => Step::Done(response),
                     Err(e) => {
-                        if matches!(e, AuthError::TokenRejected(_)) {
+                        if current && matches!(e, AuthError::TokenRejected(_)) {
                             self.cache.invalidate(&key);
                         }
                         Step::Failed(e)
@@ -552,7 +595,9 @@ impl Authenticator {
             Phase::TokenOnly(key) => match TokenResponse::from_response(&response) {
                 Ok(answer) => {
                     let issued = IssuedToken::new(answer, now);
-                    self.cache.insert(key, issued.clone(), now);
+                    if current {
+                        self.cache.insert(key, issued.clone(), now);
+                    }
                     Step::Token(issued)
                 }
                 Err(e) => Step::Failed(e),
@@ -576,9 +621,9 @@ impl Authenticator {
         self.grants(now).allows(scope)
     }
 
-    fn send_first(&mut self, id: CallId, call: Call<Start>) -> Step {
+    fn send_first(&mut self, id: CallId, epoch: u64, call: Call<Start>) -> Step {
         let request = call.request();
-        self.calls.insert(id, Phase::Sent(call));
+        self.calls.insert(id, (epoch, Phase::Sent(call)));
         Step::Send(request)
     }
 

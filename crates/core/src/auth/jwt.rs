@@ -64,7 +64,8 @@ impl Grants {
         self.0.is_empty()
     }
 
-    /// Whether every action of `scope` is granted on exactly its type and name.
+    /// Whether every action of `scope` is granted on exactly its type and name (a scope
+    /// without actions asks for nothing and is allowed).
     ///
     /// A granted `*` covers every action; an asked `*` needs a granted `*`
     /// (notary: `registry:catalog:pull` does not open the global feed). Names are

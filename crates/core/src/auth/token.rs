@@ -73,7 +73,7 @@ impl fmt::Display for BearerToken {
 ///
 /// Scopes are kept canonical (actions sorted and de-duplicated, scopes sorted and
 /// de-duplicated), so a `TokenRequest` is also the key of the token cache.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TokenRequest {
     realm: String,
     service: Option<String>,
