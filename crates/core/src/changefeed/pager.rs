@@ -989,4 +989,519 @@ fn retry_after_ms(headers: &HeaderMap) -> i64 {
 }
 
 #[cfg(test)]
-mod tests {}
+mod tests {
+    use super::*;
+
+    const T0: Timestamp = Timestamp::from_secs(1_800_000_000);
+
+    fn origin() -> Origin {
+        Origin::parse("https://msr.example.org").unwrap()
+    }
+
+    fn config(page_size: u32) -> PagerConfig {
+        PagerConfig {
+            page_size,
+            poll_interval_ms: 10_000,
+            backoff_initial_ms: 1_000,
+            backoff_max_ms: 8_000,
+            request_timeout_ms: Some(30_000),
+            dedup_window: 100,
+            vanish_after: 3,
+        }
+    }
+
+    fn pager(mode: Mode, page_size: u32) -> Pager {
+        Pager::new(origin(), Feed::Global, mode, config(page_size))
+    }
+
+    fn body(ids: &[&str]) -> String {
+        let records: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                format!(
+                    r#"{{"ID":"{id}","CreatedAt":"2026-11-26T12:49:38.1Z","GUN":"h/n/r","Version":1,"SHA256":"ab","Category":"update"}}"#
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"count":{},"records":[{}]}}"#,
+            ids.len(),
+            records.join(",")
+        )
+    }
+
+    fn response(status: u16, content_type: &str, body: &str) -> Response<Vec<u8>> {
+        Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body.as_bytes().to_vec())
+            .unwrap()
+    }
+
+    fn ok(ids: &[&str]) -> Response<Vec<u8>> {
+        response(200, "text/plain; charset=utf-8", &body(ids))
+    }
+
+    fn error(status: u16, code: &str) -> Response<Vec<u8>> {
+        let body = format!(r#"{{"errors":[{{"code":"{code}","message":"m","detail":{{}}}}]}}"#);
+        response(status, "application/json; charset=utf-8", &body)
+    }
+
+    /// Poll one request and return its id and `change_id=..&records=..` query.
+    fn next(p: &mut Pager, now: Timestamp) -> (RequestId, String) {
+        let (id, request) = p.poll_request(now).expect("a request is due");
+        assert!(request.headers().get(header::AUTHORIZATION).is_none());
+        let query = request.uri().query().unwrap_or_default().to_string();
+        (id, query)
+    }
+
+    /// Events without the Progress noise, records as `+1,2` (append) / `<1,2` (prepend).
+    fn events(p: &mut Pager) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Some(event) = p.poll_event() {
+            out.push(match event {
+                Event::Records { records, placement } => {
+                    let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+                    let sign = if placement == Placement::Append {
+                        "+"
+                    } else {
+                        "<"
+                    };
+                    format!("{sign}{}", ids.join(","))
+                }
+                Event::CaughtUp => "caught-up".into(),
+                Event::ReachedStart => "start".into(),
+                Event::NoAccess { message, .. } => format!("no-access {message}"),
+                Event::Error { error, retry_at } => format!(
+                    "error {} retry {}",
+                    error.kind_str(),
+                    retry_at.map_or("none".into(), |t| (t.millis_since(T0) / 1000).to_string())
+                ),
+                Event::CursorVanished { cursor, choices } => {
+                    format!("vanished {cursor} {choices:?}")
+                }
+                Event::Reset => "reset".into(),
+                Event::Progress(_) => continue,
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn backfill_transcript() {
+        let mut p = pager(Mode::Backfill, 2);
+        let (id, q) = next(&mut p, T0);
+        assert_eq!(q, "change_id=0&records=2");
+        assert!(p.poll_request(T0).is_none(), "only one request in flight");
+        assert_eq!(p.progress().status, Status::Fetching);
+        p.handle_response(id, T0, ok(&["1", "2"]));
+        assert_eq!(events(&mut p), ["+1,2"]);
+        let (id, q) = next(&mut p, T0);
+        assert_eq!(q, "change_id=2&records=2");
+        p.handle_response(id, T0, ok(&["3"]));
+        assert_eq!(events(&mut p), ["+3", "caught-up"]);
+        assert!(p.poll_request(T0.add_secs(3600)).is_none());
+        assert_eq!(p.poll_timeout(), None);
+        let progress = p.progress();
+        assert_eq!(progress.status, Status::Done);
+        assert_eq!((progress.records_emitted, progress.pages), (3, 2));
+        assert_eq!(progress.newest.as_ref().map(ChangeId::as_str), Some("3"));
+    }
+
+    #[test]
+    fn newest_first_transcript() {
+        let mut p = pager(Mode::NewestFirst, 3);
+        let (id, q) = next(&mut p, T0);
+        assert_eq!(q, "change_id=-1&records=-3");
+        p.handle_response(id, T0, ok(&["9", "10", "11"]));
+        assert_eq!(events(&mut p), ["+9,10,11"]);
+        assert_eq!(p.progress().status, Status::Idle);
+        assert!(p.poll_request(T0).is_none());
+        assert_eq!(p.poll_timeout(), None);
+        p.request_older();
+        p.request_older(); // a second call while one page is pending: still one page
+        let (id, q) = next(&mut p, T0);
+        assert_eq!(q, "change_id=9&records=-3");
+        p.handle_response(id, T0, ok(&["6", "7", "8"]));
+        assert_eq!(events(&mut p), ["<6,7,8"]);
+        assert!(p.poll_request(T0).is_none());
+        p.request_older();
+        let (id, q) = next(&mut p, T0);
+        assert_eq!(q, "change_id=6&records=-3");
+        p.handle_response(id, T0, ok(&["5"]));
+        assert_eq!(events(&mut p), ["<5", "start"]);
+        p.request_older();
+        assert!(p.poll_request(T0).is_none());
+        assert_eq!(p.progress().status, Status::Done);
+    }
+
+    #[test]
+    fn newest_first_on_a_short_feed_reaches_the_start_at_once() {
+        let mut p = pager(Mode::NewestFirst, 5);
+        let (id, _) = next(&mut p, T0);
+        p.handle_response(
+            id,
+            T0,
+            response(200, "text/plain", r#"{"count":0,"records":null}"#),
+        );
+        assert_eq!(events(&mut p), ["start"]);
+        p.request_older();
+        assert!(p.poll_request(T0).is_none());
+    }
+
+    #[test]
+    fn follow_polls_on_schedule_and_backs_off() {
+        let mut p = pager(Mode::Follow(FollowFrom::Start), 2);
+        let (id, _) = next(&mut p, T0);
+        p.handle_response(id, T0, ok(&["1"]));
+        assert_eq!(events(&mut p), ["+1", "caught-up"]);
+        assert_eq!(p.poll_timeout(), Some(T0.add_secs(10)));
+        assert_eq!(
+            p.progress().status,
+            Status::Waiting {
+                until: T0.add_secs(10)
+            }
+        );
+        assert!(p.poll_request(T0.add_secs(9)).is_none());
+        let t = T0.add_secs(10);
+        let (id, q) = next(&mut p, t);
+        assert_eq!(q, "change_id=1&records=2");
+        p.handle_response(id, t, error(503, "UNAVAILABLE"));
+        assert_eq!(events(&mut p), ["error unavailable retry 11"]);
+        for expected in [13, 17, 25, 33] {
+            let t = p.poll_timeout().unwrap();
+            let (id, _) = next(&mut p, t);
+            p.handle_failure(id, t, Failure::Network("reset".into()));
+            assert_eq!(events(&mut p), [format!("error network retry {expected}")]);
+        }
+        assert_eq!(p.progress().consecutive_errors, 5);
+        let t = p.poll_timeout().unwrap();
+        let (id, q) = next(&mut p, t);
+        assert_eq!(q, "change_id=1&records=2", "errors never move the cursor");
+        p.handle_response(id, t, ok(&["2", "3"]));
+        assert_eq!(events(&mut p), ["+2,3"]);
+        assert_eq!(p.progress().consecutive_errors, 0);
+        // A full page: the next one is due at once.
+        assert_eq!(p.poll_timeout(), Some(t));
+        let (id, q) = next(&mut p, t);
+        assert_eq!(q, "change_id=3&records=2");
+        p.handle_response(id, t, ok(&[]));
+        assert_eq!(events(&mut p), ["caught-up"]);
+    }
+
+    #[test]
+    fn follow_from_latest_also_loads_older_on_demand() {
+        let mut p = pager(Mode::Follow(FollowFrom::Latest), 2);
+        let (id, q) = next(&mut p, T0);
+        assert_eq!(q, "change_id=-1&records=-2");
+        p.handle_response(id, T0, ok(&["4", "5"]));
+        assert_eq!(events(&mut p), ["+4,5", "caught-up"]);
+        p.request_older();
+        let (id, q) = next(&mut p, T0);
+        assert_eq!(
+            q, "change_id=4&records=-2",
+            "older pages are not gated by the poll timer"
+        );
+        p.handle_response(id, T0, ok(&["3"]));
+        assert_eq!(events(&mut p), ["<3", "start"]);
+        let t = p.poll_timeout().unwrap();
+        assert_eq!(t, T0.add_secs(10));
+        let (_, q) = next(&mut p, t);
+        assert_eq!(q, "change_id=5&records=2");
+    }
+
+    #[test]
+    fn stale_and_duplicate_answers_are_ignored() {
+        let mut p = pager(Mode::Backfill, 2);
+        let (id, _) = next(&mut p, T0);
+        p.handle_response(RequestId(id.get() + 7), T0, ok(&["x", "y"]));
+        p.handle_failure(RequestId(0), T0, Failure::Timeout);
+        assert!(events(&mut p).is_empty());
+        assert_eq!(p.progress().stale_ignored, 2);
+        p.handle_response(id, T0, ok(&["1", "2"]));
+        p.handle_response(id, T0, ok(&["1", "2"]));
+        assert_eq!(events(&mut p), ["+1,2"]);
+        assert_eq!(p.progress().stale_ignored, 3);
+    }
+
+    #[test]
+    fn request_timeout_fails_the_flight_and_late_answers_are_stale() {
+        let mut p = pager(Mode::Backfill, 2);
+        let (old, _) = next(&mut p, T0);
+        assert_eq!(p.poll_timeout(), Some(T0.add_secs(30)));
+        assert!(p.poll_request(T0.add_secs(29)).is_none());
+        assert!(p.poll_request(T0.add_secs(30)).is_none());
+        assert_eq!(events(&mut p), ["error timeout retry 31"]);
+        let (id, q) = next(&mut p, T0.add_secs(31));
+        assert_eq!(q, "change_id=0&records=2");
+        p.handle_response(old, T0.add_secs(32), ok(&["1", "2"]));
+        assert!(events(&mut p).is_empty());
+        p.handle_response(id, T0.add_secs(32), ok(&["1"]));
+        assert_eq!(events(&mut p), ["+1", "caught-up"]);
+    }
+
+    #[test]
+    fn duplicates_from_the_server_are_skipped() {
+        let mut p = pager(Mode::Follow(FollowFrom::Start), 3);
+        let (id, _) = next(&mut p, T0);
+        p.handle_response(id, T0, ok(&["1", "2", "2"]));
+        assert_eq!(events(&mut p), ["+1,2"]);
+        let (id, q) = next(&mut p, T0);
+        assert_eq!(q, "change_id=2&records=3");
+        p.handle_response(id, T0, ok(&["2", "3"]));
+        assert_eq!(events(&mut p), ["+3", "caught-up"]);
+        assert_eq!(p.progress().duplicates_skipped, 2);
+    }
+
+    #[test]
+    fn a_full_page_that_does_not_move_the_cursor_does_not_loop() {
+        let mut p = pager(Mode::Backfill, 2);
+        let (id, _) = next(&mut p, T0);
+        p.handle_response(id, T0, ok(&["1", "2"]));
+        let (id, _) = next(&mut p, T0);
+        p.handle_response(id, T0, ok(&["1", "2"]));
+        assert_eq!(events(&mut p), ["+1,2", "caught-up"]);
+        assert!(p.poll_request(T0).is_none());
+    }
+
+    #[test]
+    fn html_and_malformed_pages_halt_without_moving_the_cursor() {
+        let mut p = pager(Mode::Follow(FollowFrom::Start), 2);
+        let (id, _) = next(&mut p, T0);
+        p.handle_response(id, T0, ok(&["1", "2"]));
+        events(&mut p);
+        let (id, _) = next(&mut p, T0);
+        p.handle_response(id, T0, response(200, "text/html", "<html>Sign in</html>"));
+        assert_eq!(events(&mut p), ["error badResponse retry none"]);
+        assert_eq!(
+            p.progress().status,
+            Status::Halted {
+                reason: Halt::Error
+            }
+        );
+        assert!(p.poll_request(T0.add_secs(3600)).is_none());
+        assert_eq!(p.poll_timeout(), None);
+        p.retry_now();
+        let (id, q) = next(&mut p, T0);
+        assert_eq!(q, "change_id=2&records=2");
+        let bad =
+            r#"{"count":2,"records":[{"ID":"3","GUN":"g"},{"ID":"4","GUN":"g","Version":"x"}]}"#;
+        p.handle_response(id, T0, response(200, "text/plain", bad));
+        let Some(Event::Error {
+            error: FeedError::Page(PageError::Record { index, .. }),
+            retry_at: None,
+        }) = p.poll_event()
+        else {
+            panic!("expected a record error");
+        };
+        assert_eq!(index, 1);
+        events(&mut p);
+        assert_eq!(
+            p.progress().newest.as_ref().map(ChangeId::as_str),
+            Some("2")
+        );
+        p.retry_now();
+        let (_, q) = next(&mut p, T0);
+        assert_eq!(q, "change_id=2&records=2");
+    }
+
+    #[test]
+    fn auth_outcomes() {
+        let mut p = pager(Mode::Backfill, 2);
+        let (id, _) = next(&mut p, T0);
+        p.handle_failure(id, T0, Failure::Unauthenticated("bad password".into()));
+        assert_eq!(events(&mut p), ["error unauthenticated retry none"]);
+        assert_eq!(
+            p.progress().status,
+            Status::Halted {
+                reason: Halt::Unauthenticated
+            }
+        );
+        assert!(p.poll_request(T0).is_none());
+        p.retry_now();
+        let (id, _) = next(&mut p, T0);
+        p.handle_failure(id, T0, Failure::NoAccess("not an admin".into()));
+        assert_eq!(events(&mut p), ["no-access not an admin"]);
+        p.retry_now();
+        let (id, _) = next(&mut p, T0);
+        let mut answer = error(401, "UNAUTHORIZED");
+        answer.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            r#"Bearer realm="https://h/auth/token",service="dtr",scope="registry:catalog:*",error="insufficient_scope""#
+                .parse()
+                .unwrap(),
+        );
+        p.handle_response(id, T0, answer);
+        assert_eq!(
+            events(&mut p),
+            ["no-access the token does not grant registry:catalog:*"]
+        );
+        p.retry_now();
+        let (id, _) = next(&mut p, T0);
+        p.handle_response(id, T0, error(401, "UNAUTHORIZED"));
+        assert_eq!(events(&mut p), ["error unauthenticated retry none"]);
+        p.retry_now();
+        let (id, _) = next(&mut p, T0);
+        p.handle_response(id, T0, error(404, "METADATA_NOT_FOUND"));
+        assert_eq!(events(&mut p), ["error notFound retry none"]);
+        assert_eq!(p.progress().errors, 5);
+    }
+
+    #[test]
+    fn rate_limit_honours_retry_after() {
+        let mut p = pager(Mode::Backfill, 2);
+        let (id, _) = next(&mut p, T0);
+        let mut answer = error(429, "TOOMANYREQUESTS");
+        answer
+            .headers_mut()
+            .insert(header::RETRY_AFTER, "120".parse().unwrap());
+        p.handle_response(id, T0, answer);
+        assert_eq!(events(&mut p), ["error rateLimited retry 120"]);
+    }
+
+    #[test]
+    fn vanished_cursor_400_offers_restart_or_jump() {
+        let mut p = pager(Mode::Follow(FollowFrom::Start), 2);
+        let (id, _) = next(&mut p, T0);
+        p.handle_response(id, T0, ok(&["1", "2"]));
+        events(&mut p);
+        let (id, _) = next(&mut p, T0);
+        p.handle_response(id, T0, error(400, "INVALID_PARAMETERS"));
+        assert_eq!(
+            events(&mut p),
+            ["vanished after 2 [RestartFromStart, JumpToLatest]"]
+        );
+        assert!(p.poll_request(T0).is_none());
+        let mut jump = p.clone();
+        jump.recover(Recovery::JumpToLatest);
+        let (id, q) = next(&mut jump, T0);
+        assert_eq!(q, "change_id=-1&records=-2");
+        jump.handle_response(id, T0, ok(&["2", "7"]));
+        assert_eq!(events(&mut jump), ["+7", "caught-up"]);
+        let (_, q) = next(&mut jump, T0.add_secs(10));
+        assert_eq!(q, "change_id=7&records=2");
+
+        p.recover(Recovery::RestartFromStart);
+        assert_eq!(events(&mut p), ["reset"]);
+        let (id, q) = next(&mut p, T0);
+        assert_eq!(q, "change_id=0&records=2");
+        p.handle_response(id, T0, ok(&["1", "2"]));
+        assert_eq!(
+            events(&mut p),
+            ["+1,2"],
+            "after a reset, records are emitted again"
+        );
+    }
+
+    #[test]
+    fn unknown_500_on_an_id_is_retried_then_reported_as_vanished() {
+        let mut p = pager(Mode::NewestFirst, 2);
+        let (id, _) = next(&mut p, T0);
+        p.handle_response(id, T0, ok(&["a", "b"]));
+        events(&mut p);
+        p.request_older();
+        let mut t = T0;
+        for _ in 0..2 {
+            let (id, q) = next(&mut p, t);
+            assert_eq!(q, "change_id=a&records=-2");
+            p.handle_response(id, t, error(500, "UNKNOWN"));
+            assert!(events(&mut p)[0].starts_with("error serverError retry"));
+            t = p.poll_timeout().unwrap();
+        }
+        let (id, _) = next(&mut p, t);
+        p.handle_response(id, t, error(500, "UNKNOWN"));
+        assert_eq!(events(&mut p), ["vanished before a [Retry, JumpToLatest]"]);
+        p.recover(Recovery::Retry);
+        let (id, q) = next(&mut p, t);
+        assert_eq!(q, "change_id=a&records=-2");
+        p.handle_response(id, t, error(500, "UNKNOWN"));
+        assert!(
+            events(&mut p)[0].starts_with("error serverError"),
+            "retry restarts the count"
+        );
+        // JumpToLatest at the older end of a newest-first view restarts the view.
+        let mut q = p.clone();
+        for _ in 0..2 {
+            let t = q.poll_timeout().unwrap();
+            let (id, _) = next(&mut q, t);
+            q.handle_response(id, t, error(500, "UNKNOWN"));
+        }
+        events(&mut q);
+        q.recover(Recovery::JumpToLatest);
+        assert_eq!(events(&mut q), ["reset"]);
+        let (_, query) = next(&mut q, t.add_secs(100));
+        assert_eq!(query, "change_id=-1&records=-2");
+    }
+
+    #[test]
+    fn a_500_on_start_or_latest_is_not_a_vanished_cursor() {
+        let mut p = pager(Mode::Backfill, 2);
+        for _ in 0..5 {
+            let t = p.poll_timeout().unwrap();
+            let (id, q) = next(&mut p, t);
+            assert_eq!(q, "change_id=0&records=2");
+            p.handle_response(id, t, error(500, "UNKNOWN"));
+            assert!(events(&mut p)[0].starts_with("error serverError retry"));
+        }
+    }
+
+    #[test]
+    fn save_and_resume() {
+        let mut p = pager(Mode::Backfill, 2);
+        let (id, _) = next(&mut p, T0);
+        p.handle_response(id, T0, ok(&["1", "2"]));
+        events(&mut p);
+        let (in_flight, _) = next(&mut p, T0);
+        let json = serde_json::to_string(&p.save()).unwrap();
+        let saved: SavedState = serde_json::from_str(&json).unwrap();
+        assert_eq!(saved, p.save());
+        let mut r = Pager::resume(origin(), saved, config(2));
+        r.handle_response(in_flight, T0, ok(&["3"]));
+        assert!(
+            events(&mut r).is_empty(),
+            "the old pager's request is stale"
+        );
+        let (id, q) = next(&mut r, T0);
+        assert_eq!(q, "change_id=2&records=2");
+        assert!(id.get() > in_flight.get());
+        r.handle_response(id, T0, ok(&["2", "3"]));
+        assert_eq!(events(&mut r), ["+3"], "recent IDs survive the resume");
+        let (id, q) = next(&mut r, T0);
+        assert_eq!(q, "change_id=3&records=2");
+        r.handle_response(id, T0, ok(&[]));
+        assert_eq!(events(&mut r), ["caught-up"]);
+        assert_eq!(r.progress().records_emitted, 3);
+        // A finished backfill resumes by checking for newer records.
+        let mut again = Pager::resume(origin(), r.save(), config(2));
+        let (_, q) = next(&mut again, T0);
+        assert_eq!(q, "change_id=3&records=2");
+        // A tampered state with a reserved id does not load.
+        let bad = json.replace(r#""newest":"2""#, r#""newest":"0""#);
+        assert_ne!(bad, json);
+        assert!(serde_json::from_str::<SavedState>(&bad).is_err());
+    }
+
+    #[test]
+    fn progress_serializes_for_javascript() {
+        let mut p = pager(Mode::Follow(FollowFrom::Start), 2);
+        let (id, _) = next(&mut p, T0);
+        p.handle_response(id, T0, ok(&["1"]));
+        let json = serde_json::to_value(p.progress()).unwrap();
+        assert_eq!(
+            json["status"],
+            serde_json::json!({"state": "waiting", "until": T0.add_secs(10).as_millis()})
+        );
+        assert_eq!(json["newest"], "1");
+        assert_eq!(json["lastPageAt"], T0.as_millis());
+        let config: PagerConfig = serde_json::from_str(r#"{"pageSize":50}"#).unwrap();
+        assert_eq!((config.page_size, config.poll_interval_ms), (50, 30_000));
+    }
+
+    #[test]
+    fn page_size_is_clamped() {
+        let mut p = pager(Mode::Backfill, 0);
+        assert_eq!(next(&mut p, T0).1, "change_id=0&records=1");
+        let mut p = pager(Mode::NewestFirst, u32::MAX);
+        assert_eq!(next(&mut p, T0).1, "change_id=-1&records=-10000");
+    }
+}
