@@ -761,3 +761,128 @@ fn page_like() -> impl Strategy<Value = serde_json::Value> {
             Value::Object(page)
         })
 }
+
+/// Drive `pager` against `fake` at `now` until nothing is due; return the record IDs emitted
+/// and the other events (as short strings).
+fn settle(pager: &mut Pager, fake: &mut FakeNotary, now: Timestamp) -> (Vec<String>, Vec<String>) {
+    let (mut ids, mut other) = (Vec::new(), Vec::new());
+    while let Some((id, request)) = pager.poll_request(now) {
+        check_request(&request);
+        let answer = fake.handle(now, &request).expect("an answer");
+        pager.handle_response(id, now, answer);
+        while let Some(event) = pager.poll_event() {
+            match event {
+                Event::Records { records, .. } => {
+                    ids.extend(records.into_iter().map(|r| r.id.as_str().to_string()))
+                }
+                Event::Progress(_) => {}
+                Event::CursorVanished { choices, .. } => {
+                    other.push(format!("vanished {choices:?}"))
+                }
+                Event::Error { error, .. } => other.push(format!("error {}", error.kind_str())),
+                other_event => other.push(format!("{other_event:?}")),
+            }
+        }
+    }
+    (ids, other)
+}
+
+#[test]
+fn follower_sees_records_once_the_blackout_is_over() {
+    let mut fake = FakeNotary::new(Storage::Rethink);
+    fake.publish(T0.add_secs(-600), GUNS[0]);
+    fake.publish(T0.add_secs(-600), GUNS[1]);
+    let origin = Origin::parse("https://msr.example.org").unwrap();
+    let mut pager = Pager::new(
+        origin,
+        Feed::Global,
+        Mode::Follow(FollowFrom::Start),
+        config(10),
+    );
+    let (ids, events) = settle(&mut pager, &mut fake, T0);
+    assert_eq!(ids.len(), 2);
+    assert_eq!(events, ["CaughtUp"]);
+    fake.publish(T0, GUNS[2]);
+    let hidden = T0.add_secs(30);
+    let (ids, _) = settle(&mut pager, &mut fake, hidden);
+    assert!(ids.is_empty(), "a record younger than 60 s is hidden");
+    let next_poll = pager.poll_timeout().unwrap();
+    assert_eq!(next_poll, hidden.add_secs(10));
+    let (ids, _) = settle(&mut pager, &mut fake, next_poll);
+    assert!(ids.is_empty());
+    let shown = T0.add_secs(61).max(pager.poll_timeout().unwrap());
+    let (ids, _) = settle(&mut pager, &mut fake, shown);
+    assert_eq!(ids, [fake.all()[2].id.clone()]);
+}
+
+#[test]
+fn a_purged_rethinkdb_table_makes_the_cursor_vanish() {
+    let mut fake = FakeNotary::new(Storage::Rethink);
+    for gun in GUNS {
+        fake.publish(T0.add_secs(-600), gun);
+    }
+    let origin = Origin::parse("https://msr.example.org").unwrap();
+    let mut pager = Pager::new(
+        origin,
+        Feed::Global,
+        Mode::Follow(FollowFrom::Start),
+        config(10),
+    );
+    let (ids, _) = settle(&mut pager, &mut fake, T0);
+    assert_eq!(ids.len(), 3);
+    fake.purge();
+    fake.publish(T0.add_secs(-500), GUNS[0]);
+    let mut now = T0;
+    let mut events = Vec::new();
+    for _ in 0..2 {
+        // vanish_after = 2 in these tests' config
+        now = pager.poll_timeout().unwrap().max(now);
+        events.extend(settle(&mut pager, &mut fake, now).1);
+    }
+    assert_eq!(
+        events,
+        [
+            "error serverError",
+            "vanished [Retry, RestartFromStart, JumpToLatest]"
+        ]
+    );
+    assert!(
+        pager.poll_request(now.add_secs(3600)).is_none(),
+        "waits for a choice"
+    );
+    pager.recover(Recovery::RestartFromStart);
+    let (ids, events) = settle(&mut pager, &mut fake, now);
+    assert_eq!(events, ["Reset", "CaughtUp"]);
+    assert_eq!(ids, [fake.all()[0].id.clone()]);
+}
+
+#[test]
+fn a_repository_feed_with_a_port_in_the_gun() {
+    let mut fake = FakeNotary::new(Storage::Memory);
+    for round in 0..3 {
+        for gun in GUNS {
+            fake.publish(T0.add_secs(round), gun);
+        }
+    }
+    fake.delete(T0.add_secs(5), GUNS[1]);
+    fake.publish(T0.add_secs(6), GUNS[1]);
+    let origin = Origin::parse("https://msr.example.org").unwrap();
+    let feed = Feed::Repository(Gun::new(GUNS[1]).unwrap());
+    let mut pager = Pager::new(origin, feed, Mode::NewestFirst, config(2));
+    let (mut ids, _) = settle(&mut pager, &mut fake, T0.add_secs(10));
+    assert_eq!(
+        ids,
+        ["10", "11"],
+        "the latest page of the GUN (global IDs, with gaps)"
+    );
+    loop {
+        pager.request_older();
+        let (older, events) = settle(&mut pager, &mut fake, T0.add_secs(10));
+        ids.splice(0..0, older);
+        if events.contains(&"ReachedStart".to_string()) {
+            break;
+        }
+    }
+    assert_eq!(ids, ["2", "5", "8", "10", "11"]);
+    assert!(fake.violations.is_empty());
+}

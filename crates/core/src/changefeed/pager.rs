@@ -162,7 +162,8 @@ pub enum Recovery {
     /// Ask again with the same cursor (offered when the answer was a `500`, which may have
     /// been a transient failure).
     Retry,
-    /// Forget everything ([`Event::Reset`]) and read the feed again from its first record.
+    /// Forget everything ([`Event::Reset`]) and read the feed again from its first record
+    /// (newest-first, which never reads forward, restarts from the latest page instead).
     RestartFromStart,
     /// Continue from the latest page, skipping what lies between. Records already emitted
     /// stay valid; when the vanished cursor was the older end of a newest-first view, the
