@@ -101,6 +101,7 @@ use crate::Timestamp;
 pub mod pager;
 pub mod record;
 pub mod request;
+pub mod session;
 
 pub use pager::{
     Event, Failure, FeedError, FollowFrom, Halt, Mode, Pager, PagerConfig, Placement, Progress,
@@ -111,6 +112,7 @@ pub use request::{
     ChangeId, Cursor, CursorError, DEFAULT_PAGE_SIZE, Feed, Gun, MAX_PAGE_SIZE, PageRequest,
     clamp_page_size,
 };
+pub use session::FeedSession;
 
 /// Serialize a timestamp as Unix milliseconds (a JavaScript `Date` value).
 fn serialize_timestamp<S: Serializer>(value: &Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
