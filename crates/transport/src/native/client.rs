@@ -102,7 +102,7 @@ pub struct MsrClient {
     clock: Clock,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -235,9 +235,9 @@ impl MsrClient {
         }
     }
 
-    /// Run `f` with the authenticator (e.g. to read the cached grants).
-    pub fn with_authenticator<R>(&self, f: impl FnOnce(&mut Authenticator) -> R) -> R {
-        f(&mut lock(&self.auth))
+    /// The authenticator shared by every call of this client (token cache, grants).
+    pub fn authenticator(&self) -> MutexGuard<'_, Authenticator> {
+        lock(&self.auth)
     }
 }
 
