@@ -20,7 +20,7 @@ use crate::proxy::Upstream;
 use crate::rethink::{Record, Store};
 use crate::scenario::{Balancing, Faults, Scenario};
 use crate::token::{self, Claims, Scope, TokenRejection, TokenSigner};
-use crate::util::{self, JSON, JSON_UTF8, TEXT_UTF8, bytes_response, errors_body, json_response};
+use crate::util::{self, JSON, TEXT_UTF8, bytes_response, errors_body, json_response};
 
 /// The header nginx sets on the per-replica origins.
 pub const REPLICA_HEADER: &str = "x-msr-sim-replica";
@@ -455,7 +455,7 @@ async fn rethink_changefeed(
                 action: required.2,
             }],
         );
-        let mut resp = json_response(StatusCode::UNAUTHORIZED, JSON_UTF8, &body);
+        let mut resp = util::notary_error(StatusCode::UNAUTHORIZED, &body);
         if let Ok(v) = HeaderValue::from_str(&challenge) {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
         }
@@ -484,9 +484,8 @@ async fn rethink_changefeed(
                 "invalid records parameter: strconv.ParseInt: parsing {}: {why}",
                 util::go_quote(&records_text)
             );
-            return json_response(
+            return util::notary_error(
                 StatusCode::BAD_REQUEST,
-                JSON_UTF8,
                 &errors_body(
                     "INVALID_PARAMETERS",
                     "The parameters provided are not valid.",
@@ -526,9 +525,8 @@ async fn rethink_changefeed(
 }
 
 fn unknown_error() -> Response<Body> {
-    json_response(
+    util::notary_error(
         StatusCode::INTERNAL_SERVER_ERROR,
-        JSON_UTF8,
         &errors_body("UNKNOWN", "unknown error", serde_json::json!({})),
     )
 }

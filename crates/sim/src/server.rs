@@ -8,6 +8,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use bytes::Bytes;
+use futures_util::StreamExt as _;
 use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
@@ -224,13 +225,17 @@ pub async fn handle_public(
                 if let Ok(v) = HeaderValue::from_str(&full_len.to_string()) {
                     resp.headers_mut().insert(header::CONTENT_LENGTH, v);
                 }
-                let stream = futures_util::stream::iter(vec![
-                    Ok::<Bytes, std::io::Error>(half),
+                // Let hyper flush the head and the first half before the body fails.
+                let first =
+                    futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(half) });
+                let fail = futures_util::stream::once(async {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
                     Err(std::io::Error::new(
                         std::io::ErrorKind::ConnectionReset,
                         "fault",
-                    )),
-                ]);
+                    ))
+                });
+                let stream = first.chain(fail);
                 let (parts, _) = resp.into_parts();
                 finish_log(&state, seq, Some(parts.status.as_u16()), kind);
                 return Ok(Response::from_parts(parts, Body::from_stream(stream)));

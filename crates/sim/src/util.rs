@@ -107,6 +107,14 @@ pub fn json_response<T: Serialize>(
     bytes_response(status, content_type, body)
 }
 
+/// A notary-server error response: `application/json; charset=utf-8` and, like Go's
+/// `json.Encoder`, a trailing newline.
+pub fn notary_error<T: Serialize>(status: StatusCode, value: &T) -> Response<Body> {
+    let mut body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+    body.push(b'\n');
+    bytes_response(status, JSON_UTF8, body)
+}
+
 /// A response with a body and a content type.
 pub fn bytes_response(
     status: StatusCode,
