@@ -36,9 +36,9 @@ fn bad_request(message: impl std::fmt::Display) -> Response<Body> {
     )
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Response<Body>> {
+fn parse_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Box<Response<Body>>> {
     let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut de).map_err(bad_request)
+    serde_path_to_error::deserialize(&mut de).map_err(|e| Box::new(bad_request(e)))
 }
 
 async fn healthz() -> Response<Body> {
@@ -74,7 +74,7 @@ async fn get_state(State(state): State<Shared>) -> Response<Body> {
 async fn post_scenario(State(state): State<Shared>, body: Bytes) -> Response<Body> {
     let patch: ScenarioPatch = match parse_json(&body) {
         Ok(p) => p,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let result = lock(&state.scenario).apply(patch, &state.cluster.replica_ids);
     match result {
@@ -86,7 +86,7 @@ async fn post_scenario(State(state): State<Shared>, body: Bytes) -> Response<Bod
 async fn post_fault(State(state): State<Shared>, body: Bytes) -> Response<Body> {
     let spec: FaultSpec = match parse_json(&body) {
         Ok(s) => s,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     if let Err(e) = spec.validate() {
         return bad_request(e);
@@ -123,7 +123,7 @@ struct RethinkPatch {
 async fn post_rethink(State(state): State<Shared>, body: Bytes) -> Response<Body> {
     let patch: RethinkPatch = match parse_json(&body) {
         Ok(p) => p,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let mut mode = lock(&state.rethink);
     *mode = RethinkMode {

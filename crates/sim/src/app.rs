@@ -171,8 +171,13 @@ async fn not_found() -> Response<Body> {
     )
 }
 
+/// The `X-Msr-Sim-Replica` header names no replica of this cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("unknown replica")]
+pub struct UnknownReplica;
+
 /// Which replica a request is for: the header (index or id), else the balancer's pick.
-pub fn replica_of(state: &AppState, headers: &HeaderMap) -> Result<usize, ()> {
+pub fn replica_of(state: &AppState, headers: &HeaderMap) -> Result<usize, UnknownReplica> {
     let n = state.cluster.replica_ids.len();
     match headers.get(REPLICA_HEADER).and_then(|v| v.to_str().ok()) {
         Some(v) => {
@@ -181,7 +186,7 @@ pub fn replica_of(state: &AppState, headers: &HeaderMap) -> Result<usize, ()> {
                 .ok()
                 .filter(|i| *i < n)
                 .or_else(|| state.cluster.replica_ids.iter().position(|id| id == v))
-                .ok_or(())
+                .ok_or(UnknownReplica)
         }
         None => {
             let balancing = lock(&state.scenario).ping_balancing;

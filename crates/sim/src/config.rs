@@ -175,15 +175,14 @@ impl Config {
                 self.registry_host
             )));
         }
-        if let Some(upstream) = &self.notary_upstream {
-            if upstream
+        if let Some(upstream) = &self.notary_upstream
+            && upstream
                 .parse::<http::Uri>()
                 .map_or(true, |u| u.scheme().is_none())
-            {
-                return Err(ConfigError::Invalid(format!(
-                    "notary_upstream {upstream:?} is not an absolute http URL"
-                )));
-            }
+        {
+            return Err(ConfigError::Invalid(format!(
+                "notary_upstream {upstream:?} is not an absolute http URL"
+            )));
         }
         let mut names: Vec<&str> = self.users.iter().map(|u| u.name.as_str()).collect();
         names.sort_unstable();

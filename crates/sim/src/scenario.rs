@@ -320,10 +320,8 @@ impl FaultSpec {
                 Some(s) if (400..=599).contains(&s) => {}
                 _ => return Err("kind \"status\" needs \"status\" in 400..=599".to_owned()),
             },
-            FaultKind::Latency => {
-                if self.latency_ms.is_none() {
-                    return Err("kind \"latency\" needs \"latency_ms\"".to_owned());
-                }
+            FaultKind::Latency if self.latency_ms.is_none() => {
+                return Err("kind \"latency\" needs \"latency_ms\"".to_owned());
             }
             _ => {}
         }
