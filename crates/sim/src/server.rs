@@ -260,19 +260,23 @@ pub async fn handle_public(
     Ok(response)
 }
 
+/// Whether a peer may use the admin API: 127.0.0.0/8, `::1` and IPv4-mapped loopback.
+pub fn is_loopback_peer(peer: SocketAddr) -> bool {
+    match peer.ip() {
+        std::net::IpAddr::V4(v4) => v4.is_loopback(),
+        std::net::IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map_or(v6.is_loopback(), |v4| v4.is_loopback()),
+    }
+}
+
 /// Serve one admin request: loopback peers only.
 pub async fn handle_admin(
     router: Router,
     peer: SocketAddr,
     req: http::Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
-    let loopback = match peer.ip() {
-        std::net::IpAddr::V4(v4) => v4.is_loopback(),
-        std::net::IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map_or(v6.is_loopback(), |v4| v4.is_loopback()),
-    };
-    if !loopback {
+    if !is_loopback_peer(peer) {
         return Ok(bytes_response(
             StatusCode::FORBIDDEN,
             "text/plain; charset=utf-8",
@@ -280,4 +284,37 @@ pub async fn handle_admin(
         ));
     }
     router.oneshot(req.map(Body::new)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_peers_reach_the_admin_api() {
+        for ok in [
+            "127.0.0.1:1",
+            "127.8.9.10:1",
+            "[::1]:1",
+            "[::ffff:127.0.0.1]:1",
+        ] {
+            assert!(is_loopback_peer(ok.parse().unwrap()), "{ok}");
+        }
+        for bad in [
+            "10.0.0.1:1",
+            "192.168.1.2:1",
+            "[::ffff:10.0.0.1]:1",
+            "[fe80::1]:1",
+            "0.0.0.0:1",
+        ] {
+            assert!(!is_loopback_peer(bad.parse().unwrap()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn corrupt_json_breaks_parsing() {
+        let body = br#"{"a":1}"#;
+        assert!(serde_json::from_slice::<serde_json::Value>(&corrupt_json(body)).is_err());
+        assert!(serde_json::from_slice::<serde_json::Value>(&corrupt_json(b"[1]")).is_err());
+    }
 }
