@@ -109,6 +109,12 @@ fn log_request(state: &Shared, req: &http::Request<Incoming>) -> u64 {
     seq
 }
 
+/// Whether `MSR_SIM_LOG=requests` asks for one stderr line per public request.
+fn log_to_stderr() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var("MSR_SIM_LOG").is_ok_and(|v| v.contains("requests")))
+}
+
 fn finish_log(state: &Shared, seq: u64, status: Option<u16>, fault: Option<FaultKind>) {
     let mut log = lock(&state.requests);
     if let Some(entry) = log.iter_mut().rev().find(|e| e.seq == seq) {
@@ -119,6 +125,16 @@ fn finish_log(state: &Shared, seq: u64, status: Option<u16>, fault: Option<Fault
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default()
         });
+        if log_to_stderr() {
+            eprintln!(
+                "msr-sim: {} {} -> {} auth={} fault={}",
+                entry.method,
+                entry.path,
+                status.map_or_else(|| "reset".to_owned(), |s| s.to_string()),
+                entry.auth_scheme.as_deref().unwrap_or("-"),
+                entry.fault.as_deref().unwrap_or("-"),
+            );
+        }
     }
 }
 
