@@ -186,7 +186,7 @@ impl Config {
         }
         let mut names: Vec<&str> = self.users.iter().map(|u| u.name.as_str()).collect();
         names.sort_unstable();
-        if names.windows(2).any(|w| w[0] == w[1]) {
+        if names.windows(2).any(|w| matches!(w, [a, b] if a == b)) {
             return Err(ConfigError::Invalid("duplicate user names".into()));
         }
         if self

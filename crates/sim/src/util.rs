@@ -78,10 +78,9 @@ pub enum GoParseError {
 
 /// Go's `strconv.ParseInt(s, 10, 32)`.
 pub fn go_parse_int32(s: &str) -> Result<i32, GoParseError> {
-    let (negative, digits) = match s.as_bytes().first() {
-        Some(b'+') => (false, &s[1..]),
-        Some(b'-') => (true, &s[1..]),
-        _ => (false, s),
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
     };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(GoParseError::Syntax);
