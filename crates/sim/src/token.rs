@@ -94,6 +94,11 @@ impl std::fmt::Debug for TokenSigner {
 impl TokenSigner {
     /// Load a PEM private key and its PEM certificate; checks that they match.
     pub fn from_pem(key_pem: &[u8], cert_pem: &[u8]) -> Result<TokenSigner, KeyError> {
+        // Pick RustCrypto explicitly: feature unification elsewhere in a workspace could
+        // otherwise leave jsonwebtoken with two providers and no default.
+        let _already_installed = jsonwebtoken::crypto::CryptoProvider::install_default(
+            &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER,
+        );
         let key = pem::parse(key_pem).map_err(|e| KeyError::Key(e.to_string()))?;
         let (alg, encoding) = match key.tag() {
             "EC PRIVATE KEY" => {
