@@ -1,23 +1,27 @@
 //! `MsrClient`: the JavaScript entry point.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use futures_util::future::join_all;
-use http::{Request, Response, StatusCode};
+use http::{HeaderMap, Request, Response, StatusCode};
 use js_sys::Promise;
-use msr_lens_core::ErrorKind;
+use msr_lens_core::auth::{Authenticator, CallId, Credentials, Grant, Scope, Step, TokenRequest};
+use msr_lens_core::changefeed::Page;
 use msr_lens_core::health::{
     ClusterStatus, HealthCheck, NginxOutcome, NginxSample, ReplicaState, cluster_status_request,
     nginx_status_request, parse_cluster_status, parse_nginx_status, parse_ping, ping_request,
 };
+use msr_lens_core::{ApiError, ErrorKind};
 use msr_lens_transport::wasm::{FetchClient, FetchConfig, now};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::error::LensError;
-use crate::options::ClientConfig;
+use crate::feed::Changefeed;
+use crate::options::{ClientConfig, FeedOptions, gun};
+use crate::records;
 
 /// A client for one MSR origin.
 ///
@@ -34,6 +38,8 @@ pub struct MsrClient {
 pub(crate) struct Shared {
     pub(crate) config: ClientConfig,
     pub(crate) fetch: FetchClient,
+    /// The token flow and token cache shared by every call of this client.
+    pub(crate) auth: RefCell<Authenticator>,
     /// The nginx sample of the previous `health()`, for request rates.
     nginx: Cell<Option<NginxSample>>,
 }
@@ -45,6 +51,42 @@ impl Shared {
         request: Request<Vec<u8>>,
     ) -> Result<Response<Vec<u8>>, LensError> {
         self.fetch.execute(request).await.map_err(LensError::from)
+    }
+
+    /// Send every [`Step::Send`] of `call` until the call reaches a final step. A failed
+    /// call is an error; other final steps are returned. The authenticator is borrowed
+    /// only between awaits.
+    pub(crate) async fn drive(&self, call: CallId, mut step: Step) -> Result<Step, LensError> {
+        while let Step::Send(request) = step {
+            match self.fetch.execute(request).await {
+                Ok(response) => step = self.auth.borrow_mut().handle(call, response, now()),
+                Err(error) => {
+                    self.auth.borrow_mut().fail(call);
+                    return Err(error.into());
+                }
+            }
+        }
+        match step {
+            Step::Failed(error) => Err(error.into()),
+            other => Ok(other),
+        }
+    }
+
+    /// A token for exactly `scopes` from the origin's token service.
+    async fn token(&self, scopes: &[Scope]) -> Result<msr_lens_core::auth::IssuedToken, LensError> {
+        let realm = self.config.origin.url("/auth/token").to_string();
+        let request = TokenRequest::new(realm, Some(self.config.service.clone()), scopes);
+        let (call, step) = self.auth.borrow_mut().start_token(request, now());
+        match self.drive(call, step).await? {
+            Step::Token(token) => Ok(token),
+            Step::Done(response) => {
+                Err(LensError::api("token", &ApiError::from_response(&response)))
+            }
+            _ => Err(LensError::new(
+                "internal",
+                "the token flow ended unexpectedly",
+            )),
+        }
     }
 }
 
@@ -59,6 +101,7 @@ impl MsrClient {
     ) -> Result<MsrClient, JsValue> {
         let json = options_json("MsrClient options", &options, false)?;
         let config = ClientConfig::from_json(&json)?;
+        let auth = Authenticator::new(config.origin.clone(), config.credentials.clone());
         let fetch = FetchClient::new(FetchConfig {
             origin: config.origin.clone(),
             timeout_ms: config.timeout_ms,
@@ -68,6 +111,7 @@ impl MsrClient {
             shared: Rc::new(Shared {
                 config,
                 fetch,
+                auth: RefCell::new(auth),
                 nginx: Cell::new(None),
             }),
         })
@@ -136,16 +180,16 @@ impl MsrClient {
     pub fn cluster_status(&self) -> Promise {
         let shared = self.shared.clone();
         future_to_promise(async move {
-            let Some(credentials) = &shared.config.credentials else {
-                return Err(LensError::new(
-                    "unauthenticated",
-                    "the cluster status needs MSR admin credentials (username and secret)",
-                )
-                .into());
-            };
-            let response = shared
-                .send(cluster_status_request(&shared.config.origin, credentials))
-                .await?;
+            // Without credentials the request goes out anonymously: MSR's own 401 says
+            // what is missing.
+            let anonymous = Credentials::password("", "");
+            let credentials = shared.config.credentials.as_ref();
+            let mut request =
+                cluster_status_request(&shared.config.origin, credentials.unwrap_or(&anonymous));
+            if credentials.is_none() {
+                request.headers_mut().remove(http::header::AUTHORIZATION);
+            }
+            let response = shared.send(request).await?;
             let status = parse_cluster_status(&response).map_err(LensError::from)?;
             let replicas = status.replica_states(now(), shared.config.stale_after);
             to_js(&ClusterStatusWithReplicas { status, replicas })
@@ -179,6 +223,228 @@ impl MsrClient {
             to_js(&report)
         })
     }
+
+    /// A registry token for exactly `scopes` (`"repository:<gun>:pull"`,
+    /// `"registry:catalog:*"`, ...), from the token service on the origin. Cached tokens
+    /// are reused until shortly before they expire. The token is returned whatever it
+    /// grants: read `grants`. Rejects with `unauthenticated` for bad credentials.
+    #[wasm_bindgen(unchecked_return_type = "Promise<TokenInfo>")]
+    pub fn token(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | string[]")] scopes: JsValue,
+    ) -> Promise {
+        let shared = self.shared.clone();
+        future_to_promise(async move {
+            let scopes = parse_scopes(&scopes)?;
+            let token = shared.token(&scopes).await?;
+            let claims = token.claims();
+            to_js(&TokenInfo {
+                token: token.token().secret(),
+                issued_at: token.start().as_millis(),
+                expires_at: token.expires_at().as_millis(),
+                refresh_at: token.refresh_at().as_millis(),
+                subject: claims
+                    .and_then(|c| c.subject.as_deref())
+                    .filter(|s| !s.is_empty()),
+                grants: token.grants().map(|g| g.as_slice()).unwrap_or(&[]),
+            })
+        })
+    }
+
+    /// What may I see? Asks the token service for the global audit log
+    /// (`registry:catalog:*`, admins only) and for pull and push on each of
+    /// `repositories` (`namespace/repo` or a full GUN), and reads what the token grants.
+    /// "No access" is an answer here, not an error.
+    #[wasm_bindgen(unchecked_return_type = "Promise<GrantsInfo>")]
+    pub fn grants(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string[] | undefined")] repositories: JsValue,
+    ) -> Promise {
+        let shared = self.shared.clone();
+        future_to_promise(async move {
+            let names: Vec<String> = if repositories.is_undefined() || repositories.is_null() {
+                Vec::new()
+            } else {
+                string_list("repositories", &repositories)?
+            };
+            let mut guns = Vec::new();
+            for name in &names {
+                guns.push(gun(name, &shared.config.origin)?);
+            }
+            let catalog = Scope::catalog_all();
+            let mut scopes = vec![catalog.clone()];
+            scopes.extend(
+                guns.iter()
+                    .map(|g| Scope::new("repository", g.as_str(), ["pull", "push"])),
+            );
+            let token = shared.token(&scopes).await?;
+            let granted = token.grants().cloned().unwrap_or_default();
+            let subject = token
+                .claims()
+                .and_then(|c| c.subject.clone())
+                .filter(|s| !s.is_empty());
+            let repositories = names
+                .iter()
+                .zip(&guns)
+                .map(|(name, gun)| RepositoryAccess {
+                    repository: name,
+                    gun: gun.as_str(),
+                    pull: granted.allows(&Scope::repository_pull(gun.as_str())),
+                    push: granted.allows(&Scope::new("repository", gun.as_str(), ["push"])),
+                })
+                .collect();
+            to_js(&GrantsInfo {
+                signed_in: subject.is_some(),
+                subject: subject.as_deref(),
+                global_audit_log: granted.allows(&catalog),
+                repositories,
+                grants: granted.as_slice(),
+            })
+        })
+    }
+
+    /// Walk the notary trust changefeed: `for await (const record of feed)`, or page by
+    /// page with `nextPage()`. `from` is `"start"` (oldest first, default), `"latest"`
+    /// (newest first, older pages on demand), `{ after: id }` or `{ before: id }`.
+    /// Without `repository` it reads the global feed (MSR admins only).
+    #[wasm_bindgen(unchecked_return_type = "Changefeed")]
+    pub fn changefeed(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ChangefeedOptions")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        self.feed(&options, false)
+    }
+
+    /// Follow the changefeed live: records published from now on (or from `from`), as
+    /// they appear. Polls every `pollIntervalMs` (default 30 s) once caught up; runs until
+    /// `close()` or a `break` out of `for await`.
+    #[wasm_bindgen(unchecked_return_type = "Changefeed")]
+    pub fn follow(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "FollowOptions")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        self.feed(&options, true)
+    }
+}
+
+impl MsrClient {
+    fn feed(&self, options: &JsValue, follow: bool) -> Result<JsValue, JsValue> {
+        let what = if follow {
+            "follow options"
+        } else {
+            "changefeed options"
+        };
+        let json = options_json(what, options, true)?;
+        let options = FeedOptions::from_json(&json, &self.shared.config.origin, follow)?;
+        let feed = Changefeed::new(self.shared.clone(), &options)?;
+        Ok(records::async_iterable(feed.into()))
+    }
+}
+
+/// Parse a changefeed page (`{"count":N,"records":[...]}`) as notary sends it, with the
+/// same tolerance as the client: `records` may be `null`, `SHA256` padding is trimmed,
+/// `createdAt` is epoch milliseconds or `null` (`createdAtRaw` keeps the text). Rejects a
+/// body that is not a page with an `MsrLensError` of kind `badResponse`.
+#[wasm_bindgen(js_name = parseChangefeedPage, unchecked_return_type = "ChangeRecord[]")]
+pub fn parse_changefeed_page(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] body: JsValue,
+) -> Result<JsValue, JsValue> {
+    let bytes = if let Some(text) = body.as_string() {
+        text.into_bytes()
+    } else if body.is_instance_of::<js_sys::Uint8Array>() {
+        js_sys::Uint8Array::new(&body).to_vec()
+    } else {
+        return Err(
+            LensError::invalid("parseChangefeedPage takes a Uint8Array or a string").into(),
+        );
+    };
+    let page =
+        Page::parse_parts(StatusCode::OK, &HeaderMap::new(), &bytes).map_err(|e| LensError {
+            kind: e.kind().as_str(),
+            status: None,
+            code: None,
+            message: format!("changefeed page: {e}"),
+        })?;
+    Ok(records::to_js(&page.records).into())
+}
+
+/// Whether `value` is an error of this package (an `Error` named `MsrLensError` with a
+/// `kind`).
+#[wasm_bindgen(js_name = isMsrLensError, unchecked_return_type = "boolean")]
+pub fn is_msr_lens_error(value: JsValue) -> JsValue {
+    let is = value.is_instance_of::<js_sys::Error>()
+        && js_sys::Reflect::get(&value, &JsValue::from_str("name"))
+            .ok()
+            .and_then(|n| n.as_string())
+            .is_some_and(|n| n == "MsrLensError");
+    JsValue::from_bool(is)
+}
+
+/// The package version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    crate::VERSION.to_string()
+}
+
+fn parse_scopes(value: &JsValue) -> Result<Vec<Scope>, LensError> {
+    let texts = match value.as_string() {
+        Some(text) => text.split_whitespace().map(str::to_string).collect(),
+        None => string_list("scopes", value)?,
+    };
+    if texts.is_empty() {
+        return Err(LensError::invalid("scopes: give at least one scope"));
+    }
+    texts
+        .iter()
+        .map(|text| Scope::parse(text).map_err(|e| LensError::invalid(format!("scopes: {e}"))))
+        .collect()
+}
+
+fn string_list(what: &str, value: &JsValue) -> Result<Vec<String>, LensError> {
+    if !js_sys::Array::is_array(value) {
+        return Err(LensError::invalid(format!(
+            "{what} must be an array of strings"
+        )));
+    }
+    js_sys::Array::from(value)
+        .iter()
+        .map(|item| {
+            item.as_string()
+                .ok_or_else(|| LensError::invalid(format!("{what} must be an array of strings")))
+        })
+        .collect()
+}
+
+/// What `token()` resolves to.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenInfo<'a> {
+    token: &'a str,
+    issued_at: i64,
+    expires_at: i64,
+    refresh_at: i64,
+    subject: Option<&'a str>,
+    grants: &'a [Grant],
+}
+
+/// What `grants()` resolves to.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GrantsInfo<'a> {
+    signed_in: bool,
+    subject: Option<&'a str>,
+    global_audit_log: bool,
+    repositories: Vec<RepositoryAccess<'a>>,
+    grants: &'a [Grant],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RepositoryAccess<'a> {
+    repository: &'a str,
+    gun: &'a str,
+    pull: bool,
+    push: bool,
 }
 
 /// The cluster status with the replica states derived from it.

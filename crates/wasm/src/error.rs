@@ -3,6 +3,8 @@
 use std::fmt;
 
 use msr_lens_core::ApiError;
+use msr_lens_core::auth::AuthError;
+use msr_lens_core::changefeed::{Failure, FeedError, PageError};
 use msr_lens_core::health::ClusterStatusError;
 use msr_lens_transport::TransportError;
 
@@ -65,6 +67,45 @@ impl fmt::Display for LensError {
 impl From<TransportError> for LensError {
     fn from(error: TransportError) -> Self {
         LensError::new(error.kind(), error.to_string())
+    }
+}
+
+impl From<AuthError> for LensError {
+    fn from(error: AuthError) -> Self {
+        let api = error.api_error();
+        LensError {
+            kind: error.kind(),
+            status: api.map(|e| e.status),
+            code: api.and_then(|e| e.code.clone()),
+            message: error.to_string(),
+        }
+    }
+}
+
+impl LensError {
+    /// A changefeed error; `transport_kind` is the kind of the last transport failure,
+    /// which the pager only knows as "network" or "other".
+    pub fn feed(error: &FeedError, transport_kind: Option<&'static str>) -> Self {
+        match error {
+            FeedError::Page(PageError::Api(api)) => LensError::api("changefeed", api),
+            FeedError::Page(page) => LensError {
+                kind: page.kind().as_str(),
+                status: page.api().map(|e| e.status),
+                code: None,
+                message: format!("changefeed: {page}"),
+            },
+            FeedError::Failure(failure) => {
+                let kind = match failure {
+                    Failure::Timeout => "timeout",
+                    Failure::Unauthenticated(_) => "unauthenticated",
+                    Failure::NoAccess(_) => "noAccess",
+                    Failure::Network(_) => transport_kind.unwrap_or("network"),
+                    _ => transport_kind.unwrap_or("unavailable"),
+                };
+                LensError::new(kind, format!("changefeed: {failure}"))
+            }
+            _ => LensError::new(error.kind_str(), format!("changefeed: {error}")),
+        }
     }
 }
 

@@ -2,55 +2,79 @@
 //! as `baseURL` must not silently fall back to a default).
 //!
 //! Options arrive as JSON text (`JSON.stringify` of the JS object), so this module is plain
-//! Rust and tested natively. Error messages name the option, never its value: a secret
-//! passed in the wrong place must not end up in an error message.
+//! Rust and tested natively. They are read from a [`serde_json::Value`] by hand rather than
+//! with derived `Deserialize` impls: the core already carries `Value`'s code, and derived
+//! impls would add their own to the package's `.wasm`. Error messages name the option,
+//! never its value: a secret passed in the wrong place must not end up in a message.
 
 use std::time::Duration;
 
 use msr_lens_core::Origin;
 use msr_lens_core::auth::Credentials;
+use msr_lens_core::changefeed::{
+    ChangeId, DEFAULT_PAGE_SIZE, Feed, FollowFrom, Gun, Mode, Pager, PagerConfig, SavedState,
+};
 use msr_lens_core::health::HealthTargets;
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
 
 use crate::error::LensError;
 
 /// The default request timeout.
 pub const DEFAULT_TIMEOUT_MS: u32 = 15_000;
 
-/// `new MsrClient(options)`, as sent.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ClientOptions {
-    base_url: String,
-    #[serde(default)]
-    username: Option<String>,
-    #[serde(default)]
-    secret: Option<String>,
-    #[serde(default)]
-    secret_kind: Option<SecretKindOption>,
-    #[serde(default)]
-    replicas: Option<Vec<ReplicaOption>>,
-    #[serde(default)]
-    timeout_ms: Option<u32>,
-    #[serde(default)]
-    max_body_bytes: Option<usize>,
-    #[serde(default)]
-    stale_after_secs: Option<u64>,
+/// A JSON object of options, read key by key.
+struct Reader<'a> {
+    what: &'a str,
+    map: Map<String, Value>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-enum SecretKindOption {
-    Password,
-    AccessToken,
-}
+impl<'a> Reader<'a> {
+    /// Read the object in `json`; a key not in `known` is an error.
+    fn new(what: &'a str, json: &str, known: &[&str]) -> Result<Self, LensError> {
+        let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(json.as_bytes()) else {
+            return Err(LensError::invalid(format!("{what} must be a plain object")));
+        };
+        if let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) {
+            return Err(LensError::invalid(format!(
+                "{what}: unknown option `{key}` (known: {})",
+                known.join(", ")
+            )));
+        }
+        Ok(Reader { what, map })
+    }
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum ReplicaOption {
-    Url(String),
-    Labelled { label: String, url: String },
+    fn wrong(&self, key: &str, expected: &str) -> LensError {
+        LensError::invalid(format!("{}: `{key}` must be {expected}", self.what))
+    }
+
+    /// Remove `key`; `null` counts as absent.
+    fn take(&mut self, key: &str) -> Option<Value> {
+        self.map.remove(key).filter(|v| !v.is_null())
+    }
+
+    fn string(&mut self, key: &str) -> Result<Option<String>, LensError> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text)),
+            Some(_) => Err(self.wrong(key, "a string")),
+        }
+    }
+
+    fn number(&mut self, key: &str, max: u64) -> Result<Option<u64>, LensError> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(value) => match value.as_u64() {
+                Some(n) if n <= max => Ok(Some(n)),
+                _ => Err(self.wrong(key, &format!("a whole number from 0 to {max}"))),
+            },
+        }
+    }
+
+    fn u32(&mut self, key: &str) -> Result<Option<u32>, LensError> {
+        Ok(self
+            .number(key, u64::from(u32::MAX))?
+            .and_then(|n| u32::try_from(n).ok()))
+    }
 }
 
 /// A validated client configuration.
@@ -68,22 +92,47 @@ pub struct ClientConfig {
     pub max_body_bytes: usize,
     /// Replica staleness threshold.
     pub stale_after: Duration,
+    /// The token service's `service` name (MSR: `dtr`).
+    pub service: String,
 }
 
 impl ClientConfig {
     /// Read `new MsrClient(options)` from its JSON text.
     pub fn from_json(json: &str) -> Result<Self, LensError> {
-        let options: ClientOptions = read("MsrClient options", json)?;
-        let origin = Origin::parse(&options.base_url)
-            .map_err(|e| LensError::invalid(format!("baseUrl: {e}")))?;
-        let credentials = match (options.username, options.secret) {
+        let mut r = Reader::new(
+            "MsrClient options",
+            json,
+            &[
+                "baseUrl",
+                "username",
+                "secret",
+                "secretKind",
+                "replicas",
+                "timeoutMs",
+                "maxBodyBytes",
+                "staleAfterSecs",
+                "service",
+            ],
+        )?;
+        let base_url = r
+            .string("baseUrl")?
+            .ok_or_else(|| LensError::invalid("MsrClient options: `baseUrl` is required"))?;
+        let origin =
+            Origin::parse(&base_url).map_err(|e| LensError::invalid(format!("baseUrl: {e}")))?;
+        let username = r.string("username")?;
+        let secret = r.string("secret")?;
+        let access_token = match r.string("secretKind")?.as_deref() {
+            None | Some("accessToken") => true,
+            Some("password") => false,
+            Some(_) => return Err(r.wrong("secretKind", "\"password\" or \"accessToken\"")),
+        };
+        let credentials = match (username, secret) {
             (None, None) => None,
             (Some(user), Some(secret)) if !user.is_empty() && !secret.is_empty() => {
-                Some(match options.secret_kind {
-                    Some(SecretKindOption::Password) => Credentials::password(user, secret),
-                    Some(SecretKindOption::AccessToken) | None => {
-                        Credentials::access_token(user, secret)
-                    }
+                Some(if access_token {
+                    Credentials::access_token(user, secret)
+                } else {
+                    Credentials::password(user, secret)
                 })
             }
             _ => {
@@ -92,34 +141,36 @@ impl ClientConfig {
                 ));
             }
         };
-        let mut replicas = Vec::new();
-        for (index, replica) in options.replicas.unwrap_or_default().into_iter().enumerate() {
-            let (label, url) = match replica {
-                ReplicaOption::Url(url) => (None, url),
-                ReplicaOption::Labelled { label, url } => (Some(label), url),
-            };
-            let replica_origin = Origin::parse(&url)
-                .map_err(|e| LensError::invalid(format!("replicas[{index}]: {e}")))?;
-            let label = label.unwrap_or_else(|| replica_origin.authority().to_string());
-            replicas.push((label, replica_origin));
-        }
-        let timeout_ms = options.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
+        let replicas = match r.take("replicas") {
+            None => Vec::new(),
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .enumerate()
+                .map(|(index, item)| replica(index, item))
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err(r.wrong("replicas", "an array")),
+        };
+        let timeout_ms = r.u32("timeoutMs")?.unwrap_or(DEFAULT_TIMEOUT_MS);
         if timeout_ms == 0 {
-            return Err(LensError::invalid("timeoutMs must be positive"));
+            return Err(r.wrong("timeoutMs", "positive"));
         }
-        let mut targets = HealthTargets::new(origin.clone());
-        if let Some(secs) = options.stale_after_secs {
-            targets.stale_after = Duration::from_secs(secs);
-        }
+        let max_body_bytes = r
+            .number("maxBodyBytes", u64::from(u32::MAX))?
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(msr_lens_transport::DEFAULT_MAX_BODY_BYTES);
+        let stale_after = r.number("staleAfterSecs", u64::from(u32::MAX))?.map_or(
+            HealthTargets::new(origin.clone()).stale_after,
+            Duration::from_secs,
+        );
+        let service = r.string("service")?.unwrap_or_else(|| "dtr".to_string());
         Ok(ClientConfig {
             origin,
             credentials,
             replicas,
             timeout_ms,
-            max_body_bytes: options
-                .max_body_bytes
-                .unwrap_or(msr_lens_transport::DEFAULT_MAX_BODY_BYTES),
-            stale_after: targets.stale_after,
+            max_body_bytes,
+            stale_after,
+            service,
         })
     }
 
@@ -133,33 +184,223 @@ impl ClientConfig {
     }
 }
 
-/// Deserialize options, with messages that name the path but never echo a value.
-pub(crate) fn read<T: DeserializeOwned>(what: &str, json: &str) -> Result<T, LensError> {
-    let mut de = serde_json::Deserializer::from_str(json);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let message = inner.to_string();
-        // serde's "unknown field `x`, expected one of ..." names keys only; every other
-        // message may quote the offending value, so it is replaced by a generic one.
-        let detail = if message.starts_with("unknown field") || message.starts_with("missing field")
-        {
-            message
-                .split(" at line")
-                .next()
-                .unwrap_or_default()
-                .to_string()
-        } else if inner.is_data() {
-            "wrong type or value".to_string()
-        } else {
-            "not a plain object".to_string()
-        };
-        if path == "." {
-            LensError::invalid(format!("{what}: {detail}"))
-        } else {
-            LensError::invalid(format!("{what}: `{path}`: {detail}"))
+/// One entry of `replicas`: a URL, or `{ label, url }`.
+fn replica(index: usize, item: Value) -> Result<(String, Origin), LensError> {
+    let bad = || {
+        LensError::invalid(format!(
+            "replicas[{index}] must be a URL or {{ label, url }}"
+        ))
+    };
+    let (label, url) = match item {
+        Value::String(url) => (None, url),
+        Value::Object(mut map) => {
+            let label = match map.remove("label") {
+                Some(Value::String(label)) => label,
+                _ => return Err(bad()),
+            };
+            let url = match map.remove("url") {
+                Some(Value::String(url)) => url,
+                _ => return Err(bad()),
+            };
+            if !map.is_empty() {
+                return Err(bad());
+            }
+            (Some(label), url)
         }
-    })
+        _ => return Err(bad()),
+    };
+    let origin =
+        Origin::parse(&url).map_err(|e| LensError::invalid(format!("replicas[{index}]: {e}")))?;
+    let label = label.unwrap_or_else(|| origin.authority().to_string());
+    Ok((label, origin))
+}
+
+/// Where a changefeed walk begins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    /// The oldest record.
+    Start,
+    /// The newest records.
+    Latest,
+    /// Just after this record (forward).
+    After(ChangeId),
+    /// Just before this record (backward).
+    Before(ChangeId),
+}
+
+/// A validated `changefeed()` / `follow()` configuration.
+#[derive(Debug, Clone)]
+pub struct FeedOptions {
+    /// Which feed.
+    pub feed: Feed,
+    /// Where to begin.
+    pub start: Start,
+    /// Follow new records after catching up.
+    pub follow: bool,
+    /// Pager tuning (page size, poll interval).
+    pub pager: PagerConfig,
+    /// Transient errors retried in a row before a call rejects.
+    pub max_retries: u32,
+    /// A saved position (`save()`), which overrides `from`.
+    pub resume: Option<SavedState>,
+}
+
+impl FeedOptions {
+    /// Read `changefeed(options)` (`follow == false`) or `follow(options)` from JSON text.
+    /// `origin` completes a repository given as `namespace/repo` into a GUN.
+    pub fn from_json(json: &str, origin: &Origin, follow: bool) -> Result<Self, LensError> {
+        let what = if follow {
+            "follow options"
+        } else {
+            "changefeed options"
+        };
+        let known: &[&str] = if follow {
+            &[
+                "repository",
+                "from",
+                "pageSize",
+                "maxRetries",
+                "pollIntervalMs",
+                "resume",
+            ]
+        } else {
+            &["repository", "from", "pageSize", "maxRetries", "resume"]
+        };
+        let mut r = Reader::new(what, json, known)?;
+        let feed = match r.string("repository")? {
+            None => Feed::Global,
+            Some(repository) => Feed::Repository(gun(&repository, origin)?),
+        };
+        let from_error = |r: &Reader| {
+            if follow {
+                r.wrong(
+                    "from",
+                    "\"start\", \"latest\" or { after: id } (follow() reads forward)",
+                )
+            } else {
+                r.wrong(
+                    "from",
+                    "\"start\", \"latest\", { after: id } or { before: id }",
+                )
+            }
+        };
+        let start = match r.take("from") {
+            None if follow => Start::Latest,
+            None => Start::Start,
+            Some(Value::String(name)) => match name.as_str() {
+                "start" => Start::Start,
+                "latest" => Start::Latest,
+                _ => return Err(from_error(&r)),
+            },
+            Some(Value::Object(mut map)) if map.len() == 1 => {
+                match (map.remove("after"), map.remove("before")) {
+                    (Some(Value::String(id)), None) => Start::After(change_id(id)?),
+                    (None, Some(Value::String(id))) if !follow => Start::Before(change_id(id)?),
+                    _ => return Err(from_error(&r)),
+                }
+            }
+            Some(_) => return Err(from_error(&r)),
+        };
+        let mut pager = PagerConfig {
+            page_size: r.u32("pageSize")?.unwrap_or(DEFAULT_PAGE_SIZE),
+            ..PagerConfig::default()
+        };
+        let max_retries = r.u32("maxRetries")?.unwrap_or(3);
+        if let Some(ms) = r.u32("pollIntervalMs")? {
+            pager.poll_interval_ms = i64::from(ms.max(1));
+        }
+        let resume = match r.string("resume")? {
+            None => None,
+            Some(text) => Some(saved_state(&text).ok_or_else(|| {
+                LensError::invalid(format!("{what}: `resume` is not a saved position"))
+            })?),
+        };
+        Ok(FeedOptions {
+            feed,
+            start,
+            follow,
+            pager,
+            max_retries,
+            resume,
+        })
+    }
+
+    /// The pager that walks this feed.
+    pub fn pager(&self, origin: &Origin) -> Result<Pager, LensError> {
+        let origin = origin.clone();
+        let config = self.pager.clone();
+        if let Some(saved) = &self.resume {
+            return Ok(Pager::resume(origin, saved.clone(), config));
+        }
+        let mode = match (&self.start, self.follow) {
+            (Start::Start | Start::After(_), false) => Mode::Backfill,
+            (Start::Latest | Start::Before(_), false) => Mode::NewestFirst,
+            (Start::Start | Start::After(_), true) => Mode::Follow(FollowFrom::Start),
+            (Start::Latest | Start::Before(_), true) => Mode::Follow(FollowFrom::Latest),
+        };
+        // A walk anchored on a record ID is a resumed walk: forward from `after`, or
+        // backward from `before`.
+        let (begin, newest, oldest) = match &self.start {
+            Start::Start | Start::Latest => {
+                return Ok(Pager::new(origin, self.feed.clone(), mode, config));
+            }
+            Start::After(id) => ("start", Some(id.as_str()), None),
+            Start::Before(id) => ("latest", Some(id.as_str()), Some(id.as_str())),
+        };
+        let state = json!({
+            "format": 1,
+            "feed": self.feed,
+            "mode": mode,
+            "begin": begin,
+            "started": true,
+            "newest": newest,
+            "oldest": oldest,
+            "reachedStart": false,
+            "recentIds": [],
+            "nextRequestId": 1,
+            "recordsEmitted": 0,
+            "pages": 0,
+        });
+        let saved = saved_state(&state.to_string())
+            .ok_or_else(|| LensError::new("internal", "cannot anchor the pager on a record"))?;
+        Ok(Pager::resume(origin, saved, config))
+    }
+
+    /// Whether pages are walked newest first (each later page is older).
+    pub fn newest_first(&self) -> bool {
+        let mode = match &self.resume {
+            Some(saved) => saved.mode(),
+            None if self.follow => return false,
+            None => match self.start {
+                Start::Latest | Start::Before(_) => Mode::NewestFirst,
+                Start::Start | Start::After(_) => Mode::Backfill,
+            },
+        };
+        mode == Mode::NewestFirst
+    }
+}
+
+/// A repository as a GUN: `namespace/repo` on the origin's registry host, or a full GUN
+/// whose first segment is a host (it has a `.` or `:`, or is `localhost`).
+pub fn gun(repository: &str, origin: &Origin) -> Result<Gun, LensError> {
+    let repository = repository.trim();
+    let first = repository.split('/').next().unwrap_or_default();
+    let full = first.contains('.') || first.contains(':') || first == "localhost";
+    let text = if full {
+        repository.to_string()
+    } else {
+        format!("{}/{repository}", origin.authority())
+    };
+    Gun::new(text).map_err(|e| LensError::invalid(format!("repository: {e}")))
+}
+
+/// A saved pager position, from the text of `Changefeed.save()`.
+fn saved_state(text: &str) -> Option<SavedState> {
+    serde_json::from_slice(text.as_bytes()).ok()
+}
+
+fn change_id(id: String) -> Result<ChangeId, LensError> {
+    ChangeId::new(id).map_err(|e| LensError::invalid(format!("from: {e}")))
 }
 
 #[cfg(test)]
@@ -199,7 +440,7 @@ mod tests {
     fn rejects_typos_half_credentials_and_bad_urls() {
         let e = ClientConfig::from_json(r#"{"baseURL":"https://x.org"}"#).unwrap_err();
         assert_eq!(e.kind, "invalidArgument");
-        assert!(e.message.contains("unknown field `baseURL`"), "{e}");
+        assert!(e.message.contains("unknown option `baseURL`"), "{e}");
         let e =
             ClientConfig::from_json(r#"{"baseUrl":"https://x.org","username":"u"}"#).unwrap_err();
         assert!(e.message.contains("username and secret"), "{e}");
@@ -208,6 +449,125 @@ mod tests {
         let e =
             ClientConfig::from_json(r#"{"baseUrl":"https://x.org","timeoutMs":0}"#).unwrap_err();
         assert!(e.message.contains("timeoutMs"), "{e}");
+    }
+
+    fn origin() -> Origin {
+        Origin::parse("https://127.0.0.1:8443").unwrap()
+    }
+
+    fn first_request(json: &str, follow: bool) -> String {
+        let options = FeedOptions::from_json(json, &origin(), follow).unwrap();
+        let mut pager = options.pager(&origin()).unwrap();
+        let (_, request) = pager
+            .poll_request(msr_lens_core::Timestamp::from_secs(1_800_000_000))
+            .unwrap();
+        request.uri().to_string()
+    }
+
+    #[test]
+    fn feed_starts_map_to_notary_parameters() {
+        let base = "https://127.0.0.1:8443/v2/_trust/changefeed";
+        assert_eq!(
+            first_request("{}", false),
+            format!("{base}?change_id=0&records=100")
+        );
+        assert_eq!(
+            first_request(r#"{"from":"latest","pageSize":5}"#, false),
+            format!("{base}?change_id=-1&records=-5")
+        );
+        assert_eq!(
+            first_request(r#"{"from":{"after":"41"},"pageSize":5}"#, false),
+            format!("{base}?change_id=41&records=5")
+        );
+        assert_eq!(
+            first_request(r#"{"from":{"after":"41"}}"#, true),
+            format!("{base}?change_id=41&records=100")
+        );
+        assert_eq!(
+            first_request("{}", true),
+            format!("{base}?change_id=-1&records=-100")
+        );
+    }
+
+    #[test]
+    fn before_walks_backward_on_demand() {
+        let options =
+            FeedOptions::from_json(r#"{"from":{"before":"41"},"pageSize":3}"#, &origin(), false)
+                .unwrap();
+        assert!(options.newest_first());
+        let mut pager = options.pager(&origin()).unwrap();
+        let now = msr_lens_core::Timestamp::from_secs(1_800_000_000);
+        assert!(
+            pager.poll_request(now).is_none(),
+            "older pages come on demand"
+        );
+        pager.request_older();
+        let (_, request) = pager.poll_request(now).unwrap();
+        assert_eq!(
+            request.uri().to_string(),
+            "https://127.0.0.1:8443/v2/_trust/changefeed?change_id=41&records=-3"
+        );
+    }
+
+    #[test]
+    fn repositories_become_guns_on_the_origin() {
+        let o = origin();
+        assert_eq!(
+            gun("library/nginx", &o).unwrap().as_str(),
+            "127.0.0.1:8443/library/nginx"
+        );
+        assert_eq!(
+            gun("msr.example.org/library/nginx", &o).unwrap().as_str(),
+            "msr.example.org/library/nginx"
+        );
+        assert_eq!(gun("localhost/a/b", &o).unwrap().as_str(), "localhost/a/b");
+        assert_eq!(gun("a//b", &o).unwrap_err().kind, "invalidArgument");
+        let options =
+            FeedOptions::from_json(r#"{"repository":"library/nginx"}"#, &o, false).unwrap();
+        assert_eq!(
+            options.feed.path(),
+            "/v2/127.0.0.1:8443/library/nginx/_trust/changefeed"
+        );
+    }
+
+    #[test]
+    fn feed_options_are_strict() {
+        let o = origin();
+        for bad in [
+            r#"{"from":"newest"}"#,
+            r#"{"from":{"after":"0"}}"#,
+            r#"{"from":{"after":""}}"#,
+            r#"{"page_size":3}"#,
+            r#"{"resume":"{}"}"#,
+        ] {
+            let e = FeedOptions::from_json(bad, &o, false).unwrap_err();
+            assert_eq!(e.kind, "invalidArgument", "{bad}");
+        }
+        let e = FeedOptions::from_json(r#"{"from":{"before":"5"}}"#, &o, true).unwrap_err();
+        assert!(e.message.contains("follow()"), "{e}");
+    }
+
+    #[test]
+    fn a_saved_walk_resumes() {
+        let o = origin();
+        let options = FeedOptions::from_json(r#"{"from":{"after":"7"}}"#, &o, false).unwrap();
+        let saved = serde_json::to_string(&options.pager(&o).unwrap().save()).unwrap();
+        let resumed = FeedOptions::from_json(
+            &serde_json::to_string(&json!({ "resume": saved })).unwrap(),
+            &o,
+            false,
+        )
+        .unwrap();
+        let mut pager = resumed.pager(&o).unwrap();
+        let (_, request) = pager
+            .poll_request(msr_lens_core::Timestamp::from_secs(1_800_000_000))
+            .unwrap();
+        assert!(
+            request
+                .uri()
+                .to_string()
+                .ends_with("change_id=7&records=100")
+        );
     }
 
     #[test]

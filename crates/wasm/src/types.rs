@@ -191,3 +191,113 @@ export interface HealthReport {
   nginxRates: NginxRates | null;
 }
 "#;
+
+#[wasm_bindgen(typescript_custom_section)]
+const AUTH: &'static str = r#"
+/** One entry of a token's `access` claim. */
+export interface Grant { type: string; name: string; actions: string[] }
+
+/** What `token(scopes)` resolves to. Times are epoch milliseconds. */
+export interface TokenInfo {
+  /** The bearer token (a JWT). Keep it in memory only. */
+  token: string;
+  issuedAt: number;
+  expiresAt: number;
+  /** When this package fetches a new one instead of reusing it. */
+  refreshAt: number;
+  /** The account the token was issued to; `null` when anonymous. */
+  subject: string | null;
+  /** What the token grants (its `access` claim, not verified by the client). */
+  grants: Grant[];
+}
+
+/** What `grants(repositories)` resolves to: what the credentials may see. */
+export interface GrantsInfo {
+  signedIn: boolean;
+  subject: string | null;
+  /** May read the global trust audit log (`registry:catalog:*`: MSR admins). */
+  globalAuditLog: boolean;
+  /** One entry per repository asked about. */
+  repositories: Array<{ repository: string; gun: string; pull: boolean; push: boolean }>;
+  grants: Grant[];
+}
+"#;
+
+#[wasm_bindgen(typescript_custom_section)]
+const FEED: &'static str = r#"
+/** One changefeed record: one publish (`update`) or `notary delete` (`deletion`). */
+export interface ChangeRecord {
+  /** Opaque cursor: compare IDs only for equality. */
+  id: string;
+  /** Epoch milliseconds, or `null` when `CreatedAt` was missing or not RFC 3339. */
+  createdAt: number | null;
+  /** `CreatedAt` exactly as sent. */
+  createdAtRaw: string;
+  /** `<host>/<namespace>/<repo>`. */
+  gun: string;
+  /** The timestamp.json version; 0 for a deletion. */
+  version: number;
+  /** sha256 of that version's timestamp.json; `null` for a deletion. */
+  sha256: string | null;
+  category: "update" | "deletion" | (string & {});
+}
+
+/** One page of `nextPage()`, in server order (oldest → newest). */
+export interface ChangePage {
+  records: ChangeRecord[];
+  /** After the records seen so far (`append`) or before them (`prepend`, older pages). */
+  placement: "append" | "prepend";
+}
+
+/** Where a walk begins. Record IDs come from `ChangeRecord.id`. */
+export type ChangefeedFrom = "start" | "latest" | { after: string } | { before: string };
+
+/** Options of `changefeed(options)`. Unknown keys are rejected. */
+export interface ChangefeedOptions {
+  /** `namespace/repo` (on this MSR) or a full GUN; omitted: the global feed (admins). */
+  repository?: string;
+  /** Default `"start"`. */
+  from?: ChangefeedFrom;
+  /** Records per request, 1–10000 (default 100). */
+  pageSize?: number;
+  /** Transient errors retried in a row before a call rejects (default 3). */
+  maxRetries?: number;
+  /** A position from `save()`; overrides `from`. */
+  resume?: string;
+}
+
+/** Options of `follow(options)`. */
+export interface FollowOptions {
+  repository?: string;
+  /** Default `"latest"`: only records published from now on (plus the latest page). */
+  from?: "start" | "latest" | { after: string };
+  pageSize?: number;
+  /** Wait between polls once caught up, in ms (default 30000). */
+  pollIntervalMs?: number;
+  maxRetries?: number;
+  resume?: string;
+}
+
+/** Counters, cursors and status of a walk (`progress()`). */
+export interface FeedProgress {
+  status:
+    | { state: "ready" } | { state: "fetching" } | { state: "waiting"; until: number }
+    | { state: "idle" } | { state: "done" }
+    | { state: "halted"; reason: "unauthenticated" | "noAccess" | "error" | "cursorVanished" };
+  recordsEmitted: number;
+  pages: number;
+  newest: string | null;
+  oldest: string | null;
+  caughtUp: boolean;
+  reachedStart: boolean;
+  errors: number;
+  consecutiveErrors: number;
+  duplicatesSkipped: number;
+  staleIgnored: number;
+  lastPageAt: number | null;
+}
+
+export interface Changefeed extends AsyncIterable<ChangeRecord> {
+  [Symbol.asyncIterator](): Changefeed;
+}
+"#;

@@ -1,12 +1,15 @@
 //! `fetch` with a timeout, a size cap, no redirects and credentials for one origin only.
+//!
+//! A browser shows a page only the response headers CORS exposes; on the same origin (or
+//! in an extension with host permissions) all of them are visible.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
-use http::header::{AUTHORIZATION, CONTENT_LENGTH};
+use http::header::{self, AUTHORIZATION, CONTENT_LENGTH};
 use http::request::Parts;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
-use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
+use js_sys::{Function, Promise, Reflect, Uint8Array};
 use msr_lens_core::Origin;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -190,20 +193,25 @@ fn request_init(
     Ok(init)
 }
 
+/// The response headers the core reads. Only these are copied: looking each up by its
+/// constant name keeps `http`'s parser of arbitrary header names (12 KB of wasm) out of
+/// the package. Several values of one header arrive joined by `, `, which is how
+/// `WWW-Authenticate` lists several challenges anyway.
+const KEPT_HEADERS: [HeaderName; 6] = [
+    header::CONTENT_TYPE,
+    header::CONTENT_LENGTH,
+    header::WWW_AUTHENTICATE,
+    header::RETRY_AFTER,
+    header::LOCATION,
+    header::DATE,
+];
+
 fn copy_headers(from: &Headers, to: &mut http::HeaderMap) {
-    let Ok(Some(entries)) = js_sys::try_iter(from) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let pair = Array::from(&entry);
-        let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) else {
-            continue;
-        };
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(&value),
-        ) {
-            to.append(name, value);
+    for name in KEPT_HEADERS {
+        if let Ok(Some(value)) = from.get(name.as_str())
+            && let Ok(value) = HeaderValue::from_str(&value)
+        {
+            to.insert(name, value);
         }
     }
 }

@@ -1,0 +1,380 @@
+//! `Changefeed`: a changefeed walk for JavaScript, page by page or as an async iterator.
+//!
+//! The walk is the core's [`FeedSession`] (pager + token flow); this file only moves its
+//! requests over fetch, sleeps until its timers, and turns its events into promise
+//! results:
+//!
+//! - records → a page (`nextPage()`) or the next record (`next()`);
+//! - caught up (backfill) / reached the start (newest first) → the end (`null`, `done`);
+//! - an error the pager retries by itself → wait and retry, up to `maxRetries` in a row;
+//! - an error that needs the caller (bad credentials, no access, a body that is not a
+//!   page, a vanished cursor) → a rejected promise; the next call tries again.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise, Reflect};
+use msr_lens_core::changefeed::{Event, Failure, FeedSession, Placement, Record, Recovery};
+use msr_lens_transport::TransportError;
+use msr_lens_transport::wasm::now;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
+
+use crate::client::{Shared, to_js};
+use crate::error::LensError;
+use crate::options::FeedOptions;
+use crate::records;
+
+/// How many times in a row the pager may be polled without sending a request or
+/// producing an event before the walk is declared stuck (a guard against a busy loop).
+const MAX_IDLE_SPINS: u32 = 64;
+
+/// A changefeed walk. Async-iterable: `for await (const record of feed) { ... }`.
+#[wasm_bindgen]
+pub struct Changefeed {
+    state: Rc<FeedState>,
+}
+
+struct FeedState {
+    shared: Rc<Shared>,
+    session: RefCell<FeedSession>,
+    follow: bool,
+    newest_first: bool,
+    max_retries: u32,
+    /// Records of the current page not yet handed out by `next()`.
+    buffer: RefCell<VecDeque<JsValue>>,
+    done: Cell<bool>,
+    closed: Cell<bool>,
+    busy: Cell<bool>,
+    /// The last call ended on an error: cut the pager's wait short on the next one.
+    retry: Cell<bool>,
+    /// At least one page was handed out (newest first: later pages are older ones).
+    started: Cell<bool>,
+    last_transport_kind: Cell<Option<&'static str>>,
+    /// The pending sleep: its timer handle and the function that ends it early.
+    sleeping: RefCell<Option<(JsValue, Function)>>,
+}
+
+/// One page of `nextPage()`: records in server order (oldest → newest), and whether they
+/// come after (`append`) or before (`prepend`) the records seen so far.
+struct Batch {
+    records: Vec<Record>,
+    placement: Placement,
+}
+
+impl Changefeed {
+    pub(crate) fn new(shared: Rc<Shared>, options: &FeedOptions) -> Result<Self, LensError> {
+        let pager = options.pager(&shared.config.origin)?;
+        Ok(Changefeed {
+            state: Rc::new(FeedState {
+                shared,
+                session: RefCell::new(FeedSession::new(pager)),
+                follow: options.follow,
+                newest_first: options.newest_first(),
+                max_retries: options.max_retries,
+                buffer: RefCell::new(VecDeque::new()),
+                done: Cell::new(false),
+                closed: Cell::new(false),
+                busy: Cell::new(false),
+                retry: Cell::new(false),
+                started: Cell::new(false),
+                last_transport_kind: Cell::new(None),
+                sleeping: RefCell::new(None),
+            }),
+        })
+    }
+}
+
+#[wasm_bindgen]
+impl Changefeed {
+    /// The next page, or `null` when the walk is over (a backfill caught up, a
+    /// newest-first walk reached the oldest record, or `close()` was called). A
+    /// `follow()` walk waits for new records. One call at a time.
+    #[wasm_bindgen(js_name = nextPage, unchecked_return_type = "Promise<ChangePage | null>")]
+    pub fn next_page(&self) -> Promise {
+        let state = self.state.clone();
+        future_to_promise(async move {
+            let _guard = state.enter()?;
+            match state.next_batch().await? {
+                None => Ok(JsValue::NULL),
+                Some(batch) => {
+                    let page = Object::new();
+                    set(&page, "records", &records::to_js(&batch.records).into());
+                    set(
+                        &page,
+                        "placement",
+                        &JsValue::from_str(match batch.placement {
+                            Placement::Append => "append",
+                            Placement::Prepend => "prepend",
+                        }),
+                    );
+                    Ok(page.into())
+                }
+            }
+        })
+    }
+
+    /// The async-iterator protocol: the next record. Records come oldest → newest, or
+    /// newest → oldest for a walk `from: "latest"` or `{ before }`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<IteratorResult<ChangeRecord, undefined>>")]
+    pub fn next(&self) -> Promise {
+        let state = self.state.clone();
+        future_to_promise(async move {
+            let _guard = state.enter()?;
+            loop {
+                if let Some(record) = state.buffer.borrow_mut().pop_front() {
+                    return Ok(iterator_result(false, &record));
+                }
+                let Some(batch) = state.next_batch().await? else {
+                    return Ok(iterator_result(true, &JsValue::UNDEFINED));
+                };
+                let array = records::to_js(&batch.records);
+                let mut buffer = state.buffer.borrow_mut();
+                if state.newest_first {
+                    buffer.extend(array.iter().collect::<Vec<_>>().into_iter().rev());
+                } else {
+                    buffer.extend(array.iter());
+                }
+            }
+        })
+    }
+
+    /// The async-iterator protocol: stop (`break` out of `for await` calls this).
+    #[wasm_bindgen(
+        js_name = "return",
+        unchecked_return_type = "Promise<IteratorResult<ChangeRecord, undefined>>"
+    )]
+    pub fn return_(&self) -> Promise {
+        self.close();
+        Promise::resolve(&iterator_result(true, &JsValue::UNDEFINED))
+    }
+
+    /// Stop the walk: a pending `nextPage()`/`next()` that is waiting for the next poll
+    /// resolves with the end at once, and no further request is sent.
+    pub fn close(&self) {
+        self.state.closed.set(true);
+        self.state.buffer.borrow_mut().clear();
+        self.state.wake();
+    }
+
+    /// Counters, cursors and status of the walk.
+    #[wasm_bindgen(unchecked_return_type = "FeedProgress")]
+    pub fn progress(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.state.session.borrow().pager().progress())
+    }
+
+    /// The walk's position as text, for `changefeed({ resume })` / `follow({ resume })`
+    /// later (for instance after a page reload). Holds record IDs, never credentials.
+    pub fn save(&self) -> Result<String, JsValue> {
+        serde_json::to_string(&self.state.session.borrow().pager().save())
+            .map_err(|e| LensError::new("internal", format!("cannot save: {e}")).into())
+    }
+
+    /// After a rejection of kind `cursorVanished` (the record the walk was anchored on is
+    /// gone, as after a purge): `"retry"`, `"restartFromStart"` or `"jumpToLatest"`.
+    pub fn recover(
+        &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "\"retry\" | \"restartFromStart\" | \"jumpToLatest\""
+        )]
+        choice: String,
+    ) -> Result<(), JsValue> {
+        let recovery = match choice.as_str() {
+            "retry" => Recovery::Retry,
+            "restartFromStart" => Recovery::RestartFromStart,
+            "jumpToLatest" => Recovery::JumpToLatest,
+            _ => {
+                return Err(LensError::invalid(
+                    "recover(): use \"retry\", \"restartFromStart\" or \"jumpToLatest\"",
+                )
+                .into());
+            }
+        };
+        self.state
+            .session
+            .borrow_mut()
+            .pager_mut()
+            .recover(recovery);
+        self.state.retry.set(false);
+        self.state.done.set(false);
+        Ok(())
+    }
+}
+
+/// Marks a call in progress; calls do not overlap.
+struct Busy(Rc<FeedState>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.busy.set(false);
+    }
+}
+
+impl FeedState {
+    fn enter(self: &Rc<Self>) -> Result<Busy, LensError> {
+        if self.busy.replace(true) {
+            return Err(LensError::invalid(
+                "another nextPage()/next() of this changefeed is still running; await it first",
+            ));
+        }
+        Ok(Busy(self.clone()))
+    }
+
+    /// Drive the session until it yields records or the walk ends.
+    async fn next_batch(&self) -> Result<Option<Batch>, LensError> {
+        if self.closed.get() || self.done.get() {
+            return Ok(None);
+        }
+        if self.retry.replace(false) {
+            self.session.borrow_mut().pager_mut().retry_now();
+        }
+        if self.newest_first && self.started.get() {
+            self.session.borrow_mut().pager_mut().request_older();
+        }
+        let mut errors = 0u32;
+        let mut idle = 0u32;
+        loop {
+            loop {
+                let event = self.session.borrow_mut().poll_event();
+                let Some(event) = event else { break };
+                idle = 0;
+                match event {
+                    Event::Records { records, placement } if !records.is_empty() => {
+                        self.started.set(true);
+                        return Ok(Some(Batch { records, placement }));
+                    }
+                    Event::CaughtUp if !self.follow => {
+                        self.done.set(true);
+                        return Ok(None);
+                    }
+                    Event::ReachedStart if self.newest_first => {
+                        self.done.set(true);
+                        return Ok(None);
+                    }
+                    Event::NoAccess { message, .. } => {
+                        self.retry.set(true);
+                        return Err(LensError::new("noAccess", message));
+                    }
+                    Event::Error { error, retry_at } => {
+                        errors += 1;
+                        if retry_at.is_none() || errors > self.max_retries {
+                            self.retry.set(true);
+                            return Err(LensError::feed(&error, self.last_transport_kind.get()));
+                        }
+                    }
+                    Event::CursorVanished { cursor, .. } => {
+                        return Err(LensError::new(
+                            "cursorVanished",
+                            format!(
+                                "changefeed: the record the walk is anchored on is gone ({cursor}); call recover()"
+                            ),
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            if self.closed.get() {
+                return Ok(None);
+            }
+            let next = {
+                let mut auth = self.shared.auth.borrow_mut();
+                self.session.borrow_mut().poll_request(&mut auth, now())
+            };
+            if let Some((call, request)) = next {
+                idle = 0;
+                let result = self.shared.fetch.execute(request).await;
+                let mut auth = self.shared.auth.borrow_mut();
+                let mut session = self.session.borrow_mut();
+                match result {
+                    Ok(response) => session.handle_response(&mut auth, call, now(), response),
+                    Err(error) => {
+                        self.last_transport_kind.set(Some(error.kind()));
+                        session.handle_failure(&mut auth, call, now(), failure(error));
+                    }
+                }
+                continue;
+            }
+            let wake = self.session.borrow().poll_timeout();
+            let Some(wake) = wake else {
+                // Nothing left to do: a backfill that ended without saying so, a halted
+                // pager, or newest-first waiting for `request_older`.
+                self.done.set(!self.newest_first);
+                return Ok(None);
+            };
+            let wait = wake.millis_since(now());
+            if wait > 0 {
+                self.sleep(wait).await;
+            } else {
+                idle += 1;
+                if idle > MAX_IDLE_SPINS {
+                    return Err(LensError::new(
+                        "internal",
+                        "changefeed: the pager neither sent a request nor waited",
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Sleep `millis` with the global `setTimeout`; `close()` ends it early.
+    async fn sleep(&self, millis: i64) {
+        let global = js_sys::global();
+        let timer = |name: &str| {
+            Reflect::get(&global, &JsValue::from_str(name))
+                .ok()
+                .and_then(|f| f.dyn_into::<Function>().ok())
+        };
+        let Some(set_timeout) = timer("setTimeout") else {
+            return;
+        };
+        // setTimeout's limit is 2^31-1 ms; the pager never asks for more than an hour.
+        #[allow(clippy::cast_precision_loss)]
+        let delay = JsValue::from(millis.clamp(1, 3_600_000) as f64);
+        let promise = Promise::new(&mut |resolve, _reject| {
+            if let Ok(handle) = set_timeout.call2(&global, &resolve, &delay) {
+                *self.sleeping.borrow_mut() = Some((handle, resolve));
+            } else {
+                let _ = resolve.call0(&JsValue::UNDEFINED);
+            }
+        });
+        let _ = JsFuture::from(promise).await;
+        self.sleeping.borrow_mut().take();
+    }
+
+    /// End a pending sleep now (and clear its timer, so Node.js can exit).
+    fn wake(&self) {
+        let Some((handle, resolve)) = self.sleeping.borrow_mut().take() else {
+            return;
+        };
+        let global = js_sys::global();
+        if let Some(clear) = Reflect::get(&global, &JsValue::from_str("clearTimeout"))
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+        {
+            let _ = clear.call1(&global, &handle);
+        }
+        let _ = resolve.call0(&JsValue::UNDEFINED);
+    }
+}
+
+fn failure(error: TransportError) -> Failure {
+    match error {
+        TransportError::Timeout { .. } => Failure::Timeout,
+        TransportError::Connect(_) | TransportError::Tls(_) | TransportError::Reset(_) => {
+            Failure::Network(error.to_string())
+        }
+        other => Failure::Other(other.to_string()),
+    }
+}
+
+fn set(object: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(object, &JsValue::from_str(key), value);
+}
+
+fn iterator_result(done: bool, value: &JsValue) -> JsValue {
+    let result = Object::new();
+    set(&result, "done", &JsValue::from_bool(done));
+    set(&result, "value", value);
+    result.into()
+}

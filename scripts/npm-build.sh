@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Builds the msr-lens npm package: one .wasm shared by a browser/bundler/worker build
+# (wasm-bindgen --target web) and a Node.js build (--target experimental-nodejs-module,
+# ESM), package.json from Cargo, README and licences; then packs it.
+#
+#   scripts/npm-build.sh            -> dist/npm/msr-lens/ and dist/npm/msr-lens-<version>.tgz
+#   MSR_LENS_NPM_OUT=/some/dir scripts/npm-build.sh
+#   MSR_LENS_WASM_OPT=0 scripts/npm-build.sh   (skip wasm-opt: faster, bigger)
+#
+# Needs: wasm-bindgen 0.2.130 (cargo install wasm-bindgen-cli --version 0.2.130), node >= 20,
+# and npm/node_modules (npm ci in npm/, done here when missing) for wasm-opt (npm binaryen,
+# never Debian's, which corrupts modules).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=${MSR_LENS_NPM_OUT:-$ROOT/dist/npm}
+PKG=$OUT/msr-lens
+CRATE_WASM=$ROOT/target/wasm32-unknown-unknown/wasm-release/msr_lens_wasm.wasm
+
+if [ ! -x "$ROOT/npm/node_modules/.bin/wasm-opt" ]; then
+  echo "npm-build: installing build tools (npm ci in npm/)"
+  (cd "$ROOT/npm" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+export PATH="$ROOT/npm/node_modules/.bin:$PATH"
+
+want=$(grep -A2 'name = "wasm-bindgen"' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p' | head -1)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')
+if [ "$want" != "$have" ]; then
+  echo "npm-build: wasm-bindgen CLI $have does not match the crate version $want" >&2
+  echo "           cargo install wasm-bindgen-cli --version $want" >&2
+  exit 1
+fi
+
+echo "npm-build: cargo build (wasm-release)"
+cargo build --locked --quiet --profile wasm-release --target wasm32-unknown-unknown -p msr-lens-wasm
+
+rm -rf "$PKG"
+mkdir -p "$PKG"
+echo "npm-build: wasm-bindgen (web, node)"
+wasm-bindgen --target web --out-dir "$PKG" --out-name msr_lens "$CRATE_WASM"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+wasm-bindgen --target experimental-nodejs-module --out-dir "$TMP" --out-name msr_lens "$CRATE_WASM"
+# Both builds carry the same .wasm (same --out-name); the Node glue loads it with
+# `new URL('msr_lens_bg.wasm', import.meta.url)` and is renamed msr_lens_node.js.
+cmp -s "$TMP/msr_lens_bg.wasm" "$PKG/msr_lens_bg.wasm" \
+  || { echo "npm-build: the web and node .wasm differ" >&2; exit 1; }
+grep -q "new URL('msr_lens_bg.wasm', import.meta.url)" "$TMP/msr_lens.js" \
+  || { echo "npm-build: unexpected Node glue from wasm-bindgen (wasm URL not found)" >&2; exit 1; }
+sed 's|@ts-self-types="./msr_lens.d.ts"|@ts-self-types="./msr_lens_node.d.ts"|' \
+  "$TMP/msr_lens.js" > "$PKG/msr_lens_node.js"
+cp "$TMP/msr_lens.d.ts" "$PKG/msr_lens_node.d.ts"
+diff -rq "$TMP/snippets" "$PKG/snippets" >/dev/null \
+  || { echo "npm-build: the web and node snippets differ" >&2; exit 1; }
+rm -f "$PKG/msr_lens_bg.wasm.d.ts"
+
+if [ "${MSR_LENS_WASM_OPT:-1}" != 0 ]; then
+  echo "npm-build: wasm-opt -Oz ($(wasm-opt --version))"
+  wasm-opt -Oz --strip-debug --strip-producers "$PKG/msr_lens_bg.wasm" -o "$PKG/msr_lens_bg.wasm"
+fi
+
+cp crates/wasm/README.md crates/wasm/LICENSE-MIT crates/wasm/LICENSE-APACHE "$PKG/"
+cargo metadata --locked --format-version 1 --no-deps | node npm/tools/make-package.mjs "$PKG"
+
+(cd "$OUT" && npm pack --silent "$PKG" >/dev/null)
+raw=$(wc -c < "$PKG/msr_lens_bg.wasm")
+gz=$(gzip -9 -c "$PKG/msr_lens_bg.wasm" | wc -c)
+echo "npm-build: $PKG ($(ls "$OUT"/msr-lens-*.tgz | xargs -n1 basename)); msr_lens_bg.wasm $raw bytes, $gz gzip -9"
