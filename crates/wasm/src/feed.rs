@@ -49,8 +49,6 @@ struct FeedState {
     busy: Cell<bool>,
     /// The last call ended on an error: cut the pager's wait short on the next one.
     retry: Cell<bool>,
-    /// At least one page was handed out (newest first: later pages are older ones).
-    started: Cell<bool>,
     last_transport_kind: Cell<Option<&'static str>>,
     /// The pending sleep: its timer handle and the function that ends it early.
     sleeping: RefCell<Option<(JsValue, Function)>>,
@@ -78,7 +76,6 @@ impl Changefeed {
                 closed: Cell::new(false),
                 busy: Cell::new(false),
                 retry: Cell::new(false),
-                started: Cell::new(false),
                 last_transport_kind: Cell::new(None),
                 sleeping: RefCell::new(None),
             }),
@@ -229,7 +226,9 @@ impl FeedState {
         if self.retry.replace(false) {
             self.session.borrow_mut().pager_mut().retry_now();
         }
-        if self.newest_first && self.started.get() {
+        if self.newest_first {
+            // Each call of a newest-first walk wants one more (older) page; before the
+            // first page this only marks the next one as wanted.
             self.session.borrow_mut().pager_mut().request_older();
         }
         let mut errors = 0u32;
@@ -241,7 +240,6 @@ impl FeedState {
                 idle = 0;
                 match event {
                     Event::Records { records, placement } if !records.is_empty() => {
-                        self.started.set(true);
                         return Ok(Some(Batch { records, placement }));
                     }
                     Event::CaughtUp if !self.follow => {

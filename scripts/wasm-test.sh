@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# wasm-bindgen tests of the fetch transport (crates/transport/tests/wasm_fetch.rs) and the
+# bindings (crates/wasm/tests/bindings.rs), against the fake MSR of npm/test/fake-msr.mjs:
+# first in Node.js, then in headless Chromium (Debian chromium + /usr/bin/chromedriver).
+#
+#   scripts/wasm-test.sh              node and chromium
+#   scripts/wasm-test.sh node         node only
+#   scripts/wasm-test.sh browser      chromium only
+#   MSR_LENS_FAKE_PORT=18990 (default) picks the fake server's ports (port .. port+2)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+WHICH=${1:-all}
+PORT=${MSR_LENS_FAKE_PORT:-18990}
+
+command -v wasm-bindgen-test-runner >/dev/null || {
+  echo "wasm-test: wasm-bindgen-test-runner missing: cargo install wasm-bindgen-cli --version 0.2.130" >&2
+  exit 1
+}
+
+LOG=$(mktemp)
+node npm/test/fake-msr.mjs "$PORT" >"$LOG" 2>&1 &
+FAKE_PID=$!
+trap 'kill $FAKE_PID 2>/dev/null || true; rm -f "$LOG"' EXIT
+for _ in $(seq 1 100); do
+  grep -q "fake-msr ready" "$LOG" && break
+  kill -0 $FAKE_PID 2>/dev/null || { cat "$LOG" >&2; exit 1; }
+  sleep 0.1
+done
+read -r _ _ ORIGIN REPLICA REPLICA2 < <(grep "fake-msr ready" "$LOG")
+export MSR_LENS_FAKE_MSR=$ORIGIN MSR_LENS_FAKE_REPLICA=$REPLICA MSR_LENS_FAKE_REPLICA2=$REPLICA2
+echo "wasm-test: fake MSR at $ORIGIN (replica $REPLICA)"
+
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-60}
+CRATES=(-p msr-lens-transport -p msr-lens-wasm)
+TESTS=(--test wasm_fetch --test bindings)
+
+if [ "$WHICH" = all ] || [ "$WHICH" = node ]; then
+  echo "wasm-test: Node.js $(node --version)"
+  cargo test --locked --target wasm32-unknown-unknown "${CRATES[@]}" "${TESTS[@]}"
+fi
+if [ "$WHICH" = all ] || [ "$WHICH" = browser ]; then
+  echo "wasm-test: headless $(chromium --version 2>/dev/null || echo chromium)"
+  CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} WASM_BINDGEN_USE_BROWSER=1 \
+    cargo test --locked --target wasm32-unknown-unknown "${CRATES[@]}" "${TESTS[@]}"
+fi
