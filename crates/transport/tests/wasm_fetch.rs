@@ -15,13 +15,19 @@ use wasm_bindgen_test::wasm_bindgen_test;
 const SECRET: &str = "c2VjcmV0LXNob3VsZC1uZXZlci1sZWFr";
 
 fn fake() -> &'static str {
-    option_env!("MSR_LENS_FAKE_MSR")
-        .expect("MSR_LENS_FAKE_MSR is not set: run these tests with scripts/wasm-test.sh")
+    match option_env!("MSR_LENS_FAKE_MSR") {
+        Some(value) => value,
+        None => panic!("MSR_LENS_FAKE_MSR is not set: run these tests with scripts/wasm-test.sh"),
+    }
 }
 
 fn replica() -> &'static str {
-    option_env!("MSR_LENS_FAKE_REPLICA")
-        .expect("MSR_LENS_FAKE_REPLICA is not set: run these tests with scripts/wasm-test.sh")
+    match option_env!("MSR_LENS_FAKE_REPLICA") {
+        Some(value) => value,
+        None => {
+            panic!("MSR_LENS_FAKE_REPLICA is not set: run these tests with scripts/wasm-test.sh")
+        }
+    }
 }
 
 fn client(timeout_ms: u32, max_body_bytes: usize) -> FetchClient {

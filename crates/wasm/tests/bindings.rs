@@ -16,13 +16,19 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 fn fake() -> &'static str {
-    option_env!("MSR_LENS_FAKE_MSR")
-        .expect("MSR_LENS_FAKE_MSR is not set: run these tests with scripts/wasm-test.sh")
+    match option_env!("MSR_LENS_FAKE_MSR") {
+        Some(value) => value,
+        None => panic!("MSR_LENS_FAKE_MSR is not set: run these tests with scripts/wasm-test.sh"),
+    }
 }
 
 fn replica() -> &'static str {
-    option_env!("MSR_LENS_FAKE_REPLICA")
-        .expect("MSR_LENS_FAKE_REPLICA is not set: run these tests with scripts/wasm-test.sh")
+    match option_env!("MSR_LENS_FAKE_REPLICA") {
+        Some(value) => value,
+        None => {
+            panic!("MSR_LENS_FAKE_REPLICA is not set: run these tests with scripts/wasm-test.sh")
+        }
+    }
 }
 
 fn json(text: &str) -> JsValue {
@@ -152,7 +158,10 @@ async fn health_checks_every_replica_at_once() {
     let options = format!(
         r#","username":"admin","secret":"admin-secret","replicas":["{}",{{"label":"second","url":"{}"}}]"#,
         replica(),
-        option_env!("MSR_LENS_FAKE_REPLICA2").expect("MSR_LENS_FAKE_REPLICA2"),
+        match option_env!("MSR_LENS_FAKE_REPLICA2") {
+            Some(value) => value,
+            None => panic!("MSR_LENS_FAKE_REPLICA2"),
+        },
     );
     let msr = client(&options);
     let report = ok(msr.health()).await;
