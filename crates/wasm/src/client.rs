@@ -370,8 +370,10 @@ pub fn parse_changefeed_page(
 
 /// Whether `value` is an error of this package (an `Error` named `MsrLensError` with a
 /// `kind`).
-#[wasm_bindgen(js_name = isMsrLensError, unchecked_return_type = "boolean")]
-pub fn is_msr_lens_error(value: JsValue) -> JsValue {
+#[wasm_bindgen(js_name = isMsrLensError, unchecked_return_type = "value is MsrLensError")]
+pub fn is_msr_lens_error(
+    #[wasm_bindgen(unchecked_param_type = "unknown")] value: JsValue,
+) -> JsValue {
     let is = value.is_instance_of::<js_sys::Error>()
         && js_sys::Reflect::get(&value, &JsValue::from_str("name"))
             .ok()

@@ -1,0 +1,221 @@
+// The installed package against the live stack (`cargo xtask stack up && cargo xtask stack
+// seed`): health, tokens, grants, the changefeed in every mode, the error kinds, and follow
+// picking up newly published records. Reads <repo>/.stack/stack.json (or
+// $MSR_LENS_STACK_DIR/stack.json); every test is skipped, with the reason, when the stack
+// is not up or Node.js does not trust its CA (start node with
+// NODE_EXTRA_CA_CERTS=<ca_file of stack.json>; scripts/npm-test.sh does).
+//
+// The suite resets msr-sim's scenario first (POST /reset on its admin port); do not run it
+// at the same time as other stack tests that install faults.
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { before, test } from "node:test";
+
+import { importPackage, stackConfig } from "./helpers.mjs";
+
+const stack = stackConfig();
+const skip = !stack
+  ? "the stack is not up (no .stack/stack.json): run `cargo xtask stack up && cargo xtask stack seed`"
+  : process.env.NODE_EXTRA_CA_CERTS !== stack.ca_file
+    ? `Node.js does not trust the stack's CA: run with NODE_EXTRA_CA_CERTS=${stack.ca_file} (scripts/npm-test.sh does)`
+    : false;
+if (skip) console.log(`# stack tests skipped: ${skip}`);
+
+let lens;
+before(async () => {
+  if (skip) return;
+  lens = await importPackage();
+  await admin("POST", "/reset", {});
+});
+
+async function admin(method, path, body) {
+  const response = await fetch(`${stack.sim_admin}${path}`, {
+    method,
+    headers: body ? { "content-type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  assert.equal(response.status, 200, `${method} ${path}`);
+  return response.json();
+}
+
+const truth = async (gun) =>
+  (await admin("GET", `/truth/changefeed${gun ? `?gun=${encodeURIComponent(gun)}` : ""}`)).records;
+
+function client(user, secret = "token", extra = {}) {
+  const entry = user ? stack.users[user] : null;
+  const credentials = !user
+    ? {}
+    : secret === "wrong"
+      ? { username: user, secret: "wrong-secret-value" }
+      : secret === "password"
+        ? { username: user, secret: entry.password, secretKind: "password" }
+        : { username: user, secret: entry.token };
+  return new lens.MsrClient({ baseUrl: stack.origin, timeoutMs: 10_000, ...credentials, ...extra });
+}
+
+const gun = (repo) => `${stack.registry_host}/${repo}`;
+
+async function rejection(promise) {
+  try {
+    await promise;
+  } catch (e) {
+    assert.ok(lens.isMsrLensError(e), String(e));
+    return e;
+  }
+  assert.fail("expected a rejection");
+}
+
+async function walk(feed) {
+  const ids = [];
+  for (let page = await feed.nextPage(); page; page = await feed.nextPage()) {
+    ids.push(...page.records.map((r) => r.id));
+  }
+  return ids;
+}
+
+function insertRecords(forGun, n) {
+  const pg = stack.postgres;
+  const sql =
+    "INSERT INTO changefeed (created_at, gun, version, sha256, category) " +
+    `SELECT now() at time zone 'utc', '${forGun}', 1000 + g, md5(random()::text) || md5(random()::text), 'update' ` +
+    `FROM generate_series(1, ${n}) AS g;`;
+  execFileSync("psql", ["-q", "-v", "ON_ERROR_STOP=1", "-h", pg.host, "-p", String(pg.port), "-U", pg.user, "-d", pg.dbname, "-c", sql]);
+}
+
+test("health: every replica, nginx and the cluster status, healthy", { skip }, async () => {
+  const msr = client("admin", "token", { replicas: stack.replica_origins });
+  const report = await msr.health();
+  assert.equal(report.verdict, "healthy", JSON.stringify(report.reasons));
+  assert.equal(report.pings.length, stack.replica_origins.length);
+  assert.ok(report.pings.every((p) => p.state === "healthy"));
+  assert.equal(report.replicas.length, 3);
+  assert.ok(report.nginx.requests > 0);
+  assert.equal((await msr.ping()).state, "healthy");
+  assert.ok((await msr.nginxStatus()).accepts >= (await msr.nginxStatus()).handled - 1);
+});
+
+test("health: a replica the scenario makes sick shows as degraded", { skip }, async () => {
+  await admin("POST", "/scenario", { replicas: { 1: { health: "Rethinkdb has issues: test" } } });
+  try {
+    const report = await client("admin", "token", { replicas: stack.replica_origins }).health();
+    assert.equal(report.verdict, "degraded");
+    assert.ok(report.reasons.some((r) => r.code === "pingUnhealthy" && r.message.includes("Rethinkdb has issues")));
+  } finally {
+    await admin("POST", "/reset", {});
+  }
+});
+
+test("cluster status and its error kinds for every account type", { skip }, async () => {
+  const status = await client("admin", "password").clusterStatus();
+  assert.equal(status.replicas.length, 3);
+  for (const [user, secret, kind, code] of [
+    ["dev", "token", "forbidden", 403],
+    ["nobody", "password", "forbidden", 403],
+    ["admin", "wrong", "unauthenticated", 401],
+    [null, null, "unauthenticated", 401],
+  ]) {
+    const e = await rejection(client(user, secret).clusterStatus());
+    assert.equal(e.kind, kind, `${user}`);
+    assert.equal(e.status, code);
+    assert.ok(!e.message.includes("wrong-secret-value"));
+  }
+});
+
+test("tokens: what each account is granted", { skip }, async () => {
+  const adminToken = await client("admin").token("registry:catalog:*");
+  assert.equal(adminToken.subject, "admin");
+  assert.deepEqual(adminToken.grants, [{ type: "registry", name: "catalog", actions: ["*"] }]);
+  assert.ok(adminToken.expiresAt > adminToken.issuedAt);
+  const devToken = await client("dev", "password").token([`repository:${gun("library/nginx")}:pull,push`, "registry:catalog:*"]);
+  assert.deepEqual(devToken.grants, [{ type: "repository", name: gun("library/nginx"), actions: ["pull", "push"] }]);
+  const anonymous = await client(null).token("registry:catalog:*");
+  assert.equal(anonymous.subject, null);
+  assert.deepEqual(anonymous.grants, []);
+  const e = await rejection(client("dev", "wrong").token("registry:catalog:*"));
+  assert.equal(e.kind, "unauthenticated");
+  assert.equal(e.status, 401);
+});
+
+test("grants: what may I see", { skip }, async () => {
+  const repos = ["library/wordpress", "library/nginx", "engineering/api"];
+  const dev = await client("dev").grants(repos);
+  assert.equal(dev.globalAuditLog, false);
+  assert.deepEqual(dev.repositories.map((r) => [r.repository, r.pull, r.push]), [
+    ["library/wordpress", true, false],
+    ["library/nginx", true, true],
+    ["engineering/api", true, false],
+  ]);
+  const adminGrants = await client("admin").grants(repos);
+  assert.equal(adminGrants.globalAuditLog, true);
+  assert.ok(adminGrants.repositories.every((r) => r.pull && r.push));
+  const nobody = await client("nobody", "password").grants(repos);
+  assert.equal(nobody.signedIn, true);
+  assert.ok(!nobody.globalAuditLog && nobody.repositories.every((r) => !r.pull));
+});
+
+test("changefeed from the start: every record once, in server order", { skip }, async () => {
+  const expected = (await truth()).map((r) => r.id);
+  assert.ok(expected.length > 10, "seed the stack: cargo xtask stack seed");
+  const ids = await walk(client("admin").changefeed({ pageSize: 7 }));
+  assert.deepEqual(ids.slice(0, expected.length), expected);
+  assert.equal(new Set(ids).size, ids.length);
+  let n = 0;
+  for await (const record of client("admin").changefeed({ pageSize: 50 })) {
+    assert.equal(record.id, expected[n]);
+    if (++n === expected.length) break;
+  }
+});
+
+test("changefeed newest first, after and before an ID, resume", { skip }, async () => {
+  const all = (await truth()).map((r) => r.id);
+  const latest = client("admin").changefeed({ from: "latest", pageSize: 5 });
+  const newest = (await latest.nextPage()).records.map((r) => r.id);
+  assert.deepEqual(newest, all.slice(-5));
+  const older = await latest.nextPage();
+  assert.equal(older.placement, "prepend");
+  assert.deepEqual(older.records.map((r) => r.id), all.slice(-10, -5));
+
+  const pivot = all[Math.floor(all.length / 2)];
+  const index = all.indexOf(pivot);
+  const after = client("admin").changefeed({ from: { after: pivot }, pageSize: 3 });
+  assert.deepEqual((await after.nextPage()).records.map((r) => r.id), all.slice(index + 1, index + 4));
+  const before = client("admin").changefeed({ from: { before: pivot }, pageSize: 3 });
+  assert.deepEqual((await before.nextPage()).records.map((r) => r.id), all.slice(index - 3, index));
+
+  const resumed = client("admin").changefeed({ resume: after.save(), pageSize: 3 });
+  assert.deepEqual((await resumed.nextPage()).records.map((r) => r.id), all.slice(index + 4, index + 7));
+});
+
+test("changefeed of one repository with repository access", { skip }, async () => {
+  const expected = (await truth(gun("library/wordpress"))).map((r) => r.id);
+  assert.ok(expected.length > 0);
+  const ids = await walk(client("dev", "password").changefeed({ repository: "library/wordpress", pageSize: 4 }));
+  assert.deepEqual(ids.slice(0, expected.length), expected);
+});
+
+test("changefeed error kinds: no access, bad credentials", { skip }, async () => {
+  assert.equal((await rejection(client("dev").changefeed().nextPage())).kind, "noAccess");
+  assert.equal((await rejection(client("nobody", "password").changefeed({ repository: "library/nginx" }).nextPage())).kind, "noAccess");
+  assert.equal((await rejection(client(null).changefeed().nextPage())).kind, "noAccess");
+  assert.equal((await rejection(client("admin", "wrong").changefeed().nextPage())).kind, "unauthenticated");
+});
+
+test("follow picks up newly published records, each once", { skip }, async () => {
+  const repo = `npm-test/follow-${randomBytes(4).toString("hex")}`;
+  const live = client("admin").follow({ repository: repo, from: "start", pollIntervalMs: 100, pageSize: 50 });
+  const first = live.nextPage();
+  insertRecords(gun(repo), 3);
+  const page = await first;
+  assert.equal(page.records.length, 3);
+  assert.ok(page.records.every((r) => r.gun === gun(repo)));
+  insertRecords(gun(repo), 2);
+  const second = await live.nextPage();
+  assert.equal(second.records.length, 2);
+  const expected = (await truth(gun(repo))).map((r) => r.id);
+  assert.deepEqual([...page.records, ...second.records].map((r) => r.id), expected);
+  const waiting = live.nextPage();
+  live.close();
+  assert.equal(await waiting, null);
+});
