@@ -1,0 +1,172 @@
+// www/ in headless Chromium against the live stack: the page renders MSR's health and the
+// latest trust events, and server text stays text. Served same-origin with MSR: by the
+// stack's nginx when it serves /lens/, otherwise through a small proxy started here that
+// serves www/ and the built package and forwards everything else to the stack's origin
+// (the "reverse proxy in front of MSR" way of embedding). Skipped without the stack.
+
+import assert from "node:assert/strict";
+import { readFileSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { extname, join, normalize } from "node:path";
+import { after, before, test } from "node:test";
+
+import { PACKAGE_DIR, REPO, stackConfig } from "./helpers.mjs";
+
+const stack = stackConfig();
+let chromium;
+try {
+  ({ chromium } = await import("playwright-core"));
+} catch {
+  chromium = null;
+}
+const skip = !stack
+  ? "the stack is not up (no .stack/stack.json)"
+  : !chromium
+    ? "playwright-core is not installed (npm ci in npm/)"
+    : false;
+
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".json": "application/json" };
+let server;
+let base;
+let browser;
+
+function serveFile(res, root, rel) {
+  const path = normalize(join(root, rel));
+  if (!path.startsWith(root)) return false;
+  try {
+    if (!statSync(path).isFile()) return false;
+  } catch {
+    return false;
+  }
+  res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" });
+  res.end(readFileSync(path));
+  return true;
+}
+
+/** Same-origin proxy: /lens/ from disk, everything else forwarded to the stack. */
+function startProxy() {
+  const upstream = new URL(stack.origin);
+  let self = "";
+  const ca = readFileSync(stack.ca_file);
+  return new Promise((resolve) => {
+    server = createServer((req, res) => {
+      const path = new URL(req.url, "http://x").pathname;
+      if (path.startsWith("/lens/pkg/") && serveFile(res, PACKAGE_DIR, path.slice("/lens/pkg/".length))) return;
+      if (path.startsWith("/lens/")) {
+        const rel = path.slice("/lens/".length) || "index.html";
+        if (serveFile(res, join(REPO, "www"), rel)) return;
+      }
+      const headers = { ...req.headers, host: upstream.host };
+      const forward = httpsRequest(
+        { hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers, ca },
+        (answer) => {
+          // MSR names its token service with its external URL; a proxy on another origin
+          // must rename it (or MSR must know the proxy's URL), or the client refuses to
+          // send credentials to the "foreign" realm.
+          const headers = { ...answer.headers };
+          if (headers["www-authenticate"]) {
+            headers["www-authenticate"] = headers["www-authenticate"].replace(`realm="${stack.origin}/`, `realm="${self}/`);
+          }
+          res.writeHead(answer.statusCode, headers);
+          answer.pipe(res);
+        },
+      );
+      forward.on("error", () => {
+        res.writeHead(502);
+        res.end();
+      });
+      req.pipe(forward);
+    });
+    server.listen(0, "127.0.0.1", () => {
+      self = `http://127.0.0.1:${server.address().port}`;
+      resolve(self);
+    });
+  });
+}
+
+async function simAdmin(path, body) {
+  const response = await fetch(`${stack.sim_admin}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  assert.equal(response.status, 200);
+}
+
+before(async () => {
+  if (skip) return;
+  const viaNginx = await fetch(`${stack.origin}/lens/`).then((r) => r.ok && r.headers.get("content-type")?.includes("html")).catch(() => false);
+  base = viaNginx ? stack.origin : await startProxy();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.closeAllConnections?.();
+  server?.close();
+});
+
+async function openPage() {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  // Chromium logs every 4xx as "Failed to load resource" (the token flow's 401 challenge,
+  // the favicon); those are network logs, not script errors.
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push(`console: ${m.text()}`);
+  });
+  await page.goto(`${base}/lens/`);
+  return { page, problems, context };
+}
+
+const verdict = (page) => page.locator("msr-lens-health").locator(".verdict");
+
+test("the page shows health and the latest trust events", { skip }, async () => {
+  const { page, problems, context } = await openPage();
+  // Anonymous: pings and nginx only.
+  await page.waitForFunction(() => document.querySelector("msr-lens-health")?.report !== null, null, { timeout: 20_000 });
+  assert.equal(await verdict(page).textContent(), "healthy");
+
+  await page.fill("#username", "admin");
+  await page.fill("#secret", stack.users.admin.token);
+  await page.click("button[type=submit]");
+  await page.waitForSelector("#events tbody tr", { timeout: 20_000 }).catch(async () => {
+    assert.fail(`no events: ${await page.locator("#events-status").textContent()}`);
+  });
+  const rows = await page.locator("#events tbody tr").count();
+  assert.ok(rows >= 1 && rows <= 25, `${rows} rows`);
+  const newestGun = await page.locator("#events tbody tr:first-child td:nth-child(2)").textContent();
+  const truth = await fetch(`${stack.sim_admin}/truth/changefeed`).then((r) => r.json());
+  assert.equal(newestGun, truth.records.at(-1).gun);
+  // With admin credentials the check includes cluster_status: three replicas.
+  await page
+    .waitForFunction(() => document.querySelector("msr-lens-health")?.report?.replicas?.length === 3, null, { timeout: 20_000 })
+    .catch(() => {});
+  const report = await page.evaluate(() => document.querySelector("msr-lens-health").report);
+  assert.equal(report.replicas.length, 3, JSON.stringify(report.reasons));
+  assert.deepEqual(problems, []);
+  if (process.env.MSR_LENS_WWW_SCREENSHOT) await page.screenshot({ path: process.env.MSR_LENS_WWW_SCREENSHOT, fullPage: true });
+  await context.close();
+});
+
+test("server text is rendered as text, never as HTML", { skip }, async () => {
+  const payload = '<img src=x onerror="window.__xss=1">';
+  await simAdmin("/scenario", { replicas: { 0: { health: payload } } });
+  try {
+    const { page, context } = await openPage();
+    await page.waitForFunction(() => document.querySelector("msr-lens-health")?.report !== null, null, { timeout: 20_000 });
+    const reasons = await page.locator("msr-lens-health").locator("li").allTextContents();
+    assert.ok(reasons.some((text) => text.includes(payload)), JSON.stringify(reasons));
+    assert.equal(await page.locator("msr-lens-health").locator("img").count(), 0);
+    assert.equal(await page.evaluate(() => window.__xss), undefined);
+    await context.close();
+  } finally {
+    await simAdmin("/reset", {});
+  }
+});
