@@ -226,10 +226,13 @@ echo "$TOTAL"`;
 }
 
 // Output -------------------------------------------------------------------------------
+const buildInfoPath = join(PKG, "..", "build-info.json");
+const build = existsSync(buildInfoPath) ? JSON.parse(readFileSync(buildInfoPath, "utf8")) : null;
 const result = {
   date: new Date().toISOString(),
   node: process.version,
   package: JSON.parse(readFileSync(join(PKG, "package.json"), "utf8")).version,
+  build,
   size,
   parse,
   backfill,
@@ -248,6 +251,7 @@ const md = [
     ? `| backfill ${backfill.records} records (pages of ${backfill.pageSize}) | ${backfill.packageMillis} ms | curl loop ${backfill.curlLoopMillis} ms | ${backfill.ratio}× | ≤ 1× | ${yes(backfill.withinBudget)} |`
     : "| backfill 10 000 records | skipped (no stack) | | | | |",
   "",
+  build ? `Build: cargo profile ${build.cargoProfile}, wasm-opt ${build.wasmOpt}, wasm-bindgen ${build.wasmBindgen}.` : "",
   `Page parsed: ${parse.page}. JSON.parse includes decoding the bytes (TextDecoder); JSON.parse of the ready string alone: ${parse.jsonParseStringOnlyMillis} ms.`,
   backfill ? `Backfill: median of ${backfill.runs} alternating runs; ${backfill.note}.` : "",
   "",

@@ -6,6 +6,9 @@
 #   scripts/npm-build.sh            -> dist/npm/msr-lens/ and dist/npm/msr-lens-<version>.tgz
 #   MSR_LENS_NPM_OUT=/some/dir scripts/npm-build.sh
 #   MSR_LENS_WASM_OPT=0 scripts/npm-build.sh   (skip wasm-opt: faster, bigger)
+#   MSR_LENS_WASM_PROFILE=wasm-fast             (cargo opt-level 3 instead of "z": faster
+#                                                parsing, bigger .wasm; default wasm-release)
+#   MSR_LENS_WASM_OPT_LEVEL=-O3                 (wasm-opt level; default -Oz)
 #
 # Needs: wasm-bindgen 0.2.130 (cargo install wasm-bindgen-cli --version 0.2.130), node >= 20,
 # and npm/node_modules (npm ci in npm/, done here when missing) for wasm-opt (npm binaryen,
@@ -15,7 +18,9 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=${MSR_LENS_NPM_OUT:-$ROOT/dist/npm}
 PKG=$OUT/msr-lens
-CRATE_WASM=$ROOT/target/wasm32-unknown-unknown/wasm-release/msr_lens_wasm.wasm
+PROFILE=${MSR_LENS_WASM_PROFILE:-wasm-release}
+OPT_LEVEL=${MSR_LENS_WASM_OPT_LEVEL:--Oz}
+CRATE_WASM=$ROOT/target/wasm32-unknown-unknown/$PROFILE/msr_lens_wasm.wasm
 
 if [ ! -x "$ROOT/npm/node_modules/.bin/wasm-opt" ]; then
   echo "npm-build: installing build tools (npm ci in npm/)"
@@ -31,8 +36,8 @@ if [ "$want" != "$have" ]; then
   exit 1
 fi
 
-echo "npm-build: cargo build (wasm-release)"
-cargo build --locked --quiet --profile wasm-release --target wasm32-unknown-unknown -p msr-lens-wasm
+echo "npm-build: cargo build (profile $PROFILE)"
+cargo build --locked --quiet --profile "$PROFILE" --target wasm32-unknown-unknown -p msr-lens-wasm
 
 rm -rf "$PKG"
 mkdir -p "$PKG"
@@ -55,9 +60,12 @@ diff -rq "$TMP/snippets" "$PKG/snippets" >/dev/null \
 rm -f "$PKG/msr_lens_bg.wasm.d.ts"
 
 if [ "${MSR_LENS_WASM_OPT:-1}" != 0 ]; then
-  echo "npm-build: wasm-opt -Oz ($(wasm-opt --version))"
-  wasm-opt -Oz --strip-debug --strip-producers "$PKG/msr_lens_bg.wasm" -o "$PKG/msr_lens_bg.wasm"
+  echo "npm-build: wasm-opt $OPT_LEVEL ($(wasm-opt --version))"
+  wasm-opt "$OPT_LEVEL" --strip-debug --strip-producers "$PKG/msr_lens_bg.wasm" -o "$PKG/msr_lens_bg.wasm"
+else
+  OPT_LEVEL=none
 fi
+printf '{"cargoProfile":"%s","wasmOpt":"%s","wasmBindgen":"%s"}\n' "$PROFILE" "$OPT_LEVEL" "$have" > "$OUT/build-info.json"
 
 cp crates/wasm/README.md crates/wasm/LICENSE-MIT crates/wasm/LICENSE-APACHE "$PKG/"
 cargo metadata --locked --format-version 1 --no-deps | node npm/tools/make-package.mjs "$PKG"
