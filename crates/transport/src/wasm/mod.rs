@@ -8,7 +8,7 @@
 //!   [`http::Response<Vec<u8>>`]: every HTTP status is a response, never an error.
 //! - A timeout per request (an `AbortController` that also stops the body download).
 //! - A response-size cap, checked against `Content-Length` and again while streaming.
-//! - Credentials go only to the configured [`Origin`]: a request carrying `Authorization`
+//! - Credentials go only to the configured [`Origin`](msr_lens_core::Origin): a request carrying `Authorization`
 //!   for another origin is refused before anything is sent. Cookies are never sent
 //!   (`credentials: "omit"`), which also keeps browsers from showing their own login
 //!   dialog on a `401` with `WWW-Authenticate: Basic`.
