@@ -1,0 +1,372 @@
+//! One check of an instance over the network: the core's [`HealthCheck`] for health,
+//! the core's [`Authenticator`] for the trust changefeed, and "Test connection".
+
+use futures::future::join_all;
+use http::{Request, Response, StatusCode};
+use msr_lens_core::auth::{Authenticator, Credentials, Scope, Step, TokenRequest};
+use msr_lens_core::health::{
+    HealthCheck, HealthTargets, NginxSample, NginxStatus, PingVerdict, Probe, parse_cluster_status,
+    parse_ping, ping_request,
+};
+use msr_lens_core::{ApiError, Origin};
+
+use crate::model::{CheckLine, Instance, SecretKind, Snapshot};
+use crate::services::http::{FetchError, send};
+use crate::services::storage::now;
+use crate::snapshot::{self, TrustOutcome, api_problem, parse_changefeed, trust_auth_problem};
+
+/// Per-request timeout, milliseconds.
+pub const TIMEOUT_MS: i32 = 10_000;
+/// How many trust events a snapshot keeps.
+pub const TRUST_EVENTS: u32 = 10;
+
+/// The parsed origins of an instance: the main one first, then the replicas.
+pub fn origins(instance: &Instance) -> Result<(Origin, Vec<(String, Origin)>), String> {
+    let origin = Origin::parse(&instance.origin)
+        .map_err(|e| format!("the MSR address “{}” is not valid: {e}", instance.origin))?;
+    let mut replicas = Vec::new();
+    for text in instance.replicas.iter().filter(|r| !r.trim().is_empty()) {
+        let replica = Origin::parse(text)
+            .map_err(|e| format!("the replica address “{text}” is not valid: {e}"))?;
+        replicas.push((replica.authority().to_string(), replica));
+    }
+    Ok((origin, replicas))
+}
+
+/// The credentials of an instance with this secret, if both parts are there.
+pub fn credentials(instance: &Instance, secret: Option<&str>) -> Option<Credentials> {
+    let secret = secret.filter(|s| !s.is_empty())?;
+    if instance.username.is_empty() {
+        return None;
+    }
+    Some(match instance.secret_kind {
+        SecretKind::Token => Credentials::access_token(instance.username.clone(), secret),
+        SecretKind::Password => Credentials::password(instance.username.clone(), secret),
+    })
+}
+
+fn sample_of(previous: Option<&Snapshot>) -> Option<NginxSample> {
+    let n = previous?.nginx.as_ref()?;
+    let status = NginxStatus {
+        active: n.active,
+        accepts: n.accepts,
+        handled: n.handled,
+        requests: n.requests,
+        reading: n.reading,
+        writing: n.writing,
+        waiting: n.waiting,
+    };
+    Some(NginxSample::new(
+        msr_lens_core::Timestamp::from_millis(n.at),
+        status,
+    ))
+}
+
+/// Drive one request through the authenticator to its final response.
+async fn authed(
+    auth: &mut Authenticator,
+    allowed: &[Origin],
+    request: Request<Vec<u8>>,
+) -> Result<Response<Vec<u8>>, AuthedError> {
+    let (call, mut step) = auth.start(request, now());
+    loop {
+        match step {
+            Step::Send(request) => match send(request, allowed, TIMEOUT_MS).await {
+                Ok(response) => step = auth.handle(call, response, now()),
+                Err(e) => {
+                    auth.fail(call);
+                    return Err(AuthedError::Fetch(e));
+                }
+            },
+            Step::Done(response) => return Ok(response),
+            Step::Failed(e) => return Err(AuthedError::Auth(e)),
+            Step::Token(_) | Step::Ignored => {
+                return Err(AuthedError::Fetch(FetchError::Network(
+                    "token flow ended early".into(),
+                )));
+            }
+        }
+    }
+}
+
+enum AuthedError {
+    Fetch(FetchError),
+    Auth(msr_lens_core::auth::AuthError),
+}
+
+/// Read the newest `records` trust events (for the audit view).
+pub async fn trust_events(instance: &Instance, secret: Option<&str>, records: u32) -> TrustOutcome {
+    match origins(instance) {
+        Ok((origin, _)) => {
+            trust_feed(instance, &origin, credentials(instance, secret), records).await
+        }
+        Err(message) => TrustOutcome::Failed(crate::model::Problem {
+            area: "config".into(),
+            kind: "config".into(),
+            message,
+        }),
+    }
+}
+
+/// Read the newest trust events.
+async fn trust_feed(
+    instance: &Instance,
+    origin: &Origin,
+    credentials: Option<Credentials>,
+    records: u32,
+) -> TrustOutcome {
+    let mut auth = Authenticator::new(origin.clone(), credentials);
+    let uri = origin.url(&format!(
+        "/v2/_trust/changefeed?change_id=-1&records=-{records}"
+    ));
+    let mut request = Request::new(Vec::new());
+    *request.uri_mut() = uri;
+    let allowed = [origin.clone()];
+    match authed(&mut auth, &allowed, request).await {
+        Ok(response) if response.status() == StatusCode::OK => {
+            match parse_changefeed(response.body(), origin.authority()) {
+                Ok(events) => TrustOutcome::Events(events),
+                Err(_) => {
+                    let error = ApiError::unexpected_body(
+                        response.status(),
+                        response.headers(),
+                        response.body(),
+                    );
+                    TrustOutcome::Failed(api_problem("trust", "the trust audit log", &error))
+                }
+            }
+        }
+        Ok(response) => TrustOutcome::Failed(api_problem(
+            "trust",
+            "the trust audit log",
+            &ApiError::from_response(&response),
+        )),
+        Err(AuthedError::Auth(e)) => TrustOutcome::Failed(trust_auth_problem(instance, &e)),
+        Err(AuthedError::Fetch(e)) => TrustOutcome::Failed(crate::model::Problem {
+            area: "trust".into(),
+            kind: "unreachable".into(),
+            message: format!("the trust audit log could not be read: {e}"),
+        }),
+    }
+}
+
+/// Check an instance: health (pings, nginx, cluster status) and the latest trust events.
+pub async fn check(
+    instance: &Instance,
+    secret: Option<&str>,
+    previous: Option<&Snapshot>,
+) -> Snapshot {
+    let (origin, replicas) = match origins(instance) {
+        Ok(o) => o,
+        Err(message) => return snapshot::config_problem(instance, message, now()),
+    };
+    let credentials = credentials(instance, secret);
+    let has_secret = credentials.is_some();
+    let mut allowed = vec![origin.clone()];
+    allowed.extend(replicas.iter().map(|(_, o)| o.clone()));
+    let mut targets = HealthTargets::new(origin.clone());
+    targets.replicas = replicas;
+    targets.credentials = credentials.clone();
+    let mut plan = HealthCheck::new(&targets, sample_of(previous));
+    let requests = plan.requests();
+    let health = join_all(requests.into_iter().map(|(probe, request)| {
+        let allowed = &allowed;
+        async move { (probe, send(request, allowed, TIMEOUT_MS).await) }
+    }));
+    let trust = trust_feed(instance, &origin, credentials, TRUST_EVENTS);
+    let (answers, trust) = futures::join!(health, trust);
+    let at = now();
+    let mut cluster_error = None;
+    for (probe, answer) in &answers {
+        match answer {
+            Ok(response) => {
+                if *probe == Probe::ClusterStatus
+                    && let Err(e) = parse_cluster_status(response)
+                {
+                    cluster_error = Some(e);
+                }
+                plan.record(probe, response, at);
+            }
+            Err(e) => plan.record_failure(probe, &e.to_string()),
+        }
+    }
+    let (report, _) = plan.finish(at);
+    snapshot::build(
+        instance,
+        has_secret,
+        &report,
+        cluster_error.as_ref(),
+        Some(trust),
+    )
+}
+
+fn line(name: &str, outcome: &str, detail: impl Into<String>) -> CheckLine {
+    CheckLine {
+        name: name.to_string(),
+        outcome: outcome.to_string(),
+        detail: detail.into(),
+    }
+}
+
+/// "Test connection": each check separately, in order.
+pub async fn test_connection(instance: &Instance, secret: Option<&str>) -> Vec<CheckLine> {
+    let mut lines = Vec::new();
+    let (origin, _) = match origins(instance) {
+        Ok(o) => o,
+        Err(message) => return vec![line("address", "fail", message)],
+    };
+    let allowed = [origin.clone()];
+    let https = origin.scheme() == "https";
+    let ping = send(ping_request(&origin), &allowed, TIMEOUT_MS).await;
+    match &ping {
+        Ok(r) => {
+            lines.push(line(
+                "reachable",
+                "pass",
+                format!(
+                    "{} answered (HTTP {})",
+                    origin.authority(),
+                    r.status().as_u16()
+                ),
+            ));
+            lines.push(if https {
+                line(
+                    "TLS trusted",
+                    "pass",
+                    "this browser trusts MSR's certificate",
+                )
+            } else {
+                line(
+                    "TLS trusted",
+                    "warn",
+                    "plain http: credentials travel unencrypted",
+                )
+            });
+            match parse_ping(r) {
+                PingVerdict::Healthy => lines.push(line("/_ping", "pass", "healthy")),
+                PingVerdict::Unhealthy { reason } => {
+                    lines.push(line("/_ping", "fail", format!("unhealthy: {reason}")))
+                }
+                PingVerdict::Unknown { status, why, .. } => lines.push(line(
+                    "/_ping",
+                    "fail",
+                    format!("HTTP {status}: {}", why.describe()),
+                )),
+            }
+        }
+        Err(e) => {
+            lines.push(line(
+                "reachable",
+                "fail",
+                format!("{e}: check the address, the network/VPN and the site permission"),
+            ));
+            lines.push(line(
+                "TLS trusted",
+                if https { "fail" } else { "skip" },
+                if https {
+                    format!("a browser cannot tell an untrusted certificate from no network: if {}/ca opens with a certificate warning, install MSR's CA", instance.origin)
+                } else {
+                    "plain http".into()
+                },
+            ));
+            lines.push(line("/_ping", "skip", "not reachable"));
+            return lines;
+        }
+    }
+    let Some(creds) = credentials(instance, secret) else {
+        for name in ["credentials", "admin", "token", "trust feed access"] {
+            lines.push(line(name, "skip", "no user name or secret given"));
+        }
+        return lines;
+    };
+    // Credentials and the token: ask the token service for the catalog scope.
+    let mut auth = Authenticator::new(origin.clone(), Some(creds.clone()));
+    let realm = origin.url("/auth/token").to_string();
+    let key = TokenRequest::new(realm, Some("dtr".into()), &[Scope::catalog_all()]);
+    let (call, step) = auth.start_token(key, now());
+    let token = match step {
+        Step::Send(request) => match send(request, &allowed, TIMEOUT_MS).await {
+            Ok(response) => auth.handle(call, response, now()),
+            Err(e) => Step::Failed(msr_lens_core::auth::AuthError::TokenService(Box::new(
+                ApiError::unexpected_body(
+                    StatusCode::BAD_GATEWAY,
+                    &http::HeaderMap::new(),
+                    e.to_string().as_bytes(),
+                ),
+            ))),
+        },
+        other => other,
+    };
+    match token {
+        Step::Token(issued) => {
+            lines.push(line(
+                "credentials",
+                "pass",
+                format!(
+                    "MSR accepted {} and the {}",
+                    creds.username(),
+                    kind_word(instance)
+                ),
+            ));
+            let grants = issued.grants().map(|g| g.to_string()).unwrap_or_default();
+            lines.push(line(
+                "token",
+                "pass",
+                if grants.is_empty() {
+                    "token issued; it grants nothing global".to_string()
+                } else {
+                    format!("token issued; grants {grants}")
+                },
+            ));
+        }
+        Step::Failed(e) => {
+            let p = trust_auth_problem(instance, &e);
+            lines.push(line("credentials", "fail", p.message));
+            lines.push(line("token", "skip", "no token without valid credentials"));
+        }
+        _ => lines.push(line(
+            "credentials",
+            "fail",
+            "the token service gave no answer",
+        )),
+    }
+    // Admin: cluster_status.
+    let request = msr_lens_core::health::cluster_status_request(&origin, &creds);
+    match send(request, &allowed, TIMEOUT_MS).await {
+        Ok(response) => match parse_cluster_status(&response) {
+            Ok(status) => lines.push(line(
+                "admin",
+                "pass",
+                format!(
+                    "cluster status readable ({} replicas)",
+                    status.replica_ids().len()
+                ),
+            )),
+            Err(e) => {
+                let p = crate::snapshot::cluster_problem(instance, true, &e);
+                lines.push(line("admin", "fail", p.message));
+            }
+        },
+        Err(e) => lines.push(line("admin", "fail", e.to_string())),
+    }
+    // Trust feed access.
+    match trust_feed(instance, &origin, Some(creds), 1).await {
+        TrustOutcome::Events(events) => lines.push(line(
+            "trust feed access",
+            "pass",
+            match events.first() {
+                Some(e) => format!("latest: {} v{} ({})", e.repository, e.version, e.category),
+                None => "readable, no records yet".to_string(),
+            },
+        )),
+        TrustOutcome::Failed(p) => lines.push(line("trust feed access", "fail", p.message)),
+    }
+    lines
+}
+
+fn kind_word(instance: &Instance) -> &'static str {
+    match instance.secret_kind {
+        SecretKind::Token => "access token",
+        SecretKind::Password => "password",
+    }
+}
