@@ -28,7 +28,8 @@ fi
 command -v wasm-bindgen >/dev/null || { echo "wasm-bindgen 0.2.130 is missing: cargo install wasm-bindgen-cli --version 0.2.130" >&2; exit 1; }
 wasm-bindgen --version | grep -q ' 0.2.130' || { echo "wasm-bindgen must be 0.2.130 (found $(wasm-bindgen --version))" >&2; exit 1; }
 
-cargo build --release --target wasm32-unknown-unknown -p msr-lens-ui
+# opt-level "z" for the UI build only (the workspace release profile says "s"): ~25 KB less gzip.
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z cargo build --release --target wasm32-unknown-unknown -p msr-lens-ui
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 wasm="$target_dir/wasm32-unknown-unknown/release/msr_lens_ui.wasm"
 

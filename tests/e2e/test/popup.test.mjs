@@ -1,0 +1,119 @@
+// Configure through the options page, open the popup, and compare what it renders with
+// the stand-in's ground truth. Also: server text with markup renders as text, and
+// Authorization goes only to the configured origin.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { admin, configure, launch, loadStack, openPopup, resetSim, storage } from '../lib.mjs';
+
+const stack = loadStack();
+const XSS_IMG = '<img src=x onerror="window.__xss=1">disk almost full';
+const XSS_SCRIPT = '<script>window.__xss=2</script>table unavailable';
+let env;
+
+before(async () => {
+  await resetSim(stack);
+  env = await launch(stack);
+});
+after(async () => {
+  await env?.close();
+  await resetSim(stack);
+});
+
+test('popup shows replicas, issues, GC, nginx and trust events as the stand-in reports them', async () => {
+  const state = await admin(stack, 'GET', '/state');
+  const ids = state.replica_ids;
+  await admin(stack, 'POST', '/scenario', {
+    replicas: { 1: { health: 'RethinkDB replica lagging <b>badly</b>' }, 2: { readonly: true } },
+    current_issues: [
+      { id: 'iss-crit', critical: true, description: XSS_IMG },
+      { id: 'iss-minor', critical: false, type: 'log_write_error', description: XSS_SCRIPT },
+    ],
+    gc_running: true,
+  });
+  const options = await env.ctx.newPage();
+  await configure(options, env.url, stack);
+
+  const seen = [];
+  const { page, errors } = await openPopup(env.ctx, env.url);
+  page.on('request', (r) => seen.push({ url: r.url(), auth: 'authorization' in r.headers() }));
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await page.locator('.verdict .refresh:not([disabled])').waitFor();
+
+  assert.equal(await page.locator('[data-verdict]').getAttribute('data-verdict'), 'degraded');
+  // One row per replica, by id, with health, mode and reason.
+  for (const id of ids) await page.locator(`tr[data-replica="${id}"]`).waitFor();
+  const bad = page.locator(`tr[data-replica="${ids[1]}"]`);
+  assert.match(await bad.locator('.health').innerText(), /unhealthy/);
+  assert.match(await bad.locator('.reason').innerText(), /RethinkDB replica lagging <b>badly<\/b>/);
+  assert.equal(await page.locator(`tr[data-replica="${ids[2]}"] .mode`).innerText(), 'read-only');
+  assert.equal(await page.locator(`tr[data-replica="${ids[0]}"] .mode`).innerText(), 'read-write');
+  // Three per-replica pings.
+  assert.equal(await page.locator('[data-ping]').count(), 3);
+  // Issues with criticality; markup is text.
+  assert.equal(await page.locator('[data-issue="iss-crit"]').getAttribute('data-critical'), 'true');
+  assert.equal(await page.locator('[data-issue="iss-crit"] .description').textContent(), XSS_IMG);
+  assert.equal(await page.locator('[data-issue="iss-minor"] .description').textContent(), XSS_SCRIPT);
+  assert.equal(await page.locator('.issues img, .issues script, .reason b').count(), 0);
+  assert.equal(await page.evaluate(() => window.__xss), undefined);
+  assert.match(await page.getByTestId('gc').innerText(), /running/);
+  assert.doesNotMatch(await page.getByTestId('gc').innerText(), /not running/);
+  // nginx: connections near the live figure, a rate after two samples.
+  const active = Number(await page.getByTestId('nginx-active').innerText());
+  assert.ok(Number.isInteger(active) && active >= 1, `active ${active}`);
+  assert.match(await page.getByTestId('nginx-rps').innerText(), /^\d+(\.\d)?$/);
+  // Trust events: the newest five records of the feed, newest first.
+  const shown = await page.locator('[data-event]').evaluateAll((els) => els.map((e) => e.dataset.event));
+  const truth = await admin(stack, 'GET', '/truth/changefeed');
+  const newest = truth.records.slice(-12).map((r) => String(r.id)).reverse();
+  assert.equal(shown.length, 5);
+  assert.deepEqual(shown, newest.slice(newest.indexOf(shown[0]), newest.indexOf(shown[0]) + 5), `shown ${shown} truth ${newest}`);
+  const first = truth.records.find((r) => String(r.id) === shown[0]);
+  const row = await page.locator(`[data-event="${shown[0]}"]`).innerText();
+  assert.ok(row.includes(first.gun.replace(`${stack.registry_host}/`, '')), row);
+
+  // Security: Authorization only to the configured origin (captured in the browser and
+  // logged by the stand-in), never to a replica origin.
+  assert.ok(seen.length > 0);
+  for (const r of seen.filter((x) => x.auth)) {
+    assert.equal(new URL(r.url).origin, stack.origin, `Authorization sent to ${r.url}`);
+  }
+  const log = await admin(stack, 'GET', '/requests');
+  const authed = log.requests.filter((r) => r.authorization);
+  assert.ok(authed.length > 0);
+  for (const r of authed) assert.equal(r.replica, null, `Authorization reached replica ${r.replica} at ${r.path}`);
+  // No console errors apart from the expected 401 of the token challenge.
+  // Chromium logs every non-2xx answer (the token challenge's 401, the unhealthy
+  // replica's 503) as a console error; anything else is a real error.
+  assert.deepEqual(errors.filter((e) => !/^Failed to load resource: the server responded with a status of (401|503)/.test(e)), []);
+  await page.close();
+});
+
+test('nothing secret in chrome.storage.local unless "remember" is ticked', async () => {
+  const local = JSON.stringify(await storage(env.sw, 'local'));
+  const token = stack.users.admin.token;
+  assert.ok(!local.includes(token), 'token found in chrome.storage.local');
+  const session = JSON.stringify(await storage(env.sw, 'session'));
+  assert.ok(session.includes(token), 'token not in chrome.storage.session');
+
+  const options = await env.ctx.newPage();
+  await configure(options, env.url, stack, { name: 'Remembered', remember: true, kind: 'password' });
+  const after = JSON.stringify(await storage(env.sw, 'local'));
+  assert.ok(after.includes(stack.users.admin.password), 'remembered password not kept');
+  assert.ok(!after.includes(token), 'the session-only token leaked into local storage');
+  await options.close();
+});
+
+test('the audit page lists the newest records and filters deletions', async () => {
+  const page = await env.ctx.newPage();
+  await page.goto(env.url('audit.html'));
+  await page.locator('[data-testid=audit] tbody tr').first().waitFor({ timeout: 20000 });
+  const ids = await page.locator('[data-testid=audit] tbody tr').evaluateAll((els) => els.map((e) => e.dataset.event));
+  assert.ok(ids.length > 1 && ids.length <= 100, `${ids.length} rows`);
+  const truth = await admin(stack, 'GET', '/truth/changefeed');
+  const newest = truth.records.slice(-5).map((r) => String(r.id));
+  assert.ok(newest.includes(ids[0]), `first row ${ids[0]}, truth ends with ${newest}`);
+  await page.getByLabel('deletions only').check();
+  const cats = await page.locator('[data-testid=audit] tbody tr').evaluateAll((els) => els.map((e) => e.dataset.category));
+  assert.ok(cats.every((c) => c === 'deletion'));
+  await page.close();
+});
