@@ -88,11 +88,11 @@ export async function resetSim(stack) {
 
 // Fill the options page form and save (the permission is pre-granted in the test build,
 // so chrome.permissions.request resolves at once).
-export async function configure(page, url, stack, { name = 'Stand-in', user = 'admin', secret, kind = 'token', replicas = true, remember = false } = {}) {
+export async function configure(page, url, stack, { name = 'Stand-in', user = 'admin', secret, kind = 'token', replicas = true, remember = false, origin = stack.origin } = {}) {
   await page.goto(url('options.html'));
   await page.getByRole('button', { name: 'Add an MSR instance' }).click();
   await page.locator('#f-name').fill(name);
-  await page.locator('#f-origin').fill(stack.origin);
+  await page.locator('#f-origin').fill(origin);
   if (replicas) await page.locator('#f-replicas').fill(stack.replica_origins.join('\n'));
   await page.locator('#f-user').fill(user);
   if (kind === 'password') await page.locator('input[name=kind][value=password]').check();
