@@ -487,6 +487,22 @@ pub fn build(
     }
 }
 
+/// Add the trust part to a health snapshot (a config problem is not repeated).
+pub fn with_trust(mut snapshot: Snapshot, trust: TrustOutcome) -> Snapshot {
+    snapshot.problems.retain(|p| p.area != "trust");
+    snapshot.trust = TrustView::default();
+    match trust {
+        TrustOutcome::Events(mut events) => {
+            events.reverse();
+            snapshot.trust.events = events;
+            snapshot.trust.read = true;
+        }
+        TrustOutcome::Failed(p) if p.area == "config" => {}
+        TrustOutcome::Failed(p) => snapshot.problems.push(p),
+    }
+    snapshot
+}
+
 /// A snapshot for an instance whose configuration cannot be checked at all.
 pub fn config_problem(instance: &Instance, message: impl Into<String>, now: Timestamp) -> Snapshot {
     Snapshot {
@@ -642,5 +658,30 @@ mod tests {
         assert_eq!(snap.verdict, "healthy");
         assert_eq!(snap.pings[0].state, "healthy");
         assert!(snap.problems.iter().any(|p| p.kind == "loginPage"));
+    }
+
+    #[test]
+    fn with_trust_replaces_trust_problems_and_skips_config_ones() {
+        let base = Snapshot {
+            problems: vec![
+                problem("trust", "noAccess", "old"),
+                problem("cluster", "notAdmin", "x"),
+            ],
+            ..Snapshot::default()
+        };
+        let failed = with_trust(
+            base.clone(),
+            TrustOutcome::Failed(problem("trust", "wrongPassword", "new")),
+        );
+        let kinds: Vec<_> = failed.problems.iter().map(|p| p.kind.as_str()).collect();
+        assert_eq!(kinds, ["notAdmin", "wrongPassword"]);
+        let config = with_trust(
+            base.clone(),
+            TrustOutcome::Failed(problem("config", "config", "bad")),
+        );
+        assert_eq!(config.problems.len(), 1);
+        let events = with_trust(base, TrustOutcome::Events(vec![TrustEvent::default()]));
+        assert!(events.trust.read);
+        assert_eq!(events.problems.len(), 1);
     }
 }

@@ -21,6 +21,8 @@ pub struct PopupState {
     pub history: Vec<HistoryPoint>,
     /// A check is running.
     pub refreshing: bool,
+    /// The health shown comes from a check of this popup session (not the cache).
+    pub fresh: bool,
     /// Storage could not be read.
     pub storage_error: Option<String>,
 }
@@ -47,6 +49,8 @@ pub enum PopupAction {
     Cached(Option<Snapshot>, Vec<HistoryPoint>),
     /// A check started.
     Refreshing,
+    /// The health part of a check arrived (trust events still loading).
+    Health(Snapshot),
     /// A check ended.
     Checked(Snapshot),
 }
@@ -88,6 +92,7 @@ impl Reducible for PopupState {
                 if next.selected.as_deref() != Some(id.as_str()) {
                     next.selected = Some(id);
                     next.snapshot = None;
+                    next.fresh = false;
                     next.history = Vec::new();
                 }
             }
@@ -99,10 +104,24 @@ impl Reducible for PopupState {
                 next.history = history;
             }
             PopupAction::Refreshing => next.refreshing = true,
+            PopupAction::Health(mut snapshot) => {
+                if Some(&snapshot.instance_id) == next.selected.as_ref() {
+                    // Keep the last trust events (and their problems) until the new ones arrive.
+                    if let Some(old) = &next.snapshot {
+                        snapshot.trust = old.trust.clone();
+                        snapshot
+                            .problems
+                            .extend(old.problems.iter().filter(|p| p.area == "trust").cloned());
+                    }
+                    next.snapshot = Some(snapshot);
+                    next.fresh = true;
+                }
+            }
             PopupAction::Checked(snapshot) => {
                 if Some(&snapshot.instance_id) == next.selected.as_ref() {
                     next.snapshot = Some(snapshot);
                     next.refreshing = false;
+                    next.fresh = true;
                 }
             }
         }
@@ -395,6 +414,35 @@ mod tests {
         }));
         assert!(!state.refreshing);
         assert_eq!(state.instance().map(|i| i.id.as_str()), Some("b"));
+    }
+
+    #[test]
+    fn health_keeps_the_old_trust_events_until_the_new_ones_arrive() {
+        let state = Rc::new(PopupState::default()).reduce(PopupAction::Loaded {
+            settings: settings(&["a"]),
+            selected: None,
+            snapshot: Some(Snapshot {
+                instance_id: "a".into(),
+                trust: crate::model::TrustView {
+                    events: vec![TrustEvent::default()],
+                    read: true,
+                },
+                ..Snapshot::default()
+            }),
+            history: vec![],
+        });
+        assert!(!state.fresh);
+        let state = state
+            .reduce(PopupAction::Refreshing)
+            .reduce(PopupAction::Health(Snapshot {
+                instance_id: "a".into(),
+                verdict: "healthy".into(),
+                ..Snapshot::default()
+            }));
+        let shown = state.snapshot.as_ref().unwrap();
+        assert!(state.fresh && state.refreshing);
+        assert_eq!(shown.verdict, "healthy");
+        assert_eq!(shown.trust.events.len(), 1);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use super::replica_table::ReplicaTable;
 use super::trust_list::TrustList;
 use super::verdict_banner::VerdictBanner;
 use crate::services::{check, storage};
+use crate::snapshot;
 use crate::state::{PopupAction, PopupState};
 
 /// Run a check of the selected instance and store it.
@@ -22,7 +23,15 @@ fn refresh(state: UseReducerHandle<PopupState>) {
     state.dispatch(PopupAction::Refreshing);
     spawn_local(async move {
         let secret = storage::secret_for(&instance).await;
-        let snapshot = check::check(&instance, secret.as_deref(), previous.as_ref()).await;
+        // Health first (rendered as soon as it is in), the trust events after.
+        let health = async {
+            let health = check::check_health(&instance, secret.as_deref(), previous.as_ref()).await;
+            state.dispatch(PopupAction::Health(health.clone()));
+            health
+        };
+        let trust = check::trust_events(&instance, secret.as_deref(), check::TRUST_EVENTS);
+        let (health, trust) = futures::join!(health, trust);
+        let snapshot = snapshot::with_trust(health, trust);
         let _ = storage::save_snapshot(&snapshot).await;
         state.dispatch(PopupAction::Checked(snapshot));
     });
@@ -122,7 +131,7 @@ pub fn popup_app() -> Html {
                 <span class="muted origin">{ instance.origin.clone() }</span>
             </header>
             if let Some(s) = snapshot {
-                <VerdictBanner verdict={s.verdict.clone()} checked_at={s.checked_at} now={now} refreshing={state.refreshing} on_refresh={on_refresh.clone()} />
+                <VerdictBanner verdict={s.verdict.clone()} checked_at={s.checked_at} now={now} refreshing={state.refreshing} fresh={state.fresh} on_refresh={on_refresh.clone()} />
                 <ProblemList problems={s.problems.clone()} on_retry={on_refresh.clone()} on_options={on_options.clone()} />
                 <ReplicaTable pings={s.pings.clone()} replicas={s.replicas.clone()} now={now} />
                 <IssueList issues={s.issues.clone()} gc_running={s.gc_running} cluster_read={s.cluster_read} />

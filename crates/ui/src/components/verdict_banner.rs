@@ -15,6 +15,8 @@ pub struct VerdictBannerProps {
     pub now: i64,
     /// A check is running.
     pub refreshing: bool,
+    /// The verdict comes from a check of this popup session, not from the cache.
+    pub fresh: bool,
     /// Re-check now.
     pub on_refresh: Callback<()>,
 }
@@ -32,7 +34,7 @@ pub fn verdict_banner(props: &VerdictBannerProps) -> Html {
         "not checked yet".to_string()
     };
     html! {
-        <section class={classes!("verdict", format!("v-{}", props.verdict))} aria-live="polite" data-testid="verdict">
+        <section class={classes!("verdict", format!("v-{}", props.verdict))} aria-live="polite" data-testid="verdict" data-fresh={props.fresh.to_string()}>
             <span class="verdict-dot" aria-hidden="true"></span>
             <strong class="verdict-word" data-verdict={props.verdict.clone()}>{ verdict_word(&props.verdict) }</strong>
             <span class="muted">{ when }</span>

@@ -156,6 +156,19 @@ pub async fn check(
     secret: Option<&str>,
     previous: Option<&Snapshot>,
 ) -> Snapshot {
+    let (health, trust) = futures::join!(
+        check_health(instance, secret, previous),
+        trust_events(instance, secret, TRUST_EVENTS)
+    );
+    snapshot::with_trust(health, trust)
+}
+
+/// The health part of a check (pings, nginx, cluster status); no trust events.
+pub async fn check_health(
+    instance: &Instance,
+    secret: Option<&str>,
+    previous: Option<&Snapshot>,
+) -> Snapshot {
     let (origin, replicas) = match origins(instance) {
         Ok(o) => o,
         Err(message) => return snapshot::config_problem(instance, message, now()),
@@ -166,15 +179,14 @@ pub async fn check(
     allowed.extend(replicas.iter().map(|(_, o)| o.clone()));
     let mut targets = HealthTargets::new(origin.clone());
     targets.replicas = replicas;
-    targets.credentials = credentials.clone();
+    targets.credentials = credentials;
     let mut plan = HealthCheck::new(&targets, sample_of(previous));
     let requests = plan.requests();
-    let health = join_all(requests.into_iter().map(|(probe, request)| {
+    let answers = join_all(requests.into_iter().map(|(probe, request)| {
         let allowed = &allowed;
         async move { (probe, send(request, allowed, TIMEOUT_MS).await) }
-    }));
-    let trust = trust_feed(instance, &origin, credentials, TRUST_EVENTS);
-    let (answers, trust) = futures::join!(health, trust);
+    }))
+    .await;
     let at = now();
     let mut cluster_error = None;
     for (probe, answer) in &answers {
@@ -191,13 +203,7 @@ pub async fn check(
         }
     }
     let (report, _) = plan.finish(at);
-    snapshot::build(
-        instance,
-        has_secret,
-        &report,
-        cluster_error.as_ref(),
-        Some(trust),
-    )
+    snapshot::build(instance, has_secret, &report, cluster_error.as_ref(), None)
 }
 
 fn line(name: &str, outcome: &str, detail: impl Into<String>) -> CheckLine {
