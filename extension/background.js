@@ -12,9 +12,9 @@
 // The check itself is the UI crate's `checkInstance` (same code as the popup).
 // Storage layout: see crates/ui/src/model.rs.
 
-import init, { checkInstance } from './pkg/msr_lens_ui.js';
+import init, { checkInstance } from './pkg/popup/msr_lens_ui.js';
 
-const ready = init({ module_or_path: new URL('./pkg/msr_lens_ui_bg.wasm', import.meta.url) });
+const ready = init({ module_or_path: new URL('./pkg/popup/msr_lens_ui_bg.wasm', import.meta.url) });
 
 const ALARM = 'msr-lens-poll';
 const HISTORY_MS = 24 * 60 * 60 * 1000;

@@ -28,18 +28,24 @@ fi
 command -v wasm-bindgen >/dev/null || { echo "wasm-bindgen 0.2.130 is missing: cargo install wasm-bindgen-cli --version 0.2.130" >&2; exit 1; }
 wasm-bindgen --version | grep -q ' 0.2.130' || { echo "wasm-bindgen must be 0.2.130 (found $(wasm-bindgen --version))" >&2; exit 1; }
 
-# opt-level "z" for the UI build only (the workspace release profile says "s"): ~25 KB less gzip.
-CARGO_PROFILE_RELEASE_OPT_LEVEL=z cargo build --release --target wasm32-unknown-unknown -p msr-lens-ui
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 wasm="$target_dir/wasm32-unknown-unknown/release/msr_lens_ui.wasm"
-
 rm -rf "$chrome" "$firefox"
-mkdir -p "$chrome/pkg" "$chrome/icons"
-wasm-bindgen --target web --no-typescript --out-dir "$chrome/pkg" "$wasm"
-if [[ -z "${MSR_LENS_NO_OPT:-}" ]]; then
-  "$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-mutable-globals \
-    "$chrome/pkg/msr_lens_ui_bg.wasm" -o "$chrome/pkg/msr_lens_ui_bg.wasm"
-fi
+mkdir -p "$chrome/icons"
+
+# Two modules from the same crate: `popup` (popup view + the check the background worker
+# runs) and `pages` (options + audit), so the popup loads only its own code.
+# opt-level "z" for the UI build only (the workspace release profile says "s").
+for feature in popup pages; do
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=z cargo build --release --target wasm32-unknown-unknown \
+    -p msr-lens-ui --no-default-features --features "$feature"
+  wasm-bindgen --target web --no-typescript --out-dir "$chrome/pkg/$feature" "$wasm"
+  if [[ -z "${MSR_LENS_NO_OPT:-}" ]]; then
+    "$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-reference-types --enable-mutable-globals \
+      "$chrome/pkg/$feature/msr_lens_ui_bg.wasm" -o "$chrome/pkg/$feature/msr_lens_ui_bg.wasm"
+  fi
+done
 cp extension/*.html extension/*.js extension/style.css "$chrome/"
 cp extension/icons/*.png "$chrome/icons/"
 
@@ -77,6 +83,8 @@ for name in ("chrome", "firefox"):
                 path = os.path.join(folder, f)
                 z.write(path, os.path.relpath(path, base))
 PY
-raw=$(stat -c %s "$chrome/pkg/msr_lens_ui_bg.wasm")
-gz=$(gzip -9 -c "$chrome/pkg/msr_lens_ui_bg.wasm" | wc -c)
-echo "built $chrome and $firefox (+ zips); UI wasm: $raw bytes raw, $gz bytes gzip"
+echo "built $chrome and $firefox (+ zips)"
+for feature in popup pages; do
+  f="$chrome/pkg/$feature/msr_lens_ui_bg.wasm"
+  echo "  $feature wasm: $(stat -c %s "$f") bytes raw, $(gzip -9 -c "$f" | wc -c) bytes gzip"
+done

@@ -13,7 +13,7 @@ import { EXT_DIR, configure, launch, loadStack } from './lib.mjs';
 
 const runs = Number(process.argv[2] || 20);
 const stack = loadStack();
-const wasm = readFileSync(path.join(EXT_DIR, 'pkg/msr_lens_ui_bg.wasm'));
+const wasm = readFileSync(path.join(EXT_DIR, 'pkg/popup/msr_lens_ui_bg.wasm'));
 const env = await launch(stack);
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 try {

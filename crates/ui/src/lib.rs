@@ -15,6 +15,10 @@
 //! `startAudit()` mount a page on `#app`; `checkInstance(instanceJson, secret,
 //! previousSnapshotJson)` runs one check and resolves to the snapshot JSON.
 //!
+//! Features: `popup` (the popup and `checkInstance`, loaded by the popup and the
+//! background worker) and `pages` (options and audit). The extension build compiles the
+//! crate once per feature so the popup loads only its own code.
+//!
 //! Server text (issue descriptions, reasons, repository names) is always rendered as text
 //! nodes; nothing is ever parsed as HTML.
 
@@ -37,18 +41,21 @@ fn mount<C: yew::BaseComponent<Properties = ()>>() {
 }
 
 /// Mount the popup on `#app`.
+#[cfg(feature = "popup")]
 #[wasm_bindgen(js_name = startPopup)]
 pub fn start_popup() {
     mount::<components::popup_app::PopupApp>();
 }
 
 /// Mount the options page on `#app`.
+#[cfg(feature = "pages")]
 #[wasm_bindgen(js_name = startOptions)]
 pub fn start_options() {
     mount::<components::options_app::OptionsApp>();
 }
 
 /// Mount the audit page on `#app`.
+#[cfg(feature = "pages")]
 #[wasm_bindgen(js_name = startAudit)]
 pub fn start_audit() {
     mount::<components::audit_app::AuditApp>();
@@ -57,6 +64,7 @@ pub fn start_audit() {
 /// Run one check of an instance (JSON of [`model::Instance`]) with its secret (or
 /// `null`) and the previous snapshot JSON (or `null`, used for nginx rates). Resolves to
 /// the new snapshot as JSON; rejects only when `instanceJson` is not an instance.
+#[cfg(feature = "popup")]
 #[wasm_bindgen(js_name = checkInstance)]
 pub async fn check_instance(
     instance_json: String,

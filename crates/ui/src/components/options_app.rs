@@ -7,7 +7,7 @@ use yew::prelude::*;
 use super::instance_form::InstanceForm;
 use super::test_results::TestResults;
 use crate::model::Settings;
-use crate::services::{check, storage};
+use crate::services::{storage, test_connection};
 use crate::state::{Draft, Field, OptionsAction, OptionsState};
 
 async fn save_draft(state: UseReducerHandle<OptionsState>, draft: Draft) {
@@ -112,7 +112,7 @@ pub fn options_app() -> Html {
                     let _ = storage::request_permission(&patterns).await;
                 }
                 let secret = (!draft.secret.is_empty()).then(|| draft.secret.clone());
-                let lines = check::test_connection(&instance, secret.as_deref()).await;
+                let lines = test_connection::test_connection(&instance, secret.as_deref()).await;
                 state.dispatch(OptionsAction::Tested(lines));
             });
         })

@@ -4,3 +4,5 @@
 pub mod check;
 pub mod http;
 pub mod storage;
+#[cfg(feature = "pages")]
+pub mod test_connection;
