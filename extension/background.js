@@ -9,12 +9,14 @@
 //   attention) and notifies on verdict changes and on new trust deletions — also for
 //   checks the popup ran (it writes the same snapshot keys).
 //
-// The check itself is the UI crate's `checkInstance` (same code as the popup).
+// The check itself is the UI crate's `worker` module (`checkHealth`, then `checkTrust`):
+// the health half is stored first (`pendingTrust: true`) so an open popup shows it at
+// once; the popup never talks to MSR itself, it asks this worker (message `refresh`).
 // Storage layout: see crates/ui/src/model.rs.
 
-import init, { checkInstance } from './pkg/popup/msr_lens_ui.js';
+import init, { checkHealth, checkTrust } from './pkg/worker/msr_lens_ui.js';
 
-const ready = init({ module_or_path: new URL('./pkg/popup/msr_lens_ui_bg.wasm', import.meta.url) });
+const ready = init({ module_or_path: new URL('./pkg/worker/msr_lens_ui_bg.wasm', import.meta.url) });
 
 const ALARM = 'msr-lens-poll';
 const HISTORY_MS = 24 * 60 * 60 * 1000;
@@ -74,8 +76,10 @@ async function checkOne(instance, pollMs) {
     const snapKey = `snapshot:${instance.id}`;
     const { [snapKey]: previous } = await chrome.storage.local.get(snapKey);
     const secret = await secretFor(instance);
-    const json = await checkInstance(JSON.stringify(instance), secret, previous ? JSON.stringify(previous) : null);
-    const snapshot = JSON.parse(json);
+    const config = JSON.stringify(instance);
+    const health = await checkHealth(config, secret, previous ? JSON.stringify(previous) : null);
+    await chrome.storage.local.set({ [snapKey]: JSON.parse(health) });
+    const snapshot = JSON.parse(await checkTrust(config, secret, health));
     await chrome.storage.local.set({ [snapKey]: snapshot });
     await recordOutcome(instance.id, snapshot, pollMs);
     return snapshot;
@@ -102,6 +106,13 @@ async function pollAll(force = false) {
       }
     }),
   );
+}
+
+// Snapshot handling reads and writes history and notification state: one at a time.
+let chain = Promise.resolve();
+function serially(task) {
+  chain = chain.then(task).catch((e) => console.warn('MSR Lens: snapshot handling failed', String(e)));
+  return chain;
 }
 
 // Called for every stored snapshot, whoever ran the check.
@@ -223,7 +234,7 @@ chrome.alarms.onAlarm.addListener((alarm) => {
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area !== 'local') return;
   for (const [key, change] of Object.entries(changes)) {
-    if (key.startsWith('snapshot:') && change.newValue) onSnapshot(change.newValue);
+    if (key.startsWith('snapshot:') && change.newValue) serially(() => onSnapshot(change.newValue));
     if (key === 'settings') schedule().then(updateBadge);
   }
 });

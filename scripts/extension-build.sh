@@ -33,10 +33,10 @@ wasm="$target_dir/wasm32-unknown-unknown/release/msr_lens_ui.wasm"
 rm -rf "$chrome" "$firefox"
 mkdir -p "$chrome/icons"
 
-# Two modules from the same crate: `popup` (popup view + the check the background worker
-# runs) and `pages` (options + audit), so the popup loads only its own code.
+# Three modules from the same crate, so each context loads only its own code: `popup`
+# (the popup view), `pages` (options + audit) and `worker` (the background worker's check).
 # opt-level "z" for the UI build only (the workspace release profile says "s").
-for feature in popup pages; do
+for feature in popup pages worker; do
   CARGO_PROFILE_RELEASE_OPT_LEVEL=z cargo build --release --target wasm32-unknown-unknown \
     -p msr-lens-ui --no-default-features --features "$feature"
   wasm-bindgen --target web --no-typescript --out-dir "$chrome/pkg/$feature" "$wasm"
@@ -84,7 +84,7 @@ for name in ("chrome", "firefox"):
                 z.write(path, os.path.relpath(path, base))
 PY
 echo "built $chrome and $firefox (+ zips)"
-for feature in popup pages; do
+for feature in popup pages worker; do
   f="$chrome/pkg/$feature/msr_lens_ui_bg.wasm"
   echo "  $feature wasm: $(stat -c %s "$f") bytes raw, $(gzip -9 -c "$f" | wc -c) bytes gzip"
 done

@@ -100,6 +100,8 @@ pub struct Snapshot {
     pub problems: Vec<Problem>,
     /// The latest trust events.
     pub trust: TrustView,
+    /// The health part is new, the trust events are still from the previous check.
+    pub pending_trust: bool,
 }
 
 /// One reason of the verdict.

@@ -484,6 +484,7 @@ pub fn build(
         nginx,
         problems,
         trust: trust_view,
+        pending_trust: false,
     }
 }
 

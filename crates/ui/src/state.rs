@@ -25,6 +25,8 @@ pub struct PopupState {
     pub fresh: bool,
     /// Storage could not be read.
     pub storage_error: Option<String>,
+    /// The background worker could not be asked to check.
+    pub refresh_error: Option<String>,
 }
 
 /// What can happen in the popup.
@@ -53,6 +55,10 @@ pub enum PopupAction {
     Health(Snapshot),
     /// A check ended.
     Checked(Snapshot),
+    /// The history of an instance was (re)read.
+    History(String, Vec<HistoryPoint>),
+    /// The background worker answered the refresh request (or failed to).
+    RefreshDone(Option<String>),
 }
 
 impl PopupState {
@@ -103,7 +109,19 @@ impl Reducible for PopupState {
                 }
                 next.history = history;
             }
-            PopupAction::Refreshing => next.refreshing = true,
+            PopupAction::Refreshing => {
+                next.refreshing = true;
+                next.refresh_error = None;
+            }
+            PopupAction::History(id, history) => {
+                if next.selected.as_deref() == Some(id.as_str()) {
+                    next.history = history;
+                }
+            }
+            PopupAction::RefreshDone(error) => {
+                next.refreshing = false;
+                next.refresh_error = error;
+            }
             PopupAction::Health(mut snapshot) => {
                 if Some(&snapshot.instance_id) == next.selected.as_ref() {
                     // Keep the last trust events (and their problems) until the new ones arrive.

@@ -10,30 +10,20 @@ use super::problem_list::ProblemList;
 use super::replica_table::ReplicaTable;
 use super::trust_list::TrustList;
 use super::verdict_banner::VerdictBanner;
-use crate::services::{check, storage};
-use crate::snapshot;
+use crate::model::Problem;
+use crate::services::storage;
 use crate::state::{PopupAction, PopupState};
 
-/// Run a check of the selected instance and store it.
+/// Ask the background worker (the one poller for all views) to check the selected
+/// instance now; its snapshots arrive through the storage watcher.
 fn refresh(state: UseReducerHandle<PopupState>) {
-    let Some(instance) = state.instance().cloned() else {
+    let Some(id) = state.selected.clone() else {
         return;
     };
-    let previous = state.snapshot.clone();
     state.dispatch(PopupAction::Refreshing);
     spawn_local(async move {
-        let secret = storage::secret_for(&instance).await;
-        // Health first (rendered as soon as it is in), the trust events after.
-        let health = async {
-            let health = check::check_health(&instance, secret.as_deref(), previous.as_ref()).await;
-            state.dispatch(PopupAction::Health(health.clone()));
-            health
-        };
-        let trust = check::trust_events(&instance, secret.as_deref(), check::TRUST_EVENTS);
-        let (health, trust) = futures::join!(health, trust);
-        let snapshot = snapshot::with_trust(health, trust);
-        let _ = storage::save_snapshot(&snapshot).await;
-        state.dispatch(PopupAction::Checked(snapshot));
+        let result = storage::request_refresh(&id).await;
+        state.dispatch(PopupAction::RefreshDone(result.err()));
     });
 }
 
@@ -46,6 +36,24 @@ pub fn popup_app() -> Html {
     {
         let state = state.clone();
         use_effect_with((), move |_| {
+            let watcher = state.clone();
+            let watched = storage::watch_snapshots(move |snapshot| {
+                let id = snapshot.instance_id.clone();
+                if snapshot.pending_trust {
+                    watcher.dispatch(PopupAction::Health(snapshot));
+                } else {
+                    watcher.dispatch(PopupAction::Checked(snapshot));
+                    let watcher = watcher.clone();
+                    spawn_local(async move {
+                        let history = storage::load_history(&id).await;
+                        watcher.dispatch(PopupAction::History(id, history));
+                    });
+                }
+            });
+            if let Err(e) = watched {
+                state.dispatch(PopupAction::StorageFailed(e));
+                return;
+            }
             spawn_local(async move {
                 match storage::load_settings().await {
                     Ok(settings) => {
@@ -124,6 +132,17 @@ pub fn popup_app() -> Html {
         };
     };
     let snapshot = state.snapshot.clone();
+    let mut problems = snapshot
+        .as_ref()
+        .map(|s| s.problems.clone())
+        .unwrap_or_default();
+    if let Some(error) = &state.refresh_error {
+        problems.push(Problem {
+            area: "extension".into(),
+            kind: "worker".into(),
+            message: format!("could not refresh: {error}"),
+        });
+    }
     html! {
         <main class="popup" aria-busy={(state.refreshing && snapshot.is_none()).to_string()}>
             <header>
@@ -132,13 +151,16 @@ pub fn popup_app() -> Html {
             </header>
             if let Some(s) = snapshot {
                 <VerdictBanner verdict={s.verdict.clone()} checked_at={s.checked_at} now={now} refreshing={state.refreshing} fresh={state.fresh} on_refresh={on_refresh.clone()} />
-                <ProblemList problems={s.problems.clone()} on_retry={on_refresh.clone()} on_options={on_options.clone()} />
+                <ProblemList problems={problems.clone()} on_retry={on_refresh.clone()} on_options={on_options.clone()} />
                 <ReplicaTable pings={s.pings.clone()} replicas={s.replicas.clone()} now={now} />
                 <IssueList issues={s.issues.clone()} gc_running={s.gc_running} cluster_read={s.cluster_read} />
                 <NginxPanel nginx={s.nginx.clone()} history={state.history.clone()} />
                 <TrustList events={s.trust.events.clone()} read={s.trust.read} now={now} on_open_audit={on_open_audit} />
             } else {
-                <p class="checking" aria-live="polite" data-testid="checking">{ "Checking MSR…" }</p>
+                if state.refreshing {
+                    <p class="checking" aria-live="polite" data-testid="checking">{ "Checking MSR…" }</p>
+                }
+                <ProblemList problems={problems} on_retry={on_refresh.clone()} on_options={on_options.clone()} />
             }
             <footer>
                 <button type="button" class="link" onclick={move |_| on_options.emit(())}>{ "Options" }</button>

@@ -12,6 +12,8 @@ use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+
+use super::js_text;
 use web_sys::{
     AbortController, Headers, RequestCache, RequestCredentials, RequestInit, RequestRedirect,
 };
@@ -142,15 +144,4 @@ async fn read(
     builder
         .body(bytes.to_vec())
         .map_err(|e| FetchError::Network(e.to_string()))
-}
-
-/// A JS error as text.
-pub fn js_text(value: &JsValue) -> String {
-    if let Some(text) = value.as_string() {
-        return text;
-    }
-    js_sys::Reflect::get(value, &JsValue::from_str("message"))
-        .ok()
-        .and_then(|m| m.as_string())
-        .unwrap_or_else(|| "unknown error".to_string())
 }

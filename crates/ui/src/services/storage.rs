@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::model::{HistoryPoint, Settings, Snapshot};
-use crate::services::http::js_text;
+use crate::services::js_text;
 
 /// The storage key of the settings.
 pub const SETTINGS_KEY: &str = "settings";
@@ -227,8 +227,9 @@ pub async fn has_permission(patterns: &[String]) -> Result<bool, String> {
     Ok(granted.as_bool().unwrap_or(false))
 }
 
-/// Ask the background worker to re-check now (fire and forget).
-pub async fn poke_background(instance_id: &str) {
+/// Ask the background worker to re-check an instance now; resolves when its check is
+/// stored (the snapshots arrive through [`watch_snapshots`]).
+pub async fn request_refresh(instance_id: &str) -> Result<(), String> {
     let message = Object::new();
     let _ = Reflect::set(
         &message,
@@ -240,7 +241,54 @@ pub async fn poke_background(instance_id: &str) {
         &JsValue::from_str("id"),
         &JsValue::from_str(instance_id),
     );
-    let _ = call(&["chrome", "runtime"], "sendMessage", &[message.into()]).await;
+    let answer = call(&["chrome", "runtime"], "sendMessage", &[message.into()]).await?;
+    let ok = Reflect::get(&answer, &JsValue::from_str("ok"))
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    if ok {
+        Ok(())
+    } else {
+        Err("the background worker did not answer".to_string())
+    }
+}
+
+/// Ask the background worker to re-check now (fire and forget).
+pub async fn poke_background(instance_id: &str) {
+    let _ = request_refresh(instance_id).await;
+}
+
+/// Call `on_snapshot` with every snapshot stored from now on (by the background worker).
+/// The listener lives as long as the page.
+pub fn watch_snapshots(on_snapshot: impl Fn(Snapshot) + 'static) -> Result<(), String> {
+    let event = chrome_path(&["chrome", "storage", "onChanged"])?;
+    let listener =
+        Closure::<dyn Fn(JsValue, JsValue)>::new(move |changes: JsValue, area: JsValue| {
+            if area.as_string().as_deref() != Some("local") {
+                return;
+            }
+            for key in Object::keys(&Object::from(changes.clone())).iter() {
+                if !key.as_string().is_some_and(|k| k.starts_with("snapshot:")) {
+                    continue;
+                }
+                let text = Reflect::get(&changes, &key)
+                    .and_then(|c| Reflect::get(&c, &JsValue::from_str("newValue")))
+                    .ok()
+                    .and_then(|v| js_sys::JSON::stringify(&v).ok())
+                    .and_then(|t| t.as_string());
+                if let Some(snapshot) = text.as_deref().and_then(Snapshot::from_json) {
+                    on_snapshot(snapshot);
+                }
+            }
+        });
+    let add: js_sys::Function = Reflect::get(&event, &JsValue::from_str("addListener"))
+        .map_err(|e| js_text(&e))?
+        .dyn_into()
+        .map_err(|_| "onChanged.addListener is not a function".to_string())?;
+    add.call1(&event, listener.as_ref())
+        .map_err(|e| js_text(&e))?;
+    listener.forget();
+    Ok(())
 }
 
 /// Open an extension page (e.g. `options.html`, `audit.html?id=...`) in a tab.
@@ -278,6 +326,7 @@ pub async fn remove_permission(patterns: &[String]) -> Result<bool, String> {
 }
 
 /// The permission patterns an instance needs (origin and replicas).
+#[cfg(feature = "net")]
 pub fn instance_patterns(instance: &crate::model::Instance) -> Result<Vec<String>, String> {
     let (origin, replicas) = crate::services::check::origins(instance)?;
     let mut patterns = vec![permission_pattern(&origin)];
