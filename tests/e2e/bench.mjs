@@ -1,5 +1,6 @@
 // Bench: popup open -> health rendered (median of 20, headless Chromium, against the
-// stand-in), and the size of the UI .wasm (raw and gzip -9).
+// stand-in), and the size of the UI .wasm (raw and gzip -9): `uiWasm*` is the popup's
+// module (what opening the popup loads); `wasmModules` lists all three.
 // Usage: node tests/e2e/bench.mjs [runs]      prints one JSON object
 // Two times per open, both from the page's navigation start (performance.now()):
 //   popupCachedHealthMedianMs: the last known verdict is on screen (from chrome.storage; the popup's
@@ -14,6 +15,10 @@ import { EXT_DIR, configure, launch, loadStack } from './lib.mjs';
 const runs = Number(process.argv[2] || 20);
 const stack = loadStack();
 const wasm = readFileSync(path.join(EXT_DIR, 'pkg/popup/msr_lens_ui_bg.wasm'));
+const sizes = Object.fromEntries(['popup', 'pages', 'worker'].map((m) => {
+  const bytes = readFileSync(path.join(EXT_DIR, `pkg/${m}/msr_lens_ui_bg.wasm`));
+  return [m, { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length }];
+}));
 const env = await launch(stack);
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 try {
@@ -49,6 +54,7 @@ try {
     uiWasmRawBytes: wasm.length,
     uiWasmGzipBytes: gzipSync(wasm, { level: 9 }).length,
     budgetGzipBytes: 250 * 1024,
+    wasmModules: sizes,
   };
   console.log(JSON.stringify(result, null, 2));
 } finally {

@@ -3,9 +3,9 @@
 // Usage: node tests/e2e/screenshots.mjs [out-dir]   (default <repo>/.demo/screenshots)
 // Needs a running stack (MSR_LENS_STACK_JSON) and a test or demo build (MSR_LENS_EXT_DIR,
 // default extension/dist/test/chrome, built by run.mjs).
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, configure, launch, loadStack, openPopup } from './lib.mjs';
+import { EXT_DIR, ROOT, configure, launch, loadStack, openPopup } from './lib.mjs';
 
 const stack = loadStack();
 const out = path.resolve(process.argv[2] || path.join(ROOT, '.demo/screenshots'));
@@ -16,8 +16,18 @@ for (const colorScheme of ['light', 'dark']) {
   const env = await launch(stack, { colorScheme, viewport: { width: 440, height: 900 } });
   try {
     const options = await env.ctx.newPage();
-    const preconfigured = await env.sw.evaluate(async () => (await chrome.storage.local.get('settings')).settings?.instances?.length || 0);
-    if (!preconfigured) await configure(options, env.url, stack, { name: 'MSR stand-in' });
+    // A demo build applies its preconfig.json on install; a test build is configured here.
+    if (existsSync(path.join(EXT_DIR, 'preconfig.json'))) {
+      await env.sw.evaluate(async () => {
+        for (let i = 0; i < 100; i += 1) {
+          const { settings } = await chrome.storage.local.get('settings');
+          if (settings?.instances?.length) return;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      });
+    } else {
+      await configure(options, env.url, stack, { name: 'MSR stand-in' });
+    }
     const { page } = await openPopup(env.ctx, env.url);
     const popupFile = path.join(out, `popup-${colorScheme}.png`);
     await page.locator('main').screenshot({ path: popupFile });
