@@ -1,5 +1,7 @@
 //! `cargo xtask <task>`: project automation for MSR Lens.
 
+mod stack;
+
 use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
@@ -7,8 +9,9 @@ fn main() -> ExitCode {
     let task = args.first().map(String::as_str).unwrap_or("help");
     let result = match task {
         "test" => test(),
+        "stack" => stack::main(args.get(1..).unwrap_or_default()),
         _ => {
-            eprintln!("usage: cargo xtask <test>");
+            eprintln!("usage: cargo xtask <test|stack>  (cargo xtask stack help)");
             return ExitCode::from(2);
         }
     };
