@@ -38,7 +38,7 @@ pub(crate) fn main(args: &[String]) -> Result<(), String> {
         "up" => up().map(|_| ()),
         "down" => down(rest.iter().any(|a| a == "--wipe")),
         "status" => status(),
-        "seed" => seed::run(&Stack::open()?),
+        "seed" => seed(&Stack::open()?),
         "load" => {
             let n: u64 = rest
                 .first()
@@ -300,58 +300,91 @@ fn print_summary(stack: &Stack, pids: &Pids) {
     );
 }
 
-/// Prints each service up/down; fails (exit 1) unless all are up.
-fn status() -> Result<(), String> {
-    let stack = Stack::open()?;
+/// One service's state as `status` reports it.
+struct Health {
+    name: &'static str,
+    pid: Option<u32>,
+    up: bool,
+    probe: String,
+}
+
+/// Each service: is the process ours and alive, and does its probe answer?
+fn health(stack: &Stack) -> [Health; 4] {
     let pids = stack.recorded_pids();
-    let line = |name: &str, pid: Option<u32>, up: bool, detail: String| {
-        let pid = pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
-        println!(
-            "  {name:<14} {:<5} pid {pid:<8} {detail}",
-            if up { "up" } else { "DOWN" }
-        );
-        up
-    };
-    println!("MSR Lens stack in {}", stack.dir.display());
-    let pg_pid = postgres::running_pid(&stack);
-    let notary_pid = pids.notary.filter(|&p| services::notary_is_ours(&stack, p));
-    let sim_pid = pids.sim.filter(|&p| services::sim_is_ours(&stack, p));
-    let nginx_pid = services::nginx_pid(&stack);
-    let results = [
-        line(
-            "postgres",
-            pg_pid,
-            pg_pid.is_some() && postgres::ready(&stack),
-            format!("127.0.0.1:{} (pg_isready)", stack.ports.postgres()),
-        ),
-        line(
-            "notary-server",
-            notary_pid,
-            notary_pid.is_some() && services::notary_healthy(&stack),
-            format!(
+    let pg_pid = postgres::running_pid(stack);
+    let notary_pid = pids.notary.filter(|&p| services::notary_is_ours(stack, p));
+    let sim_pid = pids.sim.filter(|&p| services::sim_is_ours(stack, p));
+    let nginx_pid = services::nginx_pid(stack);
+    [
+        Health {
+            name: "postgres",
+            pid: pg_pid,
+            up: pg_pid.is_some() && postgres::ready(stack),
+            probe: format!("127.0.0.1:{} (pg_isready)", stack.ports.postgres()),
+        },
+        Health {
+            name: "notary-server",
+            pid: notary_pid,
+            up: notary_pid.is_some() && services::notary_healthy(stack),
+            probe: format!(
                 "http://127.0.0.1:{}/_notary_server/health",
                 stack.ports.notary()
             ),
-        ),
-        line(
-            "msr-sim",
-            sim_pid,
-            sim_pid.is_some() && services::sim_healthy(&stack),
-            format!("http://127.0.0.1:{}/healthz", stack.ports.sim_admin()),
-        ),
-        line(
-            "nginx",
-            nginx_pid,
-            nginx_pid.is_some() && services::nginx_healthy(&stack),
-            format!("{}/nginx_status", stack.origin()),
-        ),
-    ];
-    if pg_pid.is_some()
-        && let Ok(count) = postgres::query(&stack, "SELECT count(*) FROM changefeed;")
-    {
-        println!("  changefeed     {} records", count.trim());
+        },
+        Health {
+            name: "msr-sim",
+            pid: sim_pid,
+            up: sim_pid.is_some() && services::sim_healthy(stack),
+            probe: format!("http://127.0.0.1:{}/healthz", stack.ports.sim_admin()),
+        },
+        Health {
+            name: "nginx",
+            pid: nginx_pid,
+            up: nginx_pid.is_some() && services::nginx_healthy(stack),
+            probe: format!("{}/nginx_status", stack.origin()),
+        },
+    ]
+}
+
+/// True when all four services are up.
+pub(crate) fn is_up() -> Result<bool, String> {
+    let stack = Stack::open()?;
+    Ok(health(&stack).iter().all(|h| h.up))
+}
+
+/// Number of records in notary's changefeed table.
+pub(crate) fn changefeed_len(stack: &Stack) -> Result<u64, String> {
+    let out = postgres::query(stack, "SELECT count(*) FROM changefeed;")?;
+    out.trim()
+        .parse()
+        .map_err(|_| format!("unexpected count {out:?}"))
+}
+
+/// Runs `stack seed`.
+pub(crate) fn seed(stack: &Stack) -> Result<(), String> {
+    seed::run(stack)
+}
+
+/// Prints each service up/down; fails (exit 1) unless all are up.
+fn status() -> Result<(), String> {
+    let stack = Stack::open()?;
+    println!("MSR Lens stack in {}", stack.dir.display());
+    let report = health(&stack);
+    for h in &report {
+        let pid = h.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
+        println!(
+            "  {:<14} {:<5} pid {pid:<8} {}",
+            h.name,
+            if h.up { "up" } else { "DOWN" },
+            h.probe
+        );
     }
-    let down = results.iter().filter(|up| !**up).count();
+    if report.first().is_some_and(|pg| pg.up)
+        && let Ok(count) = changefeed_len(&stack)
+    {
+        println!("  changefeed     {count} records");
+    }
+    let down = report.iter().filter(|h| !h.up).count();
     if down == 0 {
         Ok(())
     } else {

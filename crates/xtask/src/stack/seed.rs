@@ -8,7 +8,7 @@ use std::thread;
 use std::time::Instant;
 
 use super::layout::Stack;
-use super::{postgres, services, util};
+use super::{services, util};
 
 /// `/usr/bin/notary`.
 const NOTARY: &str = "/usr/bin/notary";
@@ -121,13 +121,7 @@ pub(crate) fn run(stack: &Stack) -> Result<(), String> {
     {
         return Err("the stack is not up: run `cargo xtask stack up` first".into());
     }
-    let count = || -> Result<i64, String> {
-        let out = postgres::query(stack, "SELECT count(*) FROM changefeed;")?;
-        out.trim()
-            .parse()
-            .map_err(|_| format!("unexpected count {out:?}"))
-    };
-    let before = count()?;
+    let before = super::changefeed_len(stack)?;
     let (admin, password) = stack.admin();
     let ctx = Ctx {
         origin: stack.origin(),
@@ -157,8 +151,8 @@ pub(crate) fn run(stack: &Stack) -> Result<(), String> {
     });
     let elapsed = t0.elapsed().as_secs_f64();
     let errors: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
-    let after = count()?;
-    let added = after - before;
+    let after = super::changefeed_len(stack)?;
+    let added = after.saturating_sub(before);
     let cli_runs: usize = results.iter().filter_map(|r| r.as_ref().ok()).sum();
     println!(
         "seed: {added} changefeed records from {cli_runs} notary CLI publishes on {} GUNs \
