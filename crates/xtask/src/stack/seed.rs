@@ -197,27 +197,45 @@ impl Ctx {
         let marker = dir.join(MARKER);
         let mut runs = 0;
         for (i, step) in steps.iter().enumerate() {
-            match *step {
-                Init if marker.exists() => continue,
-                Init => {
-                    self.notary(&dir, &["init", &gun, "-p"])?;
-                    fs::write(&marker, &gun).map_err(|e| format!("cannot mark {gun}: {e}"))?;
-                }
-                Add(tag) => {
-                    let file = self.target_file(repo, tag, i)?;
-                    let file = file.display().to_string();
-                    self.notary(&dir, &["add", &gun, tag, &file, "-p"])?;
-                }
-                Remove(tag) => self.notary(&dir, &["remove", &gun, tag, "-p"])?,
-                Publish => self.notary(&dir, &["publish", &gun])?,
-                DeleteRemote => {
-                    self.notary(&dir, &["delete", &gun, "--remote"])?;
-                    let _ = fs::remove_file(&marker);
-                }
+            if matches!(step, Init) && marker.exists() {
+                continue;
             }
-            runs += 1;
+            match self.step(&dir, &gun, repo, *step, i) {
+                Ok(()) => runs += 1,
+                // notary-server's local trust service keeps the timestamp keys in memory:
+                // after it restarted, an existing GUN needs a new server-managed timestamp
+                // key (one more publish), then the change staged by the failed step is
+                // published.
+                Err(e) if e.contains("timestamp keys") => {
+                    self.notary(&dir, &["key", "rotate", &gun, "timestamp", "-r"])?;
+                    self.notary(&dir, &["publish", &gun])?;
+                    runs += 2;
+                }
+                Err(e) => return Err(e),
+            }
         }
         Ok(runs)
+    }
+
+    fn step(&self, dir: &Path, gun: &str, repo: &str, step: Step, i: usize) -> Result<(), String> {
+        let marker = dir.join(MARKER);
+        match step {
+            Init => {
+                self.notary(dir, &["init", gun, "-p"])?;
+                fs::write(&marker, gun).map_err(|e| format!("cannot mark {gun}: {e}"))
+            }
+            Add(tag) => {
+                let file = self.target_file(repo, tag, i)?.display().to_string();
+                self.notary(dir, &["add", gun, tag, &file, "-p"])
+            }
+            Remove(tag) => self.notary(dir, &["remove", gun, tag, "-p"]),
+            Publish => self.notary(dir, &["publish", gun]),
+            DeleteRemote => {
+                self.notary(dir, &["delete", gun, "--remote"])?;
+                let _ = fs::remove_file(&marker);
+                Ok(())
+            }
+        }
     }
 
     /// A small, always different target file (a real image would be a manifest).
