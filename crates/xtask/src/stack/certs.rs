@@ -6,23 +6,15 @@ use std::process::Command;
 use super::layout::Stack;
 use super::util;
 
-/// What [`ensure`] had to (re)generate.
-#[derive(Debug, Default)]
-pub(crate) struct Generated {
-    /// The CA or the server certificate changed: nginx must (re)load them.
-    pub(crate) tls: bool,
-    /// The token signer changed: notary-server and msr-sim must restart.
-    pub(crate) token_signer: bool,
-}
-
 /// Makes the missing files of:
 /// - `tls/ca.{crt,key}`: a CA (EC P-256, 10 years), what clients trust (like MSR's `/ca`);
 /// - `tls/server.{crt,key}`: nginx's certificate for `IP:127.0.0.1, DNS:localhost`,
 ///   signed by that CA;
-/// - `auth/token-signer.{key,crt}`: the JWT signing key (RSA 2048, PKCS#8) and its
-///   self-signed certificate (the `x5c` of every token and notary's `rootcertbundle`).
-pub(crate) fn ensure(stack: &Stack) -> Result<Generated, String> {
-    let mut generated = Generated::default();
+/// - `auth/token-signer.{key,crt}`: the JWT signing key (EC P-256 in PKCS#8, so ES256:
+///   signing is cheap even in a debug build of msr-sim, where RSA costs ~50 ms a token)
+///   and its self-signed certificate (the `x5c` of every token and notary's
+///   `rootcertbundle`).
+pub(crate) fn ensure(stack: &Stack) -> Result<(), String> {
     let tls = stack.path("tls");
     let auth = stack.path("auth");
     for dir in [&tls, &auth] {
@@ -46,7 +38,6 @@ pub(crate) fn ensure(stack: &Stack) -> Result<Generated, String> {
         )?;
         // A new CA invalidates the old server certificate.
         let _ = fs::remove_file(tls.join("server.crt"));
-        generated.tls = true;
     }
     let server_crt = tls.join("server.crt");
     let server_key = tls.join("server.key");
@@ -98,23 +89,20 @@ pub(crate) fn ensure(stack: &Stack) -> Result<Generated, String> {
         )?;
         let _ = fs::remove_file(&csr);
         let _ = fs::remove_file(&ext);
-        generated.tls = true;
     }
     let signer_key = auth.join("token-signer.key");
     let signer_crt = auth.join("token-signer.crt");
     if !signer_key.exists() || !signer_crt.exists() {
         util::output(
             Command::new("openssl")
-                .args([
-                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650",
-                ])
+                .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+                .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "3650"])
                 .arg("-keyout")
                 .arg(&signer_key)
                 .arg("-out")
                 .arg(&signer_crt)
                 .args(["-subj", "/O=MSR Lens/CN=msr-lens-sim token signer"]),
         )?;
-        generated.token_signer = true;
     }
-    Ok(generated)
+    Ok(())
 }

@@ -81,24 +81,47 @@ pub(crate) fn up() -> Result<Stack, String> {
     check_port_base(&stack)?;
     stack.ensure_settings()?;
     let sim_build = services::start_sim_build(&stack)?;
-    let generated = certs::ensure(&stack)?;
-    let notary_changed = services::write_notary_config(&stack)?;
-    let sim_changed = services::write_sim_config(&stack)?;
-    let nginx_changed = services::write_nginx_config(&stack)?;
+    certs::ensure(&stack)?;
+    services::write_notary_config(&stack)?;
+    services::write_sim_config(&stack)?;
+    services::write_nginx_config(&stack)?;
+    // What each service was started with; a changed input means restart (or reload).
+    let nginx_inputs = Stamp::new(
+        &stack,
+        "nginx",
+        &["nginx.conf", "tls/server.crt", "tls/server.key"],
+    );
+    let notary_inputs = Stamp::new(
+        &stack,
+        "notary",
+        &["notary/server.json", "auth/token-signer.crt"],
+    );
+    let sim_inputs = Stamp::new(
+        &stack,
+        "sim",
+        &[
+            "sim.json",
+            "auth/token-signer.key",
+            "auth/token-signer.crt",
+            "tls/ca.crt",
+        ],
+    );
     let mut pids = stack.recorded_pids();
     let mut done: Vec<String> = Vec::new();
     let mut started: Vec<Started> = Vec::new();
 
     // nginx first: it only proxies, so it can come up before its upstreams.
     match services::nginx_pid(&stack) {
-        Some(pid) if nginx_changed || generated.tls => {
+        Some(pid) if !nginx_inputs.matches() => {
             services::reload_nginx(&stack)?;
+            nginx_inputs.record()?;
             pids.nginx = Some(pid);
             done.push("nginx reloaded".into());
         }
         Some(pid) => pids.nginx = Some(pid),
         None => {
             pids.nginx = Some(services::start_nginx(&stack)?);
+            nginx_inputs.record()?;
             done.push("nginx started".into());
         }
     }
@@ -112,15 +135,13 @@ pub(crate) fn up() -> Result<Stack, String> {
     save(&stack, &pids)?;
 
     let ours = pids.notary.filter(|&p| services::notary_is_ours(&stack, p));
-    let keep = ours.is_some()
-        && !notary_changed
-        && !generated.token_signer
-        && services::notary_healthy(&stack);
+    let keep = ours.is_some() && notary_inputs.matches() && services::notary_healthy(&stack);
     if !keep {
         if let Some(old) = ours {
             util::terminate(old, Duration::from_secs(5))?;
         }
         let child = services::start_notary(&stack)?;
+        notary_inputs.record()?;
         pids.notary = Some(child.id());
         save(&stack, &pids)?;
         started.push(Started {
@@ -135,14 +156,14 @@ pub(crate) fn up() -> Result<Stack, String> {
     let bin = services::finish_sim_build(sim_build)?;
     let ours = pids.sim.filter(|&p| services::sim_is_ours(&stack, p));
     let keep = ours.is_some_and(|p| services::sim_is_current(p, &bin))
-        && !sim_changed
-        && !generated.token_signer
+        && sim_inputs.matches()
         && services::sim_healthy(&stack);
     if !keep {
         if let Some(old) = ours {
             util::terminate(old, Duration::from_secs(5))?;
         }
         let child = services::start_sim(&stack, &bin)?;
+        sim_inputs.record()?;
         pids.sim = Some(child.id());
         save(&stack, &pids)?;
         started.push(Started {
@@ -203,6 +224,31 @@ pub(crate) fn up() -> Result<Stack, String> {
         );
     }
     Ok(stack)
+}
+
+/// A fingerprint of the files a service was started with, kept in `run/<name>.stamp`.
+struct Stamp {
+    path: std::path::PathBuf,
+    value: String,
+}
+
+impl Stamp {
+    fn new(stack: &Stack, name: &str, inputs: &[&str]) -> Self {
+        let files: Vec<_> = inputs.iter().map(|rel| stack.path(rel)).collect();
+        Self {
+            path: stack.path(&format!("run/{name}.stamp")),
+            value: util::fingerprint(&files),
+        }
+    }
+
+    /// True when the running service was started with the current inputs.
+    fn matches(&self) -> bool {
+        fs::read_to_string(&self.path).is_ok_and(|old| old == self.value)
+    }
+
+    fn record(&self) -> Result<(), String> {
+        util::write_if_changed(&self.path, &self.value).map(|_| ())
+    }
 }
 
 /// Refuses to move a running stack to other ports (stop it first).

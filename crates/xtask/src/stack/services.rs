@@ -43,8 +43,13 @@ fn spawn_logged(cmd: &mut Command, log: &Path) -> Result<Child, String> {
         .map_err(|e| format!("cannot start {}: {e}", util::describe(cmd)))
 }
 
+/// Fails when another program listens on `port`; waits up to 3 s first, since a process
+/// we just stopped may still be closing its sockets.
 fn fail_if_busy(port: u16, what: &str) -> Result<(), String> {
-    if util::port_busy(&format!("127.0.0.1:{port}")) {
+    let addr = format!("127.0.0.1:{port}");
+    if !util::wait_until(std::time::Duration::from_secs(3), || {
+        !util::port_busy(&addr)
+    }) {
         Err(format!(
             "port {port} ({what}) is taken by another program; \
              choose other ports with MSR_LENS_PORT_BASE"

@@ -64,20 +64,22 @@ pub(crate) fn describe(cmd: &Command) -> String {
     s
 }
 
-/// True when the process exists and is not a zombie.
+/// True when the process exists and is not a zombie. (A thread-group leader shows as a
+/// zombie while the other threads of the exiting process still run: count those as alive.)
 pub(crate) fn pid_alive(pid: u32) -> bool {
-    match fs::read_to_string(format!("/proc/{pid}/stat")) {
-        // The state letter follows the parenthesised command name.
-        Ok(stat) => match stat.rfind(')') {
-            Some(end) => !stat
-                .get(end + 1..)
-                .unwrap_or("")
-                .trim_start()
-                .starts_with('Z'),
-            None => false,
-        },
-        Err(_) => false,
-    }
+    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // The state letter follows the parenthesised command name.
+    let zombie = match stat.rfind(')') {
+        Some(end) => stat
+            .get(end + 1..)
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z'),
+        None => return false,
+    };
+    !zombie || fs::read_dir(format!("/proc/{pid}/task")).is_ok_and(|threads| threads.count() > 1)
 }
 
 /// The NUL-separated command line of a process joined with spaces (empty if it is gone).
@@ -228,6 +230,19 @@ pub(crate) fn write_if_changed(path: &Path, contents: &str) -> Result<bool, Stri
     }
     fs::write(path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(true)
+}
+
+/// FNV-1a over the names and contents of `files` (a missing file counts as empty), hex.
+pub(crate) fn fingerprint(files: &[std::path::PathBuf]) -> String {
+    let mut hash = 0xcbf2_9ce4_8422_2325_u64;
+    for file in files {
+        let name = file.display().to_string().into_bytes();
+        let body = fs::read(file).unwrap_or_default();
+        for b in name.iter().chain([0u8].iter()).chain(body.iter()) {
+            hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
 }
 
 /// The last `lines` lines of a log file, for error messages.
