@@ -89,7 +89,8 @@ fn nginx_status_counters_move_with_requests() {
         accepts >= handled && handled >= 1,
         "accepts {accepts} handled {handled}"
     );
-    assert!(requests >= handled, "requests {requests} handled {handled}");
+    // (requests may lag behind handled: a connection can close before any request.)
+    assert!(requests >= 1, "this very request is counted");
     let (_, _, second) = get(&stack, &url, &[]);
     let [_, accepts2, _, requests2, ..] = stub_numbers(&second);
     assert!(accepts2 > accepts, "a new connection was accepted");
