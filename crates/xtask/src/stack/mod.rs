@@ -107,6 +107,8 @@ pub(crate) fn up() -> Result<Stack, String> {
         ],
     );
     let mut pids = stack.recorded_pids();
+    let mut laps = Laps::new(t0);
+    laps.lap("packages+certs+configs");
     let mut done: Vec<String> = Vec::new();
     let mut started: Vec<Started> = Vec::new();
 
@@ -126,6 +128,7 @@ pub(crate) fn up() -> Result<Stack, String> {
         }
     }
     save(&stack, &pids)?;
+    laps.lap("nginx");
 
     let (pg_pid, pg_started) = postgres::ensure(&stack)?;
     pids.postgres = Some(pg_pid);
@@ -133,6 +136,7 @@ pub(crate) fn up() -> Result<Stack, String> {
         done.push("postgres started".into());
     }
     save(&stack, &pids)?;
+    laps.lap("postgres");
 
     let ours = pids.notary.filter(|&p| services::notary_is_ours(&stack, p));
     let keep = ours.is_some() && notary_inputs.matches() && services::notary_healthy(&stack);
@@ -153,7 +157,9 @@ pub(crate) fn up() -> Result<Stack, String> {
         done.push("notary-server started".into());
     }
 
+    laps.lap("notary-server spawn");
     let bin = services::finish_sim_build(sim_build)?;
+    laps.lap("msr-sim build");
     let ours = pids.sim.filter(|&p| services::sim_is_ours(&stack, p));
     let keep = ours.is_some_and(|p| services::sim_is_current(p, &bin))
         && sim_inputs.matches()
@@ -175,6 +181,7 @@ pub(crate) fn up() -> Result<Stack, String> {
         done.push("msr-sim started".into());
     }
 
+    laps.lap("msr-sim spawn");
     for mut s in started {
         let mut exited = None;
         let ready = util::wait_until(Duration::from_secs(60), || {
@@ -209,6 +216,7 @@ pub(crate) fn up() -> Result<Stack, String> {
         ));
     }
     save(&stack, &pids)?;
+    laps.lap("readiness");
     let elapsed = t0.elapsed();
     print_summary(&stack, &pids);
     if done.is_empty() {
@@ -218,12 +226,42 @@ pub(crate) fn up() -> Result<Stack, String> {
         );
     } else {
         println!(
-            "\nstack: up in {:.2} s ({})",
+            "\nstack: up in {:.2} s ({}; {})",
             elapsed.as_secs_f64(),
-            done.join(", ")
+            done.join(", "),
+            laps.report()
         );
     }
     Ok(stack)
+}
+
+/// Wall-clock time of each start-up phase, for the summary.
+struct Laps {
+    last: Instant,
+    laps: Vec<(&'static str, Duration)>,
+}
+
+impl Laps {
+    fn new(start: Instant) -> Self {
+        Self {
+            last: start,
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.laps.push((name, now.duration_since(self.last)));
+        self.last = now;
+    }
+
+    fn report(&self) -> String {
+        self.laps
+            .iter()
+            .map(|(name, d)| format!("{name} {:.2}", d.as_secs_f64()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// A fingerprint of the files a service was started with, kept in `run/<name>.stamp`.

@@ -104,7 +104,8 @@ pub(crate) fn ensure(stack: &Stack) -> Result<(u32, bool), String> {
                 .arg("-D")
                 .arg(&data)
                 .args(["-U", "postgres", "-A", "trust", "-E", "UTF8"])
-                .args(["--locale=C.UTF-8", "--no-instructions"]),
+                // A disposable test cluster: skip the final fsync of every file (seconds).
+                .args(["--locale=C.UTF-8", "--no-instructions", "--no-sync"]),
         )?;
     }
     let mut started = false;

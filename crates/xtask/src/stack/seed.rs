@@ -192,7 +192,8 @@ impl Ctx {
     /// Runs one repository's steps in order; returns how many CLI publishes it made.
     fn run_repo(&self, repo: &str, steps: &[Step]) -> Result<usize, String> {
         let gun = format!("{}/{repo}", self.host);
-        let dir = self.trust.join(repo.replace('/', "_"));
+        // One trust folder per GUN (re-initialising a GUN from another folder breaks it).
+        let dir = self.trust.join(gun.replace(['/', ':'], "_"));
         fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let marker = dir.join(MARKER);
         let mut runs = 0;
