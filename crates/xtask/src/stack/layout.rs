@@ -343,6 +343,97 @@ fn repo_root() -> PathBuf {
 mod tests {
     use super::*;
 
+    fn sample() -> Stack {
+        Stack {
+            root: PathBuf::from("/repo"),
+            dir: PathBuf::from("/repo/.stack"),
+            ports: Ports { base: 8443 },
+            users: DEMO_USERS
+                .into_iter()
+                .map(|u| User {
+                    token: (u.name != "nobody").then(|| format!("{}-token-x", u.name)),
+                    ..u
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn sim_json_has_the_contract_fields() {
+        let sim = sample().sim_config();
+        for (pointer, want) in [
+            ("/listen", json!("127.0.0.1:8453")),
+            ("/admin_listen", json!("127.0.0.1:8454")),
+            ("/external_origin", json!("https://127.0.0.1:8443")),
+            ("/registry_host", json!("127.0.0.1:8443")),
+            ("/service", json!("dtr")),
+            ("/issuer", json!("msr-lens-sim")),
+            ("/token_key", json!("/repo/.stack/auth/token-signer.key")),
+            ("/token_cert", json!("/repo/.stack/auth/token-signer.crt")),
+            ("/token_ttl_secs", json!(300)),
+            ("/ca_cert", json!("/repo/.stack/tls/ca.crt")),
+            ("/notary_upstream", json!("http://127.0.0.1:8455")),
+            (
+                "/postgres_url",
+                json!("host=127.0.0.1 port=8456 user=server dbname=notaryserver"),
+            ),
+            ("/replicas", json!(3)),
+            ("/users/0/name", json!("admin")),
+            ("/users/0/admin", json!(true)),
+            ("/users/0/access_tokens", json!(["admin-token-x"])),
+            ("/users/1/password", json!("dev-password")),
+            ("/users/1/grants/library~1nginx", json!("pull,push")),
+            ("/users/1/grants/library~1wordpress", json!("pull")),
+            ("/users/2/access_tokens", json!([])),
+            ("/users/2/grants", json!({})),
+        ] {
+            assert_eq!(sim.pointer(pointer), Some(&want), "{pointer}");
+        }
+        assert_eq!(
+            sim.pointer("/users/0/grants"),
+            None,
+            "admins need no grants"
+        );
+    }
+
+    #[test]
+    fn stack_json_has_the_contract_fields() {
+        let pids = Pids {
+            postgres: Some(1),
+            notary: Some(2),
+            sim: Some(3),
+            nginx: None,
+        };
+        let doc = sample().stack_json(&pids);
+        for (pointer, want) in [
+            ("/origin", json!("https://127.0.0.1:8443")),
+            (
+                "/replica_origins",
+                json!([
+                    "https://127.0.0.1:8444",
+                    "https://127.0.0.1:8445",
+                    "https://127.0.0.1:8446"
+                ]),
+            ),
+            ("/ca_file", json!("/repo/.stack/tls/ca.crt")),
+            ("/sim_admin", json!("http://127.0.0.1:8454")),
+            ("/notary", json!("http://127.0.0.1:8455")),
+            (
+                "/postgres",
+                json!({"host": "127.0.0.1", "port": 8456, "user": "server", "dbname": "notaryserver"}),
+            ),
+            ("/registry_host", json!("127.0.0.1:8443")),
+            ("/service", json!("dtr")),
+            ("/users/admin/password", json!("admin-password")),
+            ("/users/dev/token", json!("dev-token-x")),
+            ("/users/nobody/token", Value::Null),
+            ("/pids/notary", json!(2)),
+            ("/pids/nginx", Value::Null),
+        ] {
+            assert_eq!(doc.pointer(pointer), Some(&want), "{pointer}");
+        }
+    }
+
     #[test]
     fn ports_follow_the_contract_offsets() {
         let p = Ports { base: 8443 };

@@ -139,7 +139,13 @@ pub(crate) fn up() -> Result<Stack, String> {
     laps.lap("postgres");
 
     let ours = pids.notary.filter(|&p| services::notary_is_ours(&stack, p));
-    let keep = ours.is_some() && notary_inputs.matches() && services::notary_healthy(&stack);
+    // After postgres came back, a running notary-server reports unhealthy until its next
+    // periodic DB check (~10 s): wait for that rather than restart it, which would lose the
+    // timestamp keys its local trust service keeps in memory.
+    let grace = Duration::from_secs(if pg_started { 12 } else { 0 });
+    let keep = ours.is_some()
+        && notary_inputs.matches()
+        && util::wait_until(grace, || services::notary_healthy(&stack));
     if !keep {
         if let Some(old) = ours {
             util::terminate(old, Duration::from_secs(5))?;
