@@ -12,9 +12,11 @@ use serde_json::Value;
 
 /// `stack.json` of the running stack; panics with the command to run when it is absent.
 fn stack() -> Value {
+    // Like xtask: `$MSR_LENS_STACK_DIR` (relative to the repository root) or `<repo>/.stack`.
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let dir = match std::env::var_os("MSR_LENS_STACK_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.stack"),
+        Some(dir) => root.join(dir),
+        None => root.join(".stack"),
     };
     let path = dir.join("stack.json");
     let text = fs::read_to_string(&path).unwrap_or_else(|e| {
