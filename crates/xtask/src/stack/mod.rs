@@ -55,6 +55,10 @@ pub(crate) fn main(args: &[String]) -> Result<(), String> {
             };
             load::run(&Stack::open()?, n, days)
         }
+        "help" | "-h" | "--help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
         _ => {
             eprintln!("{USAGE}");
             Err(format!("unknown stack command {sub:?}"))
