@@ -1,5 +1,7 @@
 //! `cargo xtask <task>`: project automation for MSR Lens.
 
+mod stack;
+
 use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
@@ -7,8 +9,9 @@ fn main() -> ExitCode {
     let task = args.first().map(String::as_str).unwrap_or("help");
     let result = match task {
         "test" => test(),
+        "stack" => stack::main(args.get(1..).unwrap_or_default()),
         _ => {
-            eprintln!("usage: cargo xtask <test>");
+            eprintln!("usage: cargo xtask <test|stack>  (cargo xtask stack help)");
             return ExitCode::from(2);
         }
     };
@@ -59,6 +62,39 @@ fn test() -> Result<(), String> {
             "--locked",
         ],
     )?;
-    run("cargo", &["test", "--workspace", "--locked"])?;
-    Ok(())
+    run(
+        "cargo",
+        &[
+            "test",
+            "--workspace",
+            "--locked",
+            "--exclude",
+            "msr-lens-tests",
+        ],
+    )?;
+    stack_tests()
+}
+
+/// The integration tests (package `msr-lens-tests`) against the local MSR stand-in: the
+/// stack is brought up (and seeded when its changefeed is empty) for them, and stopped
+/// again afterwards unless it was already running.
+fn stack_tests() -> Result<(), String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    if !root.join("crates/sim/Cargo.toml").exists() && std::env::var_os("MSR_SIM_BIN").is_none() {
+        eprintln!(
+            "xtask test: crates/sim (msr-sim) is not in this workspace yet: \
+             skipping the stack tests (package msr-lens-tests)"
+        );
+        return Ok(());
+    }
+    let was_up = stack::is_up()?;
+    let stack = stack::up()?;
+    if stack::changefeed_len(&stack)? == 0 {
+        stack::seed(&stack)?;
+    }
+    let result = run("cargo", &["test", "-p", "msr-lens-tests", "--locked"]);
+    if !was_up {
+        stack::down(false)?;
+    }
+    result
 }
