@@ -30,7 +30,10 @@ fn newest_first_to_start(stream: &mut FeedStream<'_>) -> Vec<Record> {
     let mut records = Vec::new();
     while let Some(event) = stream.next_event() {
         match event {
-            Event::Records { records: batch, placement } => {
+            Event::Records {
+                records: batch,
+                placement,
+            } => {
                 match placement {
                     Placement::Prepend => drop(records.splice(0..0, batch)),
                     Placement::Append => records.extend(batch),
@@ -50,7 +53,11 @@ fn backfill_of_the_global_feed_as_admin_is_the_ground_truth() {
     let stack = Stack::load();
     let _guard = stack.exclusive();
     let truth = stack.truth(None);
-    assert!(truth.len() >= 30, "the stack is not seeded ({} records)", truth.len());
+    assert!(
+        truth.len() >= 30,
+        "the stack is not seeded ({} records)",
+        truth.len()
+    );
     let client = stack.client(Some(("admin", Secret::Token)));
     let mut stream = client.changefeed(Feed::Global, Mode::Backfill, config(997));
     let records = stream.collect_until_caught_up(0).expect("backfill");
@@ -68,7 +75,11 @@ fn newest_first_reaches_the_start_with_every_record_once() {
     assert!(truth.len() >= 3);
     let client = stack.client(Some(("admin", Secret::Password)));
     stack.take_requests();
-    let mut stream = client.changefeed(repo(&stack, "library/wordpress"), Mode::NewestFirst, config(2));
+    let mut stream = client.changefeed(
+        repo(&stack, "library/wordpress"),
+        Mode::NewestFirst,
+        config(2),
+    );
     let records = newest_first_to_start(&mut stream);
     assert_eq!(keys(&records), truth_keys(&truth, false));
     // "Latest" is change_id=-1 with a negative count; never the vendor page's change_id=1.
@@ -79,7 +90,11 @@ fn newest_first_reaches_the_start_with_every_record_once() {
         .filter(|p| p.contains("/_trust/changefeed"))
         .collect();
     assert!(paths[0].ends_with("change_id=-1&records=-2"), "{paths:?}");
-    assert!(!paths.iter().any(|p| p.contains("change_id=1&") || p.contains("change_id=0&records=-")));
+    assert!(
+        !paths
+            .iter()
+            .any(|p| p.contains("change_id=1&") || p.contains("change_id=0&records=-"))
+    );
 }
 
 #[test]
@@ -89,13 +104,18 @@ fn a_pull_user_reads_their_repository_and_gets_a_plain_no_access_elsewhere() {
     let dev = stack.client(Some(("dev", Secret::Token)));
     let gun = stack.gun("library/wordpress");
     let mut stream = dev.changefeed(repo(&stack, "library/wordpress"), Mode::Backfill, config(3));
-    let records = stream.collect_until_caught_up(0).expect("dev pulls wordpress");
+    let records = stream
+        .collect_until_caught_up(0)
+        .expect("dev pulls wordpress");
     assert_eq!(keys(&records), truth_keys(&stack.truth(Some(&gun)), false));
 
     for (user, feed) in [
         (("dev", Secret::Token), Feed::Global),
         (("dev", Secret::Password), repo(&stack, "security/scanner")),
-        (("nobody", Secret::Password), repo(&stack, "library/wordpress")),
+        (
+            ("nobody", Secret::Password),
+            repo(&stack, "library/wordpress"),
+        ),
     ] {
         let client = stack.client(Some(user));
         let mut stream = client.changefeed(feed.clone(), Mode::Backfill, config(10));
@@ -123,7 +143,10 @@ fn a_wrong_password_is_an_authentication_error_not_no_access() {
     let client = stack.client(Some(("admin", Secret::Wrong)));
     let mut stream = client.changefeed(Feed::Global, Mode::Backfill, config(10));
     match stream.collect_until_caught_up(0).map_err(|e| *e) {
-        Err(Event::Error { error, retry_at: None }) => {
+        Err(Event::Error {
+            error,
+            retry_at: None,
+        }) => {
             assert_eq!(error.kind_str(), "unauthenticated", "{error}")
         }
         other => panic!("{other:?}"),
@@ -139,9 +162,12 @@ fn follow_picks_up_new_records_once_each() {
     let deadline = Some(Instant::now() + Duration::from_secs(60));
     // Read up to the newest record.
     loop {
-        match stream.next_event_until(deadline).expect("caught up in time") {
+        match stream
+            .next_event_until(deadline)
+            .expect("caught up in time")
+        {
             Event::CaughtUp => break,
-            Event::Records { .. } | Event::Progress(_) => {}
+            Event::Records { .. } | Event::Progress(_) | Event::ReachedStart => {}
             other => panic!("{other:?}"),
         }
     }
@@ -157,7 +183,10 @@ fn follow_picks_up_new_records_once_each() {
             }
             Some(Event::Progress(_) | Event::CaughtUp) => {}
             Some(other) => panic!("{other:?}"),
-            None => panic!("follow did not deliver {} new records in time", expected.len()),
+            None => panic!(
+                "follow did not deliver {} new records in time",
+                expected.len()
+            ),
         }
     }
     let seen_for_gun: Vec<_> = keys(&seen).into_iter().filter(|k| k.1 == gun).collect();
@@ -173,8 +202,14 @@ fn rethinkdb_mode_serves_uuid_ids_and_the_walks_still_match() {
     let truth = stack.truth(None);
     let client = stack.client(Some(("admin", Secret::Token)));
     let mut stream = client.changefeed(Feed::Global, Mode::Backfill, config(500));
-    let records = stream.collect_until_caught_up(0).expect("backfill in RethinkDB mode");
-    assert!(records[0].id.as_str().contains('-'), "UUID ids: {:?}", records[0].id);
+    let records = stream
+        .collect_until_caught_up(0)
+        .expect("backfill in RethinkDB mode");
+    assert!(
+        records[0].id.as_str().contains('-'),
+        "UUID ids: {:?}",
+        records[0].id
+    );
     // RethinkDB pages by (created_at, id): the set is the truth; the order is by time.
     let mut got = keys(&records);
     let mut want = truth_keys(&truth, true);
@@ -205,7 +240,7 @@ fn rethinkdb_blackout_hides_fresh_records_until_they_age_and_follow_gets_them_on
     loop {
         match stream.next_event_until(deadline).expect("caught up") {
             Event::CaughtUp => break,
-            Event::Records { .. } | Event::Progress(_) => {}
+            Event::Records { .. } | Event::Progress(_) | Event::ReachedStart => {}
             other => panic!("{other:?}"),
         }
     }
@@ -214,7 +249,10 @@ fn rethinkdb_blackout_hides_fresh_records_until_they_age_and_follow_gets_them_on
     // Right after the insert, a fresh walk does not show them: they are inside the blackout.
     let mut fresh = client.changefeed(repo(&stack, "follow/blackout"), Mode::Backfill, config(100));
     let hidden = fresh.collect_until_caught_up(0).expect("backfill");
-    assert!(hidden.len() + 3 <= stack.truth(Some(&gun)).len(), "fresh records visible");
+    assert!(
+        hidden.len() + 3 <= stack.truth(Some(&gun)).len(),
+        "fresh records visible"
+    );
     // The follower gets them once they age past the blackout, each once.
     let mut seen = Vec::new();
     while seen.iter().filter(|r: &&Record| r.gun == gun).count() < 3 {
@@ -261,8 +299,15 @@ fn tokens_that_expire_during_a_long_backfill_are_refreshed() {
     let token_requests = stack
         .take_requests()
         .iter()
-        .filter(|r| r["path"].as_str().is_some_and(|p| p.starts_with("/auth/token")))
+        .filter(|r| {
+            r["path"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("/auth/token"))
+        })
         .count();
-    assert!(token_requests >= 3, "only {token_requests} token requests over {pages} pages");
+    assert!(
+        token_requests >= 3,
+        "only {token_requests} token requests over {pages} pages"
+    );
     assert_eq!(keys(&records), truth_keys(&truth, false)[..records.len()]);
 }

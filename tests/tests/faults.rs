@@ -37,16 +37,43 @@ fn ping_faults_are_unknown_never_unhealthy() {
     let _guard = stack.exclusive();
     let client = stack.client(None);
     for (spec, expected) in [
-        (json!({"kind": "status", "status": 502, "paths": ["/_ping"]}), UnknownWhy::Gateway),
-        (json!({"kind": "status", "status": 504, "paths": ["/_ping"]}), UnknownWhy::Gateway),
-        (json!({"kind": "status", "status": 503, "paths": ["/_ping"]}), UnknownWhy::Gateway),
-        (json!({"kind": "status", "status": 500, "paths": ["/_ping"]}), UnknownWhy::UnexpectedStatus),
-        (json!({"kind": "html_login", "paths": ["/_ping"]}), UnknownWhy::Html),
-        (json!({"kind": "truncated_json", "paths": ["/_ping"]}), UnknownWhy::NotPingJson),
-        (json!({"kind": "malformed_json", "paths": ["/_ping"]}), UnknownWhy::NotPingJson),
+        (
+            json!({"kind": "status", "status": 502, "paths": ["/_ping"]}),
+            UnknownWhy::Gateway,
+        ),
+        (
+            json!({"kind": "status", "status": 504, "paths": ["/_ping"]}),
+            UnknownWhy::Gateway,
+        ),
+        (
+            json!({"kind": "status", "status": 503, "paths": ["/_ping"]}),
+            UnknownWhy::Gateway,
+        ),
+        (
+            json!({"kind": "status", "status": 500, "paths": ["/_ping"]}),
+            UnknownWhy::UnexpectedStatus,
+        ),
+        (
+            json!({"kind": "html_login", "paths": ["/_ping"]}),
+            UnknownWhy::Html,
+        ),
+        (
+            json!({"kind": "truncated_json", "paths": ["/_ping"]}),
+            UnknownWhy::NotPingJson,
+        ),
+        (
+            json!({"kind": "malformed_json", "paths": ["/_ping"]}),
+            UnknownWhy::NotPingJson,
+        ),
         // nginx answers a dead upstream connection itself, with 502.
-        (json!({"kind": "reset", "paths": ["/_ping"]}), UnknownWhy::Gateway),
-        (json!({"kind": "reset", "after_headers": true, "paths": ["/_ping"]}), UnknownWhy::NoAnswer),
+        (
+            json!({"kind": "reset", "paths": ["/_ping"]}),
+            UnknownWhy::Gateway,
+        ),
+        (
+            json!({"kind": "reset", "after_headers": true, "paths": ["/_ping"]}),
+            UnknownWhy::NoAnswer,
+        ),
     ] {
         fault(&stack, spec.clone());
         let verdict = ping_verdict(&stack, &client);
@@ -58,14 +85,22 @@ fn ping_faults_are_unknown_never_unhealthy() {
 fn added_latency_beyond_the_timeout_is_a_timeout() {
     let stack = Stack::load();
     let _guard = stack.exclusive();
-    fault(&stack, json!({"kind": "latency", "latency_ms": 3000, "paths": ["/_ping"]}));
+    fault(
+        &stack,
+        json!({"kind": "latency", "latency_ms": 3000, "paths": ["/_ping"]}),
+    );
     let mut config = stack.config(None);
     config.http.timeout = Duration::from_millis(500);
     let client = MsrClient::new(config).unwrap();
     let error = client.execute(ping_request(&stack.origin)).unwrap_err();
     assert_eq!(error.kind(), "timeout", "{error:?}");
     let report = client.health();
-    assert!(report.pings.iter().all(|p| why(&p.verdict) == Some(UnknownWhy::NoAnswer)));
+    assert!(
+        report
+            .pings
+            .iter()
+            .all(|p| why(&p.verdict) == Some(UnknownWhy::NoAnswer))
+    );
 }
 
 #[test]
@@ -75,11 +110,26 @@ fn cluster_status_faults_are_typed_errors() {
     let client = stack.client(Some(("admin", Secret::Token)));
     let path = "/api/v0/meta/cluster_status";
     for (spec, kind) in [
-        (json!({"kind": "html_login", "paths": [path]}), ErrorKind::UnexpectedBody),
-        (json!({"kind": "truncated_json", "paths": [path]}), ErrorKind::UnexpectedBody),
-        (json!({"kind": "malformed_json", "paths": [path]}), ErrorKind::UnexpectedBody),
-        (json!({"kind": "status", "status": 502, "paths": [path]}), ErrorKind::Unavailable),
-        (json!({"kind": "status", "status": 500, "paths": [path]}), ErrorKind::ServerError),
+        (
+            json!({"kind": "html_login", "paths": [path]}),
+            ErrorKind::UnexpectedBody,
+        ),
+        (
+            json!({"kind": "truncated_json", "paths": [path]}),
+            ErrorKind::UnexpectedBody,
+        ),
+        (
+            json!({"kind": "malformed_json", "paths": [path]}),
+            ErrorKind::UnexpectedBody,
+        ),
+        (
+            json!({"kind": "status", "status": 502, "paths": [path]}),
+            ErrorKind::Unavailable,
+        ),
+        (
+            json!({"kind": "status", "status": 500, "paths": [path]}),
+            ErrorKind::ServerError,
+        ),
     ] {
         fault(&stack, spec.clone());
         let error = client.cluster_status().expect_err(&spec.to_string());
@@ -90,7 +140,10 @@ fn cluster_status_faults_are_typed_errors() {
         };
         assert_eq!(api_kind, kind, "{spec}: {error}");
     }
-    fault(&stack, json!({"kind": "reset", "after_headers": true, "paths": [path]}));
+    fault(
+        &stack,
+        json!({"kind": "reset", "after_headers": true, "paths": [path]}),
+    );
     match client.cluster_status() {
         Err(ClientError::Transport(e)) => assert_eq!(e.kind(), "network"),
         other => panic!("{other:?}"),
