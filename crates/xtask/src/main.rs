@@ -25,19 +25,15 @@ fn main() -> ExitCode {
 }
 
 fn run(program: &str, args: &[&str]) -> Result<(), String> {
-    eprintln!("+ {program} {}", args.join(" "));
-    let status = Command::new(program)
-        .args(args)
-        .status()
-        .map_err(|e| format!("cannot run {program}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{program} {} failed: {status}", args.join(" ")))
-    }
+    run_env(program, args, &[])
 }
 
+/// The whole test suite, as CI runs it: set-up (idempotent installs), formatting, lints,
+/// docs, the core's wasm build, unit and property tests, then the integration tests
+/// against a stack brought up for them.
 fn test() -> Result<(), String> {
+    let root = workspace_root();
+    run("bash", &[&root.join("scripts/setup.sh").to_string_lossy()])?;
     run("cargo", &["fmt", "--all", "--check"])?;
     run(
         "cargo",
@@ -50,6 +46,11 @@ fn test() -> Result<(), String> {
             "-D",
             "warnings",
         ],
+    )?;
+    run_env(
+        "cargo",
+        &["doc", "--workspace", "--no-deps", "--locked"],
+        &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
     run(
         "cargo",
@@ -75,18 +76,29 @@ fn test() -> Result<(), String> {
     stack_tests()
 }
 
+/// The repository root (two levels above this crate).
+fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
+    eprintln!("+ {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .envs(env.iter().copied())
+        .status()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{program} {} failed: {status}", args.join(" ")))
+    }
+}
+
 /// The integration tests (package `msr-lens-tests`) against the local MSR stand-in: the
 /// stack is brought up (and seeded when its changefeed is empty) for them, and stopped
 /// again afterwards unless it was already running.
 fn stack_tests() -> Result<(), String> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    if !root.join("crates/sim/Cargo.toml").exists() && std::env::var_os("MSR_SIM_BIN").is_none() {
-        eprintln!(
-            "xtask test: crates/sim (msr-sim) is not in this workspace yet: \
-             skipping the stack tests (package msr-lens-tests)"
-        );
-        return Ok(());
-    }
     let was_up = stack::is_up()?;
     let stack = stack::up()?;
     if stack::changefeed_len(&stack)? == 0 {
