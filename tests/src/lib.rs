@@ -208,14 +208,13 @@ impl Stack {
     /// The public port's request log since the last clear, and clear it.
     pub fn take_requests(&self) -> Vec<Value> {
         let value = self.admin_get("/requests?clear=1");
-        let list = value
+        value
             .get("requests")
             .cloned()
             .unwrap_or(value)
             .as_array()
             .cloned()
-            .unwrap_or_default();
-        list
+            .unwrap_or_default()
     }
 
     /// Insert `n` update records for `gun` straight into notary's changefeed table (the
