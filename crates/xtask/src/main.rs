@@ -1,5 +1,6 @@
 //! `cargo xtask <task>`: project automation for MSR Lens.
 
+mod demo;
 mod stack;
 
 use std::process::{Command, ExitCode};
@@ -10,8 +11,9 @@ fn main() -> ExitCode {
     let result = match task {
         "test" => test(),
         "stack" => stack::main(args.get(1..).unwrap_or_default()),
+        "demo" => demo::main(args.get(1..).unwrap_or_default()),
         _ => {
-            eprintln!("usage: cargo xtask <test|stack>  (cargo xtask stack help)");
+            eprintln!("usage: cargo xtask <demo|test|stack>  (cargo xtask stack help)");
             return ExitCode::from(2);
         }
     };

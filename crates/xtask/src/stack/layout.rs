@@ -191,6 +191,18 @@ impl Stack {
         self.path_str("tls/ca.crt")
     }
 
+    /// The base64 SHA-256 of the TLS server key's SubjectPublicKeyInfo, for Chromium's
+    /// `--ignore-certificate-errors-spki-list` (trusts exactly this stand-in's key).
+    pub(crate) fn spki_pin(&self) -> Result<String, String> {
+        let script = format!(
+            "openssl x509 -in '{}' -pubkey -noout | openssl pkey -pubin -outform der \
+             | openssl dgst -sha256 -binary | openssl base64 -A",
+            self.path_str("tls/server.crt")
+        );
+        super::util::output(std::process::Command::new("sh").args(["-c", &script]))
+            .map(|s| s.trim().to_string())
+    }
+
     pub(crate) fn user(&self, name: &str) -> Option<&User> {
         self.users.iter().find(|u| u.name == name)
     }

@@ -19,7 +19,8 @@ use std::fs;
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-use layout::{Pids, Stack, pretty};
+pub(crate) use layout::Stack;
+use layout::{Pids, pretty};
 
 const USAGE: &str = "usage: cargo xtask stack <command>
   up            start (or repair) the stack; prints the origin, CA file and credentials
