@@ -245,7 +245,10 @@ impl ClusterStatus {
         let Value::Object(mut map) = value else {
             return Err(ParseError {
                 path: ".".to_string(),
-                message: format!("expected a JSON object, found {}", kind(&value)),
+                message: format!(
+                    "expected a JSON object, found {}",
+                    crate::error::json_kind(&value)
+                ),
                 excerpt: excerpt(body),
             });
         };
@@ -498,7 +501,7 @@ impl Reader {
     fn warn(&mut self, path: &str, expected: &str, found: &Value) {
         self.warnings.push(format!(
             "{path}: expected {expected}, found {}",
-            kind(found)
+            crate::error::json_kind(found)
         ));
     }
 
@@ -659,17 +662,6 @@ fn join(prefix: &str, key: &str) -> String {
         key.to_string()
     } else {
         format!("{prefix}.{key}")
-    }
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
