@@ -9,6 +9,9 @@
 #       host_permissions (pre-granted), so headless Chromium needs no permission prompt.
 #   MSR_LENS_PRECONFIG=/path/preconfig.json   DEMO ONLY: ship {settings, secrets}; the
 #       background worker applies it once on install.
+#   MSR_LENS_DEMO_ORIGIN, MSR_LENS_DEMO_USER, MSR_LENS_DEMO_TOKEN[, MSR_LENS_DEMO_REPLICAS]
+#       DEMO ONLY (what `cargo xtask demo` sets): write such a preconfig for that origin
+#       (admin access token, space-separated replica origins) and pre-grant exactly it.
 #   MSR_LENS_DIST=/path/to/dist   output folder (default extension/dist)
 #   MSR_LENS_NO_OPT=1             skip wasm-opt
 #
@@ -48,6 +51,29 @@ for feature in popup pages worker; do
 done
 cp extension/*.html extension/*.js extension/style.css "$chrome/"
 cp extension/icons/*.png "$chrome/icons/"
+
+if [[ -n "${MSR_LENS_DEMO_ORIGIN:-}" ]]; then
+  demo_pre="$dist/demo-preconfig.json"
+  python3 - "$demo_pre" <<'PY'
+import json, os, sys
+origin = os.environ["MSR_LENS_DEMO_ORIGIN"].rstrip("/")
+replicas = os.environ.get("MSR_LENS_DEMO_REPLICAS", "").split()
+pre = {
+    "settings": {
+        "instances": [{"id": "stand-in", "name": "MSR stand-in", "origin": origin, "replicas": replicas,
+                        "username": os.environ.get("MSR_LENS_DEMO_USER", "admin"), "secretKind": "token", "remember": False}],
+        "pollMinutes": 1, "notifyVerdict": True, "notifyDeletions": True,
+    },
+    "secrets": {"stand-in": os.environ.get("MSR_LENS_DEMO_TOKEN", "")},
+}
+json.dump(pre, open(sys.argv[1], "w"), indent=2)
+PY
+  MSR_LENS_PRECONFIG="$demo_pre"
+  demo_hosts="$(python3 -c 'import os, urllib.parse as u
+for o in [os.environ["MSR_LENS_DEMO_ORIGIN"]] + os.environ.get("MSR_LENS_DEMO_REPLICAS", "").split():
+    p = u.urlsplit(o); print(f"{p.scheme}://{p.netloc}/*")')"
+  MSR_LENS_HOST_PERMISSIONS="${MSR_LENS_HOST_PERMISSIONS:-} $demo_hosts"
+fi
 
 python3 - "$root/extension/manifest.json" "$chrome/manifest.json" "${MSR_LENS_HOST_PERMISSIONS:-}" <<'PY'
 import json, sys
