@@ -3,12 +3,12 @@
 //! Pure functions (no I/O): `services::check` feeds them what the network returned.
 
 use msr_lens_core::auth::AuthError;
+use msr_lens_core::changefeed::{Page, PageError};
 use msr_lens_core::error::BodyShape;
 use msr_lens_core::health::{
     ClusterStatusError, HealthReport, PingVerdict, ReplicaCondition, UnknownWhy,
 };
 use msr_lens_core::{ApiError, ErrorKind, Timestamp};
-use serde::Deserialize;
 
 use crate::model::{
     Instance, IssueView, NginxView, PingView, Problem, ReasonView, ReplicaView, Snapshot,
@@ -237,53 +237,36 @@ pub fn trust_auth_problem(instance: &Instance, error: &AuthError) -> Problem {
     }
 }
 
-#[derive(Deserialize)]
-struct FeedBody {
-    #[serde(default)]
-    records: Option<Vec<FeedRecord>>,
-}
-
-#[derive(Deserialize)]
-struct FeedRecord {
-    #[serde(rename = "ID", default)]
-    id: serde_json::Value,
-    #[serde(rename = "CreatedAt", default)]
-    created_at: String,
-    #[serde(rename = "GUN", default)]
-    gun: String,
-    #[serde(rename = "Version", default)]
-    version: i64,
-    #[serde(rename = "SHA256", default)]
-    sha256: String,
-    #[serde(rename = "Category", default)]
-    category: String,
-}
-
-/// Read a changefeed page; `registry_host` is stripped from GUNs for display.
-pub fn parse_changefeed(body: &[u8], registry_host: &str) -> Result<Vec<TrustEvent>, String> {
-    let feed: FeedBody = serde_json::from_slice(body).map_err(|e| e.to_string())?;
-    Ok(feed
-        .records
-        .unwrap_or_default()
+/// The records of a changefeed page as trust events (server order); `registry_host` is
+/// stripped from GUNs for display.
+pub fn trust_events_of(page: Page, registry_host: &str) -> Vec<TrustEvent> {
+    page.records
         .into_iter()
-        .map(|r| {
-            let id = match r.id {
-                serde_json::Value::String(s) => s,
-                other => other.to_string(),
-            };
-            let repository = strip_host(&r.gun, registry_host);
-            TrustEvent {
-                id,
-                repository,
-                created_at: Timestamp::parse_rfc3339(&r.created_at).map(|t| t.as_millis()),
-                created_raw: r.created_at,
-                gun: r.gun,
-                version: r.version,
-                category: r.category,
-                sha256: r.sha256.trim().to_string(),
-            }
+        .map(|r| TrustEvent {
+            id: r.id.as_str().to_string(),
+            repository: strip_host(&r.gun, registry_host),
+            created_at: r.created_at.map(|t| t.as_millis()),
+            created_raw: r.created_at_raw,
+            gun: r.gun,
+            version: r.version,
+            category: r.category.as_str().to_string(),
+            sha256: r.sha256.unwrap_or_default(),
         })
-        .collect())
+        .collect()
+}
+
+/// The problem a changefeed page error is.
+pub fn page_problem(error: &PageError) -> Problem {
+    match error.api() {
+        Some(api) => api_problem("trust", "the trust audit log", api),
+        None => problem(
+            "trust",
+            "badResponse",
+            format!(
+                "the trust audit log answered something that is not a changefeed page: {error}"
+            ),
+        ),
+    }
 }
 
 fn strip_host(gun: &str, host: &str) -> String {
@@ -587,20 +570,26 @@ mod tests {
 
     #[test]
     fn changefeed_records_are_read_and_hosts_stripped() {
+        let page = |body: &[u8]| Page::parse(&Response::new(body.to_vec()));
         let body = br#"{"count":2,"records":[
             {"ID":"1","CreatedAt":"2026-11-26T14:12:10.424852Z","GUN":"127.0.0.1:8443/platform/base","Version":1,"SHA256":"ab","Category":"update"},
             {"ID":"2","CreatedAt":"bad","GUN":"127.0.0.1:443/lib/x","Version":0,"SHA256":"   ","Category":"deletion"}]}"#;
-        let events = parse_changefeed(body, "127.0.0.1:8443").unwrap();
+        let events = trust_events_of(page(body).unwrap(), "127.0.0.1:8443");
         assert_eq!(events[0].repository, "platform/base");
         assert_eq!(events[1].repository, "lib/x");
         assert!(events[0].created_at.is_some());
         assert_eq!(events[1].created_at, None);
         assert_eq!(events[1].sha256, "");
         assert_eq!(
-            parse_changefeed(br#"{"count":0,"records":null}"#, "h").unwrap(),
+            trust_events_of(page(br#"{"count":0,"records":null}"#).unwrap(), "h"),
             vec![]
         );
-        assert!(parse_changefeed(b"<html>", "h").is_err());
+        let html = Response::builder()
+            .header("content-type", "text/html")
+            .body(b"<html><form>sign in</form></html>".to_vec())
+            .unwrap();
+        let err = Page::parse(&html).unwrap_err();
+        assert_eq!(page_problem(&err).kind, "loginPage");
     }
 
     #[test]

@@ -2,17 +2,18 @@
 //! the core's [`Authenticator`] for the trust changefeed, and "Test connection".
 
 use futures::future::join_all;
-use http::{Request, Response, StatusCode};
+use http::{Request, Response};
+use msr_lens_core::Origin;
 use msr_lens_core::auth::{Authenticator, Credentials, Step};
+use msr_lens_core::changefeed::{Cursor, Feed, Page, PageRequest};
 use msr_lens_core::health::{
     HealthCheck, HealthTargets, NginxSample, NginxStatus, Probe, parse_cluster_status,
 };
-use msr_lens_core::{ApiError, Origin};
 
 use crate::model::{Instance, SecretKind, Snapshot};
 use crate::services::http::{FetchError, send};
 use crate::services::storage::now;
-use crate::snapshot::{self, TrustOutcome, api_problem, parse_changefeed, trust_auth_problem};
+use crate::snapshot::{self, TrustOutcome, page_problem, trust_auth_problem, trust_events_of};
 
 /// Per-request timeout, milliseconds.
 pub const TIMEOUT_MS: i32 = 10_000;
@@ -115,31 +116,13 @@ pub(crate) async fn trust_feed(
     records: u32,
 ) -> TrustOutcome {
     let mut auth = Authenticator::new(origin.clone(), credentials);
-    let uri = origin.url(&format!(
-        "/v2/_trust/changefeed?change_id=-1&records=-{records}"
-    ));
-    let mut request = Request::new(Vec::new());
-    *request.uri_mut() = uri;
+    let request = PageRequest::new(Feed::Global, Cursor::Latest, records).to_http(origin);
     let allowed = [origin.clone()];
     match authed(&mut auth, &allowed, request).await {
-        Ok(response) if response.status() == StatusCode::OK => {
-            match parse_changefeed(response.body(), origin.authority()) {
-                Ok(events) => TrustOutcome::Events(events),
-                Err(_) => {
-                    let error = ApiError::unexpected_body(
-                        response.status(),
-                        response.headers(),
-                        response.body(),
-                    );
-                    TrustOutcome::Failed(api_problem("trust", "the trust audit log", &error))
-                }
-            }
-        }
-        Ok(response) => TrustOutcome::Failed(api_problem(
-            "trust",
-            "the trust audit log",
-            &ApiError::from_response(&response),
-        )),
+        Ok(response) => match Page::parse(&response) {
+            Ok(page) => TrustOutcome::Events(trust_events_of(page, origin.authority())),
+            Err(e) => TrustOutcome::Failed(page_problem(&e)),
+        },
         Err(AuthedError::Auth(e)) => TrustOutcome::Failed(trust_auth_problem(instance, &e)),
         Err(AuthedError::Fetch(e)) => TrustOutcome::Failed(crate::model::Problem {
             area: "trust".into(),
