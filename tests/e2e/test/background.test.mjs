@@ -76,6 +76,16 @@ test('a new trust deletion notifies once', async () => {
   }, 'deletion notification');
 });
 
+test('the popup draws the requests/s sparkline from the history', async () => {
+  for (let i = 0; i < 3; i += 1) await refresh();
+  const popup = await env.ctx.newPage();
+  await popup.goto(env.url('popup.html'));
+  await popup.locator('svg.sparkline polyline').waitFor({ timeout: 15000 });
+  const points = await popup.locator('svg.sparkline polyline').getAttribute('points');
+  assert.ok(points.split(' ').length >= 2, points);
+  await popup.close();
+});
+
 test('history is kept in chrome.storage.local and bounded to 24 h', async () => {
   const result = await env.sw.evaluate(async () => {
     const { settings } = await chrome.storage.local.get('settings');

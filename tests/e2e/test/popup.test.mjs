@@ -3,7 +3,7 @@
 // Authorization goes only to the configured origin.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { admin, configure, launch, loadStack, openPopup, resetSim, storage } from '../lib.mjs';
+import { admin, configure, launch, loadStack, openPopup, resetSim, storage, watchErrors } from '../lib.mjs';
 
 const stack = loadStack();
 const XSS_IMG = '<img src=x onerror="window.__xss=1">disk almost full';
@@ -31,7 +31,20 @@ test('popup shows replicas, issues, GC, nginx and trust events as the stand-in r
     gc_running: true,
   });
   const options = await env.ctx.newPage();
+  const optionErrors = watchErrors(options);
+  const swErrors = [];
+  env.sw.on('console', (m) => { if (m.type() === 'error') swErrors.push(m.text()); });
+  // Record what the options page asks the browser for (the test build pre-grants
+  // 127.0.0.1, so the real request resolves without a prompt).
+  await options.addInitScript(() => {
+    const request = chrome.permissions.request.bind(chrome.permissions);
+    window.__asked = [];
+    chrome.permissions.request = (p) => { window.__asked.push(p); return request(p); };
+  });
   await configure(options, env.url, stack);
+  const asked = await options.evaluate(() => window.__asked);
+  const patterns = [stack.origin, ...stack.replica_origins].map((o) => `${o}/*`);
+  assert.deepEqual(asked, [{ origins: patterns }], 'host permission for exactly the configured origins');
 
   // Every request of the extension (the background worker does the checks).
   const seen = [];
@@ -85,7 +98,10 @@ test('popup shows replicas, issues, GC, nginx and trust events as the stand-in r
   // No console errors apart from the expected 401 of the token challenge.
   // Chromium logs every non-2xx answer (the token challenge's 401, the unhealthy
   // replica's 503) as a console error; anything else is a real error.
-  assert.deepEqual(errors.filter((e) => !/^Failed to load resource: the server responded with a status of (401|503)/.test(e)), []);
+  const unexpected = (list) => list.filter((e) => !/^Failed to load resource: the server responded with a status of (401|503)/.test(e));
+  assert.deepEqual(unexpected(errors), [], 'popup console');
+  assert.deepEqual(unexpected(optionErrors), [], 'options console');
+  assert.deepEqual(unexpected(swErrors), [], 'service worker console');
   await page.close();
 });
 
