@@ -56,7 +56,9 @@ async function due(id, now) {
 
 async function recordOutcome(id, snapshot, pollMs) {
   const key = `backoff:${id}`;
-  const failed = (snapshot.problems || []).some((p) => p.area === 'connection' && p.kind === 'unreachable');
+  // No answer, or only a proxy/load balancer error or rate limiting: back off.
+  const failed = (snapshot.problems || []).some((p) => ['unreachable', 'unavailable', 'rateLimited'].includes(p.kind)
+    && ['connection', 'cluster'].includes(p.area));
   if (!failed) {
     await chrome.storage.session.remove(key);
     return;

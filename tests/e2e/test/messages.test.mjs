@@ -119,6 +119,14 @@ test('nothing listening: the unreachable message', async () => {
   assert.equal(c?.kind, 'unreachable', JSON.stringify(p));
   assert.match(c.text, /could not reach https:\/\/127\.0\.0\.1:\d+: the network or VPN, a TLS certificate this browser does not trust/);
   assert.equal(await page.locator('[data-verdict]').getAttribute('data-verdict'), 'unknown');
+  // The background worker backs off: the next check of this instance waits.
+  const backoff = await env.sw.evaluate(async () => {
+    const { settings } = await chrome.storage.local.get('settings');
+    const id = settings.instances.find((i) => i.name === 'closed').id;
+    const key = `backoff:${id}`;
+    return (await chrome.storage.session.get(key))[key];
+  });
+  assert.ok(backoff && backoff.failures >= 1 && backoff.nextAt > Date.now(), JSON.stringify(backoff));
   await page.close();
 });
 

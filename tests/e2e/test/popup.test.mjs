@@ -134,3 +134,20 @@ test('the audit page lists the newest records and filters deletions', async () =
   assert.ok(cats.every((c) => c === 'deletion'));
   await page.close();
 });
+
+test('removing an instance forgets its snapshot, history and secret', async () => {
+  const page = await env.ctx.newPage();
+  await page.goto(env.url('options.html'));
+  const before = await storage(env.sw, 'local');
+  const id = before.settings.instances.find((i) => i.name === 'Stand-in').id;
+  assert.ok(before[`snapshot:${id}`]);
+  await page.getByRole('button', { name: 'Remove Stand-in' }).click();
+  await page.getByTestId('status').filter({ hasText: 'settings saved' }).waitFor();
+  const local = await storage(env.sw, 'local');
+  assert.ok(!local.settings.instances.some((i) => i.id === id));
+  assert.equal(local[`snapshot:${id}`], undefined);
+  assert.equal(local[`history:${id}`], undefined);
+  const session = await storage(env.sw, 'session');
+  assert.equal((session.secrets || {})[id], undefined);
+  await page.close();
+});
