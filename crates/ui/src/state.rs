@@ -331,6 +331,8 @@ pub struct AuditState {
     pub deletions_only: bool,
     /// Repository filter text.
     pub filter: String,
+    /// "Load older" found nothing older.
+    pub reached_start: bool,
 }
 
 /// What can happen on the audit page.
@@ -342,6 +344,8 @@ pub enum AuditAction {
     Loading,
     /// Events arrived (newest first).
     Events(Vec<TrustEvent>),
+    /// Older events arrived (newest first); appended, duplicates dropped.
+    Older(Vec<TrustEvent>),
     /// The feed failed.
     Failed(String),
     /// Toggle deletions only.
@@ -375,7 +379,17 @@ impl Reducible for AuditState {
             }
             AuditAction::Events(events) => {
                 next.loading = false;
+                next.reached_start = false;
                 next.events = events;
+            }
+            AuditAction::Older(events) => {
+                next.loading = false;
+                next.reached_start = events.is_empty();
+                for event in events {
+                    if !next.events.iter().any(|e| e.id == event.id) {
+                        next.events.push(event);
+                    }
+                }
             }
             AuditAction::Failed(message) => {
                 next.loading = false;
@@ -504,5 +518,19 @@ mod tests {
             .reduce(AuditAction::DeletionsOnly(false))
             .reduce(AuditAction::Filter("LIB/A".into()));
         assert_eq!(state.visible()[0].gun, "h/lib/a");
+    }
+
+    #[test]
+    fn older_events_are_appended_once() {
+        let event = |id: &str| TrustEvent {
+            id: id.into(),
+            ..TrustEvent::default()
+        };
+        let state = Rc::new(AuditState::default()).reduce(AuditAction::Events(vec![event("2")]));
+        let state = state.reduce(AuditAction::Older(vec![event("1"), event("1"), event("2")]));
+        let ids: Vec<_> = state.events.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["2", "1"]);
+        assert!(!state.reached_start);
+        assert!(state.reduce(AuditAction::Older(vec![])).reached_start);
     }
 }

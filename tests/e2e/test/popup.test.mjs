@@ -129,6 +129,14 @@ test('the audit page lists the newest records and filters deletions', async () =
   const truth = await admin(stack, 'GET', '/truth/changefeed');
   const newest = truth.records.slice(-5).map((r) => String(r.id));
   assert.ok(newest.includes(ids[0]), `first row ${ids[0]}, truth ends with ${newest}`);
+  // "Load older" appends the page before the oldest record shown (notary IDs are a
+  // sequence on the stand-in's SQL storage, so older means smaller).
+  await page.getByRole('button', { name: 'Load older' }).click();
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=audit] tbody tr').length > n, ids.length, { timeout: 20000 });
+  const more = await page.locator('[data-testid=audit] tbody tr').evaluateAll((els) => els.map((e) => e.dataset.event));
+  assert.deepEqual(more.slice(0, ids.length), ids);
+  assert.ok(more.slice(ids.length).every((id) => Number(id) < Number(ids[ids.length - 1])), more.slice(ids.length, ids.length + 3).join());
+  assert.equal(new Set(more).size, more.length);
   await page.getByLabel('deletions only').check();
   const cats = await page.locator('[data-testid=audit] tbody tr').evaluateAll((els) => els.map((e) => e.dataset.category));
   assert.ok(cats.every((c) => c === 'deletion'));

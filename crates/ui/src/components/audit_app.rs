@@ -4,6 +4,8 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use msr_lens_core::changefeed::{ChangeId, Cursor};
+
 use crate::format::ago;
 use crate::services::{check, storage};
 use crate::snapshot::TrustOutcome;
@@ -32,6 +34,35 @@ fn load(state: UseReducerHandle<AuditState>) {
             TrustOutcome::Events(mut events) => {
                 events.reverse();
                 state.dispatch(AuditAction::Events(events));
+            }
+            TrustOutcome::Failed(p) => state.dispatch(AuditAction::Failed(p.message)),
+        }
+    });
+}
+
+/// Load the page before the oldest event shown.
+fn load_older(state: UseReducerHandle<AuditState>) {
+    let (Some(instance), Some(oldest)) = (state.instance.clone(), state.events.last().cloned())
+    else {
+        return;
+    };
+    let Ok(id) = ChangeId::new(oldest.id) else {
+        return;
+    };
+    state.dispatch(AuditAction::Loading);
+    spawn_local(async move {
+        let secret = storage::secret_for(&instance).await;
+        match check::trust_page(
+            &instance,
+            secret.as_deref(),
+            Cursor::Before(id),
+            AUDIT_RECORDS,
+        )
+        .await
+        {
+            TrustOutcome::Events(mut events) => {
+                events.reverse();
+                state.dispatch(AuditAction::Older(events));
             }
             TrustOutcome::Failed(p) => state.dispatch(AuditAction::Failed(p.message)),
         }
@@ -67,6 +98,10 @@ pub fn audit_app() -> Html {
             }
         })
     };
+    let on_older = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| load_older(state.clone()))
+    };
     let visible = state.visible();
     html! {
         <main class="audit">
@@ -80,7 +115,7 @@ pub fn audit_app() -> Html {
             if let Some(error) = &state.error {
                 <p role="alert" class="problem">{ error.clone() }</p>
             }
-            <p class="muted">{ format!("the newest {} records, newest first; {} shown", state.events.len(), visible.len()) }</p>
+            <p class="muted">{ format!("{} records, newest first; {} shown", state.events.len(), visible.len()) }</p>
             <table class="audit-table" data-testid="audit">
                 <thead><tr>
                     <th scope="col">{ "When" }</th><th scope="col">{ "Repository (GUN)" }</th>
@@ -98,6 +133,15 @@ pub fn audit_app() -> Html {
                 }) }
                 </tbody>
             </table>
+            if !state.events.is_empty() {
+                <div class="toolbar">
+                    if state.reached_start {
+                        <p class="muted">{ "no older records" }</p>
+                    } else {
+                        <button type="button" onclick={on_older} disabled={state.loading}>{ "Load older" }</button>
+                    }
+                </div>
+            }
         </main>
     }
 }

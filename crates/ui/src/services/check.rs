@@ -96,9 +96,27 @@ enum AuthedError {
 
 /// Read the newest `records` trust events (for the audit view).
 pub async fn trust_events(instance: &Instance, secret: Option<&str>, records: u32) -> TrustOutcome {
+    trust_page(instance, secret, Cursor::Latest, records).await
+}
+
+/// Read `records` trust events from `cursor` (e.g. [`Cursor::Before`] the oldest one
+/// shown, for "load older"), in server order (oldest first).
+pub async fn trust_page(
+    instance: &Instance,
+    secret: Option<&str>,
+    cursor: Cursor,
+    records: u32,
+) -> TrustOutcome {
     match origins(instance) {
         Ok((origin, _)) => {
-            trust_feed(instance, &origin, credentials(instance, secret), records).await
+            trust_feed(
+                instance,
+                &origin,
+                credentials(instance, secret),
+                cursor,
+                records,
+            )
+            .await
         }
         Err(message) => TrustOutcome::Failed(crate::model::Problem {
             area: "config".into(),
@@ -108,15 +126,16 @@ pub async fn trust_events(instance: &Instance, secret: Option<&str>, records: u3
     }
 }
 
-/// Read the newest trust events.
+/// Read one page of the global trust feed.
 pub(crate) async fn trust_feed(
     instance: &Instance,
     origin: &Origin,
     credentials: Option<Credentials>,
+    cursor: Cursor,
     records: u32,
 ) -> TrustOutcome {
     let mut auth = Authenticator::new(origin.clone(), credentials);
-    let request = PageRequest::new(Feed::Global, Cursor::Latest, records).to_http(origin);
+    let request = PageRequest::new(Feed::Global, cursor, records).to_http(origin);
     let allowed = [origin.clone()];
     match authed(&mut auth, &allowed, request).await {
         Ok(response) => match Page::parse(&response) {

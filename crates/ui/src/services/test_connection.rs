@@ -4,6 +4,7 @@
 use http::StatusCode;
 use msr_lens_core::ApiError;
 use msr_lens_core::auth::{Authenticator, Scope, Step, TokenRequest};
+use msr_lens_core::changefeed::Cursor;
 use msr_lens_core::health::parse_ping;
 use msr_lens_core::health::{PingVerdict, parse_cluster_status, ping_request};
 
@@ -163,7 +164,7 @@ pub async fn test_connection(instance: &Instance, secret: Option<&str>) -> Vec<C
         Err(e) => lines.push(line("admin", "fail", e.to_string())),
     }
     // Trust feed access.
-    match trust_feed(instance, &origin, Some(creds), 1).await {
+    match trust_feed(instance, &origin, Some(creds), Cursor::Latest, 1).await {
         TrustOutcome::Events(events) => lines.push(line(
             "trust feed access",
             "pass",
