@@ -74,7 +74,6 @@ pub struct Record {
     /// The opaque record ID (the cursor for the next page).
     pub id: ChangeId,
     /// `CreatedAt` parsed, millisecond precision; `None` when it is missing or not RFC 3339.
-    #[serde(serialize_with = "super::serialize_opt_timestamp")]
     pub created_at: Option<Timestamp>,
     /// `CreatedAt` exactly as sent (empty when missing).
     pub created_at_raw: String,

@@ -147,7 +147,6 @@ pub struct ReplicaTimestamp {
     /// The text as sent (a timestamp, or an error such as `Failed to get timestamp ...`).
     pub raw: String,
     /// The parsed time, when `raw` is RFC 3339 (serialized as epoch milliseconds).
-    #[serde(serialize_with = "super::ser_opt_millis")]
     pub at: Option<Timestamp>,
 }
 
@@ -190,7 +189,6 @@ pub enum ReplicaCondition {
     /// The last report is older than the threshold.
     Stale {
         /// When it last reported (serialized as epoch milliseconds).
-        #[serde(serialize_with = "super::ser_millis")]
         last_seen: Timestamp,
         /// Seconds between the last report and `now`.
         age_secs: i64,
