@@ -6,7 +6,8 @@
 //!
 //! - [`model`]: the stored data ([`model::Settings`], [`model::Snapshot`], ...) and the
 //!   storage layout shared with `extension/background.js`.
-//! - [`snapshot`]: core results → a snapshot with specific, human messages (pure).
+//! - `snapshot` (features `pages`, `worker`): core results → a snapshot with specific,
+//!   human messages (pure).
 //! - [`state`]: one reducer per page.
 //! - [`services`]: the only I/O: fetch, `chrome.storage`, `chrome.permissions`.
 //! - [`components`]: one Yew component per file.

@@ -70,7 +70,7 @@ impl Default for Settings {
 }
 
 /// The state of one instance at one moment: what the popup shows and the background
-/// worker judges. Built by [`crate::services::check`]; no secret in it.
+/// worker judges. Built by the worker's check (`services::check`); no secret in it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Snapshot {
