@@ -76,6 +76,24 @@ test('a new trust deletion notifies once', async () => {
   }, 'deletion notification');
 });
 
+test('the popup shows the last known state at once, then the fresh check', async () => {
+  await refresh();
+  await admin(stack, 'POST', '/fault', { kind: 'latency', latency_ms: 1500 });
+  try {
+    const popup = await env.ctx.newPage();
+    await popup.goto(env.url('popup.html'));
+    // The stored verdict is on screen while the (slow) check still runs.
+    await popup.locator('[data-verdict][data-fresh], [data-testid=verdict][data-fresh="false"]').first().waitFor({ timeout: 5000 });
+    assert.equal(await popup.getByTestId('verdict').getAttribute('data-fresh'), 'false');
+    assert.equal(await popup.locator('.verdict .refresh').getAttribute('aria-busy'), 'true');
+    assert.equal(await popup.locator('.verdict .refresh').innerText(), 'Checking…');
+    await popup.locator('[data-testid=verdict][data-fresh="true"]').waitFor({ timeout: 15000 });
+    await popup.close();
+  } finally {
+    await admin(stack, 'DELETE', '/fault');
+  }
+});
+
 test('the popup draws the requests/s sparkline from the history', async () => {
   for (let i = 0; i < 3; i += 1) await refresh();
   const popup = await env.ctx.newPage();
