@@ -12,8 +12,14 @@ fn main() -> ExitCode {
         "test" => test(),
         "stack" => stack::main(args.get(1..).unwrap_or_default()),
         "demo" => demo::main(args.get(1..).unwrap_or_default()),
+        "extension" => run(
+            "bash",
+            &[&workspace_root()
+                .join("scripts/extension-build.sh")
+                .to_string_lossy()],
+        ),
         _ => {
-            eprintln!("usage: cargo xtask <demo|test|stack>  (cargo xtask stack help)");
+            eprintln!("usage: cargo xtask <demo|test|stack|extension>  (cargo xtask stack help)");
             return ExitCode::from(2);
         }
     };
@@ -75,6 +81,30 @@ fn test() -> Result<(), String> {
             "msr-lens-tests",
         ],
     )?;
+    // The UI's component tests, in headless Chromium through wasm-bindgen-test-runner.
+    run_env(
+        "cargo",
+        &[
+            "test",
+            "--locked",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "msr-lens-ui",
+            "--no-default-features",
+            "--features",
+            "popup",
+            "--test",
+            "browser",
+        ],
+        &[
+            (
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                "wasm-bindgen-test-runner",
+            ),
+            ("CHROMEDRIVER", "/usr/bin/chromedriver"),
+        ],
+    )?;
     stack_tests()
 }
 
@@ -106,7 +136,15 @@ fn stack_tests() -> Result<(), String> {
     if stack::changefeed_len(&stack)? == 0 {
         stack::seed(&stack)?;
     }
-    let result = run("cargo", &["test", "-p", "msr-lens-tests", "--locked"]);
+    let stack_json = stack.path_str("stack.json");
+    let result = run("cargo", &["test", "-p", "msr-lens-tests", "--locked"]).and_then(|()| {
+        // The extension end to end, in Debian's Chromium, against the same stand-in.
+        run_env(
+            "node",
+            &[&workspace_root().join("tests/e2e/run.mjs").to_string_lossy()],
+            &[("MSR_LENS_STACK_JSON", &stack_json)],
+        )
+    });
     if !was_up {
         stack::down(false)?;
     }
