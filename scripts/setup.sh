@@ -13,6 +13,9 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v curl >/dev/null || need_apt+=(curl)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql-15)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+[ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
+command -v node >/dev/null || need_apt+=(nodejs npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   $SUDO apt-get update -qq
@@ -27,4 +30,24 @@ rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
   || rustup target add wasm32-unknown-unknown
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+# wasm-bindgen CLI: exactly the version of the wasm-bindgen crate in Cargo.lock (a mismatch
+# fails at build time). Not --locked: the registry here lacks one of its locked deps.
+want_wbg=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p' | head -1)
+have_wbg=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ -n "$want_wbg" ] && [ "$want_wbg" != "$have_wbg" ]; then
+  echo "setup: cargo install wasm-bindgen-cli $want_wbg (about 4 minutes)"
+  cargo install -q wasm-bindgen-cli --version "$want_wbg"
+fi
+
+# Node packages for the browser tests, the wasm-opt of npm binaryen (never Debian's) and
+# the demo screenshots: installed when missing or when the lock file changed.
+for dir in tests/e2e npm; do
+  [ -f "$dir/package-lock.json" ] || continue
+  stamp="$dir/node_modules/.msr-lens-lock"
+  if [ ! -f "$stamp" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
+    echo "setup: npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$dir/package-lock.json" "$stamp"
+  fi
+done
 echo "setup: ok"

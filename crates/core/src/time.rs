@@ -76,6 +76,20 @@ impl Timestamp {
     }
 }
 
+/// Serialized as a number: milliseconds since the Unix epoch (what JavaScript's `Date`
+/// takes).
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        i64::deserialize(deserializer).map(Timestamp)
+    }
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_rfc3339())
@@ -105,6 +119,15 @@ mod tests {
             None
         );
         assert_eq!(Timestamp::parse_rfc3339(""), None);
+    }
+
+    #[test]
+    fn serializes_as_epoch_millis_for_javascript() {
+        let t = Timestamp::from_millis(1_795_700_000_123);
+        assert_eq!(serde_json::to_string(&t).unwrap(), "1795700000123");
+        let back: Timestamp = serde_json::from_str("1795700000123").unwrap();
+        assert_eq!(back, t);
+        assert!(serde_json::from_str::<Timestamp>("\"2026\"").is_err());
     }
 
     #[test]

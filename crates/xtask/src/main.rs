@@ -1,5 +1,8 @@
 //! `cargo xtask <task>`: project automation for MSR Lens.
 
+mod demo;
+mod stack;
+
 use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
@@ -7,8 +10,16 @@ fn main() -> ExitCode {
     let task = args.first().map(String::as_str).unwrap_or("help");
     let result = match task {
         "test" => test(),
+        "stack" => stack::main(args.get(1..).unwrap_or_default()),
+        "demo" => demo::main(args.get(1..).unwrap_or_default()),
+        "extension" => run(
+            "bash",
+            &[&workspace_root()
+                .join("scripts/extension-build.sh")
+                .to_string_lossy()],
+        ),
         _ => {
-            eprintln!("usage: cargo xtask <test>");
+            eprintln!("usage: cargo xtask <demo|test|stack|extension>  (cargo xtask stack help)");
             return ExitCode::from(2);
         }
     };
@@ -22,19 +33,15 @@ fn main() -> ExitCode {
 }
 
 fn run(program: &str, args: &[&str]) -> Result<(), String> {
-    eprintln!("+ {program} {}", args.join(" "));
-    let status = Command::new(program)
-        .args(args)
-        .status()
-        .map_err(|e| format!("cannot run {program}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{program} {} failed: {status}", args.join(" ")))
-    }
+    run_env(program, args, &[])
 }
 
+/// The whole test suite, as CI runs it: set-up (idempotent installs), formatting, lints,
+/// docs, the core's wasm build, unit and property tests, then the integration tests
+/// against a stack brought up for them.
 fn test() -> Result<(), String> {
+    let root = workspace_root();
+    run("bash", &[&root.join("scripts/setup.sh").to_string_lossy()])?;
     run("cargo", &["fmt", "--all", "--check"])?;
     run(
         "cargo",
@@ -48,6 +55,11 @@ fn test() -> Result<(), String> {
             "warnings",
         ],
     )?;
+    run_env(
+        "cargo",
+        &["doc", "--workspace", "--no-deps", "--locked"],
+        &[("RUSTDOCFLAGS", "-D warnings")],
+    )?;
     run(
         "cargo",
         &[
@@ -59,6 +71,82 @@ fn test() -> Result<(), String> {
             "--locked",
         ],
     )?;
-    run("cargo", &["test", "--workspace", "--locked"])?;
-    Ok(())
+    run(
+        "cargo",
+        &[
+            "test",
+            "--workspace",
+            "--locked",
+            "--exclude",
+            "msr-lens-tests",
+        ],
+    )?;
+    // The UI's component tests, in headless Chromium through wasm-bindgen-test-runner.
+    run_env(
+        "cargo",
+        &[
+            "test",
+            "--locked",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "msr-lens-ui",
+            "--no-default-features",
+            "--features",
+            "popup",
+            "--test",
+            "browser",
+        ],
+        &[
+            (
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                "wasm-bindgen-test-runner",
+            ),
+            ("CHROMEDRIVER", "/usr/bin/chromedriver"),
+        ],
+    )?;
+    stack_tests()
+}
+
+/// The repository root (two levels above this crate).
+fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
+    eprintln!("+ {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .envs(env.iter().copied())
+        .status()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{program} {} failed: {status}", args.join(" ")))
+    }
+}
+
+/// The integration tests (package `msr-lens-tests`) against the local MSR stand-in: the
+/// stack is brought up (and seeded when its changefeed is empty) for them, and stopped
+/// again afterwards unless it was already running.
+fn stack_tests() -> Result<(), String> {
+    let was_up = stack::is_up()?;
+    let stack = stack::up()?;
+    if stack::changefeed_len(&stack)? == 0 {
+        stack::seed(&stack)?;
+    }
+    let stack_json = stack.path_str("stack.json");
+    let result = run("cargo", &["test", "-p", "msr-lens-tests", "--locked"]).and_then(|()| {
+        // The extension end to end, in Debian's Chromium, against the same stand-in.
+        run_env(
+            "node",
+            &[&workspace_root().join("tests/e2e/run.mjs").to_string_lossy()],
+            &[("MSR_LENS_STACK_JSON", &stack_json)],
+        )
+    });
+    if !was_up {
+        stack::down(false)?;
+    }
+    result
 }

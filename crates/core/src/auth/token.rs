@@ -4,7 +4,7 @@ use std::fmt;
 
 use http::header::{ACCEPT, AUTHORIZATION};
 use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use serde_json::Value;
 
 use crate::Timestamp;
@@ -19,13 +19,7 @@ use crate::origin::Origin;
 /// (distribution `docs/spec/auth/token.md`).
 pub const MIN_TOKEN_SECS: u64 = 60;
 
-/// Query values are percent-encoded except for RFC 3986 unreserved characters, as Go's
-/// `url.QueryEscape` does for the docker and notary clients.
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+use crate::origin::QUERY_VALUE;
 
 /// A bearer token. `Debug` and `Display` never show it; read it with
 /// [`BearerToken::secret`] only where it is sent.

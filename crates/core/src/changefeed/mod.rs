@@ -94,10 +94,6 @@
 //! # }
 //! ```
 
-use serde::Serializer;
-
-use crate::Timestamp;
-
 pub mod pager;
 pub mod record;
 pub mod request;
@@ -113,19 +109,3 @@ pub use request::{
     clamp_page_size,
 };
 pub use session::FeedSession;
-
-/// Serialize a timestamp as Unix milliseconds (a JavaScript `Date` value).
-fn serialize_timestamp<S: Serializer>(value: &Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_i64(value.as_millis())
-}
-
-/// Serialize an optional timestamp as Unix milliseconds or `null`.
-fn serialize_opt_timestamp<S: Serializer>(
-    value: &Option<Timestamp>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    match value {
-        Some(value) => serializer.serialize_some(&value.as_millis()),
-        None => serializer.serialize_none(),
-    }
-}

@@ -230,7 +230,6 @@ pub enum Status {
     /// The next request is due at `until` (follow poll or backoff).
     Waiting {
         /// When.
-        #[serde(serialize_with = "super::serialize_timestamp")]
         until: Timestamp,
     },
     /// Nothing to do until [`Pager::request_older`] (newest-first).
@@ -285,7 +284,6 @@ pub struct Progress {
     /// Responses and failures ignored because their request ID was not the one in flight.
     pub stale_ignored: u64,
     /// When the last page was applied.
-    #[serde(serialize_with = "super::serialize_opt_timestamp")]
     pub last_page_at: Option<Timestamp>,
 }
 

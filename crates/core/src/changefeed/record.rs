@@ -74,7 +74,6 @@ pub struct Record {
     /// The opaque record ID (the cursor for the next page).
     pub id: ChangeId,
     /// `CreatedAt` parsed, millisecond precision; `None` when it is missing or not RFC 3339.
-    #[serde(serialize_with = "super::serialize_opt_timestamp")]
     pub created_at: Option<Timestamp>,
     /// `CreatedAt` exactly as sent (empty when missing).
     pub created_at_raw: String,
@@ -95,7 +94,7 @@ impl Record {
         let object = value.as_object().ok_or_else(|| {
             (
                 String::new(),
-                format!("expected an object, got {}", kind(value)),
+                format!("expected an object, got {}", crate::error::json_kind(value)),
             )
         })?;
         let id = match field(object, "ID") {
@@ -156,19 +155,8 @@ fn missing(name: &str) -> (String, String) {
 fn wrong(name: &str, expected: &str, got: &Value) -> (String, String) {
     (
         name.to_string(),
-        format!("expected {expected}, got {}", kind(got)),
+        format!("expected {expected}, got {}", crate::error::json_kind(got)),
     )
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// A changefeed page, parsed.
@@ -226,7 +214,10 @@ impl Page {
         let Value::Object(object) = value else {
             return Err(not_a_page(
                 ".",
-                format!("expected an object, got {}", kind(&value)),
+                format!(
+                    "expected an object, got {}",
+                    crate::error::json_kind(&value)
+                ),
             ));
         };
         let (records, null_records) = match object.get("records") {
@@ -235,7 +226,10 @@ impl Page {
             Some(other) => {
                 return Err(not_a_page(
                     "records",
-                    format!("expected an array or null, got {}", kind(other)),
+                    format!(
+                        "expected an array or null, got {}",
+                        crate::error::json_kind(other)
+                    ),
                 ));
             }
             None => return Err(not_a_page("records", "missing field `records`".into())),

@@ -18,7 +18,7 @@
 use std::fmt;
 
 use http::{Method, Request, header};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 
 use crate::Origin;
@@ -32,12 +32,7 @@ pub const DEFAULT_PAGE_SIZE: u32 = 100;
 /// The longest change ID accepted, in bytes (real IDs are at most 36: a UUID).
 pub const MAX_CHANGE_ID_LEN: usize = 512;
 
-/// Everything but RFC 3986 "unreserved" characters is percent-encoded in a query value.
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+use crate::origin::QUERY_VALUE;
 
 /// A GUN path segment: like a query value, but `:` (a port in the host) stays as it is.
 const PATH_SEGMENT: &AsciiSet = &QUERY_VALUE.remove(b':');

@@ -147,7 +147,6 @@ pub struct ReplicaTimestamp {
     /// The text as sent (a timestamp, or an error such as `Failed to get timestamp ...`).
     pub raw: String,
     /// The parsed time, when `raw` is RFC 3339 (serialized as epoch milliseconds).
-    #[serde(serialize_with = "super::ser_opt_millis")]
     pub at: Option<Timestamp>,
 }
 
@@ -190,7 +189,6 @@ pub enum ReplicaCondition {
     /// The last report is older than the threshold.
     Stale {
         /// When it last reported (serialized as epoch milliseconds).
-        #[serde(serialize_with = "super::ser_millis")]
         last_seen: Timestamp,
         /// Seconds between the last report and `now`.
         age_secs: i64,
@@ -245,7 +243,10 @@ impl ClusterStatus {
         let Value::Object(mut map) = value else {
             return Err(ParseError {
                 path: ".".to_string(),
-                message: format!("expected a JSON object, found {}", kind(&value)),
+                message: format!(
+                    "expected a JSON object, found {}",
+                    crate::error::json_kind(&value)
+                ),
                 excerpt: excerpt(body),
             });
         };
@@ -498,7 +499,7 @@ impl Reader {
     fn warn(&mut self, path: &str, expected: &str, found: &Value) {
         self.warnings.push(format!(
             "{path}: expected {expected}, found {}",
-            kind(found)
+            crate::error::json_kind(found)
         ));
     }
 
@@ -659,17 +660,6 @@ fn join(prefix: &str, key: &str) -> String {
         key.to_string()
     } else {
         format!("{prefix}.{key}")
-    }
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

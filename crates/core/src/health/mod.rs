@@ -43,22 +43,3 @@ fn get(uri: Uri, accept: &'static str) -> Request<Vec<u8>> {
         .insert(ACCEPT, HeaderValue::from_static(accept));
     request
 }
-
-/// Serialize a [`crate::Timestamp`] as milliseconds since the Unix epoch (a JS `Date` value).
-fn ser_millis<S: serde::Serializer>(
-    at: &crate::Timestamp,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.serialize_i64(at.as_millis())
-}
-
-/// Serialize an optional [`crate::Timestamp`] as milliseconds since the Unix epoch or `null`.
-fn ser_opt_millis<S: serde::Serializer>(
-    at: &Option<crate::Timestamp>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    match at {
-        Some(at) => serializer.serialize_some(&at.as_millis()),
-        None => serializer.serialize_none(),
-    }
-}

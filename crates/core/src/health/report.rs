@@ -199,7 +199,6 @@ pub struct HealthReport {
     /// Why, most severe first (a summary first for Down and Unknown).
     pub reasons: Vec<Reason>,
     /// The `now` the report was built with.
-    #[serde(serialize_with = "super::ser_millis")]
     pub checked_at: Timestamp,
     /// Every ping, in input order.
     pub pings: Vec<PingEntry>,

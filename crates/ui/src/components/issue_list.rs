@@ -1,0 +1,42 @@
+//! Current RethinkDB issues with their criticality, and garbage collection.
+
+use yew::prelude::*;
+
+use crate::model::IssueView;
+
+/// Properties of [`IssueList`].
+#[derive(Properties, PartialEq)]
+pub struct IssueListProps {
+    /// The issues.
+    pub issues: Vec<IssueView>,
+    /// Whether garbage collection runs.
+    pub gc_running: bool,
+    /// Whether the cluster status was read at all.
+    pub cluster_read: bool,
+}
+
+/// The issue list.
+#[function_component(IssueList)]
+pub fn issue_list(props: &IssueListProps) -> Html {
+    html! {
+        <section aria-labelledby="issues-h" data-testid="issues">
+            <h2 id="issues-h">{ "Current issues" }</h2>
+            if !props.cluster_read {
+                <p class="muted">{ "not available (cluster status was not read)" }</p>
+            } else if props.issues.is_empty() {
+                <p class="muted" data-testid="no-issues">{ "none" }</p>
+            } else {
+                <ul class="issues">
+                { for props.issues.iter().map(|i| html! {
+                    <li data-issue={i.id.clone()} data-critical={i.critical.to_string()}>
+                        <span class={classes!("pill", if i.critical { "bad" } else { "warn" })}>{ if i.critical { "critical" } else { "minor" } }</span>
+                        <span class="kind">{ i.kind.clone() }</span>
+                        <span class="description">{ i.description.clone() }</span>
+                    </li>
+                }) }
+                </ul>
+            }
+            <p data-testid="gc">{ "Garbage collection: " }<strong>{ if !props.cluster_read { "unknown" } else if props.gc_running { "running" } else { "not running" } }</strong></p>
+        </section>
+    }
+}

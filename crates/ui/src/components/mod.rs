@@ -1,0 +1,28 @@
+//! Yew components, one per file.
+
+#[cfg(feature = "pages")]
+pub mod audit_app;
+#[cfg(feature = "pages")]
+pub mod instance_form;
+#[cfg(feature = "popup")]
+pub mod instance_picker;
+#[cfg(feature = "popup")]
+pub mod issue_list;
+#[cfg(feature = "popup")]
+pub mod nginx_panel;
+#[cfg(feature = "pages")]
+pub mod options_app;
+#[cfg(feature = "popup")]
+pub mod popup_app;
+#[cfg(feature = "popup")]
+pub mod problem_list;
+#[cfg(feature = "popup")]
+pub mod replica_table;
+#[cfg(feature = "popup")]
+pub mod sparkline;
+#[cfg(feature = "pages")]
+pub mod test_results;
+#[cfg(feature = "popup")]
+pub mod trust_list;
+#[cfg(feature = "popup")]
+pub mod verdict_banner;

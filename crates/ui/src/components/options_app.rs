@@ -1,0 +1,232 @@
+//! The options page: instances, polling and notifications.
+
+use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::instance_form::InstanceForm;
+use super::test_results::TestResults;
+use crate::model::Settings;
+use crate::services::{storage, test_connection};
+use crate::state::{Draft, Field, OptionsAction, OptionsState};
+
+async fn save_draft(state: UseReducerHandle<OptionsState>, draft: Draft) {
+    let instance = draft.to_instance();
+    let patterns = match storage::instance_patterns(&instance) {
+        Ok(p) => p,
+        Err(message) => return state.dispatch(OptionsAction::Status(false, message)),
+    };
+    // Ask first, while the click still counts as a user gesture.
+    match storage::request_permission(&patterns).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return state.dispatch(OptionsAction::Status(
+                false,
+                format!(
+                    "access to {} was not granted; MSR Lens cannot check it without it",
+                    patterns.join(", ")
+                ),
+            ));
+        }
+        Err(e) => {
+            return state.dispatch(OptionsAction::Status(
+                false,
+                format!("permission request failed: {e}"),
+            ));
+        }
+    }
+    let mut settings = state.settings.clone();
+    match settings.instances.iter_mut().find(|i| i.id == instance.id) {
+        Some(slot) => *slot = instance.clone(),
+        None => settings.instances.push(instance.clone()),
+    }
+    let mut secrets = storage::load_secrets().await.unwrap_or_default();
+    if instance.remember || draft.secret.is_empty() {
+        secrets.remove(&instance.id);
+    } else {
+        secrets.insert(instance.id.clone(), draft.secret.clone());
+    }
+    let saved = async {
+        storage::save_secrets(&secrets).await?;
+        storage::save_settings(&settings).await?;
+        storage::save_selected(&instance.id).await
+    };
+    match saved.await {
+        Ok(()) => {
+            let id = instance.id.clone();
+            spawn_local(async move { storage::poke_background(&id).await });
+            state.dispatch(OptionsAction::Saved(
+                settings,
+                format!("saved “{}”", instance.name),
+            ));
+        }
+        Err(e) => state.dispatch(OptionsAction::Status(false, format!("could not save: {e}"))),
+    }
+}
+
+async fn save_general(state: UseReducerHandle<OptionsState>, settings: Settings) {
+    match storage::save_settings(&settings).await {
+        Ok(()) => state.dispatch(OptionsAction::Saved(settings, "settings saved".into())),
+        Err(e) => state.dispatch(OptionsAction::Status(false, format!("could not save: {e}"))),
+    }
+}
+
+/// The options page root.
+#[function_component(OptionsApp)]
+pub fn options_app() -> Html {
+    let state = use_reducer(OptionsState::default);
+    {
+        let state = state.clone();
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                match storage::load_settings().await {
+                    Ok(s) => state.dispatch(OptionsAction::Loaded(s)),
+                    Err(e) => state.dispatch(OptionsAction::Status(false, e)),
+                }
+            });
+        });
+    }
+    let on_field = {
+        let state = state.clone();
+        Callback::from(move |f: Field| state.dispatch(OptionsAction::Set(f)))
+    };
+    let on_save = {
+        let state = state.clone();
+        Callback::from(move |()| {
+            if let Some(draft) = state.draft.clone() {
+                spawn_local(save_draft(state.clone(), draft));
+            }
+        })
+    };
+    let on_test = {
+        let state = state.clone();
+        Callback::from(move |()| {
+            let Some(draft) = state.draft.clone() else {
+                return;
+            };
+            let state = state.clone();
+            state.dispatch(OptionsAction::Testing);
+            spawn_local(async move {
+                let instance = draft.to_instance();
+                if let Ok(patterns) = storage::instance_patterns(&instance) {
+                    let _ = storage::request_permission(&patterns).await;
+                }
+                let secret = (!draft.secret.is_empty()).then(|| draft.secret.clone());
+                let lines = test_connection::test_connection(&instance, secret.as_deref()).await;
+                state.dispatch(OptionsAction::Tested(lines));
+            });
+        })
+    };
+    let on_cancel = {
+        let state = state.clone();
+        Callback::from(move |()| state.dispatch(OptionsAction::Cancel))
+    };
+    let on_add = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| {
+            state.dispatch(OptionsAction::Edit(Draft::new(storage::new_id())))
+        })
+    };
+    let edit = |id: String| {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| {
+            let Some(instance) = state
+                .settings
+                .instances
+                .iter()
+                .find(|i| i.id == id)
+                .cloned()
+            else {
+                return;
+            };
+            let state = state.clone();
+            spawn_local(async move {
+                let secret = storage::secret_for(&instance).await;
+                state.dispatch(OptionsAction::Edit(Draft::edit(&instance, secret)));
+            });
+        })
+    };
+    let remove = |id: String| {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut settings = state.settings.clone();
+            let removed: Vec<_> = settings
+                .instances
+                .iter()
+                .filter(|i| i.id == id)
+                .cloned()
+                .collect();
+            settings.instances.retain(|i| i.id != id);
+            let state = state.clone();
+            let id = id.clone();
+            spawn_local(async move {
+                let _ = storage::forget(&id).await;
+                for instance in &removed {
+                    if let Ok(patterns) = storage::instance_patterns(instance) {
+                        let still_used = settings.instances.iter().any(|i| {
+                            storage::instance_patterns(i)
+                                .map(|p| p.iter().any(|x| patterns.contains(x)))
+                                .unwrap_or(false)
+                        });
+                        if !still_used {
+                            let _ = storage::remove_permission(&patterns).await;
+                        }
+                    }
+                }
+                save_general(state, settings).await;
+            });
+        })
+    };
+    let general = |update: fn(&mut Settings, &HtmlInputElement)| {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
+                let mut settings = state.settings.clone();
+                update(&mut settings, &input);
+                spawn_local(save_general(state.clone(), settings));
+            }
+        })
+    };
+
+    html! {
+        <main class="options">
+            <h1>{ "MSR Lens options" }</h1>
+            if let Some((ok, message)) = &state.status {
+                <p class={classes!("status", if *ok { "ok" } else { "error" })} role="status" data-testid="status">{ message.clone() }</p>
+            }
+            <section aria-labelledby="instances-h">
+                <h2 id="instances-h">{ "MSR instances" }</h2>
+                if state.settings.instances.is_empty() && state.loaded {
+                    <p class="muted">{ "None yet." }</p>
+                }
+                <ul class="instances">
+                { for state.settings.instances.iter().map(|i| html! {
+                    <li data-instance={i.id.clone()}>
+                        <strong>{ i.name.clone() }</strong>
+                        <span class="muted">{ format!(" {} · {}", i.origin, if i.username.is_empty() { "anonymous".to_string() } else { i.username.clone() }) }</span>
+                        <button type="button" onclick={edit(i.id.clone())} aria-label={format!("Edit {}", i.name)}>{ "Edit" }</button>
+                        <button type="button" onclick={remove(i.id.clone())} aria-label={format!("Remove {}", i.name)}>{ "Remove" }</button>
+                    </li>
+                }) }
+                </ul>
+                if state.draft.is_none() {
+                    <button type="button" class="primary" onclick={on_add}>{ "Add an MSR instance" }</button>
+                }
+            </section>
+            if let Some(draft) = &state.draft {
+                <InstanceForm draft={draft.clone()} on_field={on_field} on_save={on_save} on_test={on_test} on_cancel={on_cancel} testing={state.testing} />
+                <TestResults lines={state.tests.clone()} testing={state.testing} />
+            }
+            <section aria-labelledby="general-h">
+                <h2 id="general-h">{ "Background checks" }</h2>
+                <label for="poll">{ "Check every (minutes)" }</label>
+                <input id="poll" type="number" min="1" max="60" value={state.settings.poll_minutes.to_string()}
+                    onchange={general(|s, i| s.poll_minutes = i.value().parse::<u32>().unwrap_or(1).clamp(1, 60))} />
+                <label class="check"><input id="notify-verdict" type="checkbox" checked={state.settings.notify_verdict}
+                    onchange={general(|s, i| s.notify_verdict = i.checked())} />{ " Notify me when an instance's verdict changes" }</label>
+                <label class="check"><input id="notify-deletions" type="checkbox" checked={state.settings.notify_deletions}
+                    onchange={general(|s, i| s.notify_deletions = i.checked())} />{ " Notify me when trust data is deleted" }</label>
+            </section>
+        </main>
+    }
+}

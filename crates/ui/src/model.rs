@@ -1,0 +1,310 @@
+//! The data the views show and the extension stores, as plain serde structs.
+//!
+//! Storage layout (shared with `extension/background.js`, keep both in step):
+//! - `chrome.storage.local` `settings`: [`Settings`] (no secret unless an instance has
+//!   `remember` ticked, then its `secret` is kept there).
+//! - `chrome.storage.session` `secrets`: `{ "<instance id>": "<password or token>" }`.
+//! - `chrome.storage.local` `snapshot:<instance id>`: the latest [`Snapshot`].
+//! - `chrome.storage.local` `history:<instance id>`: `[HistoryPoint]`, 24 h at most.
+//! - `chrome.storage.local` `selected`: the instance id the popup shows.
+
+use serde::{Deserialize, Serialize};
+
+/// Which kind of secret an instance uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SecretKind {
+    /// An MSR access token (recommended).
+    #[default]
+    Token,
+    /// The account password.
+    Password,
+}
+
+/// One configured MSR instance.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Instance {
+    /// A stable id (generated when the instance is added).
+    pub id: String,
+    /// The name shown to the user.
+    pub name: String,
+    /// The MSR origin, e.g. `https://msr.example.org`.
+    pub origin: String,
+    /// Optional per-replica origins, pinged one by one.
+    pub replicas: Vec<String>,
+    /// The MSR user name; empty for anonymous.
+    pub username: String,
+    /// Password or access token.
+    pub secret_kind: SecretKind,
+    /// Keep the secret in `chrome.storage.local` ("remember on this device").
+    pub remember: bool,
+    /// The secret, only when `remember` is ticked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// Everything the options page edits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    /// The configured instances.
+    pub instances: Vec<Instance>,
+    /// Minutes between background checks (1..=60).
+    pub poll_minutes: u32,
+    /// Notify when an instance's verdict changes.
+    pub notify_verdict: bool,
+    /// Notify when a trust deletion appears.
+    pub notify_deletions: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            instances: Vec::new(),
+            poll_minutes: 1,
+            notify_verdict: true,
+            notify_deletions: true,
+        }
+    }
+}
+
+/// The state of one instance at one moment: what the popup shows and the background
+/// worker judges. Built by the worker's check (`services::check`); no secret in it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Snapshot {
+    /// The instance it belongs to.
+    pub instance_id: String,
+    /// When the check ended (epoch milliseconds).
+    pub checked_at: i64,
+    /// `healthy`, `degraded`, `down` or `unknown`.
+    pub verdict: String,
+    /// How many replicas or critical issues need attention (the badge number).
+    pub attention: u32,
+    /// The reasons behind the verdict, most severe first.
+    pub reasons: Vec<ReasonView>,
+    /// One row per ping.
+    pub pings: Vec<PingView>,
+    /// One row per replica of `cluster_status`.
+    pub replicas: Vec<ReplicaView>,
+    /// Current RethinkDB issues.
+    pub issues: Vec<IssueView>,
+    /// Whether garbage collection runs.
+    pub gc_running: bool,
+    /// Whether `cluster_status` was read.
+    pub cluster_read: bool,
+    /// nginx figures, when read.
+    pub nginx: Option<NginxView>,
+    /// Specific, human explanations of what could not be checked.
+    pub problems: Vec<Problem>,
+    /// The latest trust events.
+    pub trust: TrustView,
+    /// The health part is new, the trust events are still from the previous check.
+    pub pending_trust: bool,
+}
+
+/// One reason of the verdict.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ReasonView {
+    /// `info`, `unknown`, `degraded` or `down`.
+    pub severity: String,
+    /// The core's reason code (camelCase).
+    pub code: String,
+    /// What it is about.
+    pub subject: Option<String>,
+    /// A sentence.
+    pub message: String,
+}
+
+/// One ping row.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PingView {
+    /// The replica label (host:port) or `load balancer`.
+    pub label: String,
+    /// `healthy`, `unhealthy` or `unknown`.
+    pub state: String,
+    /// The reason or what arrived instead.
+    pub detail: String,
+}
+
+/// One replica row from `cluster_status`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ReplicaView {
+    /// The replica id.
+    pub id: String,
+    /// Whether nothing is wrong with it.
+    pub ok: bool,
+    /// Whether `replica_health` is `"OK"`.
+    pub healthy: bool,
+    /// When it last reported (epoch milliseconds), when that is a time.
+    pub last_seen: Option<i64>,
+    /// The raw `replica_timestamp` text when it is not a time.
+    pub last_seen_raw: Option<String>,
+    /// Whether the last report is too old.
+    pub stale: bool,
+    /// Read-only mode.
+    pub read_only: bool,
+    /// Why it is not OK (empty when OK).
+    pub reason: String,
+}
+
+/// One RethinkDB issue.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct IssueView {
+    /// Issue id.
+    pub id: String,
+    /// Issue type.
+    pub kind: String,
+    /// Critical?
+    pub critical: bool,
+    /// RethinkDB's description (server text: render as text only).
+    pub description: String,
+}
+
+/// nginx figures.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NginxView {
+    /// When read (epoch milliseconds).
+    pub at: i64,
+    /// Active connections.
+    pub active: u64,
+    /// Accepted connections (counter).
+    pub accepts: u64,
+    /// Handled connections (counter).
+    pub handled: u64,
+    /// Requests (counter).
+    pub requests: u64,
+    /// Reading.
+    pub reading: u64,
+    /// Writing.
+    pub writing: u64,
+    /// Waiting.
+    pub waiting: u64,
+    /// Requests per second since the previous sample.
+    pub requests_per_sec: Option<f64>,
+    /// Connections dropped since the previous sample.
+    pub dropped: Option<u64>,
+}
+
+/// A specific, human explanation of a failure.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Problem {
+    /// What it is about: `connection`, `cluster`, `trust`, `nginx`, `config`.
+    pub area: String,
+    /// A stable kind: `unreachable`, `loginPage`, `notAdmin`, `wrongPassword`,
+    /// `noAccess`, `notSignedIn`, `unavailable`, `checkFailed`, `badResponse`, ...
+    pub kind: String,
+    /// The sentence shown to the user.
+    pub message: String,
+}
+
+/// The trust audit part of a snapshot.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TrustView {
+    /// Latest events, newest first.
+    pub events: Vec<TrustEvent>,
+    /// Whether the feed was read.
+    pub read: bool,
+}
+
+/// One notary changefeed record.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TrustEvent {
+    /// The opaque record id.
+    pub id: String,
+    /// The GUN (`<host>/<namespace>/<repo>`).
+    pub gun: String,
+    /// The GUN without the registry host.
+    pub repository: String,
+    /// The version (0 for a deletion).
+    pub version: i64,
+    /// `update` or `deletion`.
+    pub category: String,
+    /// When (epoch milliseconds), when the time parses.
+    pub created_at: Option<i64>,
+    /// The raw `CreatedAt`.
+    pub created_raw: String,
+    /// The timestamp.json checksum (empty for a deletion).
+    pub sha256: String,
+}
+
+/// One point of the 24 h history kept by the background worker.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HistoryPoint {
+    /// When (epoch milliseconds).
+    pub t: i64,
+    /// The verdict.
+    pub verdict: String,
+    /// Requests per second, when known.
+    pub rps: Option<f64>,
+    /// Active connections, when known.
+    pub active: Option<u64>,
+}
+
+/// One line of "Test connection".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckLine {
+    /// What was checked.
+    pub name: String,
+    /// `pass`, `fail`, `warn` or `skip`.
+    pub outcome: String,
+    /// The details.
+    pub detail: String,
+}
+
+impl Snapshot {
+    /// Parse a stored snapshot; `None` for anything unreadable.
+    pub fn from_json(text: &str) -> Option<Snapshot> {
+        serde_json::from_str(text).ok()
+    }
+}
+
+impl Instance {
+    /// The registry host of the origin (`host:port` without the scheme), used to shorten
+    /// GUNs; empty when the origin does not parse.
+    pub fn registry_host(&self) -> String {
+        msr_lens_core::Origin::parse(&self.origin)
+            .map(|o| o.authority().to_string())
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_not_serialized_unless_present_and_old_settings_load() {
+        let instance = Instance {
+            id: "a".into(),
+            origin: "https://msr.example.org".into(),
+            ..Instance::default()
+        };
+        let json = serde_json::to_string(&instance).unwrap();
+        assert!(!json.contains("secret\""), "{json}");
+        let settings: Settings = serde_json::from_str(r#"{"instances":[{"id":"x"}]}"#).unwrap();
+        assert_eq!(settings.poll_minutes, 1);
+        assert_eq!(settings.instances[0].secret_kind, SecretKind::Token);
+        assert!(Snapshot::from_json("not json").is_none());
+    }
+
+    #[test]
+    fn registry_host_keeps_the_port() {
+        let instance = Instance {
+            origin: "https://127.0.0.1:8443".into(),
+            ..Instance::default()
+        };
+        assert_eq!(instance.registry_host(), "127.0.0.1:8443");
+    }
+}

@@ -1,0 +1,208 @@
+//! One check of an instance over the network: the core's [`HealthCheck`] for health,
+//! the core's [`Authenticator`] for the trust changefeed, and "Test connection".
+
+use futures::future::join_all;
+use http::{Request, Response};
+use msr_lens_core::Origin;
+use msr_lens_core::auth::{Authenticator, Credentials, Step};
+use msr_lens_core::changefeed::{Cursor, Feed, Page, PageRequest};
+use msr_lens_core::health::{
+    HealthCheck, HealthTargets, NginxSample, NginxStatus, Probe, parse_cluster_status,
+};
+
+use crate::model::{Instance, SecretKind, Snapshot};
+use crate::services::http::{FetchError, send};
+use crate::services::storage::now;
+use crate::snapshot::{self, TrustOutcome, page_problem, trust_auth_problem, trust_events_of};
+
+/// Per-request timeout, milliseconds.
+pub const TIMEOUT_MS: i32 = 10_000;
+/// How many trust events a snapshot keeps.
+pub const TRUST_EVENTS: u32 = 10;
+
+/// The parsed origins of an instance: the main one first, then the replicas.
+pub fn origins(instance: &Instance) -> Result<(Origin, Vec<(String, Origin)>), String> {
+    let origin = Origin::parse(&instance.origin)
+        .map_err(|e| format!("the MSR address “{}” is not valid: {e}", instance.origin))?;
+    let mut replicas = Vec::new();
+    for text in instance.replicas.iter().filter(|r| !r.trim().is_empty()) {
+        let replica = Origin::parse(text)
+            .map_err(|e| format!("the replica address “{text}” is not valid: {e}"))?;
+        replicas.push((replica.authority().to_string(), replica));
+    }
+    Ok((origin, replicas))
+}
+
+/// The credentials of an instance with this secret, if both parts are there.
+pub fn credentials(instance: &Instance, secret: Option<&str>) -> Option<Credentials> {
+    let secret = secret.filter(|s| !s.is_empty())?;
+    if instance.username.is_empty() {
+        return None;
+    }
+    Some(match instance.secret_kind {
+        SecretKind::Token => Credentials::access_token(instance.username.clone(), secret),
+        SecretKind::Password => Credentials::password(instance.username.clone(), secret),
+    })
+}
+
+fn sample_of(previous: Option<&Snapshot>) -> Option<NginxSample> {
+    let n = previous?.nginx.as_ref()?;
+    let status = NginxStatus {
+        active: n.active,
+        accepts: n.accepts,
+        handled: n.handled,
+        requests: n.requests,
+        reading: n.reading,
+        writing: n.writing,
+        waiting: n.waiting,
+    };
+    Some(NginxSample::new(
+        msr_lens_core::Timestamp::from_millis(n.at),
+        status,
+    ))
+}
+
+/// Drive one request through the authenticator to its final response.
+async fn authed(
+    auth: &mut Authenticator,
+    allowed: &[Origin],
+    request: Request<Vec<u8>>,
+) -> Result<Response<Vec<u8>>, AuthedError> {
+    let (call, mut step) = auth.start(request, now());
+    loop {
+        match step {
+            Step::Send(request) => match send(request, allowed, TIMEOUT_MS).await {
+                Ok(response) => step = auth.handle(call, response, now()),
+                Err(e) => {
+                    auth.fail(call);
+                    return Err(AuthedError::Fetch(e));
+                }
+            },
+            Step::Done(response) => return Ok(response),
+            Step::Failed(e) => return Err(AuthedError::Auth(e)),
+            Step::Token(_) | Step::Ignored => {
+                return Err(AuthedError::Fetch(FetchError::Network(
+                    "token flow ended early".into(),
+                )));
+            }
+        }
+    }
+}
+
+enum AuthedError {
+    Fetch(FetchError),
+    Auth(msr_lens_core::auth::AuthError),
+}
+
+/// Read the newest `records` trust events (for the audit view).
+pub async fn trust_events(instance: &Instance, secret: Option<&str>, records: u32) -> TrustOutcome {
+    trust_page(instance, secret, Cursor::Latest, records).await
+}
+
+/// Read `records` trust events from `cursor` (e.g. [`Cursor::Before`] the oldest one
+/// shown, for "load older"), in server order (oldest first).
+pub async fn trust_page(
+    instance: &Instance,
+    secret: Option<&str>,
+    cursor: Cursor,
+    records: u32,
+) -> TrustOutcome {
+    match origins(instance) {
+        Ok((origin, _)) => {
+            trust_feed(
+                instance,
+                &origin,
+                credentials(instance, secret),
+                cursor,
+                records,
+            )
+            .await
+        }
+        Err(message) => TrustOutcome::Failed(crate::model::Problem {
+            area: "config".into(),
+            kind: "config".into(),
+            message,
+        }),
+    }
+}
+
+/// Read one page of the global trust feed.
+pub(crate) async fn trust_feed(
+    instance: &Instance,
+    origin: &Origin,
+    credentials: Option<Credentials>,
+    cursor: Cursor,
+    records: u32,
+) -> TrustOutcome {
+    let mut auth = Authenticator::new(origin.clone(), credentials);
+    let request = PageRequest::new(Feed::Global, cursor, records).to_http(origin);
+    let allowed = [origin.clone()];
+    match authed(&mut auth, &allowed, request).await {
+        Ok(response) => match Page::parse(&response) {
+            Ok(page) => TrustOutcome::Events(trust_events_of(page, origin.authority())),
+            Err(e) => TrustOutcome::Failed(page_problem(&e)),
+        },
+        Err(AuthedError::Auth(e)) => TrustOutcome::Failed(trust_auth_problem(instance, &e)),
+        Err(AuthedError::Fetch(e)) => TrustOutcome::Failed(crate::model::Problem {
+            area: "trust".into(),
+            kind: "unreachable".into(),
+            message: format!("the trust audit log could not be read: {e}"),
+        }),
+    }
+}
+
+/// Check an instance: health (pings, nginx, cluster status) and the latest trust events.
+pub async fn check(
+    instance: &Instance,
+    secret: Option<&str>,
+    previous: Option<&Snapshot>,
+) -> Snapshot {
+    let (health, trust) = futures::join!(
+        check_health(instance, secret, previous),
+        trust_events(instance, secret, TRUST_EVENTS)
+    );
+    snapshot::with_trust(health, trust)
+}
+
+/// The health part of a check (pings, nginx, cluster status); no trust events.
+pub async fn check_health(
+    instance: &Instance,
+    secret: Option<&str>,
+    previous: Option<&Snapshot>,
+) -> Snapshot {
+    let (origin, replicas) = match origins(instance) {
+        Ok(o) => o,
+        Err(message) => return snapshot::config_problem(instance, message, now()),
+    };
+    let credentials = credentials(instance, secret);
+    let has_secret = credentials.is_some();
+    let mut allowed = vec![origin.clone()];
+    allowed.extend(replicas.iter().map(|(_, o)| o.clone()));
+    let mut targets = HealthTargets::new(origin.clone());
+    targets.replicas = replicas;
+    targets.credentials = credentials;
+    let mut plan = HealthCheck::new(&targets, sample_of(previous));
+    let requests = plan.requests();
+    let answers = join_all(requests.into_iter().map(|(probe, request)| {
+        let allowed = &allowed;
+        async move { (probe, send(request, allowed, TIMEOUT_MS).await) }
+    }))
+    .await;
+    let at = now();
+    let mut cluster_error = None;
+    for (probe, answer) in &answers {
+        match answer {
+            Ok(response) => {
+                if *probe == Probe::ClusterStatus
+                    && let Err(e) = parse_cluster_status(response)
+                {
+                    cluster_error = Some(e);
+                }
+                plan.record(probe, response, at);
+            }
+            Err(e) => plan.record_failure(probe, &e.to_string()),
+        }
+    }
+    let (report, _) = plan.finish(at);
+    snapshot::build(instance, has_secret, &report, cluster_error.as_ref(), None)
+}

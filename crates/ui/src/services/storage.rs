@@ -1,0 +1,357 @@
+//! `chrome.storage` and `chrome.permissions` access (the layout is in [`crate::model`]).
+//!
+//! Outside an extension (unit pages, tests) `chrome` is missing and every call fails
+//! with a message instead of panicking.
+
+use js_sys::{Array, Object, Promise, Reflect};
+use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::model::{HistoryPoint, Settings, Snapshot};
+use crate::services::js_text;
+
+/// The storage key of the settings.
+pub const SETTINGS_KEY: &str = "settings";
+/// The session storage key of the secrets map.
+pub const SECRETS_KEY: &str = "secrets";
+/// The storage key of the instance the popup shows.
+pub const SELECTED_KEY: &str = "selected";
+
+/// The storage key of an instance's latest snapshot.
+pub fn snapshot_key(id: &str) -> String {
+    format!("snapshot:{id}")
+}
+
+/// The storage key of an instance's history.
+pub fn history_key(id: &str) -> String {
+    format!("history:{id}")
+}
+
+fn chrome_path(path: &[&str]) -> Result<JsValue, String> {
+    let mut value: JsValue = js_sys::global().into();
+    for part in path {
+        value = Reflect::get(&value, &JsValue::from_str(part)).map_err(|e| js_text(&e))?;
+        if value.is_undefined() || value.is_null() {
+            return Err(format!("{} is not available here", path.join(".")));
+        }
+    }
+    Ok(value)
+}
+
+async fn call(path: &[&str], method: &str, args: &[JsValue]) -> Result<JsValue, String> {
+    let target = chrome_path(path)?;
+    let function: js_sys::Function = Reflect::get(&target, &JsValue::from_str(method))
+        .map_err(|e| js_text(&e))?
+        .dyn_into()
+        .map_err(|_| format!("{method} is not a function"))?;
+    let array = Array::new();
+    for a in args {
+        array.push(a);
+    }
+    let result = function.apply(&target, &array).map_err(|e| js_text(&e))?;
+    match result.dyn_into::<Promise>() {
+        Ok(promise) => JsFuture::from(promise).await.map_err(|e| js_text(&e)),
+        Err(value) => Ok(value),
+    }
+}
+
+/// Read one key of `chrome.storage.<area>` as JSON text.
+async fn get_json(area: &str, key: &str) -> Result<Option<String>, String> {
+    let items = call(
+        &["chrome", "storage", area],
+        "get",
+        &[JsValue::from_str(key)],
+    )
+    .await?;
+    let value = Reflect::get(&items, &JsValue::from_str(key)).map_err(|e| js_text(&e))?;
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    let text = js_sys::JSON::stringify(&value).map_err(|e| js_text(&e))?;
+    Ok(text.as_string())
+}
+
+/// Write one key of `chrome.storage.<area>` from JSON text.
+async fn set_json(area: &str, key: &str, json: &str) -> Result<(), String> {
+    let value = js_sys::JSON::parse(json).map_err(|e| js_text(&e))?;
+    let items = Object::new();
+    Reflect::set(&items, &JsValue::from_str(key), &value).map_err(|e| js_text(&e))?;
+    call(&["chrome", "storage", area], "set", &[items.into()]).await?;
+    Ok(())
+}
+
+async fn remove(area: &str, key: &str) -> Result<(), String> {
+    call(
+        &["chrome", "storage", area],
+        "remove",
+        &[JsValue::from_str(key)],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The settings (defaults when none are stored).
+pub async fn load_settings() -> Result<Settings, String> {
+    Ok(get_json("local", SETTINGS_KEY)
+        .await?
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default())
+}
+
+/// Store the settings. Secrets of instances without `remember` are dropped from them.
+pub async fn save_settings(settings: &Settings) -> Result<(), String> {
+    let mut settings = settings.clone();
+    for instance in &mut settings.instances {
+        if !instance.remember {
+            instance.secret = None;
+        }
+    }
+    let json = serde_json::to_string(&settings).map_err(|e| e.to_string())?;
+    set_json("local", SETTINGS_KEY, &json).await
+}
+
+/// The session secrets map.
+pub async fn load_secrets() -> Result<std::collections::BTreeMap<String, String>, String> {
+    Ok(get_json("session", SECRETS_KEY)
+        .await?
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default())
+}
+
+/// Store the session secrets map.
+pub async fn save_secrets(
+    secrets: &std::collections::BTreeMap<String, String>,
+) -> Result<(), String> {
+    let json = serde_json::to_string(secrets).map_err(|e| e.to_string())?;
+    set_json("session", SECRETS_KEY, &json).await
+}
+
+/// The secret of an instance: remembered in the settings, else from the session.
+pub async fn secret_for(instance: &crate::model::Instance) -> Option<String> {
+    if let Some(secret) = instance.secret.clone().filter(|s| !s.is_empty()) {
+        return Some(secret);
+    }
+    load_secrets()
+        .await
+        .ok()
+        .and_then(|m| m.get(&instance.id).cloned())
+        .filter(|s| !s.is_empty())
+}
+
+/// The latest stored snapshot of an instance.
+pub async fn load_snapshot(id: &str) -> Option<Snapshot> {
+    get_json("local", &snapshot_key(id))
+        .await
+        .ok()
+        .flatten()
+        .and_then(|t| Snapshot::from_json(&t))
+}
+
+/// Store a snapshot.
+pub async fn save_snapshot(snapshot: &Snapshot) -> Result<(), String> {
+    let json = serde_json::to_string(snapshot).map_err(|e| e.to_string())?;
+    set_json("local", &snapshot_key(&snapshot.instance_id), &json).await
+}
+
+/// Forget everything stored about an instance except the settings entry.
+pub async fn forget(id: &str) -> Result<(), String> {
+    remove("local", &snapshot_key(id)).await?;
+    remove("local", &history_key(id)).await?;
+    let mut secrets = load_secrets().await.unwrap_or_default();
+    if secrets.remove(id).is_some() {
+        save_secrets(&secrets).await?;
+    }
+    Ok(())
+}
+
+/// The history of an instance (oldest first).
+pub async fn load_history(id: &str) -> Vec<HistoryPoint> {
+    get_json("local", &history_key(id))
+        .await
+        .ok()
+        .flatten()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+/// The id of the instance the popup shows.
+pub async fn load_selected() -> Option<String> {
+    get_json("local", SELECTED_KEY)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|t| serde_json::from_str(&t).ok())
+}
+
+/// Remember the instance the popup shows.
+pub async fn save_selected(id: &str) -> Result<(), String> {
+    let json = serde_json::to_string(id).map_err(|e| e.to_string())?;
+    set_json("local", SELECTED_KEY, &json).await
+}
+
+/// The host-permission match pattern for exactly one origin: `scheme://host:port/*`.
+pub fn permission_pattern(origin: &msr_lens_core::Origin) -> String {
+    format!("{}://{}/*", origin.scheme(), origin.authority())
+}
+
+fn origins_object(patterns: &[String]) -> JsValue {
+    let object = Object::new();
+    let array = Array::new();
+    for p in patterns {
+        array.push(&JsValue::from_str(p));
+    }
+    let _ = Reflect::set(&object, &JsValue::from_str("origins"), &array);
+    object.into()
+}
+
+/// Ask for host permission for exactly these patterns (must run in a user gesture).
+pub async fn request_permission(patterns: &[String]) -> Result<bool, String> {
+    let granted = call(
+        &["chrome", "permissions"],
+        "request",
+        &[origins_object(patterns)],
+    )
+    .await?;
+    Ok(granted.as_bool().unwrap_or(false))
+}
+
+/// Whether host permission for these patterns is granted.
+pub async fn has_permission(patterns: &[String]) -> Result<bool, String> {
+    let granted = call(
+        &["chrome", "permissions"],
+        "contains",
+        &[origins_object(patterns)],
+    )
+    .await?;
+    Ok(granted.as_bool().unwrap_or(false))
+}
+
+/// Ask the background worker to re-check an instance now; resolves when its check is
+/// stored (the snapshots arrive through [`watch_snapshots`]).
+pub async fn request_refresh(instance_id: &str) -> Result<(), String> {
+    let message = Object::new();
+    let _ = Reflect::set(
+        &message,
+        &JsValue::from_str("type"),
+        &JsValue::from_str("refresh"),
+    );
+    let _ = Reflect::set(
+        &message,
+        &JsValue::from_str("id"),
+        &JsValue::from_str(instance_id),
+    );
+    let answer = call(&["chrome", "runtime"], "sendMessage", &[message.into()]).await?;
+    let ok = Reflect::get(&answer, &JsValue::from_str("ok"))
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    if ok {
+        Ok(())
+    } else {
+        Err("the background worker did not answer".to_string())
+    }
+}
+
+/// Ask the background worker to re-check now (fire and forget).
+pub async fn poke_background(instance_id: &str) {
+    let _ = request_refresh(instance_id).await;
+}
+
+/// Call `on_snapshot` with every snapshot stored from now on (by the background worker).
+/// The listener lives as long as the page.
+pub fn watch_snapshots(on_snapshot: impl Fn(Snapshot) + 'static) -> Result<(), String> {
+    let event = chrome_path(&["chrome", "storage", "onChanged"])?;
+    let listener =
+        Closure::<dyn Fn(JsValue, JsValue)>::new(move |changes: JsValue, area: JsValue| {
+            if area.as_string().as_deref() != Some("local") {
+                return;
+            }
+            for key in Object::keys(&Object::from(changes.clone())).iter() {
+                if !key.as_string().is_some_and(|k| k.starts_with("snapshot:")) {
+                    continue;
+                }
+                let text = Reflect::get(&changes, &key)
+                    .and_then(|c| Reflect::get(&c, &JsValue::from_str("newValue")))
+                    .ok()
+                    .and_then(|v| js_sys::JSON::stringify(&v).ok())
+                    .and_then(|t| t.as_string());
+                if let Some(snapshot) = text.as_deref().and_then(Snapshot::from_json) {
+                    on_snapshot(snapshot);
+                }
+            }
+        });
+    let add: js_sys::Function = Reflect::get(&event, &JsValue::from_str("addListener"))
+        .map_err(|e| js_text(&e))?
+        .dyn_into()
+        .map_err(|_| "onChanged.addListener is not a function".to_string())?;
+    add.call1(&event, listener.as_ref())
+        .map_err(|e| js_text(&e))?;
+    listener.forget();
+    Ok(())
+}
+
+/// Open an extension page (e.g. `options.html`, `audit.html?id=...`) in a tab.
+pub async fn open_page(path: &str) -> Result<(), String> {
+    let url = call(&["chrome", "runtime"], "getURL", &[JsValue::from_str(path)]).await?;
+    let props = Object::new();
+    let _ = Reflect::set(&props, &JsValue::from_str("url"), &url);
+    call(&["chrome", "tabs"], "create", &[props.into()]).await?;
+    Ok(())
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Date.now()`.
+    #[wasm_bindgen(js_namespace = Date, js_name = now)]
+    pub fn date_now() -> f64;
+}
+
+/// Now, as the core's timestamp.
+pub fn now() -> msr_lens_core::Timestamp {
+    // Milliseconds fit in i64 for the next 290 million years.
+    #[allow(clippy::cast_possible_truncation)]
+    msr_lens_core::Timestamp::from_millis(date_now() as i64)
+}
+
+/// Give up host permission for these patterns.
+pub async fn remove_permission(patterns: &[String]) -> Result<bool, String> {
+    let removed = call(
+        &["chrome", "permissions"],
+        "remove",
+        &[origins_object(patterns)],
+    )
+    .await?;
+    Ok(removed.as_bool().unwrap_or(false))
+}
+
+/// The permission patterns an instance needs (origin and replicas).
+#[cfg(feature = "net")]
+pub fn instance_patterns(instance: &crate::model::Instance) -> Result<Vec<String>, String> {
+    let (origin, replicas) = crate::services::check::origins(instance)?;
+    let mut patterns = vec![permission_pattern(&origin)];
+    for (_, r) in replicas {
+        let p = permission_pattern(&r);
+        if !patterns.contains(&p) {
+            patterns.push(p);
+        }
+    }
+    Ok(patterns)
+}
+
+/// A new random instance id.
+pub fn new_id() -> String {
+    let n = js_sys::Math::random() * 1e12;
+    format!("i{}{}", date_now() as i64 % 1_000_000, n as u64)
+}
+
+/// A query parameter of the page URL (`?id=...`).
+pub fn query_param(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}

@@ -1,0 +1,536 @@
+//! App state as reducers (`Reducible` + an action enum), one per page.
+
+use std::rc::Rc;
+
+use yew::Reducible;
+
+use crate::model::{CheckLine, HistoryPoint, Instance, SecretKind, Settings, Snapshot, TrustEvent};
+
+/// The popup's state.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PopupState {
+    /// Settings were read from storage.
+    pub loaded: bool,
+    /// The stored settings.
+    pub settings: Settings,
+    /// The instance shown.
+    pub selected: Option<String>,
+    /// The latest snapshot of the selected instance.
+    pub snapshot: Option<Snapshot>,
+    /// The history of the selected instance (oldest first).
+    pub history: Vec<HistoryPoint>,
+    /// A check is running.
+    pub refreshing: bool,
+    /// The health shown comes from a check of this popup session (not the cache).
+    pub fresh: bool,
+    /// Storage could not be read.
+    pub storage_error: Option<String>,
+    /// The background worker could not be asked to check.
+    pub refresh_error: Option<String>,
+}
+
+/// What can happen in the popup.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PopupAction {
+    /// Settings, the selection and the cached snapshot were read.
+    Loaded {
+        /// The settings.
+        settings: Settings,
+        /// The stored selection.
+        selected: Option<String>,
+        /// The cached snapshot of the selection.
+        snapshot: Option<Snapshot>,
+        /// Its history.
+        history: Vec<HistoryPoint>,
+    },
+    /// Storage failed.
+    StorageFailed(String),
+    /// The user picked another instance.
+    Select(String),
+    /// Cached data of the newly selected instance.
+    Cached(Option<Snapshot>, Vec<HistoryPoint>),
+    /// A check started.
+    Refreshing,
+    /// The health part of a check arrived (trust events still loading).
+    Health(Snapshot),
+    /// A check ended.
+    Checked(Snapshot),
+    /// The history of an instance was (re)read.
+    History(String, Vec<HistoryPoint>),
+    /// The background worker answered the refresh request (or failed to).
+    RefreshDone(Option<String>),
+}
+
+impl PopupState {
+    /// The instance shown, if any.
+    pub fn instance(&self) -> Option<&Instance> {
+        let id = self.selected.as_deref()?;
+        self.settings.instances.iter().find(|i| i.id == id)
+    }
+}
+
+impl Reducible for PopupState {
+    type Action = PopupAction;
+
+    fn reduce(self: Rc<Self>, action: PopupAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            PopupAction::Loaded {
+                settings,
+                selected,
+                snapshot,
+                history,
+            } => {
+                let selected = selected
+                    .filter(|id| settings.instances.iter().any(|i| &i.id == id))
+                    .or_else(|| settings.instances.first().map(|i| i.id.clone()));
+                next.snapshot = snapshot.filter(|s| Some(&s.instance_id) == selected.as_ref());
+                next.selected = selected;
+                next.settings = settings;
+                next.history = history;
+                next.loaded = true;
+            }
+            PopupAction::StorageFailed(message) => {
+                next.loaded = true;
+                next.storage_error = Some(message);
+            }
+            PopupAction::Select(id) => {
+                if next.selected.as_deref() != Some(id.as_str()) {
+                    next.selected = Some(id);
+                    next.snapshot = None;
+                    next.fresh = false;
+                    next.history = Vec::new();
+                }
+            }
+            PopupAction::Cached(snapshot, history) => {
+                if next.snapshot.is_none() {
+                    next.snapshot =
+                        snapshot.filter(|s| Some(&s.instance_id) == next.selected.as_ref());
+                }
+                next.history = history;
+            }
+            PopupAction::Refreshing => {
+                next.refreshing = true;
+                next.refresh_error = None;
+            }
+            PopupAction::History(id, history) => {
+                if next.selected.as_deref() == Some(id.as_str()) {
+                    next.history = history;
+                }
+            }
+            PopupAction::RefreshDone(error) => {
+                next.refreshing = false;
+                next.refresh_error = error;
+            }
+            PopupAction::Health(mut snapshot) => {
+                if Some(&snapshot.instance_id) == next.selected.as_ref() {
+                    // Keep the last trust events (and their problems) until the new ones arrive.
+                    if let Some(old) = &next.snapshot {
+                        snapshot.trust = old.trust.clone();
+                        snapshot
+                            .problems
+                            .extend(old.problems.iter().filter(|p| p.area == "trust").cloned());
+                    }
+                    next.snapshot = Some(snapshot);
+                    next.fresh = true;
+                }
+            }
+            PopupAction::Checked(snapshot) => {
+                if Some(&snapshot.instance_id) == next.selected.as_ref() {
+                    next.snapshot = Some(snapshot);
+                    next.refreshing = false;
+                    next.fresh = true;
+                }
+            }
+        }
+        Rc::new(next)
+    }
+}
+
+/// The instance being edited on the options page, with its secret.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Draft {
+    /// The instance (its `secret` is unused here).
+    pub instance: Instance,
+    /// The secret typed (or loaded).
+    pub secret: String,
+    /// Replica origins, one per line.
+    pub replicas_text: String,
+    /// Whether this is a new instance.
+    pub is_new: bool,
+}
+
+impl Draft {
+    /// A draft for a new instance with this id.
+    pub fn new(id: String) -> Self {
+        Draft {
+            instance: Instance {
+                id,
+                secret_kind: SecretKind::Token,
+                ..Instance::default()
+            },
+            is_new: true,
+            ..Draft::default()
+        }
+    }
+
+    /// A draft of an existing instance.
+    pub fn edit(instance: &Instance, secret: Option<String>) -> Self {
+        Draft {
+            instance: instance.clone(),
+            secret: secret.unwrap_or_default(),
+            replicas_text: instance.replicas.join("\n"),
+            is_new: false,
+        }
+    }
+
+    /// The instance to store (replicas parsed, secret attached only with `remember`).
+    pub fn to_instance(&self) -> Instance {
+        let mut instance = self.instance.clone();
+        instance.name = instance.name.trim().to_string();
+        instance.origin = instance.origin.trim().trim_end_matches('/').to_string();
+        instance.username = instance.username.trim().to_string();
+        instance.replicas = self
+            .replicas_text
+            .split(|c: char| c == '\n' || c == ',' || c.is_whitespace())
+            .map(|s| s.trim().trim_end_matches('/').to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        if instance.name.is_empty() {
+            instance.name = instance.origin.clone();
+        }
+        instance.secret = if instance.remember && !self.secret.is_empty() {
+            Some(self.secret.clone())
+        } else {
+            None
+        };
+        instance
+    }
+}
+
+/// A field of the draft.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Field {
+    /// Name.
+    Name(String),
+    /// Origin.
+    Origin(String),
+    /// Replica origins text.
+    Replicas(String),
+    /// User name.
+    Username(String),
+    /// Secret.
+    Secret(String),
+    /// Secret kind.
+    Kind(SecretKind),
+    /// Remember on this device.
+    Remember(bool),
+}
+
+/// The options page state.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OptionsState {
+    /// Settings were read.
+    pub loaded: bool,
+    /// The stored settings.
+    pub settings: Settings,
+    /// The instance being edited.
+    pub draft: Option<Draft>,
+    /// "Test connection" results for the draft.
+    pub tests: Vec<CheckLine>,
+    /// A test is running.
+    pub testing: bool,
+    /// A status line (saved, permission denied, ...).
+    pub status: Option<(bool, String)>,
+}
+
+/// What can happen on the options page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OptionsAction {
+    /// Settings were read.
+    Loaded(Settings),
+    /// Start editing a draft.
+    Edit(Draft),
+    /// A draft field changed.
+    Set(Field),
+    /// Stop editing.
+    Cancel,
+    /// Settings were saved.
+    Saved(Settings, String),
+    /// A status message (ok?, text).
+    Status(bool, String),
+    /// A test started.
+    Testing,
+    /// A test ended.
+    Tested(Vec<CheckLine>),
+}
+
+impl Reducible for OptionsState {
+    type Action = OptionsAction;
+
+    fn reduce(self: Rc<Self>, action: OptionsAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            OptionsAction::Loaded(settings) => {
+                next.settings = settings;
+                next.loaded = true;
+            }
+            OptionsAction::Edit(draft) => {
+                next.draft = Some(draft);
+                next.tests.clear();
+                next.status = None;
+            }
+            OptionsAction::Set(field) => {
+                if let Some(draft) = next.draft.as_mut() {
+                    match field {
+                        Field::Name(v) => draft.instance.name = v,
+                        Field::Origin(v) => draft.instance.origin = v,
+                        Field::Replicas(v) => draft.replicas_text = v,
+                        Field::Username(v) => draft.instance.username = v,
+                        Field::Secret(v) => draft.secret = v,
+                        Field::Kind(v) => draft.instance.secret_kind = v,
+                        Field::Remember(v) => draft.instance.remember = v,
+                    }
+                }
+            }
+            OptionsAction::Cancel => {
+                next.draft = None;
+                next.tests.clear();
+            }
+            OptionsAction::Saved(settings, message) => {
+                next.settings = settings;
+                next.draft = None;
+                next.status = Some((true, message));
+            }
+            OptionsAction::Status(ok, message) => next.status = Some((ok, message)),
+            OptionsAction::Testing => {
+                next.testing = true;
+                next.tests.clear();
+            }
+            OptionsAction::Tested(lines) => {
+                next.testing = false;
+                next.tests = lines;
+            }
+        }
+        Rc::new(next)
+    }
+}
+
+/// The audit page state.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AuditState {
+    /// The instance shown.
+    pub instance: Option<Instance>,
+    /// Events, newest first.
+    pub events: Vec<TrustEvent>,
+    /// Loading.
+    pub loading: bool,
+    /// Why the feed could not be read.
+    pub error: Option<String>,
+    /// Only deletions.
+    pub deletions_only: bool,
+    /// Repository filter text.
+    pub filter: String,
+    /// "Load older" found nothing older.
+    pub reached_start: bool,
+}
+
+/// What can happen on the audit page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuditAction {
+    /// The instance was found.
+    Instance(Option<Instance>),
+    /// Loading started.
+    Loading,
+    /// Events arrived (newest first).
+    Events(Vec<TrustEvent>),
+    /// Older events arrived (newest first); appended, duplicates dropped.
+    Older(Vec<TrustEvent>),
+    /// The feed failed.
+    Failed(String),
+    /// Toggle deletions only.
+    DeletionsOnly(bool),
+    /// Filter text.
+    Filter(String),
+}
+
+impl AuditState {
+    /// The events that pass the filters.
+    pub fn visible(&self) -> Vec<&TrustEvent> {
+        let filter = self.filter.trim().to_lowercase();
+        self.events
+            .iter()
+            .filter(|e| !self.deletions_only || e.category == "deletion")
+            .filter(|e| filter.is_empty() || e.gun.to_lowercase().contains(&filter))
+            .collect()
+    }
+}
+
+impl Reducible for AuditState {
+    type Action = AuditAction;
+
+    fn reduce(self: Rc<Self>, action: AuditAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            AuditAction::Instance(i) => next.instance = i,
+            AuditAction::Loading => {
+                next.loading = true;
+                next.error = None;
+            }
+            AuditAction::Events(events) => {
+                next.loading = false;
+                next.reached_start = false;
+                next.events = events;
+            }
+            AuditAction::Older(events) => {
+                next.loading = false;
+                next.reached_start = events.is_empty();
+                for event in events {
+                    if !next.events.iter().any(|e| e.id == event.id) {
+                        next.events.push(event);
+                    }
+                }
+            }
+            AuditAction::Failed(message) => {
+                next.loading = false;
+                next.error = Some(message);
+            }
+            AuditAction::DeletionsOnly(v) => next.deletions_only = v,
+            AuditAction::Filter(v) => next.filter = v,
+        }
+        Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(ids: &[&str]) -> Settings {
+        Settings {
+            instances: ids
+                .iter()
+                .map(|id| Instance {
+                    id: (*id).into(),
+                    ..Instance::default()
+                })
+                .collect(),
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn popup_selects_the_first_instance_and_ignores_stale_checks() {
+        let state = Rc::new(PopupState::default());
+        let state = state.reduce(PopupAction::Loaded {
+            settings: settings(&["a", "b"]),
+            selected: Some("gone".into()),
+            snapshot: None,
+            history: vec![],
+        });
+        assert_eq!(state.selected.as_deref(), Some("a"));
+        let state = state.reduce(PopupAction::Refreshing);
+        let state = state.reduce(PopupAction::Select("b".into()));
+        let late = Snapshot {
+            instance_id: "a".into(),
+            ..Snapshot::default()
+        };
+        let state = state.reduce(PopupAction::Checked(late));
+        assert!(
+            state.snapshot.is_none(),
+            "a late check of another instance must not show"
+        );
+        let state = state.reduce(PopupAction::Checked(Snapshot {
+            instance_id: "b".into(),
+            ..Snapshot::default()
+        }));
+        assert!(!state.refreshing);
+        assert_eq!(state.instance().map(|i| i.id.as_str()), Some("b"));
+    }
+
+    #[test]
+    fn health_keeps_the_old_trust_events_until_the_new_ones_arrive() {
+        let state = Rc::new(PopupState::default()).reduce(PopupAction::Loaded {
+            settings: settings(&["a"]),
+            selected: None,
+            snapshot: Some(Snapshot {
+                instance_id: "a".into(),
+                trust: crate::model::TrustView {
+                    events: vec![TrustEvent::default()],
+                    read: true,
+                },
+                ..Snapshot::default()
+            }),
+            history: vec![],
+        });
+        assert!(!state.fresh);
+        let state = state
+            .reduce(PopupAction::Refreshing)
+            .reduce(PopupAction::Health(Snapshot {
+                instance_id: "a".into(),
+                verdict: "healthy".into(),
+                ..Snapshot::default()
+            }));
+        let shown = state.snapshot.as_ref().unwrap();
+        assert!(state.fresh && state.refreshing);
+        assert_eq!(shown.verdict, "healthy");
+        assert_eq!(shown.trust.events.len(), 1);
+    }
+
+    #[test]
+    fn drafts_keep_secrets_only_when_remembered() {
+        let mut draft = Draft::new("x".into());
+        draft.instance.origin = " https://msr.example.org/ ".into();
+        draft.replicas_text = "https://a:1\n\nhttps://b:2/ , https://c".into();
+        draft.secret = "s3cret".into();
+        let instance = draft.to_instance();
+        assert_eq!(instance.origin, "https://msr.example.org");
+        assert_eq!(instance.name, "https://msr.example.org");
+        assert_eq!(
+            instance.replicas,
+            ["https://a:1", "https://b:2", "https://c"]
+        );
+        assert_eq!(instance.secret, None);
+        draft.instance.remember = true;
+        assert_eq!(draft.to_instance().secret.as_deref(), Some("s3cret"));
+    }
+
+    #[test]
+    fn audit_filters() {
+        let state = AuditState {
+            events: vec![
+                TrustEvent {
+                    gun: "h/lib/a".into(),
+                    category: "update".into(),
+                    ..TrustEvent::default()
+                },
+                TrustEvent {
+                    gun: "h/lib/b".into(),
+                    category: "deletion".into(),
+                    ..TrustEvent::default()
+                },
+            ],
+            ..AuditState::default()
+        };
+        let state = Rc::new(state).reduce(AuditAction::DeletionsOnly(true));
+        assert_eq!(state.visible().len(), 1);
+        let state = state
+            .reduce(AuditAction::DeletionsOnly(false))
+            .reduce(AuditAction::Filter("LIB/A".into()));
+        assert_eq!(state.visible()[0].gun, "h/lib/a");
+    }
+
+    #[test]
+    fn older_events_are_appended_once() {
+        let event = |id: &str| TrustEvent {
+            id: id.into(),
+            ..TrustEvent::default()
+        };
+        let state = Rc::new(AuditState::default()).reduce(AuditAction::Events(vec![event("2")]));
+        let state = state.reduce(AuditAction::Older(vec![event("1"), event("1"), event("2")]));
+        let ids: Vec<_> = state.events.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["2", "1"]);
+        assert!(!state.reached_start);
+        assert!(state.reduce(AuditAction::Older(vec![])).reached_start);
+    }
+}

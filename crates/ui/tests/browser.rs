@@ -1,0 +1,102 @@
+//! Component tests in a real browser (wasm-bindgen-test, headless Chromium):
+//! server text with markup renders as text, and the popup parts show what they are given.
+//!
+//! ```sh
+//! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
+//!   cargo test --target wasm32-unknown-unknown -p msr-lens-ui --no-default-features --features popup --test browser
+//! ```
+#![cfg(all(target_arch = "wasm32", feature = "popup"))]
+
+use std::time::Duration;
+
+use msr_lens_ui::components::issue_list::{IssueList, IssueListProps};
+use msr_lens_ui::components::problem_list::{ProblemList, ProblemListProps};
+use msr_lens_ui::components::replica_table::{ReplicaTable, ReplicaTableProps};
+use msr_lens_ui::model::{IssueView, Problem, ReplicaView};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use yew::Callback;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const PAYLOAD: &str = r#"<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>"#;
+
+fn root() -> web_sys::Element {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let div = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&div).unwrap();
+    div
+}
+
+async fn settle() {
+    yew::platform::time::sleep(Duration::from_millis(20)).await;
+}
+
+fn xss_ran() -> bool {
+    let value = js_sys::Reflect::get(&js_sys::global(), &"__xss".into()).unwrap();
+    !value.is_undefined()
+}
+
+#[wasm_bindgen_test]
+async fn issue_descriptions_with_markup_render_as_text() {
+    let div = root();
+    let props = IssueListProps {
+        issues: vec![IssueView {
+            id: "i1".into(),
+            kind: "table_availability".into(),
+            critical: true,
+            description: PAYLOAD.into(),
+        }],
+        gc_running: true,
+        cluster_read: true,
+    };
+    yew::Renderer::<IssueList>::with_root_and_props(div.clone(), props).render();
+    settle().await;
+    assert_eq!(div.query_selector_all("img, script").unwrap().length(), 0);
+    let text = div
+        .query_selector(".description")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert_eq!(text, PAYLOAD);
+    assert!(div.text_content().unwrap().contains("critical"));
+    assert!(div.text_content().unwrap().contains("running"));
+    assert!(!xss_ran());
+}
+
+#[wasm_bindgen_test]
+async fn replica_reasons_and_problems_render_as_text() {
+    let div = root();
+    let props = ReplicaTableProps {
+        pings: vec![],
+        replicas: vec![ReplicaView {
+            id: "abcdef012345".into(),
+            ok: false,
+            healthy: false,
+            reason: PAYLOAD.into(),
+            read_only: true,
+            ..ReplicaView::default()
+        }],
+        now: 0,
+    };
+    yew::Renderer::<ReplicaTable>::with_root_and_props(div.clone(), props).render();
+    let problems = root();
+    let props = ProblemListProps {
+        problems: vec![Problem {
+            area: "cluster".into(),
+            kind: "notAdmin".into(),
+            message: PAYLOAD.into(),
+        }],
+        on_retry: Callback::noop(),
+        on_options: Callback::noop(),
+    };
+    yew::Renderer::<ProblemList>::with_root_and_props(problems.clone(), props).render();
+    settle().await;
+    for el in [&div, &problems] {
+        assert_eq!(el.query_selector_all("img, script").unwrap().length(), 0);
+        assert!(el.text_content().unwrap().contains(PAYLOAD));
+    }
+    assert!(div.text_content().unwrap().contains("read-only"));
+    assert!(div.text_content().unwrap().contains("unhealthy"));
+    assert!(!xss_ran());
+}

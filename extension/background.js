@@ -1,0 +1,254 @@
+// MSR Lens background service worker: one poller for all views.
+//
+// - Polls every configured instance on chrome.alarms, with exponential backoff while an
+//   instance cannot be reached.
+// - Stores each check as `snapshot:<id>` and a bounded 24 h history as `history:<id>` in
+//   chrome.storage.local (no secrets there: secrets live in chrome.storage.session unless
+//   the user ticked "remember on this device").
+// - Sets the toolbar badge (green/amber/red/grey, number = replicas or issues needing
+//   attention) and notifies on verdict changes and on new trust deletions — also for
+//   checks the popup ran (it writes the same snapshot keys).
+//
+// The check itself is the UI crate's `worker` module (`checkHealth`, then `checkTrust`):
+// the health half is stored first (`pendingTrust: true`) so an open popup shows it at
+// once; the popup never talks to MSR itself, it asks this worker (message `refresh`).
+// Storage layout: see crates/ui/src/model.rs.
+
+import init, { checkHealth, checkTrust } from './pkg/worker/msr_lens_ui.js';
+
+const ready = init({ module_or_path: new URL('./pkg/worker/msr_lens_ui_bg.wasm', import.meta.url) });
+
+const ALARM = 'msr-lens-poll';
+const HISTORY_MS = 24 * 60 * 60 * 1000;
+const HISTORY_MAX = 2000;
+const MAX_BACKOFF_STEPS = 5; // 2^5 = 32 poll intervals at most
+const COLORS = { healthy: '#1e8e3e', degraded: '#e37400', down: '#d93025', unknown: '#80868b' };
+const RANK = { healthy: 0, unknown: 1, degraded: 2, down: 3 };
+
+const DEFAULT_SETTINGS = { instances: [], pollMinutes: 1, notifyVerdict: true, notifyDeletions: true };
+
+async function settings() {
+  const { settings } = await chrome.storage.local.get('settings');
+  return { ...DEFAULT_SETTINGS, ...(settings || {}) };
+}
+
+async function secretFor(instance) {
+  if (instance.remember && instance.secret) return instance.secret;
+  const { secrets } = await chrome.storage.session.get('secrets');
+  return (secrets && secrets[instance.id]) || null;
+}
+
+async function schedule() {
+  const s = await settings();
+  const minutes = Math.min(60, Math.max(0.5, Number(s.pollMinutes) || 1));
+  const existing = await chrome.alarms.get(ALARM);
+  if (!existing || existing.periodInMinutes !== minutes) {
+    await chrome.alarms.create(ALARM, { periodInMinutes: minutes, delayInMinutes: 0.1 });
+  }
+}
+
+// Backoff state per instance: { failures, nextAt } in chrome.storage.session.
+async function due(id, now) {
+  const key = `backoff:${id}`;
+  const { [key]: b } = await chrome.storage.session.get(key);
+  return !b || !b.nextAt || b.nextAt <= now;
+}
+
+async function recordOutcome(id, snapshot, pollMs) {
+  const key = `backoff:${id}`;
+  // No answer, or only a proxy/load balancer error or rate limiting: back off.
+  const failed = (snapshot.problems || []).some((p) => ['unreachable', 'unavailable', 'rateLimited'].includes(p.kind)
+    && ['connection', 'cluster'].includes(p.area));
+  if (!failed) {
+    await chrome.storage.session.remove(key);
+    return;
+  }
+  const { [key]: b } = await chrome.storage.session.get(key);
+  const failures = ((b && b.failures) || 0) + 1;
+  const steps = Math.min(MAX_BACKOFF_STEPS, failures);
+  await chrome.storage.session.set({ [key]: { failures, nextAt: Date.now() + pollMs * (2 ** steps - 1) } });
+}
+
+const running = new Map();
+
+async function checkOne(instance, pollMs) {
+  if (running.has(instance.id)) return running.get(instance.id);
+  const job = (async () => {
+    await ready;
+    const snapKey = `snapshot:${instance.id}`;
+    const { [snapKey]: previous } = await chrome.storage.local.get(snapKey);
+    const secret = await secretFor(instance);
+    const config = JSON.stringify(instance);
+    const health = await checkHealth(config, secret, previous ? JSON.stringify(previous) : null);
+    await chrome.storage.local.set({ [snapKey]: JSON.parse(health) });
+    const snapshot = JSON.parse(await checkTrust(config, secret, health));
+    await chrome.storage.local.set({ [snapKey]: snapshot });
+    await recordOutcome(instance.id, snapshot, pollMs);
+    return snapshot;
+  })();
+  running.set(instance.id, job);
+  try {
+    return await job;
+  } finally {
+    running.delete(instance.id);
+  }
+}
+
+async function pollAll(force = false) {
+  const s = await settings();
+  const pollMs = (Number(s.pollMinutes) || 1) * 60_000;
+  const now = Date.now();
+  await Promise.all(
+    s.instances.map(async (instance) => {
+      if (!force && !(await due(instance.id, now))) return;
+      try {
+        await checkOne(instance, pollMs);
+      } catch (e) {
+        console.warn('MSR Lens: check failed', instance.id, String(e));
+      }
+    }),
+  );
+}
+
+// Snapshot handling reads and writes history and notification state: one at a time.
+let chain = Promise.resolve();
+function serially(task) {
+  chain = chain.then(task).catch((e) => console.warn('MSR Lens: snapshot handling failed', String(e)));
+  return chain;
+}
+
+// Called for every stored snapshot, whoever ran the check.
+async function onSnapshot(snapshot) {
+  if (!snapshot || !snapshot.instanceId) return;
+  const id = snapshot.instanceId;
+  const s = await settings();
+  const instance = s.instances.find((i) => i.id === id);
+  if (!instance) return;
+
+  // History (bounded to 24 h and HISTORY_MAX points).
+  const hKey = `history:${id}`;
+  const { [hKey]: history = [] } = await chrome.storage.local.get(hKey);
+  const last = history[history.length - 1];
+  if (!last || last.t !== snapshot.checkedAt) {
+    history.push({
+      t: snapshot.checkedAt,
+      verdict: snapshot.verdict,
+      rps: snapshot.nginx && snapshot.nginx.requestsPerSec != null ? snapshot.nginx.requestsPerSec : null,
+      active: snapshot.nginx ? snapshot.nginx.active : null,
+    });
+    const cutoff = snapshot.checkedAt - HISTORY_MS;
+    const bounded = history.filter((p) => p.t >= cutoff).slice(-HISTORY_MAX);
+    await chrome.storage.local.set({ [hKey]: bounded });
+  }
+
+  // Notifications: compare with what was last notified (not with the previous snapshot,
+  // which the popup may already have replaced).
+  const nKey = `notified:${id}`;
+  const { [nKey]: seen } = await chrome.storage.local.get(nKey);
+  const deletions = ((snapshot.trust && snapshot.trust.events) || []).filter((e) => e.category === 'deletion');
+  const next = {
+    verdict: snapshot.verdict,
+    deletions: [...new Set([...((seen && seen.deletions) || []), ...deletions.map((e) => e.id)])].slice(-200),
+  };
+  if (seen) {
+    if (s.notifyVerdict && seen.verdict !== snapshot.verdict) {
+      const why = (snapshot.problems && snapshot.problems[0] && snapshot.problems[0].message)
+        || (snapshot.reasons && snapshot.reasons[0] && snapshot.reasons[0].message) || '';
+      notify(`verdict:${id}:${snapshot.checkedAt}`, `${instance.name}: ${word(snapshot.verdict)}`,
+        `was ${word(seen.verdict)}. ${why}`.trim());
+    }
+    if (s.notifyDeletions && snapshot.trust && snapshot.trust.read) {
+      for (const e of deletions) {
+        if (!(seen.deletions || []).includes(e.id)) {
+          notify(`deletion:${id}:${e.id}`, `${instance.name}: trust data deleted`, `${e.gun} — its signed tags are gone`);
+        }
+      }
+    }
+  }
+  await chrome.storage.local.set({ [nKey]: next });
+  await updateBadge();
+}
+
+function word(verdict) {
+  return { healthy: 'healthy', degraded: 'degraded', down: 'down' }[verdict] || 'unknown';
+}
+
+function notify(id, title, message) {
+  chrome.notifications.create(id, {
+    type: 'basic',
+    iconUrl: chrome.runtime.getURL('icons/icon-128.png'),
+    title,
+    message: message.slice(0, 250),
+    priority: 1,
+  }).catch((e) => console.warn('MSR Lens: notification failed', String(e)));
+}
+
+// The badge shows the worst verdict over all instances and the number of things
+// needing attention.
+async function updateBadge() {
+  const s = await settings();
+  if (!s.instances.length) {
+    await chrome.action.setBadgeText({ text: '' });
+    return;
+  }
+  const keys = s.instances.map((i) => `snapshot:${i.id}`);
+  const stored = await chrome.storage.local.get(keys);
+  let worst = 'healthy';
+  let attention = 0;
+  let any = false;
+  for (const key of keys) {
+    const snap = stored[key];
+    if (!snap) { worst = RANK[worst] >= RANK.unknown ? worst : 'unknown'; continue; }
+    any = true;
+    if (RANK[snap.verdict] > RANK[worst]) worst = snap.verdict in RANK ? snap.verdict : 'unknown';
+    attention += Number(snap.attention) || 0;
+  }
+  if (!any) worst = 'unknown';
+  const text = worst === 'unknown' ? '?' : attention > 0 ? String(Math.min(attention, 999)) : worst === 'healthy' ? '' : '!';
+  await chrome.action.setBadgeBackgroundColor({ color: COLORS[worst] });
+  await chrome.action.setBadgeText({ text });
+  await chrome.action.setTitle({ title: `MSR Lens: ${word(worst)}${attention ? ` (${attention} need attention)` : ''}` });
+}
+
+// A demo or test build may ship preconfig.json ({settings, secrets}); it is applied once.
+async function applyPreconfig() {
+  try {
+    const res = await fetch(chrome.runtime.getURL('preconfig.json'));
+    if (!res.ok) return;
+    const pre = await res.json();
+    const { settings: current } = await chrome.storage.local.get('settings');
+    if (!current && pre.settings) await chrome.storage.local.set({ settings: pre.settings });
+    if (pre.secrets) await chrome.storage.session.set({ secrets: pre.secrets });
+  } catch {
+    // no preconfig.json: a normal build
+  }
+}
+
+chrome.runtime.onInstalled.addListener(() => {
+  applyPreconfig().then(schedule).then(() => pollAll(true));
+});
+chrome.runtime.onStartup.addListener(() => {
+  applyPreconfig().then(schedule).then(() => pollAll(true));
+});
+chrome.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === ALARM) pollAll(false);
+});
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area !== 'local') return;
+  for (const [key, change] of Object.entries(changes)) {
+    if (key.startsWith('snapshot:') && change.newValue) serially(() => onSnapshot(change.newValue));
+    if (key === 'settings') schedule().then(updateBadge);
+  }
+});
+chrome.runtime.onMessage.addListener((message, _sender, sendResponse) => {
+  if (message && message.type === 'refresh') {
+    settings().then(async (s) => {
+      const targets = s.instances.filter((i) => !message.id || i.id === message.id);
+      const pollMs = (Number(s.pollMinutes) || 1) * 60_000;
+      const results = await Promise.all(targets.map((i) => checkOne(i, pollMs).catch((e) => ({ error: String(e) }))));
+      sendResponse({ ok: true, results });
+    });
+    return true;
+  }
+  return false;
+});

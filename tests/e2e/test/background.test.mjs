@@ -1,0 +1,123 @@
+// The background worker: badge colour/text follow the verdict, notifications on a
+// verdict change and on a new trust deletion, bounded history.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { admin, configure, launch, loadStack, resetSim } from '../lib.mjs';
+
+const stack = loadStack();
+let env;
+let page;
+
+const GREEN = [30, 142, 62, 255];
+const AMBER = [227, 116, 0, 255];
+const RED = [217, 48, 37, 255];
+
+before(async () => {
+  await resetSim(stack);
+  env = await launch(stack);
+  page = await env.ctx.newPage();
+  await configure(page, env.url, stack, { name: 'bg' });
+});
+after(async () => { await env?.close(); await resetSim(stack); });
+
+const badge = () => env.sw.evaluate(async () => ({
+  text: await chrome.action.getBadgeText({}),
+  color: await chrome.action.getBadgeBackgroundColor({}),
+}));
+const refresh = () => page.evaluate(() => chrome.runtime.sendMessage({ type: 'refresh' }));
+const notifications = () => env.sw.evaluate(() => chrome.notifications.getAll());
+
+async function until(fn, what, ms = 15000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last.ok) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`${what}: last seen ${JSON.stringify(last)}`);
+}
+
+test('badge follows the verdict, and a verdict change notifies', async () => {
+  await refresh();
+  await until(async () => { const b = await badge(); return { ...b, ok: b.text === '' && b.color.join() === GREEN.join() }; }, 'green badge');
+
+  await admin(stack, 'POST', '/scenario', { replicas: { 1: { health: 'Rethinkdb has issues' } } });
+  await refresh();
+  await until(async () => { const b = await badge(); return { ...b, ok: b.text === '1' && b.color.join() === AMBER.join() }; }, 'amber badge with 1');
+  const n = await notifications();
+  assert.ok(Object.keys(n).some((k) => k.startsWith('verdict:')), `notifications ${JSON.stringify(n)}`);
+
+  await admin(stack, 'POST', '/scenario', { replicas: { 0: { healthy: false }, 1: { healthy: false }, 2: { healthy: false } } });
+  await refresh();
+  await until(async () => { const b = await badge(); return { ...b, ok: b.color.join() === RED.join() }; }, 'red badge');
+
+  await resetSim(stack);
+  await refresh();
+  await until(async () => { const b = await badge(); return { ...b, ok: b.color.join() === GREEN.join() }; }, 'green again');
+});
+
+test('a new trust deletion notifies once', async () => {
+  // The stand-in cannot delete trust data on demand, so a check result with a new
+  // deletion is written the way the popup writes its checks.
+  const before = Object.keys(await notifications()).filter((k) => k.startsWith('deletion:')).length;
+  await env.sw.evaluate(async () => {
+    const { settings } = await chrome.storage.local.get('settings');
+    const id = settings.instances[0].id;
+    const key = `snapshot:${id}`;
+    const { [key]: snap } = await chrome.storage.local.get(key);
+    snap.checkedAt = Date.now();
+    snap.trust.events.unshift({ id: 'e2e-deletion-1', gun: '127.0.0.1:8443/library/gone', repository: 'library/gone', version: 0, category: 'deletion', createdRaw: '', sha256: '' });
+    await chrome.storage.local.set({ [key]: snap });
+  });
+  await until(async () => {
+    const keys = Object.keys(await notifications()).filter((k) => k.startsWith('deletion:'));
+    return { keys, ok: keys.length === before + 1 && keys.some((k) => k.endsWith(':e2e-deletion-1')) };
+  }, 'deletion notification');
+});
+
+test('the popup shows the last known state at once, then the fresh check', async () => {
+  await refresh();
+  await admin(stack, 'POST', '/fault', { kind: 'latency', latency_ms: 1500 });
+  try {
+    const popup = await env.ctx.newPage();
+    await popup.goto(env.url('popup.html'));
+    // The stored verdict is on screen while the (slow) check still runs.
+    await popup.locator('[data-verdict][data-fresh], [data-testid=verdict][data-fresh="false"]').first().waitFor({ timeout: 5000 });
+    assert.equal(await popup.getByTestId('verdict').getAttribute('data-fresh'), 'false');
+    assert.equal(await popup.locator('.verdict .refresh').getAttribute('aria-busy'), 'true');
+    assert.equal(await popup.locator('.verdict .refresh').innerText(), 'Checking…');
+    await popup.locator('[data-testid=verdict][data-fresh="true"]').waitFor({ timeout: 15000 });
+    await popup.close();
+  } finally {
+    await admin(stack, 'DELETE', '/fault');
+  }
+});
+
+test('the popup draws the requests/s sparkline from the history', async () => {
+  for (let i = 0; i < 3; i += 1) await refresh();
+  const popup = await env.ctx.newPage();
+  await popup.goto(env.url('popup.html'));
+  await popup.locator('svg.sparkline polyline').waitFor({ timeout: 15000 });
+  const points = await popup.locator('svg.sparkline polyline').getAttribute('points');
+  assert.ok(points.split(' ').length >= 2, points);
+  await popup.close();
+});
+
+test('history is kept in chrome.storage.local and bounded to 24 h', async () => {
+  const result = await env.sw.evaluate(async () => {
+    const { settings } = await chrome.storage.local.get('settings');
+    const id = settings.instances[0].id;
+    const old = Date.now() - 25 * 3600 * 1000;
+    await chrome.storage.local.set({ [`history:${id}`]: [{ t: old, verdict: 'healthy', rps: 1, active: 1 }] });
+    const key = `snapshot:${id}`;
+    const { [key]: snap } = await chrome.storage.local.get(key);
+    snap.checkedAt = Date.now();
+    await chrome.storage.local.set({ [key]: snap });
+    await new Promise((r) => setTimeout(r, 500));
+    const { [`history:${id}`]: history } = await chrome.storage.local.get(`history:${id}`);
+    return { history, old };
+  });
+  assert.ok(result.history.length >= 1);
+  assert.ok(result.history.every((p) => p.t > result.old), JSON.stringify(result.history));
+});
