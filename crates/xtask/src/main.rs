@@ -18,8 +18,12 @@ fn main() -> ExitCode {
                 .join("scripts/extension-build.sh")
                 .to_string_lossy()],
         ),
+        "build" => build(),
+        "bench" => bench(),
         _ => {
-            eprintln!("usage: cargo xtask <demo|test|stack|extension>  (cargo xtask stack help)");
+            eprintln!(
+                "usage: cargo xtask <demo|test|build|bench|stack|extension>  (cargo xtask stack help)"
+            );
             return ExitCode::from(2);
         }
     };
@@ -81,6 +85,29 @@ fn test() -> Result<(), String> {
             "msr-lens-tests",
         ],
     )?;
+    // The wasm side of the transport and the npm bindings: clippy for wasm32, then
+    // wasm-bindgen tests in Node.js and in headless Chromium against a fake MSR.
+    run(
+        "cargo",
+        &[
+            "clippy",
+            "--locked",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "msr-lens-wasm",
+            "-p",
+            "msr-lens-transport",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    run(
+        "bash",
+        &[&root.join("scripts/wasm-test.sh").to_string_lossy()],
+    )?;
     // The UI's component tests, in headless Chromium through wasm-bindgen-test-runner.
     run_env(
         "cargo",
@@ -137,16 +164,86 @@ fn stack_tests() -> Result<(), String> {
         stack::seed(&stack)?;
     }
     let stack_json = stack.path_str("stack.json");
-    let result = run("cargo", &["test", "-p", "msr-lens-tests", "--locked"]).and_then(|()| {
-        // The extension end to end, in Debian's Chromium, against the same stand-in.
-        run_env(
-            "node",
-            &[&workspace_root().join("tests/e2e/run.mjs").to_string_lossy()],
-            &[("MSR_LENS_STACK_JSON", &stack_json)],
-        )
-    });
+    let root = workspace_root();
+    let result = run("cargo", &["test", "-p", "msr-lens-tests", "--locked"])
+        .and_then(|()| {
+            // The npm package (built, packed, type-checked) against the same stand-in,
+            // and the www/ portal embed that nginx serves at /lens/.
+            run_env(
+                "bash",
+                &[&root.join("scripts/npm-test.sh").to_string_lossy()],
+                &[("MSR_LENS_STACK_DIR", &stack.path_str(""))],
+            )
+        })
+        .and_then(|()| {
+            // The extension end to end, in Debian's Chromium, against the same stand-in.
+            run_env(
+                "node",
+                &[&root.join("tests/e2e/run.mjs").to_string_lossy()],
+                &[("MSR_LENS_STACK_JSON", &stack_json)],
+            )
+        });
     if !was_up {
         stack::down(false)?;
     }
     result
+}
+
+/// Build the npm package (dist/npm/) and the browser extension (extension/dist/).
+fn build() -> Result<(), String> {
+    let root = workspace_root();
+    run("bash", &[&root.join("scripts/setup.sh").to_string_lossy()])?;
+    run(
+        "bash",
+        &[&root.join("scripts/npm-build.sh").to_string_lossy()],
+    )?;
+    run(
+        "bash",
+        &[&root.join("scripts/extension-build.sh").to_string_lossy()],
+    )
+}
+
+/// The benchmarks, each figure beside its baseline from the same run, against the local
+/// stand-in (brought up for them): the npm package (size, page parsing vs JSON.parse,
+/// backfill vs a curl loop) and the extension (UI .wasm sizes, popup open to health
+/// rendered). Results go to bench-results/ as JSON and markdown.
+fn bench() -> Result<(), String> {
+    let root = workspace_root();
+    run("bash", &[&root.join("scripts/setup.sh").to_string_lossy()])?;
+    let stack = stack::up()?;
+    if stack::changefeed_len(&stack)? == 0 {
+        stack::seed(&stack)?;
+    }
+    let stack_json = stack.path_str("stack.json");
+    let env = [
+        ("MSR_LENS_STACK_DIR", stack.path_str("")),
+        ("MSR_LENS_STACK_JSON", stack_json),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    run(
+        "bash",
+        &[&root.join("scripts/npm-build.sh").to_string_lossy()],
+    )?;
+    run_env(
+        "node",
+        &[&root.join("scripts/bench-npm.mjs").to_string_lossy()],
+        &env,
+    )?;
+    // The test build of the extension (origin pre-granted) that the popup bench loads.
+    run_env(
+        "bash",
+        &[&root.join("scripts/extension-build.sh").to_string_lossy()],
+        &[
+            (
+                "MSR_LENS_DIST",
+                &root.join("extension/dist/test").to_string_lossy(),
+            ),
+            ("MSR_LENS_HOST_PERMISSIONS", "https://127.0.0.1/*"),
+        ],
+    )?;
+    run_env(
+        "node",
+        &[&root.join("tests/e2e/bench.mjs").to_string_lossy()],
+        &env,
+    )
 }

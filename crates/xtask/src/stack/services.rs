@@ -263,6 +263,7 @@ pub(crate) fn write_nginx_config(stack: &Stack) -> Result<bool, String> {
         .replace("{{USER_LINE}}", user_line)
         .replace("{{NGINX_DIR}}", &nginx_dir)
         .replace("{{TLS_DIR}}", &stack.path_str("tls"))
+        .replace("{{REPO_ROOT}}", &stack.root.display().to_string())
         .replace("{{SIM_PORT}}", &stack.ports.sim().to_string())
         .replace("{{ORIGIN_PORT}}", &stack.ports.origin().to_string())
         .replace("{{REPLICA_SERVERS}}", &replicas);
