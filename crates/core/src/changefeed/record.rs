@@ -621,7 +621,10 @@ mod tests {
         let general = Page::parse_value(StatusCode::OK, &HeaderMap::new(), body.as_bytes());
         match (fast::parse(body.as_bytes()), general) {
             (Some(fast), Ok(general)) => assert_eq!(fast, general, "{body}"),
-            (None, Err(_)) => {}
+            // The fast path may always decline (the general parser then decides): a body
+            // with a duplicate key whose first value has the wrong type is one such case.
+            // That it does not decline well-formed pages is checked separately.
+            (None, _) => {}
             (fast, general) => panic!("{body}: fast {fast:?} vs general {general:?}"),
         }
     }
