@@ -20,9 +20,7 @@ pub(crate) fn main(args: &[String]) -> Result<(), String> {
     run("bash", &[&root.join("scripts/setup.sh").to_string_lossy()])?;
     let was_up = stack::is_up()?;
     let stack = stack::up()?;
-    if stack::changefeed_len(&stack)? == 0 {
-        stack::seed(&stack)?;
-    }
+    stack::populate(&stack)?;
     let admin = stack.user("admin").ok_or("the stack has no admin user")?;
     let token = admin.token.clone().unwrap_or_default();
 

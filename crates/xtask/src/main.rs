@@ -160,9 +160,7 @@ fn run_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), Str
 fn stack_tests() -> Result<(), String> {
     let was_up = stack::is_up()?;
     let stack = stack::up()?;
-    if stack::changefeed_len(&stack)? == 0 {
-        stack::seed(&stack)?;
-    }
+    stack::populate(&stack)?;
     let stack_json = stack.path_str("stack.json");
     let root = workspace_root();
     let result = run("cargo", &["test", "-p", "msr-lens-tests", "--locked"])
@@ -211,9 +209,7 @@ fn bench() -> Result<(), String> {
     let root = workspace_root();
     run("bash", &[&root.join("scripts/setup.sh").to_string_lossy()])?;
     let stack = stack::up()?;
-    if stack::changefeed_len(&stack)? == 0 {
-        stack::seed(&stack)?;
-    }
+    stack::populate(&stack)?;
     let stack_json = stack.path_str("stack.json");
     let env = [
         ("MSR_LENS_STACK_DIR", stack.path_str("")),
