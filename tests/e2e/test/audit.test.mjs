@@ -19,6 +19,14 @@ export function insertRecords(gun, n) {
   execFileSync('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', pg.dbname, '-c', sql]);
 }
 
+// A record published by the seed (notary holds its timestamp.json), newest first.
+export function seededRecordId() {
+  const pg = stack.postgres;
+  const sql = "SELECT c.id FROM changefeed c JOIN tuf_files t ON t.gun = c.gun AND t.role = 'timestamp' "
+    + "AND t.sha256 = c.sha256 WHERE c.category = 'update' ORDER BY c.id DESC LIMIT 1;";
+  return execFileSync('psql', ['-Atq', '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', pg.dbname, '-c', sql]).toString().trim();
+}
+
 // Rows currently in the DOM (the list is virtualized): [{id, category, gun}].
 export async function rows(page) {
   return page.locator('[data-testid=audit] tbody tr').evaluateAll((els) => els.map((e) => ({
@@ -121,7 +129,9 @@ test('filters, counts, search, histogram and a deep link to a record', async () 
   assert.ok((await rows(page)).every((r) => r.category === 'deletion'));
   await page.locator('#f-category').selectOption('');
   // Search by a SHA256: exactly that record.
-  const target = held.filter((r) => r.category === 'update').at(-3);
+  const seeded = seededRecordId();
+  const target = held.find((r) => String(r.id) === seeded);
+  assert.ok(target, `seeded record ${seeded} is loaded`);
   await page.locator('#f-q').fill(target.sha256);
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=counts]').dataset.total) === 1);
   assert.equal((await rows(page))[0].id, String(target.id));
