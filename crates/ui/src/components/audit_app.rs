@@ -234,6 +234,10 @@ impl AuditApp {
             credentials,
             feeds,
         )));
+        // Resumed feeds know their position at once (e.g. "all records loaded").
+        for (view, feed) in self.feeds.iter_mut().zip(engine.borrow().feeds.iter()) {
+            view.progress = Some(feed.session.pager().progress());
+        }
         self.engine = Some(engine.clone());
         let link = ctx.link().clone();
         spawn_local(engine::run(engine, move |i, event| {
