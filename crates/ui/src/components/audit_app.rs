@@ -1005,7 +1005,7 @@ impl Component for AuditApp {
                     let on_select = { let id = id.clone(); link.callback(move |_| Msg::Select(id.clone())) };
                     let on_copy = { let sha = sha.clone(); link.callback(move |e: MouseEvent| { e.stop_propagation(); Msg::Copy(sha.clone()) }) };
                     html! {
-                    <tr key={id.clone()} data-event={id.clone()} data-category={r.category().to_string()}
+                    <tr data-event={id.clone()} data-category={r.category().to_string()}
                         class={classes!(deletion.then_some("deletion"), selected.then_some("selected"))} onclick={on_select}>
                         <td title={r.created.to_string()}>{ if r.at == i64::MIN { r.created.to_string() } else { ago(r.at, now) } }</td>
                         <td class="gun">{ self.store.gun(r).to_string() }</td>
