@@ -252,7 +252,7 @@ impl Store {
         added
     }
 
-    /// A row from stored JSON parts (see [`Store::to_json_rows`]).
+    /// A row from its parts (as `persist` stores them).
     pub fn row_from_parts(
         &mut self,
         id: &str,
