@@ -102,6 +102,9 @@ pub struct AuditApp {
     hist: Vec<Day>,
     filter_ms: f64,
     scroller: NodeRef,
+    body: NodeRef,
+    top_spacer: NodeRef,
+    bottom_spacer: NodeRef,
     scroll_top: f64,
     view_height: f64,
     engine: Option<Shared>,
@@ -599,6 +602,9 @@ impl Component for AuditApp {
             hist: Vec::new(),
             filter_ms: 0.0,
             scroller: NodeRef::default(),
+            body: NodeRef::default(),
+            top_spacer: NodeRef::default(),
+            bottom_spacer: NodeRef::default(),
             scroll_top: 0.0,
             view_height: 600.0,
             engine: None,
@@ -676,18 +682,24 @@ impl Component for AuditApp {
             }
             Msg::Feed(i, event) => self.on_feed(ctx, i, event),
             Msg::Scroll => {
+                let mut rerender = false;
                 if let Some(el) = self.scroller.cast::<HtmlElement>() {
                     self.scroll_top = f64::from(el.scroll_top());
                     self.view_height = f64::from(el.client_height()).max(ROW_HEIGHT);
                     let total = self.selection.positions.len() as f64 * ROW_HEIGHT;
-                    if self.scroll_top + self.view_height * 2.0 >= total && !self.complete() {
+                    if self.scroll_top + self.view_height * 2.0 >= total
+                        && !self.complete()
+                        && !self.loading
+                    {
                         if let Some(e) = &self.engine {
                             e.borrow_mut().request_older();
                         }
                         self.loading = true;
+                        rerender = true;
                     }
                 }
-                true
+                self.paint();
+                rerender
             }
             Msg::Set(field, value) => {
                 match field {
@@ -855,7 +867,6 @@ impl Component for AuditApp {
 
     fn view(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
-        let now = storage::date_now() as i64;
         let set = |field: &'static str| {
             link.callback(move |e: InputEvent| {
                 let value = e
@@ -884,13 +895,6 @@ impl Component for AuditApp {
         let backfilling = self.engine.as_ref().is_some_and(|e| e.borrow().backfill());
         let complete = self.complete();
         let total = self.selection.positions.len();
-        // The virtual window.
-        let first = ((self.scroll_top / ROW_HEIGHT) as usize).saturating_sub(OVERSCAN);
-        let count = (self.view_height / ROW_HEIGHT) as usize + 2 * OVERSCAN;
-        let last = (first + count).min(total);
-        let first = first.min(last);
-        let top = first as f64 * ROW_HEIGHT;
-        let bottom = (total - last) as f64 * ROW_HEIGHT;
         let fraction = self.fraction();
         html! {
         <main class="audit audit-x">
@@ -990,38 +994,17 @@ impl Component for AuditApp {
                 }
             </section>
             <div class="vlist" ref={self.scroller.clone()} onscroll={link.callback(|_| Msg::Scroll)} data-testid="scroller">
-            <div class="spacer" aria-hidden="true" style={format!("height:{top}px")}></div>
+            <div class="spacer" aria-hidden="true" ref={self.top_spacer.clone()}></div>
             <table class="audit-table" data-testid="audit">
                 <thead><tr>
                     <th scope="col">{ "When" }</th><th scope="col">{ "Repository (GUN)" }</th>
                     <th scope="col">{ "Change" }</th><th scope="col">{ "Version" }</th><th scope="col">{ "timestamp.json SHA256" }</th>
                 </tr></thead>
-                <tbody>
-                { for self.selection.positions.get(first..last).unwrap_or(&[]).iter().filter_map(|&p| self.store.get(p as usize)).map(|r| {
-                    let id = r.id.to_string();
-                    let deletion = r.kind == Kind::Deletion;
-                    let selected = self.selected.as_deref() == Some(&*r.id);
-                    let sha = r.sha256.to_string();
-                    let on_select = { let id = id.clone(); link.callback(move |_| Msg::Select(id.clone())) };
-                    let on_copy = { let sha = sha.clone(); link.callback(move |e: MouseEvent| { e.stop_propagation(); Msg::Copy(sha.clone()) }) };
-                    html! {
-                    <tr data-event={id.clone()} data-category={r.category().to_string()}
-                        class={classes!(deletion.then_some("deletion"), selected.then_some("selected"))} onclick={on_select}>
-                        <td title={r.created.to_string()}>{ if r.at == i64::MIN { r.created.to_string() } else { ago(r.at, now) } }</td>
-                        <td class="gun">{ self.store.gun(r).to_string() }</td>
-                        <td><span class={classes!("pill", if deletion { "bad" } else { "good" })}>{ r.category().to_string() }</span></td>
-                        <td>{ if deletion { "—".to_string() } else { r.version.to_string() } }</td>
-                        <td>
-                            <code class="sha" title={sha.clone()}>{ sha.chars().take(12).collect::<String>() }</code>
-                            if !sha.is_empty() {
-                                <button type="button" class="link" aria-label={format!("Copy SHA256 of record {id}")} onclick={on_copy}>{ "copy" }</button>
-                            }
-                        </td>
-                    </tr>
-                }}) }
-                </tbody>
+                // Rows are painted by `paint` (only the visible ones, DOM nodes reused);
+                // clicks are delegated here.
+                <tbody ref={self.body.clone()} onclick={link.callback(row_click)}></tbody>
             </table>
-            <div class="spacer" aria-hidden="true" style={format!("height:{bottom}px")}></div>
+            <div class="spacer" aria-hidden="true" ref={self.bottom_spacer.clone()}></div>
             if complete && total > 0 {
                 <p class="muted" data-testid="start">{ "no older records" }</p>
             }
@@ -1035,6 +1018,7 @@ impl Component for AuditApp {
         if first_render && let Some(el) = self.scroller.cast::<HtmlElement>() {
             self.view_height = f64::from(el.client_height()).max(ROW_HEIGHT);
         }
+        self.paint();
     }
 }
 
@@ -1124,5 +1108,178 @@ fn histogram(days: &[Day]) -> Html {
                 }
             }) }
         </svg>
+    }
+}
+
+/// A click in the list: the copy button of a row, or the row itself.
+fn row_click(e: MouseEvent) -> Msg {
+    let target = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+    if let Some(button) = target
+        .as_ref()
+        .and_then(|t| t.closest("button[data-copy]").ok().flatten())
+    {
+        return Msg::Copy(button.get_attribute("data-copy").unwrap_or_default());
+    }
+    let id = target
+        .and_then(|t| t.closest("tr[data-event]").ok().flatten())
+        .and_then(|tr| tr.get_attribute("data-event"))
+        .unwrap_or_default();
+    Msg::Select(id)
+}
+
+/// Build an empty row: five cells, a pill in the third, code and copy button in the last.
+fn new_row(document: &web_sys::Document) -> Option<web_sys::Element> {
+    let tr = document.create_element("tr").ok()?;
+    for i in 0..5 {
+        let td = document.create_element("td").ok()?;
+        match i {
+            1 => td.set_class_name("gun"),
+            2 => {
+                let span = document.create_element("span").ok()?;
+                td.append_child(&span).ok()?;
+            }
+            4 => {
+                let code = document.create_element("code").ok()?;
+                code.set_class_name("sha");
+                td.append_child(&code).ok()?;
+                let button = document.create_element("button").ok()?;
+                button.set_class_name("link");
+                let _ = button.set_attribute("type", "button");
+                button.set_text_content(Some("copy"));
+                td.append_child(&button).ok()?;
+            }
+            _ => {}
+        }
+        tr.append_child(&td).ok()?;
+    }
+    Some(tr)
+}
+
+fn set_text(el: Option<web_sys::Element>, text: &str) {
+    if let Some(el) = el
+        && el.text_content().as_deref() != Some(text)
+    {
+        el.set_text_content(Some(text));
+    }
+}
+
+fn set_attr(el: &web_sys::Element, name: &str, value: &str) {
+    if el.get_attribute(name).as_deref() != Some(value) {
+        let _ = el.set_attribute(name, value);
+    }
+}
+
+impl AuditApp {
+    /// Put the visible rows into the table: reuse the row elements, only change what
+    /// differs, and size the spacers above and below.
+    fn paint(&self) {
+        let (Some(body), Some(top), Some(bottom)) = (
+            self.body.cast::<web_sys::Element>(),
+            self.top_spacer.cast::<web_sys::Element>(),
+            self.bottom_spacer.cast::<web_sys::Element>(),
+        ) else {
+            return;
+        };
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let total = self.selection.positions.len();
+        let first = ((self.scroll_top / ROW_HEIGHT) as usize).saturating_sub(OVERSCAN);
+        let count = (self.view_height / ROW_HEIGHT) as usize + 2 * OVERSCAN;
+        let last = (first + count).min(total);
+        let first = first.min(last);
+        set_attr(
+            &top,
+            "style",
+            &format!("height:{}px", first as f64 * ROW_HEIGHT),
+        );
+        set_attr(
+            &bottom,
+            "style",
+            &format!("height:{}px", (total - last) as f64 * ROW_HEIGHT),
+        );
+        let wanted = last - first;
+        let children = body.children();
+        let mut have = children.length() as usize;
+        while have > wanted {
+            if let Some(last_child) = body.last_element_child() {
+                last_child.remove();
+            }
+            have -= 1;
+        }
+        while have < wanted {
+            let Some(tr) = new_row(&document) else {
+                return;
+            };
+            let _ = body.append_child(&tr);
+            have += 1;
+        }
+        let now = storage::date_now() as i64;
+        let positions = self.selection.positions.get(first..last).unwrap_or(&[]);
+        for (slot, &p) in positions.iter().enumerate() {
+            let (Some(tr), Some(row)) = (
+                children.item(u32::try_from(slot).unwrap_or(u32::MAX)),
+                self.store.get(p as usize),
+            ) else {
+                continue;
+            };
+            let deletion = row.kind == Kind::Deletion;
+            let selected = self.selected.as_deref() == Some(&*row.id);
+            set_attr(&tr, "data-event", &row.id);
+            set_attr(&tr, "data-category", row.category());
+            let class = match (deletion, selected) {
+                (true, true) => "deletion selected",
+                (true, false) => "deletion",
+                (false, true) => "selected",
+                (false, false) => "",
+            };
+            set_attr(&tr, "class", class);
+            let cells = tr.children();
+            if let Some(td) = cells.item(0) {
+                set_attr(&td, "title", &row.created);
+                let when = if row.at == i64::MIN {
+                    row.created.to_string()
+                } else {
+                    ago(row.at, now)
+                };
+                set_text(Some(td), &when);
+            }
+            set_text(cells.item(1), self.store.gun(row));
+            if let Some(span) = cells.item(2).and_then(|td| td.first_element_child()) {
+                set_attr(
+                    &span,
+                    "class",
+                    if deletion { "pill bad" } else { "pill good" },
+                );
+                set_text(Some(span), row.category());
+            }
+            let version = if deletion {
+                "—".to_string()
+            } else {
+                row.version.to_string()
+            };
+            set_text(cells.item(3), &version);
+            if let Some(td) = cells.item(4) {
+                if let Some(code) = td.first_element_child() {
+                    set_attr(&code, "title", &row.sha256);
+                    set_text(Some(code), row.sha256.get(..12).unwrap_or(&row.sha256));
+                }
+                if let Some(button) = td.last_element_child() {
+                    set_attr(&button, "data-copy", &row.sha256);
+                    set_attr(
+                        &button,
+                        "aria-label",
+                        &format!("Copy SHA256 of record {}", row.id),
+                    );
+                    if row.sha256.is_empty() {
+                        set_attr(&button, "hidden", "");
+                    } else if button.has_attribute("hidden") {
+                        let _ = button.remove_attribute("hidden");
+                    }
+                }
+            }
+        }
     }
 }
