@@ -5,6 +5,7 @@
 //   heapMb           JS heap + wasm memory with every record loaded (budget <= 60)
 //   frameP95Ms       p95 frame time while scrolling through all of them in 300 frames
 //                    (budget <= 16); frameP95ScreenStepMs: one screenful per frame
+//   scrollHandlerP50Ms/P95Ms  the view's own work per scroll step (no raster)
 //   filterMs/searchMs  input -> list re-rendered, median (budget <= 50); selectMs: the Rust
 //                    filter alone
 //   exportCsvMs/exportJsonMs  click -> Blob ready
@@ -85,6 +86,22 @@ try {
   const fling = await scroll('screen');
   out.frameP95ScreenStepMs = +pct(fling, 0.95).toFixed(1);
   out.frameMedianScreenStepMs = +median(fling).toFixed(1);
+
+  // The view's own work per scroll step (handler + painting the rows), without raster.
+  const handler = await page.getByTestId('scroller').evaluate(async (el) => {
+    el.scrollTop = 0;
+    const times = [];
+    for (let i = 1; i <= 200; i += 1) {
+      const t = performance.now();
+      el.scrollTop += el.clientHeight;
+      el.dispatchEvent(new Event('scroll'));
+      times.push(performance.now() - t);
+      await new Promise((r) => requestAnimationFrame(r));
+    }
+    return times;
+  });
+  out.scrollHandlerP50Ms = +median(handler).toFixed(2);
+  out.scrollHandlerP95Ms = +pct(handler, 0.95).toFixed(2);
 
   // Filter / search latency: input event -> next frame with the new list.
   const latency = async (selector, value) => page.evaluate(async ([sel, v]) => {
