@@ -101,7 +101,9 @@ impl Engine {
     pub fn request_older(&mut self) {
         for feed in &mut self.feeds {
             let progress = feed.session.pager().progress();
-            if !progress.reached_start && !feed.older_pending {
+            // Before the first page there is no cursor to go back from: the backfill
+            // continues when that page arrives (`after_event`).
+            if !progress.reached_start && !feed.older_pending && progress.newest.is_some() {
                 feed.older_pending = true;
                 feed.session.pager_mut().request_older();
             }
@@ -169,6 +171,7 @@ impl Engine {
                 self.backfill = false;
             } else if let Some(f) = self.feeds.get_mut(feed)
                 && !f.older_pending
+                && matches!(event, Event::Records { .. } | Event::ReachedStart)
                 && !f.session.pager().progress().reached_start
             {
                 f.older_pending = true;

@@ -123,6 +123,9 @@ pub struct AuditApp {
     loading: bool,
     restored: usize,
     scroll_to: Option<String>,
+    seeking: bool,
+    /// `scroll_top` was set by the view: apply it once the spacers have their size.
+    pending_scroll: bool,
 }
 
 fn hash_params() -> Vec<(String, String)> {
@@ -310,15 +313,21 @@ impl AuditApp {
                 if added > 0 && !older && self.scroll_top > ROW_HEIGHT {
                     // Keep the rows being read in place when new ones land on top.
                     self.scroll_top += ROW_HEIGHT * added as f64;
-                    if let Some(el) = self.scroller.cast::<HtmlElement>() {
-                        el.set_scroll_top(self.scroll_top as i32);
-                    }
+                    self.pending_scroll = true;
                 }
                 self.loading = false;
                 self.persist(older, &records);
                 self.reselect();
                 if let Some(id) = self.scroll_to.clone() {
                     self.reveal(&id);
+                }
+                if self.seeking && self.scroll_to.is_none() {
+                    // The deep-linked record is on screen: stop reading older pages.
+                    self.seeking = false;
+                    if let Some(e) = &self.engine {
+                        e.borrow_mut().set_backfill(false);
+                    }
+                    self.backfill_from = None;
                 }
             }
             Event::Progress(p) => {
@@ -378,6 +387,12 @@ impl AuditApp {
             }
             Event::CaughtUp | Event::ReachedStart => {
                 self.loading = false;
+                if self.seeking && self.complete() {
+                    self.seeking = false;
+                    if let Some(id) = self.scroll_to.take() {
+                        self.notice = Some(format!("record {id} is not in this view"));
+                    }
+                }
             }
             _ => {}
         }
@@ -395,9 +410,7 @@ impl AuditApp {
             self.selected = Some(id.to_string());
             self.scroll_to = None;
             self.scroll_top = (index as f64 * ROW_HEIGHT - self.view_height / 3.0).max(0.0);
-            if let Some(el) = self.scroller.cast::<HtmlElement>() {
-                el.set_scroll_top(self.scroll_top as i32);
-            }
+            self.pending_scroll = true;
         }
     }
 
@@ -623,6 +636,8 @@ impl Component for AuditApp {
             loading: true,
             restored: 0,
             scroll_to,
+            seeking: false,
+            pending_scroll: false,
         }
     }
 
@@ -672,7 +687,9 @@ impl Component for AuditApp {
                     self.reveal(&id);
                 }
                 self.start(ctx, saved);
-                if state.backfill
+                // A deep link to a record not held yet: read older pages until it shows.
+                self.seeking = self.scroll_to.is_some() && !state.backfill;
+                if (state.backfill || self.seeking)
                     && let Some(e) = &self.engine
                 {
                     e.borrow_mut().set_backfill(true);
@@ -730,9 +747,7 @@ impl Component for AuditApp {
                 }
                 self.reselect();
                 self.scroll_top = 0.0;
-                if let Some(el) = self.scroller.cast::<HtmlElement>() {
-                    el.set_scroll_top(0);
-                }
+                self.pending_scroll = true;
                 true
             }
             Msg::LoadAll => {
@@ -1174,7 +1189,7 @@ fn set_attr(el: &web_sys::Element, name: &str, value: &str) {
 impl AuditApp {
     /// Put the visible rows into the table: reuse the row elements, only change what
     /// differs, and size the spacers above and below.
-    fn paint(&self) {
+    fn paint(&mut self) {
         let (Some(body), Some(top), Some(bottom)) = (
             self.body.cast::<web_sys::Element>(),
             self.top_spacer.cast::<web_sys::Element>(),
@@ -1200,6 +1215,12 @@ impl AuditApp {
             "style",
             &format!("height:{}px", (total - last) as f64 * ROW_HEIGHT),
         );
+        if self.pending_scroll {
+            self.pending_scroll = false;
+            if let Some(el) = self.scroller.cast::<HtmlElement>() {
+                el.set_scroll_top(self.scroll_top as i32);
+            }
+        }
         let wanted = last - first;
         let children = body.children();
         let mut have = children.length() as usize;
