@@ -281,11 +281,21 @@ impl Store {
         // Matches per GUN index, to count per namespace afterwards.
         let mut per_gun: HashMap<u32, u32> = HashMap::new();
         let gun_ok: Vec<bool> = self.guns.iter().map(|g| compiled.gun_ok(g)).collect();
+        // The text matched against each GUN once, not once per record.
+        let gun_text: Vec<bool> = if compiled.text.is_empty() {
+            Vec::new()
+        } else {
+            self.guns
+                .iter()
+                .map(|g| contains_ci(g, &compiled.text))
+                .collect()
+        };
         for (i, row) in self.rows.iter().enumerate().rev() {
             if !gun_ok.get(row.gun as usize).copied().unwrap_or(false) {
                 continue;
             }
-            if !compiled.row_ok(row, self.gun(row)) {
+            let text_in_gun = gun_text.get(row.gun as usize).copied().unwrap_or(false);
+            if !compiled.row_ok(row, text_in_gun) {
                 continue;
             }
             match row.kind {
@@ -480,7 +490,8 @@ impl Compiled {
             && (self.namespace.is_empty() || namespace_of(&lower) == self.namespace)
     }
 
-    fn row_ok(&self, row: &Row, gun: &str) -> bool {
+    /// `text_in_gun`: the free text was found in the row's GUN.
+    fn row_ok(&self, row: &Row, text_in_gun: bool) -> bool {
         let category_ok = match self.category {
             CategoryFilter::All => true,
             CategoryFilter::Updates => row.kind != Kind::Deletion,
@@ -490,12 +501,11 @@ impl Compiled {
             && self.from.is_none_or(|f| row.at >= f)
             && self.to.is_none_or(|t| row.at < t)
             && self.version.is_none_or(|v| row.version == v)
-            && (self.text.is_empty() || self.text_ok(row, gun))
+            && (self.text.is_empty() || text_in_gun || self.text_ok(row))
     }
 
-    fn text_ok(&self, row: &Row, gun: &str) -> bool {
-        contains_ci(gun, &self.text)
-            || row.sha256.contains(&self.text)
+    fn text_ok(&self, row: &Row) -> bool {
+        row.sha256.contains(&self.text)
             || contains_ci(&row.id, &self.text)
             || row.created.contains(&self.text)
             || row.category().contains(&self.text)
