@@ -169,9 +169,10 @@ test('reopening after a backfill shows the stored records and fetches only new o
   // Let the follow poll run once, then count what was asked.
   await again.waitForTimeout(1500);
   const log = await admin(stack, 'GET', '/requests?clear=1');
-  const feeds = (log.requests || log).filter((r) => r.path.includes('_trust/changefeed'));
-  assert.ok(feeds.length <= 4, `only new records fetched: ${feeds.map((r) => r.path).join(' ')}`);
-  assert.ok(feeds.every((r) => !r.path.includes('records=-')), feeds.map((r) => r.path).join(' '));
+  // The view pages by 1000 (other clients of a shared stand-in use other sizes).
+  const feeds = (log.requests || log).filter((r) => /_trust\/changefeed\?.*records=-?1000$/.test(r.path));
+  assert.ok(feeds.length >= 1 && feeds.length <= 4, `only new records fetched: ${feeds.map((r) => r.path).join(' ')}`);
+  assert.ok(feeds.every((r) => !r.path.includes('records=-')), `no older page read again: ${feeds.map((r) => r.path).join(' ')}`);
   await again.close();
 });
 
