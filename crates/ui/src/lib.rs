@@ -25,6 +25,8 @@
 //! Server text (issue descriptions, reasons, repository names) is always rendered as text
 //! nodes; nothing is ever parsed as HTML.
 
+#[cfg(feature = "pages")]
+pub mod audit;
 pub mod components;
 pub mod format;
 pub mod model;

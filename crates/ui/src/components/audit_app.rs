@@ -1,147 +1,1306 @@
-//! The full trust audit view of one instance.
+//! The trust audit explorer: every record of the notary changefeed of one instance, in a
+//! virtualized list (only the visible rows are in the DOM) with filters, a per-day
+//! histogram, verify, export and deep links (`audit.html#repo=...&q=...&record=...`).
+//!
+//! Records live in a Rust-side [`Store`]; the feeds are driven by the audit [`engine`]
+//! and kept in IndexedDB ([`persist`]) so reopening only fetches what is new.
 
+use std::collections::HashMap;
+
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::HtmlInputElement;
+use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use msr_lens_core::changefeed::{ChangeId, Cursor};
+use msr_lens_core::changefeed::{Event, Feed, Gun, Placement, Progress, SavedState};
+use msr_lens_core::{Origin, Timestamp};
 
-use crate::format::ago;
+use crate::audit::engine::{self, Engine, Shared, Verified};
+use crate::audit::persist::{self, MAX_STORED, ViewState};
+use crate::audit::store::{
+    CSV_HEADER, CategoryFilter, DAY_MS, Day, Filter, Kind, Selection, Store,
+};
+use crate::format::{ago, rate};
+use crate::model::Instance;
 use crate::services::{check, storage};
-use crate::snapshot::TrustOutcome;
-use crate::state::{AuditAction, AuditState};
 
-/// How many records the audit view reads.
-pub const AUDIT_RECORDS: u32 = 100;
+/// Height of one row in pixels (the list is virtualized on it).
+pub const ROW_HEIGHT: f64 = 28.0;
+/// Rows rendered above and below the visible ones.
+const OVERSCAN: usize = 10;
+/// Rows per export chunk.
+const EXPORT_CHUNK: usize = 5_000;
 
-fn load(state: UseReducerHandle<AuditState>) {
-    state.dispatch(AuditAction::Loading);
-    spawn_local(async move {
-        let settings = storage::load_settings().await.unwrap_or_default();
-        let wanted = storage::query_param("id");
-        let instance = settings
-            .instances
-            .iter()
-            .find(|i| Some(&i.id) == wanted.as_ref())
-            .or_else(|| settings.instances.first())
-            .cloned();
-        state.dispatch(AuditAction::Instance(instance.clone()));
-        let Some(instance) = instance else {
-            return state.dispatch(AuditAction::Failed("no MSR instance is configured".into()));
-        };
-        let secret = storage::secret_for(&instance).await;
-        match check::trust_events(&instance, secret.as_deref(), AUDIT_RECORDS).await {
-            TrustOutcome::Events(mut events) => {
-                events.reverse();
-                state.dispatch(AuditAction::Events(events));
-            }
-            TrustOutcome::Failed(p) => state.dispatch(AuditAction::Failed(p.message)),
-        }
-    });
+/// Messages of the audit view.
+pub enum Msg {
+    /// The instance and its secret.
+    Ready(Option<Instance>, Option<String>),
+    /// What IndexedDB held: the records and the saved state.
+    Restored(Box<(Store, Option<ViewState>)>),
+    /// An event of feed `usize`.
+    Feed(usize, Event),
+    /// The list scrolled.
+    Scroll,
+    /// A filter field changed (`field`, value).
+    Set(&'static str, String),
+    /// Start "load everything".
+    LoadAll,
+    /// Pause it.
+    Pause,
+    /// Load the next older page.
+    Older,
+    /// Show one record's details.
+    Select(String),
+    /// Verify the record with this id.
+    Verify(String),
+    /// The verification of a record finished.
+    Verified(String, Result<Verified, String>),
+    /// Copy text to the clipboard.
+    Copy(String),
+    /// Export the current selection (`true`: JSON, else CSV).
+    Export(bool),
+    /// Format the next chunk of the export.
+    ExportStep,
+    /// The export finished.
+    Exported(Result<usize, String>),
+    /// Repositories field (non-admins).
+    Repos(String),
+    /// Read the repositories typed.
+    ApplyRepos,
+    /// Forget stored records and start again.
+    Clear,
+    /// Retry after an error.
+    Retry,
+    /// The oldest record's time (for the ETA).
+    FirstAt(Option<i64>),
 }
 
-/// Load the page before the oldest event shown.
-fn load_older(state: UseReducerHandle<AuditState>) {
-    let (Some(instance), Some(oldest)) = (state.instance.clone(), state.events.last().cloned())
-    else {
-        return;
-    };
-    let Ok(id) = ChangeId::new(oldest.id) else {
-        return;
-    };
-    state.dispatch(AuditAction::Loading);
-    spawn_local(async move {
-        let secret = storage::secret_for(&instance).await;
-        match check::trust_page(
-            &instance,
-            secret.as_deref(),
-            Cursor::Before(id),
-            AUDIT_RECORDS,
-        )
-        .await
-        {
-            TrustOutcome::Events(mut events) => {
-                events.reverse();
-                state.dispatch(AuditAction::Older(events));
-            }
-            TrustOutcome::Failed(p) => state.dispatch(AuditAction::Failed(p.message)),
-        }
-    });
+/// One feed's state as shown.
+#[derive(Debug, Clone, Default)]
+struct FeedView {
+    label: String,
+    progress: Option<Progress>,
+    error: Option<String>,
+    no_access: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+enum Verify {
+    Running,
+    Done(Result<Verified, String>),
 }
 
 /// The audit page root.
-#[function_component(AuditApp)]
-pub fn audit_app() -> Html {
-    let state = use_reducer(AuditState::default);
-    {
-        let state = state.clone();
-        use_effect_with((), move |_| load(state));
+pub struct AuditApp {
+    instance: Option<Instance>,
+    secret: Option<String>,
+    origin: Option<Origin>,
+    store: Store,
+    filter: Filter,
+    raw: HashMap<&'static str, String>,
+    selection: Selection,
+    hist: Vec<Day>,
+    filter_ms: f64,
+    scroller: NodeRef,
+    body: NodeRef,
+    top_spacer: NodeRef,
+    bottom_spacer: NodeRef,
+    scroll_top: f64,
+    view_height: f64,
+    engine: Option<Shared>,
+    feeds: Vec<FeedView>,
+    repos: Vec<String>,
+    repos_input: String,
+    global_denied: Option<String>,
+    backfill_from: Option<(f64, usize)>,
+    first_at: Option<i64>,
+    selected: Option<String>,
+    verify: HashMap<String, Verify>,
+    export: Option<ExportJob>,
+    last_export_ms: f64,
+    notice: Option<String>,
+    error: Option<String>,
+    loading: bool,
+    restored: usize,
+    scroll_to: Option<String>,
+    seeking: bool,
+    /// `scroll_top` was set by the view: apply it once the spacers have their size.
+    pending_scroll: bool,
+}
+
+fn hash_params() -> Vec<(String, String)> {
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    hash.trim_start_matches('#')
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| {
+            let v = js_sys::decode_uri_component(&v.replace('+', " "))
+                .ok()
+                .and_then(|s| s.as_string())
+                .unwrap_or_else(|| v.to_string());
+            (k.to_string(), v)
+        })
+        .collect()
+}
+
+fn parse_day(text: &str) -> Option<i64> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
     }
-    let now = storage::date_now() as i64;
-    let on_reload = {
-        let state = state.clone();
-        Callback::from(move |_: MouseEvent| load(state.clone()))
-    };
-    let on_filter = {
-        let state = state.clone();
-        Callback::from(move |e: InputEvent| {
-            if let Some(i) = e.target_dyn_into::<HtmlInputElement>() {
-                state.dispatch(AuditAction::Filter(i.value()));
+    Timestamp::parse_rfc3339(&format!("{t}T00:00:00Z")).map(Timestamp::as_millis)
+}
+
+fn day_text(day: i64) -> String {
+    Timestamp::from_millis(day * DAY_MS)
+        .to_rfc3339()
+        .get(..10)
+        .unwrap_or("")
+        .to_string()
+}
+
+impl AuditApp {
+    fn instance_id(&self) -> Option<String> {
+        self.instance.as_ref().map(|i| i.id.clone())
+    }
+
+    fn reselect(&mut self) {
+        let start = storage::date_now();
+        self.selection = self.store.select(&self.filter);
+        self.hist = self.store.histogram(&self.selection, 60);
+        self.filter_ms = storage::date_now() - start;
+    }
+
+    fn view_state(&self) -> ViewState {
+        ViewState {
+            feeds: self
+                .engine
+                .as_ref()
+                .map(|e| e.borrow().save())
+                .unwrap_or_default(),
+            repos: self.repos.clone(),
+            backfill: self.engine.as_ref().is_some_and(|e| e.borrow().backfill()),
+            stored: self.store.len(),
+        }
+    }
+
+    fn feeds_for(&self, origin: &Origin) -> Vec<(Feed, String)> {
+        if self.repos.is_empty() {
+            return vec![(Feed::Global, "all repositories (global feed)".into())];
+        }
+        let mut feeds = Vec::new();
+        let spellings = [
+            origin.authority().to_string(),
+            format!("{}:443", origin.host()),
+        ];
+        for repo in &self.repos {
+            for (i, host) in spellings.iter().enumerate() {
+                if i == 1 && spellings.first() == Some(host) {
+                    continue;
+                }
+                if let Ok(gun) = Gun::new(format!("{host}/{repo}")) {
+                    let label = gun.as_str().to_string();
+                    feeds.push((Feed::Repository(gun), label));
+                }
             }
-        })
-    };
-    let on_deletions = {
-        let state = state.clone();
-        Callback::from(move |e: Event| {
-            if let Some(i) = e.target_dyn_into::<HtmlInputElement>() {
-                state.dispatch(AuditAction::DeletionsOnly(i.checked()));
+        }
+        feeds
+    }
+
+    /// (Re)start the engine on the current feeds, resuming `saved` positions.
+    fn start(&mut self, ctx: &Context<Self>, saved: Vec<SavedState>) {
+        if let Some(old) = self.engine.take() {
+            old.borrow_mut().stop();
+        }
+        let Some(instance) = self.instance.clone() else {
+            return;
+        };
+        let Some(origin) = self.origin.clone() else {
+            return;
+        };
+        let feeds = self.feeds_for(&origin);
+        self.store.set_merged(feeds.len() > 1);
+        self.feeds = feeds
+            .iter()
+            .map(|(_, label)| FeedView {
+                label: label.clone(),
+                ..FeedView::default()
+            })
+            .collect();
+        let mut saved = saved.into_iter();
+        let feeds = feeds
+            .into_iter()
+            .map(|(feed, _)| (feed, saved.next()))
+            .collect();
+        let credentials = check::credentials(&instance, self.secret.as_deref());
+        let engine: Shared = std::rc::Rc::new(std::cell::RefCell::new(Engine::new(
+            origin,
+            credentials,
+            feeds,
+        )));
+        // Resumed feeds know their position at once (e.g. "all records loaded").
+        for (view, feed) in self.feeds.iter_mut().zip(engine.borrow().feeds.iter()) {
+            view.progress = Some(feed.session.pager().progress());
+        }
+        self.engine = Some(engine.clone());
+        let link = ctx.link().clone();
+        spawn_local(engine::run(engine, move |i, event| {
+            link.send_message(Msg::Feed(i, event))
+        }));
+        if self.repos.is_empty() && self.first_at.is_none() {
+            let link = ctx.link().clone();
+            let secret = self.secret.clone();
+            spawn_local(async move {
+                let at = match check::trust_page(
+                    &instance,
+                    secret.as_deref(),
+                    msr_lens_core::changefeed::Cursor::Start,
+                    1,
+                )
+                .await
+                {
+                    crate::snapshot::TrustOutcome::Events(events) => {
+                        events.first().and_then(|e| e.created_at)
+                    }
+                    crate::snapshot::TrustOutcome::Failed(_) => None,
+                };
+                link.send_message(Msg::FirstAt(at));
+            });
+        }
+    }
+
+    fn persist(&self, older: bool, records: &[msr_lens_core::changefeed::Record]) {
+        let Some(id) = self.instance_id() else {
+            return;
+        };
+        let records = if self.store.len() > MAX_STORED {
+            Vec::new()
+        } else {
+            records.to_vec()
+        };
+        let state = self.view_state();
+        spawn_local(async move {
+            let _ = persist::put(&id, older, &records, &state).await;
+        });
+    }
+
+    fn pages(&self) -> u64 {
+        self.feeds
+            .iter()
+            .filter_map(|f| f.progress.as_ref())
+            .map(|p| p.pages)
+            .sum()
+    }
+
+    fn complete(&self) -> bool {
+        !self.feeds.is_empty()
+            && self.feeds.iter().all(|f| {
+                f.no_access.is_some() || f.progress.as_ref().is_some_and(|p| p.reached_start)
+            })
+    }
+
+    fn on_feed(&mut self, ctx: &Context<Self>, i: usize, event: Event) -> bool {
+        match event {
+            Event::Records { records, placement } => {
+                let older = placement == Placement::Prepend;
+                let added = if older {
+                    self.store.prepend(&records)
+                } else {
+                    self.store.append(&records)
+                };
+                if added > 0 && !older && self.scroll_top > ROW_HEIGHT {
+                    // Keep the rows being read in place when new ones land on top.
+                    self.scroll_top += ROW_HEIGHT * added as f64;
+                    self.pending_scroll = true;
+                }
+                self.loading = false;
+                self.persist(older, &records);
+                self.reselect();
+                if let Some(id) = self.scroll_to.clone() {
+                    self.reveal(&id);
+                }
+                if self.seeking && self.scroll_to.is_none() {
+                    // The deep-linked record is on screen: stop reading older pages.
+                    self.seeking = false;
+                    if let Some(e) = &self.engine {
+                        e.borrow_mut().set_backfill(false);
+                    }
+                    self.backfill_from = None;
+                }
             }
-        })
-    };
-    let on_older = {
-        let state = state.clone();
-        Callback::from(move |_: MouseEvent| load_older(state.clone()))
-    };
-    let visible = state.visible();
-    html! {
-        <main class="audit">
-            <h1>{ "Trust audit log" }{ state.instance.as_ref().map(|i| format!(" — {}", i.name)).unwrap_or_default() }</h1>
-            <div class="toolbar">
-                <label for="filter">{ "Repository" }</label>
-                <input id="filter" type="search" value={state.filter.clone()} oninput={on_filter} />
-                <label class="check"><input type="checkbox" checked={state.deletions_only} onchange={on_deletions} />{ " deletions only" }</label>
-                <button type="button" onclick={on_reload} disabled={state.loading}>{ if state.loading { "Loading…" } else { "Reload" } }</button>
-            </div>
-            if let Some(error) = &state.error {
+            Event::Progress(p) => {
+                if let Some(f) = self.feeds.get_mut(i) {
+                    f.progress = Some(p);
+                    f.error = None;
+                }
+                // Saved positions move with every page (also when nothing was new).
+                self.persist(false, &[]);
+            }
+            Event::NoAccess { feed, message } => {
+                if feed == Feed::Global {
+                    self.global_denied = Some(message);
+                    if let Some(e) = self.engine.take() {
+                        e.borrow_mut().stop();
+                    }
+                    let wanted: Vec<String> = hash_params()
+                        .into_iter()
+                        .filter(|(k, _)| k == "repo")
+                        .map(|(_, v)| v)
+                        .collect();
+                    if !wanted.is_empty() {
+                        self.repos_input = wanted.join(", ");
+                        self.repos = wanted;
+                        self.start(ctx, Vec::new());
+                    } else {
+                        self.feeds.clear();
+                    }
+                } else if let Some(f) = self.feeds.get_mut(i) {
+                    f.no_access = Some(message);
+                }
+                self.loading = false;
+            }
+            Event::Error { error, retry_at } => {
+                if let Some(f) = self.feeds.get_mut(i) {
+                    f.error = Some(match retry_at {
+                        Some(at) => format!(
+                            "{error} — retrying in {} s",
+                            (at.millis_since(storage::now()) / 1000).max(0)
+                        ),
+                        None => error.to_string(),
+                    });
+                }
+                self.loading = false;
+            }
+            Event::CursorVanished { cursor, .. } => {
+                if let Some(f) = self.feeds.get_mut(i) {
+                    f.error = Some(format!(
+                        "the record {} is gone from the server; choose Retry or Clear",
+                        cursor.id().map(|c| c.as_str()).unwrap_or("?")
+                    ));
+                }
+            }
+            Event::Reset => {
+                self.store.clear();
+                self.reselect();
+            }
+            Event::CaughtUp | Event::ReachedStart => {
+                self.loading = false;
+                if self.seeking && self.complete() {
+                    self.seeking = false;
+                    if let Some(id) = self.scroll_to.take() {
+                        self.notice = Some(format!("record {id} is not in this view"));
+                    }
+                }
+            }
+            _ => {}
+        }
+        true
+    }
+
+    /// Scroll the list to the record `id` and select it, if it is in the selection.
+    fn reveal(&mut self, id: &str) {
+        let found = self
+            .selection
+            .positions
+            .iter()
+            .position(|&p| self.store.get(p as usize).is_some_and(|r| &*r.id == id));
+        if let Some(index) = found {
+            self.selected = Some(id.to_string());
+            self.scroll_to = None;
+            self.scroll_top = (index as f64 * ROW_HEIGHT - self.view_height / 3.0).max(0.0);
+            self.pending_scroll = true;
+        }
+    }
+
+    fn progress_line(&self) -> String {
+        let records = self.store.len();
+        let pages = self.pages();
+        let mut line = format!("{records} records · {pages} pages");
+        if let Some((started, at_start)) = self.backfill_from {
+            let secs = ((storage::date_now() - started) / 1000.0).max(0.001);
+            let per_sec = records.saturating_sub(at_start) as f64 / secs;
+            line.push_str(&format!(" · {} records/s", rate(Some(per_sec))));
+            if let Some(eta) = self.eta(per_sec) {
+                line.push_str(&format!(" · ETA {eta}"));
+            }
+        }
+        line
+    }
+
+    /// Fraction of the time span read so far (global feed: the first record's time is known).
+    fn fraction(&self) -> Option<f64> {
+        if self.complete() {
+            return Some(1.0);
+        }
+        let first = self.first_at?;
+        let (oldest, newest) = self.store.time_span()?;
+        let total = (newest - first) as f64;
+        (total > 0.0).then(|| ((newest - oldest) as f64 / total).clamp(0.0, 1.0))
+    }
+
+    fn eta(&self, per_sec: f64) -> Option<String> {
+        let f = self.fraction()?;
+        if f <= 0.0 || per_sec <= 0.0 {
+            return None;
+        }
+        let left = self.store.len() as f64 * (1.0 - f) / f / per_sec;
+        Some(crate::format::age(left as i64))
+    }
+
+    fn export(&mut self, ctx: &Context<Self>, json: bool) {
+        let name = format!(
+            "msr-trust-audit-{}.{}",
+            self.instance
+                .as_ref()
+                .map(|i| i.name.replace(|c: char| !c.is_ascii_alphanumeric(), "-"))
+                .unwrap_or_default(),
+            if json { "json" } else { "csv" }
+        );
+        self.export = Some(ExportJob {
+            positions: self.selection.positions.clone(),
+            next: 0,
+            json,
+            parts: js_sys::Array::new(),
+            name,
+            started: storage::date_now(),
+        });
+        ctx.link().send_message(Msg::ExportStep);
+    }
+
+    /// Format one chunk of the export, then yield to the browser before the next one.
+    fn export_step(&mut self, ctx: &Context<Self>) -> bool {
+        let Some(job) = self.export.as_mut() else {
+            return false;
+        };
+        let chunk = job
+            .positions
+            .get(job.next..(job.next + EXPORT_CHUNK).min(job.positions.len()))
+            .unwrap_or(&[]);
+        let mut text = String::with_capacity(chunk.len() * 160);
+        if job.next == 0 {
+            text.push_str(if job.json { "[\n" } else { CSV_HEADER });
+        }
+        for (k, &p) in chunk.iter().enumerate() {
+            let Some(row) = self.store.get(p as usize) else {
+                continue;
+            };
+            if job.json {
+                if job.next + k > 0 {
+                    text.push_str(",\n");
+                }
+                text.push_str(&self.store.json_value(row).to_string());
+            } else {
+                self.store.csv_line(row, &mut text);
+            }
+        }
+        job.next += chunk.len();
+        let finished = job.next >= job.positions.len();
+        if finished && job.json {
+            text.push_str("\n]\n");
+        }
+        job.parts.push(&wasm_bindgen::JsValue::from_str(&text));
+        if finished {
+            let result = download(&job.parts, &job.name, job.json).map(|()| job.positions.len());
+            self.last_export_ms = storage::date_now() - job.started;
+            self.export = None;
+            ctx.link().send_message(Msg::Exported(result));
+        } else {
+            let link = ctx.link().clone();
+            spawn_local(async move {
+                engine::sleep(0).await;
+                link.send_message(Msg::ExportStep);
+            });
+        }
+        false
+    }
+}
+
+/// An export being built chunk by chunk.
+struct ExportJob {
+    positions: Vec<u32>,
+    next: usize,
+    json: bool,
+    parts: js_sys::Array,
+    name: String,
+    started: f64,
+}
+
+fn download(parts: &js_sys::Array, name: &str, json: bool) -> Result<(), String> {
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(if json { "application/json" } else { "text/csv" });
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(parts, &options)
+        .map_err(|e| crate::services::js_text(&e))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)
+        .map_err(|e| crate::services::js_text(&e))?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|e| crate::services::js_text(&e))?
+        .dyn_into()
+        .map_err(|_| "no anchor".to_string())?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    // Tests read the last export from here.
+    let _ = js_sys::Reflect::set(&js_sys::global(), &"__msrLensExport".into(), &blob);
+    Ok(())
+}
+
+impl Component for AuditApp {
+    type Message = Msg;
+    type Properties = ();
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let params = hash_params();
+        let mut filter = Filter::default();
+        let mut raw = HashMap::new();
+        let mut scroll_to = None;
+        for (k, v) in &params {
+            match k.as_str() {
+                "repo" => filter.prefix = v.clone(),
+                "contains" => filter.contains = v.clone(),
+                "ns" => filter.namespace = v.clone(),
+                "q" => filter.text = v.clone(),
+                "category" => {
+                    filter.category = match v.as_str() {
+                        "deletion" => CategoryFilter::Deletions,
+                        "update" => CategoryFilter::Updates,
+                        _ => CategoryFilter::All,
+                    }
+                }
+                "from" => {
+                    filter.from = parse_day(v);
+                    raw.insert("from", v.clone());
+                }
+                "to" => {
+                    filter.to = parse_day(v).map(|t| t + DAY_MS);
+                    raw.insert("to", v.clone());
+                }
+                "version" => {
+                    filter.version = v.parse().ok();
+                    raw.insert("version", v.clone());
+                }
+                "record" => scroll_to = Some(v.clone()),
+                _ => {}
+            }
+        }
+        let link = ctx.link().clone();
+        spawn_local(async move {
+            let settings = storage::load_settings().await.unwrap_or_default();
+            let wanted = storage::query_param("id");
+            let instance = settings
+                .instances
+                .iter()
+                .find(|i| Some(&i.id) == wanted.as_ref())
+                .or_else(|| settings.instances.first())
+                .cloned();
+            let secret = match &instance {
+                Some(i) => storage::secret_for(i).await,
+                None => None,
+            };
+            link.send_message(Msg::Ready(instance, secret));
+        });
+        AuditApp {
+            instance: None,
+            secret: None,
+            origin: None,
+            store: Store::new(),
+            filter,
+            raw,
+            selection: Selection::default(),
+            hist: Vec::new(),
+            filter_ms: 0.0,
+            scroller: NodeRef::default(),
+            body: NodeRef::default(),
+            top_spacer: NodeRef::default(),
+            bottom_spacer: NodeRef::default(),
+            scroll_top: 0.0,
+            view_height: 600.0,
+            engine: None,
+            feeds: Vec::new(),
+            repos: Vec::new(),
+            repos_input: String::new(),
+            global_denied: None,
+            backfill_from: None,
+            first_at: None,
+            selected: None,
+            verify: HashMap::new(),
+            export: None,
+            last_export_ms: 0.0,
+            notice: None,
+            error: None,
+            loading: true,
+            restored: 0,
+            scroll_to,
+            seeking: false,
+            pending_scroll: false,
+        }
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        match msg {
+            Msg::Ready(instance, secret) => {
+                let Some(instance) = instance else {
+                    self.loading = false;
+                    self.error =
+                        Some("no MSR instance is configured — add one in the options".into());
+                    return true;
+                };
+                match Origin::parse(&instance.origin) {
+                    Ok(o) => self.origin = Some(o),
+                    Err(e) => {
+                        self.loading = false;
+                        self.error = Some(format!("the MSR address is not valid: {e}"));
+                        return true;
+                    }
+                }
+                self.instance = Some(instance.clone());
+                self.secret = secret;
+                // Stored records first (instant), then the feeds from their saved positions.
+                let link = ctx.link().clone();
+                let id = instance.id.clone();
+                let mut store = std::mem::take(&mut self.store);
+                spawn_local(async move {
+                    let state = persist::load(&id, &mut store).await.ok().flatten();
+                    link.send_message(Msg::Restored(Box::new((store, state))));
+                });
+                true
+            }
+            Msg::Restored(boxed) => {
+                let (store, state) = *boxed;
+                self.store = store;
+                self.restored = self.store.len();
+                let state = state.unwrap_or_default();
+                let saved = if self.store.is_empty() {
+                    Vec::new()
+                } else {
+                    state.feeds
+                };
+                self.repos = state.repos;
+                self.repos_input = self.repos.join(", ");
+                self.reselect();
+                if let Some(id) = self.scroll_to.clone() {
+                    self.reveal(&id);
+                }
+                self.start(ctx, saved);
+                // A deep link to a record not held yet: read older pages until it shows.
+                self.seeking = self.scroll_to.is_some() && !state.backfill;
+                if (state.backfill || self.seeking)
+                    && let Some(e) = &self.engine
+                {
+                    e.borrow_mut().set_backfill(true);
+                    self.backfill_from = Some((storage::date_now(), self.store.len()));
+                }
+                true
+            }
+            Msg::Feed(i, event) => self.on_feed(ctx, i, event),
+            Msg::Scroll => {
+                let mut rerender = false;
+                if let Some(el) = self.scroller.cast::<HtmlElement>() {
+                    self.scroll_top = f64::from(el.scroll_top());
+                    self.view_height = f64::from(el.client_height()).max(ROW_HEIGHT);
+                    let total = self.selection.positions.len() as f64 * ROW_HEIGHT;
+                    if self.scroll_top + self.view_height * 2.0 >= total
+                        && !self.complete()
+                        && !self.loading
+                    {
+                        if let Some(e) = &self.engine {
+                            e.borrow_mut().request_older();
+                        }
+                        self.loading = true;
+                        rerender = true;
+                    }
+                }
+                self.paint();
+                rerender
+            }
+            Msg::Set(field, value) => {
+                match field {
+                    "prefix" => self.filter.prefix = value,
+                    "contains" => self.filter.contains = value,
+                    "ns" => self.filter.namespace = value,
+                    "q" => self.filter.text = value,
+                    "category" => {
+                        self.filter.category = match value.as_str() {
+                            "deletion" => CategoryFilter::Deletions,
+                            "update" => CategoryFilter::Updates,
+                            _ => CategoryFilter::All,
+                        }
+                    }
+                    "from" => {
+                        self.filter.from = parse_day(&value);
+                        self.raw.insert("from", value);
+                    }
+                    "to" => {
+                        self.filter.to = parse_day(&value).map(|t| t + DAY_MS);
+                        self.raw.insert("to", value);
+                    }
+                    "version" => {
+                        self.filter.version = value.trim().parse().ok();
+                        self.raw.insert("version", value);
+                    }
+                    _ => {}
+                }
+                self.reselect();
+                self.scroll_top = 0.0;
+                self.pending_scroll = true;
+                true
+            }
+            Msg::LoadAll => {
+                if let Some(e) = &self.engine {
+                    e.borrow_mut().set_backfill(true);
+                    self.backfill_from = Some((storage::date_now(), self.store.len()));
+                    self.persist(false, &[]);
+                }
+                true
+            }
+            Msg::Pause => {
+                if let Some(e) = &self.engine {
+                    e.borrow_mut().set_backfill(false);
+                }
+                self.backfill_from = None;
+                self.persist(false, &[]);
+                true
+            }
+            Msg::Older => {
+                if let Some(e) = &self.engine {
+                    e.borrow_mut().request_older();
+                    self.loading = true;
+                }
+                true
+            }
+            Msg::Select(id) => {
+                self.selected = Some(id);
+                true
+            }
+            Msg::Verify(id) => {
+                let found = self
+                    .store
+                    .rows()
+                    .find(|r| *r.id == *id)
+                    .map(|r| (self.store.gun(r).to_string(), r.sha256.to_string()));
+                if let (Some((gun, sha)), Some(e)) = (found, self.engine.clone()) {
+                    self.verify.insert(id.clone(), Verify::Running);
+                    let link = ctx.link().clone();
+                    spawn_local(async move {
+                        let result = engine::verify(&e, &gun, &sha).await;
+                        link.send_message(Msg::Verified(id, result));
+                    });
+                }
+                true
+            }
+            Msg::Verified(id, result) => {
+                self.verify.insert(id, Verify::Done(result));
+                true
+            }
+            Msg::Copy(text) => {
+                if let Some(w) = web_sys::window() {
+                    let _ = w.navigator().clipboard().write_text(&text);
+                }
+                self.notice = Some("SHA256 copied".into());
+                true
+            }
+            Msg::Export(json) => {
+                self.export(ctx, json);
+                true
+            }
+            Msg::ExportStep => self.export_step(ctx),
+            Msg::Exported(result) => {
+                match result {
+                    Ok(n) => {
+                        self.notice = Some(format!(
+                            "exported {n} records in {} ms",
+                            self.last_export_ms as i64
+                        ))
+                    }
+                    Err(e) => self.error = Some(format!("the export failed: {e}")),
+                }
+                true
+            }
+            Msg::Repos(text) => {
+                self.repos_input = text;
+                false
+            }
+            Msg::ApplyRepos => {
+                self.repos = self
+                    .repos_input
+                    .split([',', ' ', '\n'])
+                    .map(|s| s.trim().trim_matches('/').to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                self.store.clear();
+                self.reselect();
+                if let Some(id) = self.instance_id() {
+                    spawn_local(async move {
+                        let _ = persist::clear(&id).await;
+                    });
+                }
+                self.start(ctx, Vec::new());
+                true
+            }
+            Msg::Clear => {
+                if let Some(e) = self.engine.take() {
+                    e.borrow_mut().stop();
+                }
+                self.store.clear();
+                self.backfill_from = None;
+                self.reselect();
+                let link = ctx.link().clone();
+                let id = self.instance_id();
+                let repos = self.repos.clone();
+                spawn_local(async move {
+                    if let Some(id) = id {
+                        let _ = persist::clear(&id).await;
+                    }
+                    link.send_message(Msg::Restored(Box::new((
+                        Store::new(),
+                        Some(ViewState {
+                            repos,
+                            ..ViewState::default()
+                        }),
+                    ))));
+                });
+                self.notice = Some("stored records cleared".into());
+                true
+            }
+            Msg::Retry => {
+                if let Some(e) = &self.engine {
+                    e.borrow_mut().retry_now();
+                }
+                true
+            }
+            Msg::FirstAt(at) => {
+                self.first_at = at;
+                true
+            }
+        }
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let set = |field: &'static str| {
+            link.callback(move |e: InputEvent| {
+                let value = e
+                    .target_dyn_into::<HtmlInputElement>()
+                    .map(|i| i.value())
+                    .unwrap_or_default();
+                Msg::Set(field, value)
+            })
+        };
+        let on_category = link.callback(|e: web_sys::Event| {
+            Msg::Set(
+                "category",
+                e.target_dyn_into::<HtmlSelectElement>()
+                    .map(|s| s.value())
+                    .unwrap_or_default(),
+            )
+        });
+        let on_ns = link.callback(|e: web_sys::Event| {
+            Msg::Set(
+                "ns",
+                e.target_dyn_into::<HtmlSelectElement>()
+                    .map(|s| s.value())
+                    .unwrap_or_default(),
+            )
+        });
+        let backfilling = self.engine.as_ref().is_some_and(|e| e.borrow().backfill());
+        let complete = self.complete();
+        let total = self.selection.positions.len();
+        let fraction = self.fraction();
+        html! {
+        <main class="audit audit-x">
+            <h1>{ "Trust audit log" }{ self.instance.as_ref().map(|i| format!(" — {}", i.name)).unwrap_or_default() }</h1>
+            if let Some(error) = &self.error {
                 <p role="alert" class="problem">{ error.clone() }</p>
             }
-            <p class="muted">{ format!("{} records, newest first; {} shown", state.events.len(), visible.len()) }</p>
+            if let Some(denied) = &self.global_denied {
+                <section class="problem" data-testid="non-admin">
+                    <p>{ "This account can read the trust history only of repositories it can pull: the log of all repositories is for MSR admins." }</p>
+                    <p class="muted">{ format!("MSR said: {denied}") }</p>
+                    <label for="repos">{ "Repositories (namespace/name, comma-separated)" }</label>
+                    <input id="repos" value={self.repos_input.clone()}
+                        oninput={link.callback(|e: InputEvent| Msg::Repos(e.target_dyn_into::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default()))} />
+                    <button type="button" onclick={link.callback(|_| Msg::ApplyRepos)}>{ "Show" }</button>
+                </section>
+            }
+            <section class="feeds" aria-label="feeds">
+                <p class="muted" data-testid="follow">
+                    { "Following: new records appear at the top as MSR publishes them. MSR's storage shows a record about 60 s after the push (the newest minute is held back), so a fresh signature takes a minute to appear." }
+                </p>
+                <ul class="feed-list">
+                { for self.feeds.iter().map(|f| html! {
+                    <li>
+                        { f.label.clone() }{ ": " }
+                        { match (&f.no_access, &f.error, &f.progress) {
+                            (Some(m), _, _) => format!("no access ({m})"),
+                            (_, Some(e), _) => e.clone(),
+                            (_, _, Some(p)) if p.reached_start => "complete, following".to_string(),
+                            (_, _, Some(p)) if p.caught_up => "up to date, following".to_string(),
+                            _ => "loading…".to_string(),
+                        } }
+                    </li>
+                }) }
+                </ul>
+                if self.feeds.iter().any(|f| f.error.is_some()) {
+                    <button type="button" onclick={link.callback(|_| Msg::Retry)}>{ "Retry" }</button>
+                }
+            </section>
+            <section class="backfill" aria-label="load everything">
+                if complete {
+                    <span data-testid="complete">{ "All records loaded" }</span>
+                } else if backfilling {
+                    <button type="button" onclick={link.callback(|_| Msg::Pause)}>{ "Pause" }</button>
+                } else {
+                    <button type="button" onclick={link.callback(|_| Msg::LoadAll)}>
+                        { if self.backfill_from.is_none() && self.pages() > 1 { "Resume loading everything" } else { "Load everything" } }
+                    </button>
+                    <button type="button" onclick={link.callback(|_| Msg::Older)} disabled={self.loading}>{ "Load older" }</button>
+                }
+                <progress max="1" value={fraction.map(|f| f.to_string()).unwrap_or_default()} aria-label="backfill progress"></progress>
+                <span data-testid="progress">{ self.progress_line() }</span>
+                if self.restored > 0 {
+                    <span class="muted">{ format!(" · {} from this device's storage", self.restored) }</span>
+                }
+                <button type="button" class="link" onclick={link.callback(|_| Msg::Clear)}>{ "Clear stored records" }</button>
+            </section>
+            <section class="filters" aria-label="filters">
+                <label for="f-prefix">{ "Repository starts with" }</label>
+                <input id="f-prefix" type="search" value={self.filter.prefix.clone()} oninput={set("prefix")} />
+                <label for="f-contains">{ "contains" }</label>
+                <input id="f-contains" type="search" value={self.filter.contains.clone()} oninput={set("contains")} />
+                <label for="f-ns">{ "Namespace" }</label>
+                <select id="f-ns" onchange={on_ns}>
+                    <option value="" selected={self.filter.namespace.is_empty()}>{ "all" }</option>
+                    { for self.selection.namespaces.iter().take(200).map(|(ns, n)| html! {
+                        <option value={ns.clone()} selected={self.filter.namespace == *ns}>{ format!("{ns} ({n})") }</option>
+                    }) }
+                    if !self.filter.namespace.is_empty() && !self.selection.namespaces.iter().any(|(n, _)| *n == self.filter.namespace) {
+                        <option value={self.filter.namespace.clone()} selected=true>{ self.filter.namespace.clone() }</option>
+                    }
+                </select>
+                <label for="f-category">{ "Change" }</label>
+                <select id="f-category" onchange={on_category}>
+                    <option value="" selected={self.filter.category == CategoryFilter::All}>{ "all" }</option>
+                    <option value="update" selected={self.filter.category == CategoryFilter::Updates}>{ "updates" }</option>
+                    <option value="deletion" selected={self.filter.category == CategoryFilter::Deletions}>{ "deletions" }</option>
+                </select>
+                <label for="f-from">{ "From" }</label>
+                <input id="f-from" type="date" value={self.raw.get("from").cloned().unwrap_or_default()} oninput={set("from")} />
+                <label for="f-to">{ "to" }</label>
+                <input id="f-to" type="date" value={self.raw.get("to").cloned().unwrap_or_default()} oninput={set("to")} />
+                <label for="f-version">{ "Version" }</label>
+                <input id="f-version" type="number" min="0" value={self.raw.get("version").cloned().unwrap_or_default()} oninput={set("version")} />
+                <label for="f-q">{ "Search" }</label>
+                <input id="f-q" type="search" placeholder="repository, SHA256, ID…" value={self.filter.text.clone()} oninput={set("q")} />
+            </section>
+            <section class="summary" aria-label="counts">
+                <span data-testid="counts" data-total={total.to_string()} data-filter-ms={format!("{:.1}", self.filter_ms)}>
+                    { format!("{total} of {} records · {} updates · {} deletions", self.store.len(), self.selection.updates, self.selection.deletions) }
+                </span>
+                { histogram(&self.hist) }
+                <button type="button" onclick={link.callback(|_| Msg::Export(false))} disabled={self.export.is_some()}>{ "Export CSV" }</button>
+                <button type="button" onclick={link.callback(|_| Msg::Export(true))} disabled={self.export.is_some()}>{ "Export JSON" }</button>
+                if let Some(n) = &self.notice {
+                    <span class="muted" role="status">{ n.clone() }</span>
+                }
+            </section>
+            <div class="vlist" ref={self.scroller.clone()} onscroll={link.callback(|_| Msg::Scroll)} data-testid="scroller">
+            <div class="spacer" aria-hidden="true" ref={self.top_spacer.clone()}></div>
             <table class="audit-table" data-testid="audit">
                 <thead><tr>
                     <th scope="col">{ "When" }</th><th scope="col">{ "Repository (GUN)" }</th>
-                    <th scope="col">{ "Change" }</th><th scope="col">{ "Version" }</th><th scope="col">{ "timestamp.json sha256" }</th>
+                    <th scope="col">{ "Change" }</th><th scope="col">{ "Version" }</th><th scope="col">{ "timestamp.json SHA256" }</th>
                 </tr></thead>
-                <tbody>
-                { for visible.iter().map(|e| html! {
-                    <tr data-event={e.id.clone()} data-category={e.category.clone()}>
-                        <td title={e.created_raw.clone()}>{ e.created_at.map(|t| ago(t, now)).unwrap_or_else(|| e.created_raw.clone()) }</td>
-                        <td>{ e.gun.clone() }</td>
-                        <td><span class={classes!("pill", if e.category == "deletion" { "bad" } else { "good" })}>{ e.category.clone() }</span></td>
-                        <td>{ if e.category == "deletion" { "—".to_string() } else { e.version.to_string() } }</td>
-                        <td><code class="sha">{ e.sha256.chars().take(12).collect::<String>() }</code></td>
-                    </tr>
-                }) }
-                </tbody>
+                // Rows are painted by `paint` (only the visible ones, DOM nodes reused);
+                // clicks are delegated here.
+                <tbody ref={self.body.clone()} onclick={link.callback(row_click)}></tbody>
             </table>
-            if !state.events.is_empty() {
-                <div class="toolbar">
-                    if state.reached_start {
-                        <p class="muted">{ "no older records" }</p>
-                    } else {
-                        <button type="button" onclick={on_older} disabled={state.loading}>{ "Load older" }</button>
-                    }
-                </div>
+            <div class="spacer" aria-hidden="true" ref={self.bottom_spacer.clone()}></div>
+            if complete && total > 0 {
+                <p class="muted" data-testid="start">{ "no older records" }</p>
             }
+            </div>
+            { self.detail(ctx) }
         </main>
+        }
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, first_render: bool) {
+        if first_render && let Some(el) = self.scroller.cast::<HtmlElement>() {
+            self.view_height = f64::from(el.client_height()).max(ROW_HEIGHT);
+        }
+        self.paint();
+    }
+}
+
+impl AuditApp {
+    fn detail(&self, ctx: &Context<Self>) -> Html {
+        let Some(id) = &self.selected else {
+            return html! {};
+        };
+        let Some(row) = self.store.rows().find(|r| *r.id == **id) else {
+            return html! {};
+        };
+        let link = ctx.link();
+        let on_verify = {
+            let id = id.clone();
+            link.callback(move |_| Msg::Verify(id.clone()))
+        };
+        let deletion = row.kind == Kind::Deletion;
+        let exact = if row.at == i64::MIN {
+            row.created.to_string()
+        } else {
+            Timestamp::from_millis(row.at).to_rfc3339()
+        };
+        html! {
+            <aside class={classes!("record", deletion.then_some("deletion"))} data-testid="record" data-record={id.clone()} aria-label="record">
+                <h2>{ self.store.gun(row).to_string() }</h2>
+                <dl>
+                    <dt>{ "Record" }</dt><dd>{ id.clone() }</dd>
+                    <dt>{ "Change" }</dt><dd>{ row.category().to_string() }</dd>
+                    <dt>{ "Version" }</dt><dd>{ row.version.to_string() }</dd>
+                    <dt>{ "Time" }</dt><dd>{ format!("{exact} ({})", ago(row.at, storage::date_now() as i64)) }</dd>
+                    <dt>{ "SHA256" }</dt><dd><code>{ row.sha256.to_string() }</code></dd>
+                </dl>
+                if !deletion {
+                    <button type="button" onclick={on_verify}>{ "Verify" }</button>
+                }
+                { match self.verify.get(id) {
+                    Some(Verify::Running) => html! { <p role="status">{ "verifying…" }</p> },
+                    Some(Verify::Done(Ok(v))) => html! {
+                        <p role="status" data-testid="verified" data-match={v.matches.to_string()}>
+                            { if v.matches { "✔ checksum matches: " } else { "✘ checksum differs: " } }
+                            { format!("sha256 of timestamp.json is {}; timestamp version {}, expires {}",
+                                v.sha256,
+                                v.version.map(|n| n.to_string()).unwrap_or_else(|| "?".into()),
+                                v.expires.clone().unwrap_or_else(|| "?".into())) }
+                        </p>
+                    },
+                    Some(Verify::Done(Err(e))) => html! { <p role="alert" class="problem">{ e.clone() }</p> },
+                    None => html! {},
+                } }
+            </aside>
+        }
+    }
+}
+
+/// A small per-day bar chart (inline SVG): changes up, deletions in red.
+fn histogram(days: &[Day]) -> Html {
+    if days.is_empty() {
+        return html! {};
+    }
+    let max = days
+        .iter()
+        .map(|d| d.changes + d.deletions)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let w = 4;
+    let h = 32.0;
+    let width = days.len() * (w + 1);
+    let title = format!(
+        "changes per day, {} to {}",
+        days.first().map(|d| day_text(d.day)).unwrap_or_default(),
+        days.last().map(|d| day_text(d.day)).unwrap_or_default()
+    );
+    html! {
+        <svg class="histogram" role="img" aria-label={title.clone()} width={width.to_string()} height="32" viewBox={format!("0 0 {width} 32")}>
+            <title>{ title }</title>
+            { for days.iter().enumerate().map(|(i, d)| {
+                let x = i * (w + 1);
+                let hc = h * f64::from(d.changes) / f64::from(max);
+                let hd = h * f64::from(d.deletions) / f64::from(max);
+                html! {
+                    <g>
+                        <title>{ format!("{}: {} changes, {} deletions", day_text(d.day), d.changes, d.deletions) }</title>
+                        <rect class="hist-change" x={x.to_string()} y={format!("{:.1}", h - hc - hd)} width={w.to_string()} height={format!("{hc:.1}")}></rect>
+                        <rect class="hist-deletion" x={x.to_string()} y={format!("{:.1}", h - hd)} width={w.to_string()} height={format!("{hd:.1}")}></rect>
+                    </g>
+                }
+            }) }
+        </svg>
+    }
+}
+
+/// A click in the list: the copy button of a row, or the row itself.
+fn row_click(e: MouseEvent) -> Msg {
+    let target = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+    if let Some(button) = target
+        .as_ref()
+        .and_then(|t| t.closest("button[data-copy]").ok().flatten())
+    {
+        return Msg::Copy(button.get_attribute("data-copy").unwrap_or_default());
+    }
+    let id = target
+        .and_then(|t| t.closest("tr[data-event]").ok().flatten())
+        .and_then(|tr| tr.get_attribute("data-event"))
+        .unwrap_or_default();
+    Msg::Select(id)
+}
+
+/// Build an empty row: five cells, a pill in the third, code and copy button in the last.
+fn new_row(document: &web_sys::Document) -> Option<web_sys::Element> {
+    let tr = document.create_element("tr").ok()?;
+    for i in 0..5 {
+        let td = document.create_element("td").ok()?;
+        match i {
+            1 => td.set_class_name("gun"),
+            2 => {
+                let span = document.create_element("span").ok()?;
+                td.append_child(&span).ok()?;
+            }
+            4 => {
+                let code = document.create_element("code").ok()?;
+                code.set_class_name("sha");
+                td.append_child(&code).ok()?;
+                let button = document.create_element("button").ok()?;
+                button.set_class_name("link");
+                let _ = button.set_attribute("type", "button");
+                button.set_text_content(Some("copy"));
+                td.append_child(&button).ok()?;
+            }
+            _ => {}
+        }
+        tr.append_child(&td).ok()?;
+    }
+    Some(tr)
+}
+
+fn set_text(el: Option<web_sys::Element>, text: &str) {
+    if let Some(el) = el
+        && el.text_content().as_deref() != Some(text)
+    {
+        el.set_text_content(Some(text));
+    }
+}
+
+fn set_attr(el: &web_sys::Element, name: &str, value: &str) {
+    if el.get_attribute(name).as_deref() != Some(value) {
+        let _ = el.set_attribute(name, value);
+    }
+}
+
+impl AuditApp {
+    /// Put the visible rows into the table: reuse the row elements, only change what
+    /// differs, and size the spacers above and below.
+    fn paint(&mut self) {
+        let (Some(body), Some(top), Some(bottom)) = (
+            self.body.cast::<web_sys::Element>(),
+            self.top_spacer.cast::<web_sys::Element>(),
+            self.bottom_spacer.cast::<web_sys::Element>(),
+        ) else {
+            return;
+        };
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let total = self.selection.positions.len();
+        let first = ((self.scroll_top / ROW_HEIGHT) as usize).saturating_sub(OVERSCAN);
+        let count = (self.view_height / ROW_HEIGHT) as usize + 2 * OVERSCAN;
+        let last = (first + count).min(total);
+        let first = first.min(last);
+        set_attr(
+            &top,
+            "style",
+            &format!("height:{}px", first as f64 * ROW_HEIGHT),
+        );
+        set_attr(
+            &bottom,
+            "style",
+            &format!("height:{}px", (total - last) as f64 * ROW_HEIGHT),
+        );
+        if self.pending_scroll {
+            self.pending_scroll = false;
+            if let Some(el) = self.scroller.cast::<HtmlElement>() {
+                el.set_scroll_top(self.scroll_top as i32);
+            }
+        }
+        let wanted = last - first;
+        let children = body.children();
+        let mut have = children.length() as usize;
+        while have > wanted {
+            if let Some(last_child) = body.last_element_child() {
+                last_child.remove();
+            }
+            have -= 1;
+        }
+        while have < wanted {
+            let Some(tr) = new_row(&document) else {
+                return;
+            };
+            let _ = body.append_child(&tr);
+            have += 1;
+        }
+        let now = storage::date_now() as i64;
+        let positions = self.selection.positions.get(first..last).unwrap_or(&[]);
+        for (slot, &p) in positions.iter().enumerate() {
+            let (Some(tr), Some(row)) = (
+                children.item(u32::try_from(slot).unwrap_or(u32::MAX)),
+                self.store.get(p as usize),
+            ) else {
+                continue;
+            };
+            let deletion = row.kind == Kind::Deletion;
+            let selected = self.selected.as_deref() == Some(&*row.id);
+            set_attr(&tr, "data-event", &row.id);
+            set_attr(&tr, "data-category", row.category());
+            let class = match (deletion, selected) {
+                (true, true) => "deletion selected",
+                (true, false) => "deletion",
+                (false, true) => "selected",
+                (false, false) => "",
+            };
+            set_attr(&tr, "class", class);
+            let cells = tr.children();
+            if let Some(td) = cells.item(0) {
+                set_attr(&td, "title", &row.created);
+                let when = if row.at == i64::MIN {
+                    row.created.to_string()
+                } else {
+                    ago(row.at, now)
+                };
+                set_text(Some(td), &when);
+            }
+            set_text(cells.item(1), self.store.gun(row));
+            if let Some(span) = cells.item(2).and_then(|td| td.first_element_child()) {
+                set_attr(
+                    &span,
+                    "class",
+                    if deletion { "pill bad" } else { "pill good" },
+                );
+                set_text(Some(span), row.category());
+            }
+            let version = if deletion {
+                "—".to_string()
+            } else {
+                row.version.to_string()
+            };
+            set_text(cells.item(3), &version);
+            if let Some(td) = cells.item(4) {
+                if let Some(code) = td.first_element_child() {
+                    set_attr(&code, "title", &row.sha256);
+                    set_text(Some(code), row.sha256.get(..12).unwrap_or(&row.sha256));
+                }
+                if let Some(button) = td.last_element_child() {
+                    set_attr(&button, "data-copy", &row.sha256);
+                    set_attr(
+                        &button,
+                        "aria-label",
+                        &format!("Copy SHA256 of record {}", row.id),
+                    );
+                    if row.sha256.is_empty() {
+                        set_attr(&button, "hidden", "");
+                    } else if button.has_attribute("hidden") {
+                        let _ = button.remove_attribute("hidden");
+                    }
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,363 @@
+//! Drives one or more changefeed [`FeedSession`]s in the page over `fetch`, sharing one
+//! [`Authenticator`] (the wasm twin of `msr-lens-transport`'s native `FeedStream`).
+//!
+//! The view starts every feed in [`Mode::Follow`]`(`[`FollowFrom::Latest`]`)`: the newest
+//! page first, older pages on demand ([`Engine::request_older`], or all of them with
+//! [`Engine::set_backfill`]), and new records polled forward from the newest ID seen.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::Promise;
+use msr_lens_core::Origin;
+use msr_lens_core::auth::{Authenticator, Credentials};
+use msr_lens_core::changefeed::{
+    Event, Failure, Feed, FeedSession, FollowFrom, Mode, Pager, PagerConfig, SavedState,
+};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::services::http::{FetchError, send};
+use crate::services::storage::now;
+
+/// Per-request timeout, milliseconds.
+pub const TIMEOUT_MS: i32 = 20_000;
+/// Records per page (big pages: fewer round trips for a backfill).
+pub const PAGE_SIZE: u32 = 1000;
+/// Follow mode: the wait between polls once caught up.
+pub const POLL_MS: i64 = 5_000;
+
+/// The pager configuration the view uses.
+pub fn config() -> PagerConfig {
+    PagerConfig {
+        page_size: PAGE_SIZE,
+        poll_interval_ms: POLL_MS,
+        ..PagerConfig::default()
+    }
+}
+
+/// One feed being read.
+#[derive(Debug)]
+pub struct FeedState {
+    /// The session.
+    pub session: FeedSession,
+    /// An older page was asked for and has not arrived.
+    pub older_pending: bool,
+}
+
+/// Every feed of the view, the token cache and counters.
+#[derive(Debug)]
+pub struct Engine {
+    auth: Authenticator,
+    allowed: Vec<Origin>,
+    /// The feeds.
+    pub feeds: Vec<FeedState>,
+    backfill: bool,
+    stopped: bool,
+    /// HTTP requests sent (pages, tokens, retries).
+    pub requests: u64,
+}
+
+/// Shared handle of an engine.
+pub type Shared = Rc<RefCell<Engine>>;
+
+impl Engine {
+    /// An engine for `feeds` on `origin`, each resumed from its saved state if given.
+    pub fn new(
+        origin: Origin,
+        credentials: Option<Credentials>,
+        feeds: Vec<(Feed, Option<SavedState>)>,
+    ) -> Self {
+        let feeds = feeds
+            .into_iter()
+            .map(|(feed, saved)| {
+                let pager = match saved {
+                    Some(saved) if saved.feed() == &feed => {
+                        Pager::resume(origin.clone(), saved, config())
+                    }
+                    _ => Pager::new(
+                        origin.clone(),
+                        feed,
+                        Mode::Follow(FollowFrom::Latest),
+                        config(),
+                    ),
+                };
+                FeedState {
+                    session: FeedSession::new(pager),
+                    older_pending: false,
+                }
+            })
+            .collect();
+        Engine {
+            auth: Authenticator::new(origin.clone(), credentials),
+            allowed: vec![origin],
+            feeds,
+            backfill: false,
+            stopped: false,
+            requests: 0,
+        }
+    }
+
+    /// Load the next older page of every feed that has not reached its start.
+    pub fn request_older(&mut self) {
+        for feed in &mut self.feeds {
+            let progress = feed.session.pager().progress();
+            // Before the first page there is no cursor to go back from: the backfill
+            // continues when that page arrives (`after_event`).
+            if !progress.reached_start && !feed.older_pending && progress.newest.is_some() {
+                feed.older_pending = true;
+                feed.session.pager_mut().request_older();
+            }
+        }
+    }
+
+    /// "Load everything": keep loading older pages until every feed reached its start.
+    pub fn set_backfill(&mut self, on: bool) {
+        self.backfill = on;
+        if on {
+            self.request_older();
+        }
+    }
+
+    /// Whether "load everything" is running.
+    pub fn backfill(&self) -> bool {
+        self.backfill
+    }
+
+    /// Every feed reached its start.
+    pub fn complete(&self) -> bool {
+        self.feeds
+            .iter()
+            .all(|f| f.session.pager().progress().reached_start)
+    }
+
+    /// Try again now (after an error that halted a feed, or to poll at once).
+    pub fn retry_now(&mut self) {
+        for feed in &mut self.feeds {
+            feed.session.pager_mut().retry_now();
+        }
+    }
+
+    /// Stop the drive loop for good (the view is going away or restarting).
+    pub fn stop(&mut self) {
+        self.stopped = true;
+    }
+
+    /// The saved positions of all feeds.
+    pub fn save(&self) -> Vec<SavedState> {
+        self.feeds
+            .iter()
+            .map(|f| f.session.pager().save())
+            .collect()
+    }
+
+    /// The origin read.
+    pub fn origin(&self) -> Option<&Origin> {
+        self.allowed.first()
+    }
+
+    fn after_event(&mut self, feed: usize, event: &Event) {
+        if let (Event::Records { placement, .. }, Some(f)) = (event, self.feeds.get_mut(feed))
+            && *placement == msr_lens_core::changefeed::Placement::Prepend
+        {
+            f.older_pending = false;
+        }
+        if matches!(event, Event::ReachedStart)
+            && let Some(f) = self.feeds.get_mut(feed)
+        {
+            f.older_pending = false;
+        }
+        if self.backfill {
+            if self.complete() {
+                self.backfill = false;
+            } else if let Some(f) = self.feeds.get_mut(feed)
+                && !f.older_pending
+                && matches!(event, Event::Records { .. } | Event::ReachedStart)
+                && !f.session.pager().progress().reached_start
+            {
+                f.older_pending = true;
+                f.session.pager_mut().request_older();
+            }
+        }
+    }
+}
+
+/// Wait `ms` milliseconds.
+pub async fn sleep(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Run `engine` until [`Engine::stop`]: send what the sessions ask for, hand every event
+/// to `on_event` (feed index, event), wait for the pagers' timers (at most 250 ms, so user
+/// actions are picked up quickly).
+pub async fn run(engine: Shared, on_event: impl Fn(usize, Event)) {
+    loop {
+        if engine.borrow().stopped {
+            return;
+        }
+        let mut sent = false;
+        let count = engine.borrow().feeds.len();
+        for i in 0..count {
+            let next = {
+                let mut e = engine.borrow_mut();
+                let e = &mut *e;
+                let Some(feed) = e.feeds.get_mut(i) else {
+                    continue;
+                };
+                feed.session
+                    .poll_request(&mut e.auth, now())
+                    .map(|r| (r, e.allowed.clone()))
+            };
+            if let Some(((call, request), allowed)) = next {
+                sent = true;
+                engine.borrow_mut().requests += 1;
+                let answer = send(request, &allowed, TIMEOUT_MS).await;
+                let mut e = engine.borrow_mut();
+                let e = &mut *e;
+                if e.stopped {
+                    return;
+                }
+                let Some(feed) = e.feeds.get_mut(i) else {
+                    continue;
+                };
+                match answer {
+                    Ok(response) => {
+                        feed.session
+                            .handle_response(&mut e.auth, call, now(), response)
+                    }
+                    Err(error) => {
+                        let failure = match error {
+                            FetchError::Timeout => Failure::Timeout,
+                            other => Failure::Network(other.to_string()),
+                        };
+                        feed.session
+                            .handle_failure(&mut e.auth, call, now(), failure);
+                    }
+                }
+            }
+            // Drain events one at a time so that `on_event` may borrow the engine.
+            loop {
+                let event = {
+                    let mut e = engine.borrow_mut();
+                    let Some(event) = e.feeds.get_mut(i).and_then(|f| f.session.poll_event())
+                    else {
+                        break;
+                    };
+                    e.after_event(i, &event);
+                    event
+                };
+                on_event(i, event);
+            }
+        }
+        if !sent {
+            let wait = {
+                let e = engine.borrow();
+                let at = now();
+                e.feeds
+                    .iter()
+                    .filter_map(|f| f.session.poll_timeout())
+                    .map(|t| t.millis_since(at))
+                    .min()
+                    .unwrap_or(250)
+                    .clamp(0, 250)
+            };
+            sleep(i32::try_from(wait).unwrap_or(250).max(1)).await;
+        }
+    }
+}
+
+/// What the timestamp behind a record says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The sha256 of the body, hex.
+    pub sha256: String,
+    /// It equals the record's SHA256.
+    pub matches: bool,
+    /// `signed.version` of the timestamp.
+    pub version: Option<i64>,
+    /// `signed.expires` of the timestamp.
+    pub expires: Option<String>,
+}
+
+/// Fetch `GET /v2/<gun>/_trust/tuf/timestamp.<sha256>.json` through the token flow (pull
+/// scope) and compare the body's sha256 with `sha256`.
+pub async fn verify(engine: &Shared, gun: &str, sha256: &str) -> Result<Verified, String> {
+    if sha256.is_empty() || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("this record has no checksum to verify (a deletion)".into());
+    }
+    let (request, allowed) = {
+        let e = engine.borrow();
+        let origin = e.origin().ok_or("no MSR origin")?;
+        let mut request = http::Request::new(Vec::new());
+        *request.uri_mut() = origin.url(&format!("/v2/{gun}/_trust/tuf/timestamp.{sha256}.json"));
+        (request, e.allowed.clone())
+    };
+    let (call, mut step) = engine.borrow_mut().auth.start(request, now());
+    let response = loop {
+        match step {
+            msr_lens_core::auth::Step::Send(request) => {
+                match send(request, &allowed, TIMEOUT_MS).await {
+                    Ok(response) => step = engine.borrow_mut().auth.handle(call, response, now()),
+                    Err(e) => {
+                        engine.borrow_mut().auth.fail(call);
+                        return Err(format!("notary could not be reached: {e}"));
+                    }
+                }
+            }
+            msr_lens_core::auth::Step::Done(response) => break response,
+            msr_lens_core::auth::Step::Failed(e) => return Err(format!("no access: {e}")),
+            _ => return Err("the token flow ended early".into()),
+        }
+    };
+    if !response.status().is_success() {
+        return Err(format!(
+            "notary answered HTTP {} for timestamp.{}.json",
+            response.status().as_u16(),
+            sha256.get(..12).unwrap_or(sha256)
+        ));
+    }
+    let body = response.body();
+    let digest = sha256_hex(body).await?;
+    let json: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let signed = json.get("signed");
+    Ok(Verified {
+        matches: digest.eq_ignore_ascii_case(sha256),
+        sha256: digest,
+        version: signed
+            .and_then(|s| s.get("version"))
+            .and_then(|v| v.as_i64()),
+        expires: signed
+            .and_then(|s| s.get("expires"))
+            .and_then(|v| v.as_str())
+            .map(str::to_string),
+    })
+}
+
+/// sha256 of `bytes` with WebCrypto, as lower-case hex.
+async fn sha256_hex(bytes: &[u8]) -> Result<String, String> {
+    use js_sys::{Reflect, Uint8Array};
+    use wasm_bindgen::{JsCast, JsValue};
+    let crypto = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))
+        .map_err(|e| crate::services::js_text(&e))?;
+    let subtle = Reflect::get(&crypto, &JsValue::from_str("subtle"))
+        .map_err(|e| crate::services::js_text(&e))?;
+    let digest: js_sys::Function = Reflect::get(&subtle, &JsValue::from_str("digest"))
+        .map_err(|e| crate::services::js_text(&e))?
+        .dyn_into()
+        .map_err(|_| "WebCrypto is not available".to_string())?;
+    let data = Uint8Array::from(bytes);
+    let promise: Promise = digest
+        .call2(&subtle, &JsValue::from_str("SHA-256"), &data)
+        .map_err(|e| crate::services::js_text(&e))?
+        .dyn_into()
+        .map_err(|_| "WebCrypto gave no promise".to_string())?;
+    let buffer = JsFuture::from(promise)
+        .await
+        .map_err(|e| crate::services::js_text(&e))?;
+    let out = Uint8Array::new(&buffer).to_vec();
+    Ok(out.iter().map(|b| format!("{b:02x}")).collect())
+}

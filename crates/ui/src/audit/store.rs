@@ -1,0 +1,674 @@
+//! The records of the audit view, kept compactly on the Rust side (never in the DOM):
+//! one [`Row`] per record, GUNs interned, de-duplicated by ID across every feed read.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use msr_lens_core::Timestamp;
+use msr_lens_core::changefeed::Record;
+
+/// One day in milliseconds.
+pub const DAY_MS: i64 = 86_400_000;
+
+/// The kind of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A publish of trust data.
+    Update,
+    /// `notary delete --remote`.
+    Deletion,
+    /// A category this version does not know.
+    Other,
+}
+
+impl Kind {
+    /// The category as notary spells it (`other` for unknown ones).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Update => "update",
+            Kind::Deletion => "deletion",
+            Kind::Other => "other",
+        }
+    }
+}
+
+/// One record, compact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// The opaque record ID.
+    pub id: Box<str>,
+    /// Index of the GUN in [`Store::gun`].
+    pub gun: u32,
+    /// The version (0 for a deletion).
+    pub version: i64,
+    /// `CreatedAt` in epoch milliseconds; `i64::MIN` when it does not parse.
+    pub at: i64,
+    /// `CreatedAt` as the server sent it.
+    pub created: Box<str>,
+    /// The kind.
+    pub kind: Kind,
+    /// The category text when [`Kind::Other`].
+    pub category: Option<Box<str>>,
+    /// The checksum of `timestamp.json`, lower-case hex (empty for a deletion).
+    pub sha256: Box<str>,
+}
+
+impl Row {
+    /// The category as the server sent it.
+    pub fn category(&self) -> &str {
+        self.category.as_deref().unwrap_or(self.kind.as_str())
+    }
+}
+
+/// All records read, oldest first; newest-first positions are counted from the back.
+#[derive(Debug, Default)]
+pub struct Store {
+    rows: VecDeque<Row>,
+    /// Sequence number of `rows[0]` (prepending lowers it).
+    base: i64,
+    /// ID hash -> sequence numbers of the rows with that hash.
+    ids: HashMap<u64, Vec<i64>>,
+    guns: Vec<Box<str>>,
+    gun_index: HashMap<Box<str>, u32>,
+    /// Rows are not in time order (several feeds merged): sort by time when filtering.
+    merged: bool,
+    duplicates: u64,
+}
+
+fn id_hash(id: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    id.hash(&mut h);
+    h.finish()
+}
+
+/// The repository part of a GUN: without the registry host (`host/ns/repo` → `ns/repo`).
+pub fn repository_of(gun: &str) -> &str {
+    gun.split_once('/').map_or(gun, |(_, rest)| rest)
+}
+
+/// The namespace of a GUN (`host/ns/repo` → `ns`).
+pub fn namespace_of(gun: &str) -> &str {
+    let repo = repository_of(gun);
+    repo.split_once('/').map_or(repo, |(ns, _)| ns)
+}
+
+impl Store {
+    /// An empty store.
+    pub fn new() -> Self {
+        Store::default()
+    }
+
+    /// How many records.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// No records.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Records dropped because they were already there.
+    pub fn duplicates(&self) -> u64 {
+        self.duplicates
+    }
+
+    /// Say that rows come from several feeds (their order is by time, not by arrival).
+    pub fn set_merged(&mut self, merged: bool) {
+        self.merged = merged;
+    }
+
+    /// The GUN of a row.
+    pub fn gun(&self, row: &Row) -> &str {
+        self.guns.get(row.gun as usize).map_or("", |g| g)
+    }
+
+    /// The row at arrival position `i` (0 = the oldest).
+    pub fn get(&self, i: usize) -> Option<&Row> {
+        self.rows.get(i)
+    }
+
+    /// All rows, oldest first.
+    pub fn rows(&self) -> impl DoubleEndedIterator<Item = &Row> + ExactSizeIterator {
+        self.rows.iter()
+    }
+
+    /// Forget everything.
+    pub fn clear(&mut self) {
+        let merged = self.merged;
+        *self = Store::default();
+        self.merged = merged;
+    }
+
+    fn contains(&self, hash: u64, id: &str) -> bool {
+        self.ids.get(&hash).is_some_and(|seqs| {
+            seqs.iter().any(|&s| {
+                usize::try_from(s - self.base)
+                    .ok()
+                    .and_then(|i| self.rows.get(i))
+                    .is_some_and(|r| &*r.id == id)
+            })
+        })
+    }
+
+    fn intern(&mut self, gun: &str) -> u32 {
+        if let Some(&i) = self.gun_index.get(gun) {
+            return i;
+        }
+        let i = u32::try_from(self.guns.len()).unwrap_or(u32::MAX);
+        self.guns.push(gun.into());
+        self.gun_index.insert(gun.into(), i);
+        i
+    }
+
+    /// A row from the parts of a record.
+    #[allow(clippy::too_many_arguments)]
+    fn row(
+        &mut self,
+        id: &str,
+        gun: &str,
+        version: i64,
+        created: &str,
+        at: Option<i64>,
+        category: &str,
+        sha256: &str,
+    ) -> Row {
+        let kind = match category {
+            "update" => Kind::Update,
+            "deletion" => Kind::Deletion,
+            _ => Kind::Other,
+        };
+        Row {
+            id: id.into(),
+            gun: self.intern(gun),
+            version,
+            at: at
+                .or_else(|| Timestamp::parse_rfc3339(created).map(Timestamp::as_millis))
+                .unwrap_or(i64::MIN),
+            created: created.into(),
+            kind,
+            category: (kind == Kind::Other).then(|| category.into()),
+            sha256: sha256.trim().to_ascii_lowercase().into(),
+        }
+    }
+
+    /// Add records that are newer than those held (server order, oldest first).
+    /// Returns how many were new.
+    pub fn append(&mut self, records: &[Record]) -> usize {
+        let rows: Vec<Row> = records.iter().map(|r| self.row_of(r)).collect();
+        self.append_rows(rows)
+    }
+
+    /// Add records that are older than those held (server order, oldest first).
+    /// Returns how many were new.
+    pub fn prepend(&mut self, records: &[Record]) -> usize {
+        let rows: Vec<Row> = records.iter().map(|r| self.row_of(r)).collect();
+        self.prepend_rows(rows)
+    }
+
+    fn row_of(&mut self, r: &Record) -> Row {
+        self.row(
+            r.id.as_str(),
+            &r.gun,
+            r.version,
+            &r.created_at_raw,
+            r.created_at.map(Timestamp::as_millis),
+            r.category.as_str(),
+            r.sha256.as_deref().unwrap_or(""),
+        )
+    }
+
+    /// Add rows at the newest end (oldest first), skipping IDs already held.
+    pub fn append_rows(&mut self, rows: Vec<Row>) -> usize {
+        let mut added = 0;
+        for row in rows {
+            let hash = id_hash(&row.id);
+            if self.contains(hash, &row.id) {
+                self.duplicates += 1;
+                continue;
+            }
+            let seq = self.base + self.rows.len() as i64;
+            self.ids.entry(hash).or_default().push(seq);
+            self.rows.push_back(row);
+            added += 1;
+        }
+        added
+    }
+
+    /// Add rows at the oldest end (oldest first), skipping IDs already held.
+    pub fn prepend_rows(&mut self, rows: Vec<Row>) -> usize {
+        let mut added = 0;
+        for row in rows.into_iter().rev() {
+            let hash = id_hash(&row.id);
+            if self.contains(hash, &row.id) {
+                self.duplicates += 1;
+                continue;
+            }
+            self.base -= 1;
+            self.ids.entry(hash).or_default().push(self.base);
+            self.rows.push_front(row);
+            added += 1;
+        }
+        added
+    }
+
+    /// A row from its parts (as `persist` stores them).
+    pub fn row_from_parts(
+        &mut self,
+        id: &str,
+        gun: &str,
+        version: i64,
+        created: &str,
+        category: &str,
+        sha256: &str,
+    ) -> Row {
+        self.row(id, gun, version, created, None, category, sha256)
+    }
+
+    /// The newest and the oldest time held.
+    pub fn time_span(&self) -> Option<(i64, i64)> {
+        let mut times = self.rows.iter().map(|r| r.at).filter(|&t| t != i64::MIN);
+        let first = times.next()?;
+        Some(times.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t))))
+    }
+
+    /// The positions of the rows matching `filter`, newest first.
+    pub fn select(&self, filter: &Filter) -> Selection {
+        let compiled = filter.compile();
+        let mut positions = Vec::new();
+        let mut updates = 0;
+        let mut deletions = 0;
+        // Matches per GUN index, to count per namespace afterwards.
+        let mut per_gun: HashMap<u32, u32> = HashMap::new();
+        let gun_ok: Vec<bool> = self.guns.iter().map(|g| compiled.gun_ok(g)).collect();
+        // The text matched against each GUN once, not once per record.
+        let gun_text: Vec<bool> = if compiled.text.is_empty() {
+            Vec::new()
+        } else {
+            self.guns
+                .iter()
+                .map(|g| contains_ci(g, &compiled.text))
+                .collect()
+        };
+        for (i, row) in self.rows.iter().enumerate().rev() {
+            if !gun_ok.get(row.gun as usize).copied().unwrap_or(false) {
+                continue;
+            }
+            let text_in_gun = gun_text.get(row.gun as usize).copied().unwrap_or(false);
+            if !compiled.row_ok(row, text_in_gun) {
+                continue;
+            }
+            match row.kind {
+                Kind::Deletion => deletions += 1,
+                _ => updates += 1,
+            }
+            *per_gun.entry(row.gun).or_default() += 1;
+            positions.push(u32::try_from(i).unwrap_or(u32::MAX));
+        }
+        if self.merged {
+            positions.sort_by(|&a, &b| {
+                let ta = self.rows.get(a as usize).map_or(i64::MIN, |r| r.at);
+                let tb = self.rows.get(b as usize).map_or(i64::MIN, |r| r.at);
+                tb.cmp(&ta).then(b.cmp(&a))
+            });
+        }
+        let mut namespaces: HashMap<&str, u32> = HashMap::new();
+        for (gun, n) in per_gun {
+            let ns = namespace_of(self.guns.get(gun as usize).map_or("", |g| g));
+            *namespaces.entry(ns).or_default() += n;
+        }
+        let mut namespaces: Vec<(String, u32)> = namespaces
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        namespaces.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Selection {
+            positions,
+            updates,
+            deletions,
+            namespaces,
+        }
+    }
+
+    /// Per-day counts of changes and deletions over `selection` (oldest day first).
+    pub fn histogram(&self, selection: &Selection, max_days: usize) -> Vec<Day> {
+        let mut days: std::collections::BTreeMap<i64, (u32, u32)> = Default::default();
+        for &p in &selection.positions {
+            let Some(row) = self.rows.get(p as usize) else {
+                continue;
+            };
+            if row.at == i64::MIN {
+                continue;
+            }
+            let day = row.at.div_euclid(DAY_MS);
+            let entry = days.entry(day).or_default();
+            match row.kind {
+                Kind::Deletion => entry.1 += 1,
+                _ => entry.0 += 1,
+            }
+        }
+        let skip = days.len().saturating_sub(max_days);
+        days.into_iter()
+            .skip(skip)
+            .map(|(day, (changes, deletions))| Day {
+                day,
+                changes,
+                deletions,
+            })
+            .collect()
+    }
+
+    /// One row as CSV (`id,created_at,gun,version,category,sha256`), with a newline.
+    pub fn csv_line(&self, row: &Row, out: &mut String) {
+        for (i, field) in [
+            &*row.id,
+            &*row.created,
+            self.gun(row),
+            &row.version.to_string(),
+            row.category(),
+            &*row.sha256,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if i > 0 {
+                out.push(',');
+            }
+            if field.contains([',', '"', '\n', '\r']) {
+                out.push('"');
+                out.push_str(&field.replace('"', "\"\""));
+                out.push('"');
+            } else {
+                out.push_str(field);
+            }
+        }
+        out.push('\n');
+    }
+
+    /// One row as a JSON object in notary's field names.
+    pub fn json_value(&self, row: &Row) -> serde_json::Value {
+        serde_json::json!({
+            "ID": &*row.id,
+            "CreatedAt": &*row.created,
+            "GUN": self.gun(row),
+            "Version": row.version,
+            "SHA256": &*row.sha256,
+            "Category": row.category(),
+        })
+    }
+}
+
+/// The CSV header line of [`Store::csv_line`].
+pub const CSV_HEADER: &str = "id,created_at,gun,version,category,sha256\n";
+
+/// One day of the histogram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Day {
+    /// Days since the epoch (UTC).
+    pub day: i64,
+    /// Updates (and unknown categories).
+    pub changes: u32,
+    /// Deletions.
+    pub deletions: u32,
+}
+
+/// Which categories to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CategoryFilter {
+    /// All.
+    #[default]
+    All,
+    /// Updates only.
+    Updates,
+    /// Deletions only.
+    Deletions,
+}
+
+/// What the user narrowed the view to. Empty fields match everything.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Filter {
+    /// The repository (`ns/repo`, without host) starts with this (case-insensitive).
+    pub prefix: String,
+    /// The repository contains this (case-insensitive).
+    pub contains: String,
+    /// The namespace equals this.
+    pub namespace: String,
+    /// Category.
+    pub category: CategoryFilter,
+    /// Not before (epoch ms).
+    pub from: Option<i64>,
+    /// Before (epoch ms, exclusive).
+    pub to: Option<i64>,
+    /// The version equals this.
+    pub version: Option<i64>,
+    /// Free text: GUN, ID, SHA256, version or time contain it (case-insensitive).
+    pub text: String,
+}
+
+struct Compiled {
+    prefix: String,
+    contains: String,
+    namespace: String,
+    category: CategoryFilter,
+    from: Option<i64>,
+    to: Option<i64>,
+    version: Option<i64>,
+    text: String,
+}
+
+impl Filter {
+    fn compile(&self) -> Compiled {
+        Compiled {
+            prefix: self.prefix.trim().to_lowercase(),
+            contains: self.contains.trim().to_lowercase(),
+            namespace: self.namespace.trim().to_lowercase(),
+            category: self.category,
+            from: self.from,
+            to: self.to,
+            version: self.version,
+            text: self.text.trim().to_lowercase(),
+        }
+    }
+
+    /// Nothing narrows the view.
+    pub fn is_empty(&self) -> bool {
+        *self == Filter::default()
+    }
+}
+
+impl Compiled {
+    fn gun_ok(&self, gun: &str) -> bool {
+        if self.prefix.is_empty() && self.contains.is_empty() && self.namespace.is_empty() {
+            return true;
+        }
+        let lower = gun.to_lowercase();
+        let repo = repository_of(&lower);
+        (self.prefix.is_empty()
+            || repo.starts_with(&self.prefix)
+            || lower.starts_with(&self.prefix))
+            && (self.contains.is_empty() || repo.contains(&self.contains))
+            && (self.namespace.is_empty() || namespace_of(&lower) == self.namespace)
+    }
+
+    /// `text_in_gun`: the free text was found in the row's GUN.
+    fn row_ok(&self, row: &Row, text_in_gun: bool) -> bool {
+        let category_ok = match self.category {
+            CategoryFilter::All => true,
+            CategoryFilter::Updates => row.kind != Kind::Deletion,
+            CategoryFilter::Deletions => row.kind == Kind::Deletion,
+        };
+        category_ok
+            && self.from.is_none_or(|f| row.at >= f)
+            && self.to.is_none_or(|t| row.at < t)
+            && self.version.is_none_or(|v| row.version == v)
+            && (self.text.is_empty() || text_in_gun || self.text_ok(row))
+    }
+
+    fn text_ok(&self, row: &Row) -> bool {
+        row.sha256.contains(&self.text)
+            || contains_ci(&row.id, &self.text)
+            || row.created.contains(&self.text)
+            || row.category().contains(&self.text)
+            || self.text.parse::<i64>().is_ok_and(|v| v == row.version)
+    }
+}
+
+/// `needle` is lower-case.
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    if hay.is_ascii() {
+        let hay = hay.as_bytes();
+        let n = needle.as_bytes();
+        if n.len() > hay.len() {
+            return false;
+        }
+        return hay.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
+    }
+    hay.to_lowercase().contains(needle)
+}
+
+/// The result of [`Store::select`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Selection {
+    /// Arrival positions, newest first.
+    pub positions: Vec<u32>,
+    /// Matching updates (and unknown categories).
+    pub updates: u32,
+    /// Matching deletions.
+    pub deletions: u32,
+    /// Matches per namespace, most first.
+    pub namespaces: Vec<(String, u32)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn push(store: &mut Store, id: &str, gun: &str, version: i64, day: i64, category: &str) {
+        let created = Timestamp::from_millis(day * DAY_MS + 1000).to_rfc3339();
+        let sha = if category == "deletion" { "" } else { "AB12" };
+        let row = store.row_from_parts(id, gun, version, &created, category, sha);
+        store.append_rows(vec![row]);
+    }
+
+    fn sample() -> Store {
+        let mut s = Store::new();
+        push(&mut s, "1", "h/library/nginx", 1, 10, "update");
+        push(&mut s, "2", "h/library/redis", 1, 10, "update");
+        push(&mut s, "3", "h/team/app", 1, 11, "update");
+        push(&mut s, "4", "h/library/nginx", 0, 12, "deletion");
+        push(&mut s, "5", "h:443/library/nginx", 1, 12, "update");
+        s
+    }
+
+    fn ids(s: &Store, sel: &Selection) -> Vec<String> {
+        sel.positions
+            .iter()
+            .filter_map(|&p| s.get(p as usize))
+            .map(|r| r.id.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn duplicates_are_dropped_at_both_ends() {
+        let mut s = sample();
+        let dup = s.row_from_parts("3", "h/team/app", 1, "x", "update", "");
+        let older = s.row_from_parts("0", "h/team/app", 1, "x", "update", "");
+        assert_eq!(s.prepend_rows(vec![older, dup.clone()]), 1);
+        assert_eq!(s.append_rows(vec![dup]), 0);
+        assert_eq!(s.len(), 6);
+        assert_eq!(s.duplicates(), 2);
+        let all = s.select(&Filter::default());
+        assert_eq!(ids(&s, &all), ["5", "4", "3", "2", "1", "0"]);
+    }
+
+    #[test]
+    fn filters_and_counts() {
+        let s = sample();
+        let f = Filter {
+            prefix: "library/".into(),
+            ..Filter::default()
+        };
+        let sel = s.select(&f);
+        assert_eq!(ids(&s, &sel), ["5", "4", "2", "1"]);
+        assert_eq!((sel.updates, sel.deletions), (3, 1));
+        assert_eq!(sel.namespaces, vec![("library".to_string(), 4)]);
+        let f = Filter {
+            contains: "GIN".into(),
+            category: CategoryFilter::Deletions,
+            ..Filter::default()
+        };
+        assert_eq!(ids(&s, &s.select(&f)), ["4"]);
+        let f = Filter {
+            namespace: "team".into(),
+            ..Filter::default()
+        };
+        assert_eq!(ids(&s, &s.select(&f)), ["3"]);
+        let f = Filter {
+            from: Some(11 * DAY_MS),
+            to: Some(12 * DAY_MS),
+            ..Filter::default()
+        };
+        assert_eq!(ids(&s, &s.select(&f)), ["3"]);
+        let f = Filter {
+            version: Some(0),
+            ..Filter::default()
+        };
+        assert_eq!(ids(&s, &s.select(&f)), ["4"]);
+        let f = Filter {
+            text: "REDIS".into(),
+            ..Filter::default()
+        };
+        assert_eq!(ids(&s, &s.select(&f)), ["2"]);
+        let f = Filter {
+            text: "ab12".into(),
+            ..Filter::default()
+        };
+        assert_eq!(s.select(&f).positions.len(), 4);
+    }
+
+    #[test]
+    fn histogram_by_day() {
+        let s = sample();
+        let sel = s.select(&Filter::default());
+        let h = s.histogram(&sel, 2);
+        assert_eq!(
+            h,
+            vec![
+                Day {
+                    day: 11,
+                    changes: 1,
+                    deletions: 0
+                },
+                Day {
+                    day: 12,
+                    changes: 1,
+                    deletions: 1
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn csv_quotes_and_json_fields() {
+        let mut s = Store::new();
+        let row = s.row_from_parts("a,b", "h/x/y", 2, "t", "update", "  FF ");
+        s.append_rows(vec![row]);
+        let row = s.get(0).cloned().unwrap_or_else(|| panic!("no row"));
+        let mut out = String::new();
+        s.csv_line(&row, &mut out);
+        assert_eq!(out, "\"a,b\",t,h/x/y,2,update,ff\n");
+        assert_eq!(s.json_value(&row)["SHA256"], "ff");
+        assert_eq!(s.json_value(&row)["GUN"], "h/x/y");
+    }
+
+    #[test]
+    fn merged_feeds_sort_by_time() {
+        let mut s = Store::new();
+        s.set_merged(true);
+        push(&mut s, "b2", "h/a/b", 2, 5, "update");
+        push(&mut s, "c1", "h:443/a/b", 1, 3, "update");
+        push(&mut s, "b1", "h/a/b", 1, 4, "update");
+        let all = s.select(&Filter::default());
+        assert_eq!(ids(&s, &all), ["b2", "b1", "c1"]);
+    }
+}
