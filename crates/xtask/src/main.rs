@@ -132,7 +132,42 @@ fn test() -> Result<(), String> {
             ("CHROMEDRIVER", "/usr/bin/chromedriver"),
         ],
     )?;
-    stack_tests()
+    stack_tests()?;
+    audit_100k_tests()
+}
+
+/// The trust audit explorer against 100 000 records (issue 6), on a second stand-in of its
+/// own (own state folder and ports) so the other suites keep their small history: up,
+/// `load 100000`, `seed`, the Playwright script, then down and wiped.
+fn audit_100k_tests() -> Result<(), String> {
+    let root = workspace_root();
+    let dir = root.join(".stack-100k");
+    let dir_text = dir.to_string_lossy().into_owned();
+    let env = [
+        ("MSR_LENS_STACK_DIR", dir_text.as_str()),
+        ("MSR_LENS_PORT_BASE", "8543"),
+    ];
+    let xtask = |args: &[&str]| {
+        let mut full = vec!["xtask"];
+        full.extend_from_slice(args);
+        run_env("cargo", &full, &env)
+    };
+    xtask(&["stack", "up"])?;
+    let result = xtask(&["stack", "load", "100000"])
+        .and_then(|()| xtask(&["stack", "seed"]))
+        .and_then(|()| {
+            let stack_json = dir.join("stack.json").to_string_lossy().into_owned();
+            run_env(
+                "node",
+                &[
+                    "--test",
+                    &root.join("tests/e2e/audit-100k.mjs").to_string_lossy(),
+                ],
+                &[("MSR_LENS_STACK_JSON", stack_json.as_str())],
+            )
+        });
+    xtask(&["stack", "down", "--wipe"])?;
+    result
 }
 
 /// The repository root (two levels above this crate).
