@@ -137,11 +137,23 @@ fn test() -> Result<(), String> {
 }
 
 /// The trust audit explorer against 100 000 records (issue 6), on a second stand-in of its
-/// own (own state folder and ports) so the other suites keep their small history: up,
-/// `load 100000`, `seed`, the Playwright script, then down and wiped.
+/// own (see [`with_100k_stack`]).
 fn audit_100k_tests() -> Result<(), String> {
-    let root = workspace_root();
-    let dir = root.join(".stack-100k");
+    let script = workspace_root().join("tests/e2e/audit-100k.mjs");
+    with_100k_stack(|stack_json| {
+        run_env(
+            "node",
+            &["--test", &script.to_string_lossy()],
+            &[("MSR_LENS_STACK_JSON", stack_json)],
+        )
+    })
+}
+
+/// Run `f` against a second stand-in with 100 000 bulk records plus real publishes: its own
+/// state folder (`.stack-100k/`) and ports (base 8543), so the main stand-in keeps its small
+/// history; it is stopped and wiped afterwards, whatever `f` returned.
+fn with_100k_stack(f: impl FnOnce(&str) -> Result<(), String>) -> Result<(), String> {
+    let dir = workspace_root().join(".stack-100k");
     let dir_text = dir.to_string_lossy().into_owned();
     let env = [
         ("MSR_LENS_STACK_DIR", dir_text.as_str()),
@@ -153,26 +165,20 @@ fn audit_100k_tests() -> Result<(), String> {
         run_env("cargo", &full, &env)
     };
     xtask(&["stack", "up"])?;
+    let stack_json = dir.join("stack.json").to_string_lossy().into_owned();
     let result = xtask(&["stack", "load", "100000"])
         .and_then(|()| xtask(&["stack", "seed"]))
-        .and_then(|()| {
-            let stack_json = dir.join("stack.json").to_string_lossy().into_owned();
-            run_env(
-                "node",
-                &[
-                    "--test",
-                    &root.join("tests/e2e/audit-100k.mjs").to_string_lossy(),
-                ],
-                &[("MSR_LENS_STACK_JSON", stack_json.as_str())],
-            )
-        });
+        .and_then(|()| f(&stack_json));
     xtask(&["stack", "down", "--wipe"])?;
     result
 }
 
 /// The repository root (two levels above this crate).
 fn workspace_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // Canonical, so that paths handed to other programs (pg_ctl canonicalises its data
+    // folder) compare equal to the ones recorded here.
+    root.canonicalize().unwrap_or(root)
 }
 
 fn run_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
@@ -276,5 +282,14 @@ fn bench() -> Result<(), String> {
         "node",
         &[&root.join("tests/e2e/bench.mjs").to_string_lossy()],
         &env,
-    )
+    )?;
+    // The trust audit explorer with 100 000 records: backfill, heap, frames, filter, export.
+    let script = root.join("tests/e2e/bench-audit.mjs");
+    with_100k_stack(|stack_json| {
+        run_env(
+            "node",
+            &[&script.to_string_lossy()],
+            &[("MSR_LENS_STACK_JSON", stack_json)],
+        )
+    })
 }
