@@ -13,9 +13,9 @@
 //! - [`components`]: one Yew component per file.
 //!
 //! JavaScript entry points (wasm-bindgen): `startPopup()`, `startOptions()`,
-//! `startAudit()` mount a page on `#app`; `checkHealth(...)` then `checkTrust(...)` (or
-//! `checkInstance(...)` for both) run one check for the background worker and resolve to
-//! the snapshot JSON.
+//! `startAudit()` mount a page on `#app`; `checkHealth(...)` then `checkTrust(...)` run
+//! one check for the background worker (the health half first, so it can be stored and
+//! shown at once) and resolve to the snapshot JSON.
 //!
 //! Features (the extension build compiles the crate once per feature, so each context
 //! loads only its own code): `popup` — the popup view; it never talks to MSR itself, it
@@ -66,24 +66,6 @@ pub fn start_options() {
 #[wasm_bindgen(js_name = startAudit)]
 pub fn start_audit() {
     mount::<components::audit_app::AuditApp>();
-}
-
-/// Run one check of an instance (JSON of [`model::Instance`]) with its secret (or
-/// `null`) and the previous snapshot JSON (or `null`, used for nginx rates). Resolves to
-/// the new snapshot as JSON; rejects only when `instanceJson` is not an instance.
-#[cfg(feature = "worker")]
-#[wasm_bindgen(js_name = checkInstance)]
-pub async fn check_instance(
-    instance_json: String,
-    secret: Option<String>,
-    previous_json: Option<String>,
-) -> Result<String, JsValue> {
-    let instance = parse_instance(&instance_json)?;
-    let previous = previous_json
-        .as_deref()
-        .and_then(model::Snapshot::from_json);
-    let snapshot = services::check::check(&instance, secret.as_deref(), previous.as_ref()).await;
-    serde_json::to_string(&snapshot).map_err(|e| JsValue::from_str(&e.to_string()))
 }
 
 /// The health half of a check (pings, nginx, cluster status): resolves to a snapshot JSON

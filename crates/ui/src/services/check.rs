@@ -151,19 +151,6 @@ pub(crate) async fn trust_feed(
     }
 }
 
-/// Check an instance: health (pings, nginx, cluster status) and the latest trust events.
-pub async fn check(
-    instance: &Instance,
-    secret: Option<&str>,
-    previous: Option<&Snapshot>,
-) -> Snapshot {
-    let (health, trust) = futures::join!(
-        check_health(instance, secret, previous),
-        trust_events(instance, secret, TRUST_EVENTS)
-    );
-    snapshot::with_trust(health, trust)
-}
-
 /// The health part of a check (pings, nginx, cluster status); no trust events.
 pub async fn check_health(
     instance: &Instance,
