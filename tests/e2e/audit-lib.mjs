@@ -1,4 +1,5 @@
 // Helpers of the audit explorer's e2e tests (test/audit.test.mjs, audit-100k.mjs) and bench.
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { loadStack } from './lib.mjs';
 
@@ -46,3 +47,19 @@ export async function exportText(page, kind) {
   return page.evaluate(() => window.__msrLensExport.text());
 }
 
+
+// An export (JSON rows) holds every record of the truth read before loading, nothing that
+// is not in the truth read after exporting (other tests may publish meanwhile), and no
+// record twice. `rethink`: compare with the RethinkDB-mode UUIDs instead of SQL ids.
+export function assertSameRecords(exported, truthBefore, truthAfter, rethink) {
+  const key = (r) => `${rethink ? r.uuid : String(r.id)}|${r.gun}|${r.version}|${r.sha256}|${r.category}`;
+  const got = exported.map((r) => `${r.ID}|${r.GUN}|${r.Version}|${r.SHA256}|${r.Category}`);
+  assert.equal(new Set(got).size, got.length, 'an exported record repeated');
+  const have = new Set(got);
+  const after = new Set(truthAfter.map(key));
+  const missing = truthBefore.map(key).filter((k) => !have.has(k));
+  const extra = got.filter((k) => !after.has(k));
+  assert.deepEqual({ missing: missing.slice(0, 5), nMissing: missing.length, extra: extra.slice(0, 5) },
+    { missing: [], nMissing: 0, extra: [] });
+  assert.ok(got.length >= truthBefore.length && got.length <= truthAfter.length);
+}

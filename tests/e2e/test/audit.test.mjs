@@ -5,25 +5,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { admin, configure, launch, loadStack, resetSim, watchErrors } from '../lib.mjs';
-import { exportText, insertRecords, loadAll, rows, seededRecordId, total } from '../audit-lib.mjs';
+import { assertSameRecords, exportText, insertRecords, loadAll, rows, seededRecordId, total } from '../audit-lib.mjs';
 
 const stack = loadStack();
 const VIEWPORT = { width: 1200, height: 800 };
 let env;
-
-// The export holds every record of the truth read before loading, nothing that is not in
-// the truth read after exporting (other tests may publish meanwhile), and no repeats.
-function sameRecords(exported, truthBefore, truthAfter, rethink) {
-  const key = (r) => `${rethink ? r.uuid : String(r.id)}|${r.gun}|${r.version}|${r.sha256}|${r.category}`;
-  const got = exported.map((r) => `${r.ID}|${r.GUN}|${r.Version}|${r.SHA256}|${r.Category}`);
-  assert.equal(new Set(got).size, got.length, 'an exported record repeated');
-  const have = new Set(got);
-  const after = new Set(truthAfter.map(key));
-  const missing = truthBefore.map(key).filter((k) => !have.has(k));
-  const extra = got.filter((k) => !after.has(k));
-  assert.deepEqual({ missing: missing.slice(0, 5), extra: extra.slice(0, 5) }, { missing: [], extra: [] });
-  assert.ok(got.length >= truthBefore.length && got.length <= truthAfter.length);
-}
 
 before(async () => {
   await resetSim(stack);
@@ -85,7 +71,7 @@ test('open newest first, load everything down to the oldest record, export equal
   // Export JSON and CSV of everything: exactly the ground truth (records up to the newest
   // exported; other tests may insert more meanwhile).
   const exported = JSON.parse(await exportText(page, 'JSON'));
-  sameRecords(exported, truth0.records, (await admin(stack, 'GET', '/truth/changefeed')).records, false);
+  assertSameRecords(exported, truth0.records, (await admin(stack, 'GET', '/truth/changefeed')).records, false);
   const csv = (await exportText(page, 'CSV')).trim().split('\n');
   assert.equal(csv[0], 'id,created_at,gun,version,category,sha256');
   assert.equal(csv.length - 1, exported.length);
@@ -188,7 +174,7 @@ test('RethinkDB mode: the export of everything equals the truth (UUID ids, keyse
     const before = (await admin(stack, 'GET', '/truth/changefeed')).records;
     await loadAll(page);
     const exported = JSON.parse(await exportText(page, 'JSON'));
-    sameRecords(exported, before, (await admin(stack, 'GET', '/truth/changefeed')).records, true);
+    assertSameRecords(exported, before, (await admin(stack, 'GET', '/truth/changefeed')).records, true);
     await page.getByRole('button', { name: 'Clear stored records' }).click();
     await page.close();
   } finally {
