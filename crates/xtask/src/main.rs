@@ -150,14 +150,21 @@ fn audit_100k_tests() -> Result<(), String> {
 }
 
 /// Run `f` against a second stand-in with 100 000 bulk records plus real publishes: its own
-/// state folder (`.stack-100k/`) and ports (base 8543), so the main stand-in keeps its small
+/// state folder (`.stack-100k/`) and ports (the main base + 100, default 8543), so the main stand-in keeps its small
 /// history; it is stopped and wiped afterwards, whatever `f` returned.
 fn with_100k_stack(f: impl FnOnce(&str) -> Result<(), String>) -> Result<(), String> {
     let dir = workspace_root().join(".stack-100k");
     let dir_text = dir.to_string_lossy().into_owned();
+    // 100 ports above the main stand-in's base, so two checkouts can test side by side.
+    let base = std::env::var("MSR_LENS_PORT_BASE")
+        .ok()
+        .and_then(|v| v.parse::<u16>().ok())
+        .unwrap_or(8443)
+        .saturating_add(100)
+        .to_string();
     let env = [
         ("MSR_LENS_STACK_DIR", dir_text.as_str()),
-        ("MSR_LENS_PORT_BASE", "8543"),
+        ("MSR_LENS_PORT_BASE", base.as_str()),
     ];
     let xtask = |args: &[&str]| {
         let mut full = vec!["xtask"];
