@@ -13,21 +13,26 @@
 //! - [`components`]: one Yew component per file.
 //!
 //! JavaScript entry points (wasm-bindgen): `startPopup()`, `startOptions()`,
-//! `startAudit()` mount a page on `#app`; `checkHealth(...)` then `checkTrust(...)` run
+//! `startAudit()` mount a page on `#app`; `mountAudit(...)` (feature `embed`, see
+//! `embed`) mounts the audit view on any element, for the npm package's
+//! `<msr-lens-audit>`; `checkHealth(...)` then `checkTrust(...)` run
 //! one check for the background worker (the health half first, so it can be stored and
 //! shown at once) and resolve to the snapshot JSON.
 //!
 //! Features (the extension build compiles the crate once per feature, so each context
 //! loads only its own code): `popup` — the popup view; it never talks to MSR itself, it
 //! asks the background worker (the one poller for all views) and shows the snapshots the
-//! worker stores; `pages` — options and audit; `worker` — the check.
+//! worker stores; `pages` — options and audit; `worker` — the check; `embed` — the audit
+//! view alone, embedded in a portal page.
 //!
 //! Server text (issue descriptions, reasons, repository names) is always rendered as text
 //! nodes; nothing is ever parsed as HTML.
 
-#[cfg(feature = "pages")]
+#[cfg(any(feature = "pages", feature = "embed"))]
 pub mod audit;
 pub mod components;
+#[cfg(feature = "embed")]
+pub mod embed;
 pub mod format;
 pub mod model;
 pub mod services;
@@ -35,15 +40,16 @@ pub mod services;
 pub mod snapshot;
 pub mod state;
 
+#[cfg(any(feature = "popup", feature = "pages", feature = "worker"))]
 use wasm_bindgen::prelude::*;
 
 #[cfg(any(feature = "popup", feature = "pages"))]
-fn mount<C: yew::BaseComponent<Properties = ()>>() {
+fn mount<C: yew::BaseComponent>(props: C::Properties) {
     let root = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id("app"));
     if let Some(root) = root {
-        yew::Renderer::<C>::with_root(root).render();
+        yew::Renderer::<C>::with_root_and_props(root, props).render();
     }
 }
 
@@ -51,21 +57,21 @@ fn mount<C: yew::BaseComponent<Properties = ()>>() {
 #[cfg(feature = "popup")]
 #[wasm_bindgen(js_name = startPopup)]
 pub fn start_popup() {
-    mount::<components::popup_app::PopupApp>();
+    mount::<components::popup_app::PopupApp>(());
 }
 
 /// Mount the options page on `#app`.
 #[cfg(feature = "pages")]
 #[wasm_bindgen(js_name = startOptions)]
 pub fn start_options() {
-    mount::<components::options_app::OptionsApp>();
+    mount::<components::options_app::OptionsApp>(());
 }
 
 /// Mount the audit page on `#app`.
 #[cfg(feature = "pages")]
 #[wasm_bindgen(js_name = startAudit)]
 pub fn start_audit() {
-    mount::<components::audit_app::AuditApp>();
+    mount::<components::audit_app::AuditApp>(audit::host::AuditProps::default());
 }
 
 /// The health half of a check (pings, nginx, cluster status): resolves to a snapshot JSON

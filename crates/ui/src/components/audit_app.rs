@@ -3,7 +3,9 @@
 //! histogram, verify, export and deep links (`audit.html#repo=...&q=...&record=...`).
 //!
 //! Records live in a Rust-side [`Store`]; the feeds are driven by the audit [`engine`]
-//! and kept in IndexedDB ([`persist`]) so reopening only fetches what is new.
+//! and kept in IndexedDB ([`persist`]) so reopening only fetches what is new. The
+//! [`Host`] property says where the view runs (the extension, or embedded in a portal as
+//! `<msr-lens-audit>`) and gives it its instance and credentials.
 
 use std::collections::HashMap;
 
@@ -16,6 +18,7 @@ use msr_lens_core::changefeed::{Event, Feed, Gun, Placement, Progress, SavedStat
 use msr_lens_core::{Origin, Timestamp};
 
 use crate::audit::engine::{self, Engine, Shared, Verified};
+use crate::audit::host::{AuditProps, Host};
 use crate::audit::persist::{self, MAX_STORED, ViewState};
 use crate::audit::store::{
     CSV_HEADER, CategoryFilter, DAY_MS, Day, Filter, Kind, Selection, Store,
@@ -126,23 +129,6 @@ pub struct AuditApp {
     seeking: bool,
     /// `scroll_top` was set by the view: apply it once the spacers have their size.
     pending_scroll: bool,
-}
-
-fn hash_params() -> Vec<(String, String)> {
-    let hash = web_sys::window()
-        .and_then(|w| w.location().hash().ok())
-        .unwrap_or_default();
-    hash.trim_start_matches('#')
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(k, v)| {
-            let v = js_sys::decode_uri_component(&v.replace('+', " "))
-                .ok()
-                .and_then(|s| s.as_string())
-                .unwrap_or_else(|| v.to_string());
-            (k.to_string(), v)
-        })
-        .collect()
 }
 
 fn parse_day(text: &str) -> Option<i64> {
@@ -344,7 +330,10 @@ impl AuditApp {
                     if let Some(e) = self.engine.take() {
                         e.borrow_mut().stop();
                     }
-                    let wanted: Vec<String> = hash_params()
+                    let wanted: Vec<String> = ctx
+                        .props()
+                        .host
+                        .hash_params()
                         .into_iter()
                         .filter(|(k, _)| k == "repo")
                         .map(|(_, v)| v)
@@ -552,10 +541,10 @@ fn download(parts: &js_sys::Array, name: &str, json: bool) -> Result<(), String>
 
 impl Component for AuditApp {
     type Message = Msg;
-    type Properties = ();
+    type Properties = AuditProps;
 
     fn create(ctx: &Context<Self>) -> Self {
-        let params = hash_params();
+        let params = ctx.props().host.hash_params();
         let mut filter = Filter::default();
         let mut raw = HashMap::new();
         let mut scroll_to = None;
@@ -589,20 +578,10 @@ impl Component for AuditApp {
             }
         }
         let link = ctx.link().clone();
+        let host: Host = ctx.props().host.clone();
         spawn_local(async move {
-            let settings = storage::load_settings().await.unwrap_or_default();
-            let wanted = storage::query_param("id");
-            let instance = settings
-                .instances
-                .iter()
-                .find(|i| Some(&i.id) == wanted.as_ref())
-                .or_else(|| settings.instances.first())
-                .cloned();
-            let secret = match &instance {
-                Some(i) => storage::secret_for(i).await,
-                None => None,
-            };
-            link.send_message(Msg::Ready(instance, secret));
+            let connection = host.connect().await;
+            link.send_message(Msg::Ready(connection.instance, connection.secret));
         });
         AuditApp {
             instance: None,
@@ -646,8 +625,7 @@ impl Component for AuditApp {
             Msg::Ready(instance, secret) => {
                 let Some(instance) = instance else {
                     self.loading = false;
-                    self.error =
-                        Some("no MSR instance is configured — add one in the options".into());
+                    self.error = Some(ctx.props().host.missing_instance().into());
                     return true;
                 };
                 match Origin::parse(&instance.origin) {
@@ -680,7 +658,7 @@ impl Component for AuditApp {
                 } else {
                     state.feeds
                 };
-                self.repos = state.repos;
+                self.repos = ctx.props().host.repositories().unwrap_or(state.repos);
                 self.repos_input = self.repos.join(", ");
                 self.reselect();
                 if let Some(id) = self.scroll_to.clone() {
@@ -1026,6 +1004,13 @@ impl Component for AuditApp {
             </div>
             { self.detail(ctx) }
         </main>
+        }
+    }
+
+    fn destroy(&mut self, _ctx: &Context<Self>) {
+        // An embedded view is unmounted when the portal signs out: stop reading.
+        if let Some(e) = self.engine.take() {
+            e.borrow_mut().stop();
         }
     }
 

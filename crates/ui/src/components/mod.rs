@@ -1,6 +1,6 @@
 //! Yew components, one per file.
 
-#[cfg(feature = "pages")]
+#[cfg(any(feature = "pages", feature = "embed"))]
 pub mod audit_app;
 #[cfg(feature = "pages")]
 pub mod instance_form;
