@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the msr-lens npm package: one .wasm shared by a browser/bundler/worker build
 # (wasm-bindgen --target web) and a Node.js build (--target experimental-nodejs-module,
-# ESM), package.json from Cargo, README and licences; then packs it.
+# ESM), package.json from Cargo, README and licences; the `msr-lens/audit` sub-entry
+# (<msr-lens-audit>: crates/ui's audit view, its own .wasm in audit/); then packs it.
 #
 #   scripts/npm-build.sh            -> dist/npm/msr-lens/ and dist/npm/msr-lens-<version>.tgz
 #   MSR_LENS_NPM_OUT=/some/dir scripts/npm-build.sh
@@ -67,6 +68,28 @@ else
 fi
 printf '{"cargoProfile":"%s","wasmOpt":"%s","wasmBindgen":"%s"}\n' "$PROFILE" "$OPT_LEVEL" "$have" > "$OUT/build-info.json"
 
+# msr-lens/audit: the trust audit view of the extension (crates/ui, feature `embed`) as the
+# <msr-lens-audit> element, with a .wasm of its own so msr_lens_bg.wasm is unaffected.
+# opt-level "z" as in scripts/extension-build.sh (same flags: the UI's dependencies are shared).
+echo "npm-build: audit element (crates/ui --features embed)"
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z cargo build --locked --quiet --release --target wasm32-unknown-unknown \
+  -p msr-lens-ui --no-default-features --features embed
+AUDIT=$PKG/audit
+wasm-bindgen --target web --out-dir "$AUDIT" --out-name msr_lens_audit \
+  "$ROOT/target/wasm32-unknown-unknown/release/msr_lens_ui.wasm"
+rm -f "$AUDIT/msr_lens_audit_bg.wasm.d.ts"
+if [ "${MSR_LENS_WASM_OPT:-1}" != 0 ]; then
+  wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-reference-types --enable-mutable-globals \
+    "$AUDIT/msr_lens_audit_bg.wasm" -o "$AUDIT/msr_lens_audit_bg.wasm"
+fi
+cp crates/ui/embed/index.js "$AUDIT/index.js"
+node npm/tools/make-audit-css.mjs "$AUDIT/style.js" >/dev/null
+# index.d.ts generated from the JSDoc of index.js.
+tsc --allowJs --declaration --emitDeclarationOnly --skipLibCheck --strict --target es2022 \
+  --module es2022 --moduleResolution bundler --lib es2022,dom --outDir "$TMP/audit-types" "$AUDIT/index.js"
+cp "$TMP/audit-types/index.d.ts" "$AUDIT/index.d.ts"
+
 cp crates/wasm/README.md crates/wasm/LICENSE-MIT crates/wasm/LICENSE-APACHE "$PKG/"
 cargo metadata --locked --format-version 1 --no-deps | node npm/tools/make-package.mjs "$PKG"
 
@@ -74,3 +97,4 @@ cargo metadata --locked --format-version 1 --no-deps | node npm/tools/make-packa
 raw=$(wc -c < "$PKG/msr_lens_bg.wasm")
 gz=$(gzip -9 -c "$PKG/msr_lens_bg.wasm" | wc -c)
 echo "npm-build: $PKG ($(ls "$OUT"/msr-lens-*.tgz | xargs -n1 basename)); msr_lens_bg.wasm $raw bytes, $gz gzip -9"
+echo "npm-build: audit/msr_lens_audit_bg.wasm $(wc -c < "$AUDIT/msr_lens_audit_bg.wasm") bytes, $(gzip -9 -c "$AUDIT/msr_lens_audit_bg.wasm" | wc -c) gzip -9"

@@ -36,6 +36,9 @@ const pkg = {
     "./web": web,
     "./node": node,
     "./msr_lens_bg.wasm": "./msr_lens_bg.wasm",
+    // <msr-lens-audit>, the trust audit view: its own module and .wasm (browsers only).
+    "./audit": { types: "./audit/index.d.ts", default: "./audit/index.js" },
+    "./audit/msr_lens_audit_bg.wasm": "./audit/msr_lens_audit_bg.wasm",
     "./package.json": "./package.json",
   },
   main: "./msr_lens_node.js",
@@ -48,11 +51,12 @@ const pkg = {
     "msr_lens_node.d.ts",
     "msr_lens_bg.wasm",
     "snippets/",
+    "audit/",
     "README.md",
     "LICENSE-MIT",
     "LICENSE-APACHE",
   ],
-  sideEffects: ["./snippets/*"],
+  sideEffects: ["./snippets/*", "./audit/snippets/*"],
   engines: { node: ">=20" },
 };
 writeFileSync(join(dir, "package.json"), JSON.stringify(pkg, null, 2) + "\n");

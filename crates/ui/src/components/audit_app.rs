@@ -318,8 +318,12 @@ impl AuditApp {
             }
             Event::Progress(p) => {
                 if let Some(f) = self.feeds.get_mut(i) {
+                    // The pager reports its progress right after an error too: keep the
+                    // error (e.g. refused credentials) until a page arrives.
+                    if p.consecutive_errors == 0 {
+                        f.error = None;
+                    }
                     f.progress = Some(p);
-                    f.error = None;
                 }
                 // Saved positions move with every page (also when nothing was new).
                 self.persist(false, &[]);

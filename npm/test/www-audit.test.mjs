@@ -1,0 +1,244 @@
+// www/audit.html in headless Chromium against the live stack: <msr-lens-audit> (the
+// msr-lens/audit sub-entry, the extension's audit view) embedded in a portal page served
+// same-origin by the stack's nginx at /lens/. Admin: newest first, and everything loaded
+// equals the stand-in's ground truth; dev (pull only): the plain explanation and only its
+// repositories; a wrong password: the token service's refusal. The credentials never land
+// in an attribute or any storage. Skipped without the stack or when nginx does not serve /lens/.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+
+import { stackConfig } from "./helpers.mjs";
+
+const stack = stackConfig();
+let chromium;
+try {
+  ({ chromium } = await import("playwright-core"));
+} catch {
+  chromium = null;
+}
+const served = stack
+  ? await fetch(`${stack.origin}/lens/audit.html`).then((r) => r.ok).catch(() => false)
+  : false;
+const skip = !stack
+  ? "the stack is not up (no .stack/stack.json)"
+  : !chromium
+    ? "playwright-core is not installed (npm ci in npm/)"
+    : !served
+      ? "the stack's nginx does not serve /lens/audit.html"
+      : false;
+
+let browser;
+
+before(async () => {
+  if (skip) return;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function truth(gun) {
+  const query = gun ? `?gun=${encodeURIComponent(gun)}` : "";
+  const response = await fetch(`${stack.sim_admin}/truth/changefeed${query}`);
+  assert.equal(response.status, 200);
+  return (await response.json()).records;
+}
+
+async function openPage() {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1200, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  // Chromium logs every 4xx as "Failed to load resource" (the token flow's 401 challenge);
+  // those are network logs, not script errors.
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push(`console: ${m.text()}`);
+  });
+  await page.goto(`${stack.origin}/lens/audit.html`);
+  await page.waitForFunction(() => customElements.get("msr-lens-audit") !== undefined);
+  return { page, problems, context };
+}
+
+async function signIn(page, user, { secret, repository = "" } = {}) {
+  await page.fill("#username", user);
+  await page.fill("#secret", secret ?? stack.users[user].token);
+  await page.fill("#repository", repository);
+  await page.click("#signin button[type=submit]");
+  await page.waitForFunction(() => document.querySelector("msr-lens-audit").connected);
+}
+
+// Inside the element (Playwright's CSS locators pierce its open shadow root).
+const view = (page, selector) => page.locator(`msr-lens-audit ${selector}`);
+
+/** Rows in the DOM (the list is virtualized): [{id, category, gun}], newest first. */
+function rows(page) {
+  return view(page, "[data-testid=audit] tbody tr").evaluateAll((els) =>
+    els.map((e) => ({ id: e.dataset.event, category: e.dataset.category, gun: e.querySelector(".gun")?.textContent })),
+  );
+}
+
+function waitTotal(page, predicate, arg, timeout = 20_000) {
+  return page.waitForFunction(
+    ([source, a]) => {
+      const counts = document.querySelector("msr-lens-audit").shadowRoot.querySelector("[data-testid=counts]");
+      return counts && new Function("n", "a", `return (${source})(n, a)`)(Number(counts.dataset.total), a);
+    },
+    [predicate.toString(), arg],
+    { timeout },
+  );
+}
+
+/** Every attribute value, Web Storage entry and IndexedDB record of the page, as text. */
+function everythingStored(page) {
+  return page.evaluate(async () => {
+    const texts = [];
+    const walk = (root) => {
+      for (const el of root.querySelectorAll("*")) {
+        for (const a of el.attributes) texts.push(`${a.name}=${a.value}`);
+        if (el.shadowRoot) walk(el.shadowRoot);
+      }
+    };
+    walk(document);
+    for (const store of [localStorage, sessionStorage]) {
+      for (let i = 0; i < store.length; i += 1) texts.push(`${store.key(i)}=${store.getItem(store.key(i))}`);
+    }
+    texts.push(document.cookie);
+    for (const { name } of await indexedDB.databases()) {
+      const db = await new Promise((resolve, reject) => {
+        const r = indexedDB.open(name);
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      for (const storeName of db.objectStoreNames) {
+        const all = await new Promise((resolve) => {
+          const r = db.transaction(storeName).objectStore(storeName).getAll();
+          r.onsuccess = () => resolve(r.result);
+        });
+        texts.push(JSON.stringify(all));
+        const keys = await new Promise((resolve) => {
+          const r = db.transaction(storeName).objectStore(storeName).getAllKeys();
+          r.onsuccess = () => resolve(r.result);
+        });
+        texts.push(JSON.stringify(keys));
+      }
+      db.close();
+    }
+    return texts.join("\n");
+  });
+}
+
+/** Export JSON through the view and parse the Blob it built. */
+async function exportJson(page) {
+  await page.evaluate(() => {
+    window.__msrLensExport = undefined;
+  });
+  await view(page, "button", { hasText: "Export JSON" });
+  await page.locator("msr-lens-audit").getByRole("button", { name: "Export JSON" }).click();
+  await page.waitForFunction(() => window.__msrLensExport !== undefined, null, { timeout: 60_000 });
+  return JSON.parse(await page.evaluate(() => window.__msrLensExport.text()));
+}
+
+test("admin: newest first, everything loaded equals the ground truth, no secret stored", { skip }, async () => {
+  const { page, problems, context } = await openPage();
+  assert.match(await view(page, ".placeholder").textContent(), /Not signed in/);
+  const before = await truth();
+  await signIn(page, "admin");
+  await view(page, "[data-testid=audit] tbody tr").first().waitFor({ timeout: 20_000 });
+  const shown = await rows(page);
+  const now = await truth();
+  // The rows on screen are the newest records, newest first: exactly the truth's records
+  // up to the newest one shown (others may be published meanwhile).
+  const newest = Number(shown[0].id);
+  assert.ok(newest >= before.at(-1).id, `first row ${newest}, truth ended at ${before.at(-1).id}`);
+  const expected = now.filter((r) => r.id <= newest).reverse().slice(0, shown.length);
+  assert.ok(shown.length > 5 && shown.length < 100, `${shown.length} rows in the DOM`);
+  assert.deepEqual(
+    shown.map((r) => `${r.id} ${r.gun} ${r.category}`),
+    expected.map((r) => `${r.id} ${r.gun} ${r.category}`),
+  );
+  assert.match(await view(page, "[data-testid=follow]").innerText(), /60 s/);
+
+  // Load everything: the export holds every record of the truth, once, nothing else.
+  await page.locator("msr-lens-audit").getByRole("button", { name: /oad(ing)? everything/ }).click();
+  await view(page, "[data-testid=complete]").waitFor({ timeout: 60_000 });
+  const exported = await exportJson(page);
+  const afterwards = await truth();
+  const key = (r) => `${r.id}|${r.gun}|${r.version}|${r.sha256}|${r.category}`;
+  const got = exported.map((r) => `${r.ID}|${r.GUN}|${r.Version}|${r.SHA256}|${r.Category}`);
+  assert.equal(new Set(got).size, got.length, "an exported record repeated");
+  const have = new Set(got);
+  const known = new Set(afterwards.map(key));
+  assert.deepEqual(before.map(key).filter((k) => !have.has(k)), [], "records missing");
+  assert.deepEqual(got.filter((k) => !known.has(k)), [], "records not in the truth");
+  const ids = exported.map((r) => Number(r.ID));
+  assert.ok(ids.every((id, i) => i === 0 || id < ids[i - 1]), "newest first");
+
+  // The credentials are in no attribute, Web Storage, cookie or IndexedDB record.
+  assert.equal(await page.inputValue("#secret"), "", "the form let go of the secret");
+  const stored = await everythingStored(page);
+  assert.ok(stored.includes("msr-lens"), "IndexedDB holds the records");
+  assert.ok(!stored.includes(stack.users.admin.token), "the token is stored somewhere");
+  assert.deepEqual(problems, []);
+  if (process.env.MSR_LENS_WWW_SCREENSHOT) {
+    await page.screenshot({ path: process.env.MSR_LENS_WWW_SCREENSHOT.replace(/(\.png)?$/, "-audit.png"), fullPage: true });
+  }
+  await context.close();
+});
+
+test("dev (pull only): the plain explanation, then only the repositories it names", { skip }, async () => {
+  const { page, problems, context } = await openPage();
+  // An admin first, on the same page: its stored records must not show for dev.
+  await signIn(page, "admin");
+  await view(page, "[data-testid=audit] tbody tr").first().waitFor({ timeout: 20_000 });
+  await signIn(page, "dev", { secret: stack.users.dev.password });
+  const note = view(page, "[data-testid=non-admin]");
+  await note.waitFor({ timeout: 20_000 });
+  assert.match(await note.innerText(), /only of repositories it can pull/);
+  assert.equal((await rows(page)).length, 0, "nothing of the admin's shows");
+
+  await view(page, "#repos").fill("library/nginx");
+  await page.locator("msr-lens-audit").getByRole("button", { name: "Show" }).click();
+  await view(page, "[data-testid=audit] tbody tr").first().waitFor({ timeout: 20_000 });
+  const gun = `${stack.registry_host}/library/nginx`;
+  const expected = (await truth(gun)).length;
+  await waitTotal(page, (n, a) => n >= Math.min(a, 1000), expected);
+  assert.deepEqual([...new Set((await rows(page)).map((r) => r.gun))], [gun]);
+
+  // The element's `repository` attribute: that repository only, no global feed asked for.
+  await signIn(page, "dev", { secret: stack.users.dev.password, repository: "library/nginx" });
+  assert.equal(await page.locator("msr-lens-audit").getAttribute("repository"), "library/nginx");
+  await view(page, "[data-testid=audit] tbody tr").first().waitFor({ timeout: 20_000 });
+  assert.equal(await note.count(), 0);
+  assert.deepEqual([...new Set((await rows(page)).map((r) => r.gun))], [gun]);
+  const stored = await everythingStored(page);
+  assert.ok(!stored.includes(stack.users.dev.password) && !stored.includes(stack.users.admin.token));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a wrong password: the token service's refusal, no records", { skip }, async () => {
+  const { page, problems, context } = await openPage();
+  await page.evaluate(() =>
+    document.querySelector("msr-lens-audit").connect({ username: "admin", secret: "not-the-password", secretKind: "password" }),
+  );
+  await view(page, ".feed-list li").filter({ hasText: /rejected the credentials/ }).waitFor({ timeout: 20_000 });
+  assert.equal((await rows(page)).length, 0);
+  // connect() checks what it is given.
+  const refused = await page.evaluate(() =>
+    document.querySelector("msr-lens-audit").connect({ username: "admin", secret: "x", secretKind: "cookie" }).then(
+      () => "accepted",
+      (e) => `${e.name}: ${e.message}`,
+    ),
+  );
+  assert.match(refused, /TypeError: secretKind/);
+  await page.evaluate(() => document.querySelector("msr-lens-audit").disconnect());
+  assert.match(await view(page, ".placeholder").textContent(), /Not signed in/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
