@@ -14,8 +14,9 @@ test("npm pack ships exactly the package files", () => {
   const [info] = JSON.parse(out);
   const files = info.files.map((f) => f.path).sort();
   const snippets = files.filter((f) => f.startsWith("snippets/"));
+  const audit = files.filter((f) => f.startsWith("audit/"));
   assert.deepEqual(
-    files.filter((f) => !f.startsWith("snippets/")),
+    files.filter((f) => !f.startsWith("snippets/") && !f.startsWith("audit/")),
     [
       "LICENSE-APACHE",
       "LICENSE-MIT",
@@ -30,7 +31,27 @@ test("npm pack ships exactly the package files", () => {
   );
   assert.equal(snippets.length, 1);
   assert.match(snippets[0], /^snippets\/msr-lens-wasm-[0-9a-f]+\/js\/records\.js$/);
+  // msr-lens/audit: the element, its generated types and stylesheet, its own wasm-bindgen
+  // glue and .wasm, and the view's IndexedDB snippet.
+  assert.deepEqual(
+    audit.filter((f) => !f.startsWith("audit/snippets/")),
+    [
+      "audit/index.d.ts",
+      "audit/index.js",
+      "audit/msr_lens_audit.d.ts",
+      "audit/msr_lens_audit.js",
+      "audit/msr_lens_audit_bg.wasm",
+      "audit/style.js",
+    ],
+  );
+  assert.deepEqual(
+    audit.filter((f) => f.startsWith("audit/snippets/")).map((f) => f.replace(/msr-lens-ui-[0-9a-f]+/, "*")),
+    ["audit/snippets/*/src/audit/idb.js"],
+  );
   assert.equal(info.name, "msr-lens");
+  // The audit element does not grow the core module: its .wasm is a separate file.
+  const sizes = Object.fromEntries(info.files.map((f) => [f.path, f.size]));
+  assert.ok(sizes["audit/msr_lens_audit_bg.wasm"] > 0 && sizes["msr_lens_bg.wasm"] > 0);
   assert.ok(info.entryCount === files.length);
 });
 
@@ -47,6 +68,8 @@ test("package.json takes name, version and licence from Cargo", () => {
   assert.equal(pkg.exports["."].node.default, "./msr_lens_node.js");
   assert.equal(pkg.exports["."].default, "./msr_lens.js");
   assert.equal(pkg.engines.node, ">=20");
+  assert.deepEqual(pkg.exports["./audit"], { types: "./audit/index.d.ts", default: "./audit/index.js" });
+  assert.ok(pkg.files.includes("audit/"));
 });
 
 test("the tarball installs and imports by name in Node.js", async () => {
@@ -68,13 +91,15 @@ test("README: install, three examples, the CORS facts", () => {
   assert.match(readme, /same origin/i);
   assert.match(readme, /content scripts cannot/i);
   assert.match(readme, /access token/i);
+  assert.match(readme, /import \{ defineAuditElement \} from "msr-lens\/audit"/);
+  assert.match(readme, /\.connect\(\{ username/);
 });
 
 test("tsc --noEmit type-checks an example consumer against the generated types", () => {
   const dir = installed();
   const examples = join(dir, "examples");
   mkdirSync(examples, { recursive: true });
-  for (const file of ["example.ts", "web-example.ts", "tsconfig.json"]) {
+  for (const file of ["example.ts", "web-example.ts", "audit-example.ts", "tsconfig.json"]) {
     copyFileSync(join(NPM_DIR, "examples", file), join(examples, file));
   }
   execFileSync(TSC, ["-p", join(examples, "tsconfig.json")], { stdio: "inherit" });
@@ -92,7 +117,10 @@ test("tsc rejects a consumer that misuses the types", () => {
     `require("fs").writeFileSync(${JSON.stringify(join(bad, "bad.ts"))}, ${JSON.stringify(
       'import { MsrClient } from "msr-lens";\n' +
         'const msr = new MsrClient({ baseURL: "https://x.org" });\n' +
-        'export const v: "ok" = (await msr.health()).verdict;\n',
+        'export const v: "ok" = (await msr.health()).verdict;\n' +
+        'import type { MsrLensAuditElement } from "msr-lens/audit";\n' +
+        'declare const audit: MsrLensAuditElement;\n' +
+        'await audit.connect({ user: "x", secret: "y" });\n',
     )})`,
   ]);
   let output = "";
@@ -103,4 +131,5 @@ test("tsc rejects a consumer that misuses the types", () => {
   }
   assert.match(output, /baseURL/);
   assert.match(output, /verdict|"ok"/);
+  assert.match(output, /AuditCredentials/);
 });
