@@ -2,6 +2,10 @@
 // (e.g. `MSR_LENS_PORT_BASE=38443 cargo xtask stack up && ... stack load 100000`):
 //   backfillViewMs   "Load everything" in the view until every record is loaded
 //   backfillCurlMs   the same pages (1000 records each) fetched by a curl loop (baseline)
+//   backfillPackageMs  the npm package alone in the same browser: a page of MSR's origin
+//                    (/lens/, the stand-in's nginx) reads every record with
+//                    changefeed({ from: "start", pageSize: 1000 }) (baseline: the view's
+//                    overhead is viewOverPackage = backfillViewMs / backfillPackageMs)
 //   heapMb           JS heap + wasm memory with every record loaded (budget <= 60)
 //   frameP95Ms       p95 frame time while scrolling through all of them in 300 frames
 //                    (budget <= 16); frameP95ScreenStepMs: one screenful per frame
@@ -10,8 +14,12 @@
 //                    filter alone
 //   exportCsvMs/exportJsonMs  click -> Blob ready
 // Usage: MSR_LENS_STACK_JSON=<stack.json> node tests/e2e/bench-audit.mjs   prints one JSON object
+// and writes <out>/audit.json and audit.md (out: $MSR_LENS_BENCH_OUT or <repo>/bench-results).
+// The package figure needs dist/npm/msr-lens (scripts/npm-build.sh); without it it is null.
 import { execFileSync } from 'node:child_process';
-import { configure, launch, loadStack } from './lib.mjs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT, configure, launch, loadStack } from './lib.mjs';
 
 const stack = loadStack();
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
@@ -35,6 +43,36 @@ echo $n`;
   return { ms: Math.round(performance.now() - t0), records: n };
 }
 
+// The npm package alone, in a page of MSR's origin in the same browser: every record from
+// the start, pages of 1000, as the view reads them. null when /lens/pkg/ is not served.
+async function packageBackfill(ctx) {
+  const page = await ctx.newPage();
+  try {
+    // A quiet page of MSR's origin (no element polling meanwhile).
+    const answer = await page.goto(`${stack.origin}/lens/pkg/package.json`);
+    if (!answer?.ok()) return null;
+    return await page.evaluate(async ([username, secret]) => {
+      const lens = await import('/lens/pkg/msr_lens.js');
+      await lens.default();
+      const client = new lens.MsrClient({ baseUrl: location.origin, username, secret });
+      const t0 = performance.now();
+      const feed = client.changefeed({ from: 'start', pageSize: 1000 });
+      let records = 0;
+      let pages = 0;
+      for (let p = await feed.nextPage(); p; p = await feed.nextPage()) {
+        records += p.records.length;
+        pages += 1;
+      }
+      const ms = Math.round(performance.now() - t0);
+      feed.close();
+      client.free();
+      return { ms, records, pages };
+    }, ['admin', stack.users.admin.token]);
+  } finally {
+    await page.close();
+  }
+}
+
 const env = await launch(stack, { viewport: { width: 1200, height: 900 } });
 const out = {};
 try {
@@ -52,6 +90,11 @@ try {
   const curl = curlLoop();
   out.backfillCurlMs = curl.ms;
   out.curlRecords = curl.records;
+  const pkg = await packageBackfill(env.ctx);
+  out.backfillPackageMs = pkg?.ms ?? null;
+  out.packageRecords = pkg?.records ?? null;
+  out.packagePages = pkg?.pages ?? null;
+  out.viewOverPackage = pkg ? +(out.backfillViewMs / pkg.ms).toFixed(2) : null;
 
   // Heap: JS heap (after GC) + the wasm linear memory that holds the records.
   const cdp = await env.ctx.newCDPSession(page);
@@ -140,3 +183,19 @@ try {
   await env.close();
 }
 console.log(JSON.stringify(out, null, 2));
+const OUT = process.env.MSR_LENS_BENCH_OUT ?? path.join(ROOT, 'bench-results');
+mkdirSync(OUT, { recursive: true });
+writeFileSync(path.join(OUT, 'audit.json'), JSON.stringify({ date: new Date().toISOString(), ...out }, null, 2) + '\n');
+const md = [
+  `# Trust audit explorer with ${out.records} records (${new Date().toISOString()})`,
+  '',
+  '| figure | value | baseline (same run) | budget |',
+  '| --- | --- | --- | --- |',
+  `| full backfill through the view | ${out.backfillViewMs} ms | npm package alone ${out.backfillPackageMs ?? '—'} ms (${out.packageRecords ?? '—'} records, ${out.viewOverPackage ?? '—'}×); curl loop ${out.backfillCurlMs} ms (${out.curlRecords} records) | — |`,
+  `| heap with every record loaded | ${out.heapMb} MB (JS ${out.jsHeapMb}, wasm ${out.wasmMemoryMb}) | — | ≤ 60 MB |`,
+  `| p95 frame time scrolling through all | ${out.frameP95Ms} ms (one screen per frame: ${out.frameP95ScreenStepMs} ms) | — | ≤ 16 ms |`,
+  `| filter / search latency (median) | ${out.filterMs} / ${out.searchMs} ms | Rust filter alone ${out.selectMs} ms | ≤ 50 ms |`,
+  `| export CSV / JSON | ${out.exportCsvMs} / ${out.exportJsonMs} ms | — | — |`,
+  '',
+].join('\n');
+writeFileSync(path.join(OUT, 'audit.md'), md);
