@@ -105,14 +105,21 @@ if [[ -n "${MSR_LENS_PRECONFIG:-}" ]]; then
   cp "$MSR_LENS_PRECONFIG" "$chrome/preconfig.json"
 fi
 
-# Firefox: same files, event-page background and a gecko id.
+# Firefox: same files, an event-page background (the same ES module) and a gecko id.
 cp -r "$chrome" "$firefox"
 python3 - "$chrome/manifest.json" "$firefox/manifest.json" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
 m["background"] = {"scripts": ["background.js"], "type": "module"}
 m.pop("minimum_chrome_version", None)
-m["browser_specific_settings"] = {"gecko": {"id": "msr-lens@msr-lens.invalid", "strict_min_version": "128.0"}}
+# Firefox >= 112 runs "type": "module" background scripts, >= 115 has storage.session, and
+# 140 (ESR; Android 142) reads data_collection_permissions: MSR Lens collects nothing for
+# itself (it talks only to the MSR instances the user configures).
+m["browser_specific_settings"] = {
+    "gecko": {"id": "msr-lens@msr-lens.invalid", "strict_min_version": "140.0",
+              "data_collection_permissions": {"required": ["none"]}},
+    "gecko_android": {"strict_min_version": "142.0"},
+}
 json.dump(m, open(sys.argv[2], "w"), indent=2)
 PY
 
