@@ -126,6 +126,11 @@ export function clusterProblem(instance, hasSecret, reason, clusterError) {
       return problem('cluster', 'checkFailed', `MSR could not read its own cluster status (STATUS_CHECK_FAILED)${said}`);
     }
     case 'clusterUnavailable':
+      if (clusterError && NO_ANSWER.has(clusterError.kind)) {
+        // Not `unreachable`: that kind makes the worker back off, which only a connection
+        // that fails as a whole should.
+        return problem('cluster', 'noAnswer', `cluster status could not be read: ${clusterError.message}`);
+      }
       if (clusterError) return apiProblem('cluster', 'cluster status', clusterError);
       return problem('cluster', 'unavailable', `MSR's cluster status could not be read: ${reason.message}`);
     default:
@@ -150,7 +155,8 @@ function healthProblems(instance, hasSecret, report, clusterError) {
   const reason = (report.reasons || []).find((r) => /^cluster(NotSignedIn|NotAdmin|CheckFailed|Unavailable)$/.test(r.code));
   if (reason) {
     const p = clusterProblem(instance, hasSecret, reason, clusterError);
-    const repeated = p && out.some((q) => q.kind === p.kind && (p.kind === 'loginPage' || p.kind === 'unreachable'));
+    const repeated = p && out.some((q) => (q.kind === 'loginPage' && p.kind === 'loginPage')
+      || (q.kind === 'unreachable' && p.kind === 'noAnswer'));
     if (p && !repeated) out.push(p);
   }
   return { problems: out, clusterFailed: Boolean(reason) };

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../lib.mjs';
 import {
-  age, apiProblem, configMessage, configSnapshot, healthSnapshot, stripHost, withTrust,
+  age, apiProblem, clusterProblem, configMessage, configSnapshot, healthSnapshot, stripHost, withTrust,
 } from '../../../extension/snapshot.js';
 import { clientOptions, runHealth, runTrust, TRUST_EVENTS } from '../../../extension/check.js';
 
@@ -207,6 +207,23 @@ test('unusable settings give a config snapshot naming the address', () => {
     'the replica address “ftp://r” is not valid: unsupported scheme (use https:// or http://)');
   const snap = configSnapshot(instance, 'bad', 42);
   assert.deepEqual([snap.verdict, snap.checkedAt, snap.problems[0].kind], ['unknown', 42, 'config']);
+});
+
+test('cluster status without an answer: said once, and not a reason to back off', () => {
+  const instance = { id: 'i', origin: 'https://msr.example.org', username: 'admin' };
+  const reason = { code: 'clusterUnavailable', message: 'cluster_status: no answer' };
+  const timeout = { name: 'MsrLensError', kind: 'timeout', message: 'cluster status: timed out after 10000 ms' };
+  assert.deepEqual(clusterProblem(instance, true, reason, timeout),
+    { area: 'cluster', kind: 'noAnswer', message: 'cluster status could not be read: cluster status: timed out after 10000 ms' });
+  // The pings answered: the cluster problem stands (and background.js backs off only on
+  // unreachable/unavailable/rateLimited).
+  const pingsOk = { checkedAt: 1, verdict: 'unknown', pings: [{ label: 'lb', state: 'healthy' }], reasons: [reason] };
+  assert.deepEqual(healthSnapshot(instance, true, { report: pingsOk, clusterError: timeout }).problems.map((p) => p.kind), ['noAnswer']);
+  // Nothing answered: only the connection problem.
+  const noneOk = { ...pingsOk, pings: [{ label: 'lb', state: 'unknown', status: 0, why: 'noAnswer', excerpt: 'x' }] };
+  assert.deepEqual(healthSnapshot(instance, true, { report: noneOk, clusterError: timeout }).problems.map((p) => p.kind), ['unreachable']);
+  // A second call that succeeds (the fault is gone): the reason's own words.
+  assert.equal(clusterProblem(instance, true, reason, null).kind, 'unavailable');
 });
 
 test('small helpers: ages, GUN hosts, HTTP problems', () => {
