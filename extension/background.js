@@ -9,14 +9,18 @@
 //   attention) and notifies on verdict changes and on new trust deletions — also for
 //   checks the popup ran (it writes the same snapshot keys).
 //
-// The check itself is the UI crate's `worker` module (`checkHealth`, then `checkTrust`):
-// the health half is stored first (`pendingTrust: true`) so an open popup shows it at
-// once; the popup never talks to MSR itself, it asks this worker (message `refresh`).
-// Storage layout: see crates/ui/src/model.rs.
+// The check itself is the `msr-lens` npm package (its web build, copied into
+// pkg/msr-lens/ by scripts/extension-build.sh): check.js calls `health()` and then reads
+// the newest trust events with `changefeed()`, snapshot.js turns the results into the
+// stored snapshot. The health half is stored first (`pendingTrust: true`) so an open
+// popup shows it at once; the popup never talks to MSR itself, it asks this worker
+// (message `refresh`). Storage layout: see crates/ui/src/model.rs.
 
-import init, { checkHealth, checkTrust } from './pkg/worker/msr_lens_ui.js';
+import init, { MsrClient } from './pkg/msr-lens/msr_lens.js';
+import { clientOptions, runHealth, runTrust } from './check.js';
+import { configMessage, configSnapshot, healthSnapshot, withTrust } from './snapshot.js';
 
-const ready = init({ module_or_path: new URL('./pkg/worker/msr_lens_ui_bg.wasm', import.meta.url) });
+const ready = init({ module_or_path: new URL('./pkg/msr-lens/msr_lens_bg.wasm', import.meta.url) });
 
 const ALARM = 'msr-lens-poll';
 const HISTORY_MS = 24 * 60 * 60 * 1000;
@@ -71,6 +75,32 @@ async function recordOutcome(id, snapshot, pollMs) {
 
 const running = new Map();
 
+// One MsrClient per instance while the worker lives: it keeps the token cache and the
+// previous nginx sample (request rates). A changed configuration or secret makes a new one.
+const clients = new Map();
+
+function clientFor(instance, secret) {
+  const options = clientOptions(instance, secret);
+  const key = JSON.stringify(options);
+  const cached = clients.get(instance.id);
+  if (cached && cached.key === key) return cached.client;
+  clients.delete(instance.id);
+  cached?.client.free();
+  const client = new MsrClient(options); // throws an MsrLensError for unusable settings
+  clients.set(instance.id, { key, client });
+  return client;
+}
+
+function forgetClients(instances) {
+  const ids = new Set(instances.map((i) => i.id));
+  for (const [id, { client }] of clients) {
+    if (!ids.has(id) && !running.has(id)) {
+      clients.delete(id);
+      client.free();
+    }
+  }
+}
+
 async function checkOne(instance, pollMs) {
   if (running.has(instance.id)) return running.get(instance.id);
   const job = (async () => {
@@ -78,10 +108,18 @@ async function checkOne(instance, pollMs) {
     const snapKey = `snapshot:${instance.id}`;
     const { [snapKey]: previous } = await chrome.storage.local.get(snapKey);
     const secret = await secretFor(instance);
-    const config = JSON.stringify(instance);
-    const health = await checkHealth(config, secret, previous ? JSON.stringify(previous) : null);
-    await chrome.storage.local.set({ [snapKey]: JSON.parse(health) });
-    const snapshot = JSON.parse(await checkTrust(config, secret, health));
+    const hasCredentials = Boolean(instance.username && secret);
+    let client;
+    try {
+      client = clientFor(instance, secret);
+    } catch (e) {
+      const snapshot = configSnapshot(instance, configMessage(instance, e), Date.now());
+      await chrome.storage.local.set({ [snapKey]: snapshot });
+      return snapshot;
+    }
+    const health = healthSnapshot(instance, hasCredentials, await runHealth(client), previous);
+    await chrome.storage.local.set({ [snapKey]: health });
+    const snapshot = withTrust(health, instance, hasCredentials, await runTrust(client));
     await chrome.storage.local.set({ [snapKey]: snapshot });
     await recordOutcome(instance.id, snapshot, pollMs);
     return snapshot;
@@ -98,6 +136,7 @@ async function pollAll(force = false) {
   const s = await settings();
   const pollMs = (Number(s.pollMinutes) || 1) * 60_000;
   const now = Date.now();
+  forgetClients(s.instances);
   await Promise.all(
     s.instances.map(async (instance) => {
       if (!force && !(await due(instance.id, now))) return;

@@ -13,7 +13,10 @@
 #       DEMO ONLY (what `cargo xtask demo` sets): write such a preconfig for that origin
 #       (admin access token, space-separated replica origins) and pre-grant exactly it.
 #   MSR_LENS_DIST=/path/to/dist   output folder (default extension/dist)
-#   MSR_LENS_NO_OPT=1             skip wasm-opt
+#   MSR_LENS_NO_OPT=1             skip wasm-opt of the UI modules
+#   MSR_LENS_NPM_PKG=/path/msr-lens   a built `msr-lens` npm package folder to use as it is
+#       (default dist/npm/msr-lens, (re)built by scripts/npm-build.sh when missing or older
+#       than crates/{wasm,core,transport} or Cargo.lock)
 #
 # Needs: rust target wasm32-unknown-unknown, wasm-bindgen 0.2.130 on PATH, and
 # tests/e2e/node_modules (npm ci there) for npm binaryen's wasm-opt. Never Debian's binaryen.
@@ -36,10 +39,23 @@ wasm="$target_dir/wasm32-unknown-unknown/release/msr_lens_ui.wasm"
 rm -rf "$chrome" "$firefox"
 mkdir -p "$chrome/icons"
 
-# Three modules from the same crate, so each context loads only its own code: `popup`
-# (the popup view), `pages` (options + audit) and `worker` (the background worker's check).
+# The background worker's engine: the `msr-lens` npm package (crates/wasm), its web build.
+npm_pkg="${MSR_LENS_NPM_PKG:-}"
+if [[ -z "$npm_pkg" ]]; then
+  npm_pkg="$root/dist/npm/msr-lens"
+  if [[ ! -f "$npm_pkg/msr_lens_bg.wasm" ]] || [[ -n "$(find crates/wasm crates/core crates/transport Cargo.lock scripts/npm-build.sh \
+      -newer "$npm_pkg/msr_lens_bg.wasm" -type f -print -quit)" ]]; then
+    bash "$root/scripts/npm-build.sh"
+  fi
+fi
+for f in msr_lens.js msr_lens_bg.wasm snippets; do
+  [[ -e "$npm_pkg/$f" ]] || { echo "the msr-lens package in $npm_pkg has no $f (scripts/npm-build.sh builds it)" >&2; exit 1; }
+done
+
+# Two UI modules from the same crate, so each page loads only its own code: `popup`
+# (the popup view) and `pages` (options + audit).
 # opt-level "z" for the UI build only (the workspace release profile says "s").
-for feature in popup pages worker; do
+for feature in popup pages; do
   CARGO_PROFILE_RELEASE_OPT_LEVEL=z cargo build --release --target wasm32-unknown-unknown \
     -p msr-lens-ui --no-default-features --features "$feature"
   wasm-bindgen --target web --no-typescript --out-dir "$chrome/pkg/$feature" "$wasm"
@@ -49,6 +65,8 @@ for feature in popup pages worker; do
       "$chrome/pkg/$feature/msr_lens_ui_bg.wasm" -o "$chrome/pkg/$feature/msr_lens_ui_bg.wasm"
   fi
 done
+mkdir -p "$chrome/pkg/msr-lens"
+cp -r "$npm_pkg/msr_lens.js" "$npm_pkg/msr_lens_bg.wasm" "$npm_pkg/snippets" "$npm_pkg/package.json" "$chrome/pkg/msr-lens/"
 cp extension/*.html extension/*.js extension/style.css "$chrome/"
 cp extension/icons/*.png "$chrome/icons/"
 
@@ -87,14 +105,21 @@ if [[ -n "${MSR_LENS_PRECONFIG:-}" ]]; then
   cp "$MSR_LENS_PRECONFIG" "$chrome/preconfig.json"
 fi
 
-# Firefox: same files, event-page background and a gecko id.
+# Firefox: same files, an event-page background (the same ES module) and a gecko id.
 cp -r "$chrome" "$firefox"
 python3 - "$chrome/manifest.json" "$firefox/manifest.json" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
 m["background"] = {"scripts": ["background.js"], "type": "module"}
 m.pop("minimum_chrome_version", None)
-m["browser_specific_settings"] = {"gecko": {"id": "msr-lens@msr-lens.invalid", "strict_min_version": "128.0"}}
+# Firefox >= 112 runs "type": "module" background scripts, >= 115 has storage.session, and
+# 140 (ESR; Android 142) reads data_collection_permissions: MSR Lens collects nothing for
+# itself (it talks only to the MSR instances the user configures).
+m["browser_specific_settings"] = {
+    "gecko": {"id": "msr-lens@msr-lens.invalid", "strict_min_version": "140.0",
+              "data_collection_permissions": {"required": ["none"]}},
+    "gecko_android": {"strict_min_version": "142.0"},
+}
 json.dump(m, open(sys.argv[2], "w"), indent=2)
 PY
 
@@ -110,7 +135,6 @@ for name in ("chrome", "firefox"):
                 z.write(path, os.path.relpath(path, base))
 PY
 echo "built $chrome and $firefox (+ zips)"
-for feature in popup pages worker; do
-  f="$chrome/pkg/$feature/msr_lens_ui_bg.wasm"
-  echo "  $feature wasm: $(stat -c %s "$f") bytes raw, $(gzip -9 -c "$f" | wc -c) bytes gzip"
+for f in "$chrome"/pkg/{popup,pages}/msr_lens_ui_bg.wasm "$chrome/pkg/msr-lens/msr_lens_bg.wasm"; do
+  echo "  ${f#"$chrome/pkg/"}: $(stat -c %s "$f") bytes raw, $(gzip -9 -c "$f" | wc -c) bytes gzip"
 done

@@ -1,6 +1,7 @@
 // Bench: popup open -> health rendered (median of 20, headless Chromium, against the
 // stand-in), and the size of the UI .wasm (raw and gzip -9): `uiWasm*` is the popup's
-// module (what opening the popup loads); `wasmModules` lists all three.
+// module (what opening the popup loads); `wasmModules` lists the two UI modules and the
+// background worker's engine (the msr-lens npm package's .wasm, `msr-lens`).
 // Usage: node tests/e2e/bench.mjs [runs]      prints one JSON object
 // Two times per open, both from the page's navigation start (performance.now()):
 //   popupCachedHealthMedianMs: the last known verdict is on screen (from chrome.storage; the popup's
@@ -15,8 +16,8 @@ import { EXT_DIR, configure, launch, loadStack } from './lib.mjs';
 const runs = Number(process.argv[2] || 20);
 const stack = loadStack();
 const wasm = readFileSync(path.join(EXT_DIR, 'pkg/popup/msr_lens_ui_bg.wasm'));
-const sizes = Object.fromEntries(['popup', 'pages', 'worker'].map((m) => {
-  const bytes = readFileSync(path.join(EXT_DIR, `pkg/${m}/msr_lens_ui_bg.wasm`));
+const sizes = Object.fromEntries(['popup', 'pages', 'msr-lens'].map((m) => {
+  const bytes = readFileSync(path.join(EXT_DIR, m === 'msr-lens' ? 'pkg/msr-lens/msr_lens_bg.wasm' : `pkg/${m}/msr_lens_ui_bg.wasm`));
   return [m, { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length }];
 }));
 const env = await launch(stack);

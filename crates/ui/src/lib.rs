@@ -1,13 +1,14 @@
 //! # msr-lens-ui
 //!
 //! The MSR Lens browser extension UI, in Yew: the popup, the options page and the trust
-//! audit page, plus the check the background service worker runs (so every view reaches
-//! the same verdict from the same code).
+//! audit page. The background service worker's check is not here: it runs the `msr-lens`
+//! npm package (`crates/wasm`) through `extension/check.js` and `extension/snapshot.js`,
+//! and stores the [`model::Snapshot`] the popup shows.
 //!
 //! - [`model`]: the stored data ([`model::Settings`], [`model::Snapshot`], ...) and the
 //!   storage layout shared with `extension/background.js`.
-//! - `snapshot` (features `pages`, `worker`): core results → a snapshot with specific,
-//!   human messages (pure).
+//! - `snapshot` (feature `pages`): core results → specific, human messages for "Test
+//!   connection" and the audit view (pure).
 //! - [`state`]: one reducer per page.
 //! - [`services`]: the only I/O: fetch, `chrome.storage`, `chrome.permissions`.
 //! - [`components`]: one Yew component per file.
@@ -15,15 +16,14 @@
 //! JavaScript entry points (wasm-bindgen): `startPopup()`, `startOptions()`,
 //! `startAudit()` mount a page on `#app`; `mountAudit(...)` (feature `embed`, see
 //! `embed`) mounts the audit view on any element, for the npm package's
-//! `<msr-lens-audit>`; `checkHealth(...)` then `checkTrust(...)` run
-//! one check for the background worker (the health half first, so it can be stored and
-//! shown at once) and resolve to the snapshot JSON.
+//! `<msr-lens-audit>`.
 //!
 //! Features (the extension build compiles the crate once per feature, so each context
 //! loads only its own code): `popup` — the popup view; it never talks to MSR itself, it
-//! asks the background worker (the one poller for all views) and shows the snapshots the
-//! worker stores; `pages` — options and audit; `worker` — the check; `embed` — the audit
-//! view alone, embedded in a portal page.
+//! asks the background worker (the one poller for all views, running the `msr-lens` npm
+//! package) and shows the snapshots the worker stores; `pages` — options (with "Test
+//! connection") and audit, which talk to MSR themselves; `embed` — the audit view alone,
+//! embedded in a portal page.
 //!
 //! Server text (issue descriptions, reasons, repository names) is always rendered as text
 //! nodes; nothing is ever parsed as HTML.
@@ -40,7 +40,7 @@ pub mod services;
 pub mod snapshot;
 pub mod state;
 
-#[cfg(any(feature = "popup", feature = "pages", feature = "worker"))]
+#[cfg(any(feature = "popup", feature = "pages"))]
 use wasm_bindgen::prelude::*;
 
 #[cfg(any(feature = "popup", feature = "pages"))]
@@ -72,55 +72,4 @@ pub fn start_options() {
 #[wasm_bindgen(js_name = startAudit)]
 pub fn start_audit() {
     mount::<components::audit_app::AuditApp>(audit::host::AuditProps::default());
-}
-
-/// The health half of a check (pings, nginx, cluster status): resolves to a snapshot JSON
-/// with `pendingTrust: true` that carries the previous trust events until
-/// [`check_trust`] adds the new ones.
-#[cfg(feature = "worker")]
-#[wasm_bindgen(js_name = checkHealth)]
-pub async fn check_health(
-    instance_json: String,
-    secret: Option<String>,
-    previous_json: Option<String>,
-) -> Result<String, JsValue> {
-    let instance = parse_instance(&instance_json)?;
-    let previous = previous_json
-        .as_deref()
-        .and_then(model::Snapshot::from_json);
-    let mut snapshot =
-        services::check::check_health(&instance, secret.as_deref(), previous.as_ref()).await;
-    if let Some(previous) = previous {
-        snapshot.trust = previous.trust;
-        snapshot
-            .problems
-            .extend(previous.problems.into_iter().filter(|p| p.area == "trust"));
-    }
-    snapshot.pending_trust = true;
-    serde_json::to_string(&snapshot).map_err(|e| JsValue::from_str(&e.to_string()))
-}
-
-/// The trust half of a check: reads the latest trust events and resolves to the
-/// completed snapshot JSON (`healthJson` is what [`check_health`] gave).
-#[cfg(feature = "worker")]
-#[wasm_bindgen(js_name = checkTrust)]
-pub async fn check_trust(
-    instance_json: String,
-    secret: Option<String>,
-    health_json: String,
-) -> Result<String, JsValue> {
-    let instance = parse_instance(&instance_json)?;
-    let mut health = model::Snapshot::from_json(&health_json)
-        .ok_or_else(|| JsValue::from_str("not a snapshot"))?;
-    health.pending_trust = false;
-    let trust =
-        services::check::trust_events(&instance, secret.as_deref(), services::check::TRUST_EVENTS)
-            .await;
-    let snapshot = snapshot::with_trust(health, trust);
-    serde_json::to_string(&snapshot).map_err(|e| JsValue::from_str(&e.to_string()))
-}
-
-#[cfg(feature = "worker")]
-fn parse_instance(json: &str) -> Result<model::Instance, JsValue> {
-    serde_json::from_str(json).map_err(|e| JsValue::from_str(&format!("not an instance: {e}")))
 }

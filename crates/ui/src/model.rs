@@ -1,6 +1,8 @@
 //! The data the views show and the extension stores, as plain serde structs.
 //!
-//! Storage layout (shared with `extension/background.js`, keep both in step):
+//! Storage layout (shared with `extension/background.js`, keep both in step; the worker's
+//! snapshots are written by `extension/snapshot.js`, whose unit tests check that it uses
+//! exactly the fields of [`Snapshot`] and the structs in it):
 //! - `chrome.storage.local` `settings`: [`Settings`] (no secret unless an instance has
 //!   `remember` ticked, then its `secret` is kept there).
 //! - `chrome.storage.session` `secrets`: `{ "<instance id>": "<password or token>" }`.
@@ -70,7 +72,8 @@ impl Default for Settings {
 }
 
 /// The state of one instance at one moment: what the popup shows and the background
-/// worker judges. Built by the worker's check (`services::check`); no secret in it.
+/// worker judges. Built by the worker's check (`extension/snapshot.js`, from the results
+/// of the `msr-lens` npm package); no secret in it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Snapshot {

@@ -1,19 +1,16 @@
-//! Turning the core's results into a [`Snapshot`] with specific, human messages.
+//! Turning the core's results into specific, human messages, for "Test connection" and
+//! the audit view.
 //!
-//! Pure functions (no I/O): `services::check` feeds them what the network returned.
+//! Pure functions (no I/O): `services::check` feeds them what the network returned. The
+//! background worker's snapshot is worded by `extension/snapshot.js` in the same words.
 
 use msr_lens_core::auth::AuthError;
 use msr_lens_core::changefeed::{Page, PageError};
 use msr_lens_core::error::BodyShape;
-use msr_lens_core::health::{
-    ClusterStatusError, HealthReport, PingVerdict, ReplicaCondition, UnknownWhy,
-};
-use msr_lens_core::{ApiError, ErrorKind, Timestamp};
+use msr_lens_core::health::ClusterStatusError;
+use msr_lens_core::{ApiError, ErrorKind};
 
-use crate::model::{
-    Instance, IssueView, NginxView, PingView, Problem, ReasonView, ReplicaView, Snapshot,
-    TrustEvent, TrustView,
-};
+use crate::model::{Instance, Problem, TrustEvent};
 
 /// What reading the trust changefeed gave.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,14 +19,6 @@ pub enum TrustOutcome {
     Events(Vec<TrustEvent>),
     /// Why it could not be read.
     Failed(Problem),
-}
-
-/// The text of a serde enum value (`"notAdmin"` → `notAdmin`).
-fn enum_text<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 fn problem(area: &str, kind: &str, message: impl Into<String>) -> Problem {
@@ -282,227 +271,11 @@ fn strip_host(gun: &str, host: &str) -> String {
     gun.to_string()
 }
 
-/// Build the snapshot of one check.
-pub fn build(
-    instance: &Instance,
-    has_secret: bool,
-    report: &HealthReport,
-    cluster_error: Option<&ClusterStatusError>,
-    trust: Option<TrustOutcome>,
-) -> Snapshot {
-    let mut problems = Vec::new();
-    let pings: Vec<PingView> = report
-        .pings
-        .iter()
-        .map(|p| {
-            let (state, detail) = match &p.verdict {
-                PingVerdict::Healthy => ("healthy", String::new()),
-                PingVerdict::Unhealthy { reason } => ("unhealthy", reason.clone()),
-                PingVerdict::Unknown {
-                    status: 0,
-                    why,
-                    excerpt,
-                } => ("unknown", format!("{}: {excerpt}", why.describe())),
-                PingVerdict::Unknown { status, why, .. } => {
-                    ("unknown", format!("HTTP {status}: {}", why.describe()))
-                }
-            };
-            PingView {
-                label: p.label.clone(),
-                state: state.to_string(),
-                detail,
-            }
-        })
-        .collect();
-    let unknown_why = |w: UnknownWhy| {
-        report
-            .pings
-            .iter()
-            .any(|p| matches!(p.verdict, PingVerdict::Unknown { why, .. } if why == w))
-    };
-    let all_no_answer = !report.pings.is_empty()
-        && report.pings.iter().all(|p| {
-            matches!(
-                p.verdict,
-                PingVerdict::Unknown {
-                    why: UnknownWhy::NoAnswer,
-                    ..
-                }
-            )
-        });
-    if all_no_answer {
-        problems.push(problem(
-            "connection",
-            "unreachable",
-            format!(
-                "could not reach {}: the network or VPN, a TLS certificate this browser does not trust (get MSR's CA at {}/ca), or a missing site permission (grant it in the options)",
-                instance.origin, instance.origin
-            ),
-        ));
-    } else if unknown_why(UnknownWhy::Html) || unknown_why(UnknownWhy::Redirected) {
-        problems.push(problem(
-            "connection",
-            "loginPage",
-            "MSR answered with a login page: a single sign-on proxy sits in front of MSR and this browser is not signed in to it",
-        ));
-    } else if unknown_why(UnknownWhy::AuthRequired) {
-        problems.push(problem(
-            "connection",
-            "proxyAuth",
-            "a proxy in front of MSR asks for credentials even for the health check",
-        ));
-    }
-    if let Some(error) = cluster_error {
-        let p = cluster_problem(instance, has_secret, error);
-        if !problems
-            .iter()
-            .any(|q| q.kind == p.kind && p.kind == "loginPage")
-        {
-            problems.push(p);
-        }
-    }
-
-    let replicas = report
-        .replicas
-        .iter()
-        .map(|r| {
-            let mut reasons = Vec::new();
-            let mut stale = false;
-            let mut raw = None;
-            for c in &r.conditions {
-                match c {
-                    ReplicaCondition::Unhealthy { reason } => reasons.push(reason.clone()),
-                    ReplicaCondition::HealthUnknown => {
-                        reasons.push("no health entry in cluster status".into())
-                    }
-                    ReplicaCondition::Stale { age_secs, .. } => {
-                        stale = true;
-                        reasons.push(format!(
-                            "reported health too long ago ({})",
-                            crate::format::age(*age_secs)
-                        ));
-                    }
-                    ReplicaCondition::TimestampUnknown { raw: text } => {
-                        raw = Some(text.clone());
-                        reasons.push(text.clone());
-                    }
-                    ReplicaCondition::ReadOnly => reasons.push("read-only mode".into()),
-                    _ => {}
-                }
-            }
-            ReplicaView {
-                id: r.id.clone(),
-                ok: r.is_ok(),
-                healthy: r.health.as_deref() == Some("OK"),
-                last_seen: r
-                    .last_seen
-                    .as_ref()
-                    .and_then(|t| t.at)
-                    .map(|t| t.as_millis()),
-                last_seen_raw: raw,
-                stale,
-                read_only: r.read_only == Some(true),
-                reason: reasons.join("; "),
-            }
-        })
-        .collect::<Vec<_>>();
-    let issues: Vec<IssueView> = report
-        .issues
-        .iter()
-        .map(|i| IssueView {
-            id: i.id.clone().unwrap_or_default(),
-            kind: i.kind.clone().unwrap_or_default(),
-            critical: i.critical,
-            description: i.description.clone().unwrap_or_default(),
-        })
-        .collect();
-    let nginx = report.nginx.map(|n| NginxView {
-        at: report.checked_at.as_millis(),
-        active: n.active,
-        accepts: n.accepts,
-        handled: n.handled,
-        requests: n.requests,
-        reading: n.reading,
-        writing: n.writing,
-        waiting: n.waiting,
-        requests_per_sec: report.nginx_rates.map(|r| r.requests_per_sec),
-        dropped: report.nginx_rates.map(|r| r.dropped),
-    });
-    let bad_pings = pings.iter().filter(|p| p.state != "healthy").count();
-    let bad_replicas = replicas.iter().filter(|r| !r.ok).count();
-    let critical = issues.iter().filter(|i| i.critical).count();
-    let attention = u32::try_from(bad_pings.max(bad_replicas) + critical).unwrap_or(u32::MAX);
-
-    let mut trust_view = TrustView::default();
-    match trust {
-        Some(TrustOutcome::Events(mut events)) => {
-            events.reverse();
-            trust_view.events = events;
-            trust_view.read = true;
-        }
-        Some(TrustOutcome::Failed(p)) => problems.push(p),
-        None => {}
-    }
-
-    Snapshot {
-        instance_id: instance.id.clone(),
-        checked_at: report.checked_at.as_millis(),
-        verdict: enum_text(&report.verdict),
-        attention,
-        reasons: report
-            .reasons
-            .iter()
-            .map(|r| ReasonView {
-                severity: enum_text(&r.severity),
-                code: enum_text(&r.code),
-                subject: r.subject.clone(),
-                message: r.message.clone(),
-            })
-            .collect(),
-        pings,
-        cluster_read: !report.replicas.is_empty() || cluster_error.is_none() && has_secret,
-        replicas,
-        issues,
-        gc_running: report.gc_running,
-        nginx,
-        problems,
-        trust: trust_view,
-        pending_trust: false,
-    }
-}
-
-/// Add the trust part to a health snapshot (a config problem is not repeated).
-pub fn with_trust(mut snapshot: Snapshot, trust: TrustOutcome) -> Snapshot {
-    snapshot.problems.retain(|p| p.area != "trust");
-    snapshot.trust = TrustView::default();
-    match trust {
-        TrustOutcome::Events(mut events) => {
-            events.reverse();
-            snapshot.trust.events = events;
-            snapshot.trust.read = true;
-        }
-        TrustOutcome::Failed(p) if p.area == "config" => {}
-        TrustOutcome::Failed(p) => snapshot.problems.push(p),
-    }
-    snapshot
-}
-
-/// A snapshot for an instance whose configuration cannot be checked at all.
-pub fn config_problem(instance: &Instance, message: impl Into<String>, now: Timestamp) -> Snapshot {
-    Snapshot {
-        instance_id: instance.id.clone(),
-        checked_at: now.as_millis(),
-        verdict: "unknown".into(),
-        problems: vec![problem("config", "config", message)],
-        ..Snapshot::default()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use http::Response;
-    use msr_lens_core::health::{HealthInput, parse_cluster_status, parse_ping};
+    use msr_lens_core::health::parse_cluster_status;
 
     fn resp(status: u16, body: &str) -> Response<Vec<u8>> {
         Response::builder()
@@ -590,88 +363,5 @@ mod tests {
             .unwrap();
         let err = Page::parse(&html).unwrap_err();
         assert_eq!(page_problem(&err).kind, "loginPage");
-    }
-
-    #[test]
-    fn unreachable_pings_give_a_connection_problem_and_trust_is_newest_first() {
-        let input = HealthInput {
-            pings: vec![("lb".into(), PingVerdict::no_answer("Failed to fetch"))],
-            ..HealthInput::default()
-        };
-        let report = HealthReport::build(&input, Timestamp::from_secs(1_800_000_000));
-        let events = vec![
-            TrustEvent {
-                id: "1".into(),
-                ..TrustEvent::default()
-            },
-            TrustEvent {
-                id: "2".into(),
-                ..TrustEvent::default()
-            },
-        ];
-        let snap = build(
-            &instance(""),
-            false,
-            &report,
-            None,
-            Some(TrustOutcome::Events(events)),
-        );
-        assert_eq!(snap.verdict, "unknown");
-        assert_eq!(snap.problems[0].kind, "unreachable");
-        assert_eq!(snap.trust.events[0].id, "2");
-        assert_eq!(snap.attention, 1);
-    }
-
-    #[test]
-    fn healthy_ping_and_html_ping() {
-        let input = HealthInput {
-            pings: vec![
-                (
-                    "a".into(),
-                    parse_ping(&resp(200, r#"{"Error":"","Healthy":true}"#)),
-                ),
-                (
-                    "b".into(),
-                    parse_ping(
-                        &Response::builder()
-                            .status(200)
-                            .header("content-type", "text/html")
-                            .body(b"<html>sign in</html>".to_vec())
-                            .unwrap(),
-                    ),
-                ),
-            ],
-            ..HealthInput::default()
-        };
-        let report = HealthReport::build(&input, Timestamp::from_secs(1_800_000_000));
-        let snap = build(&instance(""), false, &report, None, None);
-        assert_eq!(snap.verdict, "healthy");
-        assert_eq!(snap.pings[0].state, "healthy");
-        assert!(snap.problems.iter().any(|p| p.kind == "loginPage"));
-    }
-
-    #[test]
-    fn with_trust_replaces_trust_problems_and_skips_config_ones() {
-        let base = Snapshot {
-            problems: vec![
-                problem("trust", "noAccess", "old"),
-                problem("cluster", "notAdmin", "x"),
-            ],
-            ..Snapshot::default()
-        };
-        let failed = with_trust(
-            base.clone(),
-            TrustOutcome::Failed(problem("trust", "wrongPassword", "new")),
-        );
-        let kinds: Vec<_> = failed.problems.iter().map(|p| p.kind.as_str()).collect();
-        assert_eq!(kinds, ["notAdmin", "wrongPassword"]);
-        let config = with_trust(
-            base.clone(),
-            TrustOutcome::Failed(problem("config", "config", "bad")),
-        );
-        assert_eq!(config.problems.len(), 1);
-        let events = with_trust(base, TrustOutcome::Events(vec![TrustEvent::default()]));
-        assert!(events.trust.read);
-        assert_eq!(events.problems.len(), 1);
     }
 }

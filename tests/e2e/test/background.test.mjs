@@ -2,7 +2,9 @@
 // verdict change and on a new trust deletion, bounded history.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { admin, configure, launch, loadStack, resetSim } from '../lib.mjs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT, admin, configure, launch, loadStack, resetSim } from '../lib.mjs';
 
 const stack = loadStack();
 let env;
@@ -37,6 +39,32 @@ async function until(fn, what, ms = 15000) {
   }
   assert.fail(`${what}: last seen ${JSON.stringify(last)}`);
 }
+
+test('the worker checks with the msr-lens package: its snapshot matches the stand-in', async () => {
+  const pkg = await env.sw.evaluate(() => fetch(chrome.runtime.getURL('pkg/msr-lens/package.json')).then((r) => r.json()));
+  assert.equal(pkg.name, 'msr-lens');
+  const gone = await env.sw.evaluate(() => fetch(chrome.runtime.getURL('pkg/worker/msr_lens_ui.js')).then((r) => r.status, () => 'absent'));
+  assert.notEqual(gone, 200, 'the UI crate\'s worker module is still shipped');
+  const answer = await refresh();
+  assert.equal(answer.ok, true);
+  const [snap] = answer.results;
+  // The fields of crates/ui/src/model.rs `Snapshot` (what the popup parses), no more.
+  const model = readFileSync(path.join(ROOT, 'crates/ui/src/model.rs'), 'utf8');
+  const fields = [.../pub struct Snapshot \{([\s\S]*?)\n\}/.exec(model)[1].matchAll(/pub (\w+):/g)]
+    .map((m) => m[1].replace(/_(\w)/g, (_, c) => c.toUpperCase())).sort();
+  assert.deepEqual(Object.keys(snap).sort(), fields);
+  assert.deepEqual([snap.verdict, snap.pendingTrust, snap.problems], ['healthy', false, []]);
+  const state = await admin(stack, 'GET', '/state');
+  assert.deepEqual(snap.replicas.map((r) => r.id).sort(), [...state.replica_ids].sort());
+  assert.deepEqual(snap.pings.map((p) => p.label), stack.replica_origins.map((o) => new URL(o).host));
+  const truth = await admin(stack, 'GET', '/truth/changefeed');
+  assert.deepEqual(snap.trust.events.map((e) => e.id), truth.records.slice(-10).map((r) => String(r.id)).reverse());
+  assert.equal(snap.trust.events[0].repository, truth.records.at(-1).gun.replace(`${stack.registry_host}/`, ''));
+  assert.ok(snap.nginx && snap.nginx.active >= 1, JSON.stringify(snap.nginx));
+  // What the popup reads is what the worker answered.
+  const stored = await env.sw.evaluate(async (id) => (await chrome.storage.local.get(`snapshot:${id}`))[`snapshot:${id}`], snap.instanceId);
+  assert.deepEqual(stored, snap);
+});
 
 test('badge follows the verdict, and a verdict change notifies', async () => {
   await refresh();

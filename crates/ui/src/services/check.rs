@@ -1,24 +1,20 @@
-//! One check of an instance over the network: the core's [`HealthCheck`] for health,
-//! the core's [`Authenticator`] for the trust changefeed, and "Test connection".
+//! The network helpers of the options and audit pages: an instance's origins and
+//! credentials, and trust changefeed pages through the core's [`Authenticator`]
+//! ("Test connection", the audit view). The background worker's health check is the
+//! `msr-lens` npm package (`extension/check.js`), not this module.
 
-use futures::future::join_all;
 use http::{Request, Response};
 use msr_lens_core::Origin;
 use msr_lens_core::auth::{Authenticator, Credentials, Step};
 use msr_lens_core::changefeed::{Cursor, Feed, Page, PageRequest};
-use msr_lens_core::health::{
-    HealthCheck, HealthTargets, NginxSample, NginxStatus, Probe, parse_cluster_status,
-};
 
-use crate::model::{Instance, SecretKind, Snapshot};
+use crate::model::{Instance, SecretKind};
 use crate::services::http::{FetchError, send};
 use crate::services::storage::now;
-use crate::snapshot::{self, TrustOutcome, page_problem, trust_auth_problem, trust_events_of};
+use crate::snapshot::{TrustOutcome, page_problem, trust_auth_problem, trust_events_of};
 
 /// Per-request timeout, milliseconds.
 pub const TIMEOUT_MS: i32 = 10_000;
-/// How many trust events a snapshot keeps.
-pub const TRUST_EVENTS: u32 = 10;
 
 /// The parsed origins of an instance: the main one first, then the replicas.
 pub fn origins(instance: &Instance) -> Result<(Origin, Vec<(String, Origin)>), String> {
@@ -43,23 +39,6 @@ pub fn credentials(instance: &Instance, secret: Option<&str>) -> Option<Credenti
         SecretKind::Token => Credentials::access_token(instance.username.clone(), secret),
         SecretKind::Password => Credentials::password(instance.username.clone(), secret),
     })
-}
-
-fn sample_of(previous: Option<&Snapshot>) -> Option<NginxSample> {
-    let n = previous?.nginx.as_ref()?;
-    let status = NginxStatus {
-        active: n.active,
-        accepts: n.accepts,
-        handled: n.handled,
-        requests: n.requests,
-        reading: n.reading,
-        writing: n.writing,
-        waiting: n.waiting,
-    };
-    Some(NginxSample::new(
-        msr_lens_core::Timestamp::from_millis(n.at),
-        status,
-    ))
 }
 
 /// Drive one request through the authenticator to its final response.
@@ -92,11 +71,6 @@ async fn authed(
 enum AuthedError {
     Fetch(FetchError),
     Auth(msr_lens_core::auth::AuthError),
-}
-
-/// Read the newest `records` trust events (for the audit view).
-pub async fn trust_events(instance: &Instance, secret: Option<&str>, records: u32) -> TrustOutcome {
-    trust_page(instance, secret, Cursor::Latest, records).await
 }
 
 /// Read `records` trust events from `cursor` (e.g. [`Cursor::Before`] the oldest one
@@ -149,47 +123,4 @@ pub(crate) async fn trust_feed(
             message: format!("the trust audit log could not be read: {e}"),
         }),
     }
-}
-
-/// The health part of a check (pings, nginx, cluster status); no trust events.
-pub async fn check_health(
-    instance: &Instance,
-    secret: Option<&str>,
-    previous: Option<&Snapshot>,
-) -> Snapshot {
-    let (origin, replicas) = match origins(instance) {
-        Ok(o) => o,
-        Err(message) => return snapshot::config_problem(instance, message, now()),
-    };
-    let credentials = credentials(instance, secret);
-    let has_secret = credentials.is_some();
-    let mut allowed = vec![origin.clone()];
-    allowed.extend(replicas.iter().map(|(_, o)| o.clone()));
-    let mut targets = HealthTargets::new(origin.clone());
-    targets.replicas = replicas;
-    targets.credentials = credentials;
-    let mut plan = HealthCheck::new(&targets, sample_of(previous));
-    let requests = plan.requests();
-    let answers = join_all(requests.into_iter().map(|(probe, request)| {
-        let allowed = &allowed;
-        async move { (probe, send(request, allowed, TIMEOUT_MS).await) }
-    }))
-    .await;
-    let at = now();
-    let mut cluster_error = None;
-    for (probe, answer) in &answers {
-        match answer {
-            Ok(response) => {
-                if *probe == Probe::ClusterStatus
-                    && let Err(e) = parse_cluster_status(response)
-                {
-                    cluster_error = Some(e);
-                }
-                plan.record(probe, response, at);
-            }
-            Err(e) => plan.record_failure(probe, &e.to_string()),
-        }
-    }
-    let (report, _) = plan.finish(at);
-    snapshot::build(instance, has_secret, &report, cluster_error.as_ref(), None)
 }

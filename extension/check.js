@@ -1,0 +1,85 @@
+// One check of an MSR instance with the `msr-lens` npm package (its documented JS API
+// only: `new MsrClient(options)`, `health()`, `clusterStatus()`, `changefeed(options)`
+// and the `kind`/`status`/`code` of its `MsrLensError`s).
+//
+// These functions only call the package and hand back what it returned (reports,
+// pages, errors as plain objects); `snapshot.js` turns that into the stored snapshot.
+// Both the background worker and tests/e2e/record-package-outputs.mjs (which records
+// the package's outputs against the stand-in for the unit tests) use them, so the unit
+// tests see exactly what the worker sees.
+
+/** Per-request timeout of a check, milliseconds. */
+export const TIMEOUT_MS = 10_000;
+/** How many trust events a snapshot keeps. */
+export const TRUST_EVENTS = 10;
+
+/**
+ * The `MsrClient` options of an instance, or an error message when the instance cannot
+ * be checked at all. Credentials only when both the user name and the secret are there
+ * (the package refuses one without the other); otherwise the check runs anonymously.
+ */
+export function clientOptions(instance, secret) {
+  const options = { baseUrl: String(instance.origin || '').trim(), timeoutMs: TIMEOUT_MS };
+  const replicas = (instance.replicas || []).map((r) => String(r).trim()).filter(Boolean);
+  if (replicas.length) options.replicas = replicas;
+  if (instance.username && secret) {
+    options.username = instance.username;
+    options.secret = secret;
+    options.secretKind = instance.secretKind === 'password' ? 'password' : 'accessToken';
+  }
+  return options;
+}
+
+/** A package error (or anything thrown) as a plain, storable object; never a secret. */
+export function errorObject(e) {
+  if (e && typeof e === 'object') {
+    const out = { name: String(e.name || 'Error'), kind: String(e.kind || 'internal'), message: String(e.message || e) };
+    if (typeof e.status === 'number') out.status = e.status;
+    if (typeof e.code === 'string') out.code = e.code;
+    return out;
+  }
+  return { name: 'Error', kind: 'internal', message: String(e) };
+}
+
+// Reasons of `health()` that say the cluster status could not be read.
+const CLUSTER_FAILED = new Set(['clusterNotSignedIn', 'clusterNotAdmin', 'clusterCheckFailed', 'clusterUnavailable']);
+
+/**
+ * The health half: `health()`, plus — only when its report says the cluster status was
+ * unavailable for a reason it does not name — `clusterStatus()` once more, whose
+ * rejection carries the `kind` and HTTP `status` the message needs (a login page, a
+ * load balancer's 502, ...). Resolves to `{ report, clusterError }`.
+ */
+export async function runHealth(client) {
+  const report = await client.health();
+  let clusterError = null;
+  if ((report.reasons || []).some((r) => r.code === 'clusterUnavailable')) {
+    try {
+      await client.clusterStatus();
+    } catch (e) {
+      clusterError = errorObject(e);
+    }
+  }
+  return { report, clusterError };
+}
+
+/**
+ * The trust half: the newest `TRUST_EVENTS` records of the global trust feed (one
+ * request after the token flow, no retries: the next poll is the retry). Resolves to
+ * `{ page }` (records in server order, oldest first) or `{ error }`.
+ */
+export async function runTrust(client) {
+  let feed;
+  try {
+    feed = client.changefeed({ from: 'latest', pageSize: TRUST_EVENTS, maxRetries: 0 });
+    const page = await feed.nextPage();
+    return { page: page || { records: [], placement: 'prepend' } };
+  } catch (e) {
+    return { error: errorObject(e) };
+  } finally {
+    try { feed?.close(); } catch { /* already over */ }
+    try { feed?.free?.(); } catch { /* already freed */ }
+  }
+}
+
+export { CLUSTER_FAILED };

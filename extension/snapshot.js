@@ -1,0 +1,375 @@
+// The `msr-lens` package's results -> the snapshot the popup shows and the worker stores
+// (`snapshot:<id>` in chrome.storage.local; format: crates/ui/src/model.rs `Snapshot`).
+//
+// Pure functions, no I/O and no browser API: extension/check.js fetches, this module
+// words. Every failure becomes a `{ area, kind, message }` problem with a specific,
+// human sentence. Unit tests: tests/e2e/test/snapshot.test.mjs, on package outputs
+// recorded against the stand-in (tests/e2e/fixtures/package-outputs.json).
+
+// UnknownWhy of a ping -> what it means.
+const WHY = {
+  noAnswer: 'no answer (network, TLS certificate trust, or the host is down)',
+  gateway: 'a proxy or load balancer could not reach the replica',
+  authRequired: 'a proxy in front of MSR asks for credentials',
+  redirected: 'redirected (an SSO login or another URL)',
+  html: "an HTML page, not MSR's health check",
+  notPingJson: "not MSR's /_ping JSON",
+  unexpectedStatus: "a status MSR's health check does not send",
+};
+
+// Package error kinds that mean no HTTP answer came.
+const NO_ANSWER = new Set(['network', 'tls', 'timeout', 'refused', 'tooLarge']);
+
+const LOGIN_PAGE = 'a single sign-on proxy sits in front of MSR and this browser is not signed in to it';
+
+function problem(area, kind, message) {
+  return { area, kind, message };
+}
+
+/** Who the user is, for messages: `“name”`, or `anonymous`. */
+function account(instance) {
+  return instance.username ? `“${instance.username}”` : 'anonymous';
+}
+
+function secretWord(instance) {
+  return instance.secretKind === 'password' ? 'password' : 'access token';
+}
+
+/** A short age: `42 s`, `5 min`, `3 h`, `2 d` (as crates/ui/src/format.rs `age`). */
+export function age(secs) {
+  const s = Math.max(0, Math.trunc(Number(secs) || 0));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.trunc(s / 60)} min`;
+  if (s < 172_800) return `${Math.trunc(s / 3600)} h`;
+  return `${Math.trunc(s / 86_400)} d`;
+}
+
+/** The registry host (`host[:port]`) of an origin, for shortening GUNs; '' if unusable. */
+export function registryHost(origin) {
+  try {
+    return new URL(String(origin)).host;
+  } catch {
+    return '';
+  }
+}
+
+/** A GUN without the registry host (`127.0.0.1:8443/lib/x` -> `lib/x`). */
+export function stripHost(gun, host) {
+  if (!host) return gun;
+  const bare = host.split(':')[0];
+  for (const prefix of [host, `${bare}:443`, bare]) {
+    if (gun.startsWith(`${prefix}/`)) return gun.slice(prefix.length + 1);
+  }
+  return gun;
+}
+
+/**
+ * The problem a failed HTTP call is, for calls that are not specific to one endpoint
+ * (`what`: "cluster status", "the trust audit log"). `error` is a package error object
+ * (`kind`, `status`, `code`, `message`).
+ */
+export function apiProblem(area, what, error) {
+  const status = error.status;
+  const http = status ? `HTTP ${status}` : 'no HTTP status';
+  if (error.kind === 'badResponse' && status && status < 400 && /html/i.test(error.message || '')) {
+    return problem(area, 'loginPage', `MSR answered ${what} with a login page (HTTP ${status}): ${LOGIN_PAGE}`);
+  }
+  switch (error.kind) {
+    case 'unavailable':
+      return problem(area, 'unavailable', `MSR is unavailable for ${what}: ${http} from MSR or its load balancer`);
+    case 'serverError':
+      return problem(area, 'serverError', `MSR failed on ${what} (${http})${detail(error)}`);
+    case 'rateLimited':
+      return problem(area, 'rateLimited', `MSR is rate limiting ${what} (HTTP 429); retrying later`);
+    case 'notFound':
+      return problem(area, 'notFound', `${what} does not exist on this server (HTTP 404): is it MSR 2.9 / 3.x?`);
+    case 'badResponse':
+      return problem(area, 'badResponse', `MSR answered ${what} with something it never sends (${http}): ${error.message}`);
+    case 'forbidden':
+      return problem(area, 'noAccess', `no access to ${what} (HTTP 403)${detail(error)}`);
+    case 'unauthenticated':
+      return problem(area, 'notSignedIn', `${what} needs you to sign in (HTTP 401)`);
+    default:
+      if (NO_ANSWER.has(error.kind)) {
+        return problem(area, 'unreachable', `${what} could not be read: ${error.message}`);
+      }
+      return problem(area, 'badRequest', `MSR rejected ${what} (${http})${detail(error)}`);
+  }
+}
+
+function detail(error) {
+  return error.code ? `: ${error.code}` : '';
+}
+
+/**
+ * The problem the cluster status part of a `health()` report is, or null. `reason` is the
+ * report's cluster reason (`clusterNotSignedIn`, `clusterNotAdmin`, `clusterCheckFailed`,
+ * `clusterUnavailable`); `clusterError` the rejection of the follow-up `clusterStatus()`
+ * (check.js makes it for `clusterUnavailable` only).
+ */
+export function clusterProblem(instance, hasSecret, reason, clusterError) {
+  switch (reason.code) {
+    case 'clusterNotSignedIn':
+      if (hasSecret && instance.username) {
+        return problem('cluster', 'wrongPassword',
+          `MSR did not accept the user name ${account(instance)} with this ${secretWord(instance)}: check them in the options`);
+      }
+      return problem('cluster', 'notSignedIn',
+        'not signed in: cluster status (replicas, issues, garbage collection) needs an MSR admin account — add one in the options');
+    case 'clusterNotAdmin':
+      return problem('cluster', 'notAdmin',
+        `signed in as ${account(instance)}, but this account is not an MSR admin — cluster status needs admin`);
+    case 'clusterCheckFailed': {
+      // The reason quotes MSR's error; its own words follow the code.
+      const at = reason.message.indexOf('STATUS_CHECK_FAILED: ');
+      const said = at >= 0 ? `: ${reason.message.slice(at + 'STATUS_CHECK_FAILED: '.length)}` : '';
+      return problem('cluster', 'checkFailed', `MSR could not read its own cluster status (STATUS_CHECK_FAILED)${said}`);
+    }
+    case 'clusterUnavailable':
+      if (clusterError && NO_ANSWER.has(clusterError.kind)) {
+        // Not `unreachable`: that kind makes the worker back off, which only a connection
+        // that fails as a whole should.
+        return problem('cluster', 'noAnswer', `cluster status could not be read: ${clusterError.message}`);
+      }
+      if (clusterError) return apiProblem('cluster', 'cluster status', clusterError);
+      return problem('cluster', 'unavailable', `MSR's cluster status could not be read: ${reason.message}`);
+    default:
+      return null;
+  }
+}
+
+/** The problems of a health report: the connection, then the cluster status. */
+function healthProblems(instance, hasSecret, report, clusterError) {
+  const out = [];
+  const pings = report.pings || [];
+  const unknown = (why) => pings.some((p) => p.state === 'unknown' && p.why === why);
+  const allNoAnswer = pings.length > 0 && pings.every((p) => p.state === 'unknown' && p.why === 'noAnswer');
+  if (allNoAnswer) {
+    out.push(problem('connection', 'unreachable',
+      `could not reach ${instance.origin}: the network or VPN, a TLS certificate this browser does not trust (get MSR's CA at ${instance.origin}/ca), or a missing site permission (grant it in the options)`));
+  } else if (unknown('html') || unknown('redirected')) {
+    out.push(problem('connection', 'loginPage', `MSR answered with a login page: ${LOGIN_PAGE}`));
+  } else if (unknown('authRequired')) {
+    out.push(problem('connection', 'proxyAuth', 'a proxy in front of MSR asks for credentials even for the health check'));
+  }
+  const reason = (report.reasons || []).find((r) => /^cluster(NotSignedIn|NotAdmin|CheckFailed|Unavailable)$/.test(r.code));
+  if (reason) {
+    const p = clusterProblem(instance, hasSecret, reason, clusterError);
+    const repeated = p && out.some((q) => (q.kind === 'loginPage' && p.kind === 'loginPage')
+      || (q.kind === 'unreachable' && p.kind === 'noAnswer'));
+    if (p && !repeated) out.push(p);
+  }
+  return { problems: out, clusterFailed: Boolean(reason) };
+}
+
+function pingView(p) {
+  let detailText = '';
+  if (p.state === 'unhealthy') detailText = p.reason || '';
+  if (p.state === 'unknown') {
+    const why = WHY[p.why] || String(p.why || 'unknown');
+    detailText = p.status ? `HTTP ${p.status}: ${why}` : `${why}: ${p.excerpt || ''}`;
+  }
+  return { label: p.label, state: p.state, detail: detailText };
+}
+
+function replicaView(r) {
+  const reasons = [];
+  let stale = false;
+  let raw = null;
+  for (const c of r.conditions || []) {
+    switch (c.condition) {
+      case 'unhealthy': reasons.push(c.reason); break;
+      case 'healthUnknown': reasons.push('no health entry in cluster status'); break;
+      case 'stale':
+        stale = true;
+        reasons.push(`reported health too long ago (${age(c.ageSecs)})`);
+        break;
+      case 'timestampUnknown':
+        raw = c.raw;
+        reasons.push(c.raw);
+        break;
+      case 'readOnly': reasons.push('read-only mode'); break;
+      default: break;
+    }
+  }
+  const conditions = r.conditions || [];
+  return {
+    id: r.id,
+    ok: conditions.length === 1 && conditions[0].condition === 'ok',
+    healthy: r.health === 'OK',
+    lastSeen: r.lastSeen && typeof r.lastSeen.at === 'number' ? r.lastSeen.at : null,
+    lastSeenRaw: raw,
+    stale,
+    readOnly: r.readOnly === true,
+    reason: reasons.join('; '),
+  };
+}
+
+/**
+ * The nginx figures: the counters of `report.nginx`, the rates the package measured
+ * between two `health()` calls of one client, or — when this client made no earlier
+ * call (the service worker was stopped and started again between two polls) — the rates
+ * since the previous snapshot's sample.
+ */
+function nginxView(report, previous) {
+  const n = report.nginx;
+  if (!n) return null;
+  const view = {
+    at: report.checkedAt,
+    active: n.active, accepts: n.accepts, handled: n.handled, requests: n.requests,
+    reading: n.reading, writing: n.writing, waiting: n.waiting,
+    requestsPerSec: null, dropped: null,
+  };
+  const rates = report.nginxRates;
+  if (rates) {
+    view.requestsPerSec = rates.requestsPerSec;
+    view.dropped = rates.dropped;
+    return view;
+  }
+  const p = previous && previous.nginx;
+  const elapsed = p ? report.checkedAt - p.at : 0;
+  if (p && elapsed > 0 && n.requests >= p.requests && n.accepts >= p.accepts && n.handled >= p.handled) {
+    view.requestsPerSec = ((n.requests - p.requests) * 1000) / elapsed;
+    view.dropped = Math.max(0, (n.accepts - n.handled) - (p.accepts - p.handled));
+  }
+  return view;
+}
+
+/**
+ * The health half of a snapshot from `runHealth`'s `{ report, clusterError }`. It keeps
+ * the previous snapshot's trust events and trust problems with `pendingTrust: true`
+ * until `withTrust` adds the new ones.
+ */
+export function healthSnapshot(instance, hasSecret, { report, clusterError }, previous) {
+  const { problems, clusterFailed } = healthProblems(instance, hasSecret, report, clusterError);
+  const pings = (report.pings || []).map(pingView);
+  const replicas = (report.replicas || []).map(replicaView);
+  const issues = (report.issues || []).map((i) => ({
+    id: i.id || '', kind: i.type || '', critical: Boolean(i.critical), description: i.description || '',
+  }));
+  const badPings = pings.filter((p) => p.state !== 'healthy').length;
+  const badReplicas = replicas.filter((r) => !r.ok).length;
+  const critical = issues.filter((i) => i.critical).length;
+  const snapshot = {
+    instanceId: instance.id,
+    checkedAt: report.checkedAt,
+    verdict: report.verdict,
+    attention: Math.max(badPings, badReplicas) + critical,
+    reasons: (report.reasons || []).map((r) => ({ severity: r.severity, code: r.code, subject: r.subject ?? null, message: r.message })),
+    pings,
+    replicas,
+    issues,
+    gcRunning: Boolean(report.gcRunning),
+    clusterRead: replicas.length > 0 || (!clusterFailed && hasSecret),
+    nginx: nginxView(report, previous),
+    problems,
+    trust: { events: [], read: false },
+    pendingTrust: true,
+  };
+  if (previous) {
+    snapshot.trust = previous.trust || snapshot.trust;
+    snapshot.problems.push(...(previous.problems || []).filter((p) => p.area === 'trust'));
+  }
+  return snapshot;
+}
+
+/** The trust event of one changefeed record. */
+function trustEvent(r, host) {
+  return {
+    id: r.id,
+    gun: r.gun,
+    repository: stripHost(r.gun, host),
+    version: r.version,
+    category: r.category,
+    createdAt: typeof r.createdAt === 'number' ? r.createdAt : null,
+    createdRaw: r.createdAtRaw,
+    sha256: r.sha256 || '',
+  };
+}
+
+/** The problem a rejected trust feed read is (`hasCredentials`: a user and a secret). */
+export function trustProblem(instance, hasCredentials, error) {
+  const notSignedIn = problem('trust', 'notSignedIn',
+    'not signed in: the trust audit log needs an MSR admin account — add one in the options');
+  switch (error.kind) {
+    case 'unauthenticated':
+      if (!hasCredentials) return notSignedIn;
+      return problem('trust', 'wrongPassword',
+        `wrong user name or ${secretWord(instance)}: MSR's token service rejected ${account(instance)}`);
+    case 'noAccess':
+    case 'forbidden':
+      if (!hasCredentials) return notSignedIn;
+      return problem('trust', 'noAccess',
+        `signed in as ${account(instance)}, but this account has no access to the trust audit log (it needs an MSR admin)`);
+    case 'tokenRejected':
+      return problem('trust', 'tokenRejected',
+        'notary rejected a token MSR had just issued (clock skew or a signing misconfiguration on the server)');
+    case 'foreignRealm':
+    case 'foreignRequest':
+      return problem('trust', 'foreignRealm',
+        `the server asked for credentials at another address; nothing was sent there (${error.message})`);
+    case 'invalidArgument':
+    case 'internal':
+    case 'cursorVanished':
+      return problem('trust', error.kind, `the trust audit log could not be read: ${error.message}`);
+    default:
+      if (NO_ANSWER.has(error.kind)) {
+        return problem('trust', 'unreachable', `the trust audit log could not be read: ${error.message}`);
+      }
+      return apiProblem('trust', 'the trust audit log', error);
+  }
+}
+
+/**
+ * The complete snapshot: `health` (from `healthSnapshot`) with the trust events of
+ * `runTrust`'s `{ page }` (newest first) or the problem of its `{ error }`.
+ */
+export function withTrust(health, instance, hasCredentials, trust) {
+  const snapshot = { ...health, pendingTrust: false, trust: { events: [], read: false } };
+  snapshot.problems = (health.problems || []).filter((p) => p.area !== 'trust');
+  if (trust.page) {
+    const host = registryHost(instance.origin);
+    snapshot.trust.events = (trust.page.records || []).map((r) => trustEvent(r, host)).reverse();
+    snapshot.trust.read = true;
+  } else if (trust.error) {
+    snapshot.problems.push(trustProblem(instance, hasCredentials, trust.error));
+  }
+  return snapshot;
+}
+
+/** A snapshot for an instance that cannot be checked at all (e.g. an unusable address). */
+export function configSnapshot(instance, message, now) {
+  return {
+    instanceId: instance.id,
+    checkedAt: now,
+    verdict: 'unknown',
+    attention: 0,
+    reasons: [],
+    pings: [],
+    replicas: [],
+    issues: [],
+    gcRunning: false,
+    clusterRead: false,
+    nginx: null,
+    problems: [problem('config', 'config', message)],
+    trust: { events: [], read: false },
+    pendingTrust: false,
+  };
+}
+
+/**
+ * The sentence for an instance the package refuses to make a client for (its
+ * `invalidArgument` error names the option: `baseUrl: ...`, `replicas[1]: ...`).
+ */
+export function configMessage(instance, error) {
+  const text = String((error && error.message) || error);
+  const replica = /^replicas\[(\d+)\]: (.*)$/s.exec(text);
+  if (text.startsWith('baseUrl: ')) {
+    return `the MSR address “${instance.origin}” is not valid: ${text.slice('baseUrl: '.length)}`;
+  }
+  if (replica) {
+    const list = (instance.replicas || []).map((r) => String(r).trim()).filter(Boolean);
+    return `the replica address “${list[Number(replica[1])] ?? replica[1]}” is not valid: ${replica[2]}`;
+  }
+  return `the settings of “${instance.name || instance.origin}” cannot be used: ${text}`;
+}

@@ -1,0 +1,266 @@
+// Unit tests of extension/snapshot.js (the background worker's mapping from the
+// `msr-lens` package's results to the stored snapshot) on package outputs recorded
+// against the stand-in (fixtures/package-outputs.json, written by
+// record-package-outputs.mjs through extension/check.js), and of extension/check.js
+// against a fake client. No browser, no stand-in needed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from '../lib.mjs';
+import {
+  age, apiProblem, clusterProblem, configMessage, configSnapshot, healthSnapshot, stripHost, withTrust,
+} from '../../../extension/snapshot.js';
+import { clientOptions, runHealth, runTrust, TRUST_EVENTS } from '../../../extension/check.js';
+
+const fixtures = JSON.parse(readFileSync(path.join(ROOT, 'tests/e2e/fixtures/package-outputs.json'), 'utf8'));
+
+// What the worker does with one recorded check: health half, then trust.
+function replay(name, previous) {
+  const s = fixtures.scenarios[name];
+  assert.ok(s, `no recorded scenario ${name}`);
+  const hasCredentials = Boolean(s.instance.username && s.hasSecret);
+  const health = healthSnapshot(s.instance, hasCredentials, s.healths.at(-1), previous);
+  const full = withTrust(health, s.instance, hasCredentials, s.trust);
+  return { s, health, full, problem: (area) => full.problems.find((p) => p.area === area) };
+}
+
+// The field names of a Rust struct in crates/ui/src/model.rs, as serde writes them.
+const modelRs = readFileSync(path.join(ROOT, 'crates/ui/src/model.rs'), 'utf8');
+function fields(struct) {
+  const body = new RegExp(`pub struct ${struct} \\{([\\s\\S]*?)\\n\\}`).exec(modelRs);
+  assert.ok(body, `struct ${struct} not found in model.rs`);
+  return [...body[1].matchAll(/pub (\w+):/g)].map((m) => m[1].replace(/_(\w)/g, (_, c) => c.toUpperCase())).sort();
+}
+const keys = (o) => Object.keys(o).sort();
+
+test('snapshots use exactly the fields of the Rust model the popup reads', () => {
+  const { full } = replay('adminScenario');
+  assert.deepEqual(keys(full), fields('Snapshot'));
+  assert.deepEqual(keys(full.pings[0]), fields('PingView'));
+  assert.deepEqual(keys(full.replicas[0]), fields('ReplicaView'));
+  assert.deepEqual(keys(full.issues[0]), fields('IssueView'));
+  assert.deepEqual(keys(full.reasons[0]), fields('ReasonView'));
+  assert.deepEqual(keys(full.nginx), fields('NginxView'));
+  assert.deepEqual(keys(full.trust), fields('TrustView'));
+  assert.deepEqual(keys(full.trust.events[0]), fields('TrustEvent'));
+  const { full: failed } = replay('dev');
+  assert.deepEqual(keys(failed.problems[0]), fields('Problem'));
+  assert.deepEqual(keys(configSnapshot({ id: 'x' }, 'bad', 1)), fields('Snapshot'));
+});
+
+test('admin: healthy, no problem, rates from the second health(), newest trust events first', () => {
+  const { s, health, full } = replay('admin');
+  assert.equal(full.verdict, 'healthy');
+  assert.deepEqual(full.problems, []);
+  assert.equal(health.pendingTrust, true);
+  assert.equal(full.pendingTrust, false);
+  assert.equal(full.instanceId, 'admin');
+  assert.equal(full.attention, 0);
+  assert.equal(full.pings.length, 3);
+  assert.ok(full.pings.every((p) => p.state === 'healthy' && p.detail === ''));
+  assert.equal(full.replicas.length, 3);
+  assert.ok(full.replicas.every((r) => r.ok && r.healthy && !r.readOnly && r.reason === '' && typeof r.lastSeen === 'number'));
+  assert.equal(full.clusterRead, true);
+  assert.equal(full.nginx.requestsPerSec, s.healths[1].report.nginxRates.requestsPerSec);
+  assert.equal(full.nginx.at, full.checkedAt);
+  // Trust: the page in server order (oldest first), shown newest first, host stripped.
+  const records = s.trust.page.records;
+  assert.equal(records.length, TRUST_EVENTS);
+  assert.deepEqual(full.trust.events.map((e) => e.id), records.map((r) => r.id).reverse());
+  assert.equal(full.trust.read, true);
+  const first = full.trust.events[0];
+  assert.equal(first.repository, first.gun.replace(`${fixtures.registryHost}/`, ''));
+  assert.ok(!first.repository.startsWith(fixtures.registryHost));
+  assert.equal(first.createdRaw, records.at(-1).createdAtRaw);
+});
+
+test('replicas, issues (server text kept as text), GC and attention', () => {
+  const { full } = replay('adminScenario');
+  assert.equal(full.verdict, 'degraded');
+  const bad = full.replicas.find((r) => !r.healthy);
+  assert.equal(bad.reason, 'RethinkDB replica lagging <b>badly</b>');
+  assert.equal(bad.ok, false);
+  const ro = full.replicas.find((r) => r.readOnly);
+  assert.equal(ro.reason, 'read-only mode');
+  assert.equal(ro.healthy, true);
+  assert.deepEqual(full.issues.map((i) => [i.id, i.critical, i.kind]), [['iss-crit', true, 'table_availability'], ['iss-minor', false, 'log_write_error']]);
+  assert.match(full.issues[0].description, /^<img src=x onerror=/);
+  assert.equal(full.gcRunning, true);
+  // max(1 unhealthy ping, 2 replicas not OK) + 1 critical issue.
+  assert.equal(full.attention, 3);
+  assert.equal(full.pings.find((p) => p.state === 'unhealthy').detail, 'RethinkDB replica lagging <b>badly</b>');
+});
+
+test('nginx rates: from the package, else since the previous snapshot, else none', () => {
+  const { s } = replay('adminScenario');
+  const h = s.healths[0];
+  assert.equal(h.report.nginxRates, null);
+  const none = healthSnapshot(s.instance, true, h, undefined);
+  assert.equal(none.nginx.requestsPerSec, null);
+  const n = h.report.nginx;
+  const previous = { nginx: { ...n, at: h.report.checkedAt - 2000, requests: n.requests - 10, accepts: n.accepts - 3, handled: n.handled - 2 }, trust: { events: [], read: false }, problems: [] };
+  const since = healthSnapshot(s.instance, true, h, previous);
+  assert.equal(since.nginx.requestsPerSec, 5);
+  assert.equal(since.nginx.dropped, 1);
+  // nginx restarted (counters went down): no rate rather than a wrong one.
+  const restarted = healthSnapshot(s.instance, true, h, { ...previous, nginx: { ...previous.nginx, requests: n.requests + 1 } });
+  assert.equal(restarted.nginx.requestsPerSec, null);
+});
+
+test('pull-only account: not an admin, no access to the trust log', () => {
+  const { full, problem } = replay('dev');
+  assert.equal(full.verdict, 'healthy');
+  assert.deepEqual(problem('cluster'), { area: 'cluster', kind: 'notAdmin', message: 'signed in as “dev”, but this account is not an MSR admin — cluster status needs admin' });
+  assert.equal(problem('trust').kind, 'noAccess');
+  assert.match(problem('trust').message, /signed in as “dev”, but this account has no access to the trust audit log/);
+  assert.equal(full.clusterRead, false);
+  assert.equal(full.trust.read, false);
+});
+
+test('account with no access at all', () => {
+  const { problem } = replay('nobody');
+  assert.equal(problem('cluster').kind, 'notAdmin');
+  assert.equal(problem('trust').kind, 'noAccess');
+});
+
+test('wrong password', () => {
+  const { problem } = replay('wrongPassword');
+  assert.equal(problem('cluster').kind, 'wrongPassword');
+  assert.match(problem('cluster').message, /did not accept the user name “admin” with this password/);
+  assert.equal(problem('trust').kind, 'wrongPassword');
+  assert.equal(problem('trust').message, "wrong user name or password: MSR's token service rejected “admin”");
+});
+
+test('anonymous: no cluster status asked for, the trust log needs signing in', () => {
+  const { full, problem } = replay('anonymous');
+  assert.equal(problem('cluster'), undefined);
+  assert.equal(problem('trust').kind, 'notSignedIn');
+  assert.equal(full.clusterRead, false);
+});
+
+test('fault: MSR answers with a login page', () => {
+  const { full } = replay('htmlLogin');
+  assert.equal(full.verdict, 'unknown');
+  const logins = full.problems.filter((p) => p.kind === 'loginPage');
+  assert.ok(logins.some((p) => p.area === 'connection' && /^MSR answered with a login page/.test(p.message)), JSON.stringify(full.problems));
+  // Said once for the connection, not again for the cluster status.
+  assert.equal(logins.filter((p) => p.area === 'cluster').length, 0);
+  assert.ok(logins.some((p) => p.area === 'trust'), JSON.stringify(full.problems));
+  assert.match(full.pings[0].detail, /^HTTP 200: an HTML page/);
+});
+
+test('fault: cluster status check fails inside MSR', () => {
+  const { full, problem } = replay('statusCheckFailed');
+  assert.equal(full.verdict, 'degraded');
+  assert.equal(problem('cluster').kind, 'checkFailed');
+  assert.match(problem('cluster').message, /^MSR could not read its own cluster status \(STATUS_CHECK_FAILED\): \S/);
+});
+
+test('fault: load balancer 502 on every path, and a reset behind nginx', () => {
+  for (const name of ['lb502', 'reset']) {
+    const { full, problem } = replay(name);
+    assert.equal(full.verdict, 'down', name);
+    assert.deepEqual(problem('cluster'), { area: 'cluster', kind: 'unavailable', message: 'MSR is unavailable for cluster status: HTTP 502 from MSR or its load balancer' });
+    assert.equal(problem('trust').kind, 'unavailable');
+    assert.match(full.pings[0].detail, /^HTTP 502: a proxy or load balancer/);
+    assert.equal(full.attention, 1);
+  }
+});
+
+test('nothing listening: the unreachable message', () => {
+  const { s, full, problem } = replay('closed');
+  assert.equal(full.verdict, 'unknown');
+  assert.equal(problem('connection').kind, 'unreachable');
+  assert.equal(problem('connection').message,
+    `could not reach ${s.instance.origin}: the network or VPN, a TLS certificate this browser does not trust (get MSR's CA at ${s.instance.origin}/ca), or a missing site permission (grant it in the options)`);
+  assert.equal(problem('trust').kind, 'unreachable');
+  assert.match(full.pings[0].detail, /^no answer \(network, TLS certificate trust, or the host is down\): /);
+});
+
+test('every replica down', () => {
+  const { full } = replay('allReplicasDown');
+  assert.equal(full.verdict, 'down');
+  assert.equal(full.attention, 3);
+  assert.ok(full.replicas.every((r) => !r.ok && r.reason === 'Replica is unhealthy'));
+});
+
+test('the health half keeps the previous trust part until the new one lands', () => {
+  const { full: before } = replay('dev');
+  const s = fixtures.scenarios.admin;
+  const health = healthSnapshot(s.instance, true, s.healths[1], before);
+  assert.equal(health.pendingTrust, true);
+  assert.deepEqual(health.trust, before.trust);
+  assert.deepEqual(health.problems.filter((p) => p.area === 'trust'), before.problems.filter((p) => p.area === 'trust'));
+  const full = withTrust(health, s.instance, true, s.trust);
+  assert.deepEqual(full.problems, []);
+  assert.equal(full.trust.events.length, TRUST_EVENTS);
+  // The health half is not changed by adding the trust part.
+  assert.equal(health.pendingTrust, true);
+});
+
+test('unusable settings give a config snapshot naming the address', () => {
+  const instance = { id: 'c', name: 'C', origin: 'https://msr.example.org/path', replicas: ['', 'ftp://r'] };
+  assert.equal(configMessage(instance, { message: 'baseUrl: an origin has no path or query: use only scheme://host[:port]' }),
+    'the MSR address “https://msr.example.org/path” is not valid: an origin has no path or query: use only scheme://host[:port]');
+  assert.equal(configMessage(instance, { message: 'replicas[0]: unsupported scheme (use https:// or http://)' }),
+    'the replica address “ftp://r” is not valid: unsupported scheme (use https:// or http://)');
+  const snap = configSnapshot(instance, 'bad', 42);
+  assert.deepEqual([snap.verdict, snap.checkedAt, snap.problems[0].kind], ['unknown', 42, 'config']);
+});
+
+test('cluster status without an answer: said once, and not a reason to back off', () => {
+  const instance = { id: 'i', origin: 'https://msr.example.org', username: 'admin' };
+  const reason = { code: 'clusterUnavailable', message: 'cluster_status: no answer' };
+  const timeout = { name: 'MsrLensError', kind: 'timeout', message: 'cluster status: timed out after 10000 ms' };
+  assert.deepEqual(clusterProblem(instance, true, reason, timeout),
+    { area: 'cluster', kind: 'noAnswer', message: 'cluster status could not be read: cluster status: timed out after 10000 ms' });
+  // The pings answered: the cluster problem stands (and background.js backs off only on
+  // unreachable/unavailable/rateLimited).
+  const pingsOk = { checkedAt: 1, verdict: 'unknown', pings: [{ label: 'lb', state: 'healthy' }], reasons: [reason] };
+  assert.deepEqual(healthSnapshot(instance, true, { report: pingsOk, clusterError: timeout }).problems.map((p) => p.kind), ['noAnswer']);
+  // Nothing answered: only the connection problem.
+  const noneOk = { ...pingsOk, pings: [{ label: 'lb', state: 'unknown', status: 0, why: 'noAnswer', excerpt: 'x' }] };
+  assert.deepEqual(healthSnapshot(instance, true, { report: noneOk, clusterError: timeout }).problems.map((p) => p.kind), ['unreachable']);
+  // A second call that succeeds (the fault is gone): the reason's own words.
+  assert.equal(clusterProblem(instance, true, reason, null).kind, 'unavailable');
+});
+
+test('small helpers: ages, GUN hosts, HTTP problems', () => {
+  assert.deepEqual([age(-5), age(59), age(61), age(7200), age(3 * 86_400)], ['0 s', '59 s', '1 min', '2 h', '3 d']);
+  assert.equal(stripHost('127.0.0.1:8443/platform/base', '127.0.0.1:8443'), 'platform/base');
+  assert.equal(stripHost('msr.example.org:443/lib/x', 'msr.example.org'), 'lib/x');
+  assert.equal(stripHost('other.org/lib/x', 'msr.example.org'), 'other.org/lib/x');
+  assert.equal(apiProblem('trust', 'the trust audit log', { kind: 'rateLimited', status: 429, message: '' }).kind, 'rateLimited');
+  assert.equal(apiProblem('cluster', 'cluster status', { kind: 'timeout', message: 'timed out after 10000 ms' }).message,
+    'cluster status could not be read: timed out after 10000 ms');
+  assert.equal(apiProblem('cluster', 'cluster status', { kind: 'serverError', status: 500, code: 'UNKNOWN', message: 'x' }).message,
+    'MSR failed on cluster status (HTTP 500): UNKNOWN');
+});
+
+test('check.js: client options, the follow-up clusterStatus() and the trust page', async () => {
+  assert.deepEqual(clientOptions({ origin: ' https://m ', replicas: ['', 'https://r1'], username: 'u', secretKind: 'password' }, 's'),
+    { baseUrl: 'https://m', timeoutMs: 10_000, replicas: ['https://r1'], username: 'u', secret: 's', secretKind: 'password' });
+  // A user without a secret (e.g. after a browser restart) checks anonymously.
+  assert.deepEqual(clientOptions({ origin: 'https://m', username: 'u' }, null), { baseUrl: 'https://m', timeoutMs: 10_000 });
+
+  const calls = [];
+  const lensError = (kind, status) => Object.assign(new Error(`${kind}!`), { name: 'MsrLensError', kind, status });
+  const fake = (reasons, page) => ({
+    health: async () => { calls.push('health'); return { reasons }; },
+    clusterStatus: async () => { calls.push('clusterStatus'); throw lensError('unavailable', 502); },
+    changefeed: (options) => {
+      calls.push(['changefeed', options]);
+      return { nextPage: async () => { if (page instanceof Error) throw page; return page; }, close: () => calls.push('close'), free: () => calls.push('free') };
+    },
+  });
+  assert.deepEqual(await runHealth(fake([{ code: 'clusterNotAdmin' }])), { report: { reasons: [{ code: 'clusterNotAdmin' }] }, clusterError: null });
+  assert.deepEqual(calls, ['health']);
+  const r = await runHealth(fake([{ code: 'clusterUnavailable' }]));
+  assert.deepEqual(r.clusterError, { name: 'MsrLensError', kind: 'unavailable', status: 502, message: 'unavailable!' });
+  calls.length = 0;
+  assert.deepEqual(await runTrust(fake([], { records: [], placement: 'prepend' })), { page: { records: [], placement: 'prepend' } });
+  assert.deepEqual(calls, [['changefeed', { from: 'latest', pageSize: TRUST_EVENTS, maxRetries: 0 }], 'close', 'free']);
+  assert.deepEqual(await runTrust(fake([], lensError('noAccess'))), { error: { name: 'MsrLensError', kind: 'noAccess', message: 'noAccess!' } });
+  assert.deepEqual(await runTrust(fake([], null)), { page: { records: [], placement: 'prepend' } });
+});
