@@ -3,6 +3,8 @@
 #[cfg(feature = "pages")]
 pub mod audit_app;
 #[cfg(feature = "pages")]
+pub mod audit_list;
+#[cfg(feature = "pages")]
 pub mod instance_form;
 #[cfg(feature = "popup")]
 pub mod instance_picker;
