@@ -16,7 +16,7 @@ use msr_lens_core::changefeed::{Event, Feed, Gun, Placement, Progress, SavedStat
 use msr_lens_core::{Origin, Timestamp};
 
 use crate::audit::engine::{self, Engine, Shared, Verified};
-use crate::audit::persist::{self, MAX_STORED, ViewState};
+use crate::audit::persist::{self, Ledger, ViewState};
 use crate::audit::store::{
     CSV_HEADER, CategoryFilter, DAY_MS, Day, Filter, Kind, Selection, Store,
 };
@@ -32,8 +32,8 @@ const EXPORT_CHUNK: usize = 5_000;
 pub enum Msg {
     /// The instance and its secret.
     Ready(Option<Instance>, Option<String>),
-    /// What IndexedDB held: the records and the saved state.
-    Restored(Box<(Store, Option<ViewState>)>),
+    /// What IndexedDB held: the records, the ledger of stored pages and the saved state.
+    Restored(Box<(Store, Ledger, Option<ViewState>)>),
     /// An event of feed `usize`.
     Feed(usize, Event),
     /// The list scrolled.
@@ -93,6 +93,8 @@ pub struct AuditApp {
     secret: Option<String>,
     origin: Option<Origin>,
     store: Store,
+    /// The pages kept in IndexedDB (bounded).
+    ledger: Ledger,
     filter: Filter,
     raw: HashMap<&'static str, String>,
     selection: Selection,
@@ -164,15 +166,18 @@ impl AuditApp {
     }
 
     fn view_state(&self) -> ViewState {
+        let feeds = self
+            .engine
+            .as_ref()
+            .map(|e| e.borrow().save())
+            .unwrap_or_default();
         ViewState {
-            feeds: self
-                .engine
-                .as_ref()
-                .map(|e| e.borrow().save())
-                .unwrap_or_default(),
+            // Past the storage bound, older reading resumes at the oldest record stored.
+            feeds: self.ledger.adjust(feeds),
             repos: self.repos.clone(),
             backfill: self.engine.as_ref().is_some_and(|e| e.borrow().backfill()),
-            stored: self.store.len(),
+            stored: self.ledger.stored(),
+            trimmed: self.ledger.trimmed(),
         }
     }
 
@@ -261,19 +266,44 @@ impl AuditApp {
         }
     }
 
-    fn persist(&self, older: bool, records: &[msr_lens_core::changefeed::Record]) {
+    /// Store a page (within the storage bound: the ledger says which older pages go) and
+    /// the view state.
+    fn persist(&mut self, older: bool, records: &[msr_lens_core::changefeed::Record]) {
         let Some(id) = self.instance_id() else {
             return;
         };
-        let records = if self.store.len() > MAX_STORED {
-            Vec::new()
-        } else {
+        let plan = match records.first() {
+            Some(first) => self
+                .ledger
+                .plan(older, records.len(), first.id.as_str(), &first.gun),
+            None => self.ledger.plan(older, 0, "", ""),
+        };
+        let records = if plan.key.is_some() {
             records.to_vec()
+        } else {
+            Vec::new()
         };
         let state = self.view_state();
         spawn_local(async move {
-            let _ = persist::put(&id, older, &records, &state).await;
+            let _ = persist::put(&id, older, &records, plan, &state).await;
         });
+    }
+
+    /// What the storage bound did, in plain words.
+    fn bound_line(&self) -> String {
+        let stored = self.ledger.stored();
+        let bound = self.ledger.bound();
+        let not_kept = self.store.len().saturating_sub(stored);
+        let mut line = format!(
+            "Storage is bounded to {bound} records: this device keeps only the newest {stored}, older ones were dropped from it"
+        );
+        if not_kept > 0 {
+            line.push_str(&format!(
+                " ({not_kept} of the records shown are not stored)"
+            ));
+        }
+        line.push_str(". They are read from MSR again when you scroll to them or load everything.");
+        line
     }
 
     fn pages(&self) -> u64 {
@@ -599,6 +629,7 @@ impl Component for AuditApp {
             secret: None,
             origin: None,
             store: Store::new(),
+            ledger: Ledger::default(),
             filter,
             raw,
             selection: Selection::default(),
@@ -648,15 +679,20 @@ impl Component for AuditApp {
                 let link = ctx.link().clone();
                 let id = instance.id.clone();
                 let mut store = std::mem::take(&mut self.store);
+                let mut ledger = Ledger::new(persist::max_stored());
                 spawn_local(async move {
-                    let state = persist::load(&id, &mut store).await.ok().flatten();
-                    link.send_message(Msg::Restored(Box::new((store, state))));
+                    let state = persist::load(&id, &mut store, &mut ledger)
+                        .await
+                        .ok()
+                        .flatten();
+                    link.send_message(Msg::Restored(Box::new((store, ledger, state))));
                 });
                 true
             }
             Msg::Restored(boxed) => {
-                let (store, state) = *boxed;
+                let (store, ledger, state) = *boxed;
                 self.store = store;
+                self.ledger = ledger;
                 self.restored = self.store.len();
                 let state = state.unwrap_or_default();
                 let saved = if self.store.is_empty() {
@@ -814,6 +850,7 @@ impl Component for AuditApp {
                     .filter(|s| !s.is_empty())
                     .collect();
                 self.store.clear();
+                self.ledger = Ledger::new(persist::max_stored());
                 self.reselect();
                 if let Some(id) = self.instance_id() {
                     spawn_local(async move {
@@ -839,6 +876,7 @@ impl Component for AuditApp {
                     }
                     link.send_message(Msg::Restored(Box::new((
                         Store::new(),
+                        Ledger::new(persist::max_stored()),
                         Some(ViewState {
                             repos,
                             ..ViewState::default()
@@ -945,6 +983,11 @@ impl Component for AuditApp {
                 <span data-testid="progress">{ self.progress_line() }</span>
                 if self.restored > 0 {
                     <span class="muted">{ format!(" · {} from this device's storage", self.restored) }</span>
+                }
+                if self.ledger.trimmed() {
+                    <span class="muted" role="status" data-testid="bound" data-stored={self.ledger.stored().to_string()}>
+                        { self.bound_line() }
+                    </span>
                 }
                 <button type="button" class="link" onclick={link.callback(|_| Msg::Clear)}>{ "Clear stored records" }</button>
             </section>
