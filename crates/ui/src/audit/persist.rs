@@ -239,12 +239,14 @@ impl Ledger {
 /// IDs (they are mostly the dropped records, which must not be taken for repeats when they
 /// are read again; the store drops real repeats by ID anyway).
 fn with_oldest(saved: &SavedState, id: &str) -> Option<SavedState> {
-    let mut value = serde_json::to_value(saved).ok()?;
+    // Through JSON text: the (de)serializers for text are in the module already.
+    let text = serde_json::to_string(saved).ok()?;
+    let mut value: serde_json::Value = serde_json::from_str(&text).ok()?;
     let object = value.as_object_mut()?;
     object.insert("oldest".into(), serde_json::Value::String(id.to_string()));
     object.insert("reachedStart".into(), serde_json::Value::Bool(false));
     object.insert("recentIds".into(), serde_json::Value::Array(Vec::new()));
-    serde_json::from_value(value).ok()
+    serde_json::from_str(&value.to_string()).ok()
 }
 
 /// One stored record: `[id, created, gun, version, category, sha256]`.
