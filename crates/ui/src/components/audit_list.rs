@@ -105,6 +105,8 @@ pub struct VirtualList {
     table: NodeRef,
     body: NodeRef,
     slots: Vec<Slot>,
+    /// The `<tbody>` the slots are in (if Yew ever replaced it, everything is built again).
+    painted: Option<HtmlElement>,
     /// The table height and the rows' offset last written.
     height: Option<usize>,
     offset: Option<usize>,
@@ -128,6 +130,7 @@ impl VirtualList {
             table: NodeRef::default(),
             body: NodeRef::default(),
             slots: Vec::new(),
+            painted: None,
             height: None,
             offset: None,
             scroll_top: 0.0,
@@ -199,6 +202,12 @@ impl VirtualList {
         ) else {
             return;
         };
+        if self.painted.as_ref() != Some(&body) {
+            self.slots.clear();
+            self.height = None;
+            self.offset = None;
+            self.painted = Some(body.clone());
+        }
         let total = positions.len();
         if self.height != Some(total) {
             self.height = Some(total);
