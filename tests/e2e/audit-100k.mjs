@@ -126,3 +126,34 @@ test('a deep link to an old record reads older pages until it is on screen', { t
   assert.ok(!(await deep.getByTestId('complete').isVisible()), 'stopped once the record was found');
   await deep.close();
 });
+
+test('past a storage bound of 50 000 the oldest records leave storage; reopened, the view reads them again', { timeout: 900000 }, async () => {
+  let page = await open();
+  await page.evaluate(() => localStorage.setItem('msrLensAuditMaxStored', '50000'));
+  try {
+    await page.getByRole('button', { name: 'Clear stored records' }).click();
+    await page.locator('[data-testid=audit] tbody tr').first().waitFor({ timeout: 30000 });
+    const before = await truth();
+    await page.getByRole('button', { name: /oad(ing)? everything/ }).click();
+    await page.getByTestId('complete').waitFor({ timeout: 600000 });
+    const bound = page.getByTestId('bound');
+    await bound.waitFor({ timeout: 10000 });
+    const stored = Number(await bound.getAttribute('data-stored'));
+    assert.ok(stored > 40000 && stored <= 50000, `stored ${stored}`);
+    assert.match(await bound.innerText(), /bounded to 50000 records: this device keeps only the newest \d+/);
+    await page.close();
+
+    page = await open();
+    await page.getByTestId('bound').waitFor({ timeout: 30000 });
+    assert.equal(await total(page), stored);
+    assert.equal(await page.getByTestId('complete').isVisible(), false);
+    await page.getByRole('button', { name: /oad(ing)? everything/ }).click();
+    await page.getByTestId('complete').waitFor({ timeout: 600000 });
+    const exported = JSON.parse(await exportText(page, 'JSON'));
+    assertSameRecords(exported, before, await truth(), false);
+  } finally {
+    await page.evaluate(() => localStorage.removeItem('msrLensAuditMaxStored')).catch(() => {});
+    await page.getByRole('button', { name: 'Clear stored records' }).click().catch(() => {});
+    await page.close();
+  }
+});

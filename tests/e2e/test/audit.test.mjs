@@ -182,6 +182,47 @@ test('RethinkDB mode: the export of everything equals the truth (UUID ids, keyse
   }
 });
 
+test('past the storage bound the oldest records leave storage, the view says so, and a reopened view reads them again', async () => {
+  const open = async () => {
+    const p = await env.ctx.newPage();
+    await p.goto(env.url('audit.html'));
+    await p.locator('[data-testid=audit] tbody tr').first().waitFor({ timeout: 20000 });
+    return p;
+  };
+  let page = await open();
+  // A bound below the stand-in's ~2000 records (the default is 300 000).
+  await page.evaluate(() => localStorage.setItem('msrLensAuditMaxStored', '1500'));
+  try {
+    await page.getByRole('button', { name: 'Clear stored records' }).click();
+    await page.locator('[data-testid=audit] tbody tr').first().waitFor({ timeout: 20000 });
+    const before = (await admin(stack, 'GET', '/truth/changefeed')).records;
+    assert.ok(before.length > 1500, `the stand-in holds ${before.length} records`);
+    await loadAll(page);
+    const bound = page.getByTestId('bound');
+    await bound.waitFor({ timeout: 10000 });
+    const stored = Number(await bound.getAttribute('data-stored'));
+    assert.ok(stored > 0 && stored <= 1500, `stored ${stored}`);
+    assert.match(await bound.innerText(), /bounded to 1500 records: this device keeps only the newest \d+, older ones were dropped/);
+    assert.ok(await total(page) > stored);
+    await page.close();
+
+    // Reopened: the stored newest records, not "all loaded" (the oldest are not stored)...
+    page = await open();
+    await page.getByTestId('bound').waitFor({ timeout: 10000 });
+    assert.equal(await total(page), stored);
+    assert.equal(await page.getByTestId('complete').isVisible(), false);
+    // ...and loading everything reads the dropped ones again: nothing missing, nothing twice.
+    await loadAll(page);
+    const exported = JSON.parse(await exportText(page, 'JSON'));
+    assertSameRecords(exported, before, (await admin(stack, 'GET', '/truth/changefeed')).records, false);
+    assert.ok(Number(await page.getByTestId('bound').getAttribute('data-stored')) <= 1500);
+  } finally {
+    await page.evaluate(() => localStorage.removeItem('msrLensAuditMaxStored')).catch(() => {});
+    await page.getByRole('button', { name: 'Clear stored records' }).click().catch(() => {});
+    await page.close();
+  }
+});
+
 test('a non-admin sees a plain explanation and only repositories they can pull', async () => {
   const options = await env.ctx.newPage();
   await configure(options, env.url, stack, { name: 'Dev', user: 'dev', replicas: false });

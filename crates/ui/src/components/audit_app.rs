@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use msr_lens_core::changefeed::{Event, Feed, Gun, Placement, Progress, SavedState};
@@ -19,18 +19,15 @@ use msr_lens_core::{Origin, Timestamp};
 
 use crate::audit::engine::{self, Engine, Shared, Verified};
 use crate::audit::host::{AuditProps, Host};
-use crate::audit::persist::{self, MAX_STORED, ViewState};
+use crate::audit::persist::{self, Ledger, ViewState};
 use crate::audit::store::{
     CSV_HEADER, CategoryFilter, DAY_MS, Day, Filter, Kind, Selection, Store,
 };
+use crate::components::audit_list::{ROW_HEIGHT, RowClick, VirtualList, row_click};
 use crate::format::{ago, rate};
 use crate::model::Instance;
 use crate::services::{check, storage};
 
-/// Height of one row in pixels (the list is virtualized on it).
-pub const ROW_HEIGHT: f64 = 28.0;
-/// Rows rendered above and below the visible ones.
-const OVERSCAN: usize = 10;
 /// Rows per export chunk.
 const EXPORT_CHUNK: usize = 5_000;
 
@@ -38,8 +35,8 @@ const EXPORT_CHUNK: usize = 5_000;
 pub enum Msg {
     /// The instance and its secret.
     Ready(Option<Instance>, Option<String>),
-    /// What IndexedDB held: the records and the saved state.
-    Restored(Box<(Store, Option<ViewState>)>),
+    /// What IndexedDB held: the records, the ledger of stored pages and the saved state.
+    Restored(Box<(Store, Ledger, Option<ViewState>)>),
     /// An event of feed `usize`.
     Feed(usize, Event),
     /// The list scrolled.
@@ -99,17 +96,14 @@ pub struct AuditApp {
     secret: Option<String>,
     origin: Option<Origin>,
     store: Store,
+    /// The pages kept in IndexedDB (bounded).
+    ledger: Ledger,
     filter: Filter,
     raw: HashMap<&'static str, String>,
     selection: Selection,
     hist: Vec<Day>,
     filter_ms: f64,
-    scroller: NodeRef,
-    body: NodeRef,
-    top_spacer: NodeRef,
-    bottom_spacer: NodeRef,
-    scroll_top: f64,
-    view_height: f64,
+    list: VirtualList,
     engine: Option<Shared>,
     feeds: Vec<FeedView>,
     repos: Vec<String>,
@@ -127,8 +121,6 @@ pub struct AuditApp {
     restored: usize,
     scroll_to: Option<String>,
     seeking: bool,
-    /// `scroll_top` was set by the view: apply it once the spacers have their size.
-    pending_scroll: bool,
 }
 
 fn parse_day(text: &str) -> Option<i64> {
@@ -160,15 +152,18 @@ impl AuditApp {
     }
 
     fn view_state(&self) -> ViewState {
+        let feeds = self
+            .engine
+            .as_ref()
+            .map(|e| e.borrow().save())
+            .unwrap_or_default();
         ViewState {
-            feeds: self
-                .engine
-                .as_ref()
-                .map(|e| e.borrow().save())
-                .unwrap_or_default(),
+            // Past the storage bound, older reading resumes at the oldest record stored.
+            feeds: self.ledger.adjust(feeds),
             repos: self.repos.clone(),
             backfill: self.engine.as_ref().is_some_and(|e| e.borrow().backfill()),
-            stored: self.store.len(),
+            stored: self.ledger.stored(),
+            trimmed: self.ledger.trimmed(),
         }
     }
 
@@ -257,19 +252,44 @@ impl AuditApp {
         }
     }
 
-    fn persist(&self, older: bool, records: &[msr_lens_core::changefeed::Record]) {
+    /// Store a page (within the storage bound: the ledger says which older pages go) and
+    /// the view state.
+    fn persist(&mut self, older: bool, records: &[msr_lens_core::changefeed::Record]) {
         let Some(id) = self.instance_id() else {
             return;
         };
-        let records = if self.store.len() > MAX_STORED {
-            Vec::new()
-        } else {
+        let plan = match records.first() {
+            Some(first) => self
+                .ledger
+                .plan(older, records.len(), first.id.as_str(), &first.gun),
+            None => self.ledger.plan(older, 0, "", ""),
+        };
+        let records = if plan.key.is_some() {
             records.to_vec()
+        } else {
+            Vec::new()
         };
         let state = self.view_state();
         spawn_local(async move {
-            let _ = persist::put(&id, older, &records, &state).await;
+            let _ = persist::put(&id, older, &records, plan, &state).await;
         });
+    }
+
+    /// What the storage bound did, in plain words.
+    fn bound_line(&self) -> String {
+        let stored = self.ledger.stored();
+        let bound = self.ledger.bound();
+        let not_kept = self.store.len().saturating_sub(stored);
+        let mut line = format!(
+            "Storage is bounded to {bound} records: this device keeps only the newest {stored}, older ones were dropped from it"
+        );
+        if not_kept > 0 {
+            line.push_str(&format!(
+                " ({not_kept} of the records shown are not stored)"
+            ));
+        }
+        line.push_str(". They are read from MSR again when you scroll to them or load everything.");
+        line
     }
 
     fn pages(&self) -> u64 {
@@ -296,10 +316,10 @@ impl AuditApp {
                 } else {
                     self.store.append(&records)
                 };
-                if added > 0 && !older && self.scroll_top > ROW_HEIGHT {
+                if added > 0 && !older && self.list.scroll_top() > ROW_HEIGHT {
                     // Keep the rows being read in place when new ones land on top.
-                    self.scroll_top += ROW_HEIGHT * added as f64;
-                    self.pending_scroll = true;
+                    self.list
+                        .scroll_to(self.list.scroll_top() + ROW_HEIGHT * added as f64);
                 }
                 self.loading = false;
                 self.persist(older, &records);
@@ -402,8 +422,8 @@ impl AuditApp {
         if let Some(index) = found {
             self.selected = Some(id.to_string());
             self.scroll_to = None;
-            self.scroll_top = (index as f64 * ROW_HEIGHT - self.view_height / 3.0).max(0.0);
-            self.pending_scroll = true;
+            self.list
+                .scroll_to((index as f64 * ROW_HEIGHT - self.list.view_height() / 3.0).max(0.0));
         }
     }
 
@@ -592,17 +612,13 @@ impl Component for AuditApp {
             secret: None,
             origin: None,
             store: Store::new(),
+            ledger: Ledger::default(),
             filter,
             raw,
             selection: Selection::default(),
             hist: Vec::new(),
             filter_ms: 0.0,
-            scroller: NodeRef::default(),
-            body: NodeRef::default(),
-            top_spacer: NodeRef::default(),
-            bottom_spacer: NodeRef::default(),
-            scroll_top: 0.0,
-            view_height: 600.0,
+            list: VirtualList::new(),
             engine: None,
             feeds: Vec::new(),
             repos: Vec::new(),
@@ -620,7 +636,6 @@ impl Component for AuditApp {
             restored: 0,
             scroll_to,
             seeking: false,
-            pending_scroll: false,
         }
     }
 
@@ -646,15 +661,20 @@ impl Component for AuditApp {
                 let link = ctx.link().clone();
                 let id = instance.id.clone();
                 let mut store = std::mem::take(&mut self.store);
+                let mut ledger = Ledger::new(persist::max_stored());
                 spawn_local(async move {
-                    let state = persist::load(&id, &mut store).await.ok().flatten();
-                    link.send_message(Msg::Restored(Box::new((store, state))));
+                    let state = persist::load(&id, &mut store, &mut ledger)
+                        .await
+                        .ok()
+                        .flatten();
+                    link.send_message(Msg::Restored(Box::new((store, ledger, state))));
                 });
                 true
             }
             Msg::Restored(boxed) => {
-                let (store, state) = *boxed;
+                let (store, ledger, state) = *boxed;
                 self.store = store;
+                self.ledger = ledger;
                 self.restored = self.store.len();
                 let state = state.unwrap_or_default();
                 let saved = if self.store.is_empty() {
@@ -682,11 +702,9 @@ impl Component for AuditApp {
             Msg::Feed(i, event) => self.on_feed(ctx, i, event),
             Msg::Scroll => {
                 let mut rerender = false;
-                if let Some(el) = self.scroller.cast::<HtmlElement>() {
-                    self.scroll_top = f64::from(el.scroll_top());
-                    self.view_height = f64::from(el.client_height()).max(ROW_HEIGHT);
+                if self.list.on_scroll() {
                     let total = self.selection.positions.len() as f64 * ROW_HEIGHT;
-                    if self.scroll_top + self.view_height * 2.0 >= total
+                    if self.list.scroll_top() + self.list.view_height() * 2.0 >= total
                         && !self.complete()
                         && !self.loading
                     {
@@ -728,8 +746,7 @@ impl Component for AuditApp {
                     _ => {}
                 }
                 self.reselect();
-                self.scroll_top = 0.0;
-                self.pending_scroll = true;
+                self.list.scroll_to(0.0);
                 true
             }
             Msg::LoadAll => {
@@ -815,6 +832,7 @@ impl Component for AuditApp {
                     .filter(|s| !s.is_empty())
                     .collect();
                 self.store.clear();
+                self.ledger = Ledger::new(persist::max_stored());
                 self.reselect();
                 if let Some(id) = self.instance_id() {
                     spawn_local(async move {
@@ -840,6 +858,7 @@ impl Component for AuditApp {
                     }
                     link.send_message(Msg::Restored(Box::new((
                         Store::new(),
+                        Ledger::new(persist::max_stored()),
                         Some(ViewState {
                             repos,
                             ..ViewState::default()
@@ -947,6 +966,11 @@ impl Component for AuditApp {
                 if self.restored > 0 {
                     <span class="muted">{ format!(" · {} from this device's storage", self.restored) }</span>
                 }
+                if self.ledger.trimmed() {
+                    <span class="muted" role="status" data-testid="bound" data-stored={self.ledger.stored().to_string()}>
+                        { self.bound_line() }
+                    </span>
+                }
                 <button type="button" class="link" onclick={link.callback(|_| Msg::Clear)}>{ "Clear stored records" }</button>
             </section>
             <section class="filters" aria-label="filters">
@@ -990,22 +1014,18 @@ impl Component for AuditApp {
                     <span class="muted" role="status">{ n.clone() }</span>
                 }
             </section>
-            <div class="vlist" ref={self.scroller.clone()} onscroll={link.callback(|_| Msg::Scroll)} data-testid="scroller">
-            <div class="spacer" aria-hidden="true" ref={self.top_spacer.clone()}></div>
-            <table class="audit-table" data-testid="audit">
-                <thead><tr>
-                    <th scope="col">{ "When" }</th><th scope="col">{ "Repository (GUN)" }</th>
-                    <th scope="col">{ "Change" }</th><th scope="col">{ "Version" }</th><th scope="col">{ "timestamp.json SHA256" }</th>
-                </tr></thead>
-                // Rows are painted by `paint` (only the visible ones, DOM nodes reused);
-                // clicks are delegated here.
-                <tbody ref={self.body.clone()} onclick={link.callback(row_click)}></tbody>
-            </table>
-            <div class="spacer" aria-hidden="true" ref={self.bottom_spacer.clone()}></div>
-            if complete && total > 0 {
-                <p class="muted" data-testid="start">{ "no older records" }</p>
-            }
-            </div>
+            { self.list.view(
+                link.callback(|_| Msg::Scroll),
+                link.callback(|e| match row_click(e) {
+                    RowClick::Copy(text) => Msg::Copy(text),
+                    RowClick::Select(id) => Msg::Select(id),
+                }),
+                html! {
+                    if complete && total > 0 {
+                        <p class="muted" data-testid="start">{ "no older records" }</p>
+                    }
+                },
+            ) }
             { self.detail(ctx) }
         </main>
         }
@@ -1019,8 +1039,8 @@ impl Component for AuditApp {
     }
 
     fn rendered(&mut self, _ctx: &Context<Self>, first_render: bool) {
-        if first_render && let Some(el) = self.scroller.cast::<HtmlElement>() {
-            self.view_height = f64::from(el.client_height()).max(ROW_HEIGHT);
+        if first_render {
+            self.list.on_scroll();
         }
         self.paint();
     }
@@ -1115,181 +1135,13 @@ fn histogram(days: &[Day]) -> Html {
     }
 }
 
-/// A click in the list: the copy button of a row, or the row itself.
-fn row_click(e: MouseEvent) -> Msg {
-    let target = e
-        .target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-    if let Some(button) = target
-        .as_ref()
-        .and_then(|t| t.closest("button[data-copy]").ok().flatten())
-    {
-        return Msg::Copy(button.get_attribute("data-copy").unwrap_or_default());
-    }
-    let id = target
-        .and_then(|t| t.closest("tr[data-event]").ok().flatten())
-        .and_then(|tr| tr.get_attribute("data-event"))
-        .unwrap_or_default();
-    Msg::Select(id)
-}
-
-/// Build an empty row: five cells, a pill in the third, code and copy button in the last.
-fn new_row(document: &web_sys::Document) -> Option<web_sys::Element> {
-    let tr = document.create_element("tr").ok()?;
-    for i in 0..5 {
-        let td = document.create_element("td").ok()?;
-        match i {
-            1 => td.set_class_name("gun"),
-            2 => {
-                let span = document.create_element("span").ok()?;
-                td.append_child(&span).ok()?;
-            }
-            4 => {
-                let code = document.create_element("code").ok()?;
-                code.set_class_name("sha");
-                td.append_child(&code).ok()?;
-                let button = document.create_element("button").ok()?;
-                button.set_class_name("link");
-                let _ = button.set_attribute("type", "button");
-                button.set_text_content(Some("copy"));
-                td.append_child(&button).ok()?;
-            }
-            _ => {}
-        }
-        tr.append_child(&td).ok()?;
-    }
-    Some(tr)
-}
-
-fn set_text(el: Option<web_sys::Element>, text: &str) {
-    if let Some(el) = el
-        && el.text_content().as_deref() != Some(text)
-    {
-        el.set_text_content(Some(text));
-    }
-}
-
-fn set_attr(el: &web_sys::Element, name: &str, value: &str) {
-    if el.get_attribute(name).as_deref() != Some(value) {
-        let _ = el.set_attribute(name, value);
-    }
-}
-
 impl AuditApp {
-    /// Put the visible rows into the table: reuse the row elements, only change what
-    /// differs, and size the spacers above and below.
+    /// Put the visible rows of the selection into the list.
     fn paint(&mut self) {
-        let (Some(body), Some(top), Some(bottom)) = (
-            self.body.cast::<web_sys::Element>(),
-            self.top_spacer.cast::<web_sys::Element>(),
-            self.bottom_spacer.cast::<web_sys::Element>(),
-        ) else {
-            return;
-        };
-        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-            return;
-        };
-        let total = self.selection.positions.len();
-        let first = ((self.scroll_top / ROW_HEIGHT) as usize).saturating_sub(OVERSCAN);
-        let count = (self.view_height / ROW_HEIGHT) as usize + 2 * OVERSCAN;
-        let last = (first + count).min(total);
-        let first = first.min(last);
-        set_attr(
-            &top,
-            "style",
-            &format!("height:{}px", first as f64 * ROW_HEIGHT),
+        self.list.paint(
+            &self.store,
+            &self.selection.positions,
+            self.selected.as_deref(),
         );
-        set_attr(
-            &bottom,
-            "style",
-            &format!("height:{}px", (total - last) as f64 * ROW_HEIGHT),
-        );
-        if self.pending_scroll {
-            self.pending_scroll = false;
-            if let Some(el) = self.scroller.cast::<HtmlElement>() {
-                el.set_scroll_top(self.scroll_top as i32);
-            }
-        }
-        let wanted = last - first;
-        let children = body.children();
-        let mut have = children.length() as usize;
-        while have > wanted {
-            if let Some(last_child) = body.last_element_child() {
-                last_child.remove();
-            }
-            have -= 1;
-        }
-        while have < wanted {
-            let Some(tr) = new_row(&document) else {
-                return;
-            };
-            let _ = body.append_child(&tr);
-            have += 1;
-        }
-        let now = storage::date_now() as i64;
-        let positions = self.selection.positions.get(first..last).unwrap_or(&[]);
-        for (slot, &p) in positions.iter().enumerate() {
-            let (Some(tr), Some(row)) = (
-                children.item(u32::try_from(slot).unwrap_or(u32::MAX)),
-                self.store.get(p as usize),
-            ) else {
-                continue;
-            };
-            let deletion = row.kind == Kind::Deletion;
-            let selected = self.selected.as_deref() == Some(&*row.id);
-            set_attr(&tr, "data-event", &row.id);
-            set_attr(&tr, "data-category", row.category());
-            let class = match (deletion, selected) {
-                (true, true) => "deletion selected",
-                (true, false) => "deletion",
-                (false, true) => "selected",
-                (false, false) => "",
-            };
-            set_attr(&tr, "class", class);
-            let cells = tr.children();
-            if let Some(td) = cells.item(0) {
-                set_attr(&td, "title", &row.created);
-                let when = if row.at == i64::MIN {
-                    row.created.to_string()
-                } else {
-                    ago(row.at, now)
-                };
-                set_text(Some(td), &when);
-            }
-            set_text(cells.item(1), self.store.gun(row));
-            if let Some(span) = cells.item(2).and_then(|td| td.first_element_child()) {
-                set_attr(
-                    &span,
-                    "class",
-                    if deletion { "pill bad" } else { "pill good" },
-                );
-                set_text(Some(span), row.category());
-            }
-            let version = if deletion {
-                "—".to_string()
-            } else {
-                row.version.to_string()
-            };
-            set_text(cells.item(3), &version);
-            if let Some(td) = cells.item(4) {
-                if let Some(code) = td.first_element_child() {
-                    set_attr(&code, "title", &row.sha256);
-                    set_text(Some(code), row.sha256.get(..12).unwrap_or(&row.sha256));
-                }
-                if let Some(button) = td.last_element_child() {
-                    set_attr(&button, "data-copy", &row.sha256);
-                    set_attr(
-                        &button,
-                        "aria-label",
-                        &format!("Copy SHA256 of record {}", row.id),
-                    );
-                    if row.sha256.is_empty() {
-                        set_attr(&button, "hidden", "");
-                    } else if button.has_attribute("hidden") {
-                        let _ = button.remove_attribute("hidden");
-                    }
-                }
-            }
-        }
     }
 }

@@ -2,6 +2,8 @@
 
 #[cfg(any(feature = "pages", feature = "embed"))]
 pub mod audit_app;
+#[cfg(any(feature = "pages", feature = "embed"))]
+pub mod audit_list;
 #[cfg(feature = "pages")]
 pub mod instance_form;
 #[cfg(feature = "popup")]

@@ -1,0 +1,388 @@
+//! The virtualized list of the trust audit explorer: only the visible rows of the selection
+//! are in the DOM, painted imperatively from the [`Store`] the
+//! [`AuditApp`](super::audit_app::AuditApp) owns.
+//!
+//! What one scrolled frame costs is kept small:
+//! - the rows are a fixed pool of elements (one per visible slot plus a few above and
+//!   below), built once; a scroll only rewrites their text nodes (`Text.data`) and a few
+//!   attributes, and only what differs from what the slot shows (compared on the Rust side:
+//!   the DOM is never read back, so no JS strings are made for nothing);
+//! - the table is laid out as blocks of fixed height with `contain: strict` rows (no table
+//!   layout, no collapsed borders): the rows' container is one block moved with
+//!   `transform: translateY(..)` inside a sizer as tall as the whole selection, so a scroll
+//!   changes one transform and the rows' text, nothing else;
+//! - the scroll handler runs at most once per frame (the browser coalesces scroll events)
+//!   and never re-renders the Yew view.
+
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlElement, Text};
+use yew::prelude::*;
+
+use crate::audit::store::{Kind, Row, Store};
+use crate::format::ago;
+use crate::services::storage;
+
+/// Height of one row in pixels (the list is virtualized on it).
+pub const ROW_HEIGHT: f64 = 28.0;
+/// Rows rendered above and below the visible ones.
+const OVERSCAN: usize = 4;
+
+/// What a click in the list asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowClick {
+    /// Copy this text (a row's copy button: the record's SHA256).
+    Copy(String),
+    /// Show the record with this ID.
+    Select(String),
+}
+
+/// The elements of one row slot, built once.
+#[derive(Debug)]
+struct Slot {
+    tr: Element,
+    when_cell: Element,
+    when: Text,
+    gun: Text,
+    pill: Element,
+    category: Text,
+    version: Text,
+    sha: Text,
+    copy: Element,
+    /// What the slot shows (`None`: nothing yet).
+    shown: Option<Shown>,
+}
+
+/// The texts a slot shows, to write only what changes.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct Shown {
+    id: Box<str>,
+    index: usize,
+    class: &'static str,
+    created: Box<str>,
+    when: String,
+    gun: Box<str>,
+    category: Box<str>,
+    version: String,
+    sha: Box<str>,
+    full_sha: Box<str>,
+}
+
+impl Shown {
+    fn of(store: &Store, row: &Row, index: usize, selected: bool, now: i64) -> Shown {
+        let deletion = row.kind == Kind::Deletion;
+        Shown {
+            id: row.id.clone(),
+            index,
+            class: match (deletion, selected) {
+                (true, true) => "deletion selected",
+                (true, false) => "deletion",
+                (false, true) => "selected",
+                (false, false) => "",
+            },
+            created: row.created.clone(),
+            when: if row.at == i64::MIN {
+                row.created.to_string()
+            } else {
+                ago(row.at, now)
+            },
+            gun: store.gun(row).into(),
+            category: row.category().into(),
+            version: if deletion {
+                "—".to_string()
+            } else {
+                row.version.to_string()
+            },
+            sha: row.sha256.get(..12).unwrap_or(&row.sha256).into(),
+            full_sha: row.sha256.clone(),
+        }
+    }
+}
+
+/// The scroller, the table the rows go in, and the scroll position.
+#[derive(Debug)]
+pub struct VirtualList {
+    scroller: NodeRef,
+    table: NodeRef,
+    body: NodeRef,
+    slots: Vec<Slot>,
+    /// The `<tbody>` the slots are in (if Yew ever replaced it, everything is built again).
+    painted: Option<HtmlElement>,
+    /// The table height and the rows' offset last written.
+    height: Option<usize>,
+    offset: Option<usize>,
+    scroll_top: f64,
+    view_height: f64,
+    /// `scroll_top` was set by the view: apply it once the table has its size.
+    pending_scroll: bool,
+}
+
+impl Default for VirtualList {
+    fn default() -> Self {
+        VirtualList::new()
+    }
+}
+
+impl VirtualList {
+    /// A list scrolled to the top.
+    pub fn new() -> Self {
+        VirtualList {
+            scroller: NodeRef::default(),
+            table: NodeRef::default(),
+            body: NodeRef::default(),
+            slots: Vec::new(),
+            painted: None,
+            height: None,
+            offset: None,
+            scroll_top: 0.0,
+            view_height: 600.0,
+            pending_scroll: false,
+        }
+    }
+
+    /// The scroll position in pixels.
+    pub fn scroll_top(&self) -> f64 {
+        self.scroll_top
+    }
+
+    /// The height of the visible part in pixels.
+    pub fn view_height(&self) -> f64 {
+        self.view_height
+    }
+
+    /// Scroll to `top` pixels at the next [`paint`](Self::paint).
+    pub fn scroll_to(&mut self, top: f64) {
+        self.scroll_top = top;
+        self.pending_scroll = true;
+    }
+
+    /// Read the scroll position and the height from the DOM (after a scroll event);
+    /// `false` before the list is mounted.
+    pub fn on_scroll(&mut self) -> bool {
+        let Some(el) = self.scroller.cast::<HtmlElement>() else {
+            return false;
+        };
+        self.scroll_top = f64::from(el.scroll_top());
+        self.view_height = f64::from(el.client_height()).max(ROW_HEIGHT);
+        true
+    }
+
+    /// The scroller with the table (rows are put in by [`paint`](Self::paint)) and
+    /// `footer` below the rows.
+    pub fn view(
+        &self,
+        onscroll: Callback<web_sys::Event>,
+        onclick: Callback<MouseEvent>,
+        footer: Html,
+    ) -> Html {
+        // Laid out as blocks (see the module documentation), so the table roles are spelt
+        // out for assistive technology.
+        html! {
+            <div class="vlist" ref={self.scroller.clone()} onscroll={onscroll} data-testid="scroller">
+            <table class="audit-table" role="table" aria-label="trust records" data-testid="audit" ref={self.table.clone()}>
+                <thead role="rowgroup"><tr role="row" aria-rowindex="1">
+                    <th scope="col" role="columnheader">{ "When" }</th><th scope="col" role="columnheader">{ "Repository (GUN)" }</th>
+                    <th scope="col" role="columnheader">{ "Change" }</th><th scope="col" role="columnheader">{ "Version" }</th><th scope="col" role="columnheader">{ "timestamp.json SHA256" }</th>
+                </tr></thead>
+                // Rows are painted by `paint` (only the visible ones, DOM nodes reused);
+                // clicks are delegated here.
+                <tbody role="rowgroup" ref={self.body.clone()} onclick={onclick}></tbody>
+            </table>
+            { footer }
+            </div>
+        }
+    }
+
+    /// Put the visible rows of `positions` (store positions, in display order) into the
+    /// table: reuse the row elements, only change what differs, move the rows' block to
+    /// where they are and size the table for all of `positions`.
+    pub fn paint(&mut self, store: &Store, positions: &[u32], selected: Option<&str>) {
+        let (Some(table), Some(body)) = (
+            self.table.cast::<HtmlElement>(),
+            self.body.cast::<HtmlElement>(),
+        ) else {
+            return;
+        };
+        if self.painted.as_ref() != Some(&body) {
+            self.slots.clear();
+            self.height = None;
+            self.offset = None;
+            self.painted = Some(body.clone());
+        }
+        let total = positions.len();
+        if self.height != Some(total) {
+            self.height = Some(total);
+            let _ = table
+                .style()
+                .set_property("height", &format!("{}px", (total + 1) as f64 * ROW_HEIGHT));
+            let _ = table.set_attribute("aria-rowcount", &(total + 1).to_string());
+        }
+        if self.pending_scroll {
+            self.pending_scroll = false;
+            if let Some(el) = self.scroller.cast::<HtmlElement>() {
+                el.set_scroll_top(self.scroll_top as i32);
+            }
+        }
+        let first = ((self.scroll_top / ROW_HEIGHT) as usize).saturating_sub(OVERSCAN);
+        let count = (self.view_height / ROW_HEIGHT).ceil() as usize + 1 + 2 * OVERSCAN;
+        let last = (first + count).min(total);
+        let first = first.min(last);
+        if self.offset != Some(first) {
+            self.offset = Some(first);
+            let _ = body.style().set_property(
+                "transform",
+                &format!("translateY({}px)", first as f64 * ROW_HEIGHT),
+            );
+        }
+        let wanted = last - first;
+        while self.slots.len() > wanted {
+            if let Some(slot) = self.slots.pop() {
+                slot.tr.remove();
+            }
+        }
+        if self.slots.len() < wanted {
+            let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+                return;
+            };
+            while self.slots.len() < wanted {
+                let Some(slot) = new_slot(&document) else {
+                    return;
+                };
+                let _ = body.append_child(&slot.tr);
+                self.slots.push(slot);
+            }
+        }
+        let now = storage::date_now() as i64;
+        let shown = positions.get(first..last).unwrap_or(&[]);
+        for (k, (slot, &p)) in self.slots.iter_mut().zip(shown).enumerate() {
+            let Some(row) = store.get(p as usize) else {
+                continue;
+            };
+            let is_selected = selected == Some(&*row.id);
+            let next = Shown::of(store, row, first + k, is_selected, now);
+            slot.show(next);
+        }
+    }
+}
+
+impl Slot {
+    /// Write what differs between what the slot shows and `next`.
+    fn show(&mut self, next: Shown) {
+        let fresh = self.shown.is_none();
+        let old = self.shown.take().unwrap_or_default();
+        if fresh || old.id != next.id {
+            let _ = self.tr.set_attribute("data-event", &next.id);
+            let _ = self
+                .copy
+                .set_attribute("aria-label", &format!("Copy SHA256 of record {}", next.id));
+        }
+        if fresh || old.index != next.index {
+            // aria-rowindex counts from 1, the header row being 1.
+            let _ = self
+                .tr
+                .set_attribute("aria-rowindex", &(next.index + 2).to_string());
+        }
+        if fresh || old.class != next.class {
+            self.tr.set_class_name(next.class);
+        }
+        if fresh || old.created != next.created {
+            let _ = self.when_cell.set_attribute("title", &next.created);
+        }
+        if fresh || old.when != next.when {
+            self.when.set_data(&next.when);
+        }
+        if fresh || old.gun != next.gun {
+            self.gun.set_data(&next.gun);
+        }
+        if fresh || old.category != next.category {
+            let _ = self.tr.set_attribute("data-category", &next.category);
+            self.pill.set_class_name(if &*next.category == "deletion" {
+                "pill bad"
+            } else {
+                "pill good"
+            });
+            self.category.set_data(&next.category);
+        }
+        if fresh || old.version != next.version {
+            self.version.set_data(&next.version);
+        }
+        if fresh || old.sha != next.sha {
+            self.sha.set_data(&next.sha);
+            let _ = self.copy.set_attribute("data-copy", &next.full_sha);
+            if next.sha.is_empty() {
+                let _ = self.copy.set_attribute("hidden", "");
+            } else if fresh || old.sha.is_empty() {
+                let _ = self.copy.remove_attribute("hidden");
+            }
+        }
+        self.shown = Some(next);
+    }
+}
+
+/// A click in the list: the copy button of a row, or the row itself.
+pub fn row_click(e: MouseEvent) -> RowClick {
+    let target = e.target().and_then(|t| t.dyn_into::<Element>().ok());
+    if let Some(button) = target
+        .as_ref()
+        .and_then(|t| t.closest("button[data-copy]").ok().flatten())
+    {
+        return RowClick::Copy(button.get_attribute("data-copy").unwrap_or_default());
+    }
+    let id = target
+        .and_then(|t| t.closest("tr[data-event]").ok().flatten())
+        .and_then(|tr| tr.get_attribute("data-event"))
+        .unwrap_or_default();
+    RowClick::Select(id)
+}
+
+/// An element with a class and an empty text node; the element and the text node.
+fn cell(document: &Document, tag: &str, class: &str) -> Option<(Element, Text)> {
+    let el = document.create_element(tag).ok()?;
+    if !class.is_empty() {
+        el.set_class_name(class);
+    }
+    let text = document.create_text_node("");
+    el.append_child(&text).ok()?;
+    Some((el, text))
+}
+
+/// Build an empty row: five cells, a pill in the third, code and copy button in the last.
+fn new_slot(document: &Document) -> Option<Slot> {
+    let tr = document.create_element("tr").ok()?;
+    let _ = tr.set_attribute("role", "row");
+    let (when_cell, when) = cell(document, "td", "when")?;
+    let (gun_cell, gun) = cell(document, "td", "gun")?;
+    let category_cell = document.create_element("td").ok()?;
+    let (pill, category) = cell(document, "span", "pill good")?;
+    category_cell.append_child(&pill).ok()?;
+    let (version_cell, version) = cell(document, "td", "version")?;
+    let sha_cell = document.create_element("td").ok()?;
+    let (code, sha) = cell(document, "code", "sha")?;
+    sha_cell.append_child(&code).ok()?;
+    let copy = document.create_element("button").ok()?;
+    copy.set_class_name("link copy");
+    let _ = copy.set_attribute("type", "button");
+    copy.set_text_content(Some("copy"));
+    sha_cell.append_child(&copy).ok()?;
+    for td in [
+        &when_cell,
+        &gun_cell,
+        &category_cell,
+        &version_cell,
+        &sha_cell,
+    ] {
+        let _ = td.set_attribute("role", "cell");
+        tr.append_child(td).ok()?;
+    }
+    Some(Slot {
+        tr,
+        when_cell,
+        when,
+        gun,
+        pill,
+        category,
+        version,
+        sha,
+        copy,
+        shown: None,
+    })
+}
