@@ -190,6 +190,14 @@ impl<'a> Scanner<'a> {
         self.expect(b'"')?;
         let start = self.at;
         let mut end = start;
+        // Eight bytes at a time while none of them is a quote, a backslash or a control
+        // character, then byte by byte.
+        while let Some(&[a, b, c, d, e, f, g, h]) = self.body.get(end..end + 8) {
+            if has_special(u64::from_le_bytes([a, b, c, d, e, f, g, h])) {
+                break;
+            }
+            end += 8;
+        }
         loop {
             match *self.body.get(end)? {
                 b'"' => break,
@@ -301,5 +309,39 @@ impl<'a> Scanner<'a> {
             sha256: sha256.map(str::trim).filter(|s| !s.is_empty()),
             category: category.unwrap_or(""),
         })
+    }
+}
+
+/// Whether one of the eight bytes of `word` is `"`, `\\` or below 0x20 (the classic
+/// "has a zero byte" bit trick, applied three times).
+#[inline(always)]
+fn has_special(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let quote = zero_byte(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero_byte(word ^ (ONES * u64::from(b'\\')));
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    quote | backslash | control != 0
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn has_special_finds_every_special_byte_in_any_position() {
+        for fill in [b'a', 0xff, 0x80, b'!', b'~'] {
+            for position in 0..8 {
+                for byte in 0..=255u8 {
+                    let mut word = [fill; 8];
+                    word[position] = byte;
+                    let special = byte == b'"' || byte == b'\\' || byte < 0x20;
+                    assert_eq!(
+                        super::has_special(u64::from_le_bytes(word)),
+                        special,
+                        "{word:?}"
+                    );
+                }
+            }
+        }
     }
 }
