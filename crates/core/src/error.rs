@@ -9,7 +9,6 @@
 use std::fmt;
 
 use http::{HeaderMap, Response, StatusCode, header};
-use serde::Deserialize;
 
 /// What kind of failure an error response is, independent of the body shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -108,24 +107,73 @@ pub struct ApiError {
 /// How many characters of a body an excerpt keeps.
 pub const EXCERPT_CHARS: usize = 160;
 
-#[derive(Deserialize)]
-struct ErrorListBody {
-    errors: Vec<ErrorEntry>,
+/// The server's code, message and detail in an error body, and the body's shape.
+///
+/// Read by hand from one [`serde_json::Value`] rather than with derived `Deserialize`
+/// impls: this keeps serde's typed machinery (and with it float formatting) out of the npm
+/// package's WebAssembly. It reads what those impls read (the test
+/// `error_fields_agree_with_derived_readers` compares them), but a repeated key is not an
+/// error here: the last value wins.
+type ErrorFields = (
+    BodyShape,
+    Option<serde_json::Value>,
+    Option<serde_json::Value>,
+    Option<serde_json::Value>,
+);
+
+type EntryFields = (
+    Option<serde_json::Value>,
+    Option<serde_json::Value>,
+    Option<serde_json::Value>,
+);
+
+fn error_fields(body: &[u8]) -> Option<ErrorFields> {
+    use serde_json::Value;
+    let value = serde_json::from_slice::<Value>(body).ok()?;
+    // A struct is an object with its fields by name, or an array with them in order.
+    let only = |value: &Value| match value {
+        Value::Array(items) if items.len() == 1 => items.first().cloned(),
+        _ => None,
+    };
+    let field = |name: &str| match &value {
+        Value::Object(object) => object.get(name).cloned(),
+        other => only(other),
+    };
+    // `{"errors":[entry, ...]}`.
+    if let Some(Value::Array(entries)) = field("errors") {
+        let entries: Option<Vec<EntryFields>> = entries.iter().map(entry_fields).collect();
+        if let Some(entries) = entries {
+            let (code, message, detail) = entries.into_iter().next().unwrap_or_default();
+            return Some((BodyShape::ErrorList, code, message, detail));
+        }
+    }
+    // A bare entry with a code or a message.
+    if let Some((code, message, detail)) = entry_fields(&value)
+        && (code.is_some() || message.is_some())
+    {
+        return Some((BodyShape::Bare, code, message, detail));
+    }
+    // `{"details": any}`.
+    Some((BodyShape::Details, None, field("details"), None)).filter(|f| f.2.is_some())
 }
 
-#[derive(Deserialize)]
-struct ErrorEntry {
-    #[serde(default)]
-    code: Option<serde_json::Value>,
-    #[serde(default)]
-    message: Option<serde_json::Value>,
-    #[serde(default)]
-    detail: Option<serde_json::Value>,
-}
-
-#[derive(Deserialize)]
-struct DetailsBody {
-    details: serde_json::Value,
+/// `{code, message, detail}`, each optional, `null` as absent.
+fn entry_fields(value: &serde_json::Value) -> Option<EntryFields> {
+    use serde_json::Value;
+    let present = |value: Option<&Value>| value.filter(|v| !v.is_null()).cloned();
+    match value {
+        Value::Object(object) => Some((
+            present(object.get("code")),
+            present(object.get("message")),
+            present(object.get("detail")),
+        )),
+        Value::Array(items) if items.len() <= 3 => Some((
+            present(items.first()),
+            present(items.get(1)),
+            present(items.get(2)),
+        )),
+        _ => None,
+    }
 }
 
 impl ApiError {
@@ -151,28 +199,11 @@ impl ApiError {
             error.shape = BodyShape::Html;
             return error;
         }
-        if let Ok(list) = serde_json::from_slice::<ErrorListBody>(body) {
-            error.shape = BodyShape::ErrorList;
-            if let Some(first) = list.errors.into_iter().next() {
-                error.code = first.code.as_ref().map(json_text);
-                error.message = first.message.as_ref().map(json_text);
-                error.detail = first.detail;
-            }
-            return error;
-        }
-        if let Ok(bare) = serde_json::from_slice::<ErrorEntry>(body)
-            && (bare.code.is_some() || bare.message.is_some())
-        {
-            error.shape = BodyShape::Bare;
-            error.code = bare.code.as_ref().map(json_text);
-            error.message = bare.message.as_ref().map(json_text);
-            error.detail = bare.detail;
-            return error;
-        }
-        if let Ok(details) = serde_json::from_slice::<DetailsBody>(body) {
-            error.shape = BodyShape::Details;
-            error.message = Some(json_text(&details.details));
-            return error;
+        if let Some((shape, code, message, detail)) = error_fields(body) {
+            error.shape = shape;
+            error.code = code.as_ref().map(json_text);
+            error.message = message.as_ref().map(json_text);
+            error.detail = detail;
         }
         error
     }
@@ -314,6 +345,111 @@ impl ParseError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
+
+    /// The derived readers `error_fields` replaced: the oracle of its differential test.
+    mod derived {
+        use super::Deserialize;
+
+        #[derive(Deserialize)]
+        pub struct ErrorListBody {
+            pub errors: Vec<ErrorEntry>,
+        }
+
+        #[derive(Deserialize)]
+        pub struct ErrorEntry {
+            #[serde(default)]
+            pub code: Option<serde_json::Value>,
+            #[serde(default)]
+            pub message: Option<serde_json::Value>,
+            #[serde(default)]
+            pub detail: Option<serde_json::Value>,
+        }
+
+        #[derive(Deserialize)]
+        pub struct DetailsBody {
+            pub details: serde_json::Value,
+        }
+    }
+
+    fn derived_fields(body: &[u8]) -> Option<ErrorFields> {
+        if let Ok(list) = serde_json::from_slice::<derived::ErrorListBody>(body) {
+            return Some(match list.errors.into_iter().next() {
+                Some(first) => (
+                    BodyShape::ErrorList,
+                    first.code,
+                    first.message,
+                    first.detail,
+                ),
+                None => (BodyShape::ErrorList, None, None, None),
+            });
+        }
+        if let Ok(bare) = serde_json::from_slice::<derived::ErrorEntry>(body)
+            && (bare.code.is_some() || bare.message.is_some())
+        {
+            return Some((BodyShape::Bare, bare.code, bare.message, bare.detail));
+        }
+        let details = serde_json::from_slice::<derived::DetailsBody>(body).ok()?;
+        Some((BodyShape::Details, None, Some(details.details), None))
+    }
+
+    /// `error_fields` reads every body as the derived `Deserialize` impls did (bodies
+    /// without repeated keys).
+    #[test]
+    fn error_fields_agree_with_derived_readers() {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, TestRunner};
+        let scalar = prop::sample::select(vec![
+            "null",
+            "1",
+            "-2.5",
+            "true",
+            r#""UNAUTHORIZED""#,
+            r#""""#,
+            "[]",
+            r#"{"x":1}"#,
+        ])
+        .prop_map(str::to_string);
+        let key = prop::sample::select(vec!["code", "message", "detail", "details", "errors", "x"]);
+        let object = |value: BoxedStrategy<String>| {
+            prop::collection::btree_map(key.clone(), value, 0..4).prop_map(|fields| {
+                let fields: Vec<String> =
+                    fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                format!("{{{}}}", fields.join(","))
+            })
+        };
+        let array = |value: BoxedStrategy<String>| {
+            prop::collection::vec(value, 0..5).prop_map(|items| format!("[{}]", items.join(",")))
+        };
+        let entry = prop_oneof![
+            3 => object(scalar.clone().boxed()),
+            1 => array(scalar.clone().boxed()),
+            1 => scalar.clone(),
+        ];
+        let errors = prop_oneof![
+            3 => prop::collection::vec(entry, 0..3).prop_map(|e| format!("[{}]", e.join(","))),
+            1 => scalar.clone(),
+        ];
+        let value = prop_oneof![3 => scalar, 2 => errors].boxed();
+        let body = prop_oneof![
+            6 => object(value.clone()),
+            2 => array(value),
+            1 => Just("not json".to_string()),
+            1 => Just("[1]".to_string()),
+        ];
+        let mut runner = TestRunner::new(Config::with_cases(3000));
+        runner
+            .run(&body, |body| {
+                prop_assert_eq!(
+                    error_fields(body.as_bytes()),
+                    derived_fields(body.as_bytes()),
+                    "{}",
+                    body
+                );
+                Ok(())
+            })
+            .unwrap();
+    }
 
     fn err(status: u16, content_type: &str, body: &str) -> ApiError {
         let mut headers = HeaderMap::new();

@@ -25,6 +25,7 @@ pub mod error;
 pub mod generation;
 pub mod health;
 pub mod origin;
+mod sort;
 pub mod time;
 
 pub use error::{ApiError, ErrorKind, ParseError};

@@ -288,6 +288,15 @@ fn check(section: &Section, expect: Expect) {
         (P(ids, null), Ok(page)) => {
             let got: Vec<&str> = page.records.iter().map(|r| r.id.as_str()).collect();
             assert_eq!(got, ids, "{name}");
+            // Every page notary wrote takes the scanner (the fast path), with the same records.
+            let mut scanned = Vec::new();
+            let summary = Page::scan(response.body(), |r| scanned.push(r.to_record()));
+            assert!(summary.is_some(), "{name}: the scanner declined the page");
+            assert_eq!(
+                scanned.into_iter().flatten().collect::<Vec<_>>(),
+                page.records,
+                "{name}"
+            );
             assert_eq!(page.null_records, null, "{name}: null vs []");
             assert_eq!(
                 page.count,

@@ -4,10 +4,9 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use futures_util::future::join_all;
-use http::{HeaderMap, Request, Response, StatusCode};
+use http::{Request, Response, StatusCode};
 use js_sys::Promise;
 use msr_lens_core::auth::{Authenticator, CallId, Credentials, Grant, Scope, Step, TokenRequest};
-use msr_lens_core::changefeed::Page;
 use msr_lens_core::health::{
     ClusterStatus, HealthCheck, NginxOutcome, NginxSample, ReplicaState, cluster_status_request,
     nginx_status_request, parse_cluster_status, parse_nginx_status, parse_ping, ping_request,
@@ -351,21 +350,20 @@ pub fn parse_changefeed_page(
 ) -> Result<JsValue, JsValue> {
     let bytes = if let Some(text) = body.as_string() {
         text.into_bytes()
-    } else if body.is_instance_of::<js_sys::Uint8Array>() {
-        js_sys::Uint8Array::new(&body).to_vec()
+    } else if let Some(array) = body.dyn_ref::<js_sys::Uint8Array>() {
+        array.to_vec()
     } else {
         return Err(
             LensError::invalid("parseChangefeedPage takes a Uint8Array or a string").into(),
         );
     };
-    let page =
-        Page::parse_parts(StatusCode::OK, &HeaderMap::new(), &bytes).map_err(|e| LensError {
-            kind: e.kind().as_str(),
-            status: None,
-            code: None,
-            message: format!("changefeed page: {e}"),
-        })?;
-    Ok(records::to_js(&page.records).into())
+    let columns = records::RecordColumns::from_page_body(&bytes).map_err(|e| LensError {
+        kind: e.kind().as_str(),
+        status: None,
+        code: None,
+        message: format!("changefeed page: {e}"),
+    })?;
+    Ok(records::columns_to_js(&columns).into())
 }
 
 /// Whether `value` is an error of this package (an `Error` named `MsrLensError` with a

@@ -394,9 +394,10 @@ pub fn gun(repository: &str, origin: &Origin) -> Result<Gun, LensError> {
     Gun::new(text).map_err(|e| LensError::invalid(format!("repository: {e}")))
 }
 
-/// A saved pager position, from the text of `Changefeed.save()`.
+/// A saved pager position, from the text of `Changefeed.save()` (read by hand in the
+/// core: serde's typed readers would add tens of kilobytes to the package).
 fn saved_state(text: &str) -> Option<SavedState> {
-    serde_json::from_slice(text.as_bytes()).ok()
+    SavedState::from_json(text)
 }
 
 fn change_id(id: String) -> Result<ChangeId, LensError> {

@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use http::HeaderValue;
 
 /// What kind of secret the user entered. Access tokens are recommended: they can be
@@ -65,7 +63,7 @@ impl Credentials {
     /// `Debug` output of a request hides it.
     pub fn basic_header(&self) -> HeaderValue {
         let raw = format!("{}:{}", self.username, self.secret);
-        let encoded = format!("Basic {}", STANDARD.encode(raw.as_bytes()));
+        let encoded = format!("Basic {}", super::base64::encode_standard(raw.as_bytes()));
         let mut value =
             HeaderValue::from_str(&encoded).unwrap_or_else(|_| HeaderValue::from_static("Basic"));
         value.set_sensitive(true);

@@ -7,9 +7,6 @@
 
 use std::fmt;
 
-use base64::Engine as _;
-use base64::alphabet;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -172,13 +169,7 @@ impl Claims {
 }
 
 fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    let config = GeneralPurposeConfig::new()
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-        .with_decode_allow_trailing_bits(true);
-    GeneralPurpose::new(&alphabet::URL_SAFE, config)
-        .decode(text)
-        .or_else(|_| GeneralPurpose::new(&alphabet::STANDARD, config).decode(text))
-        .ok()
+    super::base64::decode_tolerant(text)
 }
 
 fn seconds_to_timestamp(value: &Value) -> Option<Timestamp> {
@@ -211,6 +202,7 @@ fn grant(value: &Value) -> Option<Grant> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
     use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 
     fn jwt(payload: &str) -> String {

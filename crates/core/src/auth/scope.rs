@@ -129,7 +129,7 @@ impl Scope {
     /// the same thing have the same canonical form.
     pub fn canonical(&self) -> Self {
         let mut actions = self.actions.clone();
-        actions.sort();
+        crate::sort::sort_by(&mut actions, |a, b| a < b);
         actions.dedup();
         Scope {
             resource_type: self.resource_type.clone(),

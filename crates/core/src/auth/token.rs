@@ -78,7 +78,7 @@ impl TokenRequest {
     /// A request for `scopes` from the token service at `realm`.
     pub fn new(realm: impl Into<String>, service: Option<String>, scopes: &[Scope]) -> Self {
         let mut scopes: Vec<Scope> = scopes.iter().map(Scope::canonical).collect();
-        scopes.sort();
+        crate::sort::sort_by(&mut scopes, |a, b| a < b);
         scopes.dedup();
         TokenRequest {
             realm: realm.into(),

@@ -97,6 +97,7 @@
 pub mod pager;
 pub mod record;
 pub mod request;
+mod scan;
 pub mod session;
 
 pub use pager::{
@@ -108,4 +109,5 @@ pub use request::{
     ChangeId, Cursor, CursorError, DEFAULT_PAGE_SIZE, Feed, Gun, MAX_PAGE_SIZE, PageRequest,
     clamp_page_size,
 };
+pub use scan::{PageSummary, RecordView};
 pub use session::FeedSession;

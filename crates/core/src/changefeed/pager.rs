@@ -14,6 +14,8 @@ use super::request::{ChangeId, Cursor, DEFAULT_PAGE_SIZE, Feed, PageRequest, cla
 use crate::error::ErrorKind;
 use crate::{Origin, Timestamp};
 
+mod saved;
+
 /// The longest wait a server's `Retry-After` can impose, in milliseconds (one hour).
 const MAX_RETRY_AFTER_MS: i64 = 3_600_000;
 

@@ -72,6 +72,16 @@ impl ChangeId {
     /// (by Go's `strconv.ParseInt` syntax: an optional sign and ASCII digits).
     pub fn new(id: impl Into<String>) -> Result<Self, CursorError> {
         let id = id.into();
+        ChangeId::check(&id)?;
+        Ok(ChangeId(id))
+    }
+
+    /// Whether [`ChangeId::new`] accepts `id` (without allocating).
+    pub fn is_valid(id: &str) -> bool {
+        ChangeId::check(id).is_ok()
+    }
+
+    fn check(id: &str) -> Result<(), CursorError> {
         if id.is_empty() {
             return Err(CursorError::EmptyId);
         }
@@ -80,13 +90,13 @@ impl ChangeId {
         }
         let (negative, digits) = match id.strip_prefix('-') {
             Some(rest) => (true, rest),
-            None => (false, id.strip_prefix('+').unwrap_or(&id)),
+            None => (false, id.strip_prefix('+').unwrap_or(id)),
         };
         let integer = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
         if integer && (negative || digits.bytes().all(|b| b == b'0')) {
-            return Err(CursorError::ReservedId(id));
+            return Err(CursorError::ReservedId(id.to_string()));
         }
-        Ok(ChangeId(id))
+        Ok(())
     }
 
     /// The ID as the server sent it.

@@ -333,7 +333,7 @@ impl HealthReport {
             Verdict::Unknown
         };
         // Most severe first; the sort is stable, so input order holds within a severity.
-        reasons.sort_by_key(|r| std::cmp::Reverse(r.severity));
+        crate::sort::sort_by(&mut reasons, |a, b| a.severity > b.severity);
 
         let (issues, gc_running) = match &input.cluster {
             Some(Ok(cluster)) => (cluster.issues().cloned().collect(), cluster.gc_running()),
