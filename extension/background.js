@@ -117,7 +117,7 @@ async function checkOne(instance, pollMs) {
       await chrome.storage.local.set({ [snapKey]: snapshot });
       return snapshot;
     }
-    const health = healthSnapshot(instance, hasCredentials, await runHealth(client), previous);
+    const health = healthSnapshot(instance, hasCredentials, await runHealth(client, previous && previous.nginx), previous);
     await chrome.storage.local.set({ [snapKey]: health });
     const snapshot = withTrust(health, instance, hasCredentials, await runTrust(client));
     await chrome.storage.local.set({ [snapKey]: snapshot });

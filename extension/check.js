@@ -49,9 +49,13 @@ const CLUSTER_FAILED = new Set(['clusterNotSignedIn', 'clusterNotAdmin', 'cluste
  * unavailable for a reason it does not name — `clusterStatus()` once more, whose
  * rejection carries the `kind` and HTTP `status` the message needs (a login page, a
  * load balancer's 502, ...). Resolves to `{ report, clusterError }`.
+ *
+ * `previousNginx` (the previous snapshot's `nginx`: counters and `at`) gives the package
+ * the sample to measure request rates and dropped connections against, so they survive
+ * the service worker being stopped between two polls.
  */
-export async function runHealth(client) {
-  const report = await client.health();
+export async function runHealth(client, previousNginx = null) {
+  const report = await client.health(previousNginx ? { previousNginx } : undefined);
   let clusterError = null;
   if ((report.reasons || []).some((r) => r.code === 'clusterUnavailable')) {
     try {

@@ -206,33 +206,21 @@ function replicaView(r) {
 }
 
 /**
- * The nginx figures: the counters of `report.nginx`, the rates the package measured
- * between two `health()` calls of one client, or — when this client made no earlier
- * call (the service worker was stopped and started again between two polls) — the rates
- * since the previous snapshot's sample.
+ * The nginx figures: the counters of `report.nginx` and the rates the package measured
+ * against the previous sample (its own, or the previous snapshot's that the worker
+ * passed to `health()`, see check.js `runHealth`).
  */
-function nginxView(report, previous) {
+function nginxView(report) {
   const n = report.nginx;
   if (!n) return null;
-  const view = {
+  const rates = report.nginxRates;
+  return {
     at: report.checkedAt,
     active: n.active, accepts: n.accepts, handled: n.handled, requests: n.requests,
     reading: n.reading, writing: n.writing, waiting: n.waiting,
-    requestsPerSec: null, dropped: null,
+    requestsPerSec: rates ? rates.requestsPerSec : null,
+    dropped: rates ? rates.dropped : null,
   };
-  const rates = report.nginxRates;
-  if (rates) {
-    view.requestsPerSec = rates.requestsPerSec;
-    view.dropped = rates.dropped;
-    return view;
-  }
-  const p = previous && previous.nginx;
-  const elapsed = p ? report.checkedAt - p.at : 0;
-  if (p && elapsed > 0 && n.requests >= p.requests && n.accepts >= p.accepts && n.handled >= p.handled) {
-    view.requestsPerSec = ((n.requests - p.requests) * 1000) / elapsed;
-    view.dropped = Math.max(0, (n.accepts - n.handled) - (p.accepts - p.handled));
-  }
-  return view;
 }
 
 /**
@@ -261,7 +249,7 @@ export function healthSnapshot(instance, hasSecret, { report, clusterError }, pr
     issues,
     gcRunning: Boolean(report.gcRunning),
     clusterRead: replicas.length > 0 || (!clusterFailed && hasSecret),
-    nginx: nginxView(report, previous),
+    nginx: nginxView(report),
     problems,
     trust: { events: [], read: false },
     pendingTrust: true,

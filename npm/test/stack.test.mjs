@@ -96,6 +96,19 @@ test("health: every replica, nginx and the cluster status, healthy", { skip }, a
   assert.ok((await msr.nginxStatus()).accepts >= (await msr.nginxStatus()).handled - 1);
 });
 
+test("health: request rates across clients from a stored nginx sample", { skip }, async () => {
+  const first = await client("admin", "token").health();
+  assert.equal(first.nginxRates, null, "a first sample has nothing to compare with");
+  // A new client (a restarted service worker) measures against the stored sample.
+  const stored = { ...first.nginx, at: first.checkedAt, requestsPerSec: null };
+  const second = await client("admin", "token").health({ previousNginx: stored });
+  assert.ok(second.nginxRates, "rates from the stored sample");
+  assert.ok(second.nginxRates.elapsedMs > 0);
+  assert.ok(second.nginx.requests > first.nginx.requests);
+  assert.ok(second.nginxRates.requestsPerSec > 0);
+  await assert.rejects(client("admin", "token").health({ previousNginx: { at: 1 } }), (e) => e.kind === "invalidArgument");
+});
+
 test("health: a replica the scenario makes sick shows as degraded", { skip }, async () => {
   await admin("POST", "/scenario", { replicas: { 1: { health: "Rethinkdb has issues: test" } } });
   try {

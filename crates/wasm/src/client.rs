@@ -198,12 +198,21 @@ impl MsrClient {
     /// One whole health check, every probe in parallel: `/_ping` of each replica (or of
     /// the origin), `/nginx_status`, and `cluster_status` when credentials are set.
     /// Never rejects for what MSR answers; the report explains it. Request rates come
-    /// from the previous `health()` of this client.
+    /// from the previous `health()` of this client, or from `options.previousNginx` (an
+    /// earlier report's `nginx` with `at: report.checkedAt`, e.g. one a service worker
+    /// stored before it was stopped), which takes precedence.
     #[wasm_bindgen(unchecked_return_type = "Promise<HealthReport>")]
-    pub fn health(&self) -> Promise {
+    pub fn health(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "HealthOptions")] options: Option<JsValue>,
+    ) -> Promise {
         let shared = self.shared.clone();
+        let options = options.unwrap_or(JsValue::UNDEFINED);
+        let previous = options_json("health options", &options, true)
+            .and_then(|json| crate::options::health_options(&json));
         future_to_promise(async move {
-            let mut check = HealthCheck::new(&shared.config.health_targets(), shared.nginx.get());
+            let previous = previous?.or(shared.nginx.get());
+            let mut check = HealthCheck::new(&shared.config.health_targets(), previous);
             let probes = check.requests().into_iter().map(|(probe, request)| {
                 let fetch = shared.fetch.clone();
                 async move {

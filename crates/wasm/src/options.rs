@@ -10,11 +10,12 @@
 use std::time::Duration;
 
 use msr_lens_core::Origin;
+use msr_lens_core::Timestamp;
 use msr_lens_core::auth::Credentials;
 use msr_lens_core::changefeed::{
     ChangeId, DEFAULT_PAGE_SIZE, Feed, FollowFrom, Gun, Mode, Pager, PagerConfig, SavedState,
 };
-use msr_lens_core::health::HealthTargets;
+use msr_lens_core::health::{HealthTargets, NginxSample, NginxStatus};
 use serde_json::{Map, Value, json};
 
 use crate::error::LensError;
@@ -75,6 +76,41 @@ impl<'a> Reader<'a> {
             .number(key, u64::from(u32::MAX))?
             .and_then(|n| u32::try_from(n).ok()))
     }
+}
+
+/// Read `health(options)`: the nginx sample to take request rates from, if one was given
+/// (`previousNginx`: `{ at, active, accepts, handled, requests, reading, writing, waiting }`,
+/// e.g. the `nginx` of an earlier report with `at: report.checkedAt`; other keys of that
+/// object are ignored, so a stored view of it can be passed as it is).
+pub fn health_options(json: &str) -> Result<Option<NginxSample>, LensError> {
+    let mut r = Reader::new("health options", json, &["previousNginx"])?;
+    let Some(value) = r.take("previousNginx") else {
+        return Ok(None);
+    };
+    let wrong = || {
+        LensError::invalid(
+            "health options: `previousNginx` must be an object with `at` (epoch ms) and \
+             nginx's seven counters as whole numbers",
+        )
+    };
+    let Value::Object(map) = value else {
+        return Err(wrong());
+    };
+    let whole = |key: &str| map.get(key).and_then(Value::as_u64).ok_or_else(wrong);
+    let at = map.get("at").and_then(Value::as_i64).ok_or_else(wrong)?;
+    let status = NginxStatus {
+        active: whole("active")?,
+        accepts: whole("accepts")?,
+        handled: whole("handled")?,
+        requests: whole("requests")?,
+        reading: whole("reading")?,
+        writing: whole("writing")?,
+        waiting: whole("waiting")?,
+    };
+    Ok(Some(NginxSample {
+        at: Timestamp::from_millis(at),
+        status,
+    }))
 }
 
 /// A validated client configuration.
@@ -569,6 +605,34 @@ mod tests {
                 .to_string()
                 .ends_with("change_id=7&records=100")
         );
+    }
+
+    #[test]
+    fn health_options_take_a_stored_nginx_view() {
+        assert_eq!(health_options("{}").unwrap(), None);
+        assert_eq!(health_options(r#"{"previousNginx":null}"#).unwrap(), None);
+        let sample = health_options(
+            r#"{"previousNginx":{"at":1795697378190,"active":3,"accepts":10,"handled":9,
+                "requests":40,"reading":0,"writing":1,"waiting":2,"requestsPerSec":1.5}}"#,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(sample.at.as_millis(), 1_795_697_378_190);
+        assert_eq!((sample.status.accepts, sample.status.handled), (10, 9));
+        assert_eq!(sample.status.requests, 40);
+        for bad in [
+            r#"{"previousNginx":5}"#,
+            r#"{"previousNginx":{"at":1,"active":1}}"#,
+            r#"{"previousNginx":{"at":"x","active":1,"accepts":1,"handled":1,"requests":1,"reading":0,"writing":0,"waiting":0}}"#,
+            r#"{"previousNginx":{"at":1,"active":-1,"accepts":1,"handled":1,"requests":1,"reading":0,"writing":0,"waiting":0}}"#,
+            r#"{"previousNgnix":{}}"#,
+        ] {
+            assert_eq!(
+                health_options(bad).unwrap_err().kind,
+                "invalidArgument",
+                "{bad}"
+            );
+        }
     }
 
     #[test]

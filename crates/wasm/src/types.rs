@@ -177,6 +177,16 @@ export interface Reason {
 /** One replica's ping in the report. */
 export type PingEntry = { label: string } & PingVerdict;
 
+/** Options of `health()`. */
+export interface HealthOptions {
+  /**
+   * The nginx sample to measure request rates against instead of this client's previous
+   * `health()`: an earlier report's `nginx` plus `at: report.checkedAt` (other keys are
+   * ignored, so a stored copy can be passed as it is).
+   */
+  previousNginx?: (NginxStatus & { at: number }) | null;
+}
+
 /** The combined health report of `health()`. Times are epoch milliseconds. */
 export interface HealthReport {
   verdict: Verdict;

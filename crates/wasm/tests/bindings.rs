@@ -164,7 +164,7 @@ async fn health_checks_every_replica_at_once() {
         },
     );
     let msr = client(&options);
-    let report = ok(msr.health()).await;
+    let report = ok(msr.health(None)).await;
     // The second replica of the fake reports itself unhealthy.
     assert_eq!(text(&report, "verdict"), "degraded");
     let pings = Array::from(&get(&report, "pings"));
@@ -175,8 +175,29 @@ async fn health_checks_every_replica_at_once() {
     let first = Array::from(&get(&report, "reasons")).get(0);
     assert_eq!(text(&first, "code"), "pingUnhealthy");
     // The second check has rates from the first one's nginx sample.
-    let again = ok(msr.health()).await;
+    let again = ok(msr.health(None)).await;
     assert!(get(&again, "nginxRates.requestsPerSec").as_f64().is_some());
+
+    // A new client (a restarted service worker) has no sample of its own: no rates...
+    let fresh = client(&options);
+    let first_again = ok(fresh.health(None)).await;
+    assert!(get(&first_again, "nginxRates").is_null());
+    // ... unless it is given the stored one: an earlier report's nginx with its time.
+    let stored = get(&report, "nginx");
+    js_sys::Reflect::set(&stored, &"at".into(), &get(&report, "checkedAt")).unwrap();
+    let previous = js_sys::Object::new();
+    js_sys::Reflect::set(&previous, &"previousNginx".into(), &stored).unwrap();
+    let restored = ok(client(&options).health(Some(previous.into()))).await;
+    assert!(
+        get(&restored, "nginxRates.requestsPerSec")
+            .as_f64()
+            .is_some()
+    );
+    assert!(get(&restored, "nginxRates.elapsedMs").as_f64().unwrap() > 0.0);
+
+    let bad = js_sys::JSON::parse(r#"{"previousNginx":{"at":1}}"#).unwrap();
+    let error = err(client(&options).health(Some(bad))).await;
+    assert_eq!(text(&error, "kind"), "invalidArgument");
 }
 
 #[wasm_bindgen_test]

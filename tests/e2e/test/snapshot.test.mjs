@@ -92,20 +92,28 @@ test('replicas, issues (server text kept as text), GC and attention', () => {
   assert.equal(full.pings.find((p) => p.state === 'unhealthy').detail, 'RethinkDB replica lagging <b>badly</b>');
 });
 
-test('nginx rates: from the package, else since the previous snapshot, else none', () => {
-  const { s } = replay('adminScenario');
-  const h = s.healths[0];
-  assert.equal(h.report.nginxRates, null);
-  const none = healthSnapshot(s.instance, true, h, undefined);
+test('nginx rates: the package\'s, or none on a first sample', () => {
+  const { s } = replay('admin');
+  const first = s.healths[0];
+  assert.equal(first.report.nginxRates, null);
+  const none = healthSnapshot(s.instance, true, first, undefined);
   assert.equal(none.nginx.requestsPerSec, null);
-  const n = h.report.nginx;
-  const previous = { nginx: { ...n, at: h.report.checkedAt - 2000, requests: n.requests - 10, accepts: n.accepts - 3, handled: n.handled - 2 }, trust: { events: [], read: false }, problems: [] };
-  const since = healthSnapshot(s.instance, true, h, previous);
-  assert.equal(since.nginx.requestsPerSec, 5);
-  assert.equal(since.nginx.dropped, 1);
-  // nginx restarted (counters went down): no rate rather than a wrong one.
-  const restarted = healthSnapshot(s.instance, true, h, { ...previous, nginx: { ...previous.nginx, requests: n.requests + 1 } });
-  assert.equal(restarted.nginx.requestsPerSec, null);
+  assert.equal(none.nginx.dropped, null);
+  assert.equal(none.nginx.at, first.report.checkedAt);
+  const second = s.healths[1];
+  const rated = healthSnapshot(s.instance, true, second, none);
+  assert.equal(rated.nginx.requestsPerSec, second.report.nginxRates.requestsPerSec);
+  assert.equal(rated.nginx.dropped, second.report.nginxRates.dropped);
+});
+
+test('runHealth hands the previous snapshot\'s nginx sample to the package', async () => {
+  const { s } = replay('admin');
+  const calls = [];
+  const client = { health: async (options) => { calls.push(options); return s.healths[1].report; } };
+  const sample = { at: 1, active: 1, accepts: 2, handled: 2, requests: 3, reading: 0, writing: 1, waiting: 0 };
+  await runHealth(client, sample);
+  await runHealth(client, null);
+  assert.deepEqual(calls, [{ previousNginx: sample }, undefined]);
 });
 
 test('pull-only account: not an admin, no access to the trust log', () => {
