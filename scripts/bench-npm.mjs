@@ -19,6 +19,8 @@
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import v8 from "node:v8";
+import vm from "node:vm";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { performance } from "node:perf_hooks";
@@ -136,14 +138,31 @@ for (let i = 0; i < 50; i++) {
   viaJson();
   viaWasm();
 }
+// Each timing window starts after a full garbage collection, so neither side pays for
+// the other's garbage (both allocate ~1000 objects per call); rounds alternate which side
+// goes first. The ratio is the median over rounds of the two throughputs.
+const fullGc = (() => {
+  v8.setFlagsFromString("--expose-gc");
+  const gc = vm.runInNewContext("gc");
+  return () => gc();
+})();
+const timed = (fn) => {
+  fullGc();
+  return timePerCall(fn);
+};
 const jsonTimes = [];
 const wasmTimes = [];
 const jsonOnlyTimes = [];
 const text = decoder.decode(pageBytes);
-for (let round = 0; round < 7; round++) {
-  jsonTimes.push(timePerCall(viaJson));
-  wasmTimes.push(timePerCall(viaWasm));
-  jsonOnlyTimes.push(timePerCall(() => JSON.parse(text)));
+for (let round = 0; round < 11; round++) {
+  if (round % 2 === 0) {
+    jsonTimes.push(timed(viaJson));
+    wasmTimes.push(timed(viaWasm));
+  } else {
+    wasmTimes.push(timed(viaWasm));
+    jsonTimes.push(timed(viaJson));
+  }
+  jsonOnlyTimes.push(timed(() => JSON.parse(text)));
 }
 const mb = pageBytes.length / 1e6;
 const parse = {
