@@ -62,6 +62,14 @@ export async function live(signal: AbortSignal): Promise<void> {
 
 export async function access(): Promise<boolean> {
   const grants = await msr.grants(["library/nginx"]);
+  // Every options argument is optional: the global feed from the start, following the
+  // latest records, only the global audit log's grant, a health check without a sample.
+  void msr.changefeed();
+  void msr.follow();
+  const admin: boolean = (await msr.grants()).globalAuditLog;
+  const rates = (await msr.health({ previousNginx: null })).nginxRates;
+  void admin;
+  void rates;
   const token = await msr.token(["repository:msr.example.org/library/nginx:pull"]);
   return grants.globalAuditLog || token.grants.some((g) => g.actions.includes("pull"));
 }

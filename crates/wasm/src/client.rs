@@ -266,9 +266,10 @@ impl MsrClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<GrantsInfo>")]
     pub fn grants(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string[] | undefined")] repositories: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string[]")] repositories: Option<JsValue>,
     ) -> Promise {
         let shared = self.shared.clone();
+        let repositories = repositories.unwrap_or(JsValue::UNDEFINED);
         future_to_promise(async move {
             let names: Vec<String> = if repositories.is_undefined() || repositories.is_null() {
                 Vec::new()
@@ -318,9 +319,11 @@ impl MsrClient {
     #[wasm_bindgen(unchecked_return_type = "Changefeed")]
     pub fn changefeed(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ChangefeedOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ChangefeedOptions")] options: Option<
+            JsValue,
+        >,
     ) -> Result<JsValue, JsValue> {
-        self.feed(&options, false)
+        self.feed(&options.unwrap_or(JsValue::UNDEFINED), false)
     }
 
     /// Follow the changefeed live: records published from now on (or from `from`), as
@@ -329,9 +332,9 @@ impl MsrClient {
     #[wasm_bindgen(unchecked_return_type = "Changefeed")]
     pub fn follow(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "FollowOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "FollowOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        self.feed(&options, true)
+        self.feed(&options.unwrap_or(JsValue::UNDEFINED), true)
     }
 }
 

@@ -224,7 +224,7 @@ async fn tokens_and_grants() {
     assert_eq!(text(&token, "token").split('.').count(), 3);
     assert!(get(&token, "expiresAt").as_f64() > get(&token, "issuedAt").as_f64());
 
-    let grants = ok(dev().grants(json(r#"["library/app","library/web"]"#))).await;
+    let grants = ok(dev().grants(Some(json(r#"["library/app","library/web"]"#)))).await;
     assert_eq!(get(&grants, "globalAuditLog"), JsValue::FALSE);
     assert_eq!(get(&grants, "signedIn"), JsValue::TRUE);
     let repos = Array::from(&get(&grants, "repositories"));
@@ -244,7 +244,11 @@ async fn tokens_and_grants() {
 
 #[wasm_bindgen_test]
 async fn changefeed_pages_from_the_start_until_caught_up() {
-    let walk = feed(admin().changefeed(json(r#"{"pageSize":100}"#)).unwrap());
+    let walk = feed(
+        admin()
+            .changefeed(Some(json(r#"{"pageSize":100}"#)))
+            .unwrap(),
+    );
     let mut all = Vec::new();
     loop {
         let page = ok(walk.next_page()).await;
@@ -266,7 +270,7 @@ async fn changefeed_pages_from_the_start_until_caught_up() {
 async fn changefeed_newest_first_and_anchored() {
     let walk = feed(
         admin()
-            .changefeed(json(r#"{"from":"latest","pageSize":10}"#))
+            .changefeed(Some(json(r#"{"from":"latest","pageSize":10}"#)))
             .unwrap(),
     );
     let first = ok(walk.next_page()).await;
@@ -281,7 +285,7 @@ async fn changefeed_newest_first_and_anchored() {
 
     let after = feed(
         admin()
-            .changefeed(json(r#"{"from":{"after":"240"},"pageSize":5}"#))
+            .changefeed(Some(json(r#"{"from":{"after":"240"},"pageSize":5}"#)))
             .unwrap(),
     );
     let page = ok(after.next_page()).await;
@@ -292,7 +296,7 @@ async fn changefeed_newest_first_and_anchored() {
 
     let before = feed(
         admin()
-            .changefeed(json(r#"{"from":{"before":"11"},"pageSize":5}"#))
+            .changefeed(Some(json(r#"{"from":{"before":"11"},"pageSize":5}"#)))
             .unwrap(),
     );
     let page = ok(before.next_page()).await;
@@ -300,7 +304,7 @@ async fn changefeed_newest_first_and_anchored() {
 
     let saved = after.save();
     let options = serde_json::json!({ "resume": saved, "pageSize": 2 }).to_string();
-    let resumed = feed(admin().changefeed(json(&options)).unwrap());
+    let resumed = feed(admin().changefeed(Some(json(&options))).unwrap());
     let page = ok(resumed.next_page()).await;
     assert_eq!(ids(&get(&page, "records")), ["246", "247"]);
 }
@@ -309,7 +313,7 @@ async fn changefeed_newest_first_and_anchored() {
 async fn changefeed_iterates_records() {
     let walk = feed(
         dev()
-            .changefeed(json(r#"{"repository":"library/app","pageSize":20}"#))
+            .changefeed(Some(json(r#"{"repository":"library/app","pageSize":20}"#)))
             .unwrap(),
     );
     let mut count = 0;
@@ -330,20 +334,20 @@ async fn changefeed_iterates_records() {
 
 #[wasm_bindgen_test]
 async fn changefeed_without_access_rejects_with_no_access() {
-    let walk = feed(dev().changefeed(json("{}")).unwrap());
+    let walk = feed(dev().changefeed(Some(json("{}"))).unwrap());
     let error = err(walk.next_page()).await;
     assert_eq!(text(&error, "kind"), "noAccess");
 
     let walk = feed(
         client("")
-            .changefeed(json(r#"{"repository":"library/web"}"#))
+            .changefeed(Some(json(r#"{"repository":"library/web"}"#)))
             .unwrap(),
     );
     let error = err(walk.next_page()).await;
     assert_eq!(text(&error, "kind"), "noAccess", "{error:?}");
 
     let error = admin()
-        .changefeed(json(r#"{"from":"middle"}"#))
+        .changefeed(Some(json(r#"{"from":"middle"}"#)))
         .err()
         .unwrap();
     assert_eq!(text(&error, "kind"), "invalidArgument");
@@ -353,7 +357,7 @@ async fn changefeed_without_access_rejects_with_no_access() {
 async fn follow_picks_up_new_records() {
     let live = feed(
         admin()
-            .follow(json(r#"{"pageSize":5,"pollIntervalMs":50}"#))
+            .follow(Some(json(r#"{"pageSize":5,"pollIntervalMs":50}"#)))
             .unwrap(),
     );
     let latest = ok(live.next_page()).await;
