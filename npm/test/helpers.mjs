@@ -58,3 +58,12 @@ export function stackConfig() {
 }
 
 export const TSC = join(NPM_DIR, "node_modules", ".bin", "tsc");
+
+/** Debian's headless Chromium as the browser tests launch it (playwright-core's `chromium`). */
+export function launchChromium(chromium) {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
+  });
+}

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { stackConfig } from "./helpers.mjs";
+import { launchChromium, stackConfig } from "./helpers.mjs";
 
 const stack = stackConfig();
 let chromium;
@@ -32,11 +32,7 @@ let browser;
 
 before(async () => {
   if (skip) return;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-  });
+  browser = await launchChromium(chromium);
 });
 
 after(async () => {

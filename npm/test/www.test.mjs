@@ -11,7 +11,7 @@ import { request as httpsRequest } from "node:https";
 import { extname, join, normalize } from "node:path";
 import { after, before, test } from "node:test";
 
-import { PACKAGE_DIR, REPO, stackConfig } from "./helpers.mjs";
+import { PACKAGE_DIR, REPO, launchChromium, stackConfig } from "./helpers.mjs";
 
 const stack = stackConfig();
 let chromium;
@@ -98,11 +98,7 @@ before(async () => {
   if (skip) return;
   const viaNginx = await fetch(`${stack.origin}/lens/`).then((r) => r.ok && r.headers.get("content-type")?.includes("html")).catch(() => false);
   base = viaNginx ? stack.origin : await startProxy();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-  });
+  browser = await launchChromium(chromium);
 });
 
 after(async () => {

@@ -10,6 +10,22 @@ use serde_json::{Map, Value};
 use super::{Begin, FollowFrom, Mode, SavedState};
 use crate::changefeed::request::{ChangeId, Feed, Gun};
 
+/// The fields of a saved state, in the order `from_json` reads them.
+const NAMES: [&str; 12] = [
+    "format",
+    "feed",
+    "mode",
+    "begin",
+    "started",
+    "newest",
+    "oldest",
+    "reachedStart",
+    "recentIds",
+    "nextRequestId",
+    "recordsEmitted",
+    "pages",
+];
+
 impl SavedState {
     /// Read a position from the JSON text of a saved state (`serde_json::to_string` of
     /// [`Pager::save`](super::Pager::save)), or `None` when it is not one. Accepts what the
@@ -18,20 +34,6 @@ impl SavedState {
     pub fn from_json(text: &str) -> Option<SavedState> {
         // `from_slice`, not `from_str`: one instantiation of the parser in the package.
         let value: Value = serde_json::from_slice(text.as_bytes()).ok()?;
-        const NAMES: [&str; 12] = [
-            "format",
-            "feed",
-            "mode",
-            "begin",
-            "started",
-            "newest",
-            "oldest",
-            "reachedStart",
-            "recentIds",
-            "nextRequestId",
-            "recordsEmitted",
-            "pages",
-        ];
         let fields = Fields::of(&value, &NAMES)?;
         Some(SavedState {
             format: u32::try_from(fields.get(0)?.as_u64()?).ok()?,
@@ -158,7 +160,7 @@ mod tests {
     use proptest::test_runner::{Config, TestRunner};
     use serde_json::{Value, json};
 
-    use super::SavedState;
+    use super::{NAMES, SavedState};
 
     fn valid() -> Value {
         json!({
@@ -220,21 +222,9 @@ mod tests {
     }
 
     fn field() -> impl Strategy<Value = &'static str> {
-        prop::sample::select(vec![
-            "format",
-            "feed",
-            "mode",
-            "begin",
-            "started",
-            "newest",
-            "oldest",
-            "reachedStart",
-            "recentIds",
-            "nextRequestId",
-            "recordsEmitted",
-            "pages",
-            "extra",
-        ])
+        let mut names = NAMES.to_vec();
+        names.push("extra");
+        prop::sample::select(names)
     }
 
     /// A change to a valid state: replace or remove a field.
