@@ -261,22 +261,8 @@ mod tests {
                     read.set(read.get() + 1);
                 }
                 if as_array && let Value::Object(map) = &state {
-                    let names = [
-                        "format",
-                        "feed",
-                        "mode",
-                        "begin",
-                        "started",
-                        "newest",
-                        "oldest",
-                        "reachedStart",
-                        "recentIds",
-                        "nextRequestId",
-                        "recordsEmitted",
-                        "pages",
-                    ];
                     let items: Vec<Value> =
-                        names.iter().filter_map(|n| map.get(*n).cloned()).collect();
+                        NAMES.iter().filter_map(|n| map.get(*n).cloned()).collect();
                     same(&Value::Array(items).to_string());
                 }
                 Ok(())
