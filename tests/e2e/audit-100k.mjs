@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { admin, configure, launch, loadStack } from './lib.mjs';
-import { assertSameRecords, exportText, rows, total } from './audit-lib.mjs';
+import { assertSameRecords, exportText, insertRecords, rows, seededRecordId, total } from './audit-lib.mjs';
 
 const stack = loadStack();
 let env;
@@ -156,4 +156,39 @@ test('past a storage bound of 50 000 the oldest records leave storage; reopened,
     await page.getByRole('button', { name: 'Clear stored records' }).click().catch(() => {});
     await page.close();
   }
+});
+
+test('with every record loaded: verify a signed record, and follow records published meanwhile', { timeout: 900000 }, async () => {
+  const page = await open();
+  await page.getByRole('button', { name: /oad(ing)? everything/ }).click();
+  await page.getByTestId('complete').waitFor({ timeout: 600000 });
+  const held = await total(page);
+  assert.ok(held >= 100000, `records loaded: ${held}`);
+
+  // Verify a record the seed published through notary: its timestamp.json matches.
+  const seeded = seededRecordId();
+  const target = (await truth()).find((r) => String(r.id) === seeded);
+  assert.ok(target && target.sha256, `seeded record ${seeded} in the truth`);
+  await page.locator('#f-q').fill(target.sha256);
+  const row = page.locator(`tr[data-event="${seeded}"]`);
+  await row.waitFor();
+  await row.click();
+  await page.getByRole('button', { name: 'Verify' }).click();
+  const verified = page.getByTestId('verified');
+  await verified.waitFor({ timeout: 20000 });
+  assert.equal(await verified.getAttribute('data-match'), 'true', await verified.innerText());
+  assert.match(await verified.innerText(), /timestamp version \d+, expires 20/);
+  await page.locator('#f-q').fill('');
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=counts]').dataset.total) === n, held);
+
+  // Follow: records published now appear at the top, once each, on top of the 100 000.
+  const gun = `${stack.registry_host}/audit-100k/follow-${Date.now()}`;
+  insertRecords(gun, 3);
+  await page.waitForFunction((g) => [...document.querySelectorAll('[data-testid=audit] tbody tr')].slice(0, 3)
+    .every((tr) => tr.querySelector('.gun')?.textContent === g), gun, { timeout: 120000 });
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid=counts]').dataset.total) === n, held + 3);
+  await page.locator('#f-q').fill(gun);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=counts]').dataset.total) === 3);
+  assert.equal(new Set((await rows(page)).map((r) => r.id)).size, 3);
+  await page.close();
 });
