@@ -141,11 +141,8 @@ for (let i = 0; i < 50; i++) {
 // Each timing window starts after a full garbage collection, so neither side pays for
 // the other's garbage (both allocate ~1000 objects per call); rounds alternate which side
 // goes first. The ratio is the median over rounds of the two throughputs.
-const fullGc = (() => {
-  v8.setFlagsFromString("--expose-gc");
-  const gc = vm.runInNewContext("gc");
-  return () => gc();
-})();
+v8.setFlagsFromString("--expose-gc");
+const fullGc = vm.runInNewContext("gc");
 const timed = (fn) => {
   fullGc();
   return timePerCall(fn);

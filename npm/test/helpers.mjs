@@ -59,8 +59,11 @@ export function stackConfig() {
 
 export const TSC = join(NPM_DIR, "node_modules", ".bin", "tsc");
 
-/** Debian's headless Chromium as the browser tests launch it (playwright-core's `chromium`). */
-export function launchChromium(chromium) {
+/** playwright-core's `chromium`, or `null` when playwright-core is not installed. */
+export const chromium = await import("playwright-core").then((m) => m.chromium, () => null);
+
+/** Debian's headless Chromium as the browser tests launch it. */
+export function launchChromium() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,

@@ -8,15 +8,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { launchChromium, stackConfig } from "./helpers.mjs";
+import { chromium, launchChromium, stackConfig } from "./helpers.mjs";
 
 const stack = stackConfig();
-let chromium;
-try {
-  ({ chromium } = await import("playwright-core"));
-} catch {
-  chromium = null;
-}
 const served = stack
   ? await fetch(`${stack.origin}/lens/audit.html`).then((r) => r.ok).catch(() => false)
   : false;
@@ -32,7 +26,7 @@ let browser;
 
 before(async () => {
   if (skip) return;
-  browser = await launchChromium(chromium);
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -11,15 +11,9 @@ import { request as httpsRequest } from "node:https";
 import { extname, join, normalize } from "node:path";
 import { after, before, test } from "node:test";
 
-import { PACKAGE_DIR, REPO, launchChromium, stackConfig } from "./helpers.mjs";
+import { PACKAGE_DIR, REPO, chromium, launchChromium, stackConfig } from "./helpers.mjs";
 
 const stack = stackConfig();
-let chromium;
-try {
-  ({ chromium } = await import("playwright-core"));
-} catch {
-  chromium = null;
-}
 const skip = !stack
   ? "the stack is not up (no .stack/stack.json)"
   : !chromium
@@ -98,7 +92,7 @@ before(async () => {
   if (skip) return;
   const viaNginx = await fetch(`${stack.origin}/lens/`).then((r) => r.ok && r.headers.get("content-type")?.includes("html")).catch(() => false);
   base = viaNginx ? stack.origin : await startProxy();
-  browser = await launchChromium(chromium);
+  browser = await launchChromium();
 });
 
 after(async () => {
