@@ -3,7 +3,6 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use futures_util::future::join_all;
 use http::{Request, Response, StatusCode};
 use js_sys::Promise;
 use msr_lens_core::auth::{Authenticator, CallId, Credentials, Grant, Scope, Step, TokenRequest};
@@ -19,6 +18,7 @@ use wasm_bindgen_futures::future_to_promise;
 
 use crate::error::LensError;
 use crate::feed::Changefeed;
+use crate::join::join_all;
 use crate::options::{ClientConfig, FeedOptions, gun};
 use crate::records;
 

@@ -18,6 +18,8 @@
 //! are plain Rust and tested natively.
 
 pub mod error;
+#[cfg(any(target_arch = "wasm32", test))]
+mod join;
 pub mod options;
 pub mod records;
 
