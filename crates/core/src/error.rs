@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use http::{HeaderMap, Response, StatusCode, header};
+use crate::http::{HeaderMap, Response, StatusCode, header};
 
 /// What kind of failure an error response is, independent of the body shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -4,14 +4,15 @@
 //! (MSR 2.9 / 3.x, formerly Docker Trusted Registry) and its notary-server, with no network,
 //! no clock and no randomness.
 //!
-//! - Requests are built as [`http::Request<Vec<u8>>`] values and responses consumed as
-//!   [`http::Response<Vec<u8>>`] values; a shell (`msr-lens-transport`, the npm package,
-//!   the extension) moves the bytes.
+//! - Requests are built as [`http::Request`] values and responses consumed as
+//!   [`http::Response`] values (this crate's own small HTTP types, bodies as bytes); a
+//!   shell (`msr-lens-transport`, the npm package, the extension) moves the bytes.
 //! - Time is a [`Timestamp`] argument handed in by the shell.
 //! - Every parser is tolerant of the ways real servers differ and never panics on
 //!   server data; failures are typed errors with an excerpt of what arrived.
 //!
 //! Modules:
+//! - [`http`]: requests, responses, headers, URIs.
 //! - [`origin`]: the configured MSR origin; credentials go nowhere else.
 //! - [`error`]: the error-body normaliser (four body shapes plus HTML).
 //! - [`health`]: `/_ping`, `/nginx_status`, `/api/v0/meta/cluster_status`, the combined report.
@@ -24,6 +25,7 @@ pub mod changefeed;
 pub mod error;
 pub mod generation;
 pub mod health;
+pub mod http;
 pub mod origin;
 mod sort;
 pub mod time;

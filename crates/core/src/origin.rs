@@ -6,8 +6,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use http::Uri;
-use http::uri::{Authority, Scheme};
+use crate::http::{Uri, check_authority, host_of, port_of};
 
 /// What is percent-encoded in a query value: everything but RFC 3986 "unreserved"
 /// characters, as Go's `url.QueryEscape` does for the docker and notary clients.
@@ -41,70 +40,71 @@ pub enum OriginError {
 /// A `scheme://host[:port]` origin, normalised (lower-case host, default port dropped).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Origin {
-    scheme: Scheme,
-    authority: Authority,
+    /// `https` (else `http`).
+    https: bool,
+    /// `host[:port]`, the port only when it is not the scheme's default.
+    authority: String,
 }
 
 impl Origin {
     /// Parse an origin such as `https://msr.example.org` or `https://127.0.0.1:8443/`.
+    ///
+    /// What is accepted is what `http::Uri` accepts as an absolute `http(s)` URI without
+    /// user info, path or query; as there, a fragment is ignored and a port that is not a
+    /// number (or is larger than 65535) is dropped.
     pub fn parse(text: &str) -> Result<Self, OriginError> {
         let text = text.trim();
         let trimmed = text.strip_suffix('/').unwrap_or(text);
         let uri: Uri = trimmed
             .parse()
-            .map_err(|e: http::uri::InvalidUri| OriginError::Invalid(e.to_string()))?;
-        let scheme = uri.scheme().cloned().ok_or(OriginError::Scheme)?;
-        if scheme != Scheme::HTTP && scheme != Scheme::HTTPS {
-            return Err(OriginError::Scheme);
-        }
-        let authority = uri.authority().cloned().ok_or(OriginError::NoHost)?;
-        if authority.as_str().contains('@') {
+            .map_err(|e: crate::http::Error| OriginError::Invalid(e.to_string()))?;
+        let https = match uri.scheme_str() {
+            Some("https") => true,
+            Some("http") => false,
+            _ => return Err(OriginError::Scheme),
+        };
+        let authority = uri.authority().ok_or(OriginError::NoHost)?;
+        if authority.contains('@') {
             return Err(OriginError::UserInfo);
         }
-        if authority.host().is_empty() {
+        let host = host_of(authority);
+        if host.is_empty() {
             return Err(OriginError::NoHost);
         }
-        let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("");
-        if !(path_and_query.is_empty() || path_and_query == "/") {
+        if uri.path() != "/" || uri.query().is_some() {
             return Err(OriginError::Path);
         }
-        let default_port = if scheme == Scheme::HTTPS { 443 } else { 80 };
-        let host = authority.host().to_ascii_lowercase();
-        let normal = match authority.port_u16() {
+        let default_port = if https { 443 } else { 80 };
+        let host = host.to_ascii_lowercase();
+        let authority = match port_of(authority) {
             Some(port) if port != default_port => format!("{host}:{port}"),
             _ => host,
         };
-        let authority =
-            Authority::from_str(&normal).map_err(|e| OriginError::Invalid(e.to_string()))?;
-        Ok(Origin { scheme, authority })
+        // What is left can still be malformed (`x[:1]` leaves `x[`).
+        check_authority(&authority).map_err(|e| OriginError::Invalid(e.to_string()))?;
+        Ok(Origin { https, authority })
     }
 
     /// `https` or `http`.
     pub fn scheme(&self) -> &str {
-        self.scheme.as_str()
+        if self.https { "https" } else { "http" }
     }
 
     /// The host without the port.
     pub fn host(&self) -> &str {
-        self.authority.host()
+        host_of(&self.authority)
     }
 
     /// The port, explicit or the scheme's default.
     pub fn port(&self) -> u16 {
-        self.authority
-            .port_u16()
-            .unwrap_or(if self.scheme == Scheme::HTTPS {
-                443
-            } else {
-                80
-            })
+        port_of(&self.authority).unwrap_or(if self.https { 443 } else { 80 })
     }
 
     /// `host[:port]` as it appears in the URL (default port omitted).
     ///
     /// This is also how MSR spells the registry host in a GUN (`<host>/<ns>/<repo>`).
     pub fn authority(&self) -> &str {
-        self.authority.as_str()
+        &self.authority
     }
 
     /// An absolute URI on this origin. `path_and_query` must start with `/`.
@@ -113,40 +113,31 @@ impl Origin {
     /// Never on a path built by this crate; a path with characters that are invalid in a
     /// URI yields the origin root instead of panicking.
     pub fn url(&self, path_and_query: &str) -> Uri {
-        let text = format!("{}://{}{}", self.scheme, self.authority, path_and_query);
-        text.parse().unwrap_or_else(|_| {
-            Uri::builder()
-                .scheme(self.scheme.clone())
-                .authority(self.authority.clone())
-                .path_and_query("/")
-                .build()
-                .unwrap_or_default()
-        })
+        let text = format!("{self}{path_and_query}");
+        text.parse()
+            .unwrap_or_else(|_| Uri::root(self.scheme(), &self.authority))
     }
 
     /// Whether `uri` points at this same origin (scheme, host and port all equal).
     ///
     /// Shells call this before attaching credentials to any request.
     pub fn same_origin(&self, uri: &Uri) -> bool {
-        let Some(scheme) = uri.scheme() else {
+        let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
             return false;
         };
-        let Some(authority) = uri.authority() else {
-            return false;
-        };
-        if authority.as_str().contains('@') {
+        if authority.contains('@') {
             return false;
         }
-        let default_port = if *scheme == Scheme::HTTPS { 443 } else { 80 };
-        *scheme == self.scheme
-            && authority.host().eq_ignore_ascii_case(self.host())
-            && authority.port_u16().unwrap_or(default_port) == self.port()
+        let default_port = if scheme == "https" { 443 } else { 80 };
+        scheme == self.scheme()
+            && host_of(authority).eq_ignore_ascii_case(self.host())
+            && port_of(authority).unwrap_or(default_port) == self.port()
     }
 }
 
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}://{}", self.scheme, self.authority)
+        write!(f, "{}://{}", self.scheme(), self.authority)
     }
 }
 
@@ -160,6 +151,8 @@ impl FromStr for Origin {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -202,6 +195,184 @@ mod tests {
         ] {
             let uri: Uri = no.parse().unwrap();
             assert!(!o.same_origin(&uri), "{no}");
+        }
+    }
+
+    /// `Origin::parse` as it was written on `http::Uri`: `(display, host, port)` or the
+    /// error.
+    fn parse_with_http(text: &str) -> Result<(String, String, u16), OriginError> {
+        use ::http::uri::{Authority, Scheme};
+        let text = text.trim();
+        let trimmed = text.strip_suffix('/').unwrap_or(text);
+        let uri: ::http::Uri = trimmed
+            .parse()
+            .map_err(|e: ::http::uri::InvalidUri| OriginError::Invalid(e.to_string()))?;
+        let scheme = uri.scheme().cloned().ok_or(OriginError::Scheme)?;
+        if scheme != Scheme::HTTP && scheme != Scheme::HTTPS {
+            return Err(OriginError::Scheme);
+        }
+        let authority = uri.authority().cloned().ok_or(OriginError::NoHost)?;
+        if authority.as_str().contains('@') {
+            return Err(OriginError::UserInfo);
+        }
+        if authority.host().is_empty() {
+            return Err(OriginError::NoHost);
+        }
+        let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("");
+        if !(path_and_query.is_empty() || path_and_query == "/") {
+            return Err(OriginError::Path);
+        }
+        let default_port = if scheme == Scheme::HTTPS { 443 } else { 80 };
+        let host = authority.host().to_ascii_lowercase();
+        let normal = match authority.port_u16() {
+            Some(port) if port != default_port => format!("{host}:{port}"),
+            _ => host,
+        };
+        let authority =
+            Authority::from_str(&normal).map_err(|e| OriginError::Invalid(e.to_string()))?;
+        let port = authority.port_u16().unwrap_or(default_port);
+        Ok((
+            format!("{scheme}://{authority}"),
+            authority.host().to_string(),
+            port,
+        ))
+    }
+
+    /// `Origin::same_origin` as it was written on `http::Uri`.
+    fn same_origin_with_http(origin: &Origin, uri: &::http::Uri) -> bool {
+        let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
+            return false;
+        };
+        if authority.as_str().contains('@') {
+            return false;
+        }
+        let default_port = if *scheme == ::http::uri::Scheme::HTTPS {
+            443
+        } else {
+            80
+        };
+        let mine = if origin.scheme() == "https" {
+            ::http::uri::Scheme::HTTPS
+        } else {
+            ::http::uri::Scheme::HTTP
+        };
+        *scheme == mine
+            && authority.host().eq_ignore_ascii_case(origin.host())
+            && authority.port_u16().unwrap_or(default_port) == origin.port()
+    }
+
+    fn check_against_http(text: &str) {
+        let ours = Origin::parse(text).map(|o| (o.to_string(), o.host().to_string(), o.port()));
+        assert_eq!(ours, parse_with_http(text), "{text:?}");
+        if let Ok(origin) = Origin::parse(text) {
+            assert_eq!(Origin::parse(&origin.to_string()).as_ref(), Ok(&origin));
+            assert_eq!(origin.url("/").to_string(), format!("{origin}/"));
+        }
+    }
+
+    const PIECES: &[&str] = &[
+        "https://",
+        "http://",
+        "HTTPS://",
+        "ftp://",
+        "://",
+        "/",
+        "?",
+        "#",
+        "@",
+        ":",
+        "[",
+        "]",
+        "%",
+        "::1",
+        "8443",
+        ":443",
+        ":80",
+        ":+8443",
+        ":99999",
+        ":abc",
+        "MSR.Example.org",
+        "127.0.0.1",
+        "x",
+        "é",
+        " ",
+        "u:p",
+        "-",
+        ".",
+        "_",
+        "~",
+    ];
+
+    fn pieces() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(PIECES), 0..8).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn parses_like_it_did_on_the_http_crate(text in pieces()) {
+            check_against_http(&text);
+        }
+
+        #[test]
+        fn same_origin_like_it_did_on_the_http_crate(
+            origin in prop::sample::select(&[
+                "https://msr.example.org", "http://msr.example.org", "https://127.0.0.1:8443",
+                "https://[::1]:8443", "http://x:443",
+            ][..]),
+            text in pieces(),
+        ) {
+            let origin = Origin::parse(origin).unwrap();
+            let ours = text.parse::<Uri>();
+            let theirs = text.parse::<::http::Uri>();
+            prop_assert_eq!(ours.is_ok(), theirs.is_ok());
+            if let (Ok(ours), Ok(theirs)) = (ours, theirs) {
+                prop_assert_eq!(
+                    origin.same_origin(&ours),
+                    same_origin_with_http(&origin, &theirs),
+                    "{} on {}", text, origin
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn edge_cases_parse_like_they_did_on_the_http_crate() {
+        for text in [
+            "",
+            " ",
+            "/",
+            "https://",
+            "https:///",
+            "https://x",
+            " https://x/ ",
+            "https://x//",
+            "https://x#frag",
+            "https://x/#frag",
+            "https://x?",
+            "https://x:99999",
+            "https://x:abc",
+            "https://x:+8443",
+            "https://x:",
+            "https://:8443",
+            "https://[::1]",
+            "https://[::1]:443",
+            "HTTP://X:80/",
+            "http://x:443",
+            "https://x.org.",
+            "https://a%20b",
+            "https://u@x",
+            "https://x/a",
+            "msr.example.org",
+            "msr.example.org/x",
+            "ftp://x",
+            "://x",
+            "https://é",
+            "https://MSR.Example.org[::1]",
+            "http://x[:+8443]",
+        ] {
+            check_against_http(text);
         }
     }
 }

@@ -5,13 +5,13 @@ use std::collections::{HashMap, HashSet};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
-use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
 use msr_lens_core::auth::{
     AuthError, Authenticator, BearerError, CallId, Challenge, Claims, Credentials, Grant, Grants,
     Scope, Step, TokenRequest, TokenResponse,
 };
 use msr_lens_core::error::BodyShape;
+use msr_lens_core::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use msr_lens_core::http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
 use msr_lens_core::{ApiError, ErrorKind, Origin, Timestamp};
 use percent_encoding::percent_decode_str;
 use proptest::prelude::*;
@@ -406,7 +406,7 @@ impl FakeMsr {
         self.log.push(format!("{} {}", request.uri().path(), shown));
         self.seen.push(copy_request(request));
         assert_eq!(
-            request.uri().authority().unwrap().as_str(),
+            request.uri().authority().unwrap(),
             "msr.example.org",
             "the client talked to another host"
         );

@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
-use http::{Response, StatusCode, header};
 use msr_lens_core::auth::Credentials;
 use msr_lens_core::error::{BodyShape, ErrorKind};
 use msr_lens_core::generation::{Generation, detect_generation, v2_ping_request};
 use msr_lens_core::health::cluster::DEFAULT_STALE_AFTER;
 use msr_lens_core::health::*;
+use msr_lens_core::http::{Response, StatusCode, header};
 use msr_lens_core::{Origin, Timestamp};
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -244,7 +244,7 @@ fn ping_requests_per_replica() {
     ] {
         let origin = Origin::parse(origin).unwrap();
         let r = ping_request(&origin);
-        assert_eq!(r.method(), http::Method::GET);
+        assert_eq!(r.method(), msr_lens_core::http::Method::GET);
         assert_eq!(r.uri().to_string(), format!("{origin}/_ping"));
         assert!(r.headers().get(header::AUTHORIZATION).is_none());
     }
@@ -864,7 +864,7 @@ fn cluster_request_hides_the_secret() {
         r.uri().to_string(),
         "https://msr.example.org/api/v0/meta/cluster_status"
     );
-    assert_eq!(r.method(), http::Method::GET);
+    assert_eq!(r.method(), msr_lens_core::http::Method::GET);
     assert_eq!(
         r.headers().get(header::AUTHORIZATION),
         Some(&creds.basic_header())

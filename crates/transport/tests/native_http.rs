@@ -30,8 +30,10 @@ fn serve_once(respond: impl FnOnce(TcpStream) + Send + 'static) -> String {
     format!("http://{addr}")
 }
 
-fn get(url: &str) -> http::Request<Vec<u8>> {
-    http::Request::get(url).body(Vec::new()).unwrap()
+fn get(url: &str) -> msr_lens_core::http::Request<Vec<u8>> {
+    msr_lens_core::http::Request::get(url)
+        .body(Vec::new())
+        .unwrap()
 }
 
 fn client(timeout_ms: u64, max: usize) -> HttpClient {
@@ -139,4 +141,69 @@ fn refused_connections_and_bad_ca_files() {
     })
     .unwrap_err();
     assert_eq!(err.kind(), "tls");
+}
+
+#[test]
+fn method_headers_and_body_cross_the_edge_both_ways() {
+    use std::sync::mpsc;
+    let (seen_tx, seen_rx) = mpsc::channel();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut buf = [0u8; 4096];
+            let mut seen = Vec::new();
+            // Head plus the 2-byte body.
+            while seen
+                .windows(4)
+                .position(|w| w == b"\r\n\r\n")
+                .is_none_or(|i| seen.len() < i + 6)
+            {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => seen.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = seen_tx.send(String::from_utf8_lossy(&seen).into_owned());
+            let _ = stream.write_all(
+                b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"a\"\r\nwww-authenticate: Bearer realm=\"b\"\r\nX-Odd: caf\xc3\xa9\r\nContent-Length: 0\r\n\r\n",
+            );
+        }
+    });
+    let mut authorization = msr_lens_core::http::HeaderValue::from_static("Basic c2VjcmV0");
+    authorization.set_sensitive(true);
+    let mut request = msr_lens_core::http::Request::builder()
+        .method("POST")
+        .uri(format!("http://{addr}/api/v0/x?a=1&b=%2F"))
+        .header("content-type", "application/json")
+        .body(b"{}".to_vec())
+        .unwrap();
+    request
+        .headers_mut()
+        .insert(msr_lens_core::http::header::AUTHORIZATION, authorization);
+    let response = client(5000, 1000).execute(request).unwrap();
+
+    let seen = seen_rx.recv().unwrap().to_ascii_lowercase();
+    assert!(
+        seen.starts_with("post /api/v0/x?a=1&b=%2f http/1.1\r\n"),
+        "{seen}"
+    );
+    assert!(
+        seen.contains("\r\nauthorization: basic c2vjcmv0\r\n"),
+        "{seen}"
+    );
+    assert!(
+        seen.contains("\r\ncontent-type: application/json\r\n"),
+        "{seen}"
+    );
+    assert!(seen.ends_with("\r\n\r\n{}"), "{seen}");
+
+    assert_eq!(response.status(), 401);
+    let challenges: Vec<_> = response
+        .headers()
+        .get_all("www-authenticate")
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert_eq!(challenges, ["Basic realm=\"a\"", "Bearer realm=\"b\""]);
+    assert_eq!(response.headers()["x-odd"].as_bytes(), "café".as_bytes());
 }

@@ -3,13 +3,13 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use http::{Request, Response, StatusCode};
 use js_sys::Promise;
 use msr_lens_core::auth::{Authenticator, CallId, Credentials, Grant, Scope, Step, TokenRequest};
 use msr_lens_core::health::{
     ClusterStatus, HealthCheck, NginxOutcome, NginxSample, ReplicaState, cluster_status_request,
     nginx_status_request, parse_cluster_status, parse_nginx_status, parse_ping, ping_request,
 };
+use msr_lens_core::http::{Request, Response, StatusCode};
 use msr_lens_core::{ApiError, ErrorKind};
 use msr_lens_transport::wasm::{FetchClient, FetchConfig, now};
 use serde::Serialize;
@@ -186,7 +186,9 @@ impl MsrClient {
             let mut request =
                 cluster_status_request(&shared.config.origin, credentials.unwrap_or(&anonymous));
             if credentials.is_none() {
-                request.headers_mut().remove(http::header::AUTHORIZATION);
+                request
+                    .headers_mut()
+                    .remove(msr_lens_core::http::header::AUTHORIZATION);
             }
             let response = shared.send(request).await?;
             let status = parse_cluster_status(&response).map_err(LensError::from)?;

@@ -153,7 +153,7 @@ impl From<LensError> for wasm_bindgen::JsValue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::{HeaderMap, StatusCode};
+    use msr_lens_core::http::{HeaderMap, StatusCode};
 
     #[test]
     fn api_errors_keep_kind_status_and_code() {

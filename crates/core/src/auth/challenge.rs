@@ -9,8 +9,8 @@
 
 use std::fmt;
 
-use http::HeaderMap;
-use http::header::WWW_AUTHENTICATE;
+use crate::http::HeaderMap;
+use crate::http::header::WWW_AUTHENTICATE;
 
 use crate::auth::scope::{Scope, ScopeError};
 use crate::error::excerpt;
@@ -265,7 +265,7 @@ pub fn bearer_challenge(headers: &HeaderMap) -> Result<Option<BearerChallenge>, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::HeaderValue;
+    use crate::http::HeaderValue;
 
     fn bearer(value: &str) -> BearerChallenge {
         match Challenge::parse_list(value).unwrap().into_iter().next() {

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use http::HeaderValue;
+use crate::http::HeaderValue;
 
 /// What kind of secret the user entered. Access tokens are recommended: they can be
 /// revoked on their own and work everywhere the password does (msr-api.md §4, §8).
@@ -59,8 +59,8 @@ impl Credentials {
         self.kind
     }
 
-    /// The `Authorization: Basic ...` header value, marked sensitive so that `http`'s
-    /// `Debug` output of a request hides it.
+    /// The `Authorization: Basic ...` header value, marked sensitive so that the `Debug`
+    /// output of a request hides it.
     pub fn basic_header(&self) -> HeaderValue {
         let raw = format!("{}:{}", self.username, self.secret);
         let encoded = format!("Basic {}", super::base64::encode_standard(raw.as_bytes()));

@@ -49,7 +49,7 @@
 //!    with an [`AuthError`].
 //!
 //! ```
-//! use http::{Request, Response, StatusCode};
+//! use msr_lens_core::http::{Request, Response, StatusCode};
 //! use msr_lens_core::auth::{Authenticator, Credentials, Step};
 //! use msr_lens_core::{Origin, Timestamp};
 //!
@@ -94,8 +94,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use http::header::AUTHORIZATION;
-use http::{Request, Response, StatusCode};
+use crate::http::header::AUTHORIZATION;
+use crate::http::{Request, Response, StatusCode};
 
 use crate::Timestamp;
 use crate::auth::cache::{IssuedToken, TokenCache};
@@ -180,7 +180,7 @@ impl Call<Start> {
 
     /// The request to send now.
     pub fn request(&self) -> Request<Vec<u8>> {
-        let mut request = clone_request(&self.request);
+        let mut request = self.request.clone();
         if let Some((_, token)) = &self.state.attached {
             request
                 .headers_mut()
@@ -297,7 +297,7 @@ impl Call<Authorized> {
 
     /// The retry: the original request with `Authorization: Bearer <token>`.
     pub fn request(&self) -> Request<Vec<u8>> {
-        let mut request = clone_request(&self.request);
+        let mut request = self.request.clone();
         request
             .headers_mut()
             .insert(AUTHORIZATION, self.state.token.token().header_value());
@@ -344,15 +344,6 @@ fn no_access(scope: Option<Scope>, token: &IssuedToken) -> AuthError {
         granted: token.grants().cloned().unwrap_or_default(),
         subject: token.claims().and_then(|c| c.subject.clone()),
     }
-}
-
-fn clone_request(request: &Request<Vec<u8>>) -> Request<Vec<u8>> {
-    let mut out = Request::new(request.body().clone());
-    *out.method_mut() = request.method().clone();
-    *out.uri_mut() = request.uri().clone();
-    *out.version_mut() = request.version();
-    *out.headers_mut() = request.headers().clone();
-    out
 }
 
 /// Identifies one call of an [`Authenticator`]; cheap to copy.

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use http::header::{ACCEPT, AUTHORIZATION};
-use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
+use crate::http::header::{ACCEPT, AUTHORIZATION};
+use crate::http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
 use percent_encoding::utf8_percent_encode;
 use serde_json::Value;
 
@@ -40,8 +40,8 @@ impl BearerToken {
         &self.0
     }
 
-    /// The `Authorization: Bearer ...` header value, marked sensitive so that `http`'s
-    /// `Debug` output hides it.
+    /// The `Authorization: Bearer ...` header value, marked sensitive so that the `Debug`
+    /// output of a request hides it.
     pub fn header_value(&self) -> HeaderValue {
         // `new` admits only visible ASCII, which is always a valid header value.
         let mut value = HeaderValue::from_str(&format!("Bearer {}", self.0))
@@ -317,8 +317,10 @@ mod tests {
         let mut r = Response::new(body.as_bytes().to_vec());
         *r.status_mut() = StatusCode::from_u16(status).unwrap();
         if !content_type.is_empty() {
-            r.headers_mut()
-                .insert(http::header::CONTENT_TYPE, content_type.parse().unwrap());
+            r.headers_mut().insert(
+                crate::http::header::CONTENT_TYPE,
+                content_type.parse().unwrap(),
+            );
         }
         r
     }

@@ -6,7 +6,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
 
-use http::{HeaderMap, Request, Response, header};
+use crate::http::{HeaderMap, Request, Response, header};
 use serde::{Deserialize, Serialize};
 
 use super::record::{Page, PageError, Record};

@@ -19,7 +19,7 @@
 //! whole page with [`PageError::Record`], naming the record's index and JSON path. Skipping it
 //! would be worse: the record would be lost silently, and a failed page never moves a cursor.
 
-use http::{HeaderMap, Response, StatusCode};
+use crate::http::{HeaderMap, Response, StatusCode};
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
@@ -653,7 +653,7 @@ mod tests {
             same_as_general(body);
         }
     }
-    use http::header;
+    use crate::http::header;
 
     fn page(status: u16, content_type: &str, body: &[u8]) -> Result<Page, PageError> {
         let mut headers = HeaderMap::new();

@@ -17,7 +17,7 @@
 
 use std::fmt;
 
-use http::{Method, Request, header};
+use crate::http::{Method, Request, header};
 use percent_encoding::{AsciiSet, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 

@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use http::{Request, Response};
+use crate::http::{Request, Response};
 
 use super::pager::{Event, Failure, Pager, RequestId};
 use crate::Timestamp;

@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use http::{Request, Response};
+use crate::http::{Request, Response};
 
 use super::cluster::{DEFAULT_STALE_AFTER, cluster_status_request, parse_cluster_status};
 use super::nginx::{NginxOutcome, NginxSample, nginx_status_request, parse_nginx_status, rates};

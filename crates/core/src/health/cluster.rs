@@ -26,7 +26,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use http::{Request, Response, header};
+use crate::http::{Request, Response, header};
 use serde::Serialize;
 use serde_json::{Map, Value};
 

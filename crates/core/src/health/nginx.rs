@@ -21,7 +21,7 @@ use std::fmt;
 use std::num::IntErrorKind;
 use std::str::FromStr;
 
-use http::{Request, Response};
+use crate::http::{Request, Response};
 use serde::Serialize;
 
 use crate::error::{ApiError, excerpt, looks_like_html};

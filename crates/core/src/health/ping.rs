@@ -21,7 +21,7 @@
 //! Behind a load balancer `/_ping` checks whichever replica answered; per-replica
 //! monitoring needs one origin per replica, each passed to [`ping_request`].
 
-use http::{Request, Response, StatusCode};
+use crate::http::{Request, Response, StatusCode};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -233,12 +233,16 @@ mod tests {
     fn request_is_a_plain_get_without_credentials() {
         let origin = Origin::parse("https://replica-1.example.org:8443").unwrap();
         let r = ping_request(&origin);
-        assert_eq!(r.method(), http::Method::GET);
+        assert_eq!(r.method(), crate::http::Method::GET);
         assert_eq!(
             r.uri().to_string(),
             "https://replica-1.example.org:8443/_ping"
         );
-        assert!(r.headers().get(http::header::AUTHORIZATION).is_none());
+        assert!(
+            r.headers()
+                .get(crate::http::header::AUTHORIZATION)
+                .is_none()
+        );
         assert!(r.body().is_empty());
     }
 

@@ -218,7 +218,7 @@ impl HealthReport {
     /// Judge `input` at `now` (used for replica staleness).
     ///
     /// ```
-    /// use http::{Response, StatusCode};
+    /// use msr_lens_core::http::{Response, StatusCode};
     /// use msr_lens_core::Timestamp;
     /// use msr_lens_core::health::{HealthInput, HealthReport, ReasonCode, Verdict, parse_ping};
     ///

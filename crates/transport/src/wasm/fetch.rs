@@ -6,11 +6,11 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use http::header::{self, AUTHORIZATION, CONTENT_LENGTH};
-use http::request::Parts;
-use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use js_sys::{Function, Promise, Reflect, Uint8Array};
 use msr_lens_core::Origin;
+use msr_lens_core::http::header::{self, AUTHORIZATION, CONTENT_LENGTH};
+use msr_lens_core::http::request::Parts;
+use msr_lens_core::http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -193,9 +193,8 @@ fn request_init(
     Ok(init)
 }
 
-/// The response headers the core reads. Only these are copied: looking each up by its
-/// constant name keeps `http`'s parser of arbitrary header names (12 KB of wasm) out of
-/// the package. Several values of one header arrive joined by `, `, which is how
+/// The response headers the core reads. Only these are copied, each looked up by its
+/// constant name (no header name from the server is parsed). Several values of one header arrive joined by `, `, which is how
 /// `WWW-Authenticate` lists several challenges anyway.
 const KEPT_HEADERS: [HeaderName; 6] = [
     header::CONTENT_TYPE,
@@ -206,7 +205,7 @@ const KEPT_HEADERS: [HeaderName; 6] = [
     header::DATE,
 ];
 
-fn copy_headers(from: &Headers, to: &mut http::HeaderMap) {
+fn copy_headers(from: &Headers, to: &mut HeaderMap) {
     for name in KEPT_HEADERS {
         if let Ok(Some(value)) = from.get(name.as_str())
             && let Ok(value) = HeaderValue::from_str(&value)
