@@ -35,6 +35,37 @@ pub enum OriginError {
     /// An origin has no path, query or fragment.
     #[error("an origin has no path or query: use only scheme://host[:port]")]
     Path,
+    /// The port is not a number from 1 to 65535.
+    #[error("the port is not a number from 1 to 65535")]
+    Port,
+}
+
+/// Check what follows the host in `authority`: nothing, or `:` and a port that is empty
+/// (RFC 3986: the scheme's default) or digits for 1..=65535. `http::Uri` reads `x:99999`,
+/// `x:abc` and `x:+8443` as valid authorities with no or another port, and `[]x` as the
+/// host `[]`; an origin rejects them, so that a mistyped port never silently becomes the
+/// default one.
+fn check_port(authority: &str) -> Result<(), OriginError> {
+    let host_port = authority.rsplit('@').next().unwrap_or(authority);
+    let rest = host_port
+        .get(host_of(host_port).len()..)
+        .unwrap_or(host_port);
+    let Some(port) = rest.strip_prefix(':') else {
+        return if rest.is_empty() {
+            Ok(())
+        } else {
+            Err(OriginError::Invalid(format!(
+                "unexpected `{rest}` after the host"
+            )))
+        };
+    };
+    let valid = port.is_empty()
+        || (port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok_and(|p| p != 0));
+    if valid {
+        Ok(())
+    } else {
+        Err(OriginError::Port)
+    }
 }
 
 /// A `scheme://host[:port]` origin, normalised (lower-case host, default port dropped).
@@ -50,8 +81,8 @@ impl Origin {
     /// Parse an origin such as `https://msr.example.org` or `https://127.0.0.1:8443/`.
     ///
     /// What is accepted is what `http::Uri` accepts as an absolute `http(s)` URI without
-    /// user info, path or query; as there, a fragment is ignored and a port that is not a
-    /// number (or is larger than 65535) is dropped.
+    /// user info, path or query; as there, a fragment is ignored. A port that is not a
+    /// number from 1 to 65535 is an error ([`OriginError::Port`]).
     pub fn parse(text: &str) -> Result<Self, OriginError> {
         let text = text.trim();
         let trimmed = text.strip_suffix('/').unwrap_or(text);
@@ -74,6 +105,7 @@ impl Origin {
         if uri.path() != "/" || uri.query().is_some() {
             return Err(OriginError::Path);
         }
+        check_port(authority)?;
         let default_port = if https { 443 } else { 80 };
         let host = host.to_ascii_lowercase();
         let authority = match port_of(authority) {
@@ -125,7 +157,7 @@ impl Origin {
         let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
             return false;
         };
-        if authority.contains('@') {
+        if authority.contains('@') || check_port(authority).is_err() {
             return false;
         }
         let default_port = if scheme == "https" { 443 } else { 80 };
@@ -176,6 +208,31 @@ mod tests {
         assert_eq!(Origin::parse("https://x.org/api"), Err(OriginError::Path));
         assert_eq!(Origin::parse("https://x.org/?a=1"), Err(OriginError::Path));
         assert!(Origin::parse("https://").is_err());
+        for port in ["99999", "abc", "+8443", "0", "65536", "-1"] {
+            let text = format!("https://msr.example.org:{port}");
+            assert_eq!(Origin::parse(&text), Err(OriginError::Port), "{text}");
+        }
+        assert_eq!(
+            Origin::parse("https://[::1]:8443").unwrap().port(),
+            8443,
+            "an IPv6 host's colons are not a port"
+        );
+        assert_eq!(
+            Origin::parse("https://x:").unwrap().to_string(),
+            "https://x"
+        );
+    }
+
+    #[test]
+    fn a_request_with_a_bad_port_is_never_same_origin() {
+        let o = Origin::parse("https://msr.example.org").unwrap();
+        for text in [
+            "https://msr.example.org:abc/",
+            "https://msr.example.org:+443/",
+        ] {
+            let uri: Uri = text.parse().unwrap();
+            assert!(!o.same_origin(&uri), "{text}");
+        }
     }
 
     #[test]
@@ -222,6 +279,21 @@ mod tests {
         if !(path_and_query.is_empty() || path_and_query == "/") {
             return Err(OriginError::Path);
         }
+        // The one rule added since: after the host only `:` and a port of 1..=65535 in
+        // digits (or empty).
+        let rest = authority
+            .as_str()
+            .get(authority.host().len()..)
+            .unwrap_or("");
+        match rest.strip_prefix(':') {
+            None if !rest.is_empty() => {
+                return Err(OriginError::Invalid(format!(
+                    "unexpected `{rest}` after the host"
+                )));
+            }
+            Some(port) if !oracle_port_ok(port) => return Err(OriginError::Port),
+            _ => {}
+        }
         let default_port = if scheme == Scheme::HTTPS { 443 } else { 80 };
         let host = authority.host().to_ascii_lowercase();
         let normal = match authority.port_u16() {
@@ -238,12 +310,30 @@ mod tests {
         ))
     }
 
+    /// The port rule added since the `http::Uri` version, written out again for the oracle.
+    fn oracle_port_ok(port: &str) -> bool {
+        port.is_empty()
+            || (port.bytes().all(|b| b.is_ascii_digit())
+                && port.parse::<u16>().is_ok_and(|p| p != 0))
+    }
+
     /// `Origin::same_origin` as it was written on `http::Uri`.
     fn same_origin_with_http(origin: &Origin, uri: &::http::Uri) -> bool {
         let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
             return false;
         };
         if authority.as_str().contains('@') {
+            return false;
+        }
+        let rest = authority
+            .as_str()
+            .get(authority.host().len()..)
+            .unwrap_or("");
+        let port_ok = match rest.strip_prefix(':') {
+            None => rest.is_empty(),
+            Some(port) => oracle_port_ok(port),
+        };
+        if !port_ok {
             return false;
         }
         let default_port = if *scheme == ::http::uri::Scheme::HTTPS {
