@@ -27,6 +27,7 @@ pub mod generation;
 pub mod health;
 pub mod http;
 pub mod origin;
+mod small_map;
 mod sort;
 pub mod time;
 

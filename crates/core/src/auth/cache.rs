@@ -1,11 +1,10 @@
 //! Issued tokens and the token cache, driven by a `now` handed in by the shell.
 
-use std::collections::BTreeMap;
-
 use crate::Timestamp;
 use crate::auth::jwt::{Claims, Grants};
 use crate::auth::scope::Scope;
 use crate::auth::token::{BearerToken, TokenRequest, TokenResponse};
+use crate::small_map::SmallMap;
 
 /// Refresh a token when less than this much of its life is left (or 10 % of its
 /// lifetime, whichever is more).
@@ -110,11 +109,12 @@ impl IssuedToken {
 /// Tokens by (realm, service, canonical scopes), with early refresh.
 ///
 /// Bounded: expired tokens are dropped when a new one is stored, and beyond 64 tokens
-/// the one that expires first goes. Ordered maps only, so its behaviour does not depend
-/// on hash seeds.
+/// the one that expires first goes (of two expiring together, the one whose key sorts
+/// first). Kept in key order, so its behaviour does not depend on hash seeds or on the
+/// order of inserts.
 #[derive(Debug, Clone, Default)]
 pub struct TokenCache {
-    entries: BTreeMap<TokenRequest, IssuedToken>,
+    entries: SmallMap<TokenRequest, IssuedToken>,
 }
 
 impl TokenCache {
@@ -181,7 +181,7 @@ impl TokenCache {
     /// What the tokens that are not expired at `now` grant together.
     pub fn grants(&self, now: Timestamp) -> Grants {
         let mut all = Grants::default();
-        for token in self.entries.values().filter(|t| !t.is_expired(now)) {
+        for (_, token) in self.entries.iter().filter(|(_, t)| !t.is_expired(now)) {
             if let Some(g) = token.grants() {
                 all.extend(g);
             }
@@ -259,6 +259,65 @@ mod tests {
         );
         assert_eq!(cache.len(), 1, "the expired token was dropped");
         assert!(cache.get(&k2).is_some());
+    }
+
+    fn jwt_response(name: &str, expires_in: u64) -> TokenResponse {
+        use base64::Engine as _;
+        let payload =
+            format!(r#"{{"access":[{{"type":"repository","name":"{name}","actions":["pull"]}}]}}"#);
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload);
+        TokenResponse {
+            token: BearerToken::new(format!("e30.{payload}.c2ln")).unwrap(),
+            expires_in,
+            issued_at: None,
+        }
+    }
+
+    #[test]
+    fn order_follows_keys_not_inserts() {
+        let t0 = Timestamp::from_secs(0);
+        // Inserted in reverse key order.
+        let mut cache = TokenCache::new();
+        for name in ["c", "b", "a"] {
+            cache.insert(
+                key(&format!("repository:{name}:pull")),
+                IssuedToken::new(jwt_response(name, 60), t0),
+                t0,
+            );
+        }
+        let keys: Vec<_> = cache.iter().map(|(k, _)| k.scopes()[0].name()).collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+        let granted: Vec<_> = cache
+            .grants(t0)
+            .as_slice()
+            .iter()
+            .map(|g| g.name.clone())
+            .collect();
+        assert_eq!(granted, ["a", "b", "c"]);
+
+        // Full, every token expiring at once: the key that sorts first goes, whatever
+        // the insert order.
+        let mut cache = TokenCache::new();
+        for i in (0..CAPACITY).rev() {
+            cache.insert(
+                key(&format!("repository:r{i:02}:pull")),
+                IssuedToken::new(response(60, None), t0),
+                t0,
+            );
+        }
+        cache.insert(
+            key("repository:zz:pull"),
+            IssuedToken::new(response(60, None), t0),
+            t0,
+        );
+        assert_eq!(cache.len(), CAPACITY);
+        assert!(cache.get(&key("repository:r00:pull")).is_none());
+        assert!(cache.get(&key("repository:r01:pull")).is_some());
+        assert!(
+            cache
+                .get(&key(&format!("repository:r{:02}:pull", CAPACITY - 1)))
+                .is_some()
+        );
     }
 
     #[test]

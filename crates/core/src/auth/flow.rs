@@ -91,7 +91,6 @@
 //! assert_eq!(sent, ["/v2/_trust/changefeed", "/auth/token", "/v2/_trust/changefeed"]);
 //! ```
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::http::header::AUTHORIZATION;
@@ -107,6 +106,7 @@ use crate::auth::scope::Scope;
 use crate::auth::token::{BearerToken, TokenRequest, TokenResponse};
 use crate::error::ApiError;
 use crate::origin::Origin;
+use crate::small_map::SmallMap;
 
 /// How many path families the authenticator remembers a challenge for.
 const FAMILY_CAPACITY: usize = 256;
@@ -406,9 +406,9 @@ pub struct Authenticator {
     origin: Origin,
     credentials: Option<Credentials>,
     cache: TokenCache,
-    families: BTreeMap<String, TokenRequest>,
+    families: SmallMap<String, TokenRequest>,
     /// Calls in flight, with the credentials epoch they started in.
-    calls: BTreeMap<CallId, (u64, Phase)>,
+    calls: SmallMap<CallId, (u64, Phase)>,
     next_call: u64,
     /// Bumped when the credentials change: tokens of older calls are not cached.
     epoch: u64,
@@ -421,8 +421,8 @@ impl Authenticator {
             origin,
             credentials,
             cache: TokenCache::new(),
-            families: BTreeMap::new(),
-            calls: BTreeMap::new(),
+            families: SmallMap::new(),
+            calls: SmallMap::new(),
             next_call: 1,
             epoch: 0,
         }

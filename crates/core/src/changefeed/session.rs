@@ -12,20 +12,21 @@
 //! The [`Authenticator`] is passed into each call rather than owned, so that every view
 //! of one MSR instance (health, several feeds) shares one token cache.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use crate::http::{Request, Response};
 
 use super::pager::{Event, Failure, Pager, RequestId};
 use crate::Timestamp;
 use crate::auth::{AuthError, Authenticator, CallId, Step};
+use crate::small_map::SmallMap;
 
 /// A pager plus the token-flow calls carrying its requests.
 #[derive(Debug)]
 pub struct FeedSession {
     pager: Pager,
     /// Which pager request each auth call carries.
-    calls: BTreeMap<CallId, RequestId>,
+    calls: SmallMap<CallId, RequestId>,
     /// Requests the token flow asked for, not yet handed out.
     outgoing: VecDeque<(CallId, Request<Vec<u8>>)>,
 }
@@ -35,7 +36,7 @@ impl FeedSession {
     pub fn new(pager: Pager) -> Self {
         FeedSession {
             pager,
-            calls: BTreeMap::new(),
+            calls: SmallMap::new(),
             outgoing: VecDeque::new(),
         }
     }
