@@ -922,6 +922,12 @@ mod tests {
             "{tiny}"
         );
         assert_eq!(tiny.parse::<f64>().unwrap(), f64::from_bits(1));
+        // The most digits: the largest mantissa at the smallest exponent.
+        let longest = f64::from_bits(0x001f_ffff_ffff_ffff);
+        let text = float_text(longest);
+        assert_eq!(text.len(), 2 + 1074, "{text}");
+        assert_eq!(text.trim_start_matches(['0', '.']).len(), 767);
+        assert_eq!(text.parse::<f64>().unwrap(), longest);
         let huge = float_text(f64::MAX);
         assert!(huge.ends_with(".0") && huge.len() == 309 + 2, "{huge}");
         assert_eq!(huge.parse::<f64>().unwrap(), f64::MAX);

@@ -110,7 +110,7 @@ impl ToJson for ClusterStatusWithReplicas {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use std::collections::BTreeMap;
     use std::time::Duration;
