@@ -10,8 +10,10 @@
 //! cannot see: a float is written as its exact decimal value (`0.1` as
 //! `0.1000000000000000055511151231257827021181583404541015625`) instead of the shortest
 //! text that reads back as it, which would need a float-formatting algorithm and its
-//! tables. Both read back as the same `f64`; like serde_json's, a float always has a
-//! fraction (`20.0`), and a NaN or an infinity is `null`.
+//! tables. Both read back as the same `f64` (also where ECMAScript lets `JSON.parse` round
+//! after the 20th significant digit: that error is far below half a unit in the last
+//! place); like serde_json's, a float always has a fraction (`20.0`), and a NaN or an
+//! infinity is `null`.
 //!
 //! Every type the package hands to JavaScript implements [`ToJson`]; the derived
 //! `Serialize` impls stay (the UI and the simulator use them) and are the reference the
