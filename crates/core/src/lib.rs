@@ -19,6 +19,7 @@
 //! - [`generation`]: telling MSR 2.x/3.x from MSR 4 (Harbor) and from other servers.
 //! - [`auth`]: credentials, scopes, challenges, tokens, the token flow.
 //! - [`changefeed`]: the notary trust changefeed: requests, records, the pager.
+//! - [`json_out`]: the JSON text the npm package hands to JavaScript, written by hand.
 
 pub mod auth;
 pub mod changefeed;
@@ -26,6 +27,7 @@ pub mod error;
 pub mod generation;
 pub mod health;
 pub mod http;
+pub mod json_out;
 pub mod origin;
 mod small_map;
 mod sort;

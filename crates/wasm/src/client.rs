@@ -4,15 +4,15 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::Promise;
-use msr_lens_core::auth::{Authenticator, CallId, Credentials, Grant, Scope, Step, TokenRequest};
+use msr_lens_core::auth::{Authenticator, CallId, Credentials, Scope, Step, TokenRequest};
 use msr_lens_core::health::{
-    ClusterStatus, HealthCheck, NginxOutcome, NginxSample, ReplicaState, cluster_status_request,
-    nginx_status_request, parse_cluster_status, parse_nginx_status, parse_ping, ping_request,
+    HealthCheck, NginxOutcome, NginxSample, cluster_status_request, nginx_status_request,
+    parse_cluster_status, parse_nginx_status, parse_ping, ping_request,
 };
 use msr_lens_core::http::{Request, Response, StatusCode};
+use msr_lens_core::json_out::ToJson;
 use msr_lens_core::{ApiError, ErrorKind};
 use msr_lens_transport::wasm::{FetchClient, FetchConfig, now};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
@@ -20,6 +20,7 @@ use crate::error::LensError;
 use crate::feed::Changefeed;
 use crate::join::join_all;
 use crate::options::{ClientConfig, FeedOptions, gun};
+use crate::outputs::{ClusterStatusWithReplicas, GrantsInfo, RepositoryAccess, TokenInfo};
 use crate::records;
 
 /// A client for one MSR origin.
@@ -130,7 +131,7 @@ impl MsrClient {
         let shared = self.shared.clone();
         future_to_promise(async move {
             let response = shared.send(ping_request(&shared.config.origin)).await?;
-            to_js(&parse_ping(&response))
+            to_js(&parse_ping(&response).to_json())
         })
     }
 
@@ -144,7 +145,7 @@ impl MsrClient {
                 .send(nginx_status_request(&shared.config.origin))
                 .await?;
             match parse_nginx_status(&response) {
-                NginxOutcome::Available(status) => to_js(&status),
+                NginxOutcome::Available(status) => to_js(&status.to_json()),
                 NginxOutcome::NotAvailable { status } => {
                     let kind = StatusCode::from_u16(status)
                         .map(ErrorKind::for_status)
@@ -193,7 +194,7 @@ impl MsrClient {
             let response = shared.send(request).await?;
             let status = parse_cluster_status(&response).map_err(LensError::from)?;
             let replicas = status.replica_states(now(), shared.config.stale_after);
-            to_js(&ClusterStatusWithReplicas { status, replicas })
+            to_js(&ClusterStatusWithReplicas { status, replicas }.to_json())
         })
     }
 
@@ -230,7 +231,7 @@ impl MsrClient {
             }
             let (report, sample) = check.finish(now());
             shared.nginx.set(sample);
-            to_js(&report)
+            to_js(&report.to_json())
         })
     }
 
@@ -248,16 +249,19 @@ impl MsrClient {
             let scopes = parse_scopes(&scopes)?;
             let token = shared.token(&scopes).await?;
             let claims = token.claims();
-            to_js(&TokenInfo {
-                token: token.token().secret(),
-                issued_at: token.start().as_millis(),
-                expires_at: token.expires_at().as_millis(),
-                refresh_at: token.refresh_at().as_millis(),
-                subject: claims
-                    .and_then(|c| c.subject.as_deref())
-                    .filter(|s| !s.is_empty()),
-                grants: token.grants().map(|g| g.as_slice()).unwrap_or(&[]),
-            })
+            to_js(
+                &TokenInfo {
+                    token: token.token().secret(),
+                    issued_at: token.start().as_millis(),
+                    expires_at: token.expires_at().as_millis(),
+                    refresh_at: token.refresh_at().as_millis(),
+                    subject: claims
+                        .and_then(|c| c.subject.as_deref())
+                        .filter(|s| !s.is_empty()),
+                    grants: token.grants().map(|g| g.as_slice()).unwrap_or(&[]),
+                }
+                .to_json(),
+            )
         })
     }
 
@@ -304,13 +308,16 @@ impl MsrClient {
                     push: granted.allows(&Scope::new("repository", gun.as_str(), ["push"])),
                 })
                 .collect();
-            to_js(&GrantsInfo {
-                signed_in: subject.is_some(),
-                subject: subject.as_deref(),
-                global_audit_log: granted.allows(&catalog),
-                repositories,
-                grants: granted.as_slice(),
-            })
+            to_js(
+                &GrantsInfo {
+                    signed_in: subject.is_some(),
+                    subject: subject.as_deref(),
+                    global_audit_log: granted.allows(&catalog),
+                    repositories,
+                    grants: granted.as_slice(),
+                }
+                .to_json(),
+            )
         })
     }
 
@@ -429,52 +436,11 @@ fn string_list(what: &str, value: &JsValue) -> Result<Vec<String>, LensError> {
         .collect()
 }
 
-/// What `token()` resolves to.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct TokenInfo<'a> {
-    token: &'a str,
-    issued_at: i64,
-    expires_at: i64,
-    refresh_at: i64,
-    subject: Option<&'a str>,
-    grants: &'a [Grant],
-}
-
-/// What `grants()` resolves to.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct GrantsInfo<'a> {
-    signed_in: bool,
-    subject: Option<&'a str>,
-    global_audit_log: bool,
-    repositories: Vec<RepositoryAccess<'a>>,
-    grants: &'a [Grant],
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RepositoryAccess<'a> {
-    repository: &'a str,
-    gun: &'a str,
-    pull: bool,
-    push: bool,
-}
-
-/// The cluster status with the replica states derived from it.
-#[derive(Serialize)]
-struct ClusterStatusWithReplicas {
-    #[serde(flatten)]
-    status: ClusterStatus,
-    replicas: Vec<ReplicaState>,
-}
-
-/// A serializable value as a plain JS value (through JSON, which is both smaller and
-/// faster here than walking the value field by field across the boundary).
-pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let json = serde_json::to_string(value)
-        .map_err(|e| LensError::new("internal", format!("cannot serialize: {e}")))?;
-    js_sys::JSON::parse(&json).map_err(|_| LensError::new("internal", "JSON.parse failed").into())
+/// A value's JSON text ([`ToJson::to_json`]) as a plain JS value (through `JSON.parse`,
+/// which is both smaller and faster here than building the value field by field across
+/// the boundary).
+pub(crate) fn to_js(json: &str) -> Result<JsValue, JsValue> {
+    js_sys::JSON::parse(json).map_err(|_| LensError::new("internal", "JSON.parse failed").into())
 }
 
 /// A JS options object as JSON text; `undefined`/`null` is `{}` when `optional`.

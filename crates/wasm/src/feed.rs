@@ -16,6 +16,7 @@ use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
 use msr_lens_core::changefeed::{Event, Failure, FeedSession, Placement, Record, Recovery};
+use msr_lens_core::json_out::ToJson;
 use msr_lens_transport::TransportError;
 use msr_lens_transport::wasm::now;
 use wasm_bindgen::prelude::*;
@@ -158,14 +159,13 @@ impl Changefeed {
     /// Counters, cursors and status of the walk.
     #[wasm_bindgen(unchecked_return_type = "FeedProgress")]
     pub fn progress(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.state.session.borrow().pager().progress())
+        to_js(&self.state.session.borrow().pager().progress().to_json())
     }
 
     /// The walk's position as text, for `changefeed({ resume })` / `follow({ resume })`
     /// later (for instance after a page reload). Holds record IDs, never credentials.
-    pub fn save(&self) -> Result<String, JsValue> {
-        serde_json::to_string(&self.state.session.borrow().pager().save())
-            .map_err(|e| LensError::new("internal", format!("cannot save: {e}")).into())
+    pub fn save(&self) -> String {
+        self.state.session.borrow().pager().save().to_json()
     }
 
     /// After a rejection of kind `cursorVanished` (the record the walk was anchored on is

@@ -21,6 +21,7 @@ pub mod error;
 #[cfg(any(target_arch = "wasm32", test))]
 mod join;
 pub mod options;
+pub mod outputs;
 pub mod records;
 
 #[cfg(target_arch = "wasm32")]

@@ -15,6 +15,7 @@ use crate::error::ErrorKind;
 use crate::{Origin, Timestamp};
 
 mod saved;
+mod saved_out;
 
 /// The longest wait a server's `Retry-After` can impose, in milliseconds (one hour).
 const MAX_RETRY_AFTER_MS: i64 = 3_600_000;
