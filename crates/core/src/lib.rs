@@ -15,6 +15,7 @@
 //! - [`http`]: requests, responses, headers, URIs.
 //! - [`origin`]: the configured MSR origin; credentials go nowhere else.
 //! - [`error`]: the error-body normaliser (four body shapes plus HTML).
+//! - [`json`]: the JSON reader every body and option text goes through.
 //! - [`health`]: `/_ping`, `/nginx_status`, `/api/v0/meta/cluster_status`, the combined report.
 //! - [`generation`]: telling MSR 2.x/3.x from MSR 4 (Harbor) and from other servers.
 //! - [`auth`]: credentials, scopes, challenges, tokens, the token flow.
@@ -27,6 +28,7 @@ pub mod error;
 pub mod generation;
 pub mod health;
 pub mod http;
+pub mod json;
 pub mod json_out;
 pub mod origin;
 mod small_map;
