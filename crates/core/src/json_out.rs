@@ -37,8 +37,6 @@
 //! assert_eq!(w.finish(), r#"{"say":"\"hi\"\n","rate":0.5}"#);
 //! ```
 
-use serde_json::{Map, Value};
-
 use crate::Timestamp;
 use crate::auth::Grant;
 use crate::changefeed::{ChangeId, Feed, FollowFrom, Gun, Halt, Mode, Progress, Status};
@@ -48,6 +46,7 @@ use crate::health::{
     ReplicaCondition, ReplicaState, ReplicaTimestamp, RethinkSystemTables, ServerStatus, Severity,
     TableStatus, UnknownWhy, Verdict,
 };
+use crate::json::{Json, JsonObject};
 
 /// Writes one JSON text: call the methods in document order, then [`JsonWriter::finish`].
 ///
@@ -322,7 +321,7 @@ fn push_f64(out: &mut String, value: f64) {
     }
 }
 
-// ---------------------------------------------------------------- std and serde_json
+// ---------------------------------------------------------------- std and json
 
 impl<T: ToJson + ?Sized> ToJson for &T {
     fn write_json(&self, w: &mut JsonWriter) {
@@ -403,31 +402,26 @@ impl<T: ToJson> ToJson for Vec<T> {
     }
 }
 
-impl ToJson for Value {
+impl ToJson for Json {
+    /// As the same `serde_json::Value` (integers exact, object keys sorted and once each).
     fn write_json(&self, w: &mut JsonWriter) {
         match self {
-            Value::Null => w.null(),
-            Value::Bool(value) => w.bool(*value),
-            Value::Number(number) => {
-                if let Some(value) = number.as_u64() {
-                    w.u64(value);
-                } else if let Some(value) = number.as_i64() {
-                    w.i64(value);
-                } else {
-                    w.f64(number.as_f64().unwrap_or(f64::NAN));
-                }
-            }
-            Value::String(text) => w.string(text),
-            Value::Array(items) => items.write_json(w),
-            Value::Object(map) => map.write_json(w),
+            Json::Null => w.null(),
+            Json::Bool(value) => w.bool(*value),
+            Json::U64(value) => w.u64(*value),
+            Json::I64(value) => w.i64(*value),
+            Json::F64(value) => w.f64(*value),
+            Json::String(text) => w.string(text),
+            Json::Array(items) => items.write_json(w),
+            Json::Object(object) => object.write_json(w),
         }
     }
 }
 
-impl ToJson for Map<String, Value> {
+impl ToJson for JsonObject {
     fn write_json(&self, w: &mut JsonWriter) {
         w.begin_object();
-        for (key, value) in self {
+        for (key, value) in self.iter() {
             w.field(key, value);
         }
         w.end_object();
@@ -592,19 +586,19 @@ impl JsonFields for ClusterStatus {
         // whatever map type holds them.
         w.key("replicaHealth");
         w.begin_object();
-        for (id, health) in &self.replica_health {
+        for (id, health) in self.replica_health.iter() {
             w.field(id, health);
         }
         w.end_object();
         w.key("replicaTimestamp");
         w.begin_object();
-        for (id, timestamp) in &self.replica_timestamp {
+        for (id, timestamp) in self.replica_timestamp.iter() {
             w.field(id, timestamp);
         }
         w.end_object();
         w.key("replicaReadonly");
         w.begin_object();
-        for (id, read_only) in &self.replica_readonly {
+        for (id, read_only) in self.replica_readonly.iter() {
             w.field(id, read_only);
         }
         w.end_object();
@@ -949,7 +943,7 @@ mod tests {
                 prop_assert!(mine.contains('.'), "{mine}");
                 prop_assert_eq!(mine.parse::<f64>().unwrap().to_bits(), bits);
                 prop_assert_eq!(serde.parse::<f64>().unwrap().to_bits(), bits);
-                let read: Value = serde_json::from_str(&mine).unwrap();
+                let read: serde_json::Value = serde_json::from_str(&mine).unwrap();
                 prop_assert_eq!(read.as_f64().map(f64::to_bits), Some(bits));
             } else {
                 prop_assert_eq!(mine, serde);

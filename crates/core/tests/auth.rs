@@ -167,7 +167,7 @@ fn golden_notoken_challenges_and_bodies() {
         assert_eq!(e.shape, BodyShape::ErrorList);
         assert_eq!(e.code.as_deref(), Some("UNAUTHORIZED"));
         assert_eq!(e.message.as_deref(), Some("authentication required"));
-        let detail = e.detail.expect("detail");
+        let detail = serde_json::to_value(e.detail.expect("detail")).unwrap();
         let detail = &detail[0];
         let scope = Scope::parse(scope).unwrap();
         assert_eq!(detail["Type"], scope.resource_type());

@@ -355,8 +355,9 @@ fn error_details_are_kept() {
     assert_eq!(error.kind, ErrorKind::BadRequest);
     assert_eq!(
         error.detail,
-        Some(serde_json::json!(
+        Some(msr_lens_core::json::Json::String(
             "invalid records parameter: strconv.ParseInt: parsing \"2147483648\": value out of range"
+                .into()
         ))
     );
     // The catalog scope the 401 asks for is in the detail and the challenge.

@@ -9,6 +9,7 @@ use msr_lens_core::generation::{Generation, detect_generation, v2_ping_request};
 use msr_lens_core::health::cluster::DEFAULT_STALE_AFTER;
 use msr_lens_core::health::*;
 use msr_lens_core::http::{Response, StatusCode, header};
+use msr_lens_core::json::Json;
 use msr_lens_core::{Origin, Timestamp};
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -571,9 +572,9 @@ fn cluster_healthy_fixture() {
     assert_eq!(tables.table_status[0].ready_for_writes, Some(true));
     assert_eq!(
         tables.table_status[0].status.get("ready_for_reads"),
-        Some(&Value::Bool(true))
+        Some(&Json::Bool(true))
     );
-    let mut opaque: Vec<&str> = tables.other.keys().map(String::as_str).collect();
+    let mut opaque: Vec<&str> = tables.other.keys().collect();
     opaque.sort();
     assert_eq!(
         opaque,
@@ -660,7 +661,7 @@ fn cluster_degraded_fixture() {
     assert_eq!(not_ready, ["dtr2.manifests", "notaryserver.changefeed"]);
     // A null raft_leader is kept as raw JSON.
     let changefeed = &c.rethink_system_tables.as_ref().unwrap().table_status[1];
-    assert_eq!(changefeed.other.get("raft_leader"), Some(&Value::Null));
+    assert_eq!(changefeed.other.get("raft_leader"), Some(&Json::Null));
 }
 
 #[test]
@@ -694,7 +695,7 @@ fn cluster_odd_fields_never_fail_the_report() {
     assert!(c.etcd_status.as_ref().unwrap().get("members").is_some());
     assert_eq!(
         c.other.get("msr_version"),
-        Some(&Value::String("3.1.7".into()))
+        Some(&Json::String("3.1.7".into()))
     );
     assert!(!c.gc_running());
 

@@ -25,6 +25,7 @@ use msr_lens_core::changefeed::{
 use msr_lens_core::health::report::PingEntry;
 use msr_lens_core::health::*;
 use msr_lens_core::http::{Response, StatusCode};
+use msr_lens_core::json::{Json, JsonObject};
 use msr_lens_core::json_out::ToJson;
 use msr_lens_core::{Origin, Timestamp};
 use proptest::prelude::*;
@@ -205,6 +206,35 @@ fn object() -> impl Strategy<Value = Map<String, Value>> {
     prop::collection::btree_map(text(), json_value(), 0..3).prop_map(|m| m.into_iter().collect())
 }
 
+/// The core's JSON value of a serde_json value.
+fn to_json(value: Value) -> Json {
+    match value {
+        Value::Null => Json::Null,
+        Value::Bool(flag) => Json::Bool(flag),
+        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => Json::U64(u),
+            (None, Some(i), _) => Json::I64(i),
+            (None, None, f) => Json::F64(f.unwrap_or_default()),
+        },
+        Value::String(text) => Json::String(text),
+        Value::Array(items) => Json::Array(items.into_iter().map(to_json).collect()),
+        Value::Object(map) => Json::Object(to_json_object(map)),
+    }
+}
+
+fn to_json_object(map: Map<String, Value>) -> JsonObject {
+    map.into_iter().map(|(k, v)| (k, to_json(v))).collect()
+}
+
+/// Raw JSON as the cluster status models keep it.
+fn raw() -> impl Strategy<Value = Json> {
+    json_value().prop_map(to_json)
+}
+
+fn raw_object() -> impl Strategy<Value = JsonObject> {
+    object().prop_map(to_json_object)
+}
+
 fn opt<S: Strategy>(s: S) -> impl Strategy<Value = Option<S::Value>> {
     prop::option::of(s)
 }
@@ -318,8 +348,8 @@ fn issue() -> impl Strategy<Value = Issue> {
         opt(text()),
         any::<bool>(),
         opt(text()),
-        opt(json_value()),
-        object(),
+        opt(raw()),
+        raw_object(),
     )
         .prop_map(|(id, kind, critical, description, info, other)| Issue {
             id,
@@ -335,9 +365,9 @@ fn server_status() -> impl Strategy<Value = ServerStatus> {
     (
         opt(text()),
         opt(text()),
-        opt(json_value()),
-        opt(json_value()),
-        object(),
+        opt(raw()),
+        opt(raw()),
+        raw_object(),
     )
         .prop_map(|(id, name, network, process, other)| ServerStatus {
             id,
@@ -354,9 +384,9 @@ fn table_status() -> impl Strategy<Value = TableStatus> {
         opt(text()),
         opt(any::<bool>()),
         opt(any::<bool>()),
-        object(),
-        opt(json_value()),
-        object(),
+        raw_object(),
+        opt(raw()),
+        raw_object(),
     )
         .prop_map(
             |(db, name, all_replicas_ready, ready_for_writes, status, shards, other)| TableStatus {
@@ -376,7 +406,7 @@ fn rethink_system_tables() -> impl Strategy<Value = RethinkSystemTables> {
         prop::collection::vec(issue(), 0..3),
         prop::collection::vec(server_status(), 0..3),
         prop::collection::vec(table_status(), 0..3),
-        object(),
+        raw_object(),
     )
         .prop_map(
             |(current_issues, server_status, table_status, other)| RethinkSystemTables {
@@ -400,8 +430,8 @@ fn cluster_status() -> impl Strategy<Value = ClusterStatus> {
         prop::collection::btree_map(text(), replica_timestamp(), 0..4),
         prop::collection::btree_map(text(), any::<bool>(), 0..4),
         opt(text()),
-        opt(json_value()),
-        object(),
+        opt(raw()),
+        raw_object(),
         prop::collection::vec(text(), 0..3),
     )
         .prop_map(
@@ -640,7 +670,7 @@ fn generated_strings_and_raw_json() {
     run(text(), |text| {
         check(text.as_str());
     });
-    run(json_value(), |value| {
+    run(raw(), |value| {
         check(&value);
     });
 }
@@ -777,8 +807,8 @@ fn full_issue() -> Issue {
         kind: Some("table_availability".into()),
         critical: true,
         description: Some("disk \"almost\" full\n".into()),
-        info: Some(json!({"table": "tags", "shards": [1, 2.5, -3]})),
-        other: json!({"x": true}).as_object().unwrap().clone(),
+        info: Some(to_json(json!({"table": "tags", "shards": [1, 2.5, -3]}))),
+        other: to_json_object(json!({"x": true}).as_object().unwrap().clone()),
     }
 }
 
@@ -796,26 +826,30 @@ fn full_cluster_status() -> ClusterStatus {
             server_status: vec![ServerStatus {
                 id: Some("uuid".into()),
                 name: Some("dtr_rethinkdb_00f0602013a0".into()),
-                network: Some(json!({"hostname": "r1"})),
-                process: Some(json!({"pid": 1})),
-                other: json!({"y": 1}).as_object().unwrap().clone(),
+                network: Some(to_json(json!({"hostname": "r1"}))),
+                process: Some(to_json(json!({"pid": 1}))),
+                other: to_json_object(json!({"y": 1}).as_object().unwrap().clone()),
             }],
             table_status: vec![TableStatus {
                 db: Some("dtr2".into()),
                 name: Some("tags".into()),
                 all_replicas_ready: Some(false),
                 ready_for_writes: Some(true),
-                status: json!({"ready_for_writes": true})
+                status: to_json_object(
+                    json!({"ready_for_writes": true})
+                        .as_object()
+                        .unwrap()
+                        .clone(),
+                ),
+                shards: Some(to_json(json!([{"primary_replicas": ["r1"]}]))),
+                other: to_json_object(json!({"id": "t"}).as_object().unwrap().clone()),
+            }],
+            other: to_json_object(
+                json!({"stats": [{"qps": 12.4}]})
                     .as_object()
                     .unwrap()
                     .clone(),
-                shards: Some(json!([{"primary_replicas": ["r1"]}])),
-                other: json!({"id": "t"}).as_object().unwrap().clone(),
-            }],
-            other: json!({"stats": [{"qps": 12.4}]})
-                .as_object()
-                .unwrap()
-                .clone(),
+            ),
         }),
         current_issues: vec![full_issue()],
         replica_health: [("00f0602013a0".to_string(), "OK".to_string())]
@@ -826,8 +860,8 @@ fn full_cluster_status() -> ClusterStatus {
             .collect(),
         replica_readonly: [("00f0602013a0".to_string(), true)].into_iter().collect(),
         gc_lock_holder: Some("00f0602013a0".into()),
-        etcd_status: Some(json!({"health": "ok"})),
-        other: json!({"future_field": [1]}).as_object().unwrap().clone(),
+        etcd_status: Some(to_json(json!({"health": "ok"}))),
+        other: to_json_object(json!({"future_field": [1]}).as_object().unwrap().clone()),
         warnings: vec!["replica_health.x: expected a string".into()],
     }
 }
@@ -1104,8 +1138,8 @@ fn opt_string(value: &Value) -> Option<String> {
     value.as_str().map(str::to_string)
 }
 
-fn object_of(value: &Value) -> Map<String, Value> {
-    value.as_object().unwrap().clone()
+fn object_of(value: &Value) -> JsonObject {
+    to_json_object(value.as_object().unwrap().clone())
 }
 
 fn list<T>(value: &Value, item: impl Fn(&Value) -> T) -> Vec<T> {
@@ -1129,7 +1163,7 @@ fn issue_of(value: &Value) -> Issue {
         kind: opt_string(&value["type"]),
         critical: value["critical"].as_bool().unwrap(),
         description: opt_string(&value["description"]),
-        info: Some(value["info"].clone()).filter(|v| !v.is_null()),
+        info: Some(to_json(value["info"].clone())).filter(|v| !v.is_null()),
         other: object_of(&value["other"]),
     }
 }

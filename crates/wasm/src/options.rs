@@ -2,9 +2,9 @@
 //! as `baseURL` must not silently fall back to a default).
 //!
 //! Options arrive as JSON text (`JSON.stringify` of the JS object), so this module is plain
-//! Rust and tested natively. They are read from a [`serde_json::Value`] by hand rather than
-//! with derived `Deserialize` impls: the core already carries `Value`'s code, and derived
-//! impls would add their own to the package's `.wasm`. Error messages name the option,
+//! Rust and tested natively. They are read by hand from the core's [`Json`] value rather than
+//! with derived `Deserialize` impls: the core already carries its JSON reader, and serde's
+//! would add its own to the package's `.wasm`. Error messages name the option,
 //! never its value: a secret passed in the wrong place must not end up in a message.
 
 use std::time::Duration;
@@ -16,7 +16,7 @@ use msr_lens_core::changefeed::{
     ChangeId, DEFAULT_PAGE_SIZE, Feed, FollowFrom, Gun, Mode, Pager, PagerConfig, SavedState,
 };
 use msr_lens_core::health::{HealthTargets, NginxSample, NginxStatus};
-use serde_json::{Map, Value, json};
+use msr_lens_core::json::{Json, JsonObject};
 
 use crate::error::LensError;
 
@@ -26,16 +26,16 @@ pub const DEFAULT_TIMEOUT_MS: u32 = 15_000;
 /// A JSON object of options, read key by key.
 struct Reader<'a> {
     what: &'a str,
-    map: Map<String, Value>,
+    map: JsonObject,
 }
 
 impl<'a> Reader<'a> {
     /// Read the object in `json`; a key not in `known` is an error.
     fn new(what: &'a str, json: &str, known: &[&str]) -> Result<Self, LensError> {
-        let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(json.as_bytes()) else {
+        let Ok(Json::Object(map)) = Json::parse(json.as_bytes()) else {
             return Err(LensError::invalid(format!("{what} must be a plain object")));
         };
-        if let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) {
+        if let Some(key) = map.keys().find(|k| !known.contains(k)) {
             return Err(LensError::invalid(format!(
                 "{what}: unknown option `{key}` (known: {})",
                 known.join(", ")
@@ -49,14 +49,14 @@ impl<'a> Reader<'a> {
     }
 
     /// Remove `key`; `null` counts as absent.
-    fn take(&mut self, key: &str) -> Option<Value> {
+    fn take(&mut self, key: &str) -> Option<Json> {
         self.map.remove(key).filter(|v| !v.is_null())
     }
 
     fn string(&mut self, key: &str) -> Result<Option<String>, LensError> {
         match self.take(key) {
             None => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text)),
+            Some(Json::String(text)) => Ok(Some(text)),
             Some(_) => Err(self.wrong(key, "a string")),
         }
     }
@@ -93,11 +93,11 @@ pub fn health_options(json: &str) -> Result<Option<NginxSample>, LensError> {
              nginx's seven counters as whole numbers",
         )
     };
-    let Value::Object(map) = value else {
+    let Json::Object(map) = value else {
         return Err(wrong());
     };
-    let whole = |key: &str| map.get(key).and_then(Value::as_u64).ok_or_else(wrong);
-    let at = map.get("at").and_then(Value::as_i64).ok_or_else(wrong)?;
+    let whole = |key: &str| map.get(key).and_then(Json::as_u64).ok_or_else(wrong);
+    let at = map.get("at").and_then(Json::as_i64).ok_or_else(wrong)?;
     let status = NginxStatus {
         active: whole("active")?,
         accepts: whole("accepts")?,
@@ -179,7 +179,7 @@ impl ClientConfig {
         };
         let replicas = match r.take("replicas") {
             None => Vec::new(),
-            Some(Value::Array(items)) => items
+            Some(Json::Array(items)) => items
                 .into_iter()
                 .enumerate()
                 .map(|(index, item)| replica(index, item))
@@ -221,21 +221,21 @@ impl ClientConfig {
 }
 
 /// One entry of `replicas`: a URL, or `{ label, url }`.
-fn replica(index: usize, item: Value) -> Result<(String, Origin), LensError> {
+fn replica(index: usize, item: Json) -> Result<(String, Origin), LensError> {
     let bad = || {
         LensError::invalid(format!(
             "replicas[{index}] must be a URL or {{ label, url }}"
         ))
     };
     let (label, url) = match item {
-        Value::String(url) => (None, url),
-        Value::Object(mut map) => {
+        Json::String(url) => (None, url),
+        Json::Object(mut map) => {
             let label = match map.remove("label") {
-                Some(Value::String(label)) => label,
+                Some(Json::String(label)) => label,
                 _ => return Err(bad()),
             };
             let url = match map.remove("url") {
-                Some(Value::String(url)) => url,
+                Some(Json::String(url)) => url,
                 _ => return Err(bad()),
             };
             if !map.is_empty() {
@@ -323,15 +323,15 @@ impl FeedOptions {
         let start = match r.take("from") {
             None if follow => Start::Latest,
             None => Start::Start,
-            Some(Value::String(name)) => match name.as_str() {
+            Some(Json::String(name)) => match name.as_str() {
                 "start" => Start::Start,
                 "latest" => Start::Latest,
                 _ => return Err(from_error(&r)),
             },
-            Some(Value::Object(mut map)) if map.len() == 1 => {
+            Some(Json::Object(mut map)) if map.len() == 1 => {
                 match (map.remove("after"), map.remove("before")) {
-                    (Some(Value::String(id)), None) => Start::After(change_id(id)?),
-                    (None, Some(Value::String(id))) if !follow => Start::Before(change_id(id)?),
+                    (Some(Json::String(id)), None) => Start::After(change_id(id)?),
+                    (None, Some(Json::String(id))) if !follow => Start::Before(change_id(id)?),
                     _ => return Err(from_error(&r)),
                 }
             }
@@ -376,29 +376,14 @@ impl FeedOptions {
         };
         // A walk anchored on a record ID is a resumed walk: forward from `after`, or
         // backward from `before`.
-        let (begin, newest, oldest) = match &self.start {
+        let (anchor, backward) = match &self.start {
             Start::Start | Start::Latest => {
                 return Ok(Pager::new(origin, self.feed.clone(), mode, config));
             }
-            Start::After(id) => ("start", Some(id.as_str()), None),
-            Start::Before(id) => ("latest", Some(id.as_str()), Some(id.as_str())),
+            Start::After(id) => (id.clone(), false),
+            Start::Before(id) => (id.clone(), true),
         };
-        let state = json!({
-            "format": 1,
-            "feed": self.feed,
-            "mode": mode,
-            "begin": begin,
-            "started": true,
-            "newest": newest,
-            "oldest": oldest,
-            "reachedStart": false,
-            "recentIds": [],
-            "nextRequestId": 1,
-            "recordsEmitted": 0,
-            "pages": 0,
-        });
-        let saved = saved_state(&state.to_string())
-            .ok_or_else(|| LensError::new("internal", "cannot anchor the pager on a record"))?;
+        let saved = SavedState::anchored(self.feed.clone(), mode, anchor, backward);
         Ok(Pager::resume(origin, saved, config))
     }
 
@@ -444,6 +429,7 @@ fn change_id(id: String) -> Result<ChangeId, LensError> {
 mod tests {
     use super::*;
     use msr_lens_core::auth::SecretKind;
+    use serde_json::json;
 
     #[test]
     fn reads_a_full_configuration() {
@@ -645,5 +631,41 @@ mod tests {
         let e = ClientConfig::from_json(r#"{"baseUrl":"https://x.org","secretKind":"hunter2"}"#)
             .unwrap_err();
         assert!(!e.message.contains("hunter2"), "{e}");
+    }
+
+    /// `SavedState::anchored` is the state the pager was anchored with before: the JSON
+    /// of a fresh walk that has seen the anchor, read back.
+    #[test]
+    fn anchored_walks_are_the_saved_states_they_replaced() {
+        let o = origin();
+        for (from, follow) in [
+            (r#"{"from":{"after":"41"}}"#, false),
+            (r#"{"from":{"before":"41"}}"#, false),
+            (r#"{"from":{"after":"x-1"},"repository":"a/b"}"#, true),
+        ] {
+            let options = FeedOptions::from_json(from, &o, follow).unwrap();
+            let (begin, newest, oldest) = match &options.start {
+                Start::After(id) => ("start", Some(id.as_str()), None),
+                Start::Before(id) => ("latest", Some(id.as_str()), Some(id.as_str())),
+                other => panic!("{other:?}"),
+            };
+            let mode = options.pager(&o).unwrap().mode();
+            let state = json!({
+                "format": 1,
+                "feed": options.feed,
+                "mode": mode,
+                "begin": begin,
+                "started": true,
+                "newest": newest,
+                "oldest": oldest,
+                "reachedStart": false,
+                "recentIds": [],
+                "nextRequestId": 1,
+                "recordsEmitted": 0,
+                "pages": 0,
+            });
+            let before = SavedState::from_json(&state.to_string()).unwrap();
+            assert_eq!(options.pager(&o).unwrap().save(), before, "{from}");
+        }
     }
 }

@@ -7,8 +7,8 @@
 
 use std::fmt;
 
+use crate::json::Json;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::Timestamp;
 use crate::auth::scope::Scope;
@@ -136,19 +136,19 @@ impl Claims {
             return Err(JwtError::Shape);
         };
         let bytes = decode_base64(payload).ok_or(JwtError::Base64)?;
-        let value: Value = serde_json::from_slice(&bytes).map_err(|_| JwtError::NotObject)?;
-        let Value::Object(map) = value else {
+        let value = Json::parse(&bytes).map_err(|_| JwtError::NotObject)?;
+        let Json::Object(map) = value else {
             return Err(JwtError::NotObject);
         };
-        let text = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_string);
+        let text = |key: &str| map.get(key).and_then(Json::as_str).map(str::to_string);
         let time = |key: &str| map.get(key).and_then(seconds_to_timestamp);
         let audience = match map.get("aud") {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Array(items)) => items.iter().find_map(Value::as_str).map(str::to_string),
+            Some(Json::String(s)) => Some(s.clone()),
+            Some(Json::Array(items)) => items.iter().find_map(Json::as_str).map(str::to_string),
             _ => None,
         };
         let access = match map.get("access") {
-            Some(Value::Array(items)) => Grants(items.iter().filter_map(grant).collect()),
+            Some(Json::Array(items)) => Grants(items.iter().filter_map(grant).collect()),
             _ => Grants::default(),
         };
         Ok(Claims {
@@ -172,7 +172,7 @@ fn decode_base64(text: &str) -> Option<Vec<u8>> {
     super::base64::decode_tolerant(text)
 }
 
-fn seconds_to_timestamp(value: &Value) -> Option<Timestamp> {
+fn seconds_to_timestamp(value: &Json) -> Option<Timestamp> {
     if let Some(secs) = value.as_i64() {
         return Some(Timestamp::from_secs(secs));
     }
@@ -181,13 +181,13 @@ fn seconds_to_timestamp(value: &Value) -> Option<Timestamp> {
     Some(Timestamp::from_millis((secs * 1000.0) as i64))
 }
 
-fn grant(value: &Value) -> Option<Grant> {
+fn grant(value: &Json) -> Option<Grant> {
     let resource_type = value.get("type")?.as_str()?.to_string();
     let name = value.get("name")?.as_str()?.to_string();
     let actions = match value.get("actions") {
-        Some(Value::Array(items)) => items
+        Some(Json::Array(items)) => items
             .iter()
-            .filter_map(Value::as_str)
+            .filter_map(Json::as_str)
             .map(str::to_string)
             .collect(),
         _ => Vec::new(),

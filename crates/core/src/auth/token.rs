@@ -5,7 +5,6 @@ use std::fmt;
 use crate::http::header::{ACCEPT, AUTHORIZATION};
 use crate::http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
 use percent_encoding::utf8_percent_encode;
-use serde_json::Value;
 
 use crate::Timestamp;
 use crate::auth::challenge::BearerChallenge;
@@ -13,6 +12,7 @@ use crate::auth::credentials::Credentials;
 use crate::auth::error::AuthError;
 use crate::auth::scope::Scope;
 use crate::error::{ApiError, ParseError};
+use crate::json::Json;
 use crate::origin::Origin;
 
 /// A token lives at least this long, and this long when the answer does not say
@@ -227,7 +227,7 @@ impl TokenResponse {
     /// string, else 60, never below 60; `issued_at` as RFC 3339, else `None`. Unknown
     /// fields are ignored.
     pub fn parse_body(body: &[u8]) -> Result<Self, ParseError> {
-        let value: Value = ParseError::parse_json(body).map_err(|mut e| {
+        let value = Json::parse(body).map_err(|mut e| {
             e.message = redact(&e.message);
             e.excerpt = redact(&e.excerpt);
             e
@@ -237,12 +237,12 @@ impl TokenResponse {
             message: message.to_string(),
             excerpt: redact(&crate::error::excerpt(body)),
         };
-        let Value::Object(map) = value else {
+        let Json::Object(map) = value else {
             return Err(fail(".", "expected a json object"));
         };
         let token_at = |key: &str| {
             map.get(key)
-                .and_then(Value::as_str)
+                .and_then(Json::as_str)
                 .and_then(|t| BearerToken::new(t.trim()))
         };
         let token = token_at("access_token")
@@ -251,17 +251,16 @@ impl TokenResponse {
         let expires_in = map
             .get("expires_in")
             .and_then(|v| match v {
-                Value::Number(n) => n
+                Json::String(s) => s.trim().parse::<u64>().ok(),
+                number => number
                     .as_u64()
-                    .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
-                Value::String(s) => s.trim().parse::<u64>().ok(),
-                _ => None,
+                    .or_else(|| number.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
             })
             .unwrap_or(MIN_TOKEN_SECS)
             .max(MIN_TOKEN_SECS);
         let issued_at = map
             .get("issued_at")
-            .and_then(Value::as_str)
+            .and_then(Json::as_str)
             .and_then(Timestamp::parse_rfc3339);
         Ok(TokenResponse {
             token,

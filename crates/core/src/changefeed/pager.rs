@@ -312,6 +312,30 @@ pub struct SavedState {
 }
 
 impl SavedState {
+    /// The position of a walk of `feed` in `mode` that has just seen record `anchor` and
+    /// nothing else: forward from it, or (`backward`) from the latest page with older
+    /// pages read backward from it. Resumed, a pager continues after (or before) `anchor`.
+    pub fn anchored(feed: Feed, mode: Mode, anchor: ChangeId, backward: bool) -> SavedState {
+        SavedState {
+            format: 1,
+            feed,
+            mode,
+            begin: if backward {
+                Begin::Latest
+            } else {
+                Begin::Start
+            },
+            started: true,
+            oldest: backward.then(|| anchor.clone()),
+            newest: Some(anchor),
+            reached_start: false,
+            recent_ids: Vec::new(),
+            next_request_id: 1,
+            records_emitted: 0,
+            pages: 0,
+        }
+    }
+
     /// The feed being read.
     pub fn feed(&self) -> &Feed {
         &self.feed

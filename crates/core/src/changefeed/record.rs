@@ -21,12 +21,12 @@
 
 use crate::http::{HeaderMap, Response, StatusCode};
 use serde::{Serialize, Serializer};
-use serde_json::{Map, Value};
 
 use super::request::ChangeId;
 use super::scan::{self, PageSummary, RecordView};
 use crate::Timestamp;
 use crate::error::{ApiError, ErrorKind, ParseError, excerpt, looks_like_html};
+use crate::json::{Json, JsonObject};
 
 /// What a change did to a repository's trust data.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -91,44 +91,44 @@ pub struct Record {
 impl Record {
     /// Read one record from its JSON value. Errors carry the field's path relative to the
     /// record, such as `ID` or `Version`.
-    pub fn from_json(value: &Value) -> Result<Self, (String, String)> {
+    pub fn from_json(value: &Json) -> Result<Self, (String, String)> {
         let object = value.as_object().ok_or_else(|| {
             (
                 String::new(),
-                format!("expected an object, got {}", crate::error::json_kind(value)),
+                format!("expected an object, got {}", value.kind()),
             )
         })?;
         let id = match field(object, "ID") {
-            Some(Value::String(text)) => text.clone(),
-            Some(Value::Number(number)) if number.is_i64() || number.is_u64() => number.to_string(),
+            Some(Json::String(text)) => text.clone(),
+            Some(number @ (Json::U64(_) | Json::I64(_))) => number.to_string(),
             Some(other) => return Err(wrong("ID", "a string", other)),
             None => return Err(missing("ID")),
         };
         let id = ChangeId::new(id).map_err(|e| ("ID".to_string(), e.to_string()))?;
         let created_at_raw = match field(object, "CreatedAt") {
-            Some(Value::String(text)) => text.clone(),
+            Some(Json::String(text)) => text.clone(),
             Some(other) => return Err(wrong("CreatedAt", "an RFC 3339 string", other)),
             None => String::new(),
         };
         let gun = match field(object, "GUN") {
-            Some(Value::String(text)) => text.clone(),
+            Some(Json::String(text)) => text.clone(),
             Some(other) => return Err(wrong("GUN", "a string", other)),
             None => return Err(missing("GUN")),
         };
         let version = match field(object, "Version") {
-            Some(Value::Number(number)) => number
+            Some(number @ (Json::U64(_) | Json::I64(_) | Json::F64(_))) => number
                 .as_i64()
-                .ok_or_else(|| wrong("Version", "an integer", &Value::Number(number.clone())))?,
+                .ok_or_else(|| wrong("Version", "an integer", number))?,
             Some(other) => return Err(wrong("Version", "an integer", other)),
             None => 0,
         };
         let sha256 = match field(object, "SHA256") {
-            Some(Value::String(text)) => Some(text.trim().to_string()).filter(|s| !s.is_empty()),
+            Some(Json::String(text)) => Some(text.trim().to_string()).filter(|s| !s.is_empty()),
             Some(other) => return Err(wrong("SHA256", "a string", other)),
             None => None,
         };
         let category = match field(object, "Category") {
-            Some(Value::String(text)) => Category::parse(text),
+            Some(Json::String(text)) => Category::parse(text),
             Some(other) => return Err(wrong("Category", "a string", other)),
             None => Category::Unknown(String::new()),
         };
@@ -145,7 +145,7 @@ impl Record {
 }
 
 /// A field's value, with `null` read as missing.
-fn field<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+fn field<'a>(object: &'a JsonObject, name: &str) -> Option<&'a Json> {
     object.get(name).filter(|value| !value.is_null())
 }
 
@@ -153,10 +153,10 @@ fn missing(name: &str) -> (String, String) {
     (name.to_string(), format!("missing field `{name}`"))
 }
 
-fn wrong(name: &str, expected: &str, got: &Value) -> (String, String) {
+fn wrong(name: &str, expected: &str, got: &Json) -> (String, String) {
     (
         name.to_string(),
-        format!("expected {expected}, got {}", crate::error::json_kind(got)),
+        format!("expected {expected}, got {}", got.kind()),
     )
 }
 
@@ -221,14 +221,14 @@ impl Page {
         })
     }
 
-    /// The general parser, through [`serde_json::Value`]: every tolerance rule and every
+    /// The general parser, through a [`Json`] value: every tolerance rule and every
     /// error with its JSON path. [`Page::parse_parts`] tries [`Page::scan`] first.
     fn parse_value(
         status: StatusCode,
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<Self, PageError> {
-        let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        let Ok(value) = Json::parse(body) else {
             return Err(PageError::Api(ApiError::unexpected_body(
                 status, headers, body,
             )));
@@ -240,25 +240,19 @@ impl Page {
                 excerpt: excerpt(body),
             })
         };
-        let Value::Object(object) = value else {
+        let Json::Object(object) = value else {
             return Err(not_a_page(
                 ".",
-                format!(
-                    "expected an object, got {}",
-                    crate::error::json_kind(&value)
-                ),
+                format!("expected an object, got {}", value.kind()),
             ));
         };
         let (records, null_records) = match object.get("records") {
-            Some(Value::Array(records)) => (records.as_slice(), false),
-            Some(Value::Null) => (&[][..], true),
+            Some(Json::Array(records)) => (records.as_slice(), false),
+            Some(Json::Null) => (&[][..], true),
             Some(other) => {
                 return Err(not_a_page(
                     "records",
-                    format!(
-                        "expected an array or null, got {}",
-                        crate::error::json_kind(other)
-                    ),
+                    format!("expected an array or null, got {}", other.kind()),
                 ));
             }
             None => return Err(not_a_page("records", "missing field `records`".into())),
@@ -286,7 +280,7 @@ impl Page {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page {
             records,
-            count: object.get("count").and_then(Value::as_u64),
+            count: object.get("count").and_then(Json::as_u64),
             null_records,
         })
     }

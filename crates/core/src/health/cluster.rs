@@ -14,7 +14,7 @@
 //! }
 //! ```
 //!
-//! The model is tolerant: the body is read field by field from a [`serde_json::Value`].
+//! The model is tolerant: the body is read field by field from a [`Json`] value.
 //! A field of the wrong type is skipped with a message in [`ClusterStatus::warnings`]
 //! instead of failing the whole report; unknown fields are kept as raw JSON; a top-level
 //! `current_issues` (as on the vendor page) is accepted too. Only a body that is not a
@@ -23,15 +23,15 @@
 //! Per-replica state is derived by [`ClusterStatus::replica_states`] from the union of the
 //! replica ids of the three `replica_*` maps, given `now` and a staleness threshold.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use crate::http::{Request, Response, header};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde::ser::{SerializeMap, Serializer};
 
 use crate::auth::Credentials;
 use crate::error::{ApiError, BodyShape, ParseError, excerpt, looks_like_html};
+use crate::json::{Json, JsonObject};
 use crate::{Origin, Timestamp};
 
 /// The path of the cluster status endpoint.
@@ -55,17 +55,17 @@ pub struct ClusterStatus {
     /// [`ClusterStatus::issues`] yields these and RethinkDB's together.
     pub current_issues: Vec<Issue>,
     /// Replica id → `"OK"` or the reason it is not healthy.
-    pub replica_health: BTreeMap<String, String>,
+    pub replica_health: ReplicaMap<String>,
     /// Replica id → when it last reported (raw text kept).
-    pub replica_timestamp: BTreeMap<String, ReplicaTimestamp>,
+    pub replica_timestamp: ReplicaMap<ReplicaTimestamp>,
     /// Replica id → whether it is in read-only mode.
-    pub replica_readonly: BTreeMap<String, bool>,
+    pub replica_readonly: ReplicaMap<bool>,
     /// Who holds the garbage collection lock; empty or absent when GC is not running.
     pub gc_lock_holder: Option<String>,
     /// etcd cluster status (older DTR only), kept as raw JSON.
-    pub etcd_status: Option<Value>,
+    pub etcd_status: Option<Json>,
     /// Top-level fields this model does not know, as raw JSON.
-    pub other: Map<String, Value>,
+    pub other: JsonObject,
     /// Fields that were skipped or read approximately because their type was odd, each
     /// as `<json path>: <what was wrong>`.
     pub warnings: Vec<String>,
@@ -82,7 +82,7 @@ pub struct RethinkSystemTables {
     /// `table_status`: readiness of each table.
     pub table_status: Vec<TableStatus>,
     /// The other tables (`cluster_config`, `db_config`, `table_config`, `stats`, ...), raw.
-    pub other: Map<String, Value>,
+    pub other: JsonObject,
 }
 
 /// A RethinkDB issue (`current_issues` entry).
@@ -99,9 +99,9 @@ pub struct Issue {
     /// RethinkDB's human description.
     pub description: Option<String>,
     /// Type-specific details, raw.
-    pub info: Option<Value>,
+    pub info: Option<Json>,
     /// Other fields, raw.
-    pub other: Map<String, Value>,
+    pub other: JsonObject,
 }
 
 /// A RethinkDB `server_status` entry.
@@ -113,11 +113,11 @@ pub struct ServerStatus {
     /// The server name, `dtr_rethinkdb_<replica id>` on MSR.
     pub name: Option<String>,
     /// Network details, raw.
-    pub network: Option<Value>,
+    pub network: Option<Json>,
     /// Process details, raw.
-    pub process: Option<Value>,
+    pub process: Option<Json>,
     /// Other fields, raw.
-    pub other: Map<String, Value>,
+    pub other: JsonObject,
 }
 
 /// A RethinkDB `table_status` entry.
@@ -133,11 +133,11 @@ pub struct TableStatus {
     /// `status.ready_for_writes`: the table accepts writes.
     pub ready_for_writes: Option<bool>,
     /// The whole `status` object, raw.
-    pub status: Map<String, Value>,
+    pub status: JsonObject,
     /// Shards, raw.
-    pub shards: Option<Value>,
+    pub shards: Option<Json>,
     /// Other fields, raw.
-    pub other: Map<String, Value>,
+    pub other: JsonObject,
 }
 
 /// When a replica last reported, as MSR sent it.
@@ -148,6 +148,102 @@ pub struct ReplicaTimestamp {
     pub raw: String,
     /// The parsed time, when `raw` is RFC 3339 (serialized as epoch milliseconds).
     pub at: Option<Timestamp>,
+}
+
+/// Replica id → value, sorted by id: what `replica_health`, `replica_timestamp` and
+/// `replica_readonly` hold. Serialized as a JSON object with the ids in order.
+///
+/// A sorted `Vec` rather than a `BTreeMap`: a handful of replicas, and each `BTreeMap`
+/// instantiation costs the npm package's WebAssembly several kilobytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplicaMap<T> {
+    entries: Vec<(String, T)>,
+}
+
+impl<T> ReplicaMap<T> {
+    /// An empty map.
+    pub fn new() -> Self {
+        ReplicaMap {
+            entries: Vec::new(),
+        }
+    }
+
+    /// The value of replica `id`.
+    pub fn get(&self, id: &str) -> Option<&T> {
+        let i = self.position(id).ok()?;
+        self.entries.get(i).map(|(_, value)| value)
+    }
+
+    /// Whether replica `id` is listed.
+    pub fn contains_key(&self, id: &str) -> bool {
+        self.position(id).is_ok()
+    }
+
+    /// Set the value of replica `id`, returning its previous value.
+    pub fn insert(&mut self, id: String, value: T) -> Option<T> {
+        match self.position(&id) {
+            Ok(i) => self
+                .entries
+                .get_mut(i)
+                .map(|(_, old)| std::mem::replace(old, value)),
+            Err(i) => {
+                self.entries.insert(i, (id, value));
+                None
+            }
+        }
+    }
+
+    /// How many replicas are listed.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no replica is listed.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The replica ids, sorted.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(id, _)| id.as_str())
+    }
+
+    /// The ids and values, sorted by id.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
+        self.entries.iter().map(|(id, value)| (id.as_str(), value))
+    }
+
+    fn position(&self, id: &str) -> Result<usize, usize> {
+        self.entries
+            .binary_search_by(|(key, _)| key.as_str().cmp(id))
+    }
+}
+
+impl<T> Default for ReplicaMap<T> {
+    fn default() -> Self {
+        ReplicaMap::new()
+    }
+}
+
+/// Collected as into a `BTreeMap`: a repeated id keeps its last value.
+impl<T> FromIterator<(String, T)> for ReplicaMap<T> {
+    fn from_iter<I: IntoIterator<Item = (String, T)>>(entries: I) -> Self {
+        let mut map = ReplicaMap::new();
+        for (id, value) in entries {
+            map.insert(id, value);
+        }
+        map
+    }
+}
+
+impl<T: Serialize> Serialize for ReplicaMap<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.entries.len()))?;
+        for (id, value) in &self.entries {
+            map.serialize_entry(id, value)?;
+        }
+        map.end()
+    }
 }
 
 /// The derived state of one replica.
@@ -239,21 +335,18 @@ impl ClusterStatusError {
 impl ClusterStatus {
     /// Read a cluster status body. Fails only when the body is not a JSON object.
     pub fn from_json(body: &[u8]) -> Result<Self, ParseError> {
-        let value: Value = ParseError::parse_json(body)?;
-        let Value::Object(mut map) = value else {
+        let value = Json::parse(body)?;
+        let Json::Object(mut map) = value else {
             return Err(ParseError {
                 path: ".".to_string(),
-                message: format!(
-                    "expected a JSON object, found {}",
-                    crate::error::json_kind(&value)
-                ),
+                message: format!("expected a JSON object, found {}", value.kind()),
                 excerpt: excerpt(body),
             });
         };
         let mut r = Reader::default();
         let rethink_system_tables = match map.remove("rethink_system_tables") {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(tables)) => Some(r.rethink(tables)),
+            None | Some(Json::Null) => None,
+            Some(Json::Object(tables)) => Some(r.rethink(tables)),
             Some(other) => {
                 r.warn("rethink_system_tables", "an object", &other);
                 None
@@ -262,9 +355,9 @@ impl ClusterStatus {
         let current_issues = r.issues(&mut map, "", "current_issues");
         let replica_health =
             r.object_entries(&mut map, "replica_health", |r, path, value| match value {
-                Value::String(text) => Some(text),
-                Value::Null => {
-                    r.warn(&path, "a string", &Value::Null);
+                Json::String(text) => Some(text),
+                Json::Null => {
+                    r.warn(&path, "a string", &Json::Null);
                     None
                 }
                 other => {
@@ -275,8 +368,8 @@ impl ClusterStatus {
         let replica_timestamp =
             r.object_entries(&mut map, "replica_timestamp", |r, path, value| {
                 let raw = match value {
-                    Value::String(text) => text,
-                    Value::Null => return None,
+                    Json::String(text) => text,
+                    Json::Null => return None,
                     other => {
                         r.warn(&path, "a string", &other);
                         other.to_string()
@@ -287,7 +380,7 @@ impl ClusterStatus {
             });
         let replica_readonly =
             r.object_entries(&mut map, "replica_readonly", |r, path, value| match value {
-                Value::Bool(flag) => Some(flag),
+                Json::Bool(flag) => Some(flag),
                 other => {
                     r.warn(&path, "a boolean", &other);
                     None
@@ -337,19 +430,14 @@ impl ClusterStatus {
     }
 
     /// The union of replica ids in `replica_health`, `replica_timestamp` and
-    /// `replica_readonly`, sorted.
-    pub fn replica_ids(&self) -> BTreeSet<&str> {
-        // Inserted one by one: `collect` into a set sorts first, and a sort costs the npm
+    /// `replica_readonly`, sorted, each once.
+    pub fn replica_ids(&self) -> Vec<&str> {
+        // Merged, not sorted: the maps are sorted already, and a sort costs the npm
         // package's WebAssembly a few kilobytes.
-        let mut ids = BTreeSet::new();
-        let keys = self.replica_health.keys();
-        for id in keys
-            .chain(self.replica_timestamp.keys())
-            .chain(self.replica_readonly.keys())
-        {
-            ids.insert(id.as_str());
-        }
-        ids
+        let health = self.replica_health.keys().collect();
+        let timestamp = self.replica_timestamp.keys().collect();
+        let readonly = self.replica_readonly.keys().collect();
+        union(union(health, timestamp), readonly)
     }
 
     /// The derived state of every replica (sorted by id). A replica is stale when its
@@ -501,18 +589,18 @@ struct Reader {
 }
 
 impl Reader {
-    fn warn(&mut self, path: &str, expected: &str, found: &Value) {
+    fn warn(&mut self, path: &str, expected: &str, found: &Json) {
         self.warnings.push(format!(
             "{path}: expected {expected}, found {}",
-            crate::error::json_kind(found)
+            found.kind()
         ));
     }
 
     /// Remove `key` from `map` as a string; `null`/missing → `None`, others → warning.
-    fn string(&mut self, map: &mut Map<String, Value>, prefix: &str, key: &str) -> Option<String> {
+    fn string(&mut self, map: &mut JsonObject, prefix: &str, key: &str) -> Option<String> {
         match map.remove(key)? {
-            Value::String(text) => Some(text),
-            Value::Null => None,
+            Json::String(text) => Some(text),
+            Json::Null => None,
             other => {
                 self.warn(&join(prefix, key), "a string", &other);
                 None
@@ -521,10 +609,10 @@ impl Reader {
     }
 
     /// Remove `key` from `map` as a boolean; `null`/missing → `None`, others → warning.
-    fn boolean(&mut self, map: &mut Map<String, Value>, prefix: &str, key: &str) -> Option<bool> {
+    fn boolean(&mut self, map: &mut JsonObject, prefix: &str, key: &str) -> Option<bool> {
         match map.remove(key)? {
-            Value::Bool(flag) => Some(flag),
-            Value::Null => None,
+            Json::Bool(flag) => Some(flag),
+            Json::Null => None,
             other => {
                 self.warn(&join(prefix, key), "a boolean", &other);
                 None
@@ -535,14 +623,14 @@ impl Reader {
     /// Remove `key` from `map` as an array of objects; non-object entries are skipped.
     fn objects(
         &mut self,
-        map: &mut Map<String, Value>,
+        map: &mut JsonObject,
         prefix: &str,
         key: &str,
-    ) -> Vec<(String, Map<String, Value>)> {
+    ) -> Vec<(String, JsonObject)> {
         let path = join(prefix, key);
         let items = match map.remove(key) {
-            None | Some(Value::Null) => return Vec::new(),
-            Some(Value::Array(items)) => items,
+            None | Some(Json::Null) => return Vec::new(),
+            Some(Json::Array(items)) => items,
             Some(other) => {
                 self.warn(&path, "an array", &other);
                 return Vec::new();
@@ -552,7 +640,7 @@ impl Reader {
         for (i, item) in items.into_iter().enumerate() {
             let item_path = format!("{path}[{i}]");
             match item {
-                Value::Object(object) => out.push((item_path, object)),
+                Json::Object(object) => out.push((item_path, object)),
                 other => self.warn(&item_path, "an object", &other),
             }
         }
@@ -562,20 +650,20 @@ impl Reader {
     /// Remove `key` from `map` as an object of id → value, reading each value with `read`.
     fn object_entries<T>(
         &mut self,
-        map: &mut Map<String, Value>,
+        map: &mut JsonObject,
         key: &str,
-        mut read: impl FnMut(&mut Self, String, Value) -> Option<T>,
-    ) -> BTreeMap<String, T> {
+        mut read: impl FnMut(&mut Self, String, Json) -> Option<T>,
+    ) -> ReplicaMap<T> {
         let entries = match map.remove(key) {
-            None | Some(Value::Null) => return BTreeMap::new(),
-            Some(Value::Object(entries)) => entries,
+            None | Some(Json::Null) => return ReplicaMap::new(),
+            Some(Json::Object(entries)) => entries,
             Some(other) => {
                 self.warn(key, "an object", &other);
-                return BTreeMap::new();
+                return ReplicaMap::new();
             }
         };
-        let mut out = BTreeMap::new();
-        for (id, value) in entries {
+        let mut out = ReplicaMap::new();
+        for (id, value) in entries.into_sorted() {
             let path = format!("{key}.{id}");
             if let Some(item) = read(self, path, value) {
                 out.insert(id, item);
@@ -584,7 +672,7 @@ impl Reader {
         out
     }
 
-    fn issues(&mut self, map: &mut Map<String, Value>, prefix: &str, key: &str) -> Vec<Issue> {
+    fn issues(&mut self, map: &mut JsonObject, prefix: &str, key: &str) -> Vec<Issue> {
         self.objects(map, prefix, key)
             .into_iter()
             .map(|(path, mut object)| {
@@ -603,7 +691,7 @@ impl Reader {
             .collect()
     }
 
-    fn rethink(&mut self, mut tables: Map<String, Value>) -> RethinkSystemTables {
+    fn rethink(&mut self, mut tables: JsonObject) -> RethinkSystemTables {
         const PREFIX: &str = "rethink_system_tables";
         let current_issues = self.issues(&mut tables, PREFIX, "current_issues");
         let server_status = self
@@ -623,11 +711,11 @@ impl Reader {
             .map(|(path, mut object)| {
                 let status_path = join(&path, "status");
                 let mut status = match object.remove("status") {
-                    None | Some(Value::Null) => Map::new(),
-                    Some(Value::Object(status)) => status,
+                    None | Some(Json::Null) => JsonObject::new(),
+                    Some(Json::Object(status)) => status,
                     Some(other) => {
                         self.warn(&status_path, "an object", &other);
-                        Map::new()
+                        JsonObject::new()
                     }
                 };
                 let all_replicas_ready =
@@ -635,10 +723,10 @@ impl Reader {
                 let ready_for_writes = self.boolean(&mut status, &status_path, "ready_for_writes");
                 // Keep the flags in the raw status too, for a faithful copy.
                 if let Some(flag) = all_replicas_ready {
-                    status.insert("all_replicas_ready".into(), Value::Bool(flag));
+                    status.insert("all_replicas_ready".into(), Json::Bool(flag));
                 }
                 if let Some(flag) = ready_for_writes {
-                    status.insert("ready_for_writes".into(), Value::Bool(flag));
+                    status.insert("ready_for_writes".into(), Json::Bool(flag));
                 }
                 TableStatus {
                     db: self.string(&mut object, &path, "db"),
@@ -657,6 +745,25 @@ impl Reader {
             table_status,
             other: tables,
         }
+    }
+}
+
+/// The union of two sorted lists without repeats, sorted, each item once.
+fn union<'a>(a: Vec<&'a str>, b: Vec<&'a str>) -> Vec<&'a str> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (None, None) => return out,
+            (Some(x), Some(y)) if x > y => b.next(),
+            (Some(x), Some(y)) if x == y => {
+                b.next();
+                a.next()
+            }
+            (Some(_), _) => a.next(),
+            (None, Some(_)) => b.next(),
+        };
+        out.extend(next);
     }
 }
 

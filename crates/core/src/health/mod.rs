@@ -21,8 +21,9 @@ pub mod report;
 
 pub use check::{HealthCheck, HealthTargets, LOAD_BALANCER_LABEL, Probe};
 pub use cluster::{
-    ClusterStatus, ClusterStatusError, Issue, ReplicaCondition, ReplicaState, ReplicaTimestamp,
-    RethinkSystemTables, ServerStatus, TableStatus, cluster_status_request, parse_cluster_status,
+    ClusterStatus, ClusterStatusError, Issue, ReplicaCondition, ReplicaMap, ReplicaState,
+    ReplicaTimestamp, RethinkSystemTables, ServerStatus, TableStatus, cluster_status_request,
+    parse_cluster_status,
 };
 pub use nginx::{
     NginxOutcome, NginxParseError, NginxRates, NginxSample, NginxStatus, nginx_status_request,

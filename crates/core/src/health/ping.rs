@@ -21,12 +21,11 @@
 //! Behind a load balancer `/_ping` checks whichever replica answered; per-replica
 //! monitoring needs one origin per replica, each passed to [`ping_request`].
 
-use crate::http::{Request, Response, StatusCode};
-use serde::Serialize;
-use serde_json::Value;
-
 use crate::Origin;
 use crate::error::{excerpt, looks_like_html};
+use crate::http::{Request, Response, StatusCode};
+use crate::json::Json;
+use serde::Serialize;
 
 /// The path of the ping endpoint.
 pub const PING_PATH: &str = "/_ping";
@@ -142,20 +141,20 @@ pub(crate) struct PingBody {
 impl PingBody {
     /// Read a body as MSR's ping JSON; `None` when it is not.
     pub(crate) fn read(body: &[u8]) -> Option<PingBody> {
-        let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
+        let Ok(Json::Object(map)) = Json::parse(body) else {
             return None;
         };
         let lookup = |names: &[&str]| {
-            names.iter().find_map(|name| map.get(*name)).or_else(|| {
+            names.iter().find_map(|name| map.get(name)).or_else(|| {
                 map.iter()
                     .find(|(key, _)| names.iter().any(|n| key.eq_ignore_ascii_case(n)))
                     .map(|(_, value)| value)
             })
         };
-        let healthy = lookup(&["Healthy", "Health"]).and_then(Value::as_bool);
+        let healthy = lookup(&["Healthy", "Health"]).and_then(Json::as_bool);
         let error = match lookup(&["Error"]) {
-            Some(Value::String(text)) => Some(text.trim().to_string()),
-            Some(Value::Null) | None => None,
+            Some(Json::String(text)) => Some(text.trim().to_string()),
+            Some(Json::Null) | None => None,
             Some(other) => Some(other.to_string()),
         };
         if healthy.is_none() && error.is_none() {

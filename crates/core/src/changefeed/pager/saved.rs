@@ -1,11 +1,11 @@
-//! [`SavedState::from_json`]: a saved position read by hand from a [`serde_json::Value`].
+//! [`SavedState::from_json`]: a saved position read by hand from a [`Json`] value.
 //!
 //! The derived `Deserialize` impl of [`SavedState`] stays (and is the reference), but the
 //! npm package reads positions with this function instead: serde's typed deserializers
 //! bring tens of kilobytes into its WebAssembly (error formatting down to floats) that
 //! nothing else there needs. The tests compare both readers on mutated saved states.
 
-use serde_json::{Map, Value};
+use crate::json::{Json, JsonObject};
 
 use super::{Begin, FollowFrom, Mode, SavedState};
 use crate::changefeed::request::{ChangeId, Feed, Gun};
@@ -32,8 +32,7 @@ impl SavedState {
     /// derived `Deserialize` impl accepts, except that a repeated key is not an error (the
     /// last value wins).
     pub fn from_json(text: &str) -> Option<SavedState> {
-        // `from_slice`, not `from_str`: one instantiation of the parser in the package.
-        let value: Value = serde_json::from_slice(text.as_bytes()).ok()?;
+        let value = Json::parse(text.as_bytes()).ok()?;
         let fields = Fields::of(&value, &NAMES)?;
         Some(SavedState {
             format: u32::try_from(fields.get(0)?.as_u64()?).ok()?,
@@ -49,7 +48,7 @@ impl SavedState {
             oldest: optional_id(fields.optional(6))?,
             reached_start: fields.get(7)?.as_bool()?,
             recent_ids: match fields.get(8)? {
-                Value::Array(ids) => ids.iter().map(change_id).collect::<Option<_>>()?,
+                Json::Array(ids) => ids.iter().map(change_id).collect::<Option<_>>()?,
                 _ => return None,
             },
             next_request_id: fields.get(9)?.as_u64()?,
@@ -62,51 +61,51 @@ impl SavedState {
 /// The fields of a serialized struct: an object (fields by name, unknown names ignored)
 /// or an array with exactly one element per field, in order.
 enum Fields<'a> {
-    Object(&'a Map<String, Value>, &'a [&'a str]),
-    Array(&'a [Value]),
+    Object(&'a JsonObject, &'a [&'a str]),
+    Array(&'a [Json]),
 }
 
 impl<'a> Fields<'a> {
-    fn of(value: &'a Value, names: &'a [&'a str]) -> Option<Self> {
+    fn of(value: &'a Json, names: &'a [&'a str]) -> Option<Self> {
         match value {
-            Value::Object(map) => Some(Fields::Object(map, names)),
-            Value::Array(items) if items.len() == names.len() => Some(Fields::Array(items)),
+            Json::Object(map) => Some(Fields::Object(map, names)),
+            Json::Array(items) if items.len() == names.len() => Some(Fields::Array(items)),
             _ => None,
         }
     }
 
     /// A required field.
-    fn get(&self, index: usize) -> Option<&'a Value> {
+    fn get(&self, index: usize) -> Option<&'a Json> {
         match self {
-            Fields::Object(map, names) => map.get(*names.get(index)?),
+            Fields::Object(map, names) => map.get(names.get(index)?),
             Fields::Array(items) => items.get(index),
         }
     }
 
     /// An `Option` field: missing reads as `null`.
-    fn optional(&self, index: usize) -> &'a Value {
-        self.get(index).unwrap_or(&Value::Null)
+    fn optional(&self, index: usize) -> &'a Json {
+        self.get(index).unwrap_or(&Json::Null)
     }
 }
 
-fn change_id(value: &Value) -> Option<ChangeId> {
+fn change_id(value: &Json) -> Option<ChangeId> {
     ChangeId::new(value.as_str()?).ok()
 }
 
 /// `Option<ChangeId>`: `null` or an ID; `Some(None)` for `null`.
-fn optional_id(value: &Value) -> Option<Option<ChangeId>> {
+fn optional_id(value: &Json) -> Option<Option<ChangeId>> {
     match value {
-        Value::Null => Some(None),
+        Json::Null => Some(None),
         other => change_id(other).map(Some),
     }
 }
 
 /// An externally tagged enum: its variant name and the content (`None` for a bare
 /// string, which only a unit variant can be).
-fn variant(value: &Value) -> Option<(&str, Option<&Value>)> {
+fn variant(value: &Json) -> Option<(&str, Option<&Json>)> {
     match value {
-        Value::String(name) => Some((name, None)),
-        Value::Object(map) if map.len() == 1 => {
+        Json::String(name) => Some((name, None)),
+        Json::Object(map) if map.len() == 1 => {
             let (name, content) = map.iter().next()?;
             Some((name, Some(content)))
         }
@@ -115,14 +114,14 @@ fn variant(value: &Value) -> Option<(&str, Option<&Value>)> {
 }
 
 /// A unit variant: `"name"` or `{"name": null}`.
-fn unit_variant(value: &Value) -> Option<&str> {
+fn unit_variant(value: &Json) -> Option<&str> {
     match variant(value)? {
-        (name, None | Some(Value::Null)) => Some(name),
+        (name, None | Some(Json::Null)) => Some(name),
         _ => None,
     }
 }
 
-fn mode(value: &Value) -> Option<Mode> {
+fn mode(value: &Json) -> Option<Mode> {
     match variant(value)? {
         ("follow", Some(from)) => Some(Mode::Follow(match unit_variant(from)? {
             "start" => FollowFrom::Start,
@@ -130,7 +129,7 @@ fn mode(value: &Value) -> Option<Mode> {
             _ => return None,
         })),
         ("follow", None) => None,
-        (name, None | Some(Value::Null)) => match name {
+        (name, None | Some(Json::Null)) => match name {
             "backfill" => Some(Mode::Backfill),
             "newestFirst" => Some(Mode::NewestFirst),
             _ => None,
@@ -141,14 +140,14 @@ fn mode(value: &Value) -> Option<Mode> {
 
 /// `{"kind":"global"}` or `{"kind":"repository","gun":"h/n/r"}` (adjacently tagged), or
 /// the same as a pair: `["global",null]`, `["repository","h/n/r"]`.
-fn feed(value: &Value) -> Option<Feed> {
+fn feed(value: &Json) -> Option<Feed> {
     let (kind, content) = match value {
-        Value::Object(map) => (map.get("kind")?, map.get("gun")),
-        Value::Array(items) if items.len() == 2 => (items.first()?, items.get(1)),
+        Json::Object(map) => (map.get("kind")?, map.get("gun")),
+        Json::Array(items) if items.len() == 2 => (items.first()?, items.get(1)),
         _ => return None,
     };
     match (kind.as_str()?, content) {
-        ("global", None | Some(Value::Null)) => Some(Feed::Global),
+        ("global", None | Some(Json::Null)) => Some(Feed::Global),
         ("repository", Some(gun)) => Some(Feed::Repository(Gun::new(gun.as_str()?).ok()?)),
         _ => None,
     }
