@@ -1656,4 +1656,40 @@ mod tests {
             Some(&Json::Array(vec![Json::U64(2)]))
         );
     }
+
+    #[test]
+    fn errors_name_the_path_and_position() {
+        let error = |text: &str| {
+            let e = Json::parse(text.as_bytes()).unwrap_err();
+            (e.path, e.message)
+        };
+        let at = |path: &str, message: &str| (path.to_string(), message.to_string());
+        assert_eq!(
+            error(r#"{"errors":[{"code":x}]}"#),
+            at("errors[0].code", "expected value at line 1 column 20")
+        );
+        assert_eq!(
+            error("[1,\n 2"),
+            at(".", "EOF while parsing a list at line 2 column 2")
+        );
+        assert_eq!(
+            error(r#"{"a":1,}"#),
+            at("?", "trailing comma at line 1 column 8")
+        );
+        assert_eq!(
+            error(r#"{"a" 1}"#),
+            at(".", "expected `:` at line 1 column 6")
+        );
+        assert_eq!(
+            error("[1] 2"),
+            at(".", "trailing characters at line 1 column 5")
+        );
+        assert_eq!(
+            error(&format!("{}{}", "[".repeat(128), "]".repeat(128))),
+            at(
+                &"[0]".repeat(127),
+                "recursion limit exceeded at line 1 column 128"
+            )
+        );
+    }
 }
