@@ -190,9 +190,9 @@ impl JsonObject {
     /// Remove `key` (every occurrence) and return its last value.
     pub fn remove(&mut self, key: &str) -> Option<Json> {
         let last = self.entries.iter().rposition(|(k, _)| k == key)?;
-        let (_, value) = self.entries.remove(last);
+        let value = self.entries.get_mut(last).map(|(_, v)| std::mem::take(v));
         self.entries.retain(|(k, _)| k != key);
-        Some(value)
+        value
     }
 
     /// Set `key` to `value`, returning its previous value.
@@ -228,10 +228,10 @@ impl JsonObject {
     /// The entries of [`JsonObject::iter`], owned.
     pub fn into_sorted(self) -> Vec<(String, Json)> {
         let order = self.order();
-        let mut slots: Vec<Option<(String, Json)>> = self.entries.into_iter().map(Some).collect();
+        let mut entries = self.entries;
         order
             .into_iter()
-            .filter_map(|i| slots.get_mut(i)?.take())
+            .filter_map(|i| entries.get_mut(i).map(std::mem::take))
             .collect()
     }
 

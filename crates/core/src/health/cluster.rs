@@ -353,39 +353,42 @@ impl ClusterStatus {
             }
         };
         let current_issues = r.issues(&mut map, "", "current_issues");
-        let replica_health =
-            r.object_entries(&mut map, "replica_health", |r, path, value| match value {
-                Json::String(text) => Some(text),
-                Json::Null => {
-                    r.warn(&path, "a string", &Json::Null);
-                    None
-                }
+        let mut replica_health = ReplicaMap::new();
+        for (id, path, value) in r.object_entries(&mut map, "replica_health") {
+            let health = match value {
+                Json::String(text) => text,
                 other => {
                     r.warn(&path, "a string", &other);
-                    Some(other.to_string())
-                }
-            });
-        let replica_timestamp =
-            r.object_entries(&mut map, "replica_timestamp", |r, path, value| {
-                let raw = match value {
-                    Json::String(text) => text,
-                    Json::Null => return None,
-                    other => {
-                        r.warn(&path, "a string", &other);
-                        other.to_string()
+                    if other.is_null() {
+                        continue;
                     }
-                };
-                let at = Timestamp::parse_rfc3339(&raw);
-                Some(ReplicaTimestamp { raw, at })
-            });
-        let replica_readonly =
-            r.object_entries(&mut map, "replica_readonly", |r, path, value| match value {
-                Json::Bool(flag) => Some(flag),
-                other => {
-                    r.warn(&path, "a boolean", &other);
-                    None
+                    other.to_string()
                 }
-            });
+            };
+            replica_health.insert(id, health);
+        }
+        let mut replica_timestamp = ReplicaMap::new();
+        for (id, path, value) in r.object_entries(&mut map, "replica_timestamp") {
+            let raw = match value {
+                Json::String(text) => text,
+                Json::Null => continue,
+                other => {
+                    r.warn(&path, "a string", &other);
+                    other.to_string()
+                }
+            };
+            let at = Timestamp::parse_rfc3339(&raw);
+            replica_timestamp.insert(id, ReplicaTimestamp { raw, at });
+        }
+        let mut replica_readonly = ReplicaMap::new();
+        for (id, path, value) in r.object_entries(&mut map, "replica_readonly") {
+            match value {
+                Json::Bool(flag) => {
+                    replica_readonly.insert(id, flag);
+                }
+                other => r.warn(&path, "a boolean", &other),
+            }
+        }
         let gc_lock_holder = r.string(&mut map, "", "gc_lock_holder");
         let etcd_status = map.remove("etcd_status").filter(|v| !v.is_null());
         Ok(ClusterStatus {
@@ -647,29 +650,22 @@ impl Reader {
         out
     }
 
-    /// Remove `key` from `map` as an object of id → value, reading each value with `read`.
-    fn object_entries<T>(
-        &mut self,
-        map: &mut JsonObject,
-        key: &str,
-        mut read: impl FnMut(&mut Self, String, Json) -> Option<T>,
-    ) -> ReplicaMap<T> {
+    /// Remove `key` from `map` as an object of id → value: each entry (sorted by id, the
+    /// last value of a repeated id) with its path.
+    fn object_entries(&mut self, map: &mut JsonObject, key: &str) -> Vec<(String, String, Json)> {
         let entries = match map.remove(key) {
-            None | Some(Json::Null) => return ReplicaMap::new(),
+            None | Some(Json::Null) => return Vec::new(),
             Some(Json::Object(entries)) => entries,
             Some(other) => {
                 self.warn(key, "an object", &other);
-                return ReplicaMap::new();
+                return Vec::new();
             }
         };
-        let mut out = ReplicaMap::new();
-        for (id, value) in entries.into_sorted() {
-            let path = format!("{key}.{id}");
-            if let Some(item) = read(self, path, value) {
-                out.insert(id, item);
-            }
-        }
-        out
+        entries
+            .into_sorted()
+            .into_iter()
+            .map(|(id, value)| (id.clone(), format!("{key}.{id}"), value))
+            .collect()
     }
 
     fn issues(&mut self, map: &mut JsonObject, prefix: &str, key: &str) -> Vec<Issue> {
