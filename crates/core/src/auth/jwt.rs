@@ -299,4 +299,124 @@ mod tests {
         let deep = format!("e30.{}.sig", URL_SAFE_NO_PAD.encode("[".repeat(100_000)));
         assert_eq!(Claims::decode(&deep), Err(JwtError::NotObject));
     }
+
+    /// The claims reader as it was written over `serde_json::Value`: the reference for
+    /// [`Claims::decode`] over [`Json`].
+    fn serde_claims(payload: &[u8]) -> Result<Claims, JwtError> {
+        use serde_json::Value;
+        fn time(value: &Value) -> Option<Timestamp> {
+            if let Some(secs) = value.as_i64() {
+                return Some(Timestamp::from_secs(secs));
+            }
+            let secs = value.as_f64()?;
+            Some(Timestamp::from_millis((secs * 1000.0) as i64))
+        }
+        fn grant(value: &Value) -> Option<Grant> {
+            Some(Grant {
+                resource_type: value.get("type")?.as_str()?.to_string(),
+                name: value.get("name")?.as_str()?.to_string(),
+                actions: match value.get("actions") {
+                    Some(Value::Array(items)) => items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect(),
+                    _ => Vec::new(),
+                },
+            })
+        }
+        let value: Value = serde_json::from_slice(payload).map_err(|_| JwtError::NotObject)?;
+        let Value::Object(map) = value else {
+            return Err(JwtError::NotObject);
+        };
+        let text = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_string);
+        Ok(Claims {
+            issuer: text("iss"),
+            subject: text("sub"),
+            audience: match map.get("aud") {
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(Value::Array(items)) => {
+                    items.iter().find_map(Value::as_str).map(str::to_string)
+                }
+                _ => None,
+            },
+            expires_at: map.get("exp").and_then(time),
+            not_before: map.get("nbf").and_then(time),
+            issued_at: map.get("iat").and_then(time),
+            access: match map.get("access") {
+                Some(Value::Array(items)) => Grants(items.iter().filter_map(grant).collect()),
+                _ => Grants::default(),
+            },
+        })
+    }
+
+    #[test]
+    fn reads_what_the_serde_reader_read() {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, TestRunner};
+        let scalar = prop::sample::select(vec![
+            "null",
+            "true",
+            "0",
+            "-1",
+            "1700000000",
+            "-9223372036854775808",
+            "9223372036854775807",
+            "9223372036854775808",
+            "18446744073709551615",
+            "18446744073709551616",
+            "1.7e9",
+            "1700000000.5",
+            "-0",
+            "1e300",
+            "-1e300",
+            "0.001",
+            "\"\"",
+            "\"alice\"",
+            "\"pull\"",
+            "\"*\"",
+            "\"repository\"",
+            "\"a\\u00e9\\n\"",
+        ])
+        .prop_map(str::to_string);
+        let key = prop::sample::select(vec![
+            "iss", "sub", "aud", "exp", "nbf", "iat", "access", "type", "name", "actions", "jti",
+        ]);
+        let value = scalar.prop_recursive(3, 24, 5, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5)
+                    .prop_map(|items| format!("[{}]", items.join(","))),
+                prop::collection::vec((key.clone(), inner), 0..6).prop_map(|fields| {
+                    let fields: Vec<String> =
+                        fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                    format!("{{{}}}", fields.join(","))
+                }),
+            ]
+        });
+        let decoded = std::cell::Cell::new(0);
+        let mut runner = TestRunner::new(Config::with_cases(5000));
+        runner
+            .run(&value, |payload| {
+                let token = jwt(&payload);
+                let want = serde_claims(payload.as_bytes());
+                prop_assert_eq!(Claims::decode(&token), want.clone(), "{}", payload);
+                if want.is_ok_and(|c| c != Claims::default()) {
+                    decoded.set(decoded.get() + 1);
+                }
+                Ok(())
+            })
+            .unwrap();
+        assert!(
+            decoded.get() > 200,
+            "only {} payloads had claims",
+            decoded.get()
+        );
+        for payload in ["", "x", "[]", "{", "{} x", "\"s\"", "{\"exp\":1e999}"] {
+            assert_eq!(
+                Claims::decode(&jwt(payload)),
+                serde_claims(payload.as_bytes()),
+                "{payload}"
+            );
+        }
+    }
 }
