@@ -453,6 +453,14 @@ mod tests {
         assert_eq!(e.code.as_deref(), Some("7"));
         assert_eq!(e.message.as_deref(), Some(r#"{"a":null,"b":[1.5,"x"]}"#));
         assert_eq!(e.detail, Some(Json::String("d".into())));
+        // A float is written as its exact decimal (json_out's writer), not serde_json's
+        // shortest text.
+        let e = err(400, "", r#"{"code":0.1,"message":[2.5e-1]}"#);
+        assert_eq!(
+            e.code.as_deref(),
+            Some("0.1000000000000000055511151231257827021181583404541015625")
+        );
+        assert_eq!(e.message.as_deref(), Some("[0.25]"));
     }
 
     #[test]

@@ -19,8 +19,8 @@
 //!
 //! Objects keep their entries in document order ([`JsonObject::entries`]); a repeated key
 //! is kept, but every lookup sees its last value, and ordered views
-//! ([`JsonObject::iter`], [`fmt::Display`], `Serialize`) list each key once, sorted, as
-//! serde_json's `Map` does. The tests compare the reader with serde_json and
+//! ([`JsonObject::iter`], [`fmt::Display`], `Serialize`, [`ToJson`]) list each key once,
+//! sorted, as serde_json's `Map` does. The tests compare the reader with serde_json and
 //! serde_path_to_error on generated and mutated texts and on the golden fixtures.
 
 use std::fmt::{self, Write as _};
@@ -28,6 +28,7 @@ use std::fmt::{self, Write as _};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use crate::error::{ParseError, excerpt};
+use crate::json_out::ToJson;
 
 /// A JSON value.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -294,71 +295,14 @@ impl FromIterator<(String, Json)> for JsonObject {
     }
 }
 
-/// Compact JSON, as `serde_json::to_string` writes the same `serde_json::Value`: object
-/// keys sorted and once each, floats shortest round-trip.
+/// Compact JSON as [`crate::json_out`] writes it: what `serde_json::to_string` writes for
+/// the same `serde_json::Value` (object keys sorted and once each), except that a float is
+/// its exact decimal value (`0.1` as `0.1000000000000000055511151231257827021181583404541015625`),
+/// which reads back as the same `f64`.
 impl fmt::Display for Json {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Json::Null => f.write_str("null"),
-            Json::Bool(flag) => f.write_str(if *flag { "true" } else { "false" }),
-            Json::U64(n) => write!(f, "{n}"),
-            Json::I64(n) => write!(f, "{n}"),
-            Json::F64(x) if x.is_finite() => f.write_str(zmij::Buffer::new().format_finite(*x)),
-            Json::F64(_) => f.write_str("null"),
-            Json::String(text) => write_string(f, text),
-            Json::Array(items) => {
-                f.write_char('[')?;
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        f.write_char(',')?;
-                    }
-                    item.fmt(f)?;
-                }
-                f.write_char(']')
-            }
-            Json::Object(object) => {
-                f.write_char('{')?;
-                for (i, (key, value)) in object.iter().enumerate() {
-                    if i > 0 {
-                        f.write_char(',')?;
-                    }
-                    write_string(f, key)?;
-                    f.write_char(':')?;
-                    value.fmt(f)?;
-                }
-                f.write_char('}')
-            }
-        }
+        f.write_str(&self.to_json())
     }
-}
-
-/// A JSON string with serde_json's escapes: `\"`, `\\`, the short forms of control
-/// characters, `\u00XX` for the others.
-fn write_string(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
-    f.write_char('"')?;
-    let mut start = 0;
-    for (i, byte) in text.bytes().enumerate() {
-        let short = match byte {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'\x08' => 'b',
-            b'\x0c' => 'f',
-            b'\n' => 'n',
-            b'\r' => 'r',
-            b'\t' => 't',
-            0..=0x1f => 'u',
-            _ => continue,
-        };
-        f.write_str(text.get(start..i).unwrap_or_default())?;
-        start = i + 1;
-        f.write_char('\\')?;
-        f.write_char(short)?;
-        if short == 'u' {
-            write!(f, "00{byte:02x}")?;
-        }
-    }
-    f.write_str(text.get(start..).unwrap_or_default())?;
-    f.write_char('"')
 }
 
 /// Serialized as the same `serde_json::Value` would be (object keys sorted, once each).
@@ -1035,8 +979,15 @@ mod tests {
                     close(&value, &theirs),
                     "{text}: ours {value}, serde_json {theirs}"
                 );
-                // Written as serde_json writes the same value.
-                prop_assert_eq!(ours.to_string(), value.to_string(), "{}", text);
+                // Written as serde_json writes the same value; floats as exact decimals
+                // that read back as the same value.
+                let written = ours.to_string();
+                if has_float(&ours) {
+                    let read: serde_json::Value = serde_json::from_str(&written).unwrap();
+                    prop_assert_eq!(&read, &value, "{}", text);
+                } else {
+                    prop_assert_eq!(written, value.to_string(), "{}", text);
+                }
             }
             (Err(ours), Err((path, message))) => {
                 prop_assert_eq!(
@@ -1051,6 +1002,15 @@ mod tests {
             (ours, theirs) => prop_assert!(false, "{text}: ours {ours:?}, serde_json {theirs:?}"),
         }
         Ok(())
+    }
+
+    fn has_float(value: &Json) -> bool {
+        match value {
+            Json::F64(_) => true,
+            Json::Array(items) => items.iter().any(has_float),
+            Json::Object(object) => object.entries().iter().any(|(_, v)| has_float(v)),
+            _ => false,
+        }
     }
 
     /// Equal, except that floats may be a few units in the last place apart.
