@@ -5,13 +5,14 @@
 //! kilobytes of WebAssembly; a sorted `Vec` gives the same answers and the same
 //! (ascending key) iteration order with a fraction of the code.
 
+use std::borrow::Borrow;
 use std::fmt;
 
 /// A map from `K` to `V` as a `Vec` of pairs sorted by key, with no duplicate keys.
 ///
 /// Behaves like `BTreeMap` for the operations it has (lookups are a binary search,
 /// inserts and removes shift the tail): meant for tens of entries, not thousands.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) struct SmallMap<K, V> {
     entries: Vec<(K, V)>,
 }
@@ -24,26 +25,36 @@ impl<K: Ord, V> SmallMap<K, V> {
         }
     }
 
-    /// Where `key` is (`Ok`) or would go (`Err`).
-    fn find(&self, key: &K) -> Result<usize, usize> {
-        self.entries.binary_search_by(|(k, _)| k.cmp(key))
+    /// Where `key` is (`Ok`) or would go (`Err`). Like `BTreeMap`, a key is looked up
+    /// by any borrowed form of it (a `String` key by `&str`).
+    fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
+    where
+        K: Borrow<Q>,
+    {
+        self.entries.binary_search_by(|(k, _)| k.borrow().cmp(key))
     }
 
     /// The value for `key`.
-    pub(crate) fn get(&self, key: &K) -> Option<&V> {
+    pub(crate) fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+    {
         let i = self.find(key).ok()?;
         self.entries.get(i).map(|(_, v)| v)
     }
 
     /// Whether `key` has a value.
-    pub(crate) fn contains_key(&self, key: &K) -> bool {
+    pub(crate) fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
         self.find(key).is_ok()
     }
 
     /// Set the value for `key`, returning the old one. An existing key is kept (as
     /// `BTreeMap::insert` does).
     pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V> {
-        match self.find(&key) {
+        match self.find::<K>(&key) {
             Ok(i) => self
                 .entries
                 .get_mut(i)
@@ -56,7 +67,10 @@ impl<K: Ord, V> SmallMap<K, V> {
     }
 
     /// Remove `key`, returning its value.
-    pub(crate) fn remove(&mut self, key: &K) -> Option<V> {
+    pub(crate) fn remove<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
         let i = self.find(key).ok()?;
         Some(self.entries.remove(i).1)
     }

@@ -32,6 +32,7 @@ use serde::ser::{SerializeMap, Serializer};
 use crate::auth::Credentials;
 use crate::error::{ApiError, BodyShape, ParseError, excerpt, looks_like_html};
 use crate::json::{Json, JsonObject};
+use crate::small_map::SmallMap;
 use crate::{Origin, Timestamp};
 
 /// The path of the cluster status endpoint.
@@ -157,40 +158,30 @@ pub struct ReplicaTimestamp {
 /// instantiation costs the npm package's WebAssembly several kilobytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplicaMap<T> {
-    entries: Vec<(String, T)>,
+    entries: SmallMap<String, T>,
 }
 
 impl<T> ReplicaMap<T> {
     /// An empty map.
     pub fn new() -> Self {
         ReplicaMap {
-            entries: Vec::new(),
+            entries: SmallMap::new(),
         }
     }
 
     /// The value of replica `id`.
     pub fn get(&self, id: &str) -> Option<&T> {
-        let i = self.position(id).ok()?;
-        self.entries.get(i).map(|(_, value)| value)
+        self.entries.get(id)
     }
 
     /// Whether replica `id` is listed.
     pub fn contains_key(&self, id: &str) -> bool {
-        self.position(id).is_ok()
+        self.entries.contains_key(id)
     }
 
     /// Set the value of replica `id`, returning its previous value.
     pub fn insert(&mut self, id: String, value: T) -> Option<T> {
-        match self.position(&id) {
-            Ok(i) => self
-                .entries
-                .get_mut(i)
-                .map(|(_, old)| std::mem::replace(old, value)),
-            Err(i) => {
-                self.entries.insert(i, (id, value));
-                None
-            }
-        }
+        self.entries.insert(id, value)
     }
 
     /// How many replicas are listed.
@@ -211,11 +202,6 @@ impl<T> ReplicaMap<T> {
     /// The ids and values, sorted by id.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
         self.entries.iter().map(|(id, value)| (id.as_str(), value))
-    }
-
-    fn position(&self, id: &str) -> Result<usize, usize> {
-        self.entries
-            .binary_search_by(|(key, _)| key.as_str().cmp(id))
     }
 }
 
@@ -239,7 +225,7 @@ impl<T> FromIterator<(String, T)> for ReplicaMap<T> {
 impl<T: Serialize> Serialize for ReplicaMap<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.entries.len()))?;
-        for (id, value) in &self.entries {
+        for (id, value) in self.entries.iter() {
             map.serialize_entry(id, value)?;
         }
         map.end()
