@@ -11,6 +11,19 @@
 #                                                third bigger .wasm, page parsing about 1.3x
 #                                                faster; default wasm-release)
 #   MSR_LENS_WASM_OPT_LEVEL=-O3                 (wasm-opt level; default -Oz)
+#   MSR_LENS_WASM_TOOLCHAIN=stable              (build msr_lens_bg.wasm with the stable
+#                                                toolchain and its prebuilt std: about 10 KB
+#                                                gzip bigger; default the pinned nightly of
+#                                                scripts/package-toolchain, see below)
+#
+# msr_lens_bg.wasm is built with the nightly pinned in scripts/package-toolchain (installed
+# here with rust-src when missing, about 15 s) so that std is compiled with the package
+# (-Zbuild-std, opt-level "z", std's optimize_for_size) and a panic is a bare trap
+# (-Cpanic=immediate-abort: no panic messages, formatting or unwinding tables), with
+# `{:?}` formatting compiled out (-Zfmt-debug=none; messages that quote server text use
+# msr_lens_core's own quoting) and no panic locations (-Zlocation-detail=none). Together
+# about 10.7 KB of gzip. Its own target folder (target/package) keeps the stable builds'
+# artifacts untouched. Everything else of the workspace builds with stable.
 #
 # wasm-opt also runs with --converge (repeat until nothing changes) and
 # --low-memory-unused (Rust puts the stack first: the low 1 KiB is the bottom of the 1 MiB
@@ -26,7 +39,12 @@ OUT=${MSR_LENS_NPM_OUT:-$ROOT/dist/npm}
 PKG=$OUT/msr-lens
 PROFILE=${MSR_LENS_WASM_PROFILE:-wasm-release}
 OPT_LEVEL=${MSR_LENS_WASM_OPT_LEVEL:--Oz}
-CRATE_WASM=$ROOT/target/wasm32-unknown-unknown/$PROFILE/msr_lens_wasm.wasm
+TOOLCHAIN=${MSR_LENS_WASM_TOOLCHAIN:-$(cat "$ROOT/scripts/package-toolchain")}
+if [ "$TOOLCHAIN" = stable ]; then
+  CRATE_WASM=$ROOT/target/wasm32-unknown-unknown/$PROFILE/msr_lens_wasm.wasm
+else
+  CRATE_WASM=$ROOT/target/package/wasm32-unknown-unknown/$PROFILE/msr_lens_wasm.wasm
+fi
 
 if [ ! -x "$ROOT/npm/node_modules/.bin/wasm-opt" ]; then
   echo "npm-build: installing build tools (npm ci in npm/)"
@@ -42,8 +60,21 @@ if [ "$want" != "$have" ]; then
   exit 1
 fi
 
-echo "npm-build: cargo build (profile $PROFILE)"
-cargo build --locked --quiet --profile "$PROFILE" --target wasm32-unknown-unknown -p msr-lens-wasm
+if [ "$TOOLCHAIN" = stable ]; then
+  echo "npm-build: cargo build (stable, profile $PROFILE)"
+  cargo build --locked --quiet --profile "$PROFILE" --target wasm32-unknown-unknown -p msr-lens-wasm
+else
+  if ! rustup run "$TOOLCHAIN" rustc --version >/dev/null 2>&1 \
+    || ! [ -d "$(rustup run "$TOOLCHAIN" rustc --print sysroot)/lib/rustlib/src/rust/library" ]; then
+    echo "npm-build: rustup toolchain install $TOOLCHAIN (minimal, with rust-src)"
+    rustup toolchain install "$TOOLCHAIN" --profile minimal --component rust-src
+  fi
+  echo "npm-build: cargo build ($TOOLCHAIN, -Zbuild-std, profile $PROFILE)"
+  RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none" \
+    cargo "+$TOOLCHAIN" build --locked --quiet --profile "$PROFILE" --target wasm32-unknown-unknown \
+    --target-dir "$ROOT/target/package" -p msr-lens-wasm \
+    -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
+fi
 
 rm -rf "$PKG"
 mkdir -p "$PKG"
@@ -72,7 +103,7 @@ if [ "${MSR_LENS_WASM_OPT:-1}" != 0 ]; then
 else
   OPT_LEVEL=none
 fi
-printf '{"cargoProfile":"%s","wasmOpt":"%s","wasmBindgen":"%s"}\n' "$PROFILE" "$OPT_LEVEL" "$have" > "$OUT/build-info.json"
+printf '{"cargoProfile":"%s","toolchain":"%s","wasmOpt":"%s","wasmBindgen":"%s"}\n' "$PROFILE" "$TOOLCHAIN" "$OPT_LEVEL" "$have" > "$OUT/build-info.json"
 
 # msr-lens/audit: the trust audit view of the extension (crates/ui, feature `embed`) as the
 # <msr-lens-audit> element, with a .wasm of its own so msr_lens_bg.wasm is unaffected.

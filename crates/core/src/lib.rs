@@ -33,6 +33,7 @@ pub mod json_out;
 pub mod origin;
 mod small_map;
 mod sort;
+mod text;
 pub mod time;
 
 pub use error::{ApiError, ErrorKind, ParseError};

@@ -357,7 +357,11 @@ impl<'a> Parser<'a> {
             .get(self.pos..)
             .and_then(|rest| rest.chars().next());
         ChallengeError::Syntax(match found {
-            Some(c) => format!("unexpected {c:?} at byte {}", self.pos),
+            Some(c) => format!(
+                "unexpected {} at byte {}",
+                crate::text::quoted_char(c),
+                self.pos
+            ),
             None => "unexpected end of the header".to_string(),
         })
     }

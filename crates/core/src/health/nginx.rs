@@ -65,7 +65,7 @@ pub enum NginxParseError {
         field: &'static str,
     },
     /// The token where a number belongs is not a non-negative integer.
-    #[error("`{field}` is not a number: {token:?}")]
+    #[error("`{field}` is not a number: {}", crate::text::quoted(token))]
     NotANumber {
         /// Which of the seven numbers.
         field: &'static str,
