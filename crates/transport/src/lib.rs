@@ -4,9 +4,9 @@
 //! `msr_lens_core::http::Request` values built by `msr-lens-core`, sends them, and hands
 //! back `msr_lens_core::http::Response` values for the core to interpret.
 //!
-//! - [`native`]: a blocking client (ureq + rustls) with a custom CA, timeouts, a response
-//!   size cap and no redirects, plus [`native::MsrClient`], the small API that the
-//!   integration tests, the demo and the benchmarks share.
+//! - `native` (not on `wasm32`): a blocking client (ureq + rustls) with a custom CA,
+//!   timeouts, a response size cap and no redirects, plus `native::MsrClient`, the small API
+//!   that the integration tests, the demo and the benchmarks share.
 //! - `wasm` (only on `wasm32`): the global `fetch` with a timeout, a size cap, no redirects
 //!   and credentials for the configured origin only; used by the npm package and the
 //!   extension.
