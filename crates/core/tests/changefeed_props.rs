@@ -187,11 +187,11 @@ fn check_request(request: &Request<Vec<u8>>) {
     let records: i32 = records.parse().expect("records is an int32");
     assert!((1..=10_000).contains(&records.unsigned_abs()), "{query}");
     let change_id = percent_decode_str(change_id).decode_utf8().expect("utf-8");
-    let zero_like = change_id.is_empty()
-        || change_id
-            .trim_start_matches(['+', '-'])
-            .bytes()
-            .all(|b| b == b'0');
+    // Zero as Go's `strconv.ParseInt` reads it (one optional sign, then digits): "+" or
+    // "-" alone is no number (a 400), not zero.
+    let digits = change_id.strip_prefix(['+', '-']).unwrap_or(&change_id);
+    let zero_like =
+        change_id.is_empty() || (!digits.is_empty() && digits.bytes().all(|b| b == b'0'));
     assert!(!(zero_like && records < 0), "forbidden: {query}");
     if change_id == "-1" {
         assert!(records < 0, "latest is -1 with negative records: {query}");
@@ -925,4 +925,22 @@ fn regression_follow_latest_resumed_then_older_page_with_its_cursor() {
         steps,
     };
     save_resume_and_check(&scenario, 33);
+}
+
+/// `+` and `-` alone are record IDs to the builder (not integers to notary, which answers
+/// 400 without crashing), not zero: going backward from them is allowed.
+#[test]
+fn a_sign_alone_is_an_id_not_zero() {
+    let origin = Origin::parse("https://msr.example.org").unwrap();
+    for id in ["+", "-"] {
+        let cursor = Cursor::Before(ChangeId::new(id).unwrap());
+        let request = msr_lens_core::changefeed::PageRequest::new(Feed::Global, cursor, 3);
+        let http = request.to_http(&origin);
+        check_request(&http);
+        let mut fake = FakeNotary::new(Storage::Memory);
+        fake.publish(T0, GUNS[0]);
+        let answer = fake.handle(T0, &http).expect("an answer, not a crash");
+        assert_eq!(answer.status(), 400);
+        assert!(fake.violations.is_empty(), "{:?}", fake.violations);
+    }
 }
