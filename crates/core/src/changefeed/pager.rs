@@ -432,7 +432,8 @@ enum Class {
 /// [`handle_failure`](Pager::handle_failure)) and reports [`Event`]s
 /// ([`poll_event`](Pager::poll_event)); [`poll_timeout`](Pager::poll_timeout) says when to
 /// call `poll_request` again. Guarantees:
-/// - every record is emitted once, in server order (records the server repeats within
+/// - every record is emitted once, in server order (the record a cursor names is never
+///   emitted again, whatever the window holds; other records the server repeats within
 ///   [`PagerConfig::dedup_window`] IDs are skipped);
 /// - at most one request is in flight; an answer with another [`RequestId`] is ignored;
 /// - a failed, malformed or HTML answer never moves a cursor;
@@ -803,10 +804,14 @@ impl Pager {
         let first = page.records.first().map(|r| r.id.clone());
         let last = page.records.last().map(|r| r.id.clone());
         let total = page.records.len();
+        // The cursor's own record (a server that treats the bound as inclusive) was emitted
+        // before: drop it by ID, not through the window, which may have evicted it (an
+        // older page lists it last, after records whose insertion evicts the oldest IDs).
+        let bound = flight.request.cursor().id();
         let fresh: Vec<Record> = page
             .records
             .into_iter()
-            .filter(|record| self.window.insert(&record.id))
+            .filter(|record| Some(&record.id) != bound && self.window.insert(&record.id))
             .collect();
         self.duplicates_skipped += (total - fresh.len()) as u64;
         self.consecutive_errors = 0;
@@ -1469,6 +1474,60 @@ mod tests {
             p.handle_response(id, t, error(500, "UNKNOWN"));
             assert!(events(&mut p)[0].starts_with("error serverError retry"));
         }
+    }
+
+    #[test]
+    fn the_cursor_record_is_never_emitted_again_even_once_the_window_forgot_it() {
+        let small = PagerConfig {
+            dedup_window: 3,
+            ..config(3)
+        };
+        let mut p = Pager::new(
+            origin(),
+            Feed::Global,
+            Mode::Follow(FollowFrom::Latest),
+            small,
+        );
+        let (id, _) = next(&mut p, T0);
+        p.handle_response(id, T0, ok(&["4", "5", "6"]));
+        assert_eq!(events(&mut p), ["+4,5,6", "caught-up"]);
+        // Resumed, the window holds 4, 5, 6; the older page lists its cursor (4) last, after
+        // two records whose insertion evicts 4 from the window.
+        let mut p = Pager::resume(origin(), p.save(), p.config.clone());
+        let (id, q) = next(&mut p, T0);
+        assert_eq!(q, "change_id=6&records=3");
+        p.handle_response(id, T0, ok(&["6"]));
+        assert_eq!(events(&mut p), ["caught-up"]);
+        p.request_older();
+        let (id, q) = next(&mut p, T0);
+        assert_eq!(q, "change_id=4&records=-3");
+        p.handle_response(id, T0, ok(&["2", "3", "4"]));
+        assert_eq!(events(&mut p), ["<2,3"]);
+        p.request_older();
+        let (id, q) = next(&mut p, T0);
+        assert_eq!(q, "change_id=2&records=-3");
+        p.handle_response(id, T0, ok(&["1", "2"]));
+        assert_eq!(events(&mut p), ["<1", "start"]);
+        assert_eq!(p.progress().records_emitted, 6);
+        assert_eq!(p.progress().duplicates_skipped, 3);
+    }
+
+    #[test]
+    fn an_anchored_walk_does_not_emit_its_anchor() {
+        let anchor = ChangeId::new("7").unwrap();
+        let forward = SavedState::anchored(Feed::Global, Mode::Backfill, anchor.clone(), false);
+        let mut p = Pager::resume(origin(), forward, config(3));
+        let (id, q) = next(&mut p, T0);
+        assert_eq!(q, "change_id=7&records=3");
+        p.handle_response(id, T0, ok(&["7", "8"]));
+        assert_eq!(events(&mut p), ["+8", "caught-up"]);
+        let backward = SavedState::anchored(Feed::Global, Mode::NewestFirst, anchor, true);
+        let mut p = Pager::resume(origin(), backward, config(3));
+        p.request_older();
+        let (id, q) = next(&mut p, T0);
+        assert_eq!(q, "change_id=7&records=-3");
+        p.handle_response(id, T0, ok(&["5", "6", "7"]));
+        assert_eq!(events(&mut p), ["<5,6"]);
     }
 
     #[test]
