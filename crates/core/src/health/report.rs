@@ -378,25 +378,35 @@ fn summary(severity: Severity, code: ReasonCode, message: &str) -> Reason {
     }
 }
 
-fn reason(severity: Severity, code: ReasonCode, subject: &str, message: String) -> Reason {
-    Reason {
+/// Push a reason about `subject`: one call, not a `Reason` built and pushed at each of the
+/// many sites (which the npm package's WebAssembly would carry each).
+#[inline(never)]
+fn push(
+    out: &mut Vec<Reason>,
+    severity: Severity,
+    code: ReasonCode,
+    subject: &str,
+    message: String,
+) {
+    out.push(Reason {
         severity,
         code,
         subject: Some(subject.to_string()),
         message,
-    }
+    });
 }
 
 fn ping_reasons(pings: &[(String, PingVerdict)], positive: bool, out: &mut Vec<Reason>) {
     for (label, verdict) in pings {
         match verdict {
             PingVerdict::Healthy => {}
-            PingVerdict::Unhealthy { reason: why } => out.push(reason(
+            PingVerdict::Unhealthy { reason: why } => push(
+                out,
                 Severity::Degraded,
                 ReasonCode::PingUnhealthy,
                 label,
                 format!("replica {label} reports unhealthy: {why}"),
-            )),
+            ),
             PingVerdict::Unknown {
                 status,
                 excerpt,
@@ -414,7 +424,7 @@ fn ping_reasons(pings: &[(String, PingVerdict)], positive: bool, out: &mut Vec<R
                     (0, false) => format!("replica {label}: {what}: {excerpt}"),
                     (status, _) => format!("replica {label}: HTTP {status}, {what}"),
                 };
-                out.push(reason(severity, code, label, message));
+                push(out, severity, code, label, message);
             }
         }
     }
@@ -458,7 +468,7 @@ fn cluster_reasons(cluster: &ClusterStatus, replicas: &[ReplicaState], out: &mut
                     format!("replica {id} is read-only"),
                 ),
             };
-            out.push(reason(severity, code, id, message));
+            push(out, severity, code, id, message);
         }
     }
     for issue in cluster.issues() {
@@ -477,12 +487,13 @@ fn cluster_reasons(cluster: &ClusterStatus, replicas: &[ReplicaState], out: &mut
         } else {
             (Severity::Info, ReasonCode::Issue, "non-critical")
         };
-        out.push(reason(
+        push(
+            out,
             severity,
             code,
             &subject,
             format!("{label} RethinkDB issue: {text}"),
-        ));
+        );
     }
     let (not_writable, not_ready): (Vec<_>, Vec<_>) = cluster
         .tables_not_ready()
@@ -505,21 +516,23 @@ fn cluster_reasons(cluster: &ClusterStatus, replicas: &[ReplicaState], out: &mut
             continue;
         }
         let names: Vec<String> = tables.iter().map(|t| t.full_name()).collect();
-        out.push(reason(
+        push(
+            out,
             severity,
             code,
             &names.join(", "),
             format!("{} table(s) {what}: {}", names.len(), names.join(", ")),
-        ));
+        );
     }
     if cluster.gc_running() {
         let holder = cluster.gc_lock_holder.as_deref().unwrap_or_default();
-        out.push(reason(
+        push(
+            out,
             Severity::Info,
             ReasonCode::GcRunning,
             holder,
             format!("garbage collection is running (lock held by {holder})"),
-        ));
+        );
     }
     if let Some(first) = cluster.warnings.first() {
         out.push(Reason {
@@ -554,7 +567,8 @@ fn nginx_reasons(input: &HealthInput, out: &mut Vec<Reason>) {
     let dropping = input.nginx_rates.is_some_and(|r| r.dropped > 0);
     if let Some(rates) = &input.nginx_rates {
         if rates.dropped > 0 {
-            out.push(reason(
+            push(
+                out,
                 Severity::Degraded,
                 ReasonCode::NginxDropping,
                 SUBJECT,
@@ -563,20 +577,22 @@ fn nginx_reasons(input: &HealthInput, out: &mut Vec<Reason>) {
                     rates.dropped,
                     rates.elapsed_ms / 1000
                 ),
-            ));
+            );
         }
         if rates.reset {
-            out.push(reason(
+            push(
+                out,
                 Severity::Info,
                 ReasonCode::NginxRestarted,
                 SUBJECT,
                 "nginx restarted between the two samples; rates count from the restart".to_string(),
-            ));
+            );
         }
     }
     match &input.nginx {
         Some(NginxOutcome::Available(status)) if status.dropped() > 0 && !dropping => {
-            out.push(reason(
+            push(
+                out,
                 Severity::Info,
                 ReasonCode::NginxDroppedSinceStart,
                 SUBJECT,
@@ -584,26 +600,29 @@ fn nginx_reasons(input: &HealthInput, out: &mut Vec<Reason>) {
                     "nginx has dropped {} connection(s) since it started",
                     status.dropped()
                 ),
-            ));
+            );
         }
-        Some(NginxOutcome::NotAvailable { status }) => out.push(reason(
+        Some(NginxOutcome::NotAvailable { status }) => push(
+            out,
             Severity::Info,
             ReasonCode::NginxNotAvailable,
             SUBJECT,
             format!("/nginx_status is not available to you (HTTP {status})"),
-        )),
-        Some(NginxOutcome::Error(error)) => out.push(reason(
+        ),
+        Some(NginxOutcome::Error(error)) => push(
+            out,
             Severity::Unknown,
             ReasonCode::NginxUnavailable,
             SUBJECT,
             format!("/nginx_status: {error}"),
-        )),
-        Some(NginxOutcome::Invalid { error, .. }) => out.push(reason(
+        ),
+        Some(NginxOutcome::Invalid { error, .. }) => push(
+            out,
             Severity::Unknown,
             ReasonCode::NginxUnavailable,
             SUBJECT,
             format!("/nginx_status is not nginx stub_status output: {error}"),
-        )),
+        ),
         _ => {}
     }
 }
