@@ -87,30 +87,48 @@ pub fn health_options(json: &str) -> Result<Option<NginxSample>, LensError> {
     let Some(value) = r.take("previousNginx") else {
         return Ok(None);
     };
-    let wrong = || {
-        LensError::invalid(
+    // One error path for every missing or odd field.
+    let sample = || {
+        let Json::Object(map) = &value else {
+            return None;
+        };
+        let at = map.get("at")?.as_i64()?;
+        let mut counters = [0u64; 7];
+        let keys = [
+            "active", "accepts", "handled", "requests", "reading", "writing", "waiting",
+        ];
+        for (counter, key) in counters.iter_mut().zip(keys) {
+            *counter = map.get(key)?.as_u64()?;
+        }
+        let [
+            active,
+            accepts,
+            handled,
+            requests,
+            reading,
+            writing,
+            waiting,
+        ] = counters;
+        Some(NginxSample {
+            at: Timestamp::from_millis(at),
+            status: NginxStatus {
+                active,
+                accepts,
+                handled,
+                requests,
+                reading,
+                writing,
+                waiting,
+            },
+        })
+    };
+    match sample() {
+        Some(sample) => Ok(Some(sample)),
+        None => Err(LensError::invalid(
             "health options: `previousNginx` must be an object with `at` (epoch ms) and \
              nginx's seven counters as whole numbers",
-        )
-    };
-    let Json::Object(map) = value else {
-        return Err(wrong());
-    };
-    let whole = |key: &str| map.get(key).and_then(Json::as_u64).ok_or_else(wrong);
-    let at = map.get("at").and_then(Json::as_i64).ok_or_else(wrong)?;
-    let status = NginxStatus {
-        active: whole("active")?,
-        accepts: whole("accepts")?,
-        handled: whole("handled")?,
-        requests: whole("requests")?,
-        reading: whole("reading")?,
-        writing: whole("writing")?,
-        waiting: whole("waiting")?,
-    };
-    Ok(Some(NginxSample {
-        at: Timestamp::from_millis(at),
-        status,
-    }))
+        )),
+    }
 }
 
 /// A validated client configuration.
