@@ -195,15 +195,16 @@ impl ClientConfig {
                 ));
             }
         };
-        let replicas = match r.take("replicas") {
-            None => Vec::new(),
-            Some(Json::Array(items)) => items
-                .into_iter()
-                .enumerate()
-                .map(|(index, item)| replica(index, item))
-                .collect::<Result<_, _>>()?,
+        let mut replicas = Vec::new();
+        match r.take("replicas") {
+            None => {}
+            Some(Json::Array(items)) => {
+                for (index, item) in items.into_iter().enumerate() {
+                    replicas.push(replica(index, item)?);
+                }
+            }
             Some(_) => return Err(r.wrong("replicas", "an array")),
-        };
+        }
         let timeout_ms = r.u32("timeoutMs")?.unwrap_or(DEFAULT_TIMEOUT_MS);
         if timeout_ms == 0 {
             return Err(r.wrong("timeoutMs", "positive"));
