@@ -408,17 +408,26 @@ pub fn version() -> String {
 }
 
 fn parse_scopes(value: &JsValue) -> Result<Vec<Scope>, LensError> {
-    let texts = match value.as_string() {
-        Some(text) => text.split_whitespace().map(str::to_string).collect(),
-        None => string_list("scopes", value)?,
+    let list;
+    let text = value.as_string();
+    let texts: Vec<&str> = match &text {
+        Some(text) => text.split_whitespace().collect(),
+        None => {
+            list = string_list("scopes", value)?;
+            list.iter().map(String::as_str).collect()
+        }
     };
     if texts.is_empty() {
         return Err(LensError::invalid("scopes: give at least one scope"));
     }
-    texts
-        .iter()
-        .map(|text| Scope::parse(text).map_err(|e| LensError::invalid(format!("scopes: {e}"))))
-        .collect()
+    let mut scopes = Vec::with_capacity(texts.len());
+    for text in texts {
+        match Scope::parse(text) {
+            Ok(scope) => scopes.push(scope),
+            Err(e) => return Err(LensError::invalid(format!("scopes: {e}"))),
+        }
+    }
+    Ok(scopes)
 }
 
 fn string_list(what: &str, value: &JsValue) -> Result<Vec<String>, LensError> {
@@ -427,13 +436,18 @@ fn string_list(what: &str, value: &JsValue) -> Result<Vec<String>, LensError> {
             "{what} must be an array of strings"
         )));
     }
-    js_sys::Array::from(value)
-        .iter()
-        .map(|item| {
-            item.as_string()
-                .ok_or_else(|| LensError::invalid(format!("{what} must be an array of strings")))
-        })
-        .collect()
+    let mut list = Vec::new();
+    for item in js_sys::Array::from(value).iter() {
+        match item.as_string() {
+            Some(text) => list.push(text),
+            None => {
+                return Err(LensError::invalid(format!(
+                    "{what} must be an array of strings"
+                )));
+            }
+        }
+    }
+    Ok(list)
 }
 
 /// A value's JSON text ([`ToJson::to_json`]) as a plain JS value (through `JSON.parse`,
