@@ -129,9 +129,10 @@ fn error_fields(body: &[u8]) -> Option<ErrorFields> {
     };
     // `{"errors":[entry, ...]}`.
     if let Some(Json::Array(entries)) = field("errors") {
-        let entries: Option<Vec<EntryFields>> = entries.iter().map(entry_fields).collect();
-        if let Some(entries) = entries {
-            let (code, message, detail) = entries.into_iter().next().unwrap_or_default();
+        // Every entry must be one; the first one's fields are kept.
+        if entries.iter().all(|entry| entry_fields(entry).is_some()) {
+            let (code, message, detail) =
+                entries.first().and_then(entry_fields).unwrap_or_default();
             return Some((BodyShape::ErrorList, code, message, detail));
         }
     }
