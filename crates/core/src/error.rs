@@ -237,21 +237,26 @@ pub fn looks_like_html(headers: &HeaderMap, body: &[u8]) -> bool {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if content_type.contains("html") {
+        .unwrap_or("");
+    // Compared byte-wise without case: no lower-cased copies, no substring searcher.
+    if content_type
+        .as_bytes()
+        .windows(4)
+        .any(|w| w.eq_ignore_ascii_case(b"html"))
+    {
         return true;
     }
     let start = body
         .iter()
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(body.len());
-    let head: Vec<u8> = body[start..]
+    let head = body.get(start..).unwrap_or_default();
+    [b"<!doctype html".as_slice(), b"<html", b"<head"]
         .iter()
-        .take(15)
-        .map(u8::to_ascii_lowercase)
-        .collect();
-    head.starts_with(b"<!doctype html") || head.starts_with(b"<html") || head.starts_with(b"<head")
+        .any(|prefix| {
+            head.get(..prefix.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(prefix))
+        })
 }
 
 /// A short, single-line, lossy-UTF-8 excerpt of a body, for error messages.
@@ -528,5 +533,58 @@ mod tests {
         assert!(e.starts_with("line one line two \u{fffd}\u{fffd}x"));
         assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
         assert_eq!(excerpt(b""), "");
+    }
+
+    /// The lower-casing `looks_like_html` that the byte-wise one replaced: its oracle.
+    fn looks_like_html_by_lowercasing(content_type: &str, body: &[u8]) -> bool {
+        if content_type.to_ascii_lowercase().contains("html") {
+            return true;
+        }
+        let start = body
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(body.len());
+        let head: Vec<u8> = body[start..]
+            .iter()
+            .take(15)
+            .map(u8::to_ascii_lowercase)
+            .collect();
+        head.starts_with(b"<!doctype html")
+            || head.starts_with(b"<html")
+            || head.starts_with(b"<head")
+    }
+
+    #[test]
+    fn looks_like_html_agrees_with_lowercasing() {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, TestRunner};
+        let content_type = prop_oneof![
+            "[ -~]{0,12}",
+            "(text|application)/[xX]?[hHtTmMlLsSoOnN]{0,6}(; charset=utf-8)?",
+        ];
+        let body = prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..24),
+            "[ \t\r\n]{0,3}<(!DoCtYpE HtMl|!doctype htm|html|HTML|HeAd|hea|htm|body)[ >a-z]{0,4}"
+                .prop_map(String::into_bytes),
+        ];
+        let mut runner = TestRunner::new(Config::with_cases(5000));
+        runner
+            .run(&(content_type, body), |(content_type, body)| {
+                let mut headers = HeaderMap::new();
+                headers.insert(
+                    header::CONTENT_TYPE,
+                    crate::http::HeaderValue::from_str(&content_type).unwrap(),
+                );
+                prop_assert_eq!(
+                    looks_like_html(&headers, &body),
+                    looks_like_html_by_lowercasing(&content_type, &body)
+                );
+                prop_assert_eq!(
+                    looks_like_html(&HeaderMap::new(), &body),
+                    looks_like_html_by_lowercasing("", &body)
+                );
+                Ok(())
+            })
+            .unwrap();
     }
 }
