@@ -435,50 +435,50 @@ impl ClusterStatus {
     /// `Date` header) to avoid skew between the browser's clock and MSR's.
     pub fn replica_states(&self, now: Timestamp, stale_after: Duration) -> Vec<ReplicaState> {
         let threshold = i64::try_from(stale_after.as_millis()).unwrap_or(i64::MAX);
-        self.replica_ids()
-            .into_iter()
-            .map(|id| {
-                let health = self.replica_health.get(id).cloned();
-                let last_seen = self.replica_timestamp.get(id).cloned();
-                let read_only = self.replica_readonly.get(id).copied();
-                let mut conditions = Vec::new();
-                match health.as_deref() {
-                    Some("OK") => {}
-                    Some(reason) => conditions.push(ReplicaCondition::Unhealthy {
-                        reason: reason.to_string(),
-                    }),
-                    None => conditions.push(ReplicaCondition::HealthUnknown),
-                }
-                match &last_seen {
-                    Some(ReplicaTimestamp { at: Some(at), .. }) => {
-                        let age = now.millis_since(*at);
-                        if age > threshold {
-                            conditions.push(ReplicaCondition::Stale {
-                                last_seen: *at,
-                                age_secs: age / 1000,
-                            });
-                        }
+        let ids = self.replica_ids();
+        let mut states = Vec::with_capacity(ids.len());
+        for id in ids {
+            let health = self.replica_health.get(id).cloned();
+            let last_seen = self.replica_timestamp.get(id).cloned();
+            let read_only = self.replica_readonly.get(id).copied();
+            let mut conditions = Vec::new();
+            match health.as_deref() {
+                Some("OK") => {}
+                Some(reason) => conditions.push(ReplicaCondition::Unhealthy {
+                    reason: reason.to_string(),
+                }),
+                None => conditions.push(ReplicaCondition::HealthUnknown),
+            }
+            match &last_seen {
+                Some(ReplicaTimestamp { at: Some(at), .. }) => {
+                    let age = now.millis_since(*at);
+                    if age > threshold {
+                        conditions.push(ReplicaCondition::Stale {
+                            last_seen: *at,
+                            age_secs: age / 1000,
+                        });
                     }
-                    Some(ReplicaTimestamp { raw, at: None }) => {
-                        conditions.push(ReplicaCondition::TimestampUnknown { raw: raw.clone() });
-                    }
-                    None => {}
                 }
-                if read_only == Some(true) {
-                    conditions.push(ReplicaCondition::ReadOnly);
+                Some(ReplicaTimestamp { raw, at: None }) => {
+                    conditions.push(ReplicaCondition::TimestampUnknown { raw: raw.clone() });
                 }
-                if conditions.is_empty() {
-                    conditions.push(ReplicaCondition::Ok);
-                }
-                ReplicaState {
-                    id: id.to_string(),
-                    health,
-                    last_seen,
-                    read_only,
-                    conditions,
-                }
-            })
-            .collect()
+                None => {}
+            }
+            if read_only == Some(true) {
+                conditions.push(ReplicaCondition::ReadOnly);
+            }
+            if conditions.is_empty() {
+                conditions.push(ReplicaCondition::Ok);
+            }
+            states.push(ReplicaState {
+                id: id.to_string(),
+                health,
+                last_seen,
+                read_only,
+                conditions,
+            });
+        }
+        states
     }
 }
 
@@ -647,80 +647,75 @@ impl Reader {
                 return Vec::new();
             }
         };
-        entries
-            .into_sorted()
-            .into_iter()
-            .map(|(id, value)| (id.clone(), format!("{key}.{id}"), value))
-            .collect()
+        let mut out = Vec::new();
+        for (id, value) in entries.into_sorted() {
+            let path = format!("{key}.{id}");
+            out.push((id, path, value));
+        }
+        out
     }
 
     fn issues(&mut self, map: &mut JsonObject, prefix: &str, key: &str) -> Vec<Issue> {
-        self.objects(map, prefix, key)
-            .into_iter()
-            .map(|(path, mut object)| {
-                let info = object.remove("info").filter(|v| !v.is_null());
-                Issue {
-                    id: self.string(&mut object, &path, "id"),
-                    kind: self.string(&mut object, &path, "type"),
-                    critical: self
-                        .boolean(&mut object, &path, "critical")
-                        .unwrap_or(false),
-                    description: self.string(&mut object, &path, "description"),
-                    info,
-                    other: object,
-                }
-            })
-            .collect()
+        let mut issues = Vec::new();
+        for (path, mut object) in self.objects(map, prefix, key) {
+            let info = object.remove("info").filter(|v| !v.is_null());
+            issues.push(Issue {
+                id: self.string(&mut object, &path, "id"),
+                kind: self.string(&mut object, &path, "type"),
+                critical: self
+                    .boolean(&mut object, &path, "critical")
+                    .unwrap_or(false),
+                description: self.string(&mut object, &path, "description"),
+                info,
+                other: object,
+            });
+        }
+        issues
     }
 
     fn rethink(&mut self, mut tables: JsonObject) -> RethinkSystemTables {
         const PREFIX: &str = "rethink_system_tables";
         let current_issues = self.issues(&mut tables, PREFIX, "current_issues");
-        let server_status = self
-            .objects(&mut tables, PREFIX, "server_status")
-            .into_iter()
-            .map(|(path, mut object)| ServerStatus {
+        let mut server_status = Vec::new();
+        for (path, mut object) in self.objects(&mut tables, PREFIX, "server_status") {
+            server_status.push(ServerStatus {
                 id: self.string(&mut object, &path, "id"),
                 name: self.string(&mut object, &path, "name"),
                 network: object.remove("network").filter(|v| !v.is_null()),
                 process: object.remove("process").filter(|v| !v.is_null()),
                 other: object,
-            })
-            .collect();
-        let table_status = self
-            .objects(&mut tables, PREFIX, "table_status")
-            .into_iter()
-            .map(|(path, mut object)| {
-                let status_path = join(&path, "status");
-                let mut status = match object.remove("status") {
-                    None | Some(Json::Null) => JsonObject::new(),
-                    Some(Json::Object(status)) => status,
-                    Some(other) => {
-                        self.warn(&status_path, "an object", &other);
-                        JsonObject::new()
-                    }
-                };
-                let all_replicas_ready =
-                    self.boolean(&mut status, &status_path, "all_replicas_ready");
-                let ready_for_writes = self.boolean(&mut status, &status_path, "ready_for_writes");
-                // Keep the flags in the raw status too, for a faithful copy.
-                if let Some(flag) = all_replicas_ready {
-                    status.insert("all_replicas_ready".into(), Json::Bool(flag));
+            });
+        }
+        let mut table_status = Vec::new();
+        for (path, mut object) in self.objects(&mut tables, PREFIX, "table_status") {
+            let status_path = join(&path, "status");
+            let mut status = match object.remove("status") {
+                None | Some(Json::Null) => JsonObject::new(),
+                Some(Json::Object(status)) => status,
+                Some(other) => {
+                    self.warn(&status_path, "an object", &other);
+                    JsonObject::new()
                 }
-                if let Some(flag) = ready_for_writes {
-                    status.insert("ready_for_writes".into(), Json::Bool(flag));
-                }
-                TableStatus {
-                    db: self.string(&mut object, &path, "db"),
-                    name: self.string(&mut object, &path, "name"),
-                    all_replicas_ready,
-                    ready_for_writes,
-                    status,
-                    shards: object.remove("shards").filter(|v| !v.is_null()),
-                    other: object,
-                }
-            })
-            .collect();
+            };
+            let all_replicas_ready = self.boolean(&mut status, &status_path, "all_replicas_ready");
+            let ready_for_writes = self.boolean(&mut status, &status_path, "ready_for_writes");
+            // Keep the flags in the raw status too, for a faithful copy.
+            if let Some(flag) = all_replicas_ready {
+                status.insert("all_replicas_ready".into(), Json::Bool(flag));
+            }
+            if let Some(flag) = ready_for_writes {
+                status.insert("ready_for_writes".into(), Json::Bool(flag));
+            }
+            table_status.push(TableStatus {
+                db: self.string(&mut object, &path, "db"),
+                name: self.string(&mut object, &path, "name"),
+                all_replicas_ready,
+                ready_for_writes,
+                status,
+                shards: object.remove("shards").filter(|v| !v.is_null()),
+                other: object,
+            });
+        }
         RethinkSystemTables {
             current_issues,
             server_status,
