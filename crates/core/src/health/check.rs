@@ -148,15 +148,10 @@ impl HealthCheck {
 
     /// The report, and the nginx sample to hand to the next check.
     pub fn finish(mut self, now: Timestamp) -> (HealthReport, Option<NginxSample>) {
-        self.input.pings = self
-            .pings
-            .into_iter()
-            .map(|(label, verdict)| {
-                let verdict =
-                    verdict.unwrap_or_else(|| PingVerdict::no_answer("no answer recorded"));
-                (label, verdict)
-            })
-            .collect();
+        for (label, verdict) in self.pings {
+            let verdict = verdict.unwrap_or_else(|| PingVerdict::no_answer("no answer recorded"));
+            self.input.pings.push((label, verdict));
+        }
         if let (Some(prev), Some(next)) = (&self.previous_nginx, &self.nginx_sample) {
             self.input.nginx_rates = rates(prev, next);
         }

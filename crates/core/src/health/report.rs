@@ -335,10 +335,21 @@ impl HealthReport {
         // Most severe first; the sort is stable, so input order holds within a severity.
         crate::sort::sort_by(&mut reasons, |a, b| a.severity > b.severity);
 
-        let (issues, gc_running) = match &input.cluster {
-            Some(Ok(cluster)) => (cluster.issues().cloned().collect(), cluster.gc_running()),
-            _ => (Vec::new(), false),
-        };
+        let mut issues = Vec::new();
+        let mut gc_running = false;
+        if let Some(Ok(cluster)) = &input.cluster {
+            for issue in cluster.issues() {
+                issues.push(issue.clone());
+            }
+            gc_running = cluster.gc_running();
+        }
+        let mut pings = Vec::with_capacity(input.pings.len());
+        for (label, verdict) in &input.pings {
+            pings.push(PingEntry {
+                label: label.clone(),
+                verdict: verdict.clone(),
+            });
+        }
         let nginx = match &input.nginx {
             Some(NginxOutcome::Available(status)) => Some(*status),
             _ => None,
@@ -347,14 +358,7 @@ impl HealthReport {
             verdict,
             reasons,
             checked_at: now,
-            pings: input
-                .pings
-                .iter()
-                .map(|(label, verdict)| PingEntry {
-                    label: label.clone(),
-                    verdict: verdict.clone(),
-                })
-                .collect(),
+            pings,
             replicas,
             issues,
             gc_running,
