@@ -499,33 +499,42 @@ fn cluster_reasons(cluster: &ClusterStatus, replicas: &[ReplicaState], out: &mut
             format!("{label} RethinkDB issue: {text}"),
         );
     }
-    let (not_writable, not_ready): (Vec<_>, Vec<_>) = cluster
-        .tables_not_ready()
-        .partition(|t| t.ready_for_writes == Some(false));
-    for (tables, severity, code, what) in [
+    for (not_writable, severity, code, what) in [
         (
-            not_writable,
+            true,
             Severity::Degraded,
             ReasonCode::TablesNotWritable,
             "do not accept writes",
         ),
         (
-            not_ready,
+            false,
             Severity::Info,
             ReasonCode::TablesReplicasNotReady,
             "have replicas that are not ready",
         ),
     ] {
-        if tables.is_empty() {
+        // The tables of this group, in order, as `db.name, db.name`.
+        let mut names = String::new();
+        let mut count = 0usize;
+        for table in cluster.tables_not_ready() {
+            if (table.ready_for_writes == Some(false)) != not_writable {
+                continue;
+            }
+            if count > 0 {
+                names.push_str(", ");
+            }
+            names.push_str(&table.full_name());
+            count += 1;
+        }
+        if count == 0 {
             continue;
         }
-        let names: Vec<String> = tables.iter().map(|t| t.full_name()).collect();
         push(
             out,
             severity,
             code,
-            &names.join(", "),
-            format!("{} table(s) {what}: {}", names.len(), names.join(", ")),
+            &names,
+            format!("{count} table(s) {what}: {names}"),
         );
     }
     if cluster.gc_running() {
@@ -628,5 +637,46 @@ fn nginx_reasons(input: &HealthInput, out: &mut Vec<Reason>) {
             format!("/nginx_status is not nginx stub_status output: {error}"),
         ),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_grouped_by_writability_in_order() {
+        let cluster = ClusterStatus::from_json(
+            br#"{"rethink_system_tables":{"table_status":[
+                {"db":"a","name":"x","status":{"all_replicas_ready":false,"ready_for_writes":true}},
+                {"db":"b","name":"y","status":{"all_replicas_ready":false,"ready_for_writes":false}},
+                {"name":"z","status":{"all_replicas_ready":false}},
+                {"db":"c","name":"ok","status":{"all_replicas_ready":true,"ready_for_writes":true}},
+                {"db":"d","status":{"ready_for_writes":false}}]}}"#,
+        )
+        .unwrap();
+        let mut reasons = Vec::new();
+        cluster_reasons(&cluster, &[], &mut reasons);
+        let got: Vec<_> = reasons
+            .iter()
+            .map(|r| (r.severity, r.code, r.subject.as_deref(), r.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    Severity::Degraded,
+                    ReasonCode::TablesNotWritable,
+                    Some("b.y, d.?"),
+                    "2 table(s) do not accept writes: b.y, d.?"
+                ),
+                (
+                    Severity::Info,
+                    ReasonCode::TablesReplicasNotReady,
+                    Some("a.x, ?.z"),
+                    "2 table(s) have replicas that are not ready: a.x, ?.z"
+                ),
+            ]
+        );
     }
 }
