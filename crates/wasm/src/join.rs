@@ -10,11 +10,14 @@ use std::task::Poll;
 
 /// The outputs of `futures`, in their order, once every one has finished.
 pub(crate) async fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
-    let mut pending: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
-    let mut outputs: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    // Each future with its output once it has one (loops, not collects: smaller code).
+    let mut pending: Vec<(Pin<Box<F>>, Option<F::Output>)> = Vec::new();
+    for future in futures {
+        pending.push((Box::pin(future), None));
+    }
     poll_fn(|cx| {
         let mut finished = true;
-        for (output, future) in outputs.iter_mut().zip(&mut pending) {
+        for (future, output) in &mut pending {
             if output.is_none() {
                 match future.as_mut().poll(cx) {
                     Poll::Ready(value) => *output = Some(value),
@@ -29,7 +32,11 @@ pub(crate) async fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) ->
         }
     })
     .await;
-    outputs.into_iter().flatten().collect()
+    let mut outputs = Vec::with_capacity(pending.len());
+    for (_, output) in pending {
+        outputs.extend(output);
+    }
+    outputs
 }
 
 #[cfg(test)]

@@ -150,14 +150,14 @@ impl NginxStatus {
         };
         // "server accepts handled requests [more columns]" then as many numbers.
         let server = after("server").ok_or(NginxParseError::Missing { field: "accepts" })?;
-        let columns: Vec<&str> = tokens
+        let rest = tokens.get(server..).unwrap_or_default();
+        let count = rest
             .iter()
-            .skip(server)
             .take_while(|t| {
                 !t.ends_with(':') && !t.starts_with(|c: char| c.is_ascii_digit() || c == '-')
             })
-            .copied()
-            .collect();
+            .count();
+        let columns = rest.get(..count).unwrap_or_default();
         let column = |field: &'static str| {
             let index = columns
                 .iter()
