@@ -298,16 +298,15 @@ impl MsrClient {
                 .claims()
                 .and_then(|c| c.subject.clone())
                 .filter(|s| !s.is_empty());
-            let repositories = names
-                .iter()
-                .zip(&guns)
-                .map(|(name, gun)| RepositoryAccess {
+            let mut repositories = Vec::with_capacity(guns.len());
+            for (name, gun) in names.iter().zip(&guns) {
+                repositories.push(RepositoryAccess {
                     repository: name,
                     gun: gun.as_str(),
                     pull: granted.allows(&Scope::repository_pull(gun.as_str())),
                     push: granted.allows(&Scope::new("repository", gun.as_str(), ["push"])),
-                })
-                .collect();
+                });
+            }
             to_js(
                 &GrantsInfo {
                     signed_in: subject.is_some(),
