@@ -66,7 +66,6 @@ pub const LOAD_BALANCER_LABEL: &str = "load balancer";
 #[derive(Debug, Clone)]
 pub struct HealthCheck {
     requests: Vec<(Probe, Request<Vec<u8>>)>,
-    pings: Vec<(String, Option<PingVerdict>)>,
     nginx: Option<NginxOutcome>,
     nginx_sample: Option<NginxSample>,
     previous_nginx: Option<NginxSample>,
@@ -77,17 +76,18 @@ impl HealthCheck {
     /// Plan a check of `targets`; `previous_nginx` is the sample kept from the last check.
     pub fn new(targets: &HealthTargets, previous_nginx: Option<NginxSample>) -> Self {
         let mut requests = Vec::new();
+        // Every ping starts as "no answer recorded" until its answer (or failure) comes.
         let mut pings = Vec::new();
         if targets.replicas.is_empty() {
             requests.push((
                 Probe::Ping(LOAD_BALANCER_LABEL.to_string()),
                 ping_request(&targets.origin),
             ));
-            pings.push((LOAD_BALANCER_LABEL.to_string(), None));
+            pings.push((LOAD_BALANCER_LABEL.to_string(), not_recorded()));
         }
         for (label, origin) in &targets.replicas {
             requests.push((Probe::Ping(label.clone()), ping_request(origin)));
-            pings.push((label.clone(), None));
+            pings.push((label.clone(), not_recorded()));
         }
         requests.push((Probe::Nginx, nginx_status_request(&targets.origin)));
         if let Some(credentials) = &targets.credentials {
@@ -98,11 +98,11 @@ impl HealthCheck {
         }
         HealthCheck {
             requests,
-            pings,
             nginx: None,
             nginx_sample: None,
             previous_nginx,
             input: HealthInput {
+                pings,
                 stale_after: targets.stale_after,
                 ..HealthInput::default()
             },
@@ -141,17 +141,13 @@ impl HealthCheck {
     }
 
     fn set_ping(&mut self, label: &str, verdict: PingVerdict) {
-        if let Some(slot) = self.pings.iter_mut().find(|(l, _)| l == label) {
-            slot.1 = Some(verdict);
+        if let Some(slot) = self.input.pings.iter_mut().find(|(l, _)| l == label) {
+            slot.1 = verdict;
         }
     }
 
     /// The report, and the nginx sample to hand to the next check.
     pub fn finish(mut self, now: Timestamp) -> (HealthReport, Option<NginxSample>) {
-        for (label, verdict) in self.pings {
-            let verdict = verdict.unwrap_or_else(|| PingVerdict::no_answer("no answer recorded"));
-            self.input.pings.push((label, verdict));
-        }
         if let (Some(prev), Some(next)) = (&self.previous_nginx, &self.nginx_sample) {
             self.input.nginx_rates = rates(prev, next);
         }
@@ -159,6 +155,11 @@ impl HealthCheck {
         let report = HealthReport::build(&self.input, now);
         (report, self.nginx_sample.or(self.previous_nginx))
     }
+}
+
+/// The verdict of a ping whose answer was never recorded.
+fn not_recorded() -> PingVerdict {
+    PingVerdict::no_answer("no answer recorded")
 }
 
 #[cfg(test)]
