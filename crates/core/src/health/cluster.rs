@@ -340,11 +340,11 @@ impl ClusterStatus {
         };
         let current_issues = r.issues(&mut map, "", "current_issues");
         let mut replica_health = ReplicaMap::new();
-        for (id, path, value) in r.object_entries(&mut map, "replica_health") {
+        for (id, value) in r.object_entries(&mut map, "replica_health") {
             let health = match value {
                 Json::String(text) => text,
                 other => {
-                    r.warn(&path, "a string", &other);
+                    r.warn_entry("replica_health", &id, "a string", &other);
                     if other.is_null() {
                         continue;
                     }
@@ -354,12 +354,12 @@ impl ClusterStatus {
             replica_health.insert(id, health);
         }
         let mut replica_timestamp = ReplicaMap::new();
-        for (id, path, value) in r.object_entries(&mut map, "replica_timestamp") {
+        for (id, value) in r.object_entries(&mut map, "replica_timestamp") {
             let raw = match value {
                 Json::String(text) => text,
                 Json::Null => continue,
                 other => {
-                    r.warn(&path, "a string", &other);
+                    r.warn_entry("replica_timestamp", &id, "a string", &other);
                     other.to_string()
                 }
             };
@@ -367,12 +367,12 @@ impl ClusterStatus {
             replica_timestamp.insert(id, ReplicaTimestamp { raw, at });
         }
         let mut replica_readonly = ReplicaMap::new();
-        for (id, path, value) in r.object_entries(&mut map, "replica_readonly") {
+        for (id, value) in r.object_entries(&mut map, "replica_readonly") {
             match value {
                 Json::Bool(flag) => {
                     replica_readonly.insert(id, flag);
                 }
-                other => r.warn(&path, "a boolean", &other),
+                other => r.warn_entry("replica_readonly", &id, "a boolean", &other),
             }
         }
         let gc_lock_holder = r.string(&mut map, "", "gc_lock_holder");
@@ -638,7 +638,12 @@ impl Reader {
 
     /// Remove `key` from `map` as an object of id → value: each entry (sorted by id, the
     /// last value of a repeated id) with its path.
-    fn object_entries(&mut self, map: &mut JsonObject, key: &str) -> Vec<(String, String, Json)> {
+    /// [`Reader::warn`] about the entry `id` of the object at `key`.
+    fn warn_entry(&mut self, key: &str, id: &str, expected: &str, found: &Json) {
+        self.warn(&format!("{key}.{id}"), expected, found);
+    }
+
+    fn object_entries(&mut self, map: &mut JsonObject, key: &str) -> Vec<(String, Json)> {
         let entries = match map.remove(key) {
             None | Some(Json::Null) => return Vec::new(),
             Some(Json::Object(entries)) => entries,
@@ -647,12 +652,7 @@ impl Reader {
                 return Vec::new();
             }
         };
-        let mut out = Vec::new();
-        for (id, value) in entries.into_sorted() {
-            let path = format!("{key}.{id}");
-            out.push((id, path, value));
-        }
-        out
+        entries.into_sorted()
     }
 
     fn issues(&mut self, map: &mut JsonObject, prefix: &str, key: &str) -> Vec<Issue> {
