@@ -36,10 +36,15 @@ impl<'a> Reader<'a> {
             return Err(LensError::invalid(format!("{what} must be a plain object")));
         };
         if let Some(key) = map.keys().find(|k| !known.contains(k)) {
-            return Err(LensError::invalid(format!(
-                "{what}: unknown option `{key}` (known: {})",
-                known.join(", ")
-            )));
+            let mut message = format!("{what}: unknown option `{key}` (known: ");
+            for (i, name) in known.iter().enumerate() {
+                if i > 0 {
+                    message.push_str(", ");
+                }
+                message.push_str(name);
+            }
+            message.push(')');
+            return Err(LensError::invalid(message));
         }
         Ok(Reader { what, map })
     }
