@@ -488,6 +488,16 @@ mod tests {
         let e = ClientConfig::from_json(r#"{"baseURL":"https://x.org"}"#).unwrap_err();
         assert_eq!(e.kind, "invalidArgument");
         assert!(e.message.contains("unknown option `baseURL`"), "{e}");
+        assert_eq!(
+            e.message,
+            "MsrClient options: unknown option `baseURL` (known: baseUrl, username, secret, \
+             secretKind, replicas, timeoutMs, maxBodyBytes, staleAfterSecs, service)"
+        );
+        let e = health_options(r#"{"x":1}"#).unwrap_err();
+        assert_eq!(
+            e.message,
+            "health options: unknown option `x` (known: previousNginx)"
+        );
         let e =
             ClientConfig::from_json(r#"{"baseUrl":"https://x.org","username":"u"}"#).unwrap_err();
         assert!(e.message.contains("username and secret"), "{e}");
