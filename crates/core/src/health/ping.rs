@@ -166,56 +166,57 @@ impl PingBody {
 
 /// Read a `/_ping` answer into a verdict by the rules in the [module docs](self).
 pub fn parse_ping(response: &Response<Vec<u8>>) -> PingVerdict {
+    // Every "unknown" verdict is built here, once.
+    match judge_ping(response) {
+        Ok(verdict) => verdict,
+        Err(why) => PingVerdict::Unknown {
+            status: response.status().as_u16(),
+            excerpt: excerpt(response.body()),
+            why,
+        },
+    }
+}
+
+/// The verdict of a `/_ping` answer, or why it is unknown.
+fn judge_ping(response: &Response<Vec<u8>>) -> Result<PingVerdict, UnknownWhy> {
     let status = response.status();
     let body = response.body();
-    let unknown = |why| PingVerdict::Unknown {
-        status: status.as_u16(),
-        excerpt: excerpt(body),
-        why,
-    };
-    let code = status.as_u16();
-    match code {
+    match status.as_u16() {
         200 | 503 => {}
-        401 | 407 => return unknown(UnknownWhy::AuthRequired),
-        300..=399 => return unknown(UnknownWhy::Redirected),
-        502 | 504 => return unknown(UnknownWhy::Gateway),
-        _ => return unknown(UnknownWhy::UnexpectedStatus),
+        401 | 407 => return Err(UnknownWhy::AuthRequired),
+        300..=399 => return Err(UnknownWhy::Redirected),
+        502 | 504 => return Err(UnknownWhy::Gateway),
+        _ => return Err(UnknownWhy::UnexpectedStatus),
     }
     let unavailable = status == StatusCode::SERVICE_UNAVAILABLE;
     if looks_like_html(response.headers(), body) {
-        return unknown(if unavailable {
+        return Err(if unavailable {
             UnknownWhy::Gateway
         } else {
             UnknownWhy::Html
         });
     }
     let Some(ping) = PingBody::read(body) else {
-        return unknown(if unavailable {
+        return Err(if unavailable {
             UnknownWhy::Gateway
         } else {
             UnknownWhy::NotPingJson
         });
     };
-    let error = ping.error.filter(|e| !e.is_empty());
-    match (unavailable, ping.healthy) {
-        (false, Some(true)) => PingVerdict::Healthy,
-        (false, Some(false)) => PingVerdict::Unhealthy {
-            reason: error.unwrap_or_else(|| {
-                "the replica answered 200 but reported \"Healthy\": false".to_string()
-            }),
-        },
-        (false, None) => unknown(UnknownWhy::NotPingJson),
-        (true, Some(true)) => PingVerdict::Unhealthy {
-            reason: error.unwrap_or_else(|| {
-                "the replica answered 503 (unavailable) although its body says healthy".to_string()
-            }),
-        },
-        (true, _) => PingVerdict::Unhealthy {
-            reason: error.unwrap_or_else(|| {
-                "the replica reported itself unhealthy without a reason".to_string()
-            }),
-        },
-    }
+    let fallback = match (unavailable, ping.healthy) {
+        (false, Some(true)) => return Ok(PingVerdict::Healthy),
+        (false, None) => return Err(UnknownWhy::NotPingJson),
+        (false, Some(false)) => "the replica answered 200 but reported \"Healthy\": false",
+        (true, Some(true)) => {
+            "the replica answered 503 (unavailable) although its body says healthy"
+        }
+        (true, _) => "the replica reported itself unhealthy without a reason",
+    };
+    let reason = match ping.error {
+        Some(error) if !error.is_empty() => error,
+        _ => fallback.to_string(),
+    };
+    Ok(PingVerdict::Unhealthy { reason })
 }
 
 #[cfg(test)]
