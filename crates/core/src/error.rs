@@ -261,28 +261,37 @@ pub fn looks_like_html(headers: &HeaderMap, body: &[u8]) -> bool {
 
 /// A short, single-line, lossy-UTF-8 excerpt of a body, for error messages.
 pub fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(EXCERPT_CHARS * 4)]);
+    let head = body.get(..EXCERPT_CHARS * 4).unwrap_or(body);
     let mut out = String::new();
     let mut count = 0;
     let mut last_space = true;
-    for c in text.chars() {
-        if count >= EXCERPT_CHARS {
-            out.push('…');
-            break;
-        }
-        if c.is_whitespace() || c.is_control() {
-            if !last_space {
-                out.push(' ');
-                count += 1;
+    // The characters of `String::from_utf8_lossy(head)`: each invalid sequence is one
+    // U+FFFD. Read chunk by chunk, without the lossy copy.
+    'chunks: for chunk in head.utf8_chunks() {
+        let replacement = (!chunk.invalid().is_empty()).then_some(char::REPLACEMENT_CHARACTER);
+        for c in chunk.valid().chars().chain(replacement) {
+            if count >= EXCERPT_CHARS {
+                out.push('…');
+                break 'chunks;
             }
-            last_space = true;
-        } else {
-            out.push(c);
-            count += 1;
-            last_space = false;
+            if c.is_whitespace() || c.is_control() {
+                if !last_space {
+                    out.push(' ');
+                    count += 1;
+                }
+                last_space = true;
+            } else {
+                out.push(c);
+                count += 1;
+                last_space = false;
+            }
         }
     }
-    out.trim_end().to_string()
+    // Whitespace became single spaces, so at most one trails.
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
 }
 
 fn json_text(value: &Json) -> String {
@@ -583,6 +592,57 @@ mod tests {
                     looks_like_html(&HeaderMap::new(), &body),
                     looks_like_html_by_lowercasing("", &body)
                 );
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// The `excerpt` before it read UTF-8 chunk by chunk: its oracle.
+    fn excerpt_by_lossy_copy(body: &[u8]) -> String {
+        let text = String::from_utf8_lossy(&body[..body.len().min(EXCERPT_CHARS * 4)]);
+        let mut out = String::new();
+        let mut count = 0;
+        let mut last_space = true;
+        for c in text.chars() {
+            if count >= EXCERPT_CHARS {
+                out.push('…');
+                break;
+            }
+            if c.is_whitespace() || c.is_control() {
+                if !last_space {
+                    out.push(' ');
+                    count += 1;
+                }
+                last_space = true;
+            } else {
+                out.push(c);
+                count += 1;
+                last_space = false;
+            }
+        }
+        out.trim_end().to_string()
+    }
+
+    #[test]
+    fn excerpt_agrees_with_the_lossy_copy() {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, TestRunner};
+        // Bytes that make odd UTF-8 (truncated and overlong sequences, stray
+        // continuations, surrogates), whitespace and controls, and runs past both limits.
+        let byte = prop::sample::select(vec![
+            0u8, b' ', b'\n', b'\t', b'a', b'z', 0x7f, 0xe2, 0x80, 0x85, 0xa8, 0xc2, 0xc3, 0xa9,
+            0xf0, 0x9f, 0x98, 0xff, 0xed, 0xa0,
+        ]);
+        let body = prop_oneof![
+            prop::collection::vec(byte.clone(), 0..40),
+            prop::collection::vec(byte, 150..700),
+            prop::collection::vec(any::<u8>(), 0..700),
+            "[a \u{85}\u{2028}\u{3000}\u{1F600}\t\r\né]{0,400}".prop_map(String::into_bytes),
+        ];
+        let mut runner = TestRunner::new(Config::with_cases(3000));
+        runner
+            .run(&body, |body| {
+                prop_assert_eq!(excerpt(&body), excerpt_by_lossy_copy(&body));
                 Ok(())
             })
             .unwrap();
