@@ -21,6 +21,7 @@ use web_sys::{
 };
 
 use super::global_function;
+use crate::error::contains;
 use crate::{DEFAULT_MAX_BODY_BYTES, TransportError};
 
 /// How the fetch client sends requests.
@@ -276,10 +277,10 @@ fn describe_failure(error: &JsValue) -> TransportError {
     };
     match code {
         Some(code)
-            if code.contains("CERT")
+            if contains(&code, "CERT")
                 || code.starts_with("ERR_TLS")
                 || code.starts_with("ERR_SSL")
-                || code.contains("SELF_SIGNED") =>
+                || contains(&code, "SELF_SIGNED") =>
         {
             TransportError::Tls(format!(
                 "{code}; in Node.js set NODE_EXTRA_CA_CERTS to the MSR CA file"
