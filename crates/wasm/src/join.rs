@@ -8,10 +8,13 @@ use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::task::Poll;
 
+/// A future and its output once it has one.
+type Slot<F> = (Pin<Box<F>>, Option<<F as Future>::Output>);
+
 /// The outputs of `futures`, in their order, once every one has finished.
 pub(crate) async fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
     // Each future with its output once it has one (loops, not collects: smaller code).
-    let mut pending: Vec<(Pin<Box<F>>, Option<F::Output>)> = Vec::new();
+    let mut pending: Vec<Slot<F>> = Vec::new();
     for future in futures {
         pending.push((Box::pin(future), None));
     }
