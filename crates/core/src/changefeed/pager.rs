@@ -5,6 +5,7 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::http::{HeaderMap, Request, Response, header};
 use serde::{Deserialize, Serialize};
@@ -383,7 +384,45 @@ struct Vanished {
 struct Window {
     capacity: usize,
     order: VecDeque<ChangeId>,
-    set: HashSet<ChangeId>,
+    set: HashSet<ChangeId, BuildHasherDefault<IdHasher>>,
+}
+
+/// A fixed, fast hasher for [`Window`]'s record IDs (FxHash's word-at-a-time mixing plus a
+/// final avalanche, so the bucket bits depend on every byte). Not keyed: the IDs come from
+/// the user's own registry, and the window is bounded.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl IdHasher {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
+    }
+}
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn finish(&self) -> u64 {
+        // murmur3's fmix64.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
 }
 
 impl Window {
@@ -391,7 +430,7 @@ impl Window {
         Window {
             capacity: capacity.max(1),
             order: VecDeque::new(),
-            set: HashSet::new(),
+            set: HashSet::default(),
         }
     }
 
