@@ -956,7 +956,7 @@ impl Pager {
                     .get(header::WWW_AUTHENTICATE)
                     .and_then(|value| value.to_str().ok())
                     .unwrap_or("");
-                if challenge.contains("insufficient_scope") {
+                if crate::search::contains(challenge, "insufficient_scope") {
                     Class::NoAccess(format!(
                         "the token does not grant {}",
                         self.feed.required_scope()
