@@ -3,9 +3,8 @@
 //! See the [module documentation](super) for the drive loop and `docs/design.md` for the
 //! cursor rules and the state diagram.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::http::{HeaderMap, Request, Response, header};
 use serde::{Deserialize, Serialize};
@@ -17,6 +16,9 @@ use crate::{Origin, Timestamp};
 
 mod saved;
 mod saved_out;
+mod window;
+
+use window::Window;
 
 /// The longest wait a server's `Retry-After` can impose, in milliseconds (one hour).
 const MAX_RETRY_AFTER_MS: i64 = 3_600_000;
@@ -377,82 +379,6 @@ struct InFlight {
 #[derive(Debug, Clone)]
 struct Vanished {
     purpose: Purpose,
-}
-
-/// Recently emitted IDs, oldest first, bounded.
-#[derive(Debug, Clone)]
-struct Window {
-    capacity: usize,
-    order: VecDeque<ChangeId>,
-    set: HashSet<ChangeId, BuildHasherDefault<IdHasher>>,
-}
-
-/// A fixed, fast hasher for [`Window`]'s record IDs (FxHash's word-at-a-time mixing plus a
-/// final avalanche, so the bucket bits depend on every byte). Not keyed: the IDs come from
-/// the user's own registry, and the window is bounded.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl IdHasher {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
-    }
-}
-
-impl Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, byte: u8) {
-        self.add(u64::from(byte));
-    }
-
-    fn finish(&self) -> u64 {
-        // murmur3's fmix64.
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        h ^ (h >> 33)
-    }
-}
-
-impl Window {
-    fn new(capacity: usize) -> Self {
-        Window {
-            capacity: capacity.max(1),
-            order: VecDeque::new(),
-            set: HashSet::default(),
-        }
-    }
-
-    /// Remember `id`; false when it was already there.
-    fn insert(&mut self, id: &ChangeId) -> bool {
-        if self.set.contains(id) {
-            return false;
-        }
-        if self.order.len() >= self.capacity
-            && let Some(evicted) = self.order.pop_front()
-        {
-            self.set.remove(&evicted);
-        }
-        self.order.push_back(id.clone());
-        self.set.insert(id.clone());
-        true
-    }
-
-    fn clear(&mut self) {
-        self.order.clear();
-        self.set.clear();
-    }
 }
 
 /// How an error is handled.
