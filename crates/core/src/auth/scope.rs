@@ -103,11 +103,14 @@ impl Scope {
 
     /// Format several scopes as one space-separated string.
     pub fn format_list(scopes: &[Scope]) -> String {
-        scopes
-            .iter()
-            .map(Scope::to_string)
-            .collect::<Vec<_>>()
-            .join(" ")
+        let mut text = String::new();
+        for (i, scope) in scopes.iter().enumerate() {
+            if i > 0 {
+                text.push(' ');
+            }
+            text.push_str(&scope.to_string());
+        }
+        text
     }
 
     /// The resource type (`repository`, `registry`, ...).
@@ -141,14 +144,28 @@ impl Scope {
 
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}",
-            self.resource_type,
-            self.name,
-            self.actions.join(",")
-        )
+        write_scope(f, &self.resource_type, &self.name, &self.actions)
     }
+}
+
+/// `type:name:action,action`, as a scope and a granted access entry are written.
+pub(crate) fn write_scope(
+    f: &mut fmt::Formatter<'_>,
+    resource_type: &str,
+    name: &str,
+    actions: &[String],
+) -> fmt::Result {
+    f.write_str(resource_type)?;
+    f.write_str(":")?;
+    f.write_str(name)?;
+    f.write_str(":")?;
+    for (i, action) in actions.iter().enumerate() {
+        if i > 0 {
+            f.write_str(",")?;
+        }
+        f.write_str(action)?;
+    }
+    Ok(())
 }
 
 impl FromStr for Scope {
