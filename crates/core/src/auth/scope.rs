@@ -98,7 +98,11 @@ impl Scope {
     /// Parse a space-separated list of scopes (the `scope` parameter of a challenge).
     /// An empty or all-blank text is an empty list.
     pub fn parse_list(text: &str) -> Result<Vec<Self>, ScopeError> {
-        text.split_whitespace().map(Scope::parse).collect()
+        let mut scopes = Vec::new();
+        for word in text.split_whitespace() {
+            scopes.push(Scope::parse(word)?);
+        }
+        Ok(scopes)
     }
 
     /// Format several scopes as one space-separated string.

@@ -257,27 +257,28 @@ impl Page {
             }
             None => return Err(not_a_page("records", "missing field `records`".into())),
         };
-        let records = records
-            .iter()
-            .enumerate()
-            .map(|(index, value)| {
-                Record::from_json(value).map_err(|(field, message)| {
+        let mut parsed = Vec::with_capacity(records.len());
+        for (index, value) in records.iter().enumerate() {
+            match Record::from_json(value) {
+                Ok(record) => parsed.push(record),
+                Err((field, message)) => {
                     let path = if field.is_empty() {
                         format!("records[{index}]")
                     } else {
                         format!("records[{index}].{field}")
                     };
-                    PageError::Record {
+                    return Err(PageError::Record {
                         index,
                         error: ParseError {
                             path,
                             message,
                             excerpt: excerpt(value.to_string().as_bytes()),
                         },
-                    }
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+                    });
+                }
+            }
+        }
+        let records = parsed;
         Ok(Page {
             records,
             count: object.get("count").and_then(Json::as_u64),
