@@ -978,7 +978,7 @@ fn retry_after_ms(headers: &HeaderMap) -> i64 {
     headers
         .get(header::RETRY_AFTER)
         .and_then(|value| value.to_str().ok())
-        .and_then(|text| text.trim().parse::<i64>().ok())
+        .and_then(|text| super::scan::parse_i64(text.trim()))
         .map_or(0, |secs| {
             secs.saturating_mul(1000).clamp(0, MAX_RETRY_AFTER_MS)
         })
