@@ -1,4 +1,5 @@
-//! Substring search without `core::str`'s two-way searcher.
+//! Substring search without `core::str`'s two-way searcher, and integer parsing without
+//! another instance of `core`'s generic parser.
 //!
 //! `str::find(&str)`, `contains(&str)` and `split(&str)` each pull in the standard
 //! library's `StrSearcher` (a two-way matcher, about 2 KB of WebAssembly). Everything this
@@ -28,6 +29,24 @@ pub fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
         .position(|window| window == needle)
 }
 
+/// `text.parse::<u16>().ok()` (an optional `+`, then ASCII digits), without another
+/// instance of `core`'s generic integer parser (property-tested against it).
+pub fn parse_u16(text: &str) -> Option<u16> {
+    let digits = text.strip_prefix('+').unwrap_or(text);
+    if digits.is_empty() {
+        return None;
+    }
+    let mut value: u16 = 0;
+    for byte in digits.bytes() {
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_add(u16::from(digit))?;
+    }
+    Some(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,8 +70,22 @@ mod tests {
         }
     }
 
+    #[test]
+    fn parse_u16_edges() {
+        for text in [
+            "", "+", "-", "0", "-0", "+0", "+80", "++1", "65535", "65536", "99999", "1 ", "١",
+        ] {
+            assert_eq!(parse_u16(text), text.parse::<u16>().ok(), "{text:?}");
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        #[test]
+        fn parse_u16_is_str_parse(text in "[+-]?[0-9]{0,7}|[+-]?6553[0-9]|[ +0-9a-]{0,4}|\\PC{0,6}") {
+            prop_assert_eq!(parse_u16(&text), text.parse::<u16>().ok());
+        }
 
         #[test]
         fn find_is_str_find(h in "[ab/_é]{0,24}", n in "[ab/_é]{0,4}") {
