@@ -31,6 +31,7 @@ pub mod http;
 pub mod json;
 pub mod json_out;
 pub mod origin;
+pub mod search;
 mod small_map;
 mod sort;
 mod text;

@@ -60,7 +60,8 @@ fn check_port(authority: &str) -> Result<(), OriginError> {
         };
     };
     let valid = port.is_empty()
-        || (port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok_and(|p| p != 0));
+        || (port.bytes().all(|b| b.is_ascii_digit())
+            && crate::search::parse_u16(port).is_some_and(|p| p != 0));
     if valid {
         Ok(())
     } else {

@@ -631,7 +631,7 @@ impl Authenticator {
 /// its last segment. A wrong guess costs one extra round trip, never a wrong answer.
 fn path_family(path: &str) -> String {
     const TRUST: &str = "/_trust";
-    if let Some(i) = path.find("/_trust/") {
+    if let Some(i) = crate::search::find(path, "/_trust/") {
         return path.get(..i + TRUST.len()).unwrap_or(path).to_string();
     }
     if path.ends_with(TRUST) {

@@ -97,7 +97,7 @@ impl fmt::Display for Grants {
             if i > 0 {
                 f.write_str(" ")?;
             }
-            write!(f, "{}:{}:{}", g.resource_type, g.name, g.actions.join(","))?;
+            super::scope::write_scope(f, &g.resource_type, &g.name, &g.actions)?;
         }
         Ok(())
     }

@@ -98,16 +98,23 @@ impl Scope {
     /// Parse a space-separated list of scopes (the `scope` parameter of a challenge).
     /// An empty or all-blank text is an empty list.
     pub fn parse_list(text: &str) -> Result<Vec<Self>, ScopeError> {
-        text.split_whitespace().map(Scope::parse).collect()
+        let mut scopes = Vec::new();
+        for word in text.split_whitespace() {
+            scopes.push(Scope::parse(word)?);
+        }
+        Ok(scopes)
     }
 
     /// Format several scopes as one space-separated string.
     pub fn format_list(scopes: &[Scope]) -> String {
-        scopes
-            .iter()
-            .map(Scope::to_string)
-            .collect::<Vec<_>>()
-            .join(" ")
+        let mut text = String::new();
+        for (i, scope) in scopes.iter().enumerate() {
+            if i > 0 {
+                text.push(' ');
+            }
+            text.push_str(&scope.to_string());
+        }
+        text
     }
 
     /// The resource type (`repository`, `registry`, ...).
@@ -141,14 +148,28 @@ impl Scope {
 
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}",
-            self.resource_type,
-            self.name,
-            self.actions.join(",")
-        )
+        write_scope(f, &self.resource_type, &self.name, &self.actions)
     }
+}
+
+/// `type:name:action,action`, as a scope and a granted access entry are written.
+pub(crate) fn write_scope(
+    f: &mut fmt::Formatter<'_>,
+    resource_type: &str,
+    name: &str,
+    actions: &[String],
+) -> fmt::Result {
+    f.write_str(resource_type)?;
+    f.write_str(":")?;
+    f.write_str(name)?;
+    f.write_str(":")?;
+    for (i, action) in actions.iter().enumerate() {
+        if i > 0 {
+            f.write_str(",")?;
+        }
+        f.write_str(action)?;
+    }
+    Ok(())
 }
 
 impl FromStr for Scope {

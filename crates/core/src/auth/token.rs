@@ -140,28 +140,27 @@ impl TokenRequest {
                 realm: self.realm.clone(),
             });
         }
-        let mut params: Vec<(&str, String)> = Vec::new();
-        if let Some(service) = &self.service {
-            params.push(("service", service.clone()));
-        }
-        for scope in &self.scopes {
-            params.push(("scope", scope.to_string()));
-        }
-        if let Some(credentials) = credentials {
-            params.push(("account", credentials.username().to_string()));
-        }
         let mut url = self.realm.clone();
         let mut sep = match realm.query() {
             None => "?",
             Some("") => "",
             Some(_) => "&",
         };
-        for (key, value) in &params {
+        let mut param = |key: &str, value: &str| {
             url.push_str(sep);
             sep = "&";
             url.push_str(key);
             url.push('=');
             url.extend(utf8_percent_encode(value, QUERY_VALUE));
+        };
+        if let Some(service) = &self.service {
+            param("service", service);
+        }
+        for scope in &self.scopes {
+            param("scope", &scope.to_string());
+        }
+        if let Some(credentials) = credentials {
+            param("account", credentials.username());
         }
         let uri: Uri = url.parse().map_err(|_| bad_realm())?;
         let mut request = Request::new(Vec::new());

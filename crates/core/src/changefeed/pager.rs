@@ -3,7 +3,7 @@
 //! See the [module documentation](super) for the drive loop and `docs/design.md` for the
 //! cursor rules and the state diagram.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 
 use crate::http::{HeaderMap, Request, Response, header};
@@ -16,6 +16,9 @@ use crate::{Origin, Timestamp};
 
 mod saved;
 mod saved_out;
+mod window;
+
+use window::Window;
 
 /// The longest wait a server's `Retry-After` can impose, in milliseconds (one hour).
 const MAX_RETRY_AFTER_MS: i64 = 3_600_000;
@@ -376,44 +379,6 @@ struct InFlight {
 #[derive(Debug, Clone)]
 struct Vanished {
     purpose: Purpose,
-}
-
-/// Recently emitted IDs, oldest first, bounded.
-#[derive(Debug, Clone)]
-struct Window {
-    capacity: usize,
-    order: VecDeque<ChangeId>,
-    set: HashSet<ChangeId>,
-}
-
-impl Window {
-    fn new(capacity: usize) -> Self {
-        Window {
-            capacity: capacity.max(1),
-            order: VecDeque::new(),
-            set: HashSet::new(),
-        }
-    }
-
-    /// Remember `id`; false when it was already there.
-    fn insert(&mut self, id: &ChangeId) -> bool {
-        if self.set.contains(id) {
-            return false;
-        }
-        if self.order.len() >= self.capacity
-            && let Some(evicted) = self.order.pop_front()
-        {
-            self.set.remove(&evicted);
-        }
-        self.order.push_back(id.clone());
-        self.set.insert(id.clone());
-        true
-    }
-
-    fn clear(&mut self) {
-        self.order.clear();
-        self.set.clear();
-    }
 }
 
 /// How an error is handled.
@@ -917,7 +882,7 @@ impl Pager {
                     .get(header::WWW_AUTHENTICATE)
                     .and_then(|value| value.to_str().ok())
                     .unwrap_or("");
-                if challenge.contains("insufficient_scope") {
+                if crate::search::contains(challenge, "insufficient_scope") {
                     Class::NoAccess(format!(
                         "the token does not grant {}",
                         self.feed.required_scope()
@@ -1013,7 +978,7 @@ fn retry_after_ms(headers: &HeaderMap) -> i64 {
     headers
         .get(header::RETRY_AFTER)
         .and_then(|value| value.to_str().ok())
-        .and_then(|text| text.trim().parse::<i64>().ok())
+        .and_then(|text| super::scan::parse_i64(text.trim()))
         .map_or(0, |secs| {
             secs.saturating_mul(1000).clamp(0, MAX_RETRY_AFTER_MS)
         })

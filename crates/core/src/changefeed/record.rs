@@ -202,15 +202,16 @@ impl Page {
     ///
     /// For a 2xx answer that is not HTML, `Page::scan` answering means `Page::parse_parts`
     /// answers `Ok` with exactly these records.
-    pub fn scan<'a>(body: &'a [u8], each: impl FnMut(RecordView<'a>)) -> Option<PageSummary> {
-        scan::scan(body, each)
+    pub fn scan<'a>(body: &'a [u8], mut each: impl FnMut(RecordView<'a>)) -> Option<PageSummary> {
+        // One scanner for every caller: the records go through a `dyn` callback.
+        scan::scan(body, &mut each)
     }
 
     /// The fast path of [`Page::parse_parts`]: [`Page::scan`] into owned records.
     fn scan_records(body: &[u8]) -> Option<Page> {
         let mut records = Vec::new();
         let mut valid = true;
-        let summary = scan::scan(body, |view| match view.to_record() {
+        let summary = scan::scan(body, &mut |view| match view.to_record() {
             Some(record) => records.push(record),
             None => valid = false,
         })?;
@@ -257,27 +258,28 @@ impl Page {
             }
             None => return Err(not_a_page("records", "missing field `records`".into())),
         };
-        let records = records
-            .iter()
-            .enumerate()
-            .map(|(index, value)| {
-                Record::from_json(value).map_err(|(field, message)| {
+        let mut parsed = Vec::with_capacity(records.len());
+        for (index, value) in records.iter().enumerate() {
+            match Record::from_json(value) {
+                Ok(record) => parsed.push(record),
+                Err((field, message)) => {
                     let path = if field.is_empty() {
                         format!("records[{index}]")
                     } else {
                         format!("records[{index}].{field}")
                     };
-                    PageError::Record {
+                    return Err(PageError::Record {
                         index,
                         error: ParseError {
                             path,
                             message,
                             excerpt: excerpt(value.to_string().as_bytes()),
                         },
-                    }
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+                    });
+                }
+            }
+        }
+        let records = parsed;
         Ok(Page {
             records,
             count: object.get("count").and_then(Json::as_u64),

@@ -81,7 +81,7 @@ pub struct PageSummary {
 /// up; discard what it collected).
 pub(super) fn scan<'a>(
     body: &'a [u8],
-    mut each: impl FnMut(RecordView<'a>),
+    each: &mut dyn FnMut(RecordView<'a>),
 ) -> Option<PageSummary> {
     // Outside strings only ASCII is valid JSON, so a body that is not UTF-8 is not a page;
     // checking it once here lets every string be sliced out of it without a check of its
@@ -273,7 +273,7 @@ impl<'a> Scanner<'a> {
                 if self.null() {
                     // A null field counts as missing.
                 } else if field == VERSION {
-                    version = self.integer()?.parse().ok()?;
+                    version = parse_i64(self.integer()?)?;
                 } else if field == ID && !matches!(self.body.get(self.at), Some(b'"')) {
                     // An integer ID: a positive u64, kept as its decimal text.
                     let text = self.integer()?;
@@ -314,6 +314,34 @@ impl<'a> Scanner<'a> {
 
 /// Whether one of the eight bytes of `word` is `"`, `\\` or below 0x20 (the classic
 /// "has a zero byte" bit trick, applied three times).
+/// `text.parse::<i64>().ok()`, without another instance of `core`'s generic integer parser
+/// (property-tested against it).
+pub(crate) fn parse_i64(text: &str) -> Option<i64> {
+    let bytes = text.as_bytes();
+    let (negative, digits) = match bytes {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for &byte in digits {
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        value = value.checked_mul(10)?;
+        value = if negative {
+            value.checked_sub(i64::from(digit))?
+        } else {
+            value.checked_add(i64::from(digit))?
+        };
+    }
+    Some(value)
+}
+
 #[inline(always)]
 fn has_special(word: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -327,6 +355,40 @@ fn has_special(word: u64) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5000))]
+
+        #[test]
+        fn parse_i64_is_str_parse(text in "[+-]?[0-9]{0,21}|[+-]?9223372036854775[0-9]{3}|[ +0-9a-]{0,6}|\\PC{0,8}") {
+            prop_assert_eq!(super::parse_i64(&text), text.parse::<i64>().ok());
+        }
+    }
+
+    #[test]
+    fn parse_i64_edges() {
+        for text in [
+            "",
+            "+",
+            "-",
+            "0",
+            "-0",
+            "+0",
+            "00",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "+-1",
+            "1 ",
+            " 1",
+            "١",
+        ] {
+            assert_eq!(super::parse_i64(text), text.parse::<i64>().ok(), "{text:?}");
+        }
+    }
+
     #[test]
     fn has_special_finds_every_special_byte_in_any_position() {
         for fill in [b'a', 0xff, 0x80, b'!', b'~'] {

@@ -263,7 +263,7 @@ pub(crate) fn host_of(authority: &str) -> &str {
 /// The number after the authority's last `:`, if it is a `u16`.
 pub(crate) fn port_of(authority: &str) -> Option<u16> {
     let colon = authority.rfind(':')?;
-    authority.get(colon + 1..)?.parse().ok()
+    crate::search::parse_u16(authority.get(colon + 1..)?)
 }
 
 /// Check that `authority` is an authority and nothing else (as `http::uri::Authority`

@@ -1,0 +1,108 @@
+//! Substring search without `core::str`'s two-way searcher, and integer parsing without
+//! another instance of `core`'s generic parser.
+//!
+//! `str::find(&str)`, `contains(&str)` and `split(&str)` each pull in the standard
+//! library's `StrSearcher` (a two-way matcher, about 2 KB of WebAssembly). Everything this
+//! crate searches is a short header value or path, where a plain scan is as fast; these
+//! helpers give the same answers (property-tested against `str::find`).
+
+/// The byte index of the first occurrence of `needle` in `haystack`, as `haystack.find(needle)`.
+#[inline(never)]
+pub fn find(haystack: &str, needle: &str) -> Option<usize> {
+    // A match of valid UTF-8 in valid UTF-8 always starts on a character boundary.
+    find_bytes(haystack.as_bytes(), needle.as_bytes())
+}
+
+/// Whether `needle` occurs in `haystack`, as `haystack.contains(needle)`.
+pub fn contains(haystack: &str, needle: &str) -> bool {
+    find(haystack, needle).is_some()
+}
+
+/// The index of the first occurrence of `needle` in `haystack` (`Some(0)` for an empty
+/// `needle`).
+pub fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
+
+/// `text.parse::<u16>().ok()` (an optional `+`, then ASCII digits), without another
+/// instance of `core`'s generic integer parser (property-tested against it).
+pub fn parse_u16(text: &str) -> Option<u16> {
+    let digits = text.strip_prefix('+').unwrap_or(text);
+    if digits.is_empty() {
+        return None;
+    }
+    let mut value: u16 = 0;
+    for byte in digits.bytes() {
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_add(u16::from(digit))?;
+    }
+    Some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn edge_cases_match_std() {
+        for (h, n) in [
+            ("", ""),
+            ("", "a"),
+            ("a", ""),
+            ("abc", "abc"),
+            ("ab", "abc"),
+            ("aaab", "aab"),
+            ("é/_trust/x", "/_trust/"),
+            ("Bearer error=\"insufficient_scope\"", "insufficient_scope"),
+            ("text/HTML", "html"),
+        ] {
+            assert_eq!(find(h, n), h.find(n), "{h:?} {n:?}");
+            assert_eq!(contains(h, n), h.contains(n), "{h:?} {n:?}");
+        }
+    }
+
+    #[test]
+    fn parse_u16_edges() {
+        for text in [
+            "", "+", "-", "0", "-0", "+0", "+80", "++1", "65535", "65536", "99999", "1 ", "١",
+        ] {
+            assert_eq!(parse_u16(text), text.parse::<u16>().ok(), "{text:?}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        #[test]
+        fn parse_u16_is_str_parse(text in "[+-]?[0-9]{0,7}|[+-]?6553[0-9]|[ +0-9a-]{0,4}|\\PC{0,6}") {
+            prop_assert_eq!(parse_u16(&text), text.parse::<u16>().ok());
+        }
+
+        #[test]
+        fn find_is_str_find(h in "[ab/_é]{0,24}", n in "[ab/_é]{0,4}") {
+            prop_assert_eq!(find(&h, &n), h.find(n.as_str()));
+            prop_assert_eq!(contains(&h, &n), h.contains(n.as_str()));
+        }
+
+        #[test]
+        fn find_is_str_find_on_any_text(h in any::<String>(), start in 0usize..64, len in 0usize..8) {
+            // Needles cut from the haystack (found) and arbitrary ones (mostly not found).
+            let chars: Vec<char> = h.chars().collect();
+            let start = start.min(chars.len());
+            let end = (start + len).min(chars.len());
+            let n: String = chars[start..end].iter().collect();
+            prop_assert_eq!(find(&h, &n), h.find(n.as_str()));
+            let other: String = n.chars().rev().collect();
+            prop_assert_eq!(find(&h, &other), h.find(other.as_str()));
+        }
+    }
+}
