@@ -202,16 +202,15 @@ impl Page {
     ///
     /// For a 2xx answer that is not HTML, `Page::scan` answering means `Page::parse_parts`
     /// answers `Ok` with exactly these records.
-    pub fn scan<'a>(body: &'a [u8], mut each: impl FnMut(RecordView<'a>)) -> Option<PageSummary> {
-        // One scanner for every caller: the records go through a `dyn` callback.
-        scan::scan(body, &mut each)
+    pub fn scan<'a>(body: &'a [u8], each: impl FnMut(RecordView<'a>)) -> Option<PageSummary> {
+        scan::scan(body, each)
     }
 
     /// The fast path of [`Page::parse_parts`]: [`Page::scan`] into owned records.
     fn scan_records(body: &[u8]) -> Option<Page> {
         let mut records = Vec::new();
         let mut valid = true;
-        let summary = scan::scan(body, &mut |view| match view.to_record() {
+        let summary = scan::scan(body, |view| match view.to_record() {
             Some(record) => records.push(record),
             None => valid = false,
         })?;

@@ -81,7 +81,7 @@ pub struct PageSummary {
 /// up; discard what it collected).
 pub(super) fn scan<'a>(
     body: &'a [u8],
-    each: &mut dyn FnMut(RecordView<'a>),
+    mut each: impl FnMut(RecordView<'a>),
 ) -> Option<PageSummary> {
     // Outside strings only ASCII is valid JSON, so a body that is not UTF-8 is not a page;
     // checking it once here lets every string be sliced out of it without a check of its
