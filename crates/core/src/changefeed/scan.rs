@@ -312,8 +312,6 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// Whether one of the eight bytes of `word` is `"`, `\\` or below 0x20 (the classic
-/// "has a zero byte" bit trick, applied three times).
 /// `text.parse::<i64>().ok()`, without another instance of `core`'s generic integer parser
 /// (property-tested against it).
 pub(crate) fn parse_i64(text: &str) -> Option<i64> {
@@ -342,6 +340,8 @@ pub(crate) fn parse_i64(text: &str) -> Option<i64> {
     Some(value)
 }
 
+/// Whether one of the eight bytes of `word` is `"`, `\\` or below 0x20 (the classic
+/// "has a zero byte" bit trick, applied three times).
 #[inline(always)]
 fn has_special(word: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
