@@ -267,7 +267,7 @@ const md = [
     ? `| backfill ${backfill.records} records (pages of ${backfill.pageSize}) | ${backfill.packageMillis} ms | curl loop ${backfill.curlLoopMillis} ms | ${backfill.ratio}× | ≤ 1× | ${yes(backfill.withinBudget)} |`
     : "| backfill 10 000 records | skipped (no stack) | | | | |",
   "",
-  build ? `Build: cargo profile ${build.cargoProfile}, wasm-opt ${build.wasmOpt}, wasm-bindgen ${build.wasmBindgen}.` : "",
+  build ? `Build: ${build.toolchain ?? "stable"} toolchain, cargo profile ${build.cargoProfile}, wasm-opt ${build.wasmOpt}, wasm-bindgen ${build.wasmBindgen}.` : "",
   `Page parsed: ${parse.page}. JSON.parse includes decoding the bytes (TextDecoder); JSON.parse of the ready string alone: ${parse.jsonParseStringOnlyMillis} ms.`,
   backfill ? `Backfill: median of ${backfill.runs} alternating runs; ${backfill.note}.` : "",
   "",
