@@ -21,8 +21,8 @@ use web_sys::{
 };
 
 use super::global_function;
-use crate::error::contains;
 use crate::{DEFAULT_MAX_BODY_BYTES, TransportError};
+use msr_lens_core::search::contains;
 
 /// How the fetch client sends requests.
 #[derive(Debug, Clone)]
