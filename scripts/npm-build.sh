@@ -68,11 +68,7 @@ if [ "$TOOLCHAIN" = stable ]; then
   echo "npm-build: cargo build (stable, profile $PROFILE)"
   cargo build --locked --quiet --profile "$PROFILE" --target wasm32-unknown-unknown -p msr-lens-wasm
 else
-  if ! rustup run "$TOOLCHAIN" rustc --version >/dev/null 2>&1 \
-    || ! [ -d "$(rustup run "$TOOLCHAIN" rustc --print sysroot)/lib/rustlib/src/rust/library" ]; then
-    echo "npm-build: rustup toolchain install $TOOLCHAIN (minimal, with rust-src)"
-    rustup toolchain install "$TOOLCHAIN" --profile minimal --component rust-src
-  fi
+  scripts/package-toolchain.sh "$TOOLCHAIN" >/dev/null
   echo "npm-build: cargo build ($TOOLCHAIN, -Zbuild-std, profile $PROFILE)"
   RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none" \
     cargo "+$TOOLCHAIN" build --locked --quiet --profile "$PROFILE" --target wasm32-unknown-unknown \
