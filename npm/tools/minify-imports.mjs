@@ -12,7 +12,7 @@
 // Snippet modules keep their field names: the glue hands their module namespace over as is.
 //
 // Checks, failing the build: the .wasm has exactly the sections it had (only the import
-// section changes), every renamed import is a key exactly once in every glue file, and each
+// and export sections change), every renamed import is a key exactly once in every glue file, and each
 // module key is found exactly once.
 
 import { readFileSync, writeFileSync } from "node:fs";
@@ -92,6 +92,33 @@ function skipDescriptor(body, pos) {
   }
 }
 
+// wasm-bindgen exports each closure invoker under its mangled Rust path (hundreds of bytes:
+// `wasm_bindgen_8c9ff020c5c714a___convert__closures_____invoke___js_sys_...`). They are
+// renamed `$a`, `$b`, ... (no export of ours contains `$`) and every `wasm.<name>` in the
+// glue follows; the exports the package's JS API names stay as they are.
+const exportRenames = new Map(); // old export name -> new
+function renameExports(body) {
+  let [count, p] = readU32(body, 0);
+  const section = [...writeU32(count)];
+  while (count--) {
+    let len;
+    [len, p] = readU32(body, p);
+    const name = text.decode(body.subarray(p, p + len));
+    p += len;
+    const kind = body[p++];
+    const indexStart = p;
+    p = readU32(body, p)[1];
+    let newName = name;
+    if (/^wasm_bindgen_[0-9a-f]+___/.test(name)) {
+      newName = `$${shortName(exportRenames.size)}`;
+      exportRenames.set(name, newName);
+    }
+    section.push(...encodeName(newName), kind, ...body.subarray(indexStart, p));
+  }
+  if (p !== body.length) fail("unexpected bytes after the export section");
+  return Uint8Array.of(7, ...writeU32(section.length), ...section);
+}
+
 const [wasmPath, ...gluePaths] = process.argv.slice(2);
 if (!wasmPath || gluePaths.length === 0) fail("usage: minify-imports.mjs <wasm> <glue.js>...");
 
@@ -109,6 +136,10 @@ while (pos < wasm.length) {
   if (end > wasm.length) fail("truncated section");
   const body = wasm.subarray(start, end);
   pos = end;
+  if (id === 7) {
+    out.push(renameExports(body));
+    continue;
+  }
   if (id !== 2) {
     out.push(Uint8Array.of(id, ...writeU32(size)), body);
     continue;
@@ -158,11 +189,17 @@ for (const gluePath of gluePaths) {
     if (found !== 1) fail(`${gluePath}: module key "${oldName}" found ${found} times, not once`);
     glue = glue.replace(key, `$1"${newName}"`);
   }
+  for (const [oldName, newName] of exportRenames) {
+    const use = new RegExp(`\\bwasm\\.${escape(oldName)}(?![\\w$])`, "g");
+    const found = glue.match(use)?.length ?? 0;
+    if (found === 0) fail(`${gluePath}: export ${oldName} is never called as wasm.${oldName}`);
+    glue = glue.replace(use, `wasm.${newName}`);
+  }
   writeFileSync(gluePath, glue);
 }
 const result = Buffer.concat(out);
 writeFileSync(wasmPath, result);
 console.log(
   `minify-imports: ${fields.size} imports of ${GLUE_MODULE} and ${modules.size} modules renamed; ` +
-    `${wasm.length} -> ${result.length} bytes`,
+    `${exportRenames.size} closure exports renamed; ${wasm.length} -> ${result.length} bytes`,
 );
