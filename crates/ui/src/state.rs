@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use yew::Reducible;
 
-use crate::model::{CheckLine, HistoryPoint, Instance, SecretKind, Settings, Snapshot, TrustEvent};
+use crate::model::{CheckLine, HistoryPoint, Instance, SecretKind, Settings, Snapshot};
 
 /// The popup's state.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -316,95 +316,10 @@ impl Reducible for OptionsState {
     }
 }
 
-/// The audit page state.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct AuditState {
-    /// The instance shown.
-    pub instance: Option<Instance>,
-    /// Events, newest first.
-    pub events: Vec<TrustEvent>,
-    /// Loading.
-    pub loading: bool,
-    /// Why the feed could not be read.
-    pub error: Option<String>,
-    /// Only deletions.
-    pub deletions_only: bool,
-    /// Repository filter text.
-    pub filter: String,
-    /// "Load older" found nothing older.
-    pub reached_start: bool,
-}
-
-/// What can happen on the audit page.
-#[derive(Debug, Clone, PartialEq)]
-pub enum AuditAction {
-    /// The instance was found.
-    Instance(Option<Instance>),
-    /// Loading started.
-    Loading,
-    /// Events arrived (newest first).
-    Events(Vec<TrustEvent>),
-    /// Older events arrived (newest first); appended, duplicates dropped.
-    Older(Vec<TrustEvent>),
-    /// The feed failed.
-    Failed(String),
-    /// Toggle deletions only.
-    DeletionsOnly(bool),
-    /// Filter text.
-    Filter(String),
-}
-
-impl AuditState {
-    /// The events that pass the filters.
-    pub fn visible(&self) -> Vec<&TrustEvent> {
-        let filter = self.filter.trim().to_lowercase();
-        self.events
-            .iter()
-            .filter(|e| !self.deletions_only || e.category == "deletion")
-            .filter(|e| filter.is_empty() || e.gun.to_lowercase().contains(&filter))
-            .collect()
-    }
-}
-
-impl Reducible for AuditState {
-    type Action = AuditAction;
-
-    fn reduce(self: Rc<Self>, action: AuditAction) -> Rc<Self> {
-        let mut next = (*self).clone();
-        match action {
-            AuditAction::Instance(i) => next.instance = i,
-            AuditAction::Loading => {
-                next.loading = true;
-                next.error = None;
-            }
-            AuditAction::Events(events) => {
-                next.loading = false;
-                next.reached_start = false;
-                next.events = events;
-            }
-            AuditAction::Older(events) => {
-                next.loading = false;
-                next.reached_start = events.is_empty();
-                for event in events {
-                    if !next.events.iter().any(|e| e.id == event.id) {
-                        next.events.push(event);
-                    }
-                }
-            }
-            AuditAction::Failed(message) => {
-                next.loading = false;
-                next.error = Some(message);
-            }
-            AuditAction::DeletionsOnly(v) => next.deletions_only = v,
-            AuditAction::Filter(v) => next.filter = v,
-        }
-        Rc::new(next)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::TrustEvent;
 
     fn settings(ids: &[&str]) -> Settings {
         Settings {
@@ -493,44 +408,5 @@ mod tests {
         assert_eq!(instance.secret, None);
         draft.instance.remember = true;
         assert_eq!(draft.to_instance().secret.as_deref(), Some("s3cret"));
-    }
-
-    #[test]
-    fn audit_filters() {
-        let state = AuditState {
-            events: vec![
-                TrustEvent {
-                    gun: "h/lib/a".into(),
-                    category: "update".into(),
-                    ..TrustEvent::default()
-                },
-                TrustEvent {
-                    gun: "h/lib/b".into(),
-                    category: "deletion".into(),
-                    ..TrustEvent::default()
-                },
-            ],
-            ..AuditState::default()
-        };
-        let state = Rc::new(state).reduce(AuditAction::DeletionsOnly(true));
-        assert_eq!(state.visible().len(), 1);
-        let state = state
-            .reduce(AuditAction::DeletionsOnly(false))
-            .reduce(AuditAction::Filter("LIB/A".into()));
-        assert_eq!(state.visible()[0].gun, "h/lib/a");
-    }
-
-    #[test]
-    fn older_events_are_appended_once() {
-        let event = |id: &str| TrustEvent {
-            id: id.into(),
-            ..TrustEvent::default()
-        };
-        let state = Rc::new(AuditState::default()).reduce(AuditAction::Events(vec![event("2")]));
-        let state = state.reduce(AuditAction::Older(vec![event("1"), event("1"), event("2")]));
-        let ids: Vec<_> = state.events.iter().map(|e| e.id.as_str()).collect();
-        assert_eq!(ids, ["2", "1"]);
-        assert!(!state.reached_start);
-        assert!(state.reduce(AuditAction::Older(vec![])).reached_start);
     }
 }
