@@ -16,6 +16,17 @@ use msr_lens_transport::wasm::{FetchClient, FetchConfig, now};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+/// A method's work as one boxed future.
+pub(crate) type Job =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>>;
+
+/// `job` as a promise: one `future_to_promise` instance (and one task spawner) for every
+/// async method rather than one per method.
+#[inline(never)]
+pub(crate) fn promise(job: Job) -> Promise {
+    future_to_promise(job)
+}
+
 use crate::error::LensError;
 use crate::feed::Changefeed;
 use crate::join::join_all;
@@ -129,10 +140,10 @@ impl MsrClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<PingVerdict>")]
     pub fn ping(&self) -> Promise {
         let shared = self.shared.clone();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let response = shared.send(ping_request(&shared.config.origin)).await?;
             to_js(&parse_ping(&response).to_json())
-        })
+        }))
     }
 
     /// `GET /nginx_status`: nginx's connection counters. Rejects with `forbidden`,
@@ -140,7 +151,7 @@ impl MsrClient {
     #[wasm_bindgen(js_name = nginxStatus, unchecked_return_type = "Promise<NginxStatus>")]
     pub fn nginx_status(&self) -> Promise {
         let shared = self.shared.clone();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let response = shared
                 .send(nginx_status_request(&shared.config.origin))
                 .await?;
@@ -170,7 +181,7 @@ impl MsrClient {
                 .into()),
                 _ => Err(LensError::new("badResponse", "/nginx_status: unexpected answer").into()),
             }
-        })
+        }))
     }
 
     /// `GET /api/v0/meta/cluster_status` (MSR admins only), with the derived state of
@@ -179,7 +190,7 @@ impl MsrClient {
     #[wasm_bindgen(js_name = clusterStatus, unchecked_return_type = "Promise<ClusterStatus>")]
     pub fn cluster_status(&self) -> Promise {
         let shared = self.shared.clone();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             // Without credentials the request goes out anonymously: MSR's own 401 says
             // what is missing.
             let anonymous = Credentials::password("", "");
@@ -195,7 +206,7 @@ impl MsrClient {
             let status = parse_cluster_status(&response).map_err(LensError::from)?;
             let replicas = status.replica_states(now(), shared.config.stale_after);
             to_js(&ClusterStatusWithReplicas { status, replicas }.to_json())
-        })
+        }))
     }
 
     /// One whole health check, every probe in parallel: `/_ping` of each replica (or of
@@ -213,7 +224,7 @@ impl MsrClient {
         let options = options.unwrap_or(JsValue::UNDEFINED);
         let previous = options_json("health options", &options, true)
             .and_then(|json| crate::options::health_options(&json));
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let previous = previous?.or(shared.nginx.get());
             let mut check = HealthCheck::new(&shared.config.health_targets(), previous);
             let probes = check.requests().into_iter().map(|(probe, request)| {
@@ -232,7 +243,7 @@ impl MsrClient {
             let (report, sample) = check.finish(now());
             shared.nginx.set(sample);
             to_js(&report.to_json())
-        })
+        }))
     }
 
     /// A registry token for exactly `scopes` (`"repository:<gun>:pull"`,
@@ -245,7 +256,7 @@ impl MsrClient {
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] scopes: JsValue,
     ) -> Promise {
         let shared = self.shared.clone();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let scopes = parse_scopes(&scopes)?;
             let token = shared.token(&scopes).await?;
             let claims = token.claims();
@@ -262,7 +273,7 @@ impl MsrClient {
                 }
                 .to_json(),
             )
-        })
+        }))
     }
 
     /// What may I see? Asks the token service for the global audit log
@@ -276,7 +287,7 @@ impl MsrClient {
     ) -> Promise {
         let shared = self.shared.clone();
         let repositories = repositories.unwrap_or(JsValue::UNDEFINED);
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let names: Vec<String> = if repositories.is_undefined() || repositories.is_null() {
                 Vec::new()
             } else {
@@ -317,7 +328,7 @@ impl MsrClient {
                 }
                 .to_json(),
             )
-        })
+        }))
     }
 
     /// Walk the notary trust changefeed: `for await (const record of feed)`, or page by

@@ -20,9 +20,9 @@ use msr_lens_core::json_out::ToJson;
 use msr_lens_transport::TransportError;
 use msr_lens_transport::wasm::now;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, future_to_promise};
+use wasm_bindgen_futures::JsFuture;
 
-use crate::client::{Shared, to_js};
+use crate::client::{Shared, promise, to_js};
 use crate::error::LensError;
 use crate::options::FeedOptions;
 use crate::records;
@@ -92,7 +92,7 @@ impl Changefeed {
     #[wasm_bindgen(js_name = nextPage, unchecked_return_type = "Promise<ChangePage | null>")]
     pub fn next_page(&self) -> Promise {
         let state = self.state.clone();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let _guard = state.enter()?;
             match state.next_batch().await? {
                 None => Ok(JsValue::NULL),
@@ -110,7 +110,7 @@ impl Changefeed {
                     Ok(page.into())
                 }
             }
-        })
+        }))
     }
 
     /// The async-iterator protocol: the next record. Records come oldest → newest, or
@@ -118,7 +118,7 @@ impl Changefeed {
     #[wasm_bindgen(unchecked_return_type = "Promise<IteratorResult<ChangeRecord, undefined>>")]
     pub fn next(&self) -> Promise {
         let state = self.state.clone();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let _guard = state.enter()?;
             loop {
                 if let Some(record) = state.buffer.borrow_mut().pop_front() {
@@ -135,7 +135,7 @@ impl Changefeed {
                     buffer.extend(array.iter());
                 }
             }
-        })
+        }))
     }
 
     /// The async-iterator protocol: stop (`break` out of `for await` calls this).
