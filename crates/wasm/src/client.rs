@@ -6,12 +6,13 @@ use std::rc::Rc;
 use js_sys::Promise;
 use msr_lens_core::auth::{Authenticator, CallId, Credentials, Scope, Step, TokenRequest};
 use msr_lens_core::health::{
-    HealthCheck, NginxOutcome, NginxSample, cluster_status_request, nginx_status_request,
+    HealthCheck, NginxOutcome, NginxSample, Probe, cluster_status_request, nginx_status_request,
     parse_cluster_status, parse_nginx_status, parse_ping, ping_request,
 };
 use msr_lens_core::http::{Request, Response, StatusCode};
 use msr_lens_core::json_out::ToJson;
-use msr_lens_core::{ApiError, ErrorKind};
+use msr_lens_core::{ApiError, ErrorKind, Timestamp};
+use msr_lens_transport::TransportError;
 use msr_lens_transport::wasm::{FetchClient, FetchConfig, now};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -225,24 +226,17 @@ impl MsrClient {
         let previous = options_json("health options", &options, true)
             .and_then(|json| crate::options::health_options(&json));
         promise(Box::pin(async move {
-            let previous = previous?.or(shared.nginx.get());
-            let mut check = HealthCheck::new(&shared.config.health_targets(), previous);
-            let probes = check.requests().into_iter().map(|(probe, request)| {
-                let fetch = shared.fetch.clone();
-                async move {
-                    let result = fetch.execute(request).await;
+            let mut check = plan_health(&shared, previous?);
+            let shared = &shared;
+            let probes = check
+                .requests()
+                .into_iter()
+                .map(|(probe, request)| async move {
+                    let result = shared.fetch.execute(request).await;
                     (probe, result, now())
-                }
-            });
-            for (probe, result, at) in join_all(probes).await {
-                match result {
-                    Ok(response) => check.record(&probe, &response, at),
-                    Err(error) => check.record_failure(&probe, &error.to_string()),
-                }
-            }
-            let (report, sample) = check.finish(now());
-            shared.nginx.set(sample);
-            to_js(&report.to_json())
+                });
+            let results = join_all(probes).await;
+            finish_health(shared, check, results)
         }))
     }
 
@@ -369,6 +363,38 @@ impl MsrClient {
         let feed = Changefeed::new(self.shared.clone(), &options)?;
         Ok(records::async_iterable(feed.into()))
     }
+}
+
+/// One probe's outcome: its answer or transport failure, and when it came.
+type ProbeResult = (Probe, Result<Response<Vec<u8>>, TransportError>, Timestamp);
+
+/// The health check `health()` runs: `previous` (the caller's), else this client's last
+/// nginx sample. Out of line: kept out of the async body.
+#[inline(never)]
+fn plan_health(shared: &Shared, previous: Option<NginxSample>) -> HealthCheck {
+    HealthCheck::new(
+        &shared.config.health_targets(),
+        previous.or(shared.nginx.get()),
+    )
+}
+
+/// Record every probe's outcome and build the report. Out of line: kept out of the async
+/// body.
+#[inline(never)]
+fn finish_health(
+    shared: &Shared,
+    mut check: HealthCheck,
+    results: Vec<ProbeResult>,
+) -> Result<JsValue, JsValue> {
+    for (probe, result, at) in results {
+        match result {
+            Ok(response) => check.record(&probe, &response, at),
+            Err(error) => check.record_failure(&probe, &error.to_string()),
+        }
+    }
+    let (report, sample) = check.finish(now());
+    shared.nginx.set(sample);
+    to_js(&report.to_json())
 }
 
 /// Parse a changefeed page (`{"count":N,"records":[...]}`) as notary sends it, with the
