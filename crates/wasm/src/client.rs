@@ -28,7 +28,7 @@ pub(crate) fn promise(job: Job) -> Promise {
     future_to_promise(job)
 }
 
-use crate::error::LensError;
+use crate::error::{LensError, not_an_object, prefixed};
 use crate::feed::Changefeed;
 use crate::join::join_all;
 use crate::options::{ClientConfig, FeedOptions, gun};
@@ -166,7 +166,10 @@ impl MsrClient {
                         kind: kind.as_str(),
                         status: Some(status),
                         code: None,
-                        message: format!("/nginx_status is not available to you (HTTP {status})"),
+                        message: http_status(
+                            "/nginx_status is not available to you (HTTP ",
+                            status,
+                        ),
                     }
                     .into())
                 }
@@ -175,9 +178,14 @@ impl MsrClient {
                     kind: "badResponse",
                     status: Some(response.status().as_u16()),
                     code: None,
-                    message: format!(
-                        "/nginx_status is not stub_status output: {error} ({excerpt})"
-                    ),
+                    message: {
+                        let mut text =
+                            prefixed("/nginx_status is not stub_status output: ", &error);
+                        text.push_str(" (");
+                        text.push_str(&excerpt);
+                        text.push(')');
+                        text
+                    },
                 }
                 .into()),
                 _ => Err(LensError::new("badResponse", "/nginx_status: unexpected answer").into()),
@@ -389,7 +397,7 @@ fn finish_health(
     for (probe, result, at) in results {
         match result {
             Ok(response) => check.record(&probe, &response, at),
-            Err(error) => check.record_failure(&probe, &error.to_string()),
+            Err(error) => check.record_failure(&probe, &error.message()),
         }
     }
     let (report, sample) = check.finish(now());
@@ -418,7 +426,7 @@ pub fn parse_changefeed_page(
         kind: e.kind().as_str(),
         status: None,
         code: None,
-        message: format!("changefeed page: {e}"),
+        message: prefixed("changefeed page: ", &e),
     })?;
     Ok(records::columns_to_js(&columns).into())
 }
@@ -460,7 +468,7 @@ fn parse_scopes(value: &JsValue) -> Result<Vec<Scope>, LensError> {
     for text in texts {
         match Scope::parse(text) {
             Ok(scope) => scopes.push(scope),
-            Err(e) => return Err(LensError::invalid(format!("scopes: {e}"))),
+            Err(e) => return Err(LensError::invalid(prefixed("scopes: ", &e))),
         }
     }
     Ok(scopes)
@@ -468,18 +476,18 @@ fn parse_scopes(value: &JsValue) -> Result<Vec<Scope>, LensError> {
 
 fn string_list(what: &str, value: &JsValue) -> Result<Vec<String>, LensError> {
     if !js_sys::Array::is_array(value) {
-        return Err(LensError::invalid(format!(
-            "{what} must be an array of strings"
-        )));
+        return Err(LensError::invalid(
+            [what, " must be an array of strings"].concat(),
+        ));
     }
     let mut list = Vec::new();
     for item in js_sys::Array::from(value).iter() {
         match item.as_string() {
             Some(text) => list.push(text),
             None => {
-                return Err(LensError::invalid(format!(
-                    "{what} must be an array of strings"
-                )));
+                return Err(LensError::invalid(
+                    [what, " must be an array of strings"].concat(),
+                ));
             }
         }
     }
@@ -493,6 +501,14 @@ pub(crate) fn to_js(json: &str) -> Result<JsValue, JsValue> {
     js_sys::JSON::parse(json).map_err(|_| LensError::new("internal", "JSON.parse failed").into())
 }
 
+/// `prefix`, the HTTP `status` and `)`.
+fn http_status(prefix: &str, status: u16) -> String {
+    let mut text = String::from(prefix);
+    msr_lens_transport::push_decimal(&mut text, u64::from(status));
+    text.push(')');
+    text
+}
+
 /// A JS options object as JSON text; `undefined`/`null` is `{}` when `optional`.
 pub(crate) fn options_json(
     what: &str,
@@ -503,10 +519,10 @@ pub(crate) fn options_json(
         return Ok("{}".to_string());
     }
     if !value.is_object() || js_sys::Array::is_array(value) {
-        return Err(LensError::invalid(format!("{what} must be a plain object")));
+        return Err(not_an_object(what));
     }
     js_sys::JSON::stringify(value)
         .ok()
         .and_then(|text| text.as_string())
-        .ok_or_else(|| LensError::invalid(format!("{what} must be a plain object")))
+        .ok_or_else(|| not_an_object(what))
 }

@@ -53,9 +53,25 @@ impl LensError {
             kind: error.kind.as_str(),
             status: Some(error.status),
             code: error.code.clone(),
-            message: format!("{context}: {error}"),
+            message: prefixed(&[context, ": "].concat(), error),
         }
     }
+}
+
+/// `prefix` followed by `detail`'s `Display` text. The bindings' one way from a core value
+/// to message text: a single non-generic use of `core::fmt` (to be replaced by the core's
+/// `fmt`-free message methods once it has them).
+#[inline(never)]
+pub(crate) fn prefixed(prefix: &str, detail: &dyn fmt::Display) -> String {
+    use fmt::Write;
+    let mut text = String::from(prefix);
+    let _ = write!(text, "{detail}");
+    text
+}
+
+/// `what` is not a plain object.
+pub(crate) fn not_an_object(what: &str) -> LensError {
+    LensError::invalid([what, " must be a plain object"].concat())
 }
 
 impl fmt::Display for LensError {
@@ -66,7 +82,7 @@ impl fmt::Display for LensError {
 
 impl From<TransportError> for LensError {
     fn from(error: TransportError) -> Self {
-        LensError::new(error.kind(), error.to_string())
+        LensError::new(error.kind(), error.message())
     }
 }
 
@@ -77,7 +93,7 @@ impl From<AuthError> for LensError {
             kind: error.kind(),
             status: api.map(|e| e.status),
             code: api.and_then(|e| e.code.clone()),
-            message: error.to_string(),
+            message: prefixed("", &error),
         }
     }
 }
@@ -92,7 +108,7 @@ impl LensError {
                 kind: page.kind().as_str(),
                 status: page.api().map(|e| e.status),
                 code: None,
-                message: format!("changefeed: {page}"),
+                message: prefixed("changefeed: ", page),
             },
             FeedError::Failure(failure) => {
                 let kind = match failure {
@@ -102,9 +118,9 @@ impl LensError {
                     Failure::Network(_) => transport_kind.unwrap_or("network"),
                     _ => transport_kind.unwrap_or("unavailable"),
                 };
-                LensError::new(kind, format!("changefeed: {failure}"))
+                LensError::new(kind, prefixed("changefeed: ", failure))
             }
-            _ => LensError::new(error.kind_str(), format!("changefeed: {error}")),
+            _ => LensError::new(error.kind_str(), prefixed("changefeed: ", error)),
         }
     }
 }
@@ -123,7 +139,7 @@ impl From<ClusterStatusError> for LensError {
             kind,
             status: api.map(|e| e.status),
             code: api.and_then(|e| e.code.clone()),
-            message: format!("cluster status: {error}"),
+            message: prefixed("cluster status: ", &error),
         }
     }
 }

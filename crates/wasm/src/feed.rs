@@ -23,7 +23,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::client::{Shared, promise, to_js};
-use crate::error::LensError;
+use crate::error::{LensError, prefixed};
 use crate::options::FeedOptions;
 use crate::records;
 
@@ -262,12 +262,12 @@ impl FeedState {
                         }
                     }
                     Event::CursorVanished { cursor, .. } => {
-                        return Err(LensError::new(
-                            "cursorVanished",
-                            format!(
-                                "changefeed: the record the walk is anchored on is gone ({cursor}); call recover()"
-                            ),
-                        ));
+                        let mut message = prefixed(
+                            "changefeed: the record the walk is anchored on is gone (",
+                            &cursor,
+                        );
+                        message.push_str("); call recover()");
+                        return Err(LensError::new("cursorVanished", message));
                     }
                     _ => {}
                 }
@@ -360,9 +360,9 @@ fn failure(error: TransportError) -> Failure {
     match error {
         TransportError::Timeout { .. } => Failure::Timeout,
         TransportError::Connect(_) | TransportError::Tls(_) | TransportError::Reset(_) => {
-            Failure::Network(error.to_string())
+            Failure::Network(error.message())
         }
-        other => Failure::Other(other.to_string()),
+        other => Failure::Other(other.message()),
     }
 }
 

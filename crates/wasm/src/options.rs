@@ -33,7 +33,7 @@ impl<'a> Reader<'a> {
     /// Read the object in `json`; a key not in `known` is an error.
     fn new(what: &'a str, json: &str, known: &[&str]) -> Result<Self, LensError> {
         let Ok(Json::Object(map)) = Json::parse(json.as_bytes()) else {
-            return Err(LensError::invalid(format!("{what} must be a plain object")));
+            return Err(crate::error::not_an_object(what));
         };
         if let Some(key) = map.keys().find(|k| !known.contains(k)) {
             let mut message = format!("{what}: unknown option `{key}` (known: ");
