@@ -47,6 +47,7 @@ use crate::health::{
     TableStatus, UnknownWhy, Verdict,
 };
 use crate::json::{Json, JsonObject};
+use crate::text::push_digits;
 
 /// Writes one JSON text: call the methods in document order, then [`JsonWriter::finish`].
 ///
@@ -225,24 +226,6 @@ fn push_string(out: &mut String, text: &str) {
     }
     out.push_str(text.get(start..).unwrap_or_default());
     out.push('"');
-}
-
-/// `value` in decimal, zero-padded to at least `width` digits (at most 20).
-fn push_digits(out: &mut String, mut value: u64, width: usize) {
-    let mut digits = [0u8; 20];
-    let mut len = 0;
-    for slot in &mut digits {
-        if value == 0 && len >= width.max(1) {
-            break;
-        }
-        // `value % 10` is below 10.
-        *slot = b'0' + (value % 10) as u8;
-        value /= 10;
-        len += 1;
-    }
-    for digit in digits.iter().take(len).rev() {
-        out.push(char::from(*digit));
-    }
 }
 
 /// The exact decimal value of `value` (every finite `f64` is a finite decimal), so that

@@ -40,3 +40,5 @@ pub mod time;
 pub use error::{ApiError, ErrorKind, ParseError};
 pub use origin::Origin;
 pub use time::Timestamp;
+// The integer writers of messages, without `core::fmt`.
+pub use text::{push_i64, push_u64};

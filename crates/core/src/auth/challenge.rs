@@ -21,24 +21,42 @@ use crate::http::HeaderMap;
 use crate::http::header::WWW_AUTHENTICATE;
 
 use crate::auth::scope::{Scope, ScopeError};
+use crate::text::{Message, display_message, push_quoted_char, push_u64};
 
 /// Why a `WWW-Authenticate` header could not be understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ChallengeError {
     /// The header value is not visible ASCII text.
-    #[error("the www-authenticate header is not ascii text")]
     NotText,
     /// The header value does not follow the challenge grammar.
-    #[error("malformed www-authenticate header: {0}")]
     Syntax(String),
     /// A `Bearer` challenge has no `realm`, so there is no token service to ask.
-    #[error("bearer challenge without a realm")]
     MissingRealm,
     /// The `scope` parameter of a `Bearer` challenge is not a list of scopes.
-    #[error("bad scope in bearer challenge: {0}")]
     Scope(#[from] ScopeError),
 }
+
+impl Message for ChallengeError {
+    fn push_message(&self, out: &mut String) {
+        match self {
+            ChallengeError::NotText => {
+                out.push_str("the www-authenticate header is not ascii text")
+            }
+            ChallengeError::Syntax(what) => {
+                out.push_str("malformed www-authenticate header: ");
+                out.push_str(what);
+            }
+            ChallengeError::MissingRealm => out.push_str("bearer challenge without a realm"),
+            ChallengeError::Scope(error) => {
+                out.push_str("bad scope in bearer challenge: ");
+                error.push_message(out);
+            }
+        }
+    }
+}
+
+display_message!(ChallengeError);
 
 /// The `error` parameter of a `Bearer` challenge (RFC 6750 §3.1).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -356,14 +374,17 @@ impl<'a> Parser<'a> {
             .text
             .get(self.pos..)
             .and_then(|rest| rest.chars().next());
-        ChallengeError::Syntax(match found {
-            Some(c) => format!(
-                "unexpected {} at byte {}",
-                crate::text::quoted_char(c),
-                self.pos
-            ),
-            None => "unexpected end of the header".to_string(),
-        })
+        let mut what = String::new();
+        match found {
+            Some(c) => {
+                what.push_str("unexpected ");
+                push_quoted_char(&mut what, c);
+                what.push_str(" at byte ");
+                push_u64(&mut what, self.pos as u64);
+            }
+            None => what.push_str("unexpected end of the header"),
+        }
+        ChallengeError::Syntax(what)
     }
 }
 

@@ -5,7 +5,7 @@
 //! from "the server failed" (msr-api.md §4): a token service answers 200 to any valid
 //! credentials, and what the user may do is in the token's `access` claim.
 
-use std::fmt;
+use crate::text::{Message, display_message};
 
 use crate::json::Json;
 use serde::Serialize;
@@ -88,20 +88,21 @@ impl Grants {
     }
 }
 
-impl fmt::Display for Grants {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Message for Grants {
+    fn push_message(&self, out: &mut String) {
         if self.0.is_empty() {
-            return f.write_str("nothing");
+            out.push_str("nothing");
         }
         for (i, g) in self.0.iter().enumerate() {
             if i > 0 {
-                f.write_str(" ")?;
+                out.push(' ');
             }
-            super::scope::write_scope(f, &g.resource_type, &g.name, &g.actions)?;
+            super::scope::push_scope(out, &g.resource_type, &g.name, &g.actions);
         }
-        Ok(())
     }
 }
+
+display_message!(Grants);
 
 /// The claims of a registry token that the client uses. Missing or odd claims are `None`
 /// (or no grants), never an error.

@@ -10,6 +10,8 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+use crate::text::{Message, display_message};
+
 /// How many characters of offending text an error keeps.
 const ERROR_TEXT_CHARS: usize = 100;
 
@@ -18,15 +20,27 @@ const ERROR_TEXT_CHARS: usize = 100;
 #[non_exhaustive]
 pub enum ScopeError {
     /// The text has fewer than two `:` separators.
-    #[error("scope `{0}` is not `type:name:actions`")]
     NotEnoughParts(String),
     /// The type, the name or the action list is empty.
-    #[error("scope `{0}` has an empty type, name or action list")]
     EmptyPart(String),
     /// A single scope may not contain whitespace (whitespace separates scopes).
-    #[error("scope `{0}` contains whitespace")]
     Whitespace(String),
 }
+
+impl Message for ScopeError {
+    fn push_message(&self, out: &mut String) {
+        let (text, why) = match self {
+            ScopeError::NotEnoughParts(text) => (text, "` is not `type:name:actions`"),
+            ScopeError::EmptyPart(text) => (text, "` has an empty type, name or action list"),
+            ScopeError::Whitespace(text) => (text, "` contains whitespace"),
+        };
+        out.push_str("scope `");
+        out.push_str(text);
+        out.push_str(why);
+    }
+}
+
+display_message!(ScopeError);
 
 /// One access request: a resource type, a resource name and the actions wanted on it.
 ///
@@ -112,7 +126,7 @@ impl Scope {
             if i > 0 {
                 text.push(' ');
             }
-            text.push_str(&scope.to_string());
+            scope.push_to(&mut text);
         }
         text
     }
@@ -146,30 +160,33 @@ impl Scope {
     }
 }
 
+impl Scope {
+    /// Append `type:name:a,b` to `out`.
+    pub(crate) fn push_to(&self, out: &mut String) {
+        push_scope(out, &self.resource_type, &self.name, &self.actions);
+    }
+}
+
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_scope(f, &self.resource_type, &self.name, &self.actions)
+        let mut out = String::new();
+        self.push_to(&mut out);
+        f.write_str(&out)
     }
 }
 
 /// `type:name:action,action`, as a scope and a granted access entry are written.
-pub(crate) fn write_scope(
-    f: &mut fmt::Formatter<'_>,
-    resource_type: &str,
-    name: &str,
-    actions: &[String],
-) -> fmt::Result {
-    f.write_str(resource_type)?;
-    f.write_str(":")?;
-    f.write_str(name)?;
-    f.write_str(":")?;
+pub(crate) fn push_scope(out: &mut String, resource_type: &str, name: &str, actions: &[String]) {
+    out.push_str(resource_type);
+    out.push(':');
+    out.push_str(name);
+    out.push(':');
     for (i, action) in actions.iter().enumerate() {
         if i > 0 {
-            f.write_str(",")?;
+            out.push(',');
         }
-        f.write_str(action)?;
+        out.push_str(action);
     }
-    Ok(())
 }
 
 impl FromStr for Scope {

@@ -25,6 +25,7 @@ use crate::http::{Request, Response};
 use serde::Serialize;
 
 use crate::error::{ApiError, excerpt, looks_like_html};
+use crate::text::{Message, display_message, push_quoted};
 use crate::{Origin, Timestamp};
 
 /// The path of the nginx status page.
@@ -56,16 +57,13 @@ pub struct NginxStatus {
 #[non_exhaustive]
 pub enum NginxParseError {
     /// The body is not UTF-8 text.
-    #[error("the body is not text (invalid UTF-8)")]
     NotText,
     /// A label or its number is missing.
-    #[error("`{field}` is missing")]
     Missing {
         /// Which of the seven numbers.
         field: &'static str,
     },
     /// The token where a number belongs is not a non-negative integer.
-    #[error("`{field}` is not a number: {}", crate::text::quoted(token))]
     NotANumber {
         /// Which of the seven numbers.
         field: &'static str,
@@ -73,7 +71,6 @@ pub enum NginxParseError {
         token: String,
     },
     /// The number does not fit in 64 bits.
-    #[error("`{field}` is too large: {token}")]
     Overflow {
         /// Which of the seven numbers.
         field: &'static str,
@@ -81,6 +78,35 @@ pub enum NginxParseError {
         token: String,
     },
 }
+
+impl Message for NginxParseError {
+    fn push_message(&self, out: &mut String) {
+        let field = match self {
+            NginxParseError::NotText => {
+                out.push_str("the body is not text (invalid UTF-8)");
+                return;
+            }
+            NginxParseError::Missing { field }
+            | NginxParseError::NotANumber { field, .. }
+            | NginxParseError::Overflow { field, .. } => field,
+        };
+        out.push('`');
+        out.push_str(field);
+        match self {
+            NginxParseError::NotANumber { token, .. } => {
+                out.push_str("` is not a number: ");
+                push_quoted(out, token);
+            }
+            NginxParseError::Overflow { token, .. } => {
+                out.push_str("` is too large: ");
+                out.push_str(token);
+            }
+            _ => out.push_str("` is missing"),
+        }
+    }
+}
+
+display_message!(NginxParseError);
 
 /// What a `/nginx_status` answer means for the user.
 #[derive(Debug, Clone, PartialEq)]
