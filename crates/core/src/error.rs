@@ -11,6 +11,8 @@ use std::fmt;
 use crate::http::{HeaderMap, Response, StatusCode, header};
 
 use crate::json::Json;
+use crate::json_out::ToJson;
+use crate::text::{Message, display_message, push_u64};
 
 /// What kind of failure an error response is, independent of the body shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -214,20 +216,30 @@ impl ApiError {
     }
 }
 
-impl fmt::Display for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HTTP {} ({})", self.status, self.kind)?;
+impl Message for ApiError {
+    fn push_message(&self, out: &mut String) {
+        out.push_str("HTTP ");
+        push_u64(out, u64::from(self.status));
+        out.push_str(" (");
+        out.push_str(self.kind.as_str());
+        out.push(')');
         if let Some(code) = &self.code {
-            write!(f, " {code}")?;
+            out.push(' ');
+            out.push_str(code);
         }
-        match (&self.message, self.shape) {
-            (Some(message), _) => write!(f, ": {message}"),
-            (None, BodyShape::Html) => write!(f, ": an HTML page, not the API"),
-            (None, _) if !self.excerpt.is_empty() => write!(f, ": {}", self.excerpt),
-            (None, _) => Ok(()),
+        let tail = match (&self.message, self.shape) {
+            (Some(message), _) => message,
+            (None, BodyShape::Html) => "an HTML page, not the API",
+            (None, _) => &self.excerpt,
+        };
+        if !tail.is_empty() || self.message.is_some() {
+            out.push_str(": ");
+            out.push_str(tail);
         }
     }
 }
+
+display_message!(ApiError);
 
 impl std::error::Error for ApiError {}
 
@@ -297,13 +309,12 @@ pub fn excerpt(body: &[u8]) -> String {
 fn json_text(value: &Json) -> String {
     match value {
         Json::String(s) => s.clone(),
-        other => other.to_string(),
+        other => other.to_json(),
     }
 }
 
 /// A success response whose body could not be parsed as the expected model.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unexpected response body at `{path}`: {message} (body starts: {excerpt})")]
 pub struct ParseError {
     /// The JSON path where parsing failed (`.` for the root).
     pub path: String,
@@ -312,6 +323,20 @@ pub struct ParseError {
     /// A short excerpt of the body.
     pub excerpt: String,
 }
+
+impl Message for ParseError {
+    fn push_message(&self, out: &mut String) {
+        out.push_str("unexpected response body at `");
+        out.push_str(&self.path);
+        out.push_str("`: ");
+        out.push_str(&self.message);
+        out.push_str(" (body starts: ");
+        out.push_str(&self.excerpt);
+        out.push(')');
+    }
+}
+
+display_message!(ParseError);
 
 #[cfg(test)]
 mod tests {

@@ -23,12 +23,13 @@
 //! sorted, as serde_json's `Map` does. The tests compare the reader with serde_json and
 //! serde_path_to_error on generated and mutated texts and on the golden fixtures.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use crate::error::{ParseError, excerpt};
 use crate::json_out::ToJson;
+use crate::text::push_u64;
 
 /// A JSON value.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -424,12 +425,18 @@ impl Failure {
         }
         let mut out = String::new();
         for (i, segment) in self.path.iter().rev().enumerate() {
-            let dot = if i > 0 { "." } else { "" };
-            let _ = match segment {
-                Segment::Index(index) => write!(out, "[{index}]"),
-                Segment::Key(key) => write!(out, "{dot}{key}"),
-                Segment::Unknown => write!(out, "{dot}?"),
-            };
+            if i > 0 && !matches!(segment, Segment::Index(_)) {
+                out.push('.');
+            }
+            match segment {
+                Segment::Index(index) => {
+                    out.push('[');
+                    push_u64(&mut out, *index as u64);
+                    out.push(']');
+                }
+                Segment::Key(key) => out.push_str(key),
+                Segment::Unknown => out.push('?'),
+            }
         }
         out
     }
@@ -473,8 +480,13 @@ impl Parser<'_> {
             .filter(|&&b| b == b'\n')
             .count();
         let column = (at - line_start).saturating_sub(back);
+        let mut message = String::from(code.text());
+        message.push_str(" at line ");
+        push_u64(&mut message, line as u64);
+        message.push_str(" column ");
+        push_u64(&mut message, column as u64);
         Failure {
-            message: format!("{} at line {line} column {column}", code.text()),
+            message,
             path: Vec::new(),
         }
     }
