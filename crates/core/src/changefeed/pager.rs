@@ -4,7 +4,6 @@
 //! cursor rules and the state diagram.
 
 use std::collections::VecDeque;
-use std::fmt;
 
 use crate::http::{HeaderMap, Request, Response, header};
 use serde::{Deserialize, Serialize};
@@ -12,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::record::{Page, PageError, Record};
 use super::request::{ChangeId, Cursor, DEFAULT_PAGE_SIZE, Feed, PageRequest, clamp_page_size};
 use crate::error::ErrorKind;
+use crate::text::{Message, display_message, push_u64};
 use crate::{Origin, Timestamp};
 
 mod saved;
@@ -35,11 +35,14 @@ impl RequestId {
     }
 }
 
-impl fmt::Display for RequestId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#{}", self.0)
+impl Message for RequestId {
+    fn push_message(&self, out: &mut String) {
+        out.push('#');
+        push_u64(out, self.0);
     }
 }
+
+display_message!(RequestId);
 
 /// How the pager walks the feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -108,19 +111,14 @@ impl Default for PagerConfig {
 #[non_exhaustive]
 pub enum Failure {
     /// The request never got an answer: DNS, TLS, connection refused or reset, CORS.
-    #[error("network error: {0}")]
     Network(String),
     /// No answer in time.
-    #[error("the request timed out")]
     Timeout,
     /// The credentials were refused (the token service said 401).
-    #[error("the credentials were refused: {0}")]
     Unauthenticated(String),
     /// Signed in, but the token grants no access to this feed: a clear answer, not a fault.
-    #[error("no access: {0}")]
     NoAccess(String),
     /// Anything else the shell could not turn into a response.
-    #[error("{0}")]
     Other(String),
 }
 
@@ -129,12 +127,35 @@ pub enum Failure {
 #[non_exhaustive]
 pub enum FeedError {
     /// The server answered, but not with a page.
-    #[error(transparent)]
     Page(PageError),
     /// There was no answer to read.
-    #[error(transparent)]
     Failure(Failure),
 }
+
+impl Message for Failure {
+    fn push_message(&self, out: &mut String) {
+        let (lead, text) = match self {
+            Failure::Network(text) => ("network error: ", text),
+            Failure::Timeout => ("the request timed out", &String::new()),
+            Failure::Unauthenticated(text) => ("the credentials were refused: ", text),
+            Failure::NoAccess(text) => ("no access: ", text),
+            Failure::Other(text) => ("", text),
+        };
+        out.push_str(lead);
+        out.push_str(text);
+    }
+}
+
+impl Message for FeedError {
+    fn push_message(&self, out: &mut String) {
+        match self {
+            FeedError::Page(error) => error.push_message(out),
+            FeedError::Failure(failure) => failure.push_message(out),
+        }
+    }
+}
+
+display_message!(Failure, FeedError);
 
 impl FeedError {
     /// A stable lower-camel-case name for JavaScript: an [`ErrorKind`] name for answers,
@@ -883,15 +904,14 @@ impl Pager {
                     .and_then(|value| value.to_str().ok())
                     .unwrap_or("");
                 if crate::search::contains(challenge, "insufficient_scope") {
-                    Class::NoAccess(format!(
-                        "the token does not grant {}",
-                        self.feed.required_scope()
-                    ))
+                    let mut why = String::from("the token does not grant ");
+                    why.push_str(&self.feed.required_scope());
+                    Class::NoAccess(why)
                 } else {
                     Class::Unauthenticated
                 }
             }
-            ErrorKind::Forbidden => Class::NoAccess(api.to_string()),
+            ErrorKind::Forbidden => Class::NoAccess(api.message()),
             ErrorKind::ServerError | ErrorKind::Unavailable | ErrorKind::RateLimited => {
                 Class::Transient {
                     at_least_ms: retry_after_ms(headers),

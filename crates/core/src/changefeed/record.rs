@@ -27,6 +27,8 @@ use super::scan::{self, PageSummary, RecordView};
 use crate::Timestamp;
 use crate::error::{ApiError, ErrorKind, ParseError, excerpt, looks_like_html};
 use crate::json::{Json, JsonObject};
+use crate::json_out::ToJson;
+use crate::text::{Message, display_message, push_u64};
 
 /// What a change did to a repository's trust data.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -92,19 +94,16 @@ impl Record {
     /// Read one record from its JSON value. Errors carry the field's path relative to the
     /// record, such as `ID` or `Version`.
     pub fn from_json(value: &Json) -> Result<Self, (String, String)> {
-        let object = value.as_object().ok_or_else(|| {
-            (
-                String::new(),
-                format!("expected an object, got {}", value.kind()),
-            )
-        })?;
+        let object = value
+            .as_object()
+            .ok_or_else(|| (String::new(), expected("an object", value)))?;
         let id = match field(object, "ID") {
             Some(Json::String(text)) => text.clone(),
-            Some(number @ (Json::U64(_) | Json::I64(_))) => number.to_string(),
+            Some(number @ (Json::U64(_) | Json::I64(_))) => number.to_json(),
             Some(other) => return Err(wrong("ID", "a string", other)),
             None => return Err(missing("ID")),
         };
-        let id = ChangeId::new(id).map_err(|e| ("ID".to_string(), e.to_string()))?;
+        let id = ChangeId::new(id).map_err(|e| ("ID".to_string(), e.message()))?;
         let created_at_raw = match field(object, "CreatedAt") {
             Some(Json::String(text)) => text.clone(),
             Some(other) => return Err(wrong("CreatedAt", "an RFC 3339 string", other)),
@@ -150,14 +149,28 @@ fn field<'a>(object: &'a JsonObject, name: &str) -> Option<&'a Json> {
 }
 
 fn missing(name: &str) -> (String, String) {
-    (name.to_string(), format!("missing field `{name}`"))
+    (name.to_string(), missing_field(name))
 }
 
-fn wrong(name: &str, expected: &str, got: &Json) -> (String, String) {
-    (
-        name.to_string(),
-        format!("expected {expected}, got {}", got.kind()),
-    )
+/// `missing field `name``, as serde words it.
+pub(crate) fn missing_field(name: &str) -> String {
+    let mut message = String::from("missing field `");
+    message.push_str(name);
+    message.push('`');
+    message
+}
+
+fn wrong(name: &str, what: &str, got: &Json) -> (String, String) {
+    (name.to_string(), expected(what, got))
+}
+
+/// `expected <what>, got <kind of got>`.
+pub(crate) fn expected(what: &str, got: &Json) -> String {
+    let mut message = String::from("expected ");
+    message.push_str(what);
+    message.push_str(", got ");
+    message.push_str(got.kind());
+    message
 }
 
 /// A changefeed page, parsed.
@@ -241,38 +254,34 @@ impl Page {
             })
         };
         let Json::Object(object) = value else {
-            return Err(not_a_page(
-                ".",
-                format!("expected an object, got {}", value.kind()),
-            ));
+            return Err(not_a_page(".", expected("an object", &value)));
         };
         let (records, null_records) = match object.get("records") {
             Some(Json::Array(records)) => (records.as_slice(), false),
             Some(Json::Null) => (&[][..], true),
             Some(other) => {
-                return Err(not_a_page(
-                    "records",
-                    format!("expected an array or null, got {}", other.kind()),
-                ));
+                return Err(not_a_page("records", expected("an array or null", other)));
             }
-            None => return Err(not_a_page("records", "missing field `records`".into())),
+            None => return Err(not_a_page("records", missing_field("records"))),
         };
         let mut parsed = Vec::with_capacity(records.len());
         for (index, value) in records.iter().enumerate() {
             match Record::from_json(value) {
                 Ok(record) => parsed.push(record),
                 Err((field, message)) => {
-                    let path = if field.is_empty() {
-                        format!("records[{index}]")
-                    } else {
-                        format!("records[{index}].{field}")
-                    };
+                    let mut path = String::from("records[");
+                    push_u64(&mut path, index as u64);
+                    path.push(']');
+                    if !field.is_empty() {
+                        path.push('.');
+                        path.push_str(&field);
+                    }
                     return Err(PageError::Record {
                         index,
                         error: ParseError {
                             path,
                             message,
-                            excerpt: excerpt(value.to_string().as_bytes()),
+                            excerpt: excerpt(value.to_json().as_bytes()),
                         },
                     });
                 }
@@ -292,13 +301,10 @@ impl Page {
 #[non_exhaustive]
 pub enum PageError {
     /// An error answer (any non-2xx), or a 2xx that is an HTML page or not JSON at all.
-    #[error("{0}")]
     Api(ApiError),
     /// JSON, but not a changefeed page (no `records` array).
-    #[error("not a changefeed page: {0}")]
     NotAPage(ParseError),
     /// One record is malformed; the whole page is rejected.
-    #[error("changefeed record {index} is malformed: {error}")]
     Record {
         /// The record's index in `records`.
         index: usize,
@@ -306,6 +312,26 @@ pub enum PageError {
         error: ParseError,
     },
 }
+
+impl Message for PageError {
+    fn push_message(&self, out: &mut String) {
+        match self {
+            PageError::Api(error) => error.push_message(out),
+            PageError::NotAPage(error) => {
+                out.push_str("not a changefeed page: ");
+                error.push_message(out);
+            }
+            PageError::Record { index, error } => {
+                out.push_str("changefeed record ");
+                push_u64(out, *index as u64);
+                out.push_str(" is malformed: ");
+                error.push_message(out);
+            }
+        }
+    }
+}
+
+display_message!(PageError);
 
 impl PageError {
     /// The error kind: the status's kind for an error answer, otherwise

@@ -22,6 +22,7 @@ use percent_encoding::{AsciiSet, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 
 use crate::Origin;
+use crate::text::{Message, display_message, push_i64, push_u64};
 
 /// The largest page the builder asks for; larger sizes are clamped to it.
 pub const MAX_PAGE_SIZE: u32 = 10_000;
@@ -42,20 +43,44 @@ const PATH_SEGMENT: &AsciiSet = &QUERY_VALUE.remove(b':');
 #[non_exhaustive]
 pub enum CursorError {
     /// A change ID cannot be empty: notary reads an empty `change_id` as "from the start".
-    #[error("a change id cannot be empty")]
     EmptyId,
     /// `0` and negative integers are notary's "start" and "latest" markers, never record IDs.
-    #[error("`{0}` is a reserved change id (0 or negative), not a record id")]
     ReservedId(String),
     /// Longer than [`MAX_CHANGE_ID_LEN`] bytes.
-    #[error("a change id longer than {MAX_CHANGE_ID_LEN} bytes is not a notary id")]
     IdTooLong,
     /// A GUN must be `<host>/<namespace>/<repo>`: non-empty segments, no `.` or `..`.
-    #[error(
-        "`{0}` is not a GUN: expected <host>/<namespace>/<repo> with no empty, `.` or `..` segments"
-    )]
     InvalidGun(String),
 }
+
+impl Message for CursorError {
+    fn push_message(&self, out: &mut String) {
+        let (text, why) = match self {
+            CursorError::EmptyId => {
+                out.push_str("a change id cannot be empty");
+                return;
+            }
+            CursorError::IdTooLong => {
+                out.push_str("a change id longer than ");
+                push_u64(out, MAX_CHANGE_ID_LEN as u64);
+                out.push_str(" bytes is not a notary id");
+                return;
+            }
+            CursorError::ReservedId(id) => (
+                id,
+                "` is a reserved change id (0 or negative), not a record id",
+            ),
+            CursorError::InvalidGun(gun) => (
+                gun,
+                "` is not a GUN: expected <host>/<namespace>/<repo> with no empty, `.` or `..` segments",
+            ),
+        };
+        out.push('`');
+        out.push_str(text);
+        out.push_str(why);
+    }
+}
+
+display_message!(CursorError);
 
 /// An opaque changefeed record ID, used as a cursor.
 ///
@@ -203,7 +228,12 @@ impl Feed {
     pub fn required_scope(&self) -> String {
         match self {
             Feed::Global => "registry:catalog:*".to_string(),
-            Feed::Repository(gun) => format!("repository:{gun}:pull"),
+            Feed::Repository(gun) => {
+                let mut scope = String::from("repository:");
+                scope.push_str(gun.as_str());
+                scope.push_str(":pull");
+                scope
+            }
         }
     }
 }
@@ -238,16 +268,22 @@ impl Cursor {
     }
 }
 
-impl fmt::Display for Cursor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Cursor::Start => f.write_str("start"),
-            Cursor::Latest => f.write_str("latest"),
-            Cursor::After(id) => write!(f, "after {id}"),
-            Cursor::Before(id) => write!(f, "before {id}"),
+impl Message for Cursor {
+    fn push_message(&self, out: &mut String) {
+        let (word, id) = match self {
+            Cursor::Start => ("start", None),
+            Cursor::Latest => ("latest", None),
+            Cursor::After(id) => ("after ", Some(id)),
+            Cursor::Before(id) => ("before ", Some(id)),
+        };
+        out.push_str(word);
+        if let Some(id) = id {
+            out.push_str(id.as_str());
         }
     }
 }
+
+display_message!(Cursor);
 
 /// Clamp a page size to `1..=`[`MAX_PAGE_SIZE`].
 pub fn clamp_page_size(page_size: u32) -> u32 {
@@ -309,12 +345,12 @@ impl PageRequest {
 
     /// `/v2/.../_trust/changefeed?change_id=<id>&records=<n>`, percent-encoded.
     pub fn path_and_query(&self) -> String {
-        format!(
-            "{}?change_id={}&records={}",
-            self.feed.path(),
-            utf8_percent_encode(self.change_id(), QUERY_VALUE),
-            self.records()
-        )
+        let mut text = self.feed.path();
+        text.push_str("?change_id=");
+        text.extend(utf8_percent_encode(self.change_id(), QUERY_VALUE));
+        text.push_str("&records=");
+        push_i64(&mut text, i64::from(self.records()));
+        text
     }
 
     /// The `GET` request on `origin`. It carries no `Authorization` header: the auth layer

@@ -20,6 +20,7 @@ use super::pager::{Event, Failure, Pager, RequestId};
 use crate::Timestamp;
 use crate::auth::{AuthError, Authenticator, CallId, Step};
 use crate::small_map::SmallMap;
+use crate::text::Message;
 
 /// A pager plus the token-flow calls carrying its requests.
 #[derive(Debug)]
@@ -147,9 +148,9 @@ impl FeedSession {
 /// down, halt (and say why) when the user must act.
 pub fn failure_for(error: &AuthError) -> Failure {
     match error {
-        AuthError::NoAccess { .. } => Failure::NoAccess(error.to_string()),
-        AuthError::TokenService(_) => Failure::Other(error.to_string()),
-        _ => Failure::Unauthenticated(error.to_string()),
+        AuthError::NoAccess { .. } => Failure::NoAccess(error.message()),
+        AuthError::TokenService(_) => Failure::Other(error.message()),
+        _ => Failure::Unauthenticated(error.message()),
     }
 }
 
