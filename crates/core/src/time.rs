@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use crate::text::{push_digits, push_i64};
+
 /// A point in time: milliseconds since the Unix epoch (UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Timestamp(i64);
@@ -63,11 +65,33 @@ impl Timestamp {
         let ms = self.0.rem_euclid(1000);
         let (days, time) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
         let (y, mo, d) = civil_from_days(days);
+        let mut out = String::new();
         if !(-9999..=9999).contains(&y) {
-            return format!("@{}ms", self.0);
+            out.push('@');
+            push_i64(&mut out, self.0);
+            out.push_str("ms");
+            return out;
         }
         let (h, mi, s) = (time / 3600, time / 60 % 60, time % 60);
-        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
+        // `{y:04}`: the sign, then digits up to a width of four with the sign.
+        let year_width = if y < 0 { 3 } else { 4 };
+        if y < 0 {
+            out.push('-');
+        }
+        // Every part is in range and non-negative here (the year's sign is written).
+        for (value, width, after) in [
+            (y.unsigned_abs(), year_width, '-'),
+            (mo.unsigned_abs(), 2, '-'),
+            (d.unsigned_abs(), 2, 'T'),
+            (h.unsigned_abs(), 2, ':'),
+            (mi.unsigned_abs(), 2, ':'),
+            (s.unsigned_abs(), 2, '.'),
+            (ms.unsigned_abs(), 3, 'Z'),
+        ] {
+            push_digits(&mut out, value, width);
+            out.push(after);
+        }
+        out
     }
 }
 
@@ -216,6 +240,52 @@ impl fmt::Display for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `to_rfc3339` as it was written with `format!`: its oracle.
+    fn to_rfc3339_by_format(t: Timestamp) -> String {
+        let secs = t.0.div_euclid(1000);
+        let ms = t.0.rem_euclid(1000);
+        let (days, time) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+        let (y, mo, d) = civil_from_days(days);
+        if !(-9999..=9999).contains(&y) {
+            return format!("@{}ms", t.0);
+        }
+        let (h, mi, s) = (time / 3600, time / 60 % 60, time % 60);
+        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
+    }
+
+    #[test]
+    fn to_rfc3339_agrees_with_format() {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, TestRunner};
+        // Years around 0, -999, -9999 and 9999, and any i64.
+        let year_ms = 31_556_952_000i64;
+        let strategy = prop_oneof![
+            any::<i64>(),
+            -10_001 * year_ms..10_001 * year_ms,
+            -3000 * year_ms..-900 * year_ms,
+            -63_000_000_000_000i64..-61_000_000_000_000,
+        ];
+        let mut runner = TestRunner::new(Config::with_cases(20_000));
+        runner
+            .run(&strategy, |millis| {
+                let t = Timestamp(millis);
+                prop_assert_eq!(t.to_rfc3339(), to_rfc3339_by_format(t));
+                Ok(())
+            })
+            .unwrap();
+        for millis in [
+            0,
+            -1,
+            i64::MIN,
+            i64::MAX,
+            -62_167_219_200_001,
+            -62_167_219_200_000,
+        ] {
+            let t = Timestamp(millis);
+            assert_eq!(t.to_rfc3339(), to_rfc3339_by_format(t));
+        }
+    }
 
     #[test]
     fn parses_nanosecond_and_microsecond_precision() {

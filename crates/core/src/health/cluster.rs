@@ -32,7 +32,9 @@ use serde::ser::{SerializeMap, Serializer};
 use crate::auth::Credentials;
 use crate::error::{ApiError, BodyShape, ParseError, excerpt, looks_like_html};
 use crate::json::{Json, JsonObject};
+use crate::json_out::ToJson;
 use crate::small_map::SmallMap;
+use crate::text::{Message, concat, display_message, push_u64};
 use crate::{Origin, Timestamp};
 
 /// The path of the cluster status endpoint.
@@ -289,21 +291,38 @@ pub enum ReplicaCondition {
 #[non_exhaustive]
 pub enum ClusterStatusError {
     /// 401: no or invalid credentials (MSR treats bad basic credentials as anonymous).
-    #[error("not signed in: the cluster status needs MSR admin credentials ({0})")]
     NotAuthenticated(ApiError),
     /// 403 with MSR's JSON error: signed in, but not an MSR admin.
-    #[error("signed in, but not an MSR admin: the cluster status is for admins only")]
     NotAdmin(ApiError),
     /// 503 `STATUS_CHECK_FAILED`: MSR could not query its own backend.
-    #[error("the cluster status check failed inside MSR: {0}")]
     CheckFailed(ApiError),
     /// Any other error status, or an HTML page (an SSO login page) with a success status.
-    #[error("{0}")]
     Http(ApiError),
     /// A success status whose body is not a JSON object.
-    #[error("{0}")]
     Body(ParseError),
 }
+
+impl Message for ClusterStatusError {
+    fn push_message(&self, out: &mut String) {
+        match self {
+            ClusterStatusError::NotAuthenticated(e) => {
+                out.push_str("not signed in: the cluster status needs MSR admin credentials (");
+                e.push_message(out);
+                out.push(')');
+            }
+            ClusterStatusError::NotAdmin(_) => out
+                .push_str("signed in, but not an MSR admin: the cluster status is for admins only"),
+            ClusterStatusError::CheckFailed(e) => {
+                out.push_str("the cluster status check failed inside MSR: ");
+                e.push_message(out);
+            }
+            ClusterStatusError::Http(e) => e.push_message(out),
+            ClusterStatusError::Body(e) => e.push_message(out),
+        }
+    }
+}
+
+display_message!(ClusterStatusError);
 
 impl ClusterStatusError {
     /// The normalised HTTP error, when there is one.
@@ -325,7 +344,7 @@ impl ClusterStatus {
         let Json::Object(mut map) = value else {
             return Err(ParseError {
                 path: ".".to_string(),
-                message: format!("expected a JSON object, found {}", value.kind()),
+                message: concat(&["expected a JSON object, found ", value.kind()]),
                 excerpt: excerpt(body),
             });
         };
@@ -348,7 +367,7 @@ impl ClusterStatus {
                     if other.is_null() {
                         continue;
                     }
-                    other.to_string()
+                    other.to_json()
                 }
             };
             replica_health.insert(id, health);
@@ -360,7 +379,7 @@ impl ClusterStatus {
                 Json::Null => continue,
                 other => {
                     r.warn_entry("replica_timestamp", &id, "a string", &other);
-                    other.to_string()
+                    other.to_json()
                 }
             };
             let at = Timestamp::parse_rfc3339(&raw);
@@ -492,11 +511,11 @@ impl ServerStatus {
 impl TableStatus {
     /// `db.name`, with `?` for a missing part.
     pub fn full_name(&self) -> String {
-        format!(
-            "{}.{}",
+        concat(&[
             self.db.as_deref().unwrap_or("?"),
-            self.name.as_deref().unwrap_or("?")
-        )
+            ".",
+            self.name.as_deref().unwrap_or("?"),
+        ])
     }
 }
 
@@ -579,10 +598,13 @@ struct Reader {
 
 impl Reader {
     fn warn(&mut self, path: &str, expected: &str, found: &Json) {
-        self.warnings.push(format!(
-            "{path}: expected {expected}, found {}",
-            found.kind()
-        ));
+        self.warnings.push(concat(&[
+            path,
+            ": expected ",
+            expected,
+            ", found ",
+            found.kind(),
+        ]));
     }
 
     /// Remove `key` from `map` as a string; `null`/missing → `None`, others → warning.
@@ -627,7 +649,9 @@ impl Reader {
         };
         let mut out = Vec::new();
         for (i, item) in items.into_iter().enumerate() {
-            let item_path = format!("{path}[{i}]");
+            let mut item_path = concat(&[&path, "["]);
+            push_u64(&mut item_path, i as u64);
+            item_path.push(']');
             match item {
                 Json::Object(object) => out.push((item_path, object)),
                 other => self.warn(&item_path, "an object", &other),
@@ -640,7 +664,7 @@ impl Reader {
     /// last value of a repeated id) with its path.
     /// [`Reader::warn`] about the entry `id` of the object at `key`.
     fn warn_entry(&mut self, key: &str, id: &str, expected: &str, found: &Json) {
-        self.warn(&format!("{key}.{id}"), expected, found);
+        self.warn(&concat(&[key, ".", id]), expected, found);
     }
 
     fn object_entries(&mut self, map: &mut JsonObject, key: &str) -> Vec<(String, Json)> {
@@ -748,7 +772,7 @@ fn join(prefix: &str, key: &str) -> String {
     if prefix.is_empty() {
         key.to_string()
     } else {
-        format!("{prefix}.{key}")
+        concat(&[prefix, ".", key])
     }
 }
 

@@ -25,6 +25,7 @@ use crate::Origin;
 use crate::error::{excerpt, looks_like_html};
 use crate::http::{Request, Response, StatusCode};
 use crate::json::Json;
+use crate::json_out::ToJson;
 use serde::Serialize;
 
 /// The path of the ping endpoint.
@@ -155,7 +156,7 @@ impl PingBody {
         let error = match lookup(&["Error"]) {
             Some(Json::String(text)) => Some(text.trim().to_string()),
             Some(Json::Null) | None => None,
-            Some(other) => Some(other.to_string()),
+            Some(other) => Some(other.to_json()),
         };
         if healthy.is_none() && error.is_none() {
             return None;

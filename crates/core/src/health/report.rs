@@ -49,6 +49,7 @@ use super::cluster::{
 use super::nginx::{NginxOutcome, NginxRates, NginxStatus};
 use super::ping::{PingVerdict, UnknownWhy};
 use crate::Timestamp;
+use crate::text::{Message, concat, push_i64, push_u64};
 
 /// The overall verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -409,7 +410,7 @@ fn ping_reasons(pings: &[(String, PingVerdict)], positive: bool, out: &mut Vec<R
                 Severity::Degraded,
                 ReasonCode::PingUnhealthy,
                 label,
-                format!("replica {label} reports unhealthy: {why}"),
+                concat(&["replica ", label, " reports unhealthy: ", why]),
             ),
             PingVerdict::Unknown {
                 status,
@@ -423,11 +424,17 @@ fn ping_reasons(pings: &[(String, PingVerdict)], positive: bool, out: &mut Vec<R
                     (false, _) => (Severity::Unknown, ReasonCode::PingUnknown),
                 };
                 let what = why.describe();
-                let message = match (*status, excerpt.is_empty()) {
-                    (0, true) => format!("replica {label}: {what}"),
-                    (0, false) => format!("replica {label}: {what}: {excerpt}"),
-                    (status, _) => format!("replica {label}: HTTP {status}, {what}"),
-                };
+                let mut message = concat(&["replica ", label, ": "]);
+                if *status != 0 {
+                    message.push_str("HTTP ");
+                    push_u64(&mut message, u64::from(*status));
+                    message.push_str(", ");
+                }
+                message.push_str(what);
+                if *status == 0 && !excerpt.is_empty() {
+                    message.push_str(": ");
+                    message.push_str(excerpt);
+                }
                 push(out, severity, code, label, message);
             }
         }
@@ -443,33 +450,37 @@ fn cluster_reasons(cluster: &ClusterStatus, replicas: &[ReplicaState], out: &mut
                 ReplicaCondition::Unhealthy { reason } => (
                     Severity::Degraded,
                     ReasonCode::ReplicaUnhealthy,
-                    format!("replica {id} is unhealthy: {reason}"),
+                    concat(&["replica ", id, " is unhealthy: ", reason]),
                 ),
                 ReplicaCondition::HealthUnknown => (
                     Severity::Unknown,
                     ReasonCode::ReplicaHealthUnknown,
-                    format!("replica {id} has no health entry in cluster_status"),
+                    concat(&["replica ", id, " has no health entry in cluster_status"]),
                 ),
                 ReplicaCondition::Stale {
                     last_seen,
                     age_secs,
-                } => (
-                    Severity::Degraded,
-                    ReasonCode::ReplicaStale,
-                    format!(
-                        "replica {id} reported health too long ago: {last_seen} ({} min ago)",
-                        age_secs / 60
-                    ),
-                ),
+                } => (Severity::Degraded, ReasonCode::ReplicaStale, {
+                    let mut message = concat(&[
+                        "replica ",
+                        id,
+                        " reported health too long ago: ",
+                        &last_seen.to_rfc3339(),
+                        " (",
+                    ]);
+                    push_i64(&mut message, age_secs / 60);
+                    message.push_str(" min ago)");
+                    message
+                }),
                 ReplicaCondition::TimestampUnknown { raw } => (
                     Severity::Degraded,
                     ReasonCode::ReplicaTimestampUnknown,
-                    format!("replica {id} has no usable report time: {raw}"),
+                    concat(&["replica ", id, " has no usable report time: ", raw]),
                 ),
                 ReplicaCondition::ReadOnly => (
                     Severity::Degraded,
                     ReasonCode::ReplicaReadOnly,
-                    format!("replica {id} is read-only"),
+                    concat(&["replica ", id, " is read-only"]),
                 ),
             };
             push(out, severity, code, id, message);
@@ -496,7 +507,7 @@ fn cluster_reasons(cluster: &ClusterStatus, replicas: &[ReplicaState], out: &mut
             severity,
             code,
             &subject,
-            format!("{label} RethinkDB issue: {text}"),
+            concat(&[label, " RethinkDB issue: ", text]),
         );
     }
     for (not_writable, severity, code, what) in [
@@ -529,13 +540,13 @@ fn cluster_reasons(cluster: &ClusterStatus, replicas: &[ReplicaState], out: &mut
         if count == 0 {
             continue;
         }
-        push(
-            out,
-            severity,
-            code,
-            &names,
-            format!("{count} table(s) {what}: {names}"),
-        );
+        let mut message = String::new();
+        push_u64(&mut message, count as u64);
+        message.push_str(" table(s) ");
+        message.push_str(what);
+        message.push_str(": ");
+        message.push_str(&names);
+        push(out, severity, code, &names, message);
     }
     if cluster.gc_running() {
         let holder = cluster.gc_lock_holder.as_deref().unwrap_or_default();
@@ -544,7 +555,7 @@ fn cluster_reasons(cluster: &ClusterStatus, replicas: &[ReplicaState], out: &mut
             Severity::Info,
             ReasonCode::GcRunning,
             holder,
-            format!("garbage collection is running (lock held by {holder})"),
+            concat(&["garbage collection is running (lock held by ", holder, ")"]),
         );
     }
     if let Some(first) = cluster.warnings.first() {
@@ -552,10 +563,13 @@ fn cluster_reasons(cluster: &ClusterStatus, replicas: &[ReplicaState], out: &mut
             severity: Severity::Info,
             code: ReasonCode::ClusterWarnings,
             subject: None,
-            message: format!(
-                "{} odd field(s) in cluster_status were skipped, e.g. {first}",
-                cluster.warnings.len()
-            ),
+            message: {
+                let mut message = String::new();
+                push_u64(&mut message, cluster.warnings.len() as u64);
+                message.push_str(" odd field(s) in cluster_status were skipped, e.g. ");
+                message.push_str(first);
+                message
+            },
         });
     }
 }
@@ -571,7 +585,7 @@ fn cluster_error_reason(error: &ClusterStatusError) -> Reason {
         severity,
         code,
         subject: None,
-        message: format!("cluster_status: {error}"),
+        message: concat(&["cluster_status: ", &error.message()]),
     }
 }
 
@@ -585,11 +599,14 @@ fn nginx_reasons(input: &HealthInput, out: &mut Vec<Reason>) {
                 Severity::Degraded,
                 ReasonCode::NginxDropping,
                 SUBJECT,
-                format!(
-                    "nginx dropped {} connection(s) in the last {} s (worker_connections limit?)",
-                    rates.dropped,
-                    rates.elapsed_ms / 1000
-                ),
+                {
+                    let mut message = String::from("nginx dropped ");
+                    push_u64(&mut message, rates.dropped);
+                    message.push_str(" connection(s) in the last ");
+                    push_i64(&mut message, rates.elapsed_ms / 1000);
+                    message.push_str(" s (worker_connections limit?)");
+                    message
+                },
             );
         }
         if rates.reset {
@@ -609,10 +626,12 @@ fn nginx_reasons(input: &HealthInput, out: &mut Vec<Reason>) {
                 Severity::Info,
                 ReasonCode::NginxDroppedSinceStart,
                 SUBJECT,
-                format!(
-                    "nginx has dropped {} connection(s) since it started",
-                    status.dropped()
-                ),
+                {
+                    let mut message = String::from("nginx has dropped ");
+                    push_u64(&mut message, status.dropped());
+                    message.push_str(" connection(s) since it started");
+                    message
+                },
             );
         }
         Some(NginxOutcome::NotAvailable { status }) => push(
@@ -620,21 +639,29 @@ fn nginx_reasons(input: &HealthInput, out: &mut Vec<Reason>) {
             Severity::Info,
             ReasonCode::NginxNotAvailable,
             SUBJECT,
-            format!("/nginx_status is not available to you (HTTP {status})"),
+            {
+                let mut message = String::from("/nginx_status is not available to you (HTTP ");
+                push_u64(&mut message, u64::from(*status));
+                message.push(')');
+                message
+            },
         ),
         Some(NginxOutcome::Error(error)) => push(
             out,
             Severity::Unknown,
             ReasonCode::NginxUnavailable,
             SUBJECT,
-            format!("/nginx_status: {error}"),
+            concat(&["/nginx_status: ", &error.message()]),
         ),
         Some(NginxOutcome::Invalid { error, .. }) => push(
             out,
             Severity::Unknown,
             ReasonCode::NginxUnavailable,
             SUBJECT,
-            format!("/nginx_status is not nginx stub_status output: {error}"),
+            concat(&[
+                "/nginx_status is not nginx stub_status output: ",
+                &error.message(),
+            ]),
         ),
         _ => {}
     }
