@@ -255,7 +255,9 @@ impl fmt::Debug for StatusCode {
 /// The number only (the `http` crate adds the reason phrase).
 impl fmt::Display for StatusCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
+        let mut text = String::new();
+        crate::text::push_u64(&mut text, u64::from(self.0));
+        f.write_str(&text)
     }
 }
 

@@ -7,6 +7,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::http::{Uri, check_authority, host_of, port_of};
+use crate::text::{Message, concat, display_message, push_u64};
 
 /// What is percent-encoded in a query value: everything but RFC 3986 "unreserved"
 /// characters, as Go's `url.QueryEscape` does for the docker and notary clients.
@@ -21,24 +22,39 @@ pub(crate) const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::N
 #[non_exhaustive]
 pub enum OriginError {
     /// The text is not a URI at all.
-    #[error("not a valid URL: {0}")]
     Invalid(String),
     /// Only `http` and `https` are supported.
-    #[error("unsupported scheme (use https:// or http://)")]
     Scheme,
     /// An origin needs a host.
-    #[error("the URL has no host")]
     NoHost,
     /// User names or passwords in the URL would leak into logs and history.
-    #[error("credentials in the URL are not allowed; enter them separately")]
     UserInfo,
     /// An origin has no path, query or fragment.
-    #[error("an origin has no path or query: use only scheme://host[:port]")]
     Path,
     /// The port is not a number from 1 to 65535.
-    #[error("the port is not a number from 1 to 65535")]
     Port,
 }
+
+impl Message for OriginError {
+    fn push_message(&self, out: &mut String) {
+        let text = match self {
+            OriginError::Invalid(why) => {
+                out.push_str("not a valid URL: ");
+                why
+            }
+            OriginError::Scheme => "unsupported scheme (use https:// or http://)",
+            OriginError::NoHost => "the URL has no host",
+            OriginError::UserInfo => {
+                "credentials in the URL are not allowed; enter them separately"
+            }
+            OriginError::Path => "an origin has no path or query: use only scheme://host[:port]",
+            OriginError::Port => "the port is not a number from 1 to 65535",
+        };
+        out.push_str(text);
+    }
+}
+
+display_message!(OriginError);
 
 /// Check what follows the host in `authority`: nothing, or `:` and a port that is empty
 /// (RFC 3986: the scheme's default) or digits for 1..=65535. `http::Uri` reads `x:99999`,
@@ -54,9 +70,11 @@ fn check_port(authority: &str) -> Result<(), OriginError> {
         return if rest.is_empty() {
             Ok(())
         } else {
-            Err(OriginError::Invalid(format!(
-                "unexpected `{rest}` after the host"
-            )))
+            Err(OriginError::Invalid(concat(&[
+                "unexpected `",
+                rest,
+                "` after the host",
+            ])))
         };
     };
     let valid = port.is_empty()
@@ -110,7 +128,12 @@ impl Origin {
         let default_port = if https { 443 } else { 80 };
         let host = host.to_ascii_lowercase();
         let authority = match port_of(authority) {
-            Some(port) if port != default_port => format!("{host}:{port}"),
+            Some(port) if port != default_port => {
+                let mut authority = host;
+                authority.push(':');
+                push_u64(&mut authority, u64::from(port));
+                authority
+            }
             _ => host,
         };
         // What is left can still be malformed (`x[:1]` leaves `x[`).
@@ -146,7 +169,8 @@ impl Origin {
     /// Never on a path built by this crate; a path with characters that are invalid in a
     /// URI yields the origin root instead of panicking.
     pub fn url(&self, path_and_query: &str) -> Uri {
-        let text = format!("{self}{path_and_query}");
+        let mut text = self.to_text();
+        text.push_str(path_and_query);
         text.parse()
             .unwrap_or_else(|_| Uri::root(self.scheme(), &self.authority))
     }
@@ -168,9 +192,16 @@ impl Origin {
     }
 }
 
+impl Origin {
+    /// `scheme://host[:port]`, as `Display` writes it.
+    fn to_text(&self) -> String {
+        concat(&[self.scheme(), "://", &self.authority])
+    }
+}
+
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}://{}", self.scheme(), self.authority)
+        f.write_str(&self.to_text())
     }
 }
 

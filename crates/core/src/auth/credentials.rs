@@ -62,8 +62,9 @@ impl Credentials {
     /// The `Authorization: Basic ...` header value, marked sensitive so that the `Debug`
     /// output of a request hides it.
     pub fn basic_header(&self) -> HeaderValue {
-        let raw = format!("{}:{}", self.username, self.secret);
-        let encoded = format!("Basic {}", super::base64::encode_standard(raw.as_bytes()));
+        let raw = crate::text::concat(&[&self.username, ":", &self.secret]);
+        let mut encoded = String::from("Basic ");
+        encoded.push_str(&super::base64::encode_standard(raw.as_bytes()));
         let mut value =
             HeaderValue::from_str(&encoded).unwrap_or_else(|_| HeaderValue::from_static("Basic"));
         value.set_sensitive(true);

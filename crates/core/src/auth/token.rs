@@ -44,7 +44,7 @@ impl BearerToken {
     /// output of a request hides it.
     pub fn header_value(&self) -> HeaderValue {
         // `new` admits only visible ASCII, which is always a valid header value.
-        let mut value = HeaderValue::from_str(&format!("Bearer {}", self.0))
+        let mut value = HeaderValue::from_str(&crate::text::concat(&["Bearer ", &self.0]))
             .unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
         value.set_sensitive(true);
         value
@@ -157,7 +157,9 @@ impl TokenRequest {
             param("service", service);
         }
         for scope in &self.scopes {
-            param("scope", &scope.to_string());
+            let mut text = String::new();
+            scope.push_to(&mut text);
+            param("scope", &text);
         }
         if let Some(credentials) = credentials {
             param("account", credentials.username());

@@ -79,7 +79,7 @@ impl Uri {
 
     /// `scheme://authority/`, for an origin known to be valid.
     pub(crate) fn root(scheme: &str, authority: &str) -> Uri {
-        let text = format!("{scheme}://{authority}/");
+        let text = crate::text::concat(&[scheme, "://", authority, "/"]);
         let authority_start = scheme.len() + 3;
         let authority_end = authority_start + authority.len();
         Uri {
