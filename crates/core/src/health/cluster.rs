@@ -395,7 +395,7 @@ impl ClusterStatus {
             }
         }
         let gc_lock_holder = r.string(&mut map, "", "gc_lock_holder");
-        let etcd_status = map.remove("etcd_status").filter(|v| !v.is_null());
+        let etcd_status = take(&mut map, "etcd_status");
         Ok(ClusterStatus {
             rethink_system_tables,
             current_issues,
@@ -597,6 +597,7 @@ struct Reader {
 }
 
 impl Reader {
+    #[inline(never)]
     fn warn(&mut self, path: &str, expected: &str, found: &Json) {
         self.warnings.push(concat(&[
             path,
@@ -608,6 +609,7 @@ impl Reader {
     }
 
     /// Remove `key` from `map` as a string; `null`/missing → `None`, others → warning.
+    #[inline(never)]
     fn string(&mut self, map: &mut JsonObject, prefix: &str, key: &str) -> Option<String> {
         match map.remove(key)? {
             Json::String(text) => Some(text),
@@ -620,6 +622,7 @@ impl Reader {
     }
 
     /// Remove `key` from `map` as a boolean; `null`/missing → `None`, others → warning.
+    #[inline(never)]
     fn boolean(&mut self, map: &mut JsonObject, prefix: &str, key: &str) -> Option<bool> {
         match map.remove(key)? {
             Json::Bool(flag) => Some(flag),
@@ -682,7 +685,7 @@ impl Reader {
     fn issues(&mut self, map: &mut JsonObject, prefix: &str, key: &str) -> Vec<Issue> {
         let mut issues = Vec::new();
         for (path, mut object) in self.objects(map, prefix, key) {
-            let info = object.remove("info").filter(|v| !v.is_null());
+            let info = take(&mut object, "info");
             issues.push(Issue {
                 id: self.string(&mut object, &path, "id"),
                 kind: self.string(&mut object, &path, "type"),
@@ -705,8 +708,8 @@ impl Reader {
             server_status.push(ServerStatus {
                 id: self.string(&mut object, &path, "id"),
                 name: self.string(&mut object, &path, "name"),
-                network: object.remove("network").filter(|v| !v.is_null()),
-                process: object.remove("process").filter(|v| !v.is_null()),
+                network: take(&mut object, "network"),
+                process: take(&mut object, "process"),
                 other: object,
             });
         }
@@ -736,7 +739,7 @@ impl Reader {
                 all_replicas_ready,
                 ready_for_writes,
                 status,
-                shards: object.remove("shards").filter(|v| !v.is_null()),
+                shards: take(&mut object, "shards"),
                 other: object,
             });
         }
@@ -747,6 +750,12 @@ impl Reader {
             other: tables,
         }
     }
+}
+
+/// Remove `key` from `map`; `null` is absent.
+#[inline(never)]
+fn take(map: &mut JsonObject, key: &str) -> Option<Json> {
+    map.remove(key).filter(|v| !v.is_null())
 }
 
 /// The union of two sorted lists without repeats, sorted, each item once.
