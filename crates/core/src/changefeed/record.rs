@@ -97,20 +97,24 @@ impl Record {
         let object = value
             .as_object()
             .ok_or_else(|| (String::new(), expected("an object", value)))?;
+        let number_id;
         let id = match field(object, "ID") {
-            Some(Json::String(text)) => text.clone(),
-            Some(number @ (Json::U64(_) | Json::I64(_))) => number.to_json(),
+            Some(Json::String(text)) => text.as_str(),
+            Some(number @ (Json::U64(_) | Json::I64(_))) => {
+                number_id = number.to_json();
+                number_id.as_str()
+            }
             Some(other) => return Err(wrong("ID", "a string", other)),
             None => return Err(missing("ID")),
         };
-        let id = ChangeId::new(id).map_err(|e| ("ID".to_string(), e.message()))?;
+        ChangeId::check(id).map_err(|e| ("ID".to_string(), e.message()))?;
         let created_at_raw = match field(object, "CreatedAt") {
-            Some(Json::String(text)) => text.clone(),
+            Some(Json::String(text)) => text.as_str(),
             Some(other) => return Err(wrong("CreatedAt", "an RFC 3339 string", other)),
-            None => String::new(),
+            None => "",
         };
         let gun = match field(object, "GUN") {
-            Some(Json::String(text)) => text.clone(),
+            Some(Json::String(text)) => text.as_str(),
             Some(other) => return Err(wrong("GUN", "a string", other)),
             None => return Err(missing("GUN")),
         };
@@ -122,24 +126,27 @@ impl Record {
             None => 0,
         };
         let sha256 = match field(object, "SHA256") {
-            Some(Json::String(text)) => Some(text.trim().to_string()).filter(|s| !s.is_empty()),
+            Some(Json::String(text)) => Some(text.trim()).filter(|s| !s.is_empty()),
             Some(other) => return Err(wrong("SHA256", "a string", other)),
             None => None,
         };
+        // A missing category reads as `Category::parse("")`: unknown, empty.
         let category = match field(object, "Category") {
-            Some(Json::String(text)) => Category::parse(text),
+            Some(Json::String(text)) => text.as_str(),
             Some(other) => return Err(wrong("Category", "a string", other)),
-            None => Category::Unknown(String::new()),
+            None => "",
         };
-        Ok(Record {
+        // The scanner's owning code: the ID is valid, checked above.
+        let view = RecordView {
             id,
-            created_at: Timestamp::parse_rfc3339(&created_at_raw),
+            created_at: Timestamp::parse_rfc3339(created_at_raw),
             created_at_raw,
             gun,
             version,
             sha256,
             category,
-        })
+        };
+        view.to_record().ok_or_else(|| missing("ID"))
     }
 }
 

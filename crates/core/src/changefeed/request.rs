@@ -106,7 +106,7 @@ impl ChangeId {
         ChangeId::check(id).is_ok()
     }
 
-    fn check(id: &str) -> Result<(), CursorError> {
+    pub(crate) fn check(id: &str) -> Result<(), CursorError> {
         if id.is_empty() {
             return Err(CursorError::EmptyId);
         }
