@@ -9,14 +9,6 @@ use std::str::FromStr;
 use crate::http::{Uri, check_authority, host_of, port_of};
 use crate::text::{Message, concat, display_message, push_u64};
 
-/// What is percent-encoded in a query value: everything but RFC 3986 "unreserved"
-/// characters, as Go's `url.QueryEscape` does for the docker and notary clients.
-pub(crate) const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
 /// Why a configured origin was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -134,6 +134,25 @@ pub(crate) fn push_digits(out: &mut String, mut value: u64, width: usize) {
     }
 }
 
+/// Append `text` percent-encoded: every byte but ASCII letters, digits and `-._~` (and
+/// `:` when `keep_colon`) as `%XX`, upper-case hex, as `percent_encoding` writes it with
+/// [`crate::origin`]'s query-value set (Go's `url.QueryEscape` without `+` for spaces).
+pub(crate) fn push_percent_encoded(out: &mut String, text: &str, keep_colon: bool) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'.' | b'_' | b'~')
+            || (keep_colon && b == b':')
+        {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+}
+
 /// The concatenation of `parts`: one non-generic builder for messages.
 #[inline(never)]
 pub(crate) fn concat(parts: &[&str]) -> String {
@@ -214,6 +233,46 @@ mod tests {
     #[test]
     fn unprintable_characters_stay_as_they_are() {
         assert_eq!(q("a\u{301}\u{200b}"), "\"a\u{301}\u{200b}\"");
+    }
+
+    #[test]
+    fn percent_encoding_agrees_with_the_crate() {
+        use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+        // The sets the crate was used with: a query value, and a GUN path segment.
+        const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'.')
+            .remove(b'_')
+            .remove(b'~');
+        const SEGMENT: &AsciiSet = &QUERY.remove(b':');
+        let (query, segment) = (QUERY, SEGMENT);
+        let check = |text: &str| {
+            let mut ours = String::from("x");
+            push_percent_encoded(&mut ours, text, false);
+            assert_eq!(
+                ours,
+                format!("x{}", utf8_percent_encode(text, query)),
+                "{text:?}"
+            );
+            let mut ours = String::new();
+            push_percent_encoded(&mut ours, text, true);
+            assert_eq!(
+                ours,
+                utf8_percent_encode(text, segment).to_string(),
+                "{text:?}"
+            );
+        };
+        // Every character up to U+00FF, alone and in a word; then generated text.
+        for c in '\0'..='\u{ff}' {
+            check(&c.to_string());
+            check(&format!("a{c}b:c"));
+        }
+        check("");
+        check("repository:msr.example.org:8443/ns/repo:pull,push");
+        check("é漢🦀 +&=?#/%");
+        proptest::proptest!(proptest::prelude::ProptestConfig::with_cases(5000), |(text in "\\PC*")| {
+            check(&text);
+        });
     }
 
     proptest! {

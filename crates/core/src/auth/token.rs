@@ -4,7 +4,6 @@ use std::fmt;
 
 use crate::http::header::{ACCEPT, AUTHORIZATION};
 use crate::http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
-use percent_encoding::utf8_percent_encode;
 
 use crate::Timestamp;
 use crate::auth::challenge::BearerChallenge;
@@ -18,8 +17,6 @@ use crate::origin::Origin;
 /// A token lives at least this long, and this long when the answer does not say
 /// (distribution `docs/spec/auth/token.md`).
 pub const MIN_TOKEN_SECS: u64 = 60;
-
-use crate::origin::QUERY_VALUE;
 
 /// A bearer token. `Debug` and `Display` never show it; read it with
 /// [`BearerToken::secret`] only where it is sent.
@@ -151,7 +148,7 @@ impl TokenRequest {
             sep = "&";
             url.push_str(key);
             url.push('=');
-            url.extend(utf8_percent_encode(value, QUERY_VALUE));
+            crate::text::push_percent_encoded(&mut url, value, false);
         };
         if let Some(service) = &self.service {
             param("service", service);

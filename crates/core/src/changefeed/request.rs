@@ -18,11 +18,10 @@
 use std::fmt;
 
 use crate::http::{Method, Request, header};
-use percent_encoding::{AsciiSet, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 
 use crate::Origin;
-use crate::text::{Message, display_message, push_i64, push_u64};
+use crate::text::{Message, display_message, push_i64, push_percent_encoded, push_u64};
 
 /// The largest page the builder asks for; larger sizes are clamped to it.
 pub const MAX_PAGE_SIZE: u32 = 10_000;
@@ -32,11 +31,6 @@ pub const DEFAULT_PAGE_SIZE: u32 = 100;
 
 /// The longest change ID accepted, in bytes (real IDs are at most 36: a UUID).
 pub const MAX_CHANGE_ID_LEN: usize = 512;
-
-use crate::origin::QUERY_VALUE;
-
-/// A GUN path segment: like a query value, but `:` (a port in the host) stays as it is.
-const PATH_SEGMENT: &AsciiSet = &QUERY_VALUE.remove(b':');
 
 /// Why a change ID or a GUN was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -215,7 +209,8 @@ impl Feed {
                 let mut path = String::from("/v2");
                 for segment in gun.as_str().split('/') {
                     path.push('/');
-                    path.extend(utf8_percent_encode(segment, PATH_SEGMENT));
+                    // Like a query value, but `:` (a port in the host) stays as it is.
+                    push_percent_encoded(&mut path, segment, true);
                 }
                 path.push_str("/_trust/changefeed");
                 path
@@ -347,7 +342,7 @@ impl PageRequest {
     pub fn path_and_query(&self) -> String {
         let mut text = self.feed.path();
         text.push_str("?change_id=");
-        text.extend(utf8_percent_encode(self.change_id(), QUERY_VALUE));
+        push_percent_encoded(&mut text, self.change_id(), false);
         text.push_str("&records=");
         push_i64(&mut text, i64::from(self.records()));
         text
