@@ -283,7 +283,8 @@ pub(crate) fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
-        if run.chars().count() >= MIN_RUN {
+        // Token characters are ASCII: the run's length in bytes is its length in characters.
+        if run.len() >= MIN_RUN {
             out.push_str("<redacted>");
         } else {
             out.push_str(run);
@@ -550,6 +551,40 @@ mod tests {
         assert_eq!(t.header_value(), "Bearer s3cr3t-token");
         assert!(BearerToken::new("").is_none());
         assert!(BearerToken::new("a b").is_none());
+    }
+
+    /// `redact` as it was, counting characters: its oracle.
+    fn redact_by_chars(text: &str) -> String {
+        let is_token_char =
+            |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+' | '/' | '=');
+        let mut out = String::new();
+        let mut run = String::new();
+        let flush = |run: &mut String, out: &mut String| {
+            if run.chars().count() >= 24 {
+                out.push_str("<redacted>");
+            } else {
+                out.push_str(run);
+            }
+            run.clear();
+        };
+        for c in text.chars() {
+            if is_token_char(c) {
+                run.push(c);
+            } else {
+                flush(&mut run, &mut out);
+                out.push(c);
+            }
+        }
+        flush(&mut run, &mut out);
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #[test]
+        fn redact_agrees_with_counting_chars(text in "[a-zA-Z0-9._+/=é漢 -]{0,80}") {
+            proptest::prop_assert_eq!(redact(&text), redact_by_chars(&text));
+        }
     }
 
     #[test]
