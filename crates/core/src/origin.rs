@@ -54,7 +54,7 @@ display_message!(OriginError);
 /// host `[]`; an origin rejects them, so that a mistyped port never silently becomes the
 /// default one.
 fn check_port(authority: &str) -> Result<(), OriginError> {
-    let host_port = authority.rsplit('@').next().unwrap_or(authority);
+    let host_port = crate::search::after_last(authority, b'@');
     let rest = host_port
         .get(host_of(host_port).len()..)
         .unwrap_or(host_port);

@@ -29,6 +29,22 @@ pub fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
         .position(|window| window == needle)
 }
 
+/// The byte index of the last `byte` (ASCII) in `text`, as `text.rfind(char::from(byte))`,
+/// without `core`'s reverse character searcher.
+pub fn rfind_byte(text: &str, byte: u8) -> Option<usize> {
+    text.bytes().rposition(|b| b == byte)
+}
+
+/// What follows the last `byte` (ASCII) in `text`, or all of `text` when there is none:
+/// `text.rsplit(char::from(byte)).next()`.
+pub fn after_last(text: &str, byte: u8) -> &str {
+    match rfind_byte(text, byte) {
+        // An ASCII byte is a whole character: the rest starts on a boundary.
+        Some(i) => text.get(i + 1..).unwrap_or(text),
+        None => text,
+    }
+}
+
 /// `text.parse::<u16>().ok()` (an optional `+`, then ASCII digits), without another
 /// instance of `core`'s generic integer parser (property-tested against it).
 pub fn parse_u16(text: &str) -> Option<u16> {
@@ -121,6 +137,15 @@ mod tests {
         #[test]
         fn parse_u16_is_str_parse(text in "[+-]?[0-9]{0,7}|[+-]?6553[0-9]|[ +0-9a-]{0,4}|\\PC{0,6}") {
             prop_assert_eq!(parse_u16(&text), text.parse::<u16>().ok());
+        }
+
+        #[test]
+        fn reverse_byte_search_is_std(h in "[ab:@/é]{0,24}|\\PC{0,12}") {
+            for byte in [b':', b'@', b'/', b'a'] {
+                let c = char::from(byte);
+                prop_assert_eq!(rfind_byte(&h, byte), h.rfind(c));
+                prop_assert_eq!(Some(after_last(&h, byte)), h.rsplit(c).next());
+            }
         }
 
         #[test]

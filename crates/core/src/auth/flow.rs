@@ -637,7 +637,7 @@ fn path_family(path: &str) -> String {
     if path.ends_with(TRUST) {
         return path.to_string();
     }
-    match path.rfind('/') {
+    match crate::search::rfind_byte(path, b'/') {
         Some(i) if i > 0 => path.get(..i).unwrap_or(path).to_string(),
         _ => "/".to_string(),
     }

@@ -91,9 +91,13 @@ impl Scope {
         let (resource_type, rest) = text
             .split_once(':')
             .ok_or_else(|| ScopeError::NotEnoughParts(short()))?;
-        let (name, actions) = rest
-            .rsplit_once(':')
+        let last_colon = crate::search::rfind_byte(rest, b':')
             .ok_or_else(|| ScopeError::NotEnoughParts(short()))?;
+        // `:` is one byte: both sides are on character boundaries.
+        let (name, actions) = (
+            rest.get(..last_colon).unwrap_or_default(),
+            rest.get(last_colon + 1..).unwrap_or_default(),
+        );
         let actions: Vec<String> = actions
             .split(',')
             .filter(|a| !a.is_empty())

@@ -249,7 +249,7 @@ impl fmt::Debug for Uri {
 /// The host of an authority: after any `userinfo@`, before any `:port`; an IPv6 literal
 /// keeps its brackets.
 pub(crate) fn host_of(authority: &str) -> &str {
-    let host_port = authority.rsplit('@').next().unwrap_or(authority);
+    let host_port = crate::search::after_last(authority, b'@');
     if host_port.starts_with('[') {
         match host_port.find(']') {
             Some(i) => host_port.get(..=i).unwrap_or(host_port),
@@ -262,7 +262,7 @@ pub(crate) fn host_of(authority: &str) -> &str {
 
 /// The number after the authority's last `:`, if it is a `u16`.
 pub(crate) fn port_of(authority: &str) -> Option<u16> {
-    let colon = authority.rfind(':')?;
+    let colon = crate::search::rfind_byte(authority, b':')?;
     crate::search::parse_u16(authority.get(colon + 1..)?)
 }
 
