@@ -202,16 +202,33 @@ impl FromStr for Scope {
 }
 
 fn short_text(text: &str) -> String {
-    let mut out: String = text.chars().take(ERROR_TEXT_CHARS).collect();
-    if text.chars().nth(ERROR_TEXT_CHARS).is_some() {
-        out.push('…');
+    // The first ERROR_TEXT_CHARS characters, sliced at the next one's byte index.
+    match text.char_indices().nth(ERROR_TEXT_CHARS) {
+        Some((end, _)) => {
+            let mut out = text.get(..end).unwrap_or(text).to_string();
+            out.push('…');
+            out
+        }
+        None => text.to_string(),
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// `short_text` keeps what the `chars().take(..).collect()` it replaced kept.
+        #[test]
+        fn short_text_agrees_with_taking_chars(text in "[a:é漢🦀]{0,130}") {
+            let mut want: String = text.chars().take(ERROR_TEXT_CHARS).collect();
+            if text.chars().nth(ERROR_TEXT_CHARS).is_some() {
+                want.push('…');
+            }
+            proptest::prop_assert_eq!(short_text(&text), want);
+        }
+    }
 
     #[test]
     fn port_in_the_name_survives() {
