@@ -106,7 +106,7 @@ impl Origin {
             _ => return Err(OriginError::Scheme),
         };
         let authority = uri.authority().ok_or(OriginError::NoHost)?;
-        if authority.contains('@') {
+        if crate::search::find_byte(authority, b'@').is_some() {
             return Err(OriginError::UserInfo);
         }
         let host = host_of(authority);
@@ -174,7 +174,7 @@ impl Origin {
         let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
             return false;
         };
-        if authority.contains('@') || check_port(authority).is_err() {
+        if crate::search::find_byte(authority, b'@').is_some() || check_port(authority).is_err() {
             return false;
         }
         let default_port = if scheme == "https" { 443 } else { 80 };

@@ -29,6 +29,47 @@ pub fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
         .position(|window| window == needle)
 }
 
+/// The byte index of the first `byte` (ASCII) in `text`, as `text.find(char::from(byte))`,
+/// without `core`'s character searcher.
+pub fn find_byte(text: &str, byte: u8) -> Option<usize> {
+    text.bytes().position(|b| b == byte)
+}
+
+/// The pieces of `text` between occurrences of `byte` (ASCII), as
+/// `text.split(char::from(byte))`, without `core`'s character searcher.
+pub fn split_byte(text: &str, byte: u8) -> SplitByte<'_> {
+    SplitByte {
+        rest: Some(text),
+        byte,
+    }
+}
+
+/// The iterator of [`split_byte`].
+#[derive(Debug, Clone)]
+pub struct SplitByte<'a> {
+    rest: Option<&'a str>,
+    byte: u8,
+}
+
+impl<'a> Iterator for SplitByte<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        match find_byte(rest, self.byte) {
+            // An ASCII byte is a whole character: both sides are on boundaries.
+            Some(i) => {
+                self.rest = rest.get(i + 1..);
+                rest.get(..i)
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
+}
+
 /// The byte index of the last `byte` (ASCII) in `text`, as `text.rfind(char::from(byte))`,
 /// without `core`'s reverse character searcher.
 pub fn rfind_byte(text: &str, byte: u8) -> Option<usize> {
@@ -137,6 +178,15 @@ mod tests {
         #[test]
         fn parse_u16_is_str_parse(text in "[+-]?[0-9]{0,7}|[+-]?6553[0-9]|[ +0-9a-]{0,4}|\\PC{0,6}") {
             prop_assert_eq!(parse_u16(&text), text.parse::<u16>().ok());
+        }
+
+        #[test]
+        fn forward_byte_search_is_std(h in "[ab:@/.,é]{0,24}|\\PC{0,12}") {
+            for byte in [b':', b'@', b'/', b'.', b',', b'a'] {
+                let c = char::from(byte);
+                prop_assert_eq!(find_byte(&h, byte), h.find(c));
+                prop_assert_eq!(split_byte(&h, byte).collect::<Vec<_>>(), h.split(c).collect::<Vec<_>>());
+            }
         }
 
         #[test]

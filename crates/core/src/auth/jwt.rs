@@ -130,7 +130,7 @@ impl Claims {
     /// The signature is NOT checked. The payload may be base64url with or without
     /// padding (standard base64 is tolerated too).
     pub fn decode(token: &str) -> Result<Claims, JwtError> {
-        let mut parts = token.trim().split('.');
+        let mut parts = crate::search::split_byte(token.trim(), b'.');
         let (Some(_header), Some(payload), Some(_signature), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {

@@ -88,9 +88,12 @@ impl Scope {
         if text.chars().any(char::is_whitespace) {
             return Err(ScopeError::Whitespace(short()));
         }
-        let (resource_type, rest) = text
-            .split_once(':')
+        let first_colon = crate::search::find_byte(text, b':')
             .ok_or_else(|| ScopeError::NotEnoughParts(short()))?;
+        let (resource_type, rest) = (
+            text.get(..first_colon).unwrap_or_default(),
+            text.get(first_colon + 1..).unwrap_or_default(),
+        );
         let last_colon = crate::search::rfind_byte(rest, b':')
             .ok_or_else(|| ScopeError::NotEnoughParts(short()))?;
         // `:` is one byte: both sides are on character boundaries.
@@ -98,8 +101,7 @@ impl Scope {
             rest.get(..last_colon).unwrap_or_default(),
             rest.get(last_colon + 1..).unwrap_or_default(),
         );
-        let actions: Vec<String> = actions
-            .split(',')
+        let actions: Vec<String> = crate::search::split_byte(actions, b',')
             .filter(|a| !a.is_empty())
             .map(str::to_string)
             .collect();

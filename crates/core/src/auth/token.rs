@@ -129,7 +129,7 @@ impl TokenRequest {
         let realm: Uri = self.realm.parse().map_err(|_| bad_realm())?;
         let absolute =
             matches!(realm.scheme_str(), Some("http" | "https")) && realm.authority().is_some();
-        if !absolute || self.realm.contains('#') {
+        if !absolute || crate::search::find_byte(&self.realm, b'#').is_some() {
             return Err(bad_realm());
         }
         if !origin.same_origin(&realm) {

@@ -155,8 +155,7 @@ impl Gun {
     pub fn new(gun: impl Into<String>) -> Result<Self, CursorError> {
         let gun = gun.into();
         let bad = gun.is_empty()
-            || gun
-                .split('/')
+            || crate::search::split_byte(&gun, b'/')
                 .any(|segment| segment.is_empty() || segment == "." || segment == "..");
         if bad {
             return Err(CursorError::InvalidGun(gun));
@@ -207,7 +206,7 @@ impl Feed {
             Feed::Global => "/v2/_trust/changefeed".to_string(),
             Feed::Repository(gun) => {
                 let mut path = String::from("/v2");
-                for segment in gun.as_str().split('/') {
+                for segment in crate::search::split_byte(gun.as_str(), b'/') {
                     path.push('/');
                     // Like a query value, but `:` (a port in the host) stays as it is.
                     push_percent_encoded(&mut path, segment, true);

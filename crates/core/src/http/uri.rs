@@ -251,12 +251,13 @@ impl fmt::Debug for Uri {
 pub(crate) fn host_of(authority: &str) -> &str {
     let host_port = crate::search::after_last(authority, b'@');
     if host_port.starts_with('[') {
-        match host_port.find(']') {
+        match crate::search::find_byte(host_port, b']') {
             Some(i) => host_port.get(..=i).unwrap_or(host_port),
             None => host_port,
         }
     } else {
-        host_port.split(':').next().unwrap_or(host_port)
+        let end = crate::search::find_byte(host_port, b':').unwrap_or(host_port.len());
+        host_port.get(..end).unwrap_or(host_port)
     }
 }
 
