@@ -18,7 +18,7 @@ use msr_lens_core::changefeed::{
 use msr_lens_core::health::{HealthTargets, NginxSample, NginxStatus};
 use msr_lens_core::json::{Json, JsonObject};
 
-use crate::error::LensError;
+use crate::error::{LensError, prefixed};
 
 /// The default request timeout.
 pub const DEFAULT_TIMEOUT_MS: u32 = 15_000;
@@ -36,7 +36,7 @@ impl<'a> Reader<'a> {
             return Err(crate::error::not_an_object(what));
         };
         if let Some(key) = map.keys().find(|k| !known.contains(k)) {
-            let mut message = format!("{what}: unknown option `{key}` (known: ");
+            let mut message = [what, ": unknown option `", key, "` (known: "].concat();
             for (i, name) in known.iter().enumerate() {
                 if i > 0 {
                     message.push_str(", ");
@@ -50,7 +50,7 @@ impl<'a> Reader<'a> {
     }
 
     fn wrong(&self, key: &str, expected: &str) -> LensError {
-        LensError::invalid(format!("{}: `{key}` must be {expected}", self.what))
+        LensError::invalid([self.what, ": `", key, "` must be ", expected].concat())
     }
 
     /// Remove `key`; `null` counts as absent.
@@ -71,7 +71,11 @@ impl<'a> Reader<'a> {
             None => Ok(None),
             Some(value) => match value.as_u64() {
                 Some(n) if n <= max => Ok(Some(n)),
-                _ => Err(self.wrong(key, &format!("a whole number from 0 to {max}"))),
+                _ => {
+                    let mut expected = String::from("a whole number from 0 to ");
+                    msr_lens_transport::push_decimal(&mut expected, max);
+                    Err(self.wrong(key, &expected))
+                }
             },
         }
     }
@@ -177,7 +181,7 @@ impl ClientConfig {
             .string("baseUrl")?
             .ok_or_else(|| LensError::invalid("MsrClient options: `baseUrl` is required"))?;
         let origin =
-            Origin::parse(&base_url).map_err(|e| LensError::invalid(format!("baseUrl: {e}")))?;
+            Origin::parse(&base_url).map_err(|e| LensError::invalid(prefixed("baseUrl: ", &e)))?;
         let username = r.string("username")?;
         let secret = r.string("secret")?;
         let access_token = match r.string("secretKind")?.as_deref() {
@@ -247,9 +251,9 @@ impl ClientConfig {
 /// One entry of `replicas`: a URL, or `{ label, url }`.
 fn replica(index: usize, item: Json) -> Result<(String, Origin), LensError> {
     let bad = || {
-        LensError::invalid(format!(
-            "replicas[{index}] must be a URL or {{ label, url }}"
-        ))
+        let mut message = replica_name(index);
+        message.push_str(" must be a URL or { label, url }");
+        LensError::invalid(message)
     };
     let (label, url) = match item {
         Json::String(url) => (None, url),
@@ -269,10 +273,21 @@ fn replica(index: usize, item: Json) -> Result<(String, Origin), LensError> {
         }
         _ => return Err(bad()),
     };
-    let origin =
-        Origin::parse(&url).map_err(|e| LensError::invalid(format!("replicas[{index}]: {e}")))?;
+    let origin = Origin::parse(&url).map_err(|e| {
+        let mut prefix = replica_name(index);
+        prefix.push_str(": ");
+        LensError::invalid(prefixed(&prefix, &e))
+    })?;
     let label = label.unwrap_or_else(|| origin.authority().to_string());
     Ok((label, origin))
+}
+
+/// `replicas[index]`.
+fn replica_name(index: usize) -> String {
+    let mut name = String::from("replicas[");
+    msr_lens_transport::push_decimal(&mut name, u64::try_from(index).unwrap_or(u64::MAX));
+    name.push(']');
+    name
 }
 
 /// Where a changefeed walk begins.
@@ -372,7 +387,7 @@ impl FeedOptions {
         let resume = match r.string("resume")? {
             None => None,
             Some(text) => Some(saved_state(&text).ok_or_else(|| {
-                LensError::invalid(format!("{what}: `resume` is not a saved position"))
+                LensError::invalid([what, ": `resume` is not a saved position"].concat())
             })?),
         };
         Ok(FeedOptions {
@@ -434,9 +449,9 @@ pub fn gun(repository: &str, origin: &Origin) -> Result<Gun, LensError> {
     let text = if full {
         repository.to_string()
     } else {
-        format!("{}/{repository}", origin.authority())
+        [origin.authority(), "/", repository].concat()
     };
-    Gun::new(text).map_err(|e| LensError::invalid(format!("repository: {e}")))
+    Gun::new(text).map_err(|e| LensError::invalid(prefixed("repository: ", &e)))
 }
 
 /// A saved pager position, from the text of `Changefeed.save()` (read by hand in the
@@ -446,7 +461,7 @@ fn saved_state(text: &str) -> Option<SavedState> {
 }
 
 fn change_id(id: String) -> Result<ChangeId, LensError> {
-    ChangeId::new(id).map_err(|e| LensError::invalid(format!("from: {e}")))
+    ChangeId::new(id).map_err(|e| LensError::invalid(prefixed("from: ", &e)))
 }
 
 #[cfg(test)]
