@@ -59,13 +59,12 @@ impl LensError {
 }
 
 /// `prefix` followed by `detail`'s `Display` text. The bindings' one way from a core value
-/// to message text: a single non-generic use of `core::fmt` (to be replaced by the core's
-/// `fmt`-free message methods once it has them).
+/// to message text. `to_string` hands the core's finished message to a `Formatter` as is
+/// (no format string is interpreted), so no `core::fmt::write` is needed in the package.
 #[inline(never)]
 pub(crate) fn prefixed(prefix: &str, detail: &dyn fmt::Display) -> String {
-    use fmt::Write;
     let mut text = String::from(prefix);
-    let _ = write!(text, "{detail}");
+    text.push_str(&detail.to_string());
     text
 }
 

@@ -81,10 +81,13 @@ impl FetchClient {
         let (parts, body) = request.into_parts();
         if parts.headers.contains_key(AUTHORIZATION) && !self.config.origin.same_origin(&parts.uri)
         {
-            return Err(TransportError::Refused(format!(
-                "credentials are only sent to {}",
-                self.config.origin
-            )));
+            return Err(TransportError::Refused(
+                [
+                    "credentials are only sent to ",
+                    &self.config.origin.to_string(),
+                ]
+                .concat(),
+            ));
         }
         let fetch = global_function("fetch")?;
         let controller = AbortController::new()
@@ -128,8 +131,11 @@ impl FetchClient {
             *redirect.status_mut() = StatusCode::FOUND;
             return Ok(redirect);
         }
-        let status = StatusCode::from_u16(response.status())
-            .map_err(|_| other(&format!("invalid HTTP status {}", response.status())))?;
+        let status = StatusCode::from_u16(response.status()).map_err(|_| {
+            let mut message = String::from("invalid HTTP status ");
+            msr_lens_core::push_u64(&mut message, u64::from(response.status()));
+            other(&message)
+        })?;
         let mut out = Response::new(Vec::new());
         *out.status_mut() = status;
         copy_headers(&response.headers(), out.headers_mut());
@@ -174,12 +180,12 @@ fn request_init(
     let headers =
         Headers::new().map_err(|_| TransportError::Other("Headers is not available".into()))?;
     for (name, value) in &parts.headers {
-        let text = value
-            .to_str()
-            .map_err(|_| TransportError::Refused(format!("header {name} is not visible ASCII")))?;
-        headers
-            .append(name.as_str(), text)
-            .map_err(|_| TransportError::Refused(format!("fetch() refuses header {name}")))?;
+        let text = value.to_str().map_err(|_| {
+            TransportError::Refused(["header ", name.as_str(), " is not visible ASCII"].concat())
+        })?;
+        headers.append(name.as_str(), text).map_err(|_| {
+            TransportError::Refused(["fetch() refuses header ", name.as_str()].concat())
+        })?;
     }
     let init = RequestInit::new();
     init.set_method(parts.method.as_str());
@@ -282,18 +288,26 @@ fn describe_failure(error: &JsValue) -> TransportError {
                 || code.starts_with("ERR_SSL")
                 || contains(&code, "SELF_SIGNED") =>
         {
-            TransportError::Tls(format!(
-                "{code}; in Node.js set NODE_EXTRA_CA_CERTS to the MSR CA file"
-            ))
+            TransportError::Tls(
+                [
+                    &code,
+                    "; in Node.js set NODE_EXTRA_CA_CERTS to the MSR CA file",
+                ]
+                .concat(),
+            )
         }
         Some(code) if code == "UND_ERR_SOCKET" || code == "ECONNRESET" || code == "EPIPE" => {
             TransportError::Reset(cause_message.unwrap_or(code))
         }
         Some(code) => TransportError::Connect(cause_message.unwrap_or(code)),
         None if message == "Failed to fetch" || message.starts_with("NetworkError") => {
-            TransportError::Connect(format!(
-                "{message} (network down, untrusted TLS certificate, or blocked by CORS)"
-            ))
+            TransportError::Connect(
+                [
+                    &message,
+                    " (network down, untrusted TLS certificate, or blocked by CORS)",
+                ]
+                .concat(),
+            )
         }
         None => TransportError::Connect(cause_message.unwrap_or(message)),
     }

@@ -62,6 +62,6 @@ fn global_function(name: &str) -> Result<Function, TransportError> {
         .ok()
         .and_then(|value| value.dyn_into::<Function>().ok())
         .ok_or_else(|| {
-            TransportError::Other(format!("this JavaScript environment has no {name}()"))
+            TransportError::Other(["this JavaScript environment has no ", name, "()"].concat())
         })
 }
