@@ -42,13 +42,13 @@ impl TransportError {
         let (prefix, detail) = match self {
             TransportError::Timeout { millis } => {
                 let mut text = String::from("timed out after ");
-                push_decimal(&mut text, *millis);
+                msr_lens_core::push_u64(&mut text, *millis);
                 text.push_str(" ms");
                 return text;
             }
             TransportError::TooLarge { limit } => {
                 let mut text = String::from("response larger than the ");
-                push_decimal(&mut text, u64::try_from(*limit).unwrap_or(u64::MAX));
+                msr_lens_core::push_u64(&mut text, u64::try_from(*limit).unwrap_or(u64::MAX));
                 text.push_str("-byte cap");
                 return text;
             }
@@ -75,54 +75,9 @@ impl TransportError {
     }
 }
 
-/// Append `value` in decimal to `out`, as `value.to_string()` writes it but without
-/// `core::fmt` (shared with the npm bindings, which build their messages the same way).
-pub fn push_decimal(out: &mut String, mut value: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        // `value % 10` is below 10.
-        #[allow(clippy::cast_possible_truncation)]
-        let digit = (value % 10) as u8;
-        if let Some(slot) = digits.get_mut(start) {
-            *slot = b'0' + digit;
-        }
-        value /= 10;
-        if value == 0 || start == 0 {
-            break;
-        }
-    }
-    for &digit in digits.get(start..).unwrap_or_default() {
-        out.push(char::from(digit));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn push_decimal_writes_what_to_string_writes() {
-        let mut cases = vec![0, 1, 9, 10, 99, 100, u64::MAX, u64::MAX - 1, 1 << 63];
-        for power in 0..20 {
-            let p = 10u64.pow(power);
-            cases.extend([p, p - 1, p + 1]);
-        }
-        // A fixed linear congruential sequence: many magnitudes, reproducible.
-        let mut x = 0x2545_f491_4f6c_dd1d_u64;
-        for _ in 0..100_000 {
-            x = x
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            cases.push(x >> (x % 64));
-        }
-        for value in cases {
-            let mut out = String::from("x");
-            push_decimal(&mut out, value);
-            assert_eq!(out, format!("x{value}"));
-        }
-    }
 
     #[test]
     fn messages_keep_their_wording() {

@@ -19,7 +19,7 @@ pub mod wasm;
 
 mod error;
 
-pub use error::{TransportError, push_decimal};
+pub use error::TransportError;
 
 /// Default cap on a response body: 64 MiB (a 100 000-record changefeed page is about 20 MB).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;

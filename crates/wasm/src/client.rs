@@ -504,7 +504,7 @@ pub(crate) fn to_js(json: &str) -> Result<JsValue, JsValue> {
 /// `prefix`, the HTTP `status` and `)`.
 fn http_status(prefix: &str, status: u16) -> String {
     let mut text = String::from(prefix);
-    msr_lens_transport::push_decimal(&mut text, u64::from(status));
+    msr_lens_core::push_u64(&mut text, u64::from(status));
     text.push(')');
     text
 }

@@ -73,7 +73,7 @@ impl<'a> Reader<'a> {
                 Some(n) if n <= max => Ok(Some(n)),
                 _ => {
                     let mut expected = String::from("a whole number from 0 to ");
-                    msr_lens_transport::push_decimal(&mut expected, max);
+                    msr_lens_core::push_u64(&mut expected, max);
                     Err(self.wrong(key, &expected))
                 }
             },
@@ -285,7 +285,7 @@ fn replica(index: usize, item: Json) -> Result<(String, Origin), LensError> {
 /// `replicas[index]`.
 fn replica_name(index: usize) -> String {
     let mut name = String::from("replicas[");
-    msr_lens_transport::push_decimal(&mut name, u64::try_from(index).unwrap_or(u64::MAX));
+    msr_lens_core::push_u64(&mut name, u64::try_from(index).unwrap_or(u64::MAX));
     name.push(']');
     name
 }
