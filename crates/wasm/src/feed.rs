@@ -63,15 +63,18 @@ struct Batch {
 }
 
 impl Changefeed {
-    pub(crate) fn new(shared: Rc<Shared>, options: &FeedOptions) -> Result<Self, LensError> {
-        let pager = options.pager(&shared.config.origin)?;
-        Ok(Changefeed {
+    pub(crate) fn new(shared: Rc<Shared>, options: FeedOptions) -> Self {
+        let follow = options.follow;
+        let newest_first = options.newest_first();
+        let max_retries = options.max_retries;
+        let pager = options.pager(&shared.config.origin);
+        Changefeed {
             state: Rc::new(FeedState {
                 shared,
                 session: RefCell::new(FeedSession::new(pager)),
-                follow: options.follow,
-                newest_first: options.newest_first(),
-                max_retries: options.max_retries,
+                follow,
+                newest_first,
+                max_retries,
                 buffer: RefCell::new(VecDeque::new()),
                 done: Cell::new(false),
                 closed: Cell::new(false),
@@ -80,7 +83,7 @@ impl Changefeed {
                 last_transport_kind: Cell::new(None),
                 sleeping: RefCell::new(None),
             }),
-        })
+        }
     }
 }
 

@@ -400,12 +400,12 @@ impl FeedOptions {
         })
     }
 
-    /// The pager that walks this feed.
-    pub fn pager(&self, origin: &Origin) -> Result<Pager, LensError> {
+    /// The pager that walks this feed (the options are used up: nothing is cloned).
+    pub fn pager(self, origin: &Origin) -> Pager {
         let origin = origin.clone();
-        let config = self.pager.clone();
-        if let Some(saved) = &self.resume {
-            return Ok(Pager::resume(origin, saved.clone(), config));
+        let config = self.pager;
+        if let Some(saved) = self.resume {
+            return Pager::resume(origin, saved, config);
         }
         let mode = match (&self.start, self.follow) {
             (Start::Start | Start::After(_), false) => Mode::Backfill,
@@ -415,15 +415,15 @@ impl FeedOptions {
         };
         // A walk anchored on a record ID is a resumed walk: forward from `after`, or
         // backward from `before`.
-        let (anchor, backward) = match &self.start {
+        let (anchor, backward) = match self.start {
             Start::Start | Start::Latest => {
-                return Ok(Pager::new(origin, self.feed.clone(), mode, config));
+                return Pager::new(origin, self.feed, mode, config);
             }
-            Start::After(id) => (id.clone(), false),
-            Start::Before(id) => (id.clone(), true),
+            Start::After(id) => (id, false),
+            Start::Before(id) => (id, true),
         };
-        let saved = SavedState::anchored(self.feed.clone(), mode, anchor, backward);
-        Ok(Pager::resume(origin, saved, config))
+        let saved = SavedState::anchored(self.feed, mode, anchor, backward);
+        Pager::resume(origin, saved, config)
     }
 
     /// Whether pages are walked newest first (each later page is older).
@@ -529,7 +529,7 @@ mod tests {
 
     fn first_request(json: &str, follow: bool) -> String {
         let options = FeedOptions::from_json(json, &origin(), follow).unwrap();
-        let mut pager = options.pager(&origin()).unwrap();
+        let mut pager = options.pager(&origin());
         let (_, request) = pager
             .poll_request(msr_lens_core::Timestamp::from_secs(1_800_000_000))
             .unwrap();
@@ -567,7 +567,7 @@ mod tests {
             FeedOptions::from_json(r#"{"from":{"before":"41"},"pageSize":3}"#, &origin(), false)
                 .unwrap();
         assert!(options.newest_first());
-        let mut pager = options.pager(&origin()).unwrap();
+        let mut pager = options.pager(&origin());
         let now = msr_lens_core::Timestamp::from_secs(1_800_000_000);
         assert!(
             pager.poll_request(now).is_none(),
@@ -623,14 +623,14 @@ mod tests {
     fn a_saved_walk_resumes() {
         let o = origin();
         let options = FeedOptions::from_json(r#"{"from":{"after":"7"}}"#, &o, false).unwrap();
-        let saved = serde_json::to_string(&options.pager(&o).unwrap().save()).unwrap();
+        let saved = serde_json::to_string(&options.clone().pager(&o).save()).unwrap();
         let resumed = FeedOptions::from_json(
             &serde_json::to_string(&json!({ "resume": saved })).unwrap(),
             &o,
             false,
         )
         .unwrap();
-        let mut pager = resumed.pager(&o).unwrap();
+        let mut pager = resumed.pager(&o);
         let (_, request) = pager
             .poll_request(msr_lens_core::Timestamp::from_secs(1_800_000_000))
             .unwrap();
@@ -698,7 +698,7 @@ mod tests {
                 Start::Before(id) => ("latest", Some(id.as_str()), Some(id.as_str())),
                 other => panic!("{other:?}"),
             };
-            let mode = options.pager(&o).unwrap().mode();
+            let mode = options.clone().pager(&o).mode();
             let state = json!({
                 "format": 1,
                 "feed": options.feed,
@@ -714,7 +714,7 @@ mod tests {
                 "pages": 0,
             });
             let before = SavedState::from_json(&state.to_string()).unwrap();
-            assert_eq!(options.pager(&o).unwrap().save(), before, "{from}");
+            assert_eq!(options.clone().pager(&o).save(), before, "{from}");
         }
     }
 }
