@@ -86,7 +86,7 @@ impl Shared {
 
     /// A token for exactly `scopes` from the origin's token service.
     async fn token(&self, scopes: &[Scope]) -> Result<msr_lens_core::auth::IssuedToken, LensError> {
-        let realm = self.config.origin.url("/auth/token").to_string();
+        let realm = self.config.origin().url("/auth/token").to_string();
         let request = TokenRequest::new(realm, Some(self.config.service.clone()), scopes);
         let (call, step) = self.auth.borrow_mut().start_token(request, now());
         match self.drive(call, step).await? {
@@ -113,9 +113,9 @@ impl MsrClient {
     ) -> Result<MsrClient, JsValue> {
         let json = options_json("MsrClient options", &options, false)?;
         let config = ClientConfig::from_json(&json)?;
-        let auth = Authenticator::new(config.origin.clone(), config.credentials.clone());
+        let auth = Authenticator::new(config.origin().clone(), config.targets.credentials.clone());
         let fetch = FetchClient::new(FetchConfig {
-            origin: config.origin.clone(),
+            origin: config.origin().clone(),
             timeout_ms: config.timeout_ms,
             max_body_bytes: config.max_body_bytes,
         });
@@ -132,7 +132,7 @@ impl MsrClient {
     /// The configured origin, normalised (`https://host[:port]`).
     #[wasm_bindgen(getter, js_name = baseUrl)]
     pub fn base_url(&self) -> String {
-        self.shared.config.origin.to_string()
+        self.shared.config.origin().to_string()
     }
 
     /// `GET /_ping` on the origin: what the replica that answered says about itself.
@@ -142,7 +142,7 @@ impl MsrClient {
     pub fn ping(&self) -> Promise {
         let shared = self.shared.clone();
         promise(Box::pin(async move {
-            let response = shared.send(ping_request(&shared.config.origin)).await?;
+            let response = shared.send(ping_request(shared.config.origin())).await?;
             to_js(&parse_ping(&response).to_json())
         }))
     }
@@ -154,7 +154,7 @@ impl MsrClient {
         let shared = self.shared.clone();
         promise(Box::pin(async move {
             let response = shared
-                .send(nginx_status_request(&shared.config.origin))
+                .send(nginx_status_request(shared.config.origin()))
                 .await?;
             match parse_nginx_status(&response) {
                 NginxOutcome::Available(status) => to_js(&status.to_json()),
@@ -203,9 +203,9 @@ impl MsrClient {
             // Without credentials the request goes out anonymously: MSR's own 401 says
             // what is missing.
             let anonymous = Credentials::password("", "");
-            let credentials = shared.config.credentials.as_ref();
+            let credentials = shared.config.targets.credentials.as_ref();
             let mut request =
-                cluster_status_request(&shared.config.origin, credentials.unwrap_or(&anonymous));
+                cluster_status_request(shared.config.origin(), credentials.unwrap_or(&anonymous));
             if credentials.is_none() {
                 request
                     .headers_mut()
@@ -213,7 +213,7 @@ impl MsrClient {
             }
             let response = shared.send(request).await?;
             let status = parse_cluster_status(&response).map_err(LensError::from)?;
-            let replicas = status.replica_states(now(), shared.config.stale_after);
+            let replicas = status.replica_states(now(), shared.config.targets.stale_after);
             to_js(&ClusterStatusWithReplicas { status, replicas }.to_json())
         }))
     }
@@ -297,7 +297,7 @@ impl MsrClient {
             };
             let mut guns = Vec::new();
             for name in &names {
-                guns.push(gun(name, &shared.config.origin)?);
+                guns.push(gun(name, shared.config.origin())?);
             }
             let catalog = Scope::catalog_all();
             let mut scopes = vec![catalog.clone()];
@@ -367,7 +367,7 @@ impl MsrClient {
             "changefeed options"
         };
         let json = options_json(what, options, true)?;
-        let options = FeedOptions::from_json(&json, &self.shared.config.origin, follow)?;
+        let options = FeedOptions::from_json(&json, self.shared.config.origin(), follow)?;
         let feed = Changefeed::new(self.shared.clone(), options);
         Ok(records::async_iterable(feed.into()))
     }
@@ -380,10 +380,7 @@ type ProbeResult = (Probe, Result<Response<Vec<u8>>, TransportError>, Timestamp)
 /// nginx sample. Out of line: kept out of the async body.
 #[inline(never)]
 fn plan_health(shared: &Shared, previous: Option<NginxSample>) -> HealthCheck {
-    HealthCheck::new(
-        &shared.config.health_targets(),
-        previous.or(shared.nginx.get()),
-    )
+    HealthCheck::new(&shared.config.targets, previous.or(shared.nginx.get()))
 }
 
 /// Record every probe's outcome and build the report. Out of line: kept out of the async

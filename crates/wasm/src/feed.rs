@@ -67,7 +67,7 @@ impl Changefeed {
         let follow = options.follow;
         let newest_first = options.newest_first();
         let max_retries = options.max_retries;
-        let pager = options.pager(&shared.config.origin);
+        let pager = options.pager(shared.config.origin());
         Changefeed {
             state: Rc::new(FeedState {
                 shared,

@@ -15,6 +15,7 @@ use msr_lens_core::auth::Credentials;
 use msr_lens_core::changefeed::{
     ChangeId, DEFAULT_PAGE_SIZE, Feed, FollowFrom, Gun, Mode, Pager, PagerConfig, SavedState,
 };
+use msr_lens_core::health::cluster::DEFAULT_STALE_AFTER;
 use msr_lens_core::health::{HealthTargets, NginxSample, NginxStatus};
 use msr_lens_core::json::{Json, JsonObject};
 
@@ -143,18 +144,14 @@ pub fn health_options(json: &str) -> Result<Option<NginxSample>, LensError> {
 /// A validated client configuration.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
-    /// The MSR origin.
-    pub origin: Origin,
-    /// The user's credentials, if any.
-    pub credentials: Option<Credentials>,
-    /// Per-replica origins with their labels.
-    pub replicas: Vec<(String, Origin)>,
+    /// The MSR origin, the user's credentials (if any), the per-replica origins with their
+    /// labels and the replica staleness threshold: what a health check checks, kept as
+    /// one value so `health()` uses it as it is.
+    pub targets: HealthTargets,
     /// Request timeout in milliseconds.
     pub timeout_ms: u32,
     /// Response size cap in bytes.
     pub max_body_bytes: usize,
-    /// Replica staleness threshold.
-    pub stale_after: Duration,
     /// The token service's `service` name (MSR: `dtr`).
     pub service: String,
 }
@@ -222,29 +219,26 @@ impl ClientConfig {
             .number("maxBodyBytes", u64::from(u32::MAX))?
             .and_then(|n| usize::try_from(n).ok())
             .unwrap_or(msr_lens_transport::DEFAULT_MAX_BODY_BYTES);
-        let stale_after = r.number("staleAfterSecs", u64::from(u32::MAX))?.map_or(
-            HealthTargets::new(origin.clone()).stale_after,
-            Duration::from_secs,
-        );
+        let stale_after = r
+            .number("staleAfterSecs", u64::from(u32::MAX))?
+            .map_or(DEFAULT_STALE_AFTER, Duration::from_secs);
         let service = r.string("service")?.unwrap_or_else(|| "dtr".to_string());
         Ok(ClientConfig {
-            origin,
-            credentials,
-            replicas,
+            targets: HealthTargets {
+                origin,
+                replicas,
+                credentials,
+                stale_after,
+            },
             timeout_ms,
             max_body_bytes,
-            stale_after,
             service,
         })
     }
 
-    /// What a health check of this configuration checks.
-    pub fn health_targets(&self) -> HealthTargets {
-        let mut targets = HealthTargets::new(self.origin.clone());
-        targets.replicas = self.replicas.clone();
-        targets.credentials = self.credentials.clone();
-        targets.stale_after = self.stale_after;
-        targets
+    /// The MSR origin.
+    pub fn origin(&self) -> &Origin {
+        &self.targets.origin
     }
 }
 
@@ -478,13 +472,18 @@ mod tests {
                 "timeoutMs":500,"staleAfterSecs":60}"#,
         )
         .unwrap();
-        assert_eq!(config.origin.to_string(), "https://msr.example.org");
-        let credentials = config.credentials.as_ref().unwrap();
+        assert_eq!(config.origin().to_string(), "https://msr.example.org");
+        let credentials = config.targets.credentials.as_ref().unwrap();
         assert_eq!(credentials.kind(), SecretKind::AccessToken);
-        let labels: Vec<&str> = config.replicas.iter().map(|(l, _)| l.as_str()).collect();
+        let labels: Vec<&str> = config
+            .targets
+            .replicas
+            .iter()
+            .map(|(l, _)| l.as_str())
+            .collect();
         assert_eq!(labels, ["r1.example.org", "two"]);
         assert_eq!(config.timeout_ms, 500);
-        assert_eq!(config.health_targets().stale_after, Duration::from_secs(60));
+        assert_eq!(config.targets.stale_after, Duration::from_secs(60));
     }
 
     #[test]
@@ -493,9 +492,12 @@ mod tests {
             r#"{"baseUrl":"https://msr.example.org","username":"a","secret":"b","secretKind":"password"}"#,
         )
         .unwrap();
-        assert_eq!(config.credentials.unwrap().kind(), SecretKind::Password);
+        assert_eq!(
+            config.targets.credentials.unwrap().kind(),
+            SecretKind::Password
+        );
         assert_eq!(config.timeout_ms, DEFAULT_TIMEOUT_MS);
-        assert!(config.replicas.is_empty());
+        assert!(config.targets.replicas.is_empty());
     }
 
     #[test]
