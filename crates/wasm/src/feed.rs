@@ -18,7 +18,7 @@ use js_sys::{Function, Object, Promise, Reflect};
 use msr_lens_core::changefeed::{Event, Failure, FeedSession, Placement, Record, Recovery};
 use msr_lens_core::json_out::ToJson;
 use msr_lens_transport::TransportError;
-use msr_lens_transport::wasm::now;
+use msr_lens_transport::wasm::{global_function, now};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -321,12 +321,7 @@ impl FeedState {
     /// Sleep `millis` with the global `setTimeout`; `close()` ends it early.
     async fn sleep(&self, millis: i64) {
         let global = js_sys::global();
-        let timer = |name: &str| {
-            Reflect::get(&global, &JsValue::from_str(name))
-                .ok()
-                .and_then(|f| f.dyn_into::<Function>().ok())
-        };
-        let Some(set_timeout) = timer("setTimeout") else {
+        let Ok(set_timeout) = global_function("setTimeout") else {
             return;
         };
         // setTimeout's limit is 2^31-1 ms; the pager never asks for more than an hour.
@@ -348,12 +343,8 @@ impl FeedState {
         let Some((handle, resolve)) = self.sleeping.borrow_mut().take() else {
             return;
         };
-        let global = js_sys::global();
-        if let Some(clear) = Reflect::get(&global, &JsValue::from_str("clearTimeout"))
-            .ok()
-            .and_then(|f| f.dyn_into::<Function>().ok())
-        {
-            let _ = clear.call1(&global, &handle);
+        if let Ok(clear) = global_function("clearTimeout") {
+            let _ = clear.call1(&js_sys::global(), &handle);
         }
         let _ = resolve.call0(&JsValue::UNDEFINED);
     }

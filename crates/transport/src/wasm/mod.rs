@@ -57,7 +57,11 @@ pub async fn sleep(millis: u32) -> Result<(), TransportError> {
 }
 
 /// A function of the global scope (`fetch`, `setTimeout`, ...).
-fn global_function(name: &str) -> Result<Function, TransportError> {
+///
+/// # Errors
+///
+/// [`TransportError::Other`] when the global scope has no such function.
+pub fn global_function(name: &str) -> Result<Function, TransportError> {
     Reflect::get(&js_sys::global(), &JsValue::from_str(name))
         .ok()
         .and_then(|value| value.dyn_into::<Function>().ok())
