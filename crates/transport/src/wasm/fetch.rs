@@ -3,15 +3,11 @@
 //! A browser shows a page only the response headers CORS exposes; on the same origin (or
 //! in an extension with host permissions) all of them are visible.
 
-use std::cell::Cell;
-use std::rc::Rc;
-
 use js_sys::{Function, Promise, Reflect, Uint8Array};
 use msr_lens_core::Origin;
 use msr_lens_core::http::header::{self, AUTHORIZATION, CONTENT_LENGTH};
 use msr_lens_core::http::request::Parts;
 use msr_lens_core::http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
@@ -95,7 +91,7 @@ impl FetchClient {
         let init = request_init(&parts, &body, &controller.signal())?;
         let timer = Timer::start(self.config.timeout_ms, &controller)?;
         let result = self.send(&fetch, &parts, &init, &controller).await;
-        let timed_out = timer.fired();
+        let timed_out = controller.signal().aborted();
         drop(timer);
         match result {
             Err(Failure::Js(_)) if timed_out => Err(TransportError::Timeout {
@@ -314,45 +310,33 @@ fn describe_failure(error: &JsValue) -> TransportError {
 }
 
 /// A `setTimeout` that aborts the request; cleared when dropped.
+///
+/// The timer calls the controller's own `abort` (bound to it), so no Rust closure has to
+/// be kept alive for it; whether it fired is the signal's `aborted` flag (the only other
+/// abort, for the size cap, ends the request with its own error).
 struct Timer {
     handle: JsValue,
     clear: Function,
-    fired: Rc<Cell<bool>>,
-    _callback: Closure<dyn FnMut()>,
 }
 
 impl Timer {
     fn start(millis: u32, controller: &AbortController) -> Result<Self, TransportError> {
         let set = global_function("setTimeout")?;
         let clear = global_function("clearTimeout")?;
-        let fired = Rc::new(Cell::new(false));
-        let callback = {
-            let fired = fired.clone();
-            let controller = controller.clone();
-            Closure::<dyn FnMut()>::new(move || {
-                fired.set(true);
-                controller.abort();
-            })
-        };
+        let abort = Reflect::get(controller, &JsValue::from_str("abort"))
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+            .ok_or_else(|| TransportError::Other("AbortController is not available".into()))?
+            .bind0(controller);
         let handle = set
-            .call2(&js_sys::global(), callback.as_ref(), &JsValue::from(millis))
+            .call2(&js_sys::global(), &abort, &JsValue::from(millis))
             .map_err(|_| TransportError::Other("setTimeout failed".into()))?;
-        Ok(Timer {
-            handle,
-            clear,
-            fired,
-            _callback: callback,
-        })
-    }
-
-    fn fired(&self) -> bool {
-        self.fired.get()
+        Ok(Timer { handle, clear })
     }
 }
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        // Clear before the closure is dropped, so it can never run afterwards.
         let _ = self.clear.call1(&js_sys::global(), &self.handle);
     }
 }
