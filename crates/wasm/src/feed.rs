@@ -132,10 +132,10 @@ impl Changefeed {
                 };
                 let array = records::to_js(&batch.records);
                 let mut buffer = state.buffer.borrow_mut();
-                if state.newest_first {
-                    buffer.extend(array.iter().collect::<Vec<_>>().into_iter().rev());
-                } else {
-                    buffer.extend(array.iter());
+                let len = array.length();
+                for i in 0..len {
+                    let index = if state.newest_first { len - 1 - i } else { i };
+                    buffer.push_back(array.get(index));
                 }
             }
         }))
