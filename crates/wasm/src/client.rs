@@ -477,9 +477,10 @@ fn string_list(what: &str, value: &JsValue) -> Result<Vec<String>, LensError> {
             [what, " must be an array of strings"].concat(),
         ));
     }
+    let array = js_sys::Array::from(value);
     let mut list = Vec::new();
-    for item in js_sys::Array::from(value).iter() {
-        match item.as_string() {
+    for index in 0..array.length() {
+        match array.get(index).as_string() {
             Some(text) => list.push(text),
             None => {
                 return Err(LensError::invalid(
