@@ -11,7 +11,6 @@
 //!   page, a vanished cursor) → a rejected promise; the next call tries again.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
@@ -43,8 +42,8 @@ struct FeedState {
     follow: bool,
     newest_first: bool,
     max_retries: u32,
-    /// Records of the current page not yet handed out by `next()`.
-    buffer: RefCell<VecDeque<JsValue>>,
+    /// Records of the current page not yet handed out by `next()`, the next one last.
+    buffer: RefCell<Vec<JsValue>>,
     done: Cell<bool>,
     closed: Cell<bool>,
     busy: Cell<bool>,
@@ -75,7 +74,7 @@ impl Changefeed {
                 follow,
                 newest_first,
                 max_retries,
-                buffer: RefCell::new(VecDeque::new()),
+                buffer: RefCell::new(Vec::new()),
                 done: Cell::new(false),
                 closed: Cell::new(false),
                 busy: Cell::new(false),
@@ -124,7 +123,7 @@ impl Changefeed {
         promise(Box::pin(async move {
             let _guard = state.enter()?;
             loop {
-                if let Some(record) = state.buffer.borrow_mut().pop_front() {
+                if let Some(record) = state.buffer.borrow_mut().pop() {
                     return Ok(iterator_result(false, &record));
                 }
                 let Some(batch) = state.next_batch().await? else {
@@ -134,8 +133,9 @@ impl Changefeed {
                 let mut buffer = state.buffer.borrow_mut();
                 let len = array.length();
                 for i in 0..len {
-                    let index = if state.newest_first { len - 1 - i } else { i };
-                    buffer.push_back(array.get(index));
+                    // Stacked so that `pop` hands out the page in walk order.
+                    let index = if state.newest_first { i } else { len - 1 - i };
+                    buffer.push(array.get(index));
                 }
             }
         }))
