@@ -306,10 +306,11 @@ impl MsrClient {
                     .map(|g| Scope::new("repository", g.as_str(), ["pull", "push"])),
             );
             let token = shared.token(&scopes).await?;
-            let granted = token.grants().cloned().unwrap_or_default();
+            let none = msr_lens_core::auth::Grants::default();
+            let granted = token.grants().unwrap_or(&none);
             let subject = token
                 .claims()
-                .and_then(|c| c.subject.clone())
+                .and_then(|c| c.subject.as_deref())
                 .filter(|s| !s.is_empty());
             let mut repositories = Vec::with_capacity(guns.len());
             for (name, gun) in names.iter().zip(&guns) {
@@ -323,7 +324,7 @@ impl MsrClient {
             to_js(
                 &GrantsInfo {
                     signed_in: subject.is_some(),
-                    subject: subject.as_deref(),
+                    subject,
                     global_audit_log: granted.allows(&catalog),
                     repositories,
                     grants: granted.as_slice(),
