@@ -37,7 +37,9 @@ pub(crate) async fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) ->
     .await;
     let mut outputs = Vec::with_capacity(pending.len());
     for (_, output) in pending {
-        outputs.extend(output);
+        if let Some(output) = output {
+            outputs.push(output);
+        }
     }
     outputs
 }
