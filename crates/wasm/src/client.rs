@@ -300,11 +300,11 @@ impl MsrClient {
                 guns.push(gun(name, shared.config.origin())?);
             }
             let catalog = Scope::catalog_all();
-            let mut scopes = vec![catalog.clone()];
-            scopes.extend(
-                guns.iter()
-                    .map(|g| Scope::new("repository", g.as_str(), ["pull", "push"])),
-            );
+            let mut scopes = Vec::with_capacity(guns.len() + 1);
+            scopes.push(catalog.clone());
+            for gun in &guns {
+                scopes.push(Scope::new("repository", gun.as_str(), ["pull", "push"]));
+            }
             let token = shared.token(&scopes).await?;
             let none = msr_lens_core::auth::Grants::default();
             let granted = token.grants().unwrap_or(&none);
