@@ -28,41 +28,57 @@ pub use uri::Uri;
 pub(crate) use uri::{check_authority, host_of, port_of};
 
 /// Why an HTTP value was rejected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
     /// A URI holds a character that is not allowed where it appears.
-    #[error("invalid uri character")]
     UriChar,
     /// A URI's authority (`host[:port]`) is malformed.
-    #[error("invalid authority")]
     UriAuthority,
     /// A URI is neither absolute, nor a path, nor an authority.
-    #[error("invalid format")]
     UriFormat,
     /// A URI is longer than 65 534 bytes.
-    #[error("uri too long")]
     UriTooLong,
     /// A URI is empty.
-    #[error("empty string")]
     UriEmpty,
     /// A URI's scheme is longer than 64 bytes.
-    #[error("scheme too long")]
     UriSchemeTooLong,
     /// A header name is empty or not an RFC 9110 token.
-    #[error("invalid header name")]
     HeaderName,
     /// A header value holds a control character, or is not visible ASCII where text is
     /// asked for.
-    #[error("invalid header value")]
     HeaderValue,
     /// A status code is not in `100..=999`.
-    #[error("invalid status code")]
     StatusCode,
     /// A method this module does not know.
-    #[error("invalid http method")]
     Method,
 }
+
+impl Error {
+    /// The message, as `Display` writes it (without `core::fmt`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Error::UriChar => "invalid uri character",
+            Error::UriAuthority => "invalid authority",
+            Error::UriFormat => "invalid format",
+            Error::UriTooLong => "uri too long",
+            Error::UriEmpty => "empty string",
+            Error::UriSchemeTooLong => "scheme too long",
+            Error::HeaderName => "invalid header name",
+            Error::HeaderValue => "invalid header value",
+            Error::StatusCode => "invalid status code",
+            Error::Method => "invalid http method",
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::error::Error for Error {}
 
 impl From<Infallible> for Error {
     fn from(never: Infallible) -> Self {

@@ -99,7 +99,7 @@ impl Origin {
         let trimmed = text.strip_suffix('/').unwrap_or(text);
         let uri: Uri = trimmed
             .parse()
-            .map_err(|e: crate::http::Error| OriginError::Invalid(e.to_string()))?;
+            .map_err(|e: crate::http::Error| OriginError::Invalid(e.as_str().to_owned()))?;
         let https = match uri.scheme_str() {
             Some("https") => true,
             Some("http") => false,
@@ -129,7 +129,7 @@ impl Origin {
             _ => host,
         };
         // What is left can still be malformed (`x[:1]` leaves `x[`).
-        check_authority(&authority).map_err(|e| OriginError::Invalid(e.to_string()))?;
+        check_authority(&authority).map_err(|e| OriginError::Invalid(e.as_str().to_owned()))?;
         Ok(Origin { https, authority })
     }
 
@@ -185,8 +185,8 @@ impl Origin {
 }
 
 impl Origin {
-    /// `scheme://host[:port]`, as `Display` writes it.
-    fn to_text(&self) -> String {
+    /// `scheme://host[:port]`, as `Display` writes it (without `core::fmt`).
+    pub fn to_text(&self) -> String {
         concat(&[self.scheme(), "://", &self.authority])
     }
 }

@@ -32,6 +32,11 @@ pub struct Uri {
 }
 
 impl Uri {
+    /// The URI as text, as `Display` writes it (without `core::fmt`).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
     /// The scheme (`http` and `https` in lower case, any other as written).
     pub fn scheme_str(&self) -> Option<&str> {
         self.scheme_end.and_then(|end| self.text.get(..end))
