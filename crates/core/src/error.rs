@@ -117,16 +117,20 @@ pub const EXCERPT_CHARS: usize = 160;
 /// keeps serde's typed machinery out of the npm package's WebAssembly. It reads what those
 /// impls read (the test `error_fields_agree_with_derived_readers` compares them), but a
 /// repeated key is not an error here: the last value wins.
-type ErrorFields = (BodyShape, Option<Json>, Option<Json>, Option<Json>);
+type ErrorFields<'a> = (
+    BodyShape,
+    Option<&'a Json>,
+    Option<&'a Json>,
+    Option<&'a Json>,
+);
 
-type EntryFields = (Option<Json>, Option<Json>, Option<Json>);
+type EntryFields<'a> = (Option<&'a Json>, Option<&'a Json>, Option<&'a Json>);
 
-fn error_fields(body: &[u8]) -> Option<ErrorFields> {
-    let value = Json::parse(body).ok()?;
+fn error_fields(value: &Json) -> Option<ErrorFields<'_>> {
     // A struct is an object with its fields by name, or an array with them in order.
-    let field = |name: &str| match &value {
-        Json::Object(object) => object.get(name).cloned(),
-        Json::Array(items) if items.len() == 1 => items.first().cloned(),
+    let field = |name: &str| match value {
+        Json::Object(object) => object.get(name),
+        Json::Array(items) if items.len() == 1 => items.first(),
         _ => None,
     };
     // `{"errors":[entry, ...]}`.
@@ -139,7 +143,7 @@ fn error_fields(body: &[u8]) -> Option<ErrorFields> {
         }
     }
     // A bare entry with a code or a message.
-    if let Some((code, message, detail)) = entry_fields(&value)
+    if let Some((code, message, detail)) = entry_fields(value)
         && (code.is_some() || message.is_some())
     {
         return Some((BodyShape::Bare, code, message, detail));
@@ -149,8 +153,10 @@ fn error_fields(body: &[u8]) -> Option<ErrorFields> {
 }
 
 /// `{code, message, detail}`, each optional, `null` as absent.
-fn entry_fields(value: &Json) -> Option<EntryFields> {
-    let present = |value: Option<&Json>| value.filter(|v| !v.is_null()).cloned();
+fn entry_fields(value: &Json) -> Option<EntryFields<'_>> {
+    fn present(value: Option<&Json>) -> Option<&Json> {
+        value.filter(|v| !v.is_null())
+    }
     match value {
         Json::Object(object) => Some((
             present(object.get("code")),
@@ -189,11 +195,13 @@ impl ApiError {
             error.shape = BodyShape::Html;
             return error;
         }
-        if let Some((shape, code, message, detail)) = error_fields(body) {
+        if let Ok(value) = Json::parse(body)
+            && let Some((shape, code, message, detail)) = error_fields(&value)
+        {
             error.shape = shape;
-            error.code = code.as_ref().map(json_text);
-            error.message = message.as_ref().map(json_text);
-            error.detail = detail;
+            error.code = code.map(json_text);
+            error.message = message.map(json_text);
+            error.detail = detail.cloned();
         }
         error
     }
@@ -377,8 +385,9 @@ mod tests {
 
     /// `error_fields`, its values as serde_json's.
     fn fields(body: &[u8]) -> Option<DerivedFields> {
-        let value = |v: Option<Json>| v.map(|v| serde_json::to_value(v).unwrap());
-        error_fields(body).map(|(shape, code, message, detail)| {
+        let value = |v: Option<&Json>| v.map(|v| serde_json::to_value(v).unwrap());
+        let parsed = Json::parse(body).ok()?;
+        error_fields(&parsed).map(|(shape, code, message, detail)| {
             (shape, value(code), value(message), value(detail))
         })
     }
