@@ -860,6 +860,15 @@ mod tests {
             r#"{"records":[{"ID":"1","GUN":"g"},]}"#,
             "{\"records\":[{\"ID\":\"1\",\"GUN\":\"a\tb\"}]}",
             "{}",
+            "{ }",
+            "[]",
+            r#"{"records":[]"#,
+            r#"{"records":[] "count":1}"#,
+            r#"{"records":[],"records":[]}"#,
+            r#"{"count":1,"count":1,"records":[]}"#,
+            r#"{"records":[{"ID":"1","GUN":"g"} {"ID":"2","GUN":"g"}]}"#,
+            r#"{"records":[{"ID":"1","GUN":"g"}],"count":1,}"#,
+            r#"{,"records":[]}"#,
         ] {
             assert_eq!(Page::scan(body.as_bytes(), |_| {}), None, "{body}");
             same_as_general(body);

@@ -83,57 +83,120 @@ pub(super) fn scan<'a>(
     body: &'a [u8],
     mut each: impl FnMut(RecordView<'a>),
 ) -> Option<PageSummary> {
-    // Outside strings only ASCII is valid JSON, so a body that is not UTF-8 is not a page;
-    // checking it once here lets every string be sliced out of it without a check of its
-    // own.
-    let text = std::str::from_utf8(body).ok()?;
-    let mut s = Scanner { text, body, at: 0 };
-    let mut summary = PageSummary {
-        records: 0,
-        count: None,
-        null_records: false,
-    };
-    let (mut seen_count, mut seen_records) = (false, false);
-    s.expect(b'{')?;
-    if !s.eat(b'}') {
+    // The loop over the page is `Pull`, one copy for every caller; only this loop, which
+    // hands each record to `each` without an indirect call, is per caller.
+    let mut pull = Pull::new(body)?;
+    while let Some(view) = pull.next()? {
+        each(view);
+    }
+    Some(pull.summary)
+}
+
+/// Where [`Pull`] is in the page.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum At {
+    /// After `{`: the first key or `}` comes next.
+    Start,
+    /// Before a key of the page object.
+    Key,
+    /// After `[` of `records`: a record or `]` comes next.
+    FirstRecord,
+    /// After a record: `,` or `]` comes next.
+    NextRecord,
+    /// After a value of the page object: `,` or `}` comes next.
+    AfterValue,
+}
+
+/// The scanner of a page, record by record.
+struct Pull<'a> {
+    s: Scanner<'a>,
+    summary: PageSummary,
+    seen_count: bool,
+    seen_records: bool,
+    at: At,
+}
+
+impl<'a> Pull<'a> {
+    fn new(body: &'a [u8]) -> Option<Self> {
+        // Outside strings only ASCII is valid JSON, so a body that is not UTF-8 is not a
+        // page; checking it once here lets every string be sliced out of it without a
+        // check of its own.
+        let text = std::str::from_utf8(body).ok()?;
+        let mut s = Scanner { text, body, at: 0 };
+        s.expect(b'{')?;
+        Some(Pull {
+            s,
+            summary: PageSummary {
+                records: 0,
+                count: None,
+                null_records: false,
+            },
+            seen_count: false,
+            seen_records: false,
+            at: At::Start,
+        })
+    }
+
+    /// The next record (`Some(Some(..))`), the end of a valid page (`Some(None)`; the
+    /// summary is complete) or `None`: the body needs the general parser.
+    fn next(&mut self) -> Option<Option<RecordView<'a>>> {
+        let s = &mut self.s;
         loop {
-            match s.string()? {
-                "count" if !seen_count => {
-                    seen_count = true;
-                    s.expect(b':')?;
-                    if !s.null() {
-                        summary.count = Some(s.integer()?.parse().ok()?);
+            match self.at {
+                At::Start => {
+                    // `{}` has no `records`: not a page.
+                    if s.eat(b'}') {
+                        return None;
                     }
+                    self.at = At::Key;
                 }
-                "records" if !seen_records => {
-                    seen_records = true;
-                    s.expect(b':')?;
-                    if s.null() {
-                        summary.null_records = true;
-                    } else {
-                        s.expect(b'[')?;
-                        if !s.eat(b']') {
-                            loop {
-                                each(s.record()?);
-                                summary.records += 1;
-                                if s.eat(b']') {
-                                    break;
-                                }
-                                s.expect(b',')?;
+                At::Key => match s.string()? {
+                    "count" if !self.seen_count => {
+                        self.seen_count = true;
+                        s.expect(b':')?;
+                        if !s.null() {
+                            self.summary.count = Some(s.integer()?.parse().ok()?);
+                        }
+                        self.at = At::AfterValue;
+                    }
+                    "records" if !self.seen_records => {
+                        self.seen_records = true;
+                        s.expect(b':')?;
+                        self.at = At::AfterValue;
+                        if s.null() {
+                            self.summary.null_records = true;
+                        } else {
+                            s.expect(b'[')?;
+                            if !s.eat(b']') {
+                                self.at = At::FirstRecord;
                             }
                         }
                     }
+                    _ => return None,
+                },
+                At::FirstRecord | At::NextRecord => {
+                    if self.at == At::NextRecord {
+                        if s.eat(b']') {
+                            self.at = At::AfterValue;
+                            continue;
+                        }
+                        s.expect(b',')?;
+                    }
+                    self.at = At::NextRecord;
+                    self.summary.records += 1;
+                    return s.record().map(Some);
                 }
-                _ => return None,
+                At::AfterValue => {
+                    if s.eat(b'}') {
+                        s.skip_whitespace();
+                        return (self.seen_records && s.at == s.body.len()).then_some(None);
+                    }
+                    s.expect(b',')?;
+                    self.at = At::Key;
+                }
             }
-            if s.eat(b'}') {
-                break;
-            }
-            s.expect(b',')?;
         }
     }
-    s.skip_whitespace();
-    (seen_records && s.at == body.len()).then_some(summary)
 }
 
 struct Scanner<'a> {
