@@ -41,4 +41,4 @@ pub use error::{ApiError, ErrorKind, ParseError};
 pub use origin::Origin;
 pub use time::Timestamp;
 // The integer writers of messages, without `core::fmt`.
-pub use text::{push_i64, push_u64};
+pub use text::{Message, push_i64, push_u64};

@@ -13,8 +13,10 @@
 
 use std::fmt;
 
-/// A message built with `push_str`, without `core::fmt`.
-pub(crate) trait Message {
+/// A message built with `push_str`, without `core::fmt`: the text `Display` writes for
+/// the core's errors (and a few other values), for callers that keep `core::fmt` out of
+/// their WebAssembly.
+pub trait Message {
     /// Append the message to `out`.
     fn push_message(&self, out: &mut String);
 
