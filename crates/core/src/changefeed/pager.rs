@@ -927,7 +927,7 @@ impl Pager {
         if !matches!(error, FeedError::Page(_)) {
             self.unknown_streak = 0;
         }
-        match class {
+        let event = match class {
             Class::Vanished { retry_offered } => {
                 self.halt = Some(Halt::CursorVanished);
                 self.vanished = Some(Vanished {
@@ -941,25 +941,10 @@ impl Pager {
                     choices.push(Recovery::RestartFromStart);
                 }
                 choices.push(Recovery::JumpToLatest);
-                self.events.push_back(Event::CursorVanished {
+                Event::CursorVanished {
                     cursor: flight.request.cursor().clone(),
                     choices,
-                });
-            }
-            Class::Transient { at_least_ms } => {
-                let retry_at = now.add_millis(self.backoff_ms().max(at_least_ms));
-                self.retry_at = Some(retry_at);
-                self.events.push_back(Event::Error {
-                    error,
-                    retry_at: Some(retry_at),
-                });
-            }
-            Class::Unauthenticated => {
-                self.halt = Some(Halt::Unauthenticated);
-                self.events.push_back(Event::Error {
-                    error,
-                    retry_at: None,
-                });
+                }
             }
             Class::NoAccess(message) => {
                 self.halt = Some(Halt::NoAccess);
@@ -967,19 +952,32 @@ impl Pager {
                     FeedError::Failure(Failure::NoAccess(text)) => text,
                     _ => message,
                 };
-                self.events.push_back(Event::NoAccess {
+                Event::NoAccess {
                     feed: self.feed.clone(),
                     message,
-                });
+                }
             }
-            Class::Fatal => {
-                self.halt = Some(Halt::Error);
-                self.events.push_back(Event::Error {
+            Class::Transient { at_least_ms } => {
+                let retry_at = now.add_millis(self.backoff_ms().max(at_least_ms));
+                self.retry_at = Some(retry_at);
+                Event::Error {
+                    error,
+                    retry_at: Some(retry_at),
+                }
+            }
+            Class::Unauthenticated | Class::Fatal => {
+                self.halt = Some(if matches!(class, Class::Fatal) {
+                    Halt::Error
+                } else {
+                    Halt::Unauthenticated
+                });
+                Event::Error {
                     error,
                     retry_at: None,
-                });
+                }
             }
-        }
+        };
+        self.events.push_back(event);
         self.events.push_back(Event::Progress(self.progress()));
     }
 
