@@ -3,7 +3,6 @@
 //! See the [module documentation](super) for the drive loop and `docs/design.md` for the
 //! cursor rules and the state diagram.
 
-use std::collections::VecDeque;
 
 use crate::http::{HeaderMap, Request, Response, header};
 use serde::{Deserialize, Serialize};
@@ -447,7 +446,7 @@ pub struct Pager {
     next_request_id: u64,
     last_now: Timestamp,
     window: Window,
-    events: VecDeque<Event>,
+    events: Vec<Event>,
     records_emitted: u64,
     pages: u64,
     errors: u64,
@@ -489,7 +488,7 @@ impl Pager {
             unknown_streak: 0,
             next_request_id: 1,
             last_now: Timestamp::EPOCH,
-            events: VecDeque::new(),
+            events: Vec::new(),
             records_emitted: 0,
             pages: 0,
             errors: 0,
@@ -621,7 +620,8 @@ impl Pager {
 
     /// The next event, if any.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        // A handful of events at a time: shifting them is cheaper in code than a ring.
+        (!self.events.is_empty()).then(|| self.events.remove(0))
     }
 
     /// When to call [`poll_request`](Pager::poll_request) again: the in-flight request's
@@ -771,7 +771,7 @@ impl Pager {
     }
 
     fn reset(&mut self, begin: Begin) {
-        self.events.push_back(Event::Reset);
+        self.events.push(Event::Reset);
         self.begin = begin;
         self.started = false;
         self.newest = None;
@@ -834,7 +834,7 @@ impl Pager {
                 self.emit_records(fresh, Placement::Append);
                 if was_empty && short && !self.reached_start {
                     self.reached_start = true;
-                    self.events.push_back(Event::ReachedStart);
+                    self.events.push(Event::ReachedStart);
                 }
                 if self.mode != Mode::NewestFirst {
                     self.arrive(now, follow);
@@ -849,17 +849,17 @@ impl Pager {
                 self.emit_records(fresh, Placement::Prepend);
                 if short || !moved {
                     self.reached_start = true;
-                    self.events.push_back(Event::ReachedStart);
+                    self.events.push(Event::ReachedStart);
                 }
             }
         }
-        self.events.push_back(Event::Progress(self.progress()));
+        self.events.push(Event::Progress(self.progress()));
     }
 
     fn arrive(&mut self, now: Timestamp, follow: bool) {
         if !self.caught_up {
             self.caught_up = true;
-            self.events.push_back(Event::CaughtUp);
+            self.events.push(Event::CaughtUp);
         }
         if follow {
             self.next_poll_at = Some(now.add_millis(self.config.poll_interval_ms.max(0)));
@@ -868,7 +868,7 @@ impl Pager {
 
     fn emit_records(&mut self, records: Vec<Record>, placement: Placement) {
         if !records.is_empty() {
-            self.events.push_back(Event::Records { records, placement });
+            self.events.push(Event::Records { records, placement });
         }
     }
 
@@ -977,8 +977,8 @@ impl Pager {
                 }
             }
         };
-        self.events.push_back(event);
-        self.events.push_back(Event::Progress(self.progress()));
+        self.events.push(event);
+        self.events.push(Event::Progress(self.progress()));
     }
 
     /// The wait after the current run of consecutive errors (at least 1).
