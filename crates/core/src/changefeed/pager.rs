@@ -3,7 +3,6 @@
 //! See the [module documentation](super) for the drive loop and `docs/design.md` for the
 //! cursor rules and the state diagram.
 
-
 use crate::http::{HeaderMap, Request, Response, header};
 use serde::{Deserialize, Serialize};
 

@@ -12,8 +12,6 @@
 //! The [`Authenticator`] is passed into each call rather than owned, so that every view
 //! of one MSR instance (health, several feeds) shares one token cache.
 
-use std::collections::VecDeque;
-
 use crate::http::{Request, Response};
 
 use super::pager::{Event, Failure, Pager, RequestId};
@@ -29,7 +27,7 @@ pub struct FeedSession {
     /// Which pager request each auth call carries.
     calls: SmallMap<CallId, RequestId>,
     /// Requests the token flow asked for, not yet handed out.
-    outgoing: VecDeque<(CallId, Request<Vec<u8>>)>,
+    outgoing: Vec<(CallId, Request<Vec<u8>>)>,
 }
 
 impl FeedSession {
@@ -38,7 +36,7 @@ impl FeedSession {
         FeedSession {
             pager,
             calls: SmallMap::new(),
-            outgoing: VecDeque::new(),
+            outgoing: Vec::new(),
         }
     }
 
@@ -58,8 +56,8 @@ impl FeedSession {
         auth: &mut Authenticator,
         now: Timestamp,
     ) -> Option<(CallId, Request<Vec<u8>>)> {
-        if let Some(next) = self.outgoing.pop_front() {
-            return Some(next);
+        if !self.outgoing.is_empty() {
+            return Some(self.outgoing.remove(0));
         }
         // A pager request whose token flow ends at once (a failure before anything was
         // sent) is settled here; loop to give the pager its next chance.
@@ -68,8 +66,8 @@ impl FeedSession {
             let (call, step) = auth.start(request, now);
             self.calls.insert(call, request_id);
             self.settle(auth, call, step, now);
-            if let Some(next) = self.outgoing.pop_front() {
-                return Some(next);
+            if !self.outgoing.is_empty() {
+                return Some(self.outgoing.remove(0));
             }
         }
         None
@@ -121,7 +119,7 @@ impl FeedSession {
             return;
         };
         match step {
-            Step::Send(request) => self.outgoing.push_back((call, request)),
+            Step::Send(request) => self.outgoing.push((call, request)),
             Step::Done(response) => {
                 self.calls.remove(&call);
                 self.pager.handle_response(request_id, now, response);
