@@ -86,7 +86,7 @@ impl Shared {
 
     /// A token for exactly `scopes` from the origin's token service.
     async fn token(&self, scopes: &[Scope]) -> Result<msr_lens_core::auth::IssuedToken, LensError> {
-        let realm = self.config.origin().url("/auth/token").to_string();
+        let realm = self.config.origin().url("/auth/token").as_str().to_owned();
         let request = TokenRequest::new(realm, Some(self.config.service.clone()), scopes);
         let (call, step) = self.auth.borrow_mut().start_token(request, now());
         match self.drive(call, step).await? {
@@ -132,7 +132,7 @@ impl MsrClient {
     /// The configured origin, normalised (`https://host[:port]`).
     #[wasm_bindgen(getter, js_name = baseUrl)]
     pub fn base_url(&self) -> String {
-        self.shared.config.origin().to_string()
+        self.shared.config.origin().to_text()
     }
 
     /// `GET /_ping` on the origin: what the replica that answered says about itself.

@@ -58,13 +58,13 @@ impl LensError {
     }
 }
 
-/// `prefix` followed by `detail`'s `Display` text. The bindings' one way from a core value
-/// to message text. `to_string` hands the core's finished message to a `Formatter` as is
-/// (no format string is interpreted), so no `core::fmt::write` is needed in the package.
+/// `prefix` followed by `detail`'s message (the text its `Display` writes). The bindings'
+/// one way from a core value to message text: appended with `push_str`, so no `Formatter`
+/// (nor `core::fmt::Write for String`) is needed in the package.
 #[inline(never)]
-pub(crate) fn prefixed(prefix: &str, detail: &dyn fmt::Display) -> String {
+pub(crate) fn prefixed(prefix: &str, detail: &dyn msr_lens_core::Message) -> String {
     let mut text = String::from(prefix);
-    text.push_str(&detail.to_string());
+    detail.push_message(&mut text);
     text
 }
 

@@ -80,7 +80,7 @@ impl FetchClient {
             return Err(TransportError::Refused(
                 [
                     "credentials are only sent to ",
-                    &self.config.origin.to_string(),
+                    &self.config.origin.to_text(),
                 ]
                 .concat(),
             ));
@@ -110,7 +110,7 @@ impl FetchClient {
         init: &RequestInit,
         controller: &AbortController,
     ) -> Result<Response<Vec<u8>>, Failure> {
-        let url = JsValue::from_str(&parts.uri.to_string());
+        let url = JsValue::from_str(parts.uri.as_str());
         let promise: Promise = fetch
             .call2(&js_sys::global(), &url, init)
             .map_err(Failure::Js)?
