@@ -51,6 +51,13 @@ function writeU32(value) {
 const utf8 = new TextEncoder();
 const text = new TextDecoder("utf-8", { fatal: true });
 
+// A length-prefixed UTF-8 name at `pos`: [name, position after it].
+function readName(bytes, pos) {
+  const [len, start] = readU32(bytes, pos);
+  if (start + len > bytes.length) fail("truncated name");
+  return [text.decode(bytes.subarray(start, start + len)), start + len];
+}
+
 function encodeName(name) {
   const bytes = utf8.encode(name);
   return [...writeU32(bytes.length), ...bytes];
@@ -101,10 +108,8 @@ function renameExports(body) {
   let [count, p] = readU32(body, 0);
   const section = [...writeU32(count)];
   while (count--) {
-    let len;
-    [len, p] = readU32(body, p);
-    const name = text.decode(body.subarray(p, p + len));
-    p += len;
+    let name;
+    [name, p] = readName(body, p);
     const kind = body[p++];
     const indexStart = p;
     p = readU32(body, p)[1];
@@ -148,13 +153,9 @@ while (pos < wasm.length) {
   let [count, p] = readU32(body, 0);
   const section = [...writeU32(count)];
   while (count--) {
-    let len;
-    [len, p] = readU32(body, p);
-    const module = text.decode(body.subarray(p, p + len));
-    p += len;
-    [len, p] = readU32(body, p);
-    const field = text.decode(body.subarray(p, p + len));
-    p += len;
+    let module, field;
+    [module, p] = readName(body, p);
+    [field, p] = readName(body, p);
     const descEnd = skipDescriptor(body, p);
     const desc = body.subarray(p, descEnd);
     p = descEnd;
