@@ -43,13 +43,17 @@ test('load everything survives closing the tab, pauses and resumes; the export e
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=counts]').dataset.total) >= 20000, null, { timeout: 300000 });
   const progress = await page.getByTestId('progress').innerText();
   assert.match(progress, /records · \d+ pages · [\d.]+ records\/s/);
+  const shown = await total(page);
   await page.close();
 
   // Reopened: the stored records at once, and the backfill goes on by itself.
   page = await open();
-  // The last page or two may have been in flight when the tab closed (they are fetched
-  // again: each page and the saved cursor are written in one transaction).
-  assert.ok(await total(page) >= 15000, `stored records shown at once: ${await total(page)}`);
+  // The pages whose writes were still pending when the tab closed are lost (they are fetched
+  // again: each page and the saved cursor are written in one transaction). The view sends no
+  // request while 4 writes (two per page) are pending, so that is at most 3 pages of 1000,
+  // however slow the disk.
+  const stored = await total(page);
+  assert.ok(stored >= shown - 3000, `shown before closing: ${shown}; stored and shown at once: ${stored}`);
   await page.getByRole('button', { name: 'Pause' }).click();
   await page.getByRole('button', { name: /Resume loading everything|Load everything/ }).waitFor();
   await page.getByRole('button', { name: /oad(ing)? everything/ }).click();

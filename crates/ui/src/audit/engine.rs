@@ -5,7 +5,7 @@
 //! page first, older pages on demand ([`Engine::request_older`], or all of them with
 //! [`Engine::set_backfill`]), and new records polled forward from the newest ID seen.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::Promise;
@@ -25,6 +25,46 @@ pub const TIMEOUT_MS: i32 = 20_000;
 pub const PAGE_SIZE: u32 = 1000;
 /// Follow mode: the wait between polls once caught up.
 pub const POLL_MS: i64 = 5_000;
+
+/// Storage writes (pages and saved positions) that may be pending before the engine holds
+/// its next request: what is shown never runs more than about one page ahead of what is
+/// stored, however slow the disk (each page is two writes: its records and the positions).
+pub const MAX_WRITES_IN_FLIGHT: u32 = 4;
+
+/// The count of storage writes begun and not yet finished, shared by the view (which begins
+/// them) and the engine (which holds its requests while [`MAX_WRITES_IN_FLIGHT`] are
+/// pending). Kept by the view across engine restarts: an old engine's writes still count.
+#[derive(Debug, Clone, Default)]
+pub struct Writes(Rc<Cell<u32>>);
+
+impl Writes {
+    /// A write begins; it counts as pending until the ticket is dropped (when the write
+    /// finished or failed).
+    pub fn begin(&self) -> WriteTicket {
+        self.0.set(self.0.get().saturating_add(1));
+        WriteTicket(self.0.clone())
+    }
+
+    /// Writes pending.
+    pub fn pending(&self) -> u32 {
+        self.0.get()
+    }
+
+    /// Too many writes are pending to send another request.
+    pub fn full(&self) -> bool {
+        self.pending() >= MAX_WRITES_IN_FLIGHT
+    }
+}
+
+/// One pending write of [`Writes`].
+#[derive(Debug)]
+pub struct WriteTicket(Rc<Cell<u32>>);
+
+impl Drop for WriteTicket {
+    fn drop(&mut self) {
+        self.0.set(self.0.get().saturating_sub(1));
+    }
+}
 
 /// The pager configuration the view uses.
 pub fn config() -> PagerConfig {
@@ -55,6 +95,8 @@ pub struct Engine {
     stopped: bool,
     /// HTTP requests sent (pages, tokens, retries).
     pub requests: u64,
+    /// The view's pending storage writes (no request is sent while they are [`Writes::full`]).
+    writes: Writes,
 }
 
 /// Shared handle of an engine.
@@ -94,7 +136,14 @@ impl Engine {
             backfill: false,
             stopped: false,
             requests: 0,
+            writes: Writes::default(),
         }
+    }
+
+    /// Hold requests while `writes` (the view's storage writes) are [`Writes::full`].
+    pub fn with_writes(mut self, writes: Writes) -> Self {
+        self.writes = writes;
+        self
     }
 
     /// Load the next older page of every feed that has not reached its start.
@@ -181,6 +230,9 @@ impl Engine {
     }
 }
 
+/// The wait between checks of the storage writes while requests are held.
+pub const WRITE_WAIT_MS: i32 = 5;
+
 /// Wait `ms` milliseconds.
 pub async fn sleep(ms: i32) {
     let promise = Promise::new(&mut |resolve, _| {
@@ -193,13 +245,15 @@ pub async fn sleep(ms: i32) {
 
 /// Run `engine` until [`Engine::stop`]: send what the sessions ask for, hand every event
 /// to `on_event` (feed index, event), wait for the pagers' timers (at most 250 ms, so user
-/// actions are picked up quickly).
+/// actions are picked up quickly). While the view's storage writes are
+/// [`Writes::full`] no request is sent (checked every [`WRITE_WAIT_MS`]).
 pub async fn run(engine: Shared, on_event: impl Fn(usize, Event)) {
     loop {
         if engine.borrow().stopped {
             return;
         }
         let mut sent = false;
+        let mut held = false;
         let count = engine.borrow().feeds.len();
         for i in 0..count {
             let next = {
@@ -208,9 +262,14 @@ pub async fn run(engine: Shared, on_event: impl Fn(usize, Event)) {
                 let Some(feed) = e.feeds.get_mut(i) else {
                     continue;
                 };
-                feed.session
-                    .poll_request(&mut e.auth, now())
-                    .map(|r| (r, e.allowed.clone()))
+                if e.writes.full() {
+                    held = true;
+                    None
+                } else {
+                    feed.session
+                        .poll_request(&mut e.auth, now())
+                        .map(|r| (r, e.allowed.clone()))
+                }
             };
             if let Some(((call, request), allowed)) = next {
                 sent = true;
@@ -253,7 +312,9 @@ pub async fn run(engine: Shared, on_event: impl Fn(usize, Event)) {
                 on_event(i, event);
             }
         }
-        if !sent {
+        if held && !sent {
+            sleep(WRITE_WAIT_MS).await;
+        } else if !sent {
             let wait = {
                 let e = engine.borrow();
                 let at = now();
@@ -360,4 +421,39 @@ async fn sha256_hex(bytes: &[u8]) -> Result<String, String> {
         .map_err(|e| crate::services::js_text(&e))?;
     let out = Uint8Array::new(&buffer).to_vec();
     Ok(out.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_hold_requests_until_enough_have_finished() {
+        let writes = Writes::default();
+        let shared = writes.clone();
+        let mut tickets: Vec<WriteTicket> = (0..MAX_WRITES_IN_FLIGHT - 1)
+            .map(|_| writes.begin())
+            .collect();
+        assert!(!shared.full(), "{} pending", shared.pending());
+        tickets.push(shared.begin());
+        assert!(writes.full());
+        assert_eq!(writes.pending(), MAX_WRITES_IN_FLIGHT);
+        // A finished (or failed) write is one less pending, from either handle.
+        drop(tickets.pop());
+        assert!(!writes.full());
+        drop(tickets);
+        assert_eq!(shared.pending(), 0);
+    }
+
+    #[test]
+    fn an_engine_counts_the_writes_it_was_given() {
+        let origin = Origin::parse("https://msr.example.com").unwrap();
+        let writes = Writes::default();
+        let engine =
+            Engine::new(origin, None, vec![(Feed::Global, None)]).with_writes(writes.clone());
+        let tickets: Vec<WriteTicket> = (0..MAX_WRITES_IN_FLIGHT).map(|_| writes.begin()).collect();
+        assert!(engine.writes.full());
+        drop(tickets);
+        assert!(!engine.writes.full());
+    }
 }

@@ -17,7 +17,7 @@ use yew::prelude::*;
 use msr_lens_core::changefeed::{Event, Feed, Gun, Placement, Progress, SavedState};
 use msr_lens_core::{Origin, Timestamp};
 
-use crate::audit::engine::{self, Engine, Shared, Verified};
+use crate::audit::engine::{self, Engine, Shared, Verified, Writes};
 use crate::audit::host::{AuditProps, Host};
 use crate::audit::persist::{self, Ledger, ViewState};
 use crate::audit::store::{
@@ -105,6 +105,9 @@ pub struct AuditApp {
     filter_ms: f64,
     list: VirtualList,
     engine: Option<Shared>,
+    /// Storage writes begun and not finished: every engine holds its requests while too
+    /// many are pending, so closing the tab loses at most the last page or two.
+    writes: Writes,
     feeds: Vec<FeedView>,
     repos: Vec<String>,
     repos_input: String,
@@ -216,11 +219,9 @@ impl AuditApp {
             .map(|(feed, _)| (feed, saved.next()))
             .collect();
         let credentials = check::credentials(&instance, self.secret.as_deref());
-        let engine: Shared = std::rc::Rc::new(std::cell::RefCell::new(Engine::new(
-            origin,
-            credentials,
-            feeds,
-        )));
+        let engine: Shared = std::rc::Rc::new(std::cell::RefCell::new(
+            Engine::new(origin, credentials, feeds).with_writes(self.writes.clone()),
+        ));
         // Resumed feeds know their position at once (e.g. "all records loaded").
         for (view, feed) in self.feeds.iter_mut().zip(engine.borrow().feeds.iter()) {
             view.progress = Some(feed.session.pager().progress());
@@ -270,8 +271,10 @@ impl AuditApp {
             Vec::new()
         };
         let state = self.view_state();
+        let ticket = self.writes.begin();
         spawn_local(async move {
             let _ = persist::put(&id, older, &records, plan, &state).await;
+            drop(ticket);
         });
     }
 
@@ -620,6 +623,7 @@ impl Component for AuditApp {
             filter_ms: 0.0,
             list: VirtualList::new(),
             engine: None,
+            writes: Writes::default(),
             feeds: Vec::new(),
             repos: Vec::new(),
             repos_input: String::new(),
