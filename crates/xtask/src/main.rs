@@ -208,10 +208,12 @@ fn run_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), Str
 fn stack_tests() -> Result<(), String> {
     let was_up = stack::is_up()?;
     let stack = stack::up()?;
-    stack::populate(&stack)?;
     let stack_json = stack.path_str("stack.json");
     let root = workspace_root();
-    let result = run("cargo", &["test", "-p", "msr-lens-tests", "--locked"])
+    // Whatever fails (the seeding too), a stand-in this run brought up is stopped again, so
+    // the next run finds its ports free.
+    let result = stack::populate(&stack)
+        .and_then(|()| run("cargo", &["test", "-p", "msr-lens-tests", "--locked"]))
         .and_then(|()| {
             // The npm package (built, packed, type-checked) against the same stand-in,
             // and the www/ portal embed that nginx serves at /lens/.
@@ -230,7 +232,9 @@ fn stack_tests() -> Result<(), String> {
             )
         });
     if !was_up {
-        stack::down(false)?;
+        let down = stack::down(false);
+        result?;
+        return down;
     }
     result
 }
