@@ -54,21 +54,22 @@ impl<'a> Reader<'a> {
         LensError::invalid([self.what, ": `", key, "` must be ", expected].concat())
     }
 
-    /// Remove `key`; `null` counts as absent.
-    fn take(&mut self, key: &str) -> Option<Json> {
-        self.map.remove(key).filter(|v| !v.is_null())
+    /// The value of `key`, borrowed; `null` counts as absent. Values are only borrowed
+    /// while the options are checked (an error path then has nothing of its own to drop).
+    fn get(&self, key: &str) -> Option<&Json> {
+        self.map.get(key).filter(|v| !v.is_null())
     }
 
-    fn string(&mut self, key: &str) -> Result<Option<String>, LensError> {
-        match self.take(key) {
+    fn string(&self, key: &str) -> Result<Option<&str>, LensError> {
+        match self.get(key) {
             None => Ok(None),
             Some(Json::String(text)) => Ok(Some(text)),
             Some(_) => Err(self.wrong(key, "a string")),
         }
     }
 
-    fn number(&mut self, key: &str, max: u64) -> Result<Option<u64>, LensError> {
-        match self.take(key) {
+    fn number(&self, key: &str, max: u64) -> Result<Option<u64>, LensError> {
+        match self.get(key) {
             None => Ok(None),
             Some(value) => match value.as_u64() {
                 Some(n) if n <= max => Ok(Some(n)),
@@ -81,7 +82,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn u32(&mut self, key: &str) -> Result<Option<u32>, LensError> {
+    fn u32(&self, key: &str) -> Result<Option<u32>, LensError> {
         Ok(self
             .number(key, u64::from(u32::MAX))?
             .and_then(|n| u32::try_from(n).ok()))
@@ -93,13 +94,13 @@ impl<'a> Reader<'a> {
 /// e.g. the `nginx` of an earlier report with `at: report.checkedAt`; other keys of that
 /// object are ignored, so a stored view of it can be passed as it is).
 pub fn health_options(json: &str) -> Result<Option<NginxSample>, LensError> {
-    let mut r = Reader::new("health options", json, &["previousNginx"])?;
-    let Some(value) = r.take("previousNginx") else {
+    let r = Reader::new("health options", json, &["previousNginx"])?;
+    let Some(value) = r.get("previousNginx") else {
         return Ok(None);
     };
     // One error path for every missing or odd field.
     let sample = || {
-        let Json::Object(map) = &value else {
+        let Json::Object(map) = value else {
             return None;
         };
         let at = map.get("at")?.as_i64()?;
@@ -159,7 +160,7 @@ pub struct ClientConfig {
 impl ClientConfig {
     /// Read `new MsrClient(options)` from its JSON text.
     pub fn from_json(json: &str) -> Result<Self, LensError> {
-        let mut r = Reader::new(
+        let r = Reader::new(
             "MsrClient options",
             json,
             &[
@@ -178,10 +179,10 @@ impl ClientConfig {
             .string("baseUrl")?
             .ok_or_else(|| LensError::invalid("MsrClient options: `baseUrl` is required"))?;
         let origin =
-            Origin::parse(&base_url).map_err(|e| LensError::invalid(prefixed("baseUrl: ", &e)))?;
+            Origin::parse(base_url).map_err(|e| LensError::invalid(prefixed("baseUrl: ", &e)))?;
         let username = r.string("username")?;
         let secret = r.string("secret")?;
-        let access_token = match r.string("secretKind")?.as_deref() {
+        let access_token = match r.string("secretKind")? {
             None | Some("accessToken") => true,
             Some("password") => false,
             Some(_) => return Err(r.wrong("secretKind", "\"password\" or \"accessToken\"")),
@@ -202,10 +203,10 @@ impl ClientConfig {
             }
         };
         let mut replicas = Vec::new();
-        match r.take("replicas") {
+        match r.get("replicas") {
             None => {}
             Some(Json::Array(items)) => {
-                for (index, item) in items.into_iter().enumerate() {
+                for (index, item) in items.iter().enumerate() {
                     replicas.push(replica(index, item)?);
                 }
             }
@@ -222,7 +223,7 @@ impl ClientConfig {
         let stale_after = r
             .number("staleAfterSecs", u64::from(u32::MAX))?
             .map_or(DEFAULT_STALE_AFTER, Duration::from_secs);
-        let service = r.string("service")?.unwrap_or_else(|| "dtr".to_string());
+        let service = r.string("service")?.unwrap_or("dtr").to_owned();
         Ok(ClientConfig {
             targets: HealthTargets {
                 origin,
@@ -243,36 +244,28 @@ impl ClientConfig {
 }
 
 /// One entry of `replicas`: a URL, or `{ label, url }`.
-fn replica(index: usize, item: Json) -> Result<(String, Origin), LensError> {
+fn replica(index: usize, item: &Json) -> Result<(String, Origin), LensError> {
     let bad = || {
         let mut message = replica_name(index);
         message.push_str(" must be a URL or { label, url }");
         LensError::invalid(message)
     };
     let (label, url) = match item {
-        Json::String(url) => (None, url),
-        Json::Object(mut map) => {
-            let label = match map.remove("label") {
-                Some(Json::String(label)) => label,
-                _ => return Err(bad()),
-            };
-            let url = match map.remove("url") {
-                Some(Json::String(url)) => url,
-                _ => return Err(bad()),
-            };
-            if !map.is_empty() {
-                return Err(bad());
+        Json::String(url) => (None, url.as_str()),
+        Json::Object(map) => match (map.get("label"), map.get("url")) {
+            (Some(Json::String(label)), Some(Json::String(url))) if map.len() == 2 => {
+                (Some(label.as_str()), url.as_str())
             }
-            (Some(label), url)
-        }
+            _ => return Err(bad()),
+        },
         _ => return Err(bad()),
     };
-    let origin = Origin::parse(&url).map_err(|e| {
+    let origin = Origin::parse(url).map_err(|e| {
         let mut prefix = replica_name(index);
         prefix.push_str(": ");
         LensError::invalid(prefixed(&prefix, &e))
     })?;
-    let label = label.unwrap_or_else(|| origin.authority().to_string());
+    let label = label.unwrap_or_else(|| origin.authority()).to_owned();
     Ok((label, origin))
 }
 
@@ -335,10 +328,10 @@ impl FeedOptions {
         } else {
             &["repository", "from", "pageSize", "maxRetries", "resume"]
         };
-        let mut r = Reader::new(what, json, known)?;
+        let r = Reader::new(what, json, known)?;
         let feed = match r.string("repository")? {
             None => Feed::Global,
-            Some(repository) => Feed::Repository(gun(&repository, origin)?),
+            Some(repository) => Feed::Repository(gun(repository, origin)?),
         };
         let from_error = |r: &Reader| {
             if follow {
@@ -353,7 +346,7 @@ impl FeedOptions {
                 )
             }
         };
-        let start = match r.take("from") {
+        let start = match r.get("from") {
             None if follow => Start::Latest,
             None => Start::Start,
             Some(Json::String(name)) => match name.as_str() {
@@ -361,8 +354,8 @@ impl FeedOptions {
                 "latest" => Start::Latest,
                 _ => return Err(from_error(&r)),
             },
-            Some(Json::Object(mut map)) if map.len() == 1 => {
-                match (map.remove("after"), map.remove("before")) {
+            Some(Json::Object(map)) if map.len() == 1 => {
+                match (map.get("after"), map.get("before")) {
                     (Some(Json::String(id)), None) => Start::After(change_id(id)?),
                     (None, Some(Json::String(id))) if !follow => Start::Before(change_id(id)?),
                     _ => return Err(from_error(&r)),
@@ -380,7 +373,7 @@ impl FeedOptions {
         }
         let resume = match r.string("resume")? {
             None => None,
-            Some(text) => Some(saved_state(&text).ok_or_else(|| {
+            Some(text) => Some(saved_state(text).ok_or_else(|| {
                 LensError::invalid([what, ": `resume` is not a saved position"].concat())
             })?),
         };
@@ -454,8 +447,8 @@ fn saved_state(text: &str) -> Option<SavedState> {
     SavedState::from_json(text)
 }
 
-fn change_id(id: String) -> Result<ChangeId, LensError> {
-    ChangeId::new(id).map_err(|e| LensError::invalid(prefixed("from: ", &e)))
+fn change_id(id: &str) -> Result<ChangeId, LensError> {
+    ChangeId::new(id.to_owned()).map_err(|e| LensError::invalid(prefixed("from: ", &e)))
 }
 
 #[cfg(test)]
