@@ -86,8 +86,8 @@ impl FetchClient {
             ));
         }
         let fetch = global_function("fetch")?;
-        let controller = AbortController::new()
-            .map_err(|_| TransportError::Other("AbortController is not available".into()))?;
+        let controller =
+            AbortController::new().map_err(|_| other_error("AbortController is not available"))?;
         let init = request_init(&parts, &body, &controller.signal())?;
         let timer = Timer::start(self.config.timeout_ms, &controller)?;
         let result = self.send(&fetch, &parts, &init, &controller).await;
@@ -165,7 +165,14 @@ enum Failure {
 }
 
 fn other(message: &str) -> Failure {
-    Failure::Transport(TransportError::Other(message.to_string()))
+    Failure::Transport(other_error(message))
+}
+
+/// [`TransportError::Other`] with `message`: one copy of the allocation for every such
+/// error.
+#[inline(never)]
+fn other_error(message: &str) -> TransportError {
+    TransportError::Other(message.to_string())
 }
 
 fn request_init(
@@ -173,8 +180,7 @@ fn request_init(
     body: &[u8],
     signal: &AbortSignal,
 ) -> Result<RequestInit, TransportError> {
-    let headers =
-        Headers::new().map_err(|_| TransportError::Other("Headers is not available".into()))?;
+    let headers = Headers::new().map_err(|_| other_error("Headers is not available"))?;
     for (name, value) in &parts.headers {
         let text = value.to_str().map_err(|_| {
             TransportError::Refused(["header ", name.as_str(), " is not visible ASCII"].concat())
@@ -266,17 +272,11 @@ fn describe_failure(error: &JsValue) -> TransportError {
     if name == "AbortError" {
         return TransportError::Reset("the request was aborted".into());
     }
-    let cause = Reflect::get(error, &JsValue::from_str("cause")).unwrap_or(JsValue::UNDEFINED);
-    let code = if cause.is_object() {
-        text(&cause, "code")
-    } else {
-        None
-    };
-    let cause_message = if cause.is_object() {
-        text(&cause, "message")
-    } else {
-        None
-    };
+    let cause = Reflect::get(error, &JsValue::from_str("cause"))
+        .ok()
+        .filter(JsValue::is_object);
+    let code = cause.as_ref().and_then(|cause| text(cause, "code"));
+    let cause_message = cause.as_ref().and_then(|cause| text(cause, "message"));
     match code {
         Some(code)
             if contains(&code, "CERT")
@@ -326,11 +326,11 @@ impl Timer {
         let abort = Reflect::get(controller, &JsValue::from_str("abort"))
             .ok()
             .and_then(|f| f.dyn_into::<Function>().ok())
-            .ok_or_else(|| TransportError::Other("AbortController is not available".into()))?
+            .ok_or_else(|| other_error("AbortController is not available"))?
             .bind0(controller);
         let handle = set
             .call2(&js_sys::global(), &abort, &JsValue::from(millis))
-            .map_err(|_| TransportError::Other("setTimeout failed".into()))?;
+            .map_err(|_| other_error("setTimeout failed"))?;
         Ok(Timer { handle, clear })
     }
 }
