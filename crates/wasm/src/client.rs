@@ -299,11 +299,12 @@ impl MsrClient {
             for name in &names {
                 guns.push(gun(name, shared.config.origin())?);
             }
-            let catalog = Scope::catalog_all();
+            // `Scope::catalog_all()`, built like the other scopes (one `Scope::new`).
+            let catalog = scope("registry", "catalog", &["*"]);
             let mut scopes = Vec::with_capacity(guns.len() + 1);
             scopes.push(catalog.clone());
             for gun in &guns {
-                scopes.push(Scope::new("repository", gun.as_str(), ["pull", "push"]));
+                scopes.push(scope("repository", gun.as_str(), &["pull", "push"]));
             }
             let token = shared.token(&scopes).await?;
             let none = msr_lens_core::auth::Grants::default();
@@ -317,8 +318,8 @@ impl MsrClient {
                 repositories.push(RepositoryAccess {
                     repository: name,
                     gun: gun.as_str(),
-                    pull: granted.allows(&Scope::repository_pull(gun.as_str())),
-                    push: granted.allows(&Scope::new("repository", gun.as_str(), ["push"])),
+                    pull: granted.allows(&scope("repository", gun.as_str(), &["pull"])),
+                    push: granted.allows(&scope("repository", gun.as_str(), &["push"])),
                 });
             }
             to_js(
@@ -447,6 +448,13 @@ pub fn is_msr_lens_error(
 #[wasm_bindgen]
 pub fn version() -> String {
     crate::VERSION.to_string()
+}
+
+/// A scope from its parts: every scope `grants()` builds goes through this one instance
+/// of the generic [`Scope::new`].
+#[inline(never)]
+fn scope(resource_type: &str, name: &str, actions: &[&str]) -> Scope {
+    Scope::new(resource_type, name, actions.iter().copied())
 }
 
 fn parse_scopes(value: &JsValue) -> Result<Vec<Scope>, LensError> {
