@@ -4,7 +4,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::Promise;
-use msr_lens_core::auth::{Authenticator, CallId, Credentials, Scope, Step, TokenRequest};
+use msr_lens_core::auth::{Authenticator, CallId, Scope, Step, TokenRequest};
+use msr_lens_core::health::cluster::CLUSTER_STATUS_PATH;
 use msr_lens_core::health::{
     HealthCheck, NginxOutcome, NginxSample, Probe, cluster_status_request, nginx_status_request,
     parse_cluster_status, parse_nginx_status, parse_ping, ping_request,
@@ -200,17 +201,22 @@ impl MsrClient {
     pub fn cluster_status(&self) -> Promise {
         let shared = self.shared.clone();
         promise(Box::pin(async move {
-            // Without credentials the request goes out anonymously: MSR's own 401 says
-            // what is missing.
-            let anonymous = Credentials::password("", "");
-            let credentials = shared.config.targets.credentials.as_ref();
-            let mut request =
-                cluster_status_request(shared.config.origin(), credentials.unwrap_or(&anonymous));
-            if credentials.is_none() {
-                request
-                    .headers_mut()
-                    .remove(msr_lens_core::http::header::AUTHORIZATION);
-            }
+            let origin = shared.config.origin();
+            let request = match &shared.config.targets.credentials {
+                Some(credentials) => cluster_status_request(origin, credentials),
+                // Without credentials the request goes out anonymously (the same `GET`
+                // and `Accept` header, no `Authorization`): MSR's own 401 says what is
+                // missing.
+                None => {
+                    let mut request = Request::new(Vec::new());
+                    *request.uri_mut() = origin.url(CLUSTER_STATUS_PATH);
+                    request.headers_mut().insert(
+                        msr_lens_core::http::header::ACCEPT,
+                        msr_lens_core::http::HeaderValue::from_static("application/json"),
+                    );
+                    request
+                }
+            };
             let response = shared.send(request).await?;
             let status = parse_cluster_status(&response).map_err(LensError::from)?;
             let replicas = status.replica_states(now(), shared.config.targets.stale_after);
