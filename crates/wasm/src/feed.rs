@@ -51,8 +51,12 @@ struct FeedState {
     retry: Cell<bool>,
     last_transport_kind: Cell<Option<&'static str>>,
     /// The pending sleep: its timer handle and the function that ends it early.
-    sleeping: RefCell<Option<(JsValue, Function)>>,
+    sleeping: RefCell<Option<(JsValue, Resolve)>>,
 }
+
+/// A promise's `resolve`, typed as `future_to_promise` types it: `Promise::new_typed` with
+/// this type shares the executor glue (and the `Promise` import) with every async method.
+type Resolve = Function<fn(JsValue) -> wasm_bindgen::sys::Undefined>;
 
 /// One page of `nextPage()`: records in server order (oldest → newest), and whether they
 /// come after (`append`) or before (`prepend`) the records seen so far.
@@ -327,8 +331,8 @@ impl FeedState {
         // setTimeout's limit is 2^31-1 ms; the pager never asks for more than an hour.
         #[allow(clippy::cast_precision_loss)]
         let delay = JsValue::from(millis.clamp(1, 3_600_000) as f64);
-        let promise = Promise::new(&mut |resolve, _reject| {
-            if let Ok(handle) = set_timeout.call2(&global, &resolve, &delay) {
+        let promise = Promise::new_typed(&mut |resolve: Resolve, _reject| {
+            if let Ok(handle) = set_timeout.call2(&global, resolve.as_ref(), &delay) {
                 *self.sleeping.borrow_mut() = Some((handle, resolve));
             } else {
                 let _ = resolve.call0(&JsValue::UNDEFINED);
