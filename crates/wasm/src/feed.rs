@@ -13,7 +13,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Array, Function, Object, Promise, Reflect};
 use msr_lens_core::changefeed::{Event, Failure, FeedSession, Placement, Record, Recovery};
 use msr_lens_core::json_out::ToJson;
 use msr_lens_transport::TransportError;
@@ -42,8 +42,9 @@ struct FeedState {
     follow: bool,
     newest_first: bool,
     max_retries: u32,
-    /// Records of the current page not yet handed out by `next()`, the next one last.
-    buffer: RefCell<Vec<JsValue>>,
+    /// The current page's records (a JS array) and how many of them `next()` has handed
+    /// out.
+    buffer: RefCell<Option<(Array, u32)>>,
     done: Cell<bool>,
     closed: Cell<bool>,
     busy: Cell<bool>,
@@ -78,7 +79,7 @@ impl Changefeed {
                 follow,
                 newest_first,
                 max_retries,
-                buffer: RefCell::new(Vec::new()),
+                buffer: RefCell::new(None),
                 done: Cell::new(false),
                 closed: Cell::new(false),
                 busy: Cell::new(false),
@@ -127,20 +128,13 @@ impl Changefeed {
         promise(Box::pin(async move {
             let _guard = state.enter()?;
             loop {
-                if let Some(record) = state.buffer.borrow_mut().pop() {
+                if let Some(record) = state.buffered() {
                     return Ok(iterator_result(false, &record));
                 }
                 let Some(batch) = state.next_batch().await? else {
                     return Ok(iterator_result(true, &JsValue::UNDEFINED));
                 };
-                let array = records::to_js(&batch.records);
-                let mut buffer = state.buffer.borrow_mut();
-                let len = array.length();
-                for i in 0..len {
-                    // Stacked so that `pop` hands out the page in walk order.
-                    let index = if state.newest_first { i } else { len - 1 - i };
-                    buffer.push(array.get(index));
-                }
+                *state.buffer.borrow_mut() = Some((records::to_js(&batch.records), 0));
             }
         }))
     }
@@ -159,7 +153,7 @@ impl Changefeed {
     /// resolves with the end at once, and no further request is sent.
     pub fn close(&self) {
         self.state.closed.set(true);
-        self.state.buffer.borrow_mut().clear();
+        self.state.buffer.borrow_mut().take();
         self.state.wake();
     }
 
@@ -223,6 +217,25 @@ impl FeedState {
             ));
         }
         Ok(Busy(self.clone()))
+    }
+
+    /// The next record of the current page for `next()`, in walk order (a page is in
+    /// server order, oldest first: a newest-first walk hands it out from the end).
+    fn buffered(&self) -> Option<JsValue> {
+        let mut buffer = self.buffer.borrow_mut();
+        let (array, taken) = buffer.as_mut()?;
+        let len = array.length();
+        if *taken >= len {
+            *buffer = None;
+            return None;
+        }
+        let index = if self.newest_first {
+            len - 1 - *taken
+        } else {
+            *taken
+        };
+        *taken += 1;
+        Some(array.get(index))
     }
 
     /// Drive the session until it yields records or the walk ends.
