@@ -17,7 +17,7 @@ use js_sys::{Array, Function, Object, Promise, Reflect};
 use msr_lens_core::changefeed::{Event, Failure, FeedSession, Placement, Record, Recovery};
 use msr_lens_core::json_out::ToJson;
 use msr_lens_transport::TransportError;
-use msr_lens_transport::wasm::{global_function, now};
+use msr_lens_transport::wasm::{clear_timeout, now, set_timeout};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -337,15 +337,11 @@ impl FeedState {
 
     /// Sleep `millis` with the global `setTimeout`; `close()` ends it early.
     async fn sleep(&self, millis: i64) {
-        let global = js_sys::global();
-        let Ok(set_timeout) = global_function("setTimeout") else {
-            return;
-        };
         // setTimeout's limit is 2^31-1 ms; the pager never asks for more than an hour.
         #[allow(clippy::cast_precision_loss)]
-        let delay = JsValue::from(millis.clamp(1, 3_600_000) as f64);
+        let delay = millis.clamp(1, 3_600_000) as f64;
         let promise = Promise::new_typed(&mut |resolve: Resolve, _reject| {
-            if let Ok(handle) = set_timeout.call2(&global, resolve.as_ref(), &delay) {
+            if let Ok(handle) = set_timeout(resolve.as_ref(), delay) {
                 *self.sleeping.borrow_mut() = Some((handle, resolve));
             } else {
                 let _ = resolve.call0(&JsValue::UNDEFINED);
@@ -360,9 +356,7 @@ impl FeedState {
         let Some((handle, resolve)) = self.sleeping.borrow_mut().take() else {
             return;
         };
-        if let Ok(clear) = global_function("clearTimeout") {
-            let _ = clear.call1(&js_sys::global(), &handle);
-        }
+        let _ = clear_timeout(&handle);
         let _ = resolve.call0(&JsValue::UNDEFINED);
     }
 }

@@ -16,7 +16,7 @@ use web_sys::{
     ResponseType,
 };
 
-use super::global_function;
+use super::{clear_timeout, global_function, set_timeout};
 use crate::{DEFAULT_MAX_BODY_BYTES, TransportError};
 use msr_lens_core::search::contains;
 
@@ -316,27 +316,23 @@ fn describe_failure(error: &JsValue) -> TransportError {
 /// abort, for the size cap, ends the request with its own error).
 struct Timer {
     handle: JsValue,
-    clear: Function,
 }
 
 impl Timer {
     fn start(millis: u32, controller: &AbortController) -> Result<Self, TransportError> {
-        let set = global_function("setTimeout")?;
-        let clear = global_function("clearTimeout")?;
         let abort = Reflect::get(controller, &JsValue::from_str("abort"))
             .ok()
             .and_then(|f| f.dyn_into::<Function>().ok())
             .ok_or_else(|| other_error("AbortController is not available"))?
             .bind0(controller);
-        let handle = set
-            .call2(&js_sys::global(), &abort, &JsValue::from(millis))
+        let handle = set_timeout(abort.as_ref(), f64::from(millis))
             .map_err(|_| other_error("setTimeout failed"))?;
-        Ok(Timer { handle, clear })
+        Ok(Timer { handle })
     }
 }
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        let _ = self.clear.call1(&js_sys::global(), &self.handle);
+        let _ = clear_timeout(&self.handle);
     }
 }

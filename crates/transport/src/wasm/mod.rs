@@ -56,6 +56,18 @@ pub async fn sleep(millis: u32) -> Result<(), TransportError> {
         .map_err(|_| TransportError::Other("setTimeout failed".into()))
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The global `setTimeout(handler, millis)` (looked up in the global scope when
+    /// called, like every function of [`global_function`]); its timer handle.
+    #[wasm_bindgen(catch, js_name = setTimeout)]
+    pub fn set_timeout(handler: &JsValue, millis: f64) -> Result<JsValue, JsValue>;
+
+    /// The global `clearTimeout(handle)`.
+    #[wasm_bindgen(catch, js_name = clearTimeout)]
+    pub fn clear_timeout(handle: &JsValue) -> Result<(), JsValue>;
+}
+
 /// A function of the global scope (`fetch`, `setTimeout`, ...).
 ///
 /// # Errors
