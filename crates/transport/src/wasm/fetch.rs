@@ -16,7 +16,7 @@ use web_sys::{
     ResponseType,
 };
 
-use super::{clear_timeout, global_function, set_timeout};
+use super::{clear_timeout, fetch, set_timeout};
 use crate::{DEFAULT_MAX_BODY_BYTES, TransportError};
 use msr_lens_core::search::contains;
 
@@ -85,12 +85,11 @@ impl FetchClient {
                 .concat(),
             ));
         }
-        let fetch = global_function("fetch")?;
         let controller =
             AbortController::new().map_err(|_| other_error("AbortController is not available"))?;
         let init = request_init(&parts, &body, &controller.signal())?;
         let timer = Timer::start(self.config.timeout_ms, &controller)?;
-        let result = self.send(&fetch, &parts, &init, &controller).await;
+        let result = self.send(&parts, &init, &controller).await;
         let timed_out = controller.signal().aborted();
         drop(timer);
         match result {
@@ -105,14 +104,11 @@ impl FetchClient {
 
     async fn send(
         &self,
-        fetch: &Function,
         parts: &Parts,
         init: &RequestInit,
         controller: &AbortController,
     ) -> Result<Response<Vec<u8>>, Failure> {
-        let url = JsValue::from_str(parts.uri.as_str());
-        let promise: Promise = fetch
-            .call2(&js_sys::global(), &url, init)
+        let promise: Promise = fetch(parts.uri.as_str(), init)
             .map_err(Failure::Js)?
             .dyn_into()
             .map_err(|_| other("fetch() did not return a promise"))?;
