@@ -146,22 +146,40 @@ impl From<ClusterStatusError> for LensError {
 #[cfg(target_arch = "wasm32")]
 impl From<LensError> for wasm_bindgen::JsValue {
     fn from(error: LensError) -> Self {
-        use js_sys::Reflect;
-        use wasm_bindgen::JsValue;
+        use wasm_bindgen::JsCast;
 
         let js = js_sys::Error::new(&error.message);
         js.set_name("MsrLensError");
-        let set = |key: &str, value: JsValue| {
-            let _ = Reflect::set(&js, &JsValue::from_str(key), &value);
-        };
-        set("kind", JsValue::from_str(error.kind));
+        let fields: &js::ErrorFields = js.unchecked_ref();
+        fields.set_kind(error.kind);
         if let Some(status) = error.status {
-            set("status", JsValue::from(status));
+            fields.set_status(status);
         }
         if let Some(code) = &error.code {
-            set("code", JsValue::from_str(code));
+            fields.set_code(code);
         }
         js.into()
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod js {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        /// An `MsrLensError`'s own properties, set directly (no key strings cross the
+        /// boundary).
+        pub(super) type ErrorFields;
+
+        #[wasm_bindgen(method, setter)]
+        pub(super) fn set_kind(this: &ErrorFields, kind: &str);
+
+        #[wasm_bindgen(method, setter)]
+        pub(super) fn set_status(this: &ErrorFields, status: u16);
+
+        #[wasm_bindgen(method, setter)]
+        pub(super) fn set_code(this: &ErrorFields, code: &str);
     }
 }
 

@@ -13,7 +13,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Object, Promise, Reflect};
+use js_sys::{Array, Function, Object, Promise};
 use msr_lens_core::changefeed::{Event, Failure, FeedSession, Placement, Record, Recovery};
 use msr_lens_core::json_out::ToJson;
 use msr_lens_transport::TransportError;
@@ -105,15 +105,12 @@ impl Changefeed {
                 None => Ok(JsValue::NULL),
                 Some(batch) => {
                     let page = Object::new();
-                    set(&page, "records", &records::to_js(&batch.records).into());
-                    set(
-                        &page,
-                        "placement",
-                        &JsValue::from_str(match batch.placement {
-                            Placement::Append => "append",
-                            Placement::Prepend => "prepend",
-                        }),
-                    );
+                    let fields: &Fields = page.unchecked_ref();
+                    fields.set_records(&records::to_js(&batch.records));
+                    fields.set_placement(match batch.placement {
+                        Placement::Append => "append",
+                        Placement::Prepend => "prepend",
+                    });
                     Ok(page.into())
                 }
             }
@@ -371,13 +368,29 @@ fn failure(error: TransportError) -> Failure {
     }
 }
 
-fn set(object: &Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(object, &JsValue::from_str(key), value);
-}
-
 fn iterator_result(done: bool, value: &JsValue) -> JsValue {
     let result = Object::new();
-    set(&result, "done", &JsValue::from_bool(done));
-    set(&result, "value", value);
+    let fields: &Fields = result.unchecked_ref();
+    fields.set_done(done);
+    fields.set_value(value);
     result.into()
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A plain object the bindings fill in: its properties, set directly (no key strings
+    /// cross the boundary).
+    type Fields;
+
+    #[wasm_bindgen(method, setter)]
+    fn set_records(this: &Fields, records: &JsValue);
+
+    #[wasm_bindgen(method, setter)]
+    fn set_placement(this: &Fields, placement: &str);
+
+    #[wasm_bindgen(method, setter)]
+    fn set_done(this: &Fields, done: bool);
+
+    #[wasm_bindgen(method, setter)]
+    fn set_value(this: &Fields, value: &JsValue);
 }

@@ -316,15 +316,24 @@ struct Timer {
 
 impl Timer {
     fn start(millis: u32, controller: &AbortController) -> Result<Self, TransportError> {
-        let abort = Reflect::get(controller, &JsValue::from_str("abort"))
-            .ok()
-            .and_then(|f| f.dyn_into::<Function>().ok())
-            .ok_or_else(|| other_error("AbortController is not available"))?
+        let abort = controller
+            .unchecked_ref::<Abortable>()
+            .abort_method()
             .bind0(controller);
         let handle = set_timeout(abort.as_ref(), f64::from(millis))
             .map_err(|_| other_error("setTimeout failed"))?;
         Ok(Timer { handle })
     }
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// An `AbortController`, for reading its `abort` method itself.
+    type Abortable;
+
+    /// `controller.abort`, the method itself (to be bound and handed to `setTimeout`).
+    #[wasm_bindgen(method, getter, js_name = abort)]
+    fn abort_method(this: &Abortable) -> Function;
 }
 
 impl Drop for Timer {
