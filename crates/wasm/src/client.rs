@@ -492,7 +492,7 @@ fn string_list(what: &str, value: &JsValue) -> Result<Vec<String>, LensError> {
             [what, " must be an array of strings"].concat(),
         ));
     }
-    let array = js_sys::Array::from(value);
+    let array: &js_sys::Array = value.unchecked_ref();
     let mut list = Vec::new();
     for index in 0..array.length() {
         match array.get(index).as_string() {

@@ -431,8 +431,10 @@ impl FeedOptions {
 /// whose first segment is a host (it has a `.` or `:`, or is `localhost`).
 pub fn gun(repository: &str, origin: &Origin) -> Result<Gun, LensError> {
     let repository = repository.trim();
-    let first = repository.split('/').next().unwrap_or_default();
-    let full = first.contains('.') || first.contains(':') || first == "localhost";
+    let first = repository
+        .split_once('/')
+        .map_or(repository, |(first, _)| first);
+    let full = first.bytes().any(|b| b == b'.' || b == b':') || first == "localhost";
     let text = if full {
         repository.to_string()
     } else {
