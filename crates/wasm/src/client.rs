@@ -58,14 +58,6 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// Send one request; a transport failure becomes a [`LensError`].
-    pub(crate) async fn send(
-        &self,
-        request: Request<Vec<u8>>,
-    ) -> Result<Response<Vec<u8>>, LensError> {
-        self.fetch.execute(request).await.map_err(LensError::from)
-    }
-
     /// Send every [`Step::Send`] of `call` until the call reaches a final step. A failed
     /// call is an error; other final steps are returned. The authenticator is borrowed
     /// only between awaits.
@@ -143,7 +135,11 @@ impl MsrClient {
     pub fn ping(&self) -> Promise {
         let shared = self.shared.clone();
         promise(Box::pin(async move {
-            let response = shared.send(ping_request(shared.config.origin())).await?;
+            let response = shared
+                .fetch
+                .execute(ping_request(shared.config.origin()))
+                .await
+                .map_err(LensError::from)?;
             to_js(&parse_ping(&response).to_json())
         }))
     }
@@ -155,8 +151,10 @@ impl MsrClient {
         let shared = self.shared.clone();
         promise(Box::pin(async move {
             let response = shared
-                .send(nginx_status_request(shared.config.origin()))
-                .await?;
+                .fetch
+                .execute(nginx_status_request(shared.config.origin()))
+                .await
+                .map_err(LensError::from)?;
             match parse_nginx_status(&response) {
                 NginxOutcome::Available(status) => to_js(&status.to_json()),
                 NginxOutcome::NotAvailable { status } => {
@@ -217,7 +215,11 @@ impl MsrClient {
                     request
                 }
             };
-            let response = shared.send(request).await?;
+            let response = shared
+                .fetch
+                .execute(request)
+                .await
+                .map_err(LensError::from)?;
             let status = parse_cluster_status(&response).map_err(LensError::from)?;
             let replicas = status.replica_states(now(), shared.config.targets.stale_after);
             to_js(&ClusterStatusWithReplicas { status, replicas }.to_json())
