@@ -4,7 +4,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::Promise;
-use msr_lens_core::auth::{Authenticator, CallId, Scope, Step, TokenRequest};
+use msr_lens_core::auth::{Authenticator, Scope, Step, TokenRequest};
 use msr_lens_core::health::cluster::CLUSTER_STATUS_PATH;
 use msr_lens_core::health::{
     HealthCheck, NginxOutcome, NginxSample, Probe, cluster_status_request, nginx_status_request,
@@ -58,10 +58,13 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// Send every [`Step::Send`] of `call` until the call reaches a final step. A failed
-    /// call is an error; other final steps are returned. The authenticator is borrowed
-    /// only between awaits.
-    pub(crate) async fn drive(&self, call: CallId, mut step: Step) -> Result<Step, LensError> {
+    /// A token for exactly `scopes` from the origin's token service.
+    async fn token(&self, scopes: &[Scope]) -> Result<msr_lens_core::auth::IssuedToken, LensError> {
+        let realm = self.config.origin().url("/auth/token").as_str().to_owned();
+        let request = TokenRequest::new(realm, Some(self.config.service.clone()), scopes);
+        let (call, mut step) = self.auth.borrow_mut().start_token(request, now());
+        // Send every `Step::Send` of the call until it reaches a final step (in this one
+        // state machine; the authenticator is borrowed only between awaits).
         while let Step::Send(request) = step {
             match self.fetch.execute(request).await {
                 Ok(response) => step = self.auth.borrow_mut().handle(call, response, now()),
@@ -72,18 +75,8 @@ impl Shared {
             }
         }
         match step {
-            Step::Failed(error) => Err(error.into()),
-            other => Ok(other),
-        }
-    }
-
-    /// A token for exactly `scopes` from the origin's token service.
-    async fn token(&self, scopes: &[Scope]) -> Result<msr_lens_core::auth::IssuedToken, LensError> {
-        let realm = self.config.origin().url("/auth/token").as_str().to_owned();
-        let request = TokenRequest::new(realm, Some(self.config.service.clone()), scopes);
-        let (call, step) = self.auth.borrow_mut().start_token(request, now());
-        match self.drive(call, step).await? {
             Step::Token(token) => Ok(token),
+            Step::Failed(error) => Err(error.into()),
             Step::Done(response) => {
                 Err(LensError::api("token", &ApiError::from_response(&response)))
             }
