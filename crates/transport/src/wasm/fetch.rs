@@ -11,9 +11,8 @@ use msr_lens_core::http::{HeaderMap, HeaderName, HeaderValue, Request, Response,
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortController, AbortSignal, Headers, ReadableStream, ReadableStreamDefaultReader,
-    ReadableStreamReadResult, RequestCache, RequestCredentials, RequestInit, RequestRedirect,
-    ResponseType,
+    AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, ReadableStreamReadResult,
+    RequestCache, RequestCredentials, RequestInit, RequestRedirect, ResponseType,
 };
 
 use super::{clear_timeout, fetch, set_timeout};
@@ -88,35 +87,28 @@ impl FetchClient {
         let controller =
             AbortController::new().map_err(|_| other_error("AbortController is not available"))?;
         let init = request_init(&parts, &body, &controller.signal())?;
-        let timer = Timer::start(self.config.timeout_ms, &controller)?;
-        let result = self.send(&parts, &init, &controller).await;
-        let timed_out = controller.signal().aborted();
-        drop(timer);
-        match result {
-            Err(Failure::Js(_)) if timed_out => Err(TransportError::Timeout {
-                millis: u64::from(self.config.timeout_ms),
-            }),
-            Err(Failure::Js(error)) => Err(describe_failure(&error)),
-            Err(Failure::Transport(error)) => Err(error),
-            Ok(response) => Ok(response),
-        }
-    }
-
-    async fn send(
-        &self,
-        parts: &Parts,
-        init: &RequestInit,
-        controller: &AbortController,
-    ) -> Result<Response<Vec<u8>>, Failure> {
-        let promise: Promise = fetch(parts.uri.as_str(), init)
-            .map_err(Failure::Js)?
+        let _timer = Timer::start(self.config.timeout_ms, &controller)?;
+        // A JavaScript exception: our timeout when the timer has aborted the request,
+        // otherwise what `fetch` or the body stream reported. One async body (no nested
+        // futures for sending and reading): fewer state machines in the package.
+        let js = |error: JsValue| {
+            if controller.signal().aborted() {
+                TransportError::Timeout {
+                    millis: u64::from(self.config.timeout_ms),
+                }
+            } else {
+                describe_failure(&error)
+            }
+        };
+        let promise: Promise = fetch(parts.uri.as_str(), &init)
+            .map_err(js)?
             .dyn_into()
-            .map_err(|_| other("fetch() did not return a promise"))?;
+            .map_err(|_| other_error("fetch() did not return a promise"))?;
         let response: web_sys::Response = JsFuture::from(promise)
             .await
-            .map_err(Failure::Js)?
+            .map_err(js)?
             .dyn_into()
-            .map_err(|_| other("fetch() did not resolve to a Response"))?;
+            .map_err(|_| other_error("fetch() did not resolve to a Response"))?;
         if response.type_() == ResponseType::Opaqueredirect {
             // A browser hides a manual redirect's status and target.
             let mut redirect = Response::new(Vec::new());
@@ -126,7 +118,7 @@ impl FetchClient {
         let status = StatusCode::from_u16(response.status()).map_err(|_| {
             let mut message = String::from("invalid HTTP status ");
             msr_lens_core::push_u64(&mut message, u64::from(response.status()));
-            other(&message)
+            other_error(&message)
         })?;
         let mut out = Response::new(Vec::new());
         *out.status_mut() = status;
@@ -140,28 +132,40 @@ impl FetchClient {
             .and_then(|v| v.trim().parse::<u64>().ok());
         if declared.is_some_and(|n| n > limit as u64) {
             controller.abort();
-            return Err(Failure::Transport(TransportError::TooLarge { limit }));
+            return Err(TransportError::TooLarge { limit });
         }
-        if let Some(stream) = response.body() {
-            let capacity = declared
-                .and_then(|n| usize::try_from(n).ok())
-                .unwrap_or(0)
-                .min(limit);
-            *out.body_mut() = read_body(stream, capacity, limit, controller).await?;
+        let Some(stream) = response.body() else {
+            return Ok(out);
+        };
+        let capacity = declared
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0)
+            .min(limit);
+        let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+        let body = out.body_mut();
+        body.reserve_exact(capacity);
+        loop {
+            let result: ReadableStreamReadResult = JsFuture::from(reader.read())
+                .await
+                .map_err(js)?
+                .unchecked_into();
+            if result.get_done().unwrap_or(false) {
+                return Ok(out);
+            }
+            let chunk: Uint8Array = result.get_value().dyn_into().map_err(|_| {
+                other_error("the response stream yielded something other than bytes")
+            })?;
+            let start = body.len();
+            let len = chunk.length() as usize;
+            if start.saturating_add(len) > limit {
+                // Aborting also cancels the stream; nothing is left pending.
+                controller.abort();
+                return Err(TransportError::TooLarge { limit });
+            }
+            body.resize(start + len, 0);
+            chunk.copy_to(&mut body[start..]);
         }
-        Ok(out)
     }
-}
-
-/// Why [`FetchClient::send`] stopped: a JavaScript exception (classified afterwards,
-/// once it is known whether the timer fired) or an error already classified.
-enum Failure {
-    Js(JsValue),
-    Transport(TransportError),
-}
-
-fn other(message: &str) -> Failure {
-    Failure::Transport(other_error(message))
 }
 
 /// [`TransportError::Other`] with `message`: one copy of the allocation for every such
@@ -217,38 +221,6 @@ fn copy_headers(from: &Headers, to: &mut HeaderMap) {
         {
             to.insert(name, value);
         }
-    }
-}
-
-async fn read_body(
-    stream: ReadableStream,
-    capacity: usize,
-    limit: usize,
-    controller: &AbortController,
-) -> Result<Vec<u8>, Failure> {
-    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
-    let mut body = Vec::with_capacity(capacity);
-    loop {
-        let result: ReadableStreamReadResult = JsFuture::from(reader.read())
-            .await
-            .map_err(Failure::Js)?
-            .unchecked_into();
-        if result.get_done().unwrap_or(false) {
-            return Ok(body);
-        }
-        let chunk: Uint8Array = result
-            .get_value()
-            .dyn_into()
-            .map_err(|_| other("the response stream yielded something other than bytes"))?;
-        let start = body.len();
-        let len = chunk.length() as usize;
-        if start.saturating_add(len) > limit {
-            // Aborting also cancels the stream; nothing is left pending.
-            controller.abort();
-            return Err(Failure::Transport(TransportError::TooLarge { limit }));
-        }
-        body.resize(start + len, 0);
-        chunk.copy_to(&mut body[start..]);
     }
 }
 
