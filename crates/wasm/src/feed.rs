@@ -319,7 +319,20 @@ impl FeedState {
             };
             let wait = wake.millis_since(now());
             if wait > 0 {
-                self.sleep(wait).await;
+                // Sleep with the global `setTimeout` (here, not in an async fn of its own:
+                // one state machine less); `close()` ends it early. setTimeout's limit is
+                // 2^31-1 ms; the pager never asks for more than an hour.
+                #[allow(clippy::cast_precision_loss)]
+                let delay = wait.clamp(1, 3_600_000) as f64;
+                let promise = Promise::new_typed(&mut |resolve: Resolve, _reject| {
+                    if let Ok(handle) = set_timeout(resolve.as_ref(), delay) {
+                        *self.sleeping.borrow_mut() = Some((handle, resolve));
+                    } else {
+                        let _ = resolve.call0(&JsValue::UNDEFINED);
+                    }
+                });
+                let _ = JsFuture::from(promise).await;
+                self.sleeping.borrow_mut().take();
             } else {
                 idle += 1;
                 if idle > MAX_IDLE_SPINS {
@@ -330,22 +343,6 @@ impl FeedState {
                 }
             }
         }
-    }
-
-    /// Sleep `millis` with the global `setTimeout`; `close()` ends it early.
-    async fn sleep(&self, millis: i64) {
-        // setTimeout's limit is 2^31-1 ms; the pager never asks for more than an hour.
-        #[allow(clippy::cast_precision_loss)]
-        let delay = millis.clamp(1, 3_600_000) as f64;
-        let promise = Promise::new_typed(&mut |resolve: Resolve, _reject| {
-            if let Ok(handle) = set_timeout(resolve.as_ref(), delay) {
-                *self.sleeping.borrow_mut() = Some((handle, resolve));
-            } else {
-                let _ = resolve.call0(&JsValue::UNDEFINED);
-            }
-        });
-        let _ = JsFuture::from(promise).await;
-        self.sleeping.borrow_mut().take();
     }
 
     /// End a pending sleep now (and clear its timer, so Node.js can exit).
