@@ -98,42 +98,14 @@ impl Changefeed {
     /// `follow()` walk waits for new records. One call at a time.
     #[wasm_bindgen(js_name = nextPage, unchecked_return_type = "Promise<ChangePage | null>")]
     pub fn next_page(&self) -> Promise {
-        let state = self.state.clone();
-        promise(Box::pin(async move {
-            let _guard = state.enter()?;
-            match state.next_batch().await? {
-                None => Ok(JsValue::NULL),
-                Some(batch) => {
-                    let page = Object::new();
-                    let fields: &Fields = page.unchecked_ref();
-                    fields.set_records(&records::to_js(&batch.records));
-                    fields.set_placement(match batch.placement {
-                        Placement::Append => "append",
-                        Placement::Prepend => "prepend",
-                    });
-                    Ok(page.into())
-                }
-            }
-        }))
+        promise(Box::pin(advance(self.state.clone(), true)))
     }
 
     /// The async-iterator protocol: the next record. Records come oldest → newest, or
     /// newest → oldest for a walk `from: "latest"` or `{ before }`.
     #[wasm_bindgen(unchecked_return_type = "Promise<IteratorResult<ChangeRecord, undefined>>")]
     pub fn next(&self) -> Promise {
-        let state = self.state.clone();
-        promise(Box::pin(async move {
-            let _guard = state.enter()?;
-            loop {
-                if let Some(record) = state.buffered() {
-                    return Ok(iterator_result(false, &record));
-                }
-                let Some(batch) = state.next_batch().await? else {
-                    return Ok(iterator_result(true, &JsValue::UNDEFINED));
-                };
-                *state.buffer.borrow_mut() = Some((records::to_js(&batch.records), 0));
-            }
-        }))
+        promise(Box::pin(advance(self.state.clone(), false)))
     }
 
     /// The async-iterator protocol: stop (`break` out of `for await` calls this).
@@ -197,6 +169,147 @@ impl Changefeed {
     }
 }
 
+/// `nextPage()` (`page`) or `next()`: one async body for both, which also drives the
+/// session until it yields records or the walk ends (no nested future for that).
+async fn advance(state: Rc<FeedState>, page: bool) -> Result<JsValue, JsValue> {
+    let _guard = state.enter()?;
+    loop {
+        if !page && let Some(record) = state.buffered() {
+            return Ok(iterator_result(false, &record));
+        }
+        let outcome: Result<Option<Batch>, LensError> = 'drive: {
+            if state.closed.get() || state.done.get() {
+                break 'drive Ok(None);
+            }
+            if state.retry.replace(false) {
+                state.session.borrow_mut().pager_mut().retry_now();
+            }
+            if state.newest_first {
+                // Each call of a newest-first walk wants one more (older) page; before the
+                // first page this only marks the next one as wanted.
+                state.session.borrow_mut().pager_mut().request_older();
+            }
+            let mut errors = 0u32;
+            let mut idle = 0u32;
+            loop {
+                loop {
+                    let event = state.session.borrow_mut().poll_event();
+                    let Some(event) = event else { break };
+                    idle = 0;
+                    match event {
+                        Event::Records { records, placement } if !records.is_empty() => {
+                            break 'drive Ok(Some(Batch { records, placement }));
+                        }
+                        Event::CaughtUp if !state.follow => {
+                            state.done.set(true);
+                            break 'drive Ok(None);
+                        }
+                        Event::ReachedStart if state.newest_first => {
+                            state.done.set(true);
+                            break 'drive Ok(None);
+                        }
+                        Event::NoAccess { message, .. } => {
+                            state.retry.set(true);
+                            break 'drive Err(LensError::new("noAccess", message));
+                        }
+                        Event::Error { error, retry_at } => {
+                            errors += 1;
+                            if retry_at.is_none() || errors > state.max_retries {
+                                state.retry.set(true);
+                                break 'drive Err(LensError::feed(
+                                    &error,
+                                    state.last_transport_kind.get(),
+                                ));
+                            }
+                        }
+                        Event::CursorVanished { cursor, .. } => {
+                            let mut message = prefixed(
+                                "changefeed: the record the walk is anchored on is gone (",
+                                &cursor,
+                            );
+                            message.push_str("); call recover()");
+                            break 'drive Err(LensError::new("cursorVanished", message));
+                        }
+                        _ => {}
+                    }
+                }
+                if state.closed.get() {
+                    break 'drive Ok(None);
+                }
+                let next = {
+                    let mut auth = state.shared.auth.borrow_mut();
+                    state.session.borrow_mut().poll_request(&mut auth, now())
+                };
+                if let Some((call, request)) = next {
+                    idle = 0;
+                    let result = state.shared.fetch.execute(request).await;
+                    let mut auth = state.shared.auth.borrow_mut();
+                    let mut session = state.session.borrow_mut();
+                    match result {
+                        Ok(response) => session.handle_response(&mut auth, call, now(), response),
+                        Err(error) => {
+                            state.last_transport_kind.set(Some(error.kind()));
+                            session.handle_failure(&mut auth, call, now(), failure(error));
+                        }
+                    }
+                    continue;
+                }
+                let wake = state.session.borrow().poll_timeout();
+                let Some(wake) = wake else {
+                    // Nothing left to do: a backfill that ended without saying so, a halted
+                    // pager, or newest-first waiting for `request_older`.
+                    state.done.set(!state.newest_first);
+                    break 'drive Ok(None);
+                };
+                let wait = wake.millis_since(now());
+                if wait > 0 {
+                    // Sleep with the global `setTimeout` (here, not in an async fn of its own:
+                    // one state machine less); `close()` ends it early. setTimeout's limit is
+                    // 2^31-1 ms; the pager never asks for more than an hour.
+                    #[allow(clippy::cast_precision_loss)]
+                    let delay = wait.clamp(1, 3_600_000) as f64;
+                    let promise = Promise::new_typed(&mut |resolve: Resolve, _reject| {
+                        if let Ok(handle) = set_timeout(resolve.as_ref(), delay) {
+                            *state.sleeping.borrow_mut() = Some((handle, resolve));
+                        } else {
+                            let _ = resolve.call0(&JsValue::UNDEFINED);
+                        }
+                    });
+                    let _ = JsFuture::from(promise).await;
+                    state.sleeping.borrow_mut().take();
+                } else {
+                    idle += 1;
+                    if idle > MAX_IDLE_SPINS {
+                        break 'drive Err(LensError::new(
+                            "internal",
+                            "changefeed: the pager neither sent a request nor waited",
+                        ));
+                    }
+                }
+            }
+        };
+        let Some(batch) = outcome? else {
+            return Ok(if page {
+                JsValue::NULL
+            } else {
+                iterator_result(true, &JsValue::UNDEFINED)
+            });
+        };
+        let records = records::to_js(&batch.records);
+        if page {
+            let page = Object::new();
+            let fields: &Fields = page.unchecked_ref();
+            fields.set_records(&records);
+            fields.set_placement(match batch.placement {
+                Placement::Append => "append",
+                Placement::Prepend => "prepend",
+            });
+            return Ok(page.into());
+        }
+        *state.buffer.borrow_mut() = Some((records, 0));
+    }
+}
+
 /// Marks a call in progress; calls do not overlap.
 struct Busy(Rc<FeedState>);
 
@@ -233,116 +346,6 @@ impl FeedState {
         };
         *taken += 1;
         Some(array.get(index))
-    }
-
-    /// Drive the session until it yields records or the walk ends.
-    async fn next_batch(&self) -> Result<Option<Batch>, LensError> {
-        if self.closed.get() || self.done.get() {
-            return Ok(None);
-        }
-        if self.retry.replace(false) {
-            self.session.borrow_mut().pager_mut().retry_now();
-        }
-        if self.newest_first {
-            // Each call of a newest-first walk wants one more (older) page; before the
-            // first page this only marks the next one as wanted.
-            self.session.borrow_mut().pager_mut().request_older();
-        }
-        let mut errors = 0u32;
-        let mut idle = 0u32;
-        loop {
-            loop {
-                let event = self.session.borrow_mut().poll_event();
-                let Some(event) = event else { break };
-                idle = 0;
-                match event {
-                    Event::Records { records, placement } if !records.is_empty() => {
-                        return Ok(Some(Batch { records, placement }));
-                    }
-                    Event::CaughtUp if !self.follow => {
-                        self.done.set(true);
-                        return Ok(None);
-                    }
-                    Event::ReachedStart if self.newest_first => {
-                        self.done.set(true);
-                        return Ok(None);
-                    }
-                    Event::NoAccess { message, .. } => {
-                        self.retry.set(true);
-                        return Err(LensError::new("noAccess", message));
-                    }
-                    Event::Error { error, retry_at } => {
-                        errors += 1;
-                        if retry_at.is_none() || errors > self.max_retries {
-                            self.retry.set(true);
-                            return Err(LensError::feed(&error, self.last_transport_kind.get()));
-                        }
-                    }
-                    Event::CursorVanished { cursor, .. } => {
-                        let mut message = prefixed(
-                            "changefeed: the record the walk is anchored on is gone (",
-                            &cursor,
-                        );
-                        message.push_str("); call recover()");
-                        return Err(LensError::new("cursorVanished", message));
-                    }
-                    _ => {}
-                }
-            }
-            if self.closed.get() {
-                return Ok(None);
-            }
-            let next = {
-                let mut auth = self.shared.auth.borrow_mut();
-                self.session.borrow_mut().poll_request(&mut auth, now())
-            };
-            if let Some((call, request)) = next {
-                idle = 0;
-                let result = self.shared.fetch.execute(request).await;
-                let mut auth = self.shared.auth.borrow_mut();
-                let mut session = self.session.borrow_mut();
-                match result {
-                    Ok(response) => session.handle_response(&mut auth, call, now(), response),
-                    Err(error) => {
-                        self.last_transport_kind.set(Some(error.kind()));
-                        session.handle_failure(&mut auth, call, now(), failure(error));
-                    }
-                }
-                continue;
-            }
-            let wake = self.session.borrow().poll_timeout();
-            let Some(wake) = wake else {
-                // Nothing left to do: a backfill that ended without saying so, a halted
-                // pager, or newest-first waiting for `request_older`.
-                self.done.set(!self.newest_first);
-                return Ok(None);
-            };
-            let wait = wake.millis_since(now());
-            if wait > 0 {
-                // Sleep with the global `setTimeout` (here, not in an async fn of its own:
-                // one state machine less); `close()` ends it early. setTimeout's limit is
-                // 2^31-1 ms; the pager never asks for more than an hour.
-                #[allow(clippy::cast_precision_loss)]
-                let delay = wait.clamp(1, 3_600_000) as f64;
-                let promise = Promise::new_typed(&mut |resolve: Resolve, _reject| {
-                    if let Ok(handle) = set_timeout(resolve.as_ref(), delay) {
-                        *self.sleeping.borrow_mut() = Some((handle, resolve));
-                    } else {
-                        let _ = resolve.call0(&JsValue::UNDEFINED);
-                    }
-                });
-                let _ = JsFuture::from(promise).await;
-                self.sleeping.borrow_mut().take();
-            } else {
-                idle += 1;
-                if idle > MAX_IDLE_SPINS {
-                    return Err(LensError::new(
-                        "internal",
-                        "changefeed: the pager neither sent a request nor waited",
-                    ));
-                }
-            }
-        }
     }
 
     /// End a pending sleep now (and clear its timer, so Node.js can exit).
