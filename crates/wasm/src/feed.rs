@@ -169,6 +169,15 @@ impl Changefeed {
     }
 }
 
+/// What `nextPage()` (`page`) or `next()` resolves to at the end of the walk.
+fn end(page: bool) -> JsValue {
+    if page {
+        JsValue::NULL
+    } else {
+        iterator_result(true, &JsValue::UNDEFINED)
+    }
+}
+
 /// `nextPage()` (`page`) or `next()`: one async body for both, which also drives the
 /// session until it yields records or the walk ends (no nested future for that).
 async fn advance(state: Rc<FeedState>, page: bool) -> Result<JsValue, JsValue> {
@@ -177,9 +186,9 @@ async fn advance(state: Rc<FeedState>, page: bool) -> Result<JsValue, JsValue> {
         if !page && let Some(record) = state.buffered() {
             return Ok(iterator_result(false, &record));
         }
-        let outcome: Result<Option<Batch>, LensError> = 'drive: {
+        let batch = 'drive: {
             if state.closed.get() || state.done.get() {
-                break 'drive Ok(None);
+                return Ok(end(page));
             }
             if state.retry.replace(false) {
                 state.session.borrow_mut().pager_mut().retry_now();
@@ -198,28 +207,28 @@ async fn advance(state: Rc<FeedState>, page: bool) -> Result<JsValue, JsValue> {
                     idle = 0;
                     match event {
                         Event::Records { records, placement } if !records.is_empty() => {
-                            break 'drive Ok(Some(Batch { records, placement }));
+                            break 'drive Batch { records, placement };
                         }
                         Event::CaughtUp if !state.follow => {
                             state.done.set(true);
-                            break 'drive Ok(None);
+                            return Ok(end(page));
                         }
                         Event::ReachedStart if state.newest_first => {
                             state.done.set(true);
-                            break 'drive Ok(None);
+                            return Ok(end(page));
                         }
                         Event::NoAccess { message, .. } => {
                             state.retry.set(true);
-                            break 'drive Err(LensError::new("noAccess", message));
+                            return Err(JsValue::from(LensError::new("noAccess", message)));
                         }
                         Event::Error { error, retry_at } => {
                             errors += 1;
                             if retry_at.is_none() || errors > state.max_retries {
                                 state.retry.set(true);
-                                break 'drive Err(LensError::feed(
+                                return Err(JsValue::from(LensError::feed(
                                     &error,
                                     state.last_transport_kind.get(),
-                                ));
+                                )));
                             }
                         }
                         Event::CursorVanished { cursor, .. } => {
@@ -228,13 +237,13 @@ async fn advance(state: Rc<FeedState>, page: bool) -> Result<JsValue, JsValue> {
                                 &cursor,
                             );
                             message.push_str("); call recover()");
-                            break 'drive Err(LensError::new("cursorVanished", message));
+                            return Err(JsValue::from(LensError::new("cursorVanished", message)));
                         }
                         _ => {}
                     }
                 }
                 if state.closed.get() {
-                    break 'drive Ok(None);
+                    return Ok(end(page));
                 }
                 let next = {
                     let mut auth = state.shared.auth.borrow_mut();
@@ -259,7 +268,7 @@ async fn advance(state: Rc<FeedState>, page: bool) -> Result<JsValue, JsValue> {
                     // Nothing left to do: a backfill that ended without saying so, a halted
                     // pager, or newest-first waiting for `request_older`.
                     state.done.set(!state.newest_first);
-                    break 'drive Ok(None);
+                    return Ok(end(page));
                 };
                 let wait = wake.millis_since(now());
                 if wait > 0 {
@@ -280,20 +289,13 @@ async fn advance(state: Rc<FeedState>, page: bool) -> Result<JsValue, JsValue> {
                 } else {
                     idle += 1;
                     if idle > MAX_IDLE_SPINS {
-                        break 'drive Err(LensError::new(
+                        return Err(JsValue::from(LensError::new(
                             "internal",
                             "changefeed: the pager neither sent a request nor waited",
-                        ));
+                        )));
                     }
                 }
             }
-        };
-        let Some(batch) = outcome? else {
-            return Ok(if page {
-                JsValue::NULL
-            } else {
-                iterator_result(true, &JsValue::UNDEFINED)
-            });
         };
         let records = records::to_js(&batch.records);
         if page {
