@@ -57,36 +57,7 @@ pub(crate) struct Shared {
     nginx: Cell<Option<NginxSample>>,
 }
 
-impl Shared {
-    /// A token for exactly `scopes` from the origin's token service.
-    async fn token(&self, scopes: &[Scope]) -> Result<msr_lens_core::auth::IssuedToken, LensError> {
-        let realm = self.config.origin().url("/auth/token").as_str().to_owned();
-        let request = TokenRequest::new(realm, Some(self.config.service.clone()), scopes);
-        let (call, mut step) = self.auth.borrow_mut().start_token(request, now());
-        // Send every `Step::Send` of the call until it reaches a final step (in this one
-        // state machine; the authenticator is borrowed only between awaits).
-        while let Step::Send(request) = step {
-            match self.fetch.execute(request).await {
-                Ok(response) => step = self.auth.borrow_mut().handle(call, response, now()),
-                Err(error) => {
-                    self.auth.borrow_mut().fail(call);
-                    return Err(error.into());
-                }
-            }
-        }
-        match step {
-            Step::Token(token) => Ok(token),
-            Step::Failed(error) => Err(error.into()),
-            Step::Done(response) => {
-                Err(LensError::api("token", &ApiError::from_response(&response)))
-            }
-            _ => Err(LensError::new(
-                "internal",
-                "the token flow ended unexpectedly",
-            )),
-        }
-    }
-}
+impl Shared {}
 
 #[wasm_bindgen]
 impl MsrClient {
@@ -258,25 +229,7 @@ impl MsrClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] scopes: JsValue,
     ) -> Promise {
-        let shared = self.shared.clone();
-        promise(Box::pin(async move {
-            let scopes = parse_scopes(&scopes)?;
-            let token = shared.token(&scopes).await?;
-            let claims = token.claims();
-            to_js(
-                &TokenInfo {
-                    token: token.token().secret(),
-                    issued_at: token.start().as_millis(),
-                    expires_at: token.expires_at().as_millis(),
-                    refresh_at: token.refresh_at().as_millis(),
-                    subject: claims
-                        .and_then(|c| c.subject.as_deref())
-                        .filter(|s| !s.is_empty()),
-                    grants: token.grants().map(|g| g.as_slice()).unwrap_or(&[]),
-                }
-                .to_json(),
-            )
-        }))
+        promise(Box::pin(token_call(self.shared.clone(), scopes, false)))
     }
 
     /// What may I see? Asks the token service for the global audit log
@@ -288,52 +241,12 @@ impl MsrClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "string[]")] repositories: Option<JsValue>,
     ) -> Promise {
-        let shared = self.shared.clone();
         let repositories = repositories.unwrap_or(JsValue::UNDEFINED);
-        promise(Box::pin(async move {
-            let names: Vec<String> = if repositories.is_undefined() || repositories.is_null() {
-                Vec::new()
-            } else {
-                string_list("repositories", &repositories)?
-            };
-            let mut guns = Vec::new();
-            for name in &names {
-                guns.push(gun(name, shared.config.origin())?);
-            }
-            // `Scope::catalog_all()`, built like the other scopes (one `Scope::new`).
-            let catalog = scope("registry", "catalog", &["*"]);
-            let mut scopes = Vec::with_capacity(guns.len() + 1);
-            scopes.push(catalog.clone());
-            for gun in &guns {
-                scopes.push(scope("repository", gun.as_str(), &["pull", "push"]));
-            }
-            let token = shared.token(&scopes).await?;
-            let none = msr_lens_core::auth::Grants::default();
-            let granted = token.grants().unwrap_or(&none);
-            let subject = token
-                .claims()
-                .and_then(|c| c.subject.as_deref())
-                .filter(|s| !s.is_empty());
-            let mut repositories = Vec::with_capacity(guns.len());
-            for (name, gun) in names.iter().zip(&guns) {
-                repositories.push(RepositoryAccess {
-                    repository: name,
-                    gun: gun.as_str(),
-                    pull: granted.allows(&scope("repository", gun.as_str(), &["pull"])),
-                    push: granted.allows(&scope("repository", gun.as_str(), &["push"])),
-                });
-            }
-            to_js(
-                &GrantsInfo {
-                    signed_in: subject.is_some(),
-                    subject,
-                    global_audit_log: granted.allows(&catalog),
-                    repositories,
-                    grants: granted.as_slice(),
-                }
-                .to_json(),
-            )
-        }))
+        promise(Box::pin(token_call(
+            self.shared.clone(),
+            repositories,
+            true,
+        )))
     }
 
     /// Walk the notary trust changefeed: `for await (const record of feed)`, or page by
@@ -374,6 +287,104 @@ impl MsrClient {
         let feed = Changefeed::new(self.shared.clone(), options);
         Ok(records::async_iterable(feed.into()))
     }
+}
+
+/// `token(scopes)` (`grants == false`: `input` is the scopes) or `grants(repositories)`
+/// (`input` is the repositories): one async body for both, which also runs the token
+/// flow (no nested future for it).
+async fn token_call(shared: Rc<Shared>, input: JsValue, grants: bool) -> Result<JsValue, JsValue> {
+    let mut names = Vec::new();
+    let mut guns = Vec::new();
+    let scopes = if grants {
+        if !(input.is_undefined() || input.is_null()) {
+            names = string_list("repositories", &input)?;
+        }
+        for name in &names {
+            guns.push(gun(name, shared.config.origin())?);
+        }
+        // `Scope::catalog_all()` first, built like the other scopes (one `Scope::new`).
+        let mut scopes = Vec::with_capacity(guns.len() + 1);
+        scopes.push(scope("registry", "catalog", &["*"]));
+        for gun in &guns {
+            scopes.push(scope("repository", gun.as_str(), &["pull", "push"]));
+        }
+        scopes
+    } else {
+        parse_scopes(&input)?
+    };
+
+    // A token for exactly `scopes` from the origin's token service: send every
+    // `Step::Send` of the call until it reaches a final step (the authenticator is
+    // borrowed only between awaits).
+    let realm = shared
+        .config
+        .origin()
+        .url("/auth/token")
+        .as_str()
+        .to_owned();
+    let request = TokenRequest::new(realm, Some(shared.config.service.clone()), &scopes);
+    let (call, mut step) = shared.auth.borrow_mut().start_token(request, now());
+    while let Step::Send(request) = step {
+        match shared.fetch.execute(request).await {
+            Ok(response) => step = shared.auth.borrow_mut().handle(call, response, now()),
+            Err(error) => {
+                shared.auth.borrow_mut().fail(call);
+                return Err(LensError::from(error).into());
+            }
+        }
+    }
+    let token = match step {
+        Step::Token(token) => token,
+        Step::Failed(error) => return Err(LensError::from(error).into()),
+        Step::Done(response) => {
+            return Err(LensError::api("token", &ApiError::from_response(&response)).into());
+        }
+        _ => {
+            return Err(LensError::new("internal", "the token flow ended unexpectedly").into());
+        }
+    };
+
+    let subject = token
+        .claims()
+        .and_then(|c| c.subject.as_deref())
+        .filter(|s| !s.is_empty());
+    if !grants {
+        return to_js(
+            &TokenInfo {
+                token: token.token().secret(),
+                issued_at: token.start().as_millis(),
+                expires_at: token.expires_at().as_millis(),
+                refresh_at: token.refresh_at().as_millis(),
+                subject,
+                grants: token.grants().map(|g| g.as_slice()).unwrap_or(&[]),
+            }
+            .to_json(),
+        );
+    }
+    let none = msr_lens_core::auth::Grants::default();
+    let granted = token.grants().unwrap_or(&none);
+    let mut repositories = Vec::with_capacity(guns.len());
+    for (name, gun) in names.iter().zip(&guns) {
+        repositories.push(RepositoryAccess {
+            repository: name,
+            gun: gun.as_str(),
+            pull: granted.allows(&scope("repository", gun.as_str(), &["pull"])),
+            push: granted.allows(&scope("repository", gun.as_str(), &["push"])),
+        });
+    }
+    to_js(
+        &GrantsInfo {
+            signed_in: subject.is_some(),
+            subject,
+            // The first scope asked for is the catalog's.
+            global_audit_log: scopes
+                .first()
+                .is_some_and(|catalog| granted.allows(catalog)),
+            repositories,
+            grants: granted.as_slice(),
+        }
+        .to_json(),
+    )
 }
 
 /// One probe's outcome: its answer or transport failure, and when it came.
