@@ -97,63 +97,14 @@ impl MsrClient {
     /// HTTP answer came (`network`, `timeout`, ...).
     #[wasm_bindgen(unchecked_return_type = "Promise<PingVerdict>")]
     pub fn ping(&self) -> Promise {
-        let shared = self.shared.clone();
-        promise(Box::pin(async move {
-            let response = shared
-                .fetch
-                .execute(ping_request(shared.config.origin()))
-                .await
-                .map_err(LensError::from)?;
-            to_js(&parse_ping(&response).to_json())
-        }))
+        promise(Box::pin(one_request(self.shared.clone(), One::Ping)))
     }
 
     /// `GET /nginx_status`: nginx's connection counters. Rejects with `forbidden`,
     /// `unauthenticated` or `notFound` when the page is not available to you.
     #[wasm_bindgen(js_name = nginxStatus, unchecked_return_type = "Promise<NginxStatus>")]
     pub fn nginx_status(&self) -> Promise {
-        let shared = self.shared.clone();
-        promise(Box::pin(async move {
-            let response = shared
-                .fetch
-                .execute(nginx_status_request(shared.config.origin()))
-                .await
-                .map_err(LensError::from)?;
-            match parse_nginx_status(&response) {
-                NginxOutcome::Available(status) => to_js(&status.to_json()),
-                NginxOutcome::NotAvailable { status } => {
-                    let kind = StatusCode::from_u16(status)
-                        .map(ErrorKind::for_status)
-                        .unwrap_or(ErrorKind::UnexpectedBody);
-                    Err(LensError {
-                        kind: kind.as_str(),
-                        status: Some(status),
-                        code: None,
-                        message: http_status(
-                            "/nginx_status is not available to you (HTTP ",
-                            status,
-                        ),
-                    }
-                    .into())
-                }
-                NginxOutcome::Error(error) => Err(LensError::api("/nginx_status", &error).into()),
-                NginxOutcome::Invalid { error, excerpt } => Err(LensError {
-                    kind: "badResponse",
-                    status: Some(response.status().as_u16()),
-                    code: None,
-                    message: {
-                        let mut text =
-                            prefixed("/nginx_status is not stub_status output: ", &error);
-                        text.push_str(" (");
-                        text.push_str(&excerpt);
-                        text.push(')');
-                        text
-                    },
-                }
-                .into()),
-                _ => Err(LensError::new("badResponse", "/nginx_status: unexpected answer").into()),
-            }
-        }))
+        promise(Box::pin(one_request(self.shared.clone(), One::Nginx)))
     }
 
     /// `GET /api/v0/meta/cluster_status` (MSR admins only), with the derived state of
@@ -161,33 +112,7 @@ impl MsrClient {
     /// `forbidden` (not an admin), `unavailable` (MSR's own check failed), ...
     #[wasm_bindgen(js_name = clusterStatus, unchecked_return_type = "Promise<ClusterStatus>")]
     pub fn cluster_status(&self) -> Promise {
-        let shared = self.shared.clone();
-        promise(Box::pin(async move {
-            let origin = shared.config.origin();
-            let request = match &shared.config.targets.credentials {
-                Some(credentials) => cluster_status_request(origin, credentials),
-                // Without credentials the request goes out anonymously (the same `GET`
-                // and `Accept` header, no `Authorization`): MSR's own 401 says what is
-                // missing.
-                None => {
-                    let mut request = Request::new(Vec::new());
-                    *request.uri_mut() = origin.url(CLUSTER_STATUS_PATH);
-                    request.headers_mut().insert(
-                        msr_lens_core::http::header::ACCEPT,
-                        msr_lens_core::http::HeaderValue::from_static("application/json"),
-                    );
-                    request
-                }
-            };
-            let response = shared
-                .fetch
-                .execute(request)
-                .await
-                .map_err(LensError::from)?;
-            let status = parse_cluster_status(&response).map_err(LensError::from)?;
-            let replicas = status.replica_states(now(), shared.config.targets.stale_after);
-            to_js(&ClusterStatusWithReplicas { status, replicas }.to_json())
-        }))
+        promise(Box::pin(one_request(self.shared.clone(), One::Cluster)))
     }
 
     /// One whole health check, every probe in parallel: `/_ping` of each replica (or of
@@ -286,6 +211,85 @@ impl MsrClient {
         let options = FeedOptions::from_json(&json, self.shared.config.origin(), follow)?;
         let feed = Changefeed::new(self.shared.clone(), options);
         Ok(records::async_iterable(feed.into()))
+    }
+}
+
+/// The methods that send one request: `ping()`, `nginxStatus()`, `clusterStatus()`.
+#[derive(Clone, Copy)]
+enum One {
+    Ping,
+    Nginx,
+    Cluster,
+}
+
+/// `ping()`, `nginxStatus()` or `clusterStatus()`: one async body for the three.
+async fn one_request(shared: Rc<Shared>, what: One) -> Result<JsValue, JsValue> {
+    let origin = shared.config.origin();
+    let request = match (what, &shared.config.targets.credentials) {
+        (One::Ping, _) => ping_request(origin),
+        (One::Nginx, _) => nginx_status_request(origin),
+        (One::Cluster, Some(credentials)) => cluster_status_request(origin, credentials),
+        // Without credentials the cluster status request goes out anonymously (the same
+        // `GET` and `Accept` header, no `Authorization`): MSR's own 401 says what is
+        // missing.
+        (One::Cluster, None) => {
+            let mut request = Request::new(Vec::new());
+            *request.uri_mut() = origin.url(CLUSTER_STATUS_PATH);
+            request.headers_mut().insert(
+                msr_lens_core::http::header::ACCEPT,
+                msr_lens_core::http::HeaderValue::from_static("application/json"),
+            );
+            request
+        }
+    };
+    let response = shared
+        .fetch
+        .execute(request)
+        .await
+        .map_err(LensError::from)?;
+    match what {
+        // A 503 "unhealthy" is a result, not an error.
+        One::Ping => to_js(&parse_ping(&response).to_json()),
+        One::Nginx => nginx_answer(&response),
+        One::Cluster => {
+            let status = parse_cluster_status(&response).map_err(LensError::from)?;
+            let replicas = status.replica_states(now(), shared.config.targets.stale_after);
+            to_js(&ClusterStatusWithReplicas { status, replicas }.to_json())
+        }
+    }
+}
+
+/// What `nginxStatus()` resolves to (or rejects with) for `response`.
+fn nginx_answer(response: &Response<Vec<u8>>) -> Result<JsValue, JsValue> {
+    match parse_nginx_status(response) {
+        NginxOutcome::Available(status) => to_js(&status.to_json()),
+        NginxOutcome::NotAvailable { status } => {
+            let kind = StatusCode::from_u16(status)
+                .map(ErrorKind::for_status)
+                .unwrap_or(ErrorKind::UnexpectedBody);
+            Err(LensError {
+                kind: kind.as_str(),
+                status: Some(status),
+                code: None,
+                message: http_status("/nginx_status is not available to you (HTTP ", status),
+            }
+            .into())
+        }
+        NginxOutcome::Error(error) => Err(LensError::api("/nginx_status", &error).into()),
+        NginxOutcome::Invalid { error, excerpt } => Err(LensError {
+            kind: "badResponse",
+            status: Some(response.status().as_u16()),
+            code: None,
+            message: {
+                let mut text = prefixed("/nginx_status is not stub_status output: ", &error);
+                text.push_str(" (");
+                text.push_str(&excerpt);
+                text.push(')');
+                text
+            },
+        }
+        .into()),
+        _ => Err(LensError::new("badResponse", "/nginx_status: unexpected answer").into()),
     }
 }
 
