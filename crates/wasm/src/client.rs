@@ -97,14 +97,22 @@ impl MsrClient {
     /// HTTP answer came (`network`, `timeout`, ...).
     #[wasm_bindgen(unchecked_return_type = "Promise<PingVerdict>")]
     pub fn ping(&self) -> Promise {
-        promise(Box::pin(one_request(self.shared.clone(), One::Ping)))
+        promise(Box::pin(method_call(
+            self.shared.clone(),
+            JsValue::UNDEFINED,
+            Method::Ping,
+        )))
     }
 
     /// `GET /nginx_status`: nginx's connection counters. Rejects with `forbidden`,
     /// `unauthenticated` or `notFound` when the page is not available to you.
     #[wasm_bindgen(js_name = nginxStatus, unchecked_return_type = "Promise<NginxStatus>")]
     pub fn nginx_status(&self) -> Promise {
-        promise(Box::pin(one_request(self.shared.clone(), One::Nginx)))
+        promise(Box::pin(method_call(
+            self.shared.clone(),
+            JsValue::UNDEFINED,
+            Method::Nginx,
+        )))
     }
 
     /// `GET /api/v0/meta/cluster_status` (MSR admins only), with the derived state of
@@ -112,7 +120,11 @@ impl MsrClient {
     /// `forbidden` (not an admin), `unavailable` (MSR's own check failed), ...
     #[wasm_bindgen(js_name = clusterStatus, unchecked_return_type = "Promise<ClusterStatus>")]
     pub fn cluster_status(&self) -> Promise {
-        promise(Box::pin(one_request(self.shared.clone(), One::Cluster)))
+        promise(Box::pin(method_call(
+            self.shared.clone(),
+            JsValue::UNDEFINED,
+            Method::Cluster,
+        )))
     }
 
     /// One whole health check, every probe in parallel: `/_ping` of each replica (or of
@@ -154,7 +166,11 @@ impl MsrClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] scopes: JsValue,
     ) -> Promise {
-        promise(Box::pin(token_call(self.shared.clone(), scopes, false)))
+        promise(Box::pin(method_call(
+            self.shared.clone(),
+            scopes,
+            Method::Token,
+        )))
     }
 
     /// What may I see? Asks the token service for the global audit log
@@ -167,10 +183,10 @@ impl MsrClient {
         #[wasm_bindgen(unchecked_optional_param_type = "string[]")] repositories: Option<JsValue>,
     ) -> Promise {
         let repositories = repositories.unwrap_or(JsValue::UNDEFINED);
-        promise(Box::pin(token_call(
+        promise(Box::pin(method_call(
             self.shared.clone(),
             repositories,
-            true,
+            Method::Grants,
         )))
     }
 
@@ -214,25 +230,127 @@ impl MsrClient {
     }
 }
 
-/// The methods that send one request: `ping()`, `nginxStatus()`, `clusterStatus()`.
+/// The methods that send requests (other than `health()` and the changefeed's).
 #[derive(Clone, Copy)]
-enum One {
+enum Method {
     Ping,
     Nginx,
     Cluster,
+    /// `token(scopes)`: `input` is the scopes.
+    Token,
+    /// `grants(repositories)`: `input` is the repositories.
+    Grants,
 }
 
-/// `ping()`, `nginxStatus()` or `clusterStatus()`: one async body for the three.
-async fn one_request(shared: Rc<Shared>, what: One) -> Result<JsValue, JsValue> {
+/// `ping()`, `nginxStatus()`, `clusterStatus()`, `token()` or `grants()`: one async body
+/// for all of them (a token call also runs the token flow here: no nested future).
+async fn method_call(shared: Rc<Shared>, input: JsValue, what: Method) -> Result<JsValue, JsValue> {
     let origin = shared.config.origin();
     let request = match (what, &shared.config.targets.credentials) {
-        (One::Ping, _) => ping_request(origin),
-        (One::Nginx, _) => nginx_status_request(origin),
-        (One::Cluster, Some(credentials)) => cluster_status_request(origin, credentials),
+        (Method::Token | Method::Grants, _) => {
+            let grants = matches!(what, Method::Grants);
+            let mut names = Vec::new();
+            let mut guns = Vec::new();
+            let scopes = if grants {
+                if !(input.is_undefined() || input.is_null()) {
+                    names = string_list("repositories", &input)?;
+                }
+                for name in &names {
+                    guns.push(gun(name, shared.config.origin())?);
+                }
+                // `Scope::catalog_all()` first, built like the other scopes (one `Scope::new`).
+                let mut scopes = Vec::with_capacity(guns.len() + 1);
+                scopes.push(scope("registry", "catalog", &["*"]));
+                for gun in &guns {
+                    scopes.push(scope("repository", gun.as_str(), &["pull", "push"]));
+                }
+                scopes
+            } else {
+                parse_scopes(&input)?
+            };
+
+            // A token for exactly `scopes` from the origin's token service: send every
+            // `Step::Send` of the call until it reaches a final step (the authenticator is
+            // borrowed only between awaits).
+            let realm = shared
+                .config
+                .origin()
+                .url("/auth/token")
+                .as_str()
+                .to_owned();
+            let request = TokenRequest::new(realm, Some(shared.config.service.clone()), &scopes);
+            let (call, mut step) = shared.auth.borrow_mut().start_token(request, now());
+            while let Step::Send(request) = step {
+                match shared.fetch.execute(request).await {
+                    Ok(response) => step = shared.auth.borrow_mut().handle(call, response, now()),
+                    Err(error) => {
+                        shared.auth.borrow_mut().fail(call);
+                        return Err(LensError::from(error).into());
+                    }
+                }
+            }
+            let token = match step {
+                Step::Token(token) => token,
+                Step::Failed(error) => return Err(LensError::from(error).into()),
+                Step::Done(response) => {
+                    return Err(LensError::api("token", &ApiError::from_response(&response)).into());
+                }
+                _ => {
+                    return Err(
+                        LensError::new("internal", "the token flow ended unexpectedly").into(),
+                    );
+                }
+            };
+
+            let subject = token
+                .claims()
+                .and_then(|c| c.subject.as_deref())
+                .filter(|s| !s.is_empty());
+            if !grants {
+                return to_js(
+                    &TokenInfo {
+                        token: token.token().secret(),
+                        issued_at: token.start().as_millis(),
+                        expires_at: token.expires_at().as_millis(),
+                        refresh_at: token.refresh_at().as_millis(),
+                        subject,
+                        grants: token.grants().map(|g| g.as_slice()).unwrap_or(&[]),
+                    }
+                    .to_json(),
+                );
+            }
+            let none = msr_lens_core::auth::Grants::default();
+            let granted = token.grants().unwrap_or(&none);
+            let mut repositories = Vec::with_capacity(guns.len());
+            for (name, gun) in names.iter().zip(&guns) {
+                repositories.push(RepositoryAccess {
+                    repository: name,
+                    gun: gun.as_str(),
+                    pull: granted.allows(&scope("repository", gun.as_str(), &["pull"])),
+                    push: granted.allows(&scope("repository", gun.as_str(), &["push"])),
+                });
+            }
+            return to_js(
+                &GrantsInfo {
+                    signed_in: subject.is_some(),
+                    subject,
+                    // The first scope asked for is the catalog's.
+                    global_audit_log: scopes
+                        .first()
+                        .is_some_and(|catalog| granted.allows(catalog)),
+                    repositories,
+                    grants: granted.as_slice(),
+                }
+                .to_json(),
+            );
+        }
+        (Method::Ping, _) => ping_request(origin),
+        (Method::Nginx, _) => nginx_status_request(origin),
+        (Method::Cluster, Some(credentials)) => cluster_status_request(origin, credentials),
         // Without credentials the cluster status request goes out anonymously (the same
         // `GET` and `Accept` header, no `Authorization`): MSR's own 401 says what is
         // missing.
-        (One::Cluster, None) => {
+        (Method::Cluster, None) => {
             let mut request = Request::new(Vec::new());
             *request.uri_mut() = origin.url(CLUSTER_STATUS_PATH);
             request.headers_mut().insert(
@@ -249,9 +367,10 @@ async fn one_request(shared: Rc<Shared>, what: One) -> Result<JsValue, JsValue> 
         .map_err(LensError::from)?;
     match what {
         // A 503 "unhealthy" is a result, not an error.
-        One::Ping => to_js(&parse_ping(&response).to_json()),
-        One::Nginx => nginx_answer(&response),
-        One::Cluster => {
+        Method::Ping => to_js(&parse_ping(&response).to_json()),
+        Method::Nginx => nginx_answer(&response),
+        // `clusterStatus()` (a token call has returned above).
+        _ => {
             let status = parse_cluster_status(&response).map_err(LensError::from)?;
             let replicas = status.replica_states(now(), shared.config.targets.stale_after);
             to_js(&ClusterStatusWithReplicas { status, replicas }.to_json())
@@ -291,104 +410,6 @@ fn nginx_answer(response: &Response<Vec<u8>>) -> Result<JsValue, JsValue> {
         .into()),
         _ => Err(LensError::new("badResponse", "/nginx_status: unexpected answer").into()),
     }
-}
-
-/// `token(scopes)` (`grants == false`: `input` is the scopes) or `grants(repositories)`
-/// (`input` is the repositories): one async body for both, which also runs the token
-/// flow (no nested future for it).
-async fn token_call(shared: Rc<Shared>, input: JsValue, grants: bool) -> Result<JsValue, JsValue> {
-    let mut names = Vec::new();
-    let mut guns = Vec::new();
-    let scopes = if grants {
-        if !(input.is_undefined() || input.is_null()) {
-            names = string_list("repositories", &input)?;
-        }
-        for name in &names {
-            guns.push(gun(name, shared.config.origin())?);
-        }
-        // `Scope::catalog_all()` first, built like the other scopes (one `Scope::new`).
-        let mut scopes = Vec::with_capacity(guns.len() + 1);
-        scopes.push(scope("registry", "catalog", &["*"]));
-        for gun in &guns {
-            scopes.push(scope("repository", gun.as_str(), &["pull", "push"]));
-        }
-        scopes
-    } else {
-        parse_scopes(&input)?
-    };
-
-    // A token for exactly `scopes` from the origin's token service: send every
-    // `Step::Send` of the call until it reaches a final step (the authenticator is
-    // borrowed only between awaits).
-    let realm = shared
-        .config
-        .origin()
-        .url("/auth/token")
-        .as_str()
-        .to_owned();
-    let request = TokenRequest::new(realm, Some(shared.config.service.clone()), &scopes);
-    let (call, mut step) = shared.auth.borrow_mut().start_token(request, now());
-    while let Step::Send(request) = step {
-        match shared.fetch.execute(request).await {
-            Ok(response) => step = shared.auth.borrow_mut().handle(call, response, now()),
-            Err(error) => {
-                shared.auth.borrow_mut().fail(call);
-                return Err(LensError::from(error).into());
-            }
-        }
-    }
-    let token = match step {
-        Step::Token(token) => token,
-        Step::Failed(error) => return Err(LensError::from(error).into()),
-        Step::Done(response) => {
-            return Err(LensError::api("token", &ApiError::from_response(&response)).into());
-        }
-        _ => {
-            return Err(LensError::new("internal", "the token flow ended unexpectedly").into());
-        }
-    };
-
-    let subject = token
-        .claims()
-        .and_then(|c| c.subject.as_deref())
-        .filter(|s| !s.is_empty());
-    if !grants {
-        return to_js(
-            &TokenInfo {
-                token: token.token().secret(),
-                issued_at: token.start().as_millis(),
-                expires_at: token.expires_at().as_millis(),
-                refresh_at: token.refresh_at().as_millis(),
-                subject,
-                grants: token.grants().map(|g| g.as_slice()).unwrap_or(&[]),
-            }
-            .to_json(),
-        );
-    }
-    let none = msr_lens_core::auth::Grants::default();
-    let granted = token.grants().unwrap_or(&none);
-    let mut repositories = Vec::with_capacity(guns.len());
-    for (name, gun) in names.iter().zip(&guns) {
-        repositories.push(RepositoryAccess {
-            repository: name,
-            gun: gun.as_str(),
-            pull: granted.allows(&scope("repository", gun.as_str(), &["pull"])),
-            push: granted.allows(&scope("repository", gun.as_str(), &["push"])),
-        });
-    }
-    to_js(
-        &GrantsInfo {
-            signed_in: subject.is_some(),
-            subject,
-            // The first scope asked for is the catalog's.
-            global_audit_log: scopes
-                .first()
-                .is_some_and(|catalog| granted.allows(catalog)),
-            repositories,
-            grants: granted.as_slice(),
-        }
-        .to_json(),
-    )
 }
 
 /// One probe's outcome: its answer or transport failure, and when it came.
