@@ -416,15 +416,14 @@ fn nginx_answer(response: &Response<Vec<u8>>) -> Result<JsValue, JsValue> {
 type ProbeResult = (Probe, Result<Response<Vec<u8>>, TransportError>, Timestamp);
 
 /// The health check `health()` runs: `previous` (the caller's), else this client's last
-/// nginx sample. Out of line: kept out of the async body.
-#[inline(never)]
+/// nginx sample. (Not `#[inline(never)]`: letting LLVM inline it into the async body is
+/// smaller.)
 fn plan_health(shared: &Shared, previous: Option<NginxSample>) -> HealthCheck {
     HealthCheck::new(&shared.config.targets, previous.or(shared.nginx.get()))
 }
 
-/// Record every probe's outcome and build the report. Out of line: kept out of the async
-/// body.
-#[inline(never)]
+/// Record every probe's outcome and build the report. (Not `#[inline(never)]`: letting
+/// LLVM inline it into the async body is smaller.)
 fn finish_health(
     shared: &Shared,
     mut check: HealthCheck,
