@@ -53,7 +53,12 @@ impl LensError {
             kind: error.kind.as_str(),
             status: Some(error.status),
             code: error.code.clone(),
-            message: prefixed(&[context, ": "].concat(), error),
+            message: {
+                let mut message = String::from(context);
+                message.push_str(": ");
+                msr_lens_core::Message::push_message(error, &mut message);
+                message
+            },
         }
     }
 }
