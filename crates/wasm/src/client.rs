@@ -473,9 +473,10 @@ pub fn is_msr_lens_error(
     #[wasm_bindgen(unchecked_param_type = "unknown")] value: JsValue,
 ) -> JsValue {
     let is = value.is_instance_of::<js_sys::Error>()
-        && js_sys::Reflect::get(&value, &JsValue::from_str("name"))
-            .ok()
-            .and_then(|n| n.as_string())
+        && value
+            .unchecked_ref::<js_sys::Error>()
+            .name()
+            .as_string()
             .is_some_and(|n| n == "MsrLensError");
     JsValue::from_bool(is)
 }
