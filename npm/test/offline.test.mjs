@@ -65,6 +65,11 @@ test("errors are MsrLensErrors with kind and status, without secrets", async () 
   assert.equal(e.status, 401);
   assert.ok(!e.message.includes("s3cret-value"));
   assert.equal((await rejection(dev().clusterStatus())).kind, "forbidden");
+  // Without credentials the request goes out with no Authorization header at all.
+  const anonymous = await rejection(new lens.MsrClient({ baseUrl: fake.origin }).clusterStatus());
+  assert.equal(anonymous.kind, "unauthenticated");
+  assert.equal(anonymous.status, 401);
+  assert.equal(fake.state.lastAuthorization["/api/v0/meta/cluster_status"], null);
   assert.equal((await rejection(new lens.MsrClient({ baseUrl: "http://127.0.0.1:9" }).ping())).kind, "network");
   assert.equal((await rejection(new lens.MsrClient({ baseUrl: fake.origin }).changefeed({ repository: "x/y" }).nextPage())).kind, "noAccess");
   assert.throws(() => new lens.MsrClient({ baseUrl: fake.origin, password: "x" }), (err) => err.kind === "invalidArgument" && !err.message.includes('"x"'));
