@@ -25,6 +25,12 @@ impl<K: Ord, V> SmallMap<K, V> {
         }
     }
 
+    /// The map of `entries`, which must be sorted by key with no key twice.
+    pub(crate) fn from_sorted(entries: Vec<(K, V)>) -> Self {
+        debug_assert!(entries.windows(2).all(|w| w[0].0 < w[1].0));
+        SmallMap { entries }
+    }
+
     /// Where `key` is (`Ok`) or would go (`Err`). Like `BTreeMap`, a key is looked up
     /// by any borrowed form of it (a `String` key by `&str`).
     fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
