@@ -118,27 +118,23 @@ impl FeedSession {
         let Some(&request_id) = self.calls.get(&call) else {
             return;
         };
-        match step {
-            Step::Send(request) => self.outgoing.push((call, request)),
-            Step::Done(response) => {
-                self.calls.remove(&call);
-                self.pager.handle_response(request_id, now, response);
-            }
-            Step::Failed(error) => {
-                self.calls.remove(&call);
-                self.pager
-                    .handle_failure(request_id, now, failure_for(&error));
-            }
-            Step::Token(_) | Step::Ignored => {
-                self.calls.remove(&call);
-                auth.fail(call);
-                self.pager.handle_failure(
-                    request_id,
-                    now,
-                    Failure::Other("the token flow ended unexpectedly".into()),
-                );
-            }
+        if let Step::Send(request) = step {
+            self.outgoing.push((call, request));
+            return;
         }
+        self.calls.remove(&call);
+        let failure = match step {
+            Step::Done(response) => {
+                self.pager.handle_response(request_id, now, response);
+                return;
+            }
+            Step::Failed(error) => failure_for(&error),
+            _ => {
+                auth.fail(call);
+                Failure::Other("the token flow ended unexpectedly".into())
+            }
+        };
+        self.pager.handle_failure(request_id, now, failure);
     }
 }
 
