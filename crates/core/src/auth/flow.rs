@@ -106,7 +106,7 @@ use crate::auth::scope::Scope;
 use crate::auth::token::{BearerToken, TokenRequest, TokenResponse};
 use crate::error::ApiError;
 use crate::origin::Origin;
-use crate::small_map::SmallMap;
+use crate::small_map::{CallMap, SmallMap};
 
 /// How many path families the authenticator remembers a challenge for.
 const FAMILY_CAPACITY: usize = 256;
@@ -355,6 +355,12 @@ impl CallId {
     pub fn get(self) -> u64 {
         self.0
     }
+
+    /// The id numbered `n` (tests of maps keyed by call).
+    #[cfg(test)]
+    pub(crate) fn from_raw(n: u64) -> Self {
+        CallId(n)
+    }
 }
 
 impl fmt::Display for CallId {
@@ -408,7 +414,7 @@ pub struct Authenticator {
     cache: TokenCache,
     families: SmallMap<String, TokenRequest>,
     /// Calls in flight, with the credentials epoch they started in.
-    calls: SmallMap<CallId, (u64, Phase)>,
+    calls: CallMap<(u64, Phase)>,
     next_call: u64,
     /// Bumped when the credentials change: tokens of older calls are not cached.
     epoch: u64,
@@ -422,7 +428,7 @@ impl Authenticator {
             credentials,
             cache: TokenCache::new(),
             families: SmallMap::new(),
-            calls: SmallMap::new(),
+            calls: CallMap::new(),
             next_call: 1,
             epoch: 0,
         }
@@ -513,7 +519,7 @@ impl Authenticator {
     /// received at `now`. A response for an unknown or finished call is
     /// [`Step::Ignored`].
     pub fn handle(&mut self, call: CallId, response: Response<Vec<u8>>, now: Timestamp) -> Step {
-        let Some((epoch, phase)) = self.calls.remove(&call) else {
+        let Some((epoch, phase)) = self.calls.remove(call) else {
             return Step::Ignored;
         };
         let current = epoch == self.epoch;
@@ -599,7 +605,7 @@ impl Authenticator {
     /// Hand back a transport failure (network, timeout) for `call`: the call ends.
     /// Unknown or finished calls are ignored.
     pub fn fail(&mut self, call: CallId) {
-        self.calls.remove(&call);
+        self.calls.remove(call);
     }
 
     /// What the tokens that are not expired at `now` grant together.
