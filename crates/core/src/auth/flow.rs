@@ -523,23 +523,10 @@ impl Authenticator {
             return Step::Ignored;
         };
         let current = epoch == self.epoch;
-        match phase {
-            Phase::Refreshing { call: first, key } => {
-                match TokenResponse::from_response(&response) {
-                    Ok(answer) => {
-                        let issued = IssuedToken::new(answer, now);
-                        let token = issued.token().clone();
-                        if current {
-                            self.cache.insert(key.clone(), issued, now);
-                        }
-                        self.send_first(call, epoch, first.with_token(key, token))
-                    }
-                    Err(e) => Step::Failed(e),
-                }
-            }
+        let key = match phase {
             Phase::Sent(first) => {
                 let family = path_family(first.request.uri().path());
-                match first.handle_response(response) {
+                return match first.handle_response(response) {
                     Started::Done(response) => Step::Done(response),
                     Started::Failed(e) => Step::Failed(e),
                     Started::Challenged(challenged) => {
@@ -556,30 +543,11 @@ impl Authenticator {
                             Err(e) => Step::Failed(e),
                         }
                     }
-                }
-            }
-            Phase::Fetching(challenged) => {
-                let issued = match TokenResponse::from_response(&response) {
-                    Ok(answer) => IssuedToken::new(answer, now),
-                    Err(e) => return Step::Failed(e),
                 };
-                if current {
-                    self.cache
-                        .insert(challenged.token_request().clone(), issued.clone(), now);
-                }
-                match challenged.authorize(issued) {
-                    Ok(authorized) => {
-                        let retry = authorized.request();
-                        self.calls
-                            .insert(call, (epoch, Phase::Retried(Box::new(authorized))));
-                        Step::Send(retry)
-                    }
-                    Err(e) => Step::Failed(e),
-                }
             }
             Phase::Retried(authorized) => {
                 let key = authorized.token_request().clone();
-                match authorized.handle_response(response) {
+                return match authorized.handle_response(response) {
                     Ok(response) => Step::Done(response),
                     Err(e) => {
                         if current && matches!(e, AuthError::TokenRejected(_)) {
@@ -587,18 +555,34 @@ impl Authenticator {
                         }
                         Step::Failed(e)
                     }
-                }
+                };
             }
-            Phase::TokenOnly(key) => match TokenResponse::from_response(&response) {
-                Ok(answer) => {
-                    let issued = IssuedToken::new(answer, now);
-                    if current {
-                        self.cache.insert(key, issued.clone(), now);
-                    }
-                    Step::Token(issued)
+            Phase::Refreshing { ref key, .. } | Phase::TokenOnly(ref key) => key.clone(),
+            Phase::Fetching(ref challenged) => challenged.token_request().clone(),
+        };
+        // A token request's answer.
+        let issued = match TokenResponse::from_response(&response) {
+            Ok(answer) => IssuedToken::new(answer, now),
+            Err(e) => return Step::Failed(e),
+        };
+        if current {
+            self.cache.insert(key, issued.clone(), now);
+        }
+        match phase {
+            Phase::Refreshing { call: first, key } => {
+                let token = issued.token().clone();
+                self.send_first(call, epoch, first.with_token(key, token))
+            }
+            Phase::Fetching(challenged) => match challenged.authorize(issued) {
+                Ok(authorized) => {
+                    let retry = authorized.request();
+                    self.calls
+                        .insert(call, (epoch, Phase::Retried(Box::new(authorized))));
+                    Step::Send(retry)
                 }
                 Err(e) => Step::Failed(e),
             },
+            _ => Step::Token(issued),
         }
     }
 
