@@ -568,7 +568,8 @@ pub fn parse_cluster_status(
     response: &Response<Vec<u8>>,
 ) -> Result<ClusterStatus, ClusterStatusError> {
     let status = response.status();
-    if !status.is_success() {
+    // An HTML page with a success status normalises as an unexpected body.
+    if !status.is_success() || looks_like_html(response.headers(), response.body()) {
         let error = ApiError::from_response(response);
         return Err(match status.as_u16() {
             401 => ClusterStatusError::NotAuthenticated(error),
@@ -578,13 +579,6 @@ pub fn parse_cluster_status(
             503 if error.is_code("STATUS_CHECK_FAILED") => ClusterStatusError::CheckFailed(error),
             _ => ClusterStatusError::Http(error),
         });
-    }
-    if looks_like_html(response.headers(), response.body()) {
-        return Err(ClusterStatusError::Http(ApiError::unexpected_body(
-            status,
-            response.headers(),
-            response.body(),
-        )));
     }
     ClusterStatus::from_json(response.body()).map_err(ClusterStatusError::Body)
 }
