@@ -1,9 +1,10 @@
-//! [`SmallMap`]: an ordered map for a handful of entries, kept as a sorted `Vec`.
+//! [`SmallMap`]: an ordered map for a handful of entries, kept as a sorted `Vec`; and
+//! [`CallMap`]: calls in flight by [`CallId`].
 //!
-//! The token cache, the authenticator's path families and calls in flight and a feed
-//! session's calls hold a few entries each. A `BTreeMap` per key/value type costs
-//! kilobytes of WebAssembly; a sorted `Vec` gives the same answers and the same
-//! (ascending key) iteration order with a fraction of the code.
+//! The token cache and the cluster status's replica maps hold a few entries each, the
+//! authenticator's and a feed session's calls in flight fewer still. A `BTreeMap` per
+//! key/value type costs kilobytes of WebAssembly; a sorted `Vec` gives the same answers
+//! and the same (ascending key) iteration order with a fraction of the code.
 
 use crate::auth::CallId;
 use std::borrow::Borrow;

@@ -106,7 +106,7 @@ use crate::auth::scope::Scope;
 use crate::auth::token::{BearerToken, TokenRequest, TokenResponse};
 use crate::error::ApiError;
 use crate::origin::Origin;
-use crate::small_map::{CallMap, SmallMap};
+use crate::small_map::CallMap;
 
 /// How many path families the authenticator remembers a challenge for.
 const FAMILY_CAPACITY: usize = 256;
@@ -412,7 +412,8 @@ pub struct Authenticator {
     origin: Origin,
     credentials: Option<Credentials>,
     cache: TokenCache,
-    families: SmallMap<String, TokenRequest>,
+    /// The token request each remembered path family was challenged for, in no order.
+    families: Vec<(String, TokenRequest)>,
     /// Calls in flight, with the credentials epoch they started in.
     calls: CallMap<(u64, Phase)>,
     next_call: u64,
@@ -427,7 +428,7 @@ impl Authenticator {
             origin,
             credentials,
             cache: TokenCache::new(),
-            families: SmallMap::new(),
+            families: Vec::new(),
             calls: CallMap::new(),
             next_call: 1,
             epoch: 0,
@@ -476,7 +477,11 @@ impl Authenticator {
         }
         let mut call = Call::new(request);
         let family = path_family(call.request.uri().path());
-        let remembered = self.families.get(&family).cloned();
+        let remembered = self
+            .families
+            .iter()
+            .find(|(f, _)| *f == family)
+            .map(|(_, key)| key.clone());
         if let (false, Some(key)) = (
             call.request.headers().contains_key(AUTHORIZATION),
             remembered,
@@ -488,7 +493,7 @@ impl Authenticator {
                     .insert(id, (self.epoch, Phase::Refreshing { call, key }));
                 return (id, Step::Send(token_request));
             } else {
-                self.families.remove(&family);
+                self.families.retain(|(f, _)| *f != family);
             }
         }
         (id, self.send_first(id, self.epoch, call))
@@ -609,10 +614,14 @@ impl Authenticator {
     }
 
     fn remember(&mut self, family: String, key: TokenRequest) {
-        if self.families.len() >= FAMILY_CAPACITY && !self.families.contains_key(&family) {
+        if let Some(entry) = self.families.iter_mut().find(|(f, _)| *f == family) {
+            entry.1 = key;
+            return;
+        }
+        if self.families.len() >= FAMILY_CAPACITY {
             self.families.clear();
         }
-        self.families.insert(family, key);
+        self.families.push((family, key));
     }
 }
 
