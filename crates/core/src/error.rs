@@ -286,13 +286,25 @@ pub fn excerpt(body: &[u8]) -> String {
     let mut count = 0;
     let mut last_space = true;
     // The characters of `String::from_utf8_lossy(head)`: each invalid sequence is one
-    // U+FFFD. Read chunk by chunk, without the lossy copy.
-    'chunks: for chunk in head.utf8_chunks() {
-        let replacement = (!chunk.invalid().is_empty()).then_some(char::REPLACEMENT_CHARACTER);
-        for c in chunk.valid().chars().chain(replacement) {
+    // U+FFFD. Read valid run by valid run, without the lossy copy.
+    let mut rest = head;
+    'runs: loop {
+        let (valid, invalid) = match std::str::from_utf8(rest) {
+            Ok(text) => (text, None),
+            Err(e) => {
+                let (valid, after) = rest.split_at(e.valid_up_to());
+                let skip = e.error_len().unwrap_or(after.len());
+                rest = after.get(skip..).unwrap_or_default();
+                (
+                    std::str::from_utf8(valid).unwrap_or_default(),
+                    Some(char::REPLACEMENT_CHARACTER),
+                )
+            }
+        };
+        for c in valid.chars().chain(invalid) {
             if count >= EXCERPT_CHARS {
                 out.push('…');
-                break 'chunks;
+                break 'runs;
             }
             if c.is_whitespace() || c.is_control() {
                 if !last_space {
@@ -305,6 +317,9 @@ pub fn excerpt(body: &[u8]) -> String {
                 count += 1;
                 last_space = false;
             }
+        }
+        if invalid.is_none() {
+            break;
         }
     }
     // Whitespace became single spaces, so at most one trails.
@@ -631,7 +646,7 @@ mod tests {
             .unwrap();
     }
 
-    /// The `excerpt` before it read UTF-8 chunk by chunk: its oracle.
+    /// The `excerpt` before it read UTF-8 run by run: its oracle.
     fn excerpt_by_lossy_copy(body: &[u8]) -> String {
         let text = String::from_utf8_lossy(&body[..body.len().min(EXCERPT_CHARS * 4)]);
         let mut out = String::new();

@@ -237,35 +237,37 @@ impl JsonObject {
             .collect()
     }
 
-    /// The indices of [`JsonObject::iter`]: sorted by key (a stable merge sort: a few
-    /// hundred bytes of WebAssembly, `n log n` on hostile objects), the last of each key.
+    /// The indices of [`JsonObject::iter`]: sorted by key (a heap sort by key and index,
+    /// so stable: a few hundred bytes of WebAssembly, `n log n` on hostile objects), the
+    /// last of each key.
     fn order(&self) -> Vec<usize> {
         let key = |i: usize| self.entries.get(i).map_or("", |(k, _)| k.as_str());
+        // Heap sort by (key, index): a total order, so equal keys stay in document order.
+        let less = |v: &[usize], a: usize, b: usize| match (v.get(a), v.get(b)) {
+            (Some(&a), Some(&b)) => (key(a), a) < (key(b), b),
+            _ => false,
+        };
+        let sift = |v: &mut [usize], mut root: usize| loop {
+            let mut child = 2 * root + 1;
+            if less(v, child, child + 1) {
+                child += 1;
+            }
+            if !less(v, root, child) {
+                break;
+            }
+            v.swap(root, child);
+            root = child;
+        };
         let n = self.entries.len();
         let mut order: Vec<usize> = (0..n).collect();
-        let mut merged = order.clone();
-        let mut width = 1;
-        while width < n {
-            let mut start = 0;
-            while start < n {
-                let mid = (start + width).min(n);
-                let end = (start + 2 * width).min(n);
-                let (mut left, mut right) = (start, mid);
-                for slot in merged.get_mut(start..end).into_iter().flatten() {
-                    let take_left =
-                        right >= end || (left < mid && key(order[left]) <= key(order[right]));
-                    if take_left {
-                        *slot = order[left];
-                        left += 1;
-                    } else {
-                        *slot = order[right];
-                        right += 1;
-                    }
-                }
-                start = end;
+        for root in (0..n / 2).rev() {
+            sift(&mut order, root);
+        }
+        for end in (1..n).rev() {
+            order.swap(0, end);
+            if let Some(heap) = order.get_mut(..end) {
+                sift(heap, 0);
             }
-            std::mem::swap(&mut order, &mut merged);
-            width *= 2;
         }
         // Stable: of a run of equal keys the last in document order is the last in the run.
         let mut unique: Vec<usize> = Vec::with_capacity(n);
@@ -1578,6 +1580,33 @@ mod tests {
             });
         let mut runner = TestRunner::new(Config::with_cases(8000));
         runner.run(&mutated, |text| same(&text)).unwrap();
+    }
+
+    #[test]
+    fn iteration_order_is_the_std_stable_sort_keeping_the_last_of_each_key() {
+        let keys = prop::collection::vec("[a-d]{0,2}", 0..70);
+        let mut runner = TestRunner::new(Config::with_cases(5000));
+        runner
+            .run(&keys, |keys| {
+                let object: JsonObject = keys
+                    .iter()
+                    .enumerate()
+                    .map(|(i, k)| (k.clone(), Json::U64(i as u64)))
+                    .collect();
+                // The std way: a stable sort of the indices by key, then the last of each run.
+                let mut want: Vec<usize> = (0..keys.len()).collect();
+                want.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+                let mut unique: Vec<usize> = Vec::new();
+                for i in want {
+                    match unique.last_mut() {
+                        Some(last) if keys[*last] == keys[i] => *last = i,
+                        _ => unique.push(i),
+                    }
+                }
+                prop_assert_eq!(object.order(), unique);
+                Ok(())
+            })
+            .unwrap();
     }
 
     #[test]

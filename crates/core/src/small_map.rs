@@ -1,10 +1,12 @@
-//! [`SmallMap`]: an ordered map for a handful of entries, kept as a sorted `Vec`.
+//! [`SmallMap`]: an ordered map for a handful of entries, kept as a sorted `Vec`; and
+//! [`CallMap`]: calls in flight by [`CallId`].
 //!
-//! The token cache, the authenticator's path families and calls in flight and a feed
-//! session's calls hold a few entries each. A `BTreeMap` per key/value type costs
-//! kilobytes of WebAssembly; a sorted `Vec` gives the same answers and the same
-//! (ascending key) iteration order with a fraction of the code.
+//! The token cache and the cluster status's replica maps hold a few entries each, the
+//! authenticator's and a feed session's calls in flight fewer still. A `BTreeMap` per
+//! key/value type costs kilobytes of WebAssembly; a sorted `Vec` gives the same answers
+//! and the same (ascending key) iteration order with a fraction of the code.
 
+use crate::auth::CallId;
 use std::borrow::Borrow;
 use std::fmt;
 
@@ -23,6 +25,12 @@ impl<K: Ord, V> SmallMap<K, V> {
         SmallMap {
             entries: Vec::new(),
         }
+    }
+
+    /// The map of `entries`, which must be sorted by key with no key twice.
+    pub(crate) fn from_sorted(entries: Vec<(K, V)>) -> Self {
+        debug_assert!(entries.windows(2).all(|w| w[0].0 < w[1].0));
+        SmallMap { entries }
     }
 
     /// Where `key` is (`Ok`) or would go (`Err`). Like `BTreeMap`, a key is looked up
@@ -109,6 +117,73 @@ impl<K, V> Default for SmallMap<K, V> {
     }
 }
 
+/// A map from [`CallId`] to `V` for calls in flight: keys and values in two parallel
+/// `Vec`s, in no particular order (it is never iterated), looked up by a linear scan
+/// of the keys that is the same code for every `V`.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct CallMap<V> {
+    keys: Vec<CallId>,
+    values: Vec<V>,
+}
+
+/// Where `key` is in `keys`.
+#[inline(never)]
+fn position(keys: &[CallId], key: CallId) -> Option<usize> {
+    keys.iter().position(|k| *k == key)
+}
+
+impl<V> CallMap<V> {
+    /// An empty map.
+    pub(crate) const fn new() -> Self {
+        CallMap {
+            keys: Vec::new(),
+            values: Vec::new(),
+        }
+    }
+
+    /// The value for `key`.
+    pub(crate) fn get(&self, key: CallId) -> Option<&V> {
+        self.values.get(position(&self.keys, key)?)
+    }
+
+    /// Whether `key` has a value.
+    pub(crate) fn contains_key(&self, key: CallId) -> bool {
+        position(&self.keys, key).is_some()
+    }
+
+    /// Set the value for `key`, replacing any old one.
+    pub(crate) fn insert(&mut self, key: CallId, value: V) {
+        match position(&self.keys, key).and_then(|i| self.values.get_mut(i)) {
+            Some(old) => *old = value,
+            None => {
+                self.keys.push(key);
+                self.values.push(value);
+            }
+        }
+    }
+
+    /// Remove `key`, returning its value.
+    pub(crate) fn remove(&mut self, key: CallId) -> Option<V> {
+        let i = position(&self.keys, key)?;
+        self.keys.swap_remove(i);
+        Some(self.values.swap_remove(i))
+    }
+
+    /// How many entries there are.
+    pub(crate) fn len(&self) -> usize {
+        self.keys.len()
+    }
+}
+
+/// Formatted as a map.
+impl<V: fmt::Debug> fmt::Debug for CallMap<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.keys.iter().zip(&self.values))
+            .finish()
+    }
+}
+
 /// Formatted as a map, like `BTreeMap`.
 impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for SmallMap<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -120,7 +195,8 @@ impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for SmallMap<K, V> {
 
 #[cfg(test)]
 mod tests {
-    use super::SmallMap;
+    use super::{CallMap, SmallMap};
+    use crate::auth::CallId;
     use proptest::prelude::*;
     use std::collections::BTreeMap;
 
@@ -190,6 +266,35 @@ mod tests {
             }
             let cloned = small.clone();
             prop_assert!(same(&cloned, &btree));
+        });
+    }
+
+    #[test]
+    fn a_call_map_behaves_like_a_btreemap() {
+        proptest!(ProptestConfig::with_cases(3_000), |(ops in prop::collection::vec(op(), 0..80))| {
+            let mut calls = CallMap::new();
+            let mut btree = BTreeMap::new();
+            for op in ops {
+                match op {
+                    Op::Insert(k, v) => {
+                        calls.insert(CallId::from_raw(k.into()), v);
+                        btree.insert(k, v);
+                    }
+                    Op::Remove(k) => {
+                        prop_assert_eq!(calls.remove(CallId::from_raw(k.into())), btree.remove(&k));
+                    }
+                    Op::Get(k) | Op::Retain(k) => {
+                        let id = CallId::from_raw(k.into());
+                        prop_assert_eq!(calls.get(id), btree.get(&k));
+                        prop_assert_eq!(calls.contains_key(id), btree.contains_key(&k));
+                    }
+                    Op::Clear => {}
+                }
+                prop_assert_eq!(calls.len(), btree.len());
+            }
+            for k in 0..24u8 {
+                prop_assert_eq!(calls.get(CallId::from_raw(k.into())), btree.get(&k));
+            }
         });
     }
 

@@ -263,27 +263,29 @@ impl Challenge {
             params
                 .iter()
                 .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
+                .map(|(_, v)| v.as_str())
         };
+        let owned = |name: &str| param(name).map(str::to_string);
         if scheme.eq_ignore_ascii_case("bearer") {
             let realm = param("realm")
-                .filter(|r| !r.trim().is_empty())
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
                 .ok_or(ChallengeError::MissingRealm)?;
             let scopes = match param("scope") {
-                Some(text) => Scope::parse_list(&text)?,
+                Some(text) => Scope::parse_list(text)?,
                 None => Vec::new(),
             };
             return Ok(Challenge::Bearer(BearerChallenge {
-                realm: realm.trim().to_string(),
-                service: param("service"),
+                realm: realm.to_string(),
+                service: owned("service"),
                 scopes,
-                error: param("error").map(|e| BearerError::parse(&e)),
-                error_description: param("error_description"),
+                error: param("error").map(BearerError::parse),
+                error_description: owned("error_description"),
             }));
         }
         if scheme.eq_ignore_ascii_case("basic") {
             return Ok(Challenge::Basic(BasicChallenge {
-                realm: param("realm"),
+                realm: owned("realm"),
             }));
         }
         Ok(Challenge::Other(OtherChallenge {
@@ -397,12 +399,33 @@ fn is_tchar(b: u8) -> bool {
 ///
 /// `Ok(None)` when there is no header or no `Bearer` challenge (only `Basic`, say).
 pub fn bearer_challenge(headers: &HeaderMap) -> Result<Option<BearerChallenge>, ChallengeError> {
-    Ok(Challenge::from_headers(headers)?
-        .into_iter()
-        .find_map(|c| match c {
-            Challenge::Bearer(bearer) => Some(bearer),
-            _ => None,
-        }))
+    // [`Challenge::from_headers`] without collecting every challenge: the same errors.
+    let mut found = None;
+    let mut first_error = None;
+    let mut any_ok = false;
+    for value in headers.get_all(WWW_AUTHENTICATE) {
+        let parsed = std::str::from_utf8(value.as_bytes())
+            .map_err(|_| ChallengeError::NotText)
+            .and_then(Challenge::parse_list);
+        match parsed {
+            Ok(list) => {
+                any_ok = true;
+                if found.is_none() {
+                    found = list.into_iter().find_map(|c| match c {
+                        Challenge::Bearer(bearer) => Some(bearer),
+                        _ => None,
+                    });
+                }
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        Some(e) if !any_ok => Err(e),
+        _ => Ok(found),
+    }
 }
 
 #[cfg(test)]

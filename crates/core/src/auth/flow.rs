@@ -106,7 +106,7 @@ use crate::auth::scope::Scope;
 use crate::auth::token::{BearerToken, TokenRequest, TokenResponse};
 use crate::error::ApiError;
 use crate::origin::Origin;
-use crate::small_map::SmallMap;
+use crate::small_map::CallMap;
 
 /// How many path families the authenticator remembers a challenge for.
 const FAMILY_CAPACITY: usize = 256;
@@ -355,6 +355,12 @@ impl CallId {
     pub fn get(self) -> u64 {
         self.0
     }
+
+    /// The id numbered `n` (tests of maps keyed by call).
+    #[cfg(test)]
+    pub(crate) fn from_raw(n: u64) -> Self {
+        CallId(n)
+    }
 }
 
 impl fmt::Display for CallId {
@@ -406,9 +412,10 @@ pub struct Authenticator {
     origin: Origin,
     credentials: Option<Credentials>,
     cache: TokenCache,
-    families: SmallMap<String, TokenRequest>,
+    /// The token request each remembered path family was challenged for, in no order.
+    families: Vec<(String, TokenRequest)>,
     /// Calls in flight, with the credentials epoch they started in.
-    calls: SmallMap<CallId, (u64, Phase)>,
+    calls: CallMap<(u64, Phase)>,
     next_call: u64,
     /// Bumped when the credentials change: tokens of older calls are not cached.
     epoch: u64,
@@ -421,8 +428,8 @@ impl Authenticator {
             origin,
             credentials,
             cache: TokenCache::new(),
-            families: SmallMap::new(),
-            calls: SmallMap::new(),
+            families: Vec::new(),
+            calls: CallMap::new(),
             next_call: 1,
             epoch: 0,
         }
@@ -470,7 +477,11 @@ impl Authenticator {
         }
         let mut call = Call::new(request);
         let family = path_family(call.request.uri().path());
-        let remembered = self.families.get(&family).cloned();
+        let remembered = self
+            .families
+            .iter()
+            .find(|(f, _)| *f == family)
+            .map(|(_, key)| key.clone());
         if let (false, Some(key)) = (
             call.request.headers().contains_key(AUTHORIZATION),
             remembered,
@@ -482,7 +493,7 @@ impl Authenticator {
                     .insert(id, (self.epoch, Phase::Refreshing { call, key }));
                 return (id, Step::Send(token_request));
             } else {
-                self.families.remove(&family);
+                self.families.retain(|(f, _)| *f != family);
             }
         }
         (id, self.send_first(id, self.epoch, call))
@@ -513,27 +524,14 @@ impl Authenticator {
     /// received at `now`. A response for an unknown or finished call is
     /// [`Step::Ignored`].
     pub fn handle(&mut self, call: CallId, response: Response<Vec<u8>>, now: Timestamp) -> Step {
-        let Some((epoch, phase)) = self.calls.remove(&call) else {
+        let Some((epoch, phase)) = self.calls.remove(call) else {
             return Step::Ignored;
         };
         let current = epoch == self.epoch;
-        match phase {
-            Phase::Refreshing { call: first, key } => {
-                match TokenResponse::from_response(&response) {
-                    Ok(answer) => {
-                        let issued = IssuedToken::new(answer, now);
-                        let token = issued.token().clone();
-                        if current {
-                            self.cache.insert(key.clone(), issued, now);
-                        }
-                        self.send_first(call, epoch, first.with_token(key, token))
-                    }
-                    Err(e) => Step::Failed(e),
-                }
-            }
+        let key = match phase {
             Phase::Sent(first) => {
                 let family = path_family(first.request.uri().path());
-                match first.handle_response(response) {
+                return match first.handle_response(response) {
                     Started::Done(response) => Step::Done(response),
                     Started::Failed(e) => Step::Failed(e),
                     Started::Challenged(challenged) => {
@@ -550,30 +548,11 @@ impl Authenticator {
                             Err(e) => Step::Failed(e),
                         }
                     }
-                }
-            }
-            Phase::Fetching(challenged) => {
-                let issued = match TokenResponse::from_response(&response) {
-                    Ok(answer) => IssuedToken::new(answer, now),
-                    Err(e) => return Step::Failed(e),
                 };
-                if current {
-                    self.cache
-                        .insert(challenged.token_request().clone(), issued.clone(), now);
-                }
-                match challenged.authorize(issued) {
-                    Ok(authorized) => {
-                        let retry = authorized.request();
-                        self.calls
-                            .insert(call, (epoch, Phase::Retried(Box::new(authorized))));
-                        Step::Send(retry)
-                    }
-                    Err(e) => Step::Failed(e),
-                }
             }
             Phase::Retried(authorized) => {
                 let key = authorized.token_request().clone();
-                match authorized.handle_response(response) {
+                return match authorized.handle_response(response) {
                     Ok(response) => Step::Done(response),
                     Err(e) => {
                         if current && matches!(e, AuthError::TokenRejected(_)) {
@@ -581,25 +560,41 @@ impl Authenticator {
                         }
                         Step::Failed(e)
                     }
-                }
+                };
             }
-            Phase::TokenOnly(key) => match TokenResponse::from_response(&response) {
-                Ok(answer) => {
-                    let issued = IssuedToken::new(answer, now);
-                    if current {
-                        self.cache.insert(key, issued.clone(), now);
-                    }
-                    Step::Token(issued)
+            Phase::Refreshing { ref key, .. } | Phase::TokenOnly(ref key) => key.clone(),
+            Phase::Fetching(ref challenged) => challenged.token_request().clone(),
+        };
+        // A token request's answer.
+        let issued = match TokenResponse::from_response(&response) {
+            Ok(answer) => IssuedToken::new(answer, now),
+            Err(e) => return Step::Failed(e),
+        };
+        if current {
+            self.cache.insert(key, issued.clone(), now);
+        }
+        match phase {
+            Phase::Refreshing { call: first, key } => {
+                let token = issued.token().clone();
+                self.send_first(call, epoch, first.with_token(key, token))
+            }
+            Phase::Fetching(challenged) => match challenged.authorize(issued) {
+                Ok(authorized) => {
+                    let retry = authorized.request();
+                    self.calls
+                        .insert(call, (epoch, Phase::Retried(Box::new(authorized))));
+                    Step::Send(retry)
                 }
                 Err(e) => Step::Failed(e),
             },
+            _ => Step::Token(issued),
         }
     }
 
     /// Hand back a transport failure (network, timeout) for `call`: the call ends.
     /// Unknown or finished calls are ignored.
     pub fn fail(&mut self, call: CallId) {
-        self.calls.remove(&call);
+        self.calls.remove(call);
     }
 
     /// What the tokens that are not expired at `now` grant together.
@@ -619,10 +614,14 @@ impl Authenticator {
     }
 
     fn remember(&mut self, family: String, key: TokenRequest) {
-        if self.families.len() >= FAMILY_CAPACITY && !self.families.contains_key(&family) {
+        if let Some(entry) = self.families.iter_mut().find(|(f, _)| *f == family) {
+            entry.1 = key;
+            return;
+        }
+        if self.families.len() >= FAMILY_CAPACITY {
             self.families.clear();
         }
-        self.families.insert(family, key);
+        self.families.push((family, key));
     }
 }
 

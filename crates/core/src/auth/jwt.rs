@@ -138,10 +138,10 @@ impl Claims {
         };
         let bytes = decode_base64(payload).ok_or(JwtError::Base64)?;
         let value = Json::parse(&bytes).map_err(|_| JwtError::NotObject)?;
-        let Json::Object(map) = value else {
+        let Json::Object(map) = &value else {
             return Err(JwtError::NotObject);
         };
-        let text = |key: &str| map.get(key).and_then(Json::as_str).map(str::to_string);
+        let text = |key: &str| text(&value, key);
         let time = |key: &str| map.get(key).and_then(seconds_to_timestamp);
         let audience = match map.get("aud") {
             Some(Json::String(s)) => Some(s.clone()),
@@ -182,9 +182,15 @@ fn seconds_to_timestamp(value: &Json) -> Option<Timestamp> {
     Some(Timestamp::from_millis((secs * 1000.0) as i64))
 }
 
+/// The string at `key` of an object, owned.
+#[inline(never)]
+fn text(value: &Json, key: &str) -> Option<String> {
+    value.get(key)?.as_str().map(str::to_string)
+}
+
 fn grant(value: &Json) -> Option<Grant> {
-    let resource_type = value.get("type")?.as_str()?.to_string();
-    let name = value.get("name")?.as_str()?.to_string();
+    let resource_type = text(value, "type")?;
+    let name = text(value, "name")?;
     let actions = match value.get("actions") {
         Some(Json::Array(items)) => items
             .iter()

@@ -198,23 +198,18 @@ impl TokenResponse {
     /// bodies have token-like runs redacted.
     pub fn from_response(response: &Response<Vec<u8>>) -> Result<Self, AuthError> {
         let status = response.status();
-        let body = response.body();
-        if status == StatusCode::UNAUTHORIZED {
-            return Err(AuthError::BadCredentials(Box::new(redacted(
-                ApiError::from_response(response),
-            ))));
+        if status.is_success()
+            && let Ok(answer) = TokenResponse::parse_body(response.body())
+        {
+            return Ok(answer);
         }
-        if !status.is_success() {
-            return Err(AuthError::TokenService(Box::new(redacted(
-                ApiError::from_response(response),
-            ))));
-        }
-        TokenResponse::parse_body(body).map_err(|_| {
-            AuthError::TokenService(Box::new(redacted(ApiError::unexpected_body(
-                status,
-                response.headers(),
-                body,
-            ))))
+        // A success status here is a body without a usable token, which `from_response`
+        // normalises as an unexpected body.
+        let error = Box::new(redacted(ApiError::from_response(response)));
+        Err(if status == StatusCode::UNAUTHORIZED {
+            AuthError::BadCredentials(error)
+        } else {
+            AuthError::TokenService(error)
         })
     }
 

@@ -17,7 +17,7 @@ use crate::http::{Request, Response};
 use super::pager::{Event, Failure, Pager, RequestId};
 use crate::Timestamp;
 use crate::auth::{AuthError, Authenticator, CallId, Step};
-use crate::small_map::SmallMap;
+use crate::small_map::CallMap;
 use crate::text::Message;
 
 /// A pager plus the token-flow calls carrying its requests.
@@ -25,7 +25,7 @@ use crate::text::Message;
 pub struct FeedSession {
     pager: Pager,
     /// Which pager request each auth call carries.
-    calls: SmallMap<CallId, RequestId>,
+    calls: CallMap<RequestId>,
     /// Requests the token flow asked for, not yet handed out.
     outgoing: Vec<(CallId, Request<Vec<u8>>)>,
 }
@@ -35,7 +35,7 @@ impl FeedSession {
     pub fn new(pager: Pager) -> Self {
         FeedSession {
             pager,
-            calls: SmallMap::new(),
+            calls: CallMap::new(),
             outgoing: Vec::new(),
         }
     }
@@ -81,7 +81,7 @@ impl FeedSession {
         now: Timestamp,
         response: Response<Vec<u8>>,
     ) {
-        if !self.calls.contains_key(&call) {
+        if !self.calls.contains_key(call) {
             return;
         }
         let step = auth.handle(call, response, now);
@@ -99,7 +99,7 @@ impl FeedSession {
     ) {
         auth.fail(call);
         self.outgoing.retain(|(c, _)| *c != call);
-        if let Some(request_id) = self.calls.remove(&call) {
+        if let Some(request_id) = self.calls.remove(call) {
             self.pager.handle_failure(request_id, now, failure);
         }
     }
@@ -115,30 +115,26 @@ impl FeedSession {
     }
 
     fn settle(&mut self, auth: &mut Authenticator, call: CallId, step: Step, now: Timestamp) {
-        let Some(&request_id) = self.calls.get(&call) else {
+        let Some(&request_id) = self.calls.get(call) else {
             return;
         };
-        match step {
-            Step::Send(request) => self.outgoing.push((call, request)),
-            Step::Done(response) => {
-                self.calls.remove(&call);
-                self.pager.handle_response(request_id, now, response);
-            }
-            Step::Failed(error) => {
-                self.calls.remove(&call);
-                self.pager
-                    .handle_failure(request_id, now, failure_for(&error));
-            }
-            Step::Token(_) | Step::Ignored => {
-                self.calls.remove(&call);
-                auth.fail(call);
-                self.pager.handle_failure(
-                    request_id,
-                    now,
-                    Failure::Other("the token flow ended unexpectedly".into()),
-                );
-            }
+        if let Step::Send(request) = step {
+            self.outgoing.push((call, request));
+            return;
         }
+        self.calls.remove(call);
+        let failure = match step {
+            Step::Done(response) => {
+                self.pager.handle_response(request_id, now, response);
+                return;
+            }
+            Step::Failed(error) => failure_for(&error),
+            _ => {
+                auth.fail(call);
+                Failure::Other("the token flow ended unexpectedly".into())
+            }
+        };
+        self.pager.handle_failure(request_id, now, failure);
     }
 }
 

@@ -171,6 +171,13 @@ impl<T> ReplicaMap<T> {
         }
     }
 
+    /// The map of `entries`, which are sorted by id, each id once.
+    fn sorted(entries: Vec<(String, T)>) -> Self {
+        ReplicaMap {
+            entries: SmallMap::from_sorted(entries),
+        }
+    }
+
     /// The value of replica `id`.
     pub fn get(&self, id: &str) -> Option<&T> {
         self.entries.get(id)
@@ -358,42 +365,24 @@ impl ClusterStatus {
             }
         };
         let current_issues = r.issues(&mut map, "", "current_issues");
-        let mut replica_health = ReplicaMap::new();
-        for (id, value) in r.object_entries(&mut map, "replica_health") {
-            let health = match value {
-                Json::String(text) => text,
-                other => {
-                    r.warn_entry("replica_health", &id, "a string", &other);
-                    if other.is_null() {
-                        continue;
-                    }
-                    other.to_json()
-                }
-            };
-            replica_health.insert(id, health);
-        }
-        let mut replica_timestamp = ReplicaMap::new();
-        for (id, value) in r.object_entries(&mut map, "replica_timestamp") {
-            let raw = match value {
-                Json::String(text) => text,
-                Json::Null => continue,
-                other => {
-                    r.warn_entry("replica_timestamp", &id, "a string", &other);
-                    other.to_json()
-                }
-            };
-            let at = Timestamp::parse_rfc3339(&raw);
-            replica_timestamp.insert(id, ReplicaTimestamp { raw, at });
-        }
-        let mut replica_readonly = ReplicaMap::new();
+        let replica_health = ReplicaMap::sorted(r.text_entries(&mut map, "replica_health", true));
+        let replica_timestamp = ReplicaMap::sorted(
+            r.text_entries(&mut map, "replica_timestamp", false)
+                .into_iter()
+                .map(|(id, raw)| {
+                    let at = Timestamp::parse_rfc3339(&raw);
+                    (id, ReplicaTimestamp { raw, at })
+                })
+                .collect(),
+        );
+        let mut readonly = Vec::new();
         for (id, value) in r.object_entries(&mut map, "replica_readonly") {
             match value {
-                Json::Bool(flag) => {
-                    replica_readonly.insert(id, flag);
-                }
+                Json::Bool(flag) => readonly.push((id, flag)),
                 other => r.warn_entry("replica_readonly", &id, "a boolean", &other),
             }
         }
+        let replica_readonly = ReplicaMap::sorted(readonly);
         let gc_lock_holder = r.string(&mut map, "", "gc_lock_holder");
         let etcd_status = take(&mut map, "etcd_status");
         Ok(ClusterStatus {
@@ -454,12 +443,23 @@ impl ClusterStatus {
     /// `Date` header) to avoid skew between the browser's clock and MSR's.
     pub fn replica_states(&self, now: Timestamp, stale_after: Duration) -> Vec<ReplicaState> {
         let threshold = i64::try_from(stale_after.as_millis()).unwrap_or(i64::MAX);
-        let ids = self.replica_ids();
-        let mut states = Vec::with_capacity(ids.len());
-        for id in ids {
-            let health = self.replica_health.get(id).cloned();
-            let last_seen = self.replica_timestamp.get(id).cloned();
-            let read_only = self.replica_readonly.get(id).copied();
+        // The three maps are sorted by id: walk them together, each id once.
+        let mut health = self.replica_health.iter().peekable();
+        let mut timestamp = self.replica_timestamp.iter().peekable();
+        let mut readonly = self.replica_readonly.iter().peekable();
+        let mut states = Vec::new();
+        loop {
+            let first = [
+                health.peek().map(|e| e.0),
+                timestamp.peek().map(|e| e.0),
+                readonly.peek().map(|e| e.0),
+            ];
+            let Some(id) = first.into_iter().flatten().min() else {
+                return states;
+            };
+            let health = health.next_if(|e| e.0 == id).map(|e| e.1.clone());
+            let last_seen = timestamp.next_if(|e| e.0 == id).map(|e| e.1.clone());
+            let read_only = readonly.next_if(|e| e.0 == id).map(|e| *e.1);
             let mut conditions = Vec::new();
             match health.as_deref() {
                 Some("OK") => {}
@@ -497,7 +497,6 @@ impl ClusterStatus {
                 conditions,
             });
         }
-        states
     }
 }
 
@@ -569,7 +568,8 @@ pub fn parse_cluster_status(
     response: &Response<Vec<u8>>,
 ) -> Result<ClusterStatus, ClusterStatusError> {
     let status = response.status();
-    if !status.is_success() {
+    // An HTML page with a success status normalises as an unexpected body.
+    if !status.is_success() || looks_like_html(response.headers(), response.body()) {
         let error = ApiError::from_response(response);
         return Err(match status.as_u16() {
             401 => ClusterStatusError::NotAuthenticated(error),
@@ -579,13 +579,6 @@ pub fn parse_cluster_status(
             503 if error.is_code("STATUS_CHECK_FAILED") => ClusterStatusError::CheckFailed(error),
             _ => ClusterStatusError::Http(error),
         });
-    }
-    if looks_like_html(response.headers(), response.body()) {
-        return Err(ClusterStatusError::Http(ApiError::unexpected_body(
-            status,
-            response.headers(),
-            response.body(),
-        )));
     }
     ClusterStatus::from_json(response.body()).map_err(ClusterStatusError::Body)
 }
@@ -668,6 +661,34 @@ impl Reader {
     /// [`Reader::warn`] about the entry `id` of the object at `key`.
     fn warn_entry(&mut self, key: &str, id: &str, expected: &str, found: &Json) {
         self.warn(&concat(&[key, ".", id]), expected, found);
+    }
+
+    /// [`Reader::object_entries`] of `key` as text: a string as it is, any other value
+    /// (with a warning) as its JSON text, `null` skipped (with a warning if `warn_null`).
+    #[inline(never)]
+    fn text_entries(
+        &mut self,
+        map: &mut JsonObject,
+        key: &str,
+        warn_null: bool,
+    ) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (id, value) in self.object_entries(map, key) {
+            let text = match value {
+                Json::String(text) => text,
+                other => {
+                    if warn_null || !other.is_null() {
+                        self.warn_entry(key, &id, "a string", &other);
+                    }
+                    if other.is_null() {
+                        continue;
+                    }
+                    other.to_json()
+                }
+            };
+            out.push((id, text));
+        }
+        out
     }
 
     fn object_entries(&mut self, map: &mut JsonObject, key: &str) -> Vec<(String, Json)> {

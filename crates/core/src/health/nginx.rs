@@ -264,15 +264,9 @@ pub fn parse_nginx_status(response: &Response<Vec<u8>>) -> NginxOutcome {
             status: status.as_u16(),
         };
     }
-    if !status.is_success() {
+    // An HTML page with a success status normalises as an unexpected body.
+    if !status.is_success() || looks_like_html(response.headers(), response.body()) {
         return NginxOutcome::Error(ApiError::from_response(response));
-    }
-    if looks_like_html(response.headers(), response.body()) {
-        return NginxOutcome::Error(ApiError::unexpected_body(
-            status,
-            response.headers(),
-            response.body(),
-        ));
     }
     match NginxStatus::parse(response.body()) {
         Ok(parsed) => NginxOutcome::Available(parsed),
