@@ -152,7 +152,7 @@ impl HealthCheck {
             self.input.nginx_rates = rates(prev, next);
         }
         self.input.nginx = self.nginx;
-        let report = HealthReport::build(&self.input, now);
+        let report = HealthReport::from_input(self.input, now);
         (report, self.nginx_sample.or(self.previous_nginx))
     }
 }

@@ -239,6 +239,12 @@ impl HealthReport {
     /// assert_eq!(report.reasons[0].subject.as_deref(), Some("replica-2"));
     /// ```
     pub fn build(input: &HealthInput, now: Timestamp) -> HealthReport {
+        HealthReport::from_input(input.clone(), now)
+    }
+
+    /// [`HealthReport::build`] from an input it may take apart: pings and issues are
+    /// moved into the report instead of copied.
+    pub fn from_input(input: HealthInput, now: Timestamp) -> HealthReport {
         let replicas = match &input.cluster {
             Some(Ok(cluster)) => cluster.replica_states(now, input.stale_after),
             _ => Vec::new(),
@@ -254,7 +260,7 @@ impl HealthReport {
             Some(Err(error)) => reasons.push(cluster_error_reason(error)),
             None => {}
         }
-        nginx_reasons(input, &mut reasons);
+        nginx_reasons(&input, &mut reasons);
 
         let pings_down = !input.pings.is_empty()
             && input
@@ -336,6 +342,10 @@ impl HealthReport {
         // Most severe first; the sort is stable, so input order holds within a severity.
         crate::sort::sort_by(&mut reasons, |a, b| a.severity > b.severity);
 
+        let nginx = match &input.nginx {
+            Some(NginxOutcome::Available(status)) => Some(*status),
+            _ => None,
+        };
         let mut issues = Vec::new();
         let mut gc_running = false;
         if let Some(Ok(cluster)) = &input.cluster {
@@ -345,16 +355,9 @@ impl HealthReport {
             gc_running = cluster.gc_running();
         }
         let mut pings = Vec::with_capacity(input.pings.len());
-        for (label, verdict) in &input.pings {
-            pings.push(PingEntry {
-                label: label.clone(),
-                verdict: verdict.clone(),
-            });
+        for (label, verdict) in input.pings {
+            pings.push(PingEntry { label, verdict });
         }
-        let nginx = match &input.nginx {
-            Some(NginxOutcome::Available(status)) => Some(*status),
-            _ => None,
-        };
         HealthReport {
             verdict,
             reasons,
