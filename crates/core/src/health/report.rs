@@ -584,11 +584,13 @@ fn cluster_error_reason(error: &ClusterStatusError) -> Reason {
         ClusterStatusError::CheckFailed(_) => (Severity::Degraded, ReasonCode::ClusterCheckFailed),
         _ => (Severity::Unknown, ReasonCode::ClusterUnavailable),
     };
+    let mut message = String::from("cluster_status: ");
+    error.push_message(&mut message);
     Reason {
         severity,
         code,
         subject: None,
-        message: concat(&["cluster_status: ", &error.message()]),
+        message,
     }
 }
 
