@@ -584,14 +584,19 @@ fn cluster_error_reason(error: &ClusterStatusError) -> Reason {
         ClusterStatusError::CheckFailed(_) => (Severity::Degraded, ReasonCode::ClusterCheckFailed),
         _ => (Severity::Unknown, ReasonCode::ClusterUnavailable),
     };
-    let mut message = String::from("cluster_status: ");
-    error.push_message(&mut message);
     Reason {
         severity,
         code,
         subject: None,
-        message,
+        message: prefixed("cluster_status: ", error),
     }
+}
+
+/// `prefix` followed by the message of `error`.
+fn prefixed(prefix: &str, error: &impl Message) -> String {
+    let mut message = String::from(prefix);
+    error.push_message(&mut message);
+    message
 }
 
 fn nginx_reasons(input: &HealthInput, out: &mut Vec<Reason>) {
@@ -656,17 +661,14 @@ fn nginx_reasons(input: &HealthInput, out: &mut Vec<Reason>) {
             Severity::Unknown,
             ReasonCode::NginxUnavailable,
             SUBJECT,
-            concat(&["/nginx_status: ", &error.message()]),
+            prefixed("/nginx_status: ", error),
         ),
         Some(NginxOutcome::Invalid { error, .. }) => push(
             out,
             Severity::Unknown,
             ReasonCode::NginxUnavailable,
             SUBJECT,
-            concat(&[
-                "/nginx_status is not nginx stub_status output: ",
-                &error.message(),
-            ]),
+            prefixed("/nginx_status is not nginx stub_status output: ", error),
         ),
         _ => {}
     }
