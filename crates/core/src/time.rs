@@ -61,16 +61,22 @@ impl Timestamp {
     /// Format as RFC 3339 in UTC with millisecond precision, e.g. `2026-11-26T12:49:38.190Z`.
     /// Outside the years -9999 to 9999: `@<millis>ms`.
     pub fn to_rfc3339(self) -> String {
+        let mut out = String::new();
+        self.push_rfc3339(&mut out);
+        out
+    }
+
+    /// Append [`Timestamp::to_rfc3339`] to `out`.
+    pub fn push_rfc3339(self, out: &mut String) {
         let secs = self.0.div_euclid(1000);
         let ms = self.0.rem_euclid(1000);
         let (days, time) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
         let (y, mo, d) = civil_from_days(days);
-        let mut out = String::new();
         if !(-9999..=9999).contains(&y) {
             out.push('@');
-            push_i64(&mut out, self.0);
+            push_i64(out, self.0);
             out.push_str("ms");
-            return out;
+            return;
         }
         let (h, mi, s) = (time / 3600, time / 60 % 60, time % 60);
         // `{y:04}`: the sign, then digits up to a width of four with the sign.
@@ -88,10 +94,9 @@ impl Timestamp {
             (s.unsigned_abs(), 2, '.'),
             (ms.unsigned_abs(), 3, 'Z'),
         ] {
-            push_digits(&mut out, value, width);
+            push_digits(out, value, width);
             out.push(after);
         }
-        out
     }
 }
 

@@ -464,13 +464,9 @@ fn cluster_reasons(cluster: &ClusterStatus, replicas: &[ReplicaState], out: &mut
                     last_seen,
                     age_secs,
                 } => (Severity::Degraded, ReasonCode::ReplicaStale, {
-                    let mut message = concat(&[
-                        "replica ",
-                        id,
-                        " reported health too long ago: ",
-                        &last_seen.to_rfc3339(),
-                        " (",
-                    ]);
+                    let mut message = concat(&["replica ", id, " reported health too long ago: "]);
+                    last_seen.push_rfc3339(&mut message);
+                    message.push_str(" (");
                     push_i64(&mut message, age_secs / 60);
                     message.push_str(" min ago)");
                     message
