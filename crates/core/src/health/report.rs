@@ -533,7 +533,10 @@ fn cluster_reasons(cluster: &ClusterStatus, replicas: &[ReplicaState], out: &mut
             if count > 0 {
                 names.push_str(", ");
             }
-            names.push_str(&table.full_name());
+            // `db.name`, as TableStatus::full_name.
+            names.push_str(table.db.as_deref().unwrap_or("?"));
+            names.push('.');
+            names.push_str(table.name.as_deref().unwrap_or("?"));
             count += 1;
         }
         if count == 0 {
