@@ -488,8 +488,8 @@ fn cluster_reasons(cluster: &ClusterStatus, replicas: &[ReplicaState], out: &mut
     for issue in cluster.issues() {
         let subject = issue
             .id
-            .clone()
-            .or_else(|| issue.kind.clone())
+            .as_deref()
+            .or(issue.kind.as_deref())
             .unwrap_or_default();
         let text = issue
             .description
@@ -505,7 +505,7 @@ fn cluster_reasons(cluster: &ClusterStatus, replicas: &[ReplicaState], out: &mut
             out,
             severity,
             code,
-            &subject,
+            subject,
             concat(&[label, " RethinkDB issue: ", text]),
         );
     }
