@@ -17,7 +17,7 @@ use crate::http::{Request, Response};
 
 use super::cluster::{DEFAULT_STALE_AFTER, cluster_status_request, parse_cluster_status};
 use super::nginx::{NginxOutcome, NginxSample, nginx_status_request, parse_nginx_status, rates};
-use super::ping::{PingVerdict, parse_ping, ping_request};
+use super::ping::{PingVerdict, UnknownWhy, parse_ping, ping_request};
 use super::report::{HealthInput, HealthReport};
 use crate::auth::Credentials;
 use crate::{Origin, Timestamp};
@@ -133,7 +133,7 @@ impl HealthCheck {
     /// `message` must not contain secrets.
     pub fn record_failure(&mut self, probe: &Probe, message: &str) {
         match probe {
-            Probe::Ping(label) => self.set_ping(label, PingVerdict::no_answer(message)),
+            Probe::Ping(label) => self.set_ping(label, no_answer(message)),
             // Without an answer nothing is known about nginx or the cluster; the pings
             // carry the reachability verdict.
             Probe::Nginx | Probe::ClusterStatus => {}
@@ -159,7 +159,16 @@ impl HealthCheck {
 
 /// The verdict of a ping whose answer was never recorded.
 fn not_recorded() -> PingVerdict {
-    PingVerdict::no_answer("no answer recorded")
+    no_answer("no answer recorded")
+}
+
+/// [`PingVerdict::no_answer`] of a borrowed message (no owned copy before the excerpt).
+fn no_answer(message: &str) -> PingVerdict {
+    PingVerdict::Unknown {
+        status: 0,
+        excerpt: crate::error::excerpt(message.as_bytes()),
+        why: UnknownWhy::NoAnswer,
+    }
 }
 
 #[cfg(test)]
