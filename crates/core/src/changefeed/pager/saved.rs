@@ -47,9 +47,15 @@ impl SavedState {
             newest: optional_id(fields.optional(5))?,
             oldest: optional_id(fields.optional(6))?,
             reached_start: fields.get(7)?.as_bool()?,
-            recent_ids: match fields.get(8)? {
-                Json::Array(ids) => ids.iter().map(change_id).collect::<Option<_>>()?,
-                _ => return None,
+            recent_ids: {
+                let Json::Array(ids) = fields.get(8)? else {
+                    return None;
+                };
+                let mut recent = Vec::with_capacity(ids.len());
+                for id in ids {
+                    recent.push(change_id(id)?);
+                }
+                recent
             },
             next_request_id: fields.get(9)?.as_u64()?,
             records_emitted: fields.get(10)?.as_u64()?,
