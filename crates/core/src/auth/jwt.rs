@@ -149,7 +149,15 @@ impl Claims {
             _ => None,
         };
         let access = match map.get("access") {
-            Some(Json::Array(items)) => Grants(items.iter().filter_map(grant).collect()),
+            Some(Json::Array(items)) => {
+                let mut grants = Vec::new();
+                for item in items {
+                    if let Some(grant) = grant(item) {
+                        grants.push(grant);
+                    }
+                }
+                Grants(grants)
+            }
             _ => Grants::default(),
         };
         Ok(Claims {
@@ -192,11 +200,15 @@ fn grant(value: &Json) -> Option<Grant> {
     let resource_type = text(value, "type")?;
     let name = text(value, "name")?;
     let actions = match value.get("actions") {
-        Some(Json::Array(items)) => items
-            .iter()
-            .filter_map(Json::as_str)
-            .map(str::to_string)
-            .collect(),
+        Some(Json::Array(items)) => {
+            let mut actions = Vec::new();
+            for item in items {
+                if let Some(action) = item.as_str() {
+                    actions.push(action.to_string());
+                }
+            }
+            actions
+        }
         _ => Vec::new(),
     };
     Some(Grant {
