@@ -101,10 +101,13 @@ impl Scope {
             rest.get(..last_colon).unwrap_or_default(),
             rest.get(last_colon + 1..).unwrap_or_default(),
         );
-        let actions: Vec<String> = crate::search::split_byte(actions, b',')
-            .filter(|a| !a.is_empty())
-            .map(str::to_string)
-            .collect();
+        let mut kept: Vec<String> = Vec::new();
+        for action in crate::search::split_byte(actions, b',') {
+            if !action.is_empty() {
+                kept.push(action.to_string());
+            }
+        }
+        let actions = kept;
         if resource_type.is_empty() || name.is_empty() || actions.is_empty() {
             return Err(ScopeError::EmptyPart(short()));
         }

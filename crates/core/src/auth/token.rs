@@ -74,7 +74,11 @@ pub struct TokenRequest {
 impl TokenRequest {
     /// A request for `scopes` from the token service at `realm`.
     pub fn new(realm: impl Into<String>, service: Option<String>, scopes: &[Scope]) -> Self {
-        let mut scopes: Vec<Scope> = scopes.iter().map(Scope::canonical).collect();
+        let mut canonical: Vec<Scope> = Vec::with_capacity(scopes.len());
+        for scope in scopes {
+            canonical.push(scope.canonical());
+        }
+        let mut scopes = canonical;
         crate::sort::sort_by(&mut scopes, |a, b| a < b);
         scopes.dedup();
         TokenRequest {

@@ -527,7 +527,13 @@ impl Pager {
             newest: self.newest.clone(),
             oldest: self.oldest.clone(),
             reached_start: self.reached_start,
-            recent_ids: self.window.order.iter().cloned().collect(),
+            recent_ids: {
+                let mut ids = Vec::with_capacity(self.window.order.len());
+                for id in &self.window.order {
+                    ids.push(id.clone());
+                }
+                ids
+            },
             next_request_id: self.next_request_id,
             records_emitted: self.records_emitted,
             pages: self.pages,
@@ -793,11 +799,12 @@ impl Pager {
         // before: drop it by ID, not through the window, which may have evicted it (an
         // older page lists it last, after records whose insertion evicts the oldest IDs).
         let bound = flight.request.cursor().id();
-        let fresh: Vec<Record> = page
-            .records
-            .into_iter()
-            .filter(|record| Some(&record.id) != bound && self.window.insert(&record.id))
-            .collect();
+        let mut fresh: Vec<Record> = Vec::new();
+        for record in page.records {
+            if Some(&record.id) != bound && self.window.insert(&record.id) {
+                fresh.push(record);
+            }
+        }
         self.duplicates_skipped += (total - fresh.len()) as u64;
         self.consecutive_errors = 0;
         self.unknown_streak = 0;
