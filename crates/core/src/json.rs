@@ -231,10 +231,13 @@ impl JsonObject {
     pub fn into_sorted(self) -> Vec<(String, Json)> {
         let order = self.order();
         let mut entries = self.entries;
-        order
-            .into_iter()
-            .filter_map(|i| entries.get_mut(i).map(std::mem::take))
-            .collect()
+        let mut sorted = Vec::with_capacity(order.len());
+        for i in order {
+            if let Some(entry) = entries.get_mut(i) {
+                sorted.push(std::mem::take(entry));
+            }
+        }
+        sorted
     }
 
     /// The indices of [`JsonObject::iter`]: sorted by key (a heap sort by key and index,

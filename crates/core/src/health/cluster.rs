@@ -366,15 +366,12 @@ impl ClusterStatus {
         };
         let current_issues = r.issues(&mut map, "", "current_issues");
         let replica_health = ReplicaMap::sorted(r.text_entries(&mut map, "replica_health", true));
-        let replica_timestamp = ReplicaMap::sorted(
-            r.text_entries(&mut map, "replica_timestamp", false)
-                .into_iter()
-                .map(|(id, raw)| {
-                    let at = Timestamp::parse_rfc3339(&raw);
-                    (id, ReplicaTimestamp { raw, at })
-                })
-                .collect(),
-        );
+        let mut timestamps = Vec::new();
+        for (id, raw) in r.text_entries(&mut map, "replica_timestamp", false) {
+            let at = Timestamp::parse_rfc3339(&raw);
+            timestamps.push((id, ReplicaTimestamp { raw, at }));
+        }
+        let replica_timestamp = ReplicaMap::sorted(timestamps);
         let mut readonly = Vec::new();
         for (id, value) in r.object_entries(&mut map, "replica_readonly") {
             match value {
