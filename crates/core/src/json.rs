@@ -262,7 +262,10 @@ impl JsonObject {
             root = child;
         };
         let n = self.entries.len();
-        let mut order: Vec<usize> = (0..n).collect();
+        let mut order: Vec<usize> = Vec::with_capacity(n);
+        for i in 0..n {
+            order.push(i);
+        }
         for root in (0..n / 2).rev() {
             sift(&mut order, root);
         }
