@@ -426,7 +426,7 @@ fn plan_health(shared: &Shared, previous: Option<NginxSample>) -> HealthCheck {
 fn finish_health(
     shared: &Shared,
     mut check: HealthCheck,
-    results: Vec<ProbeResult>,
+    results: impl Iterator<Item = ProbeResult>,
 ) -> Result<JsValue, JsValue> {
     for (probe, result, at) in results {
         match result {
