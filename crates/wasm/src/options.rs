@@ -190,6 +190,8 @@ impl ClientConfig {
         let credentials = match (username, secret) {
             (None, None) => None,
             (Some(user), Some(secret)) if !user.is_empty() && !secret.is_empty() => {
+                // Copied once, then moved into either kind.
+                let (user, secret) = (user.to_owned(), secret.to_owned());
                 Some(if access_token {
                     Credentials::access_token(user, secret)
                 } else {
