@@ -33,6 +33,7 @@ pub struct LensError {
 
 impl LensError {
     /// An error of `kind` with a message and no HTTP answer.
+    #[inline(never)]
     pub fn new(kind: &'static str, message: impl Into<String>) -> Self {
         LensError {
             kind,
@@ -43,6 +44,7 @@ impl LensError {
     }
 
     /// The caller passed something unusable.
+    #[inline(never)]
     pub fn invalid(message: impl Into<String>) -> Self {
         LensError::new("invalidArgument", message)
     }
