@@ -271,12 +271,9 @@ async fn method_call(shared: Rc<Shared>, input: JsValue, what: Method) -> Result
             // A token for exactly `scopes` from the origin's token service: send every
             // `Step::Send` of the call until it reaches a final step (the authenticator is
             // borrowed only between awaits).
-            let realm = shared
-                .config
-                .origin()
-                .url("/auth/token")
-                .as_str()
-                .to_owned();
+            // The origin's text and the path (what `origin.url(..)` parses into a `Uri`).
+            let mut realm = origin.to_text();
+            realm.push_str("/auth/token");
             let request = TokenRequest::new(realm, Some(shared.config.service.clone()), &scopes);
             let (call, mut step) = shared.auth.borrow_mut().start_token(request, now());
             while let Step::Send(request) = step {
