@@ -514,24 +514,24 @@ fn parse_scopes(value: &JsValue) -> Result<Vec<Scope>, LensError> {
 }
 
 fn string_list(what: &str, value: &JsValue) -> Result<Vec<String>, LensError> {
-    if !js_sys::Array::is_array(value) {
-        return Err(LensError::invalid(
-            [what, " must be an array of strings"].concat(),
-        ));
-    }
-    let array: &js_sys::Array = value.unchecked_ref();
-    let mut list = Vec::new();
-    for index in 0..array.length() {
-        match array.get(index).as_string() {
-            Some(text) => list.push(text),
-            None => {
-                return Err(LensError::invalid(
-                    [what, " must be an array of strings"].concat(),
-                ));
-            }
+    // One error path for "not an array" and "an element that is not a string".
+    'strings: {
+        if !js_sys::Array::is_array(value) {
+            break 'strings;
         }
+        let array: &js_sys::Array = value.unchecked_ref();
+        let mut list = Vec::new();
+        for index in 0..array.length() {
+            let Some(text) = array.get(index).as_string() else {
+                break 'strings;
+            };
+            list.push(text);
+        }
+        return Ok(list);
     }
-    Ok(list)
+    Err(LensError::invalid(
+        [what, " must be an array of strings"].concat(),
+    ))
 }
 
 /// A value's JSON text ([`ToJson::to_json`]) as a plain JS value (through `JSON.parse`,
