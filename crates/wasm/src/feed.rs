@@ -14,7 +14,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise};
-use msr_lens_core::changefeed::{Event, Failure, FeedSession, Placement, Record, Recovery};
+use msr_lens_core::changefeed::{Event, Failure, FeedSession, Mode, Placement, Record, Recovery};
 use msr_lens_core::json_out::ToJson;
 use msr_lens_transport::TransportError;
 use msr_lens_transport::wasm::{clear_timeout, now, set_timeout};
@@ -69,9 +69,10 @@ struct Batch {
 impl Changefeed {
     pub(crate) fn new(shared: Rc<Shared>, options: FeedOptions) -> Self {
         let follow = options.follow;
-        let newest_first = options.newest_first();
         let max_retries = options.max_retries;
         let pager = options.pager(shared.config.origin());
+        // What `FeedOptions::newest_first` says, read from the pager built from them.
+        let newest_first = pager.mode() == Mode::NewestFirst;
         Changefeed {
             state: Rc::new(FeedState {
                 shared,

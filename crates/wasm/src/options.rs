@@ -561,6 +561,40 @@ mod tests {
     }
 
     #[test]
+    fn newest_first_is_the_mode_of_the_pager_built() {
+        // The bindings read `newest_first` from the pager's mode: both must agree.
+        let o = origin();
+        let saved = |from: &str, follow: bool| {
+            let options = FeedOptions::from_json(from, &o, follow).unwrap();
+            serde_json::to_string(&options.pager(&o).save()).unwrap()
+        };
+        let mut cases: Vec<(String, bool)> = Vec::new();
+        for from in [
+            "{}",
+            r#"{"from":"start"}"#,
+            r#"{"from":"latest"}"#,
+            r#"{"from":{"after":"41"}}"#,
+            r#"{"from":{"before":"41"}}"#,
+        ] {
+            for follow in [false, true] {
+                if follow && from.contains("before") {
+                    continue;
+                }
+                cases.push((from.to_string(), follow));
+                let resume = json!({ "resume": saved(from, follow) }).to_string();
+                cases.push((resume.clone(), false));
+                cases.push((resume, true));
+            }
+        }
+        for (json, follow) in cases {
+            let options = FeedOptions::from_json(&json, &o, follow).unwrap();
+            let newest_first = options.newest_first();
+            let mode = options.pager(&o).mode();
+            assert_eq!(newest_first, mode == Mode::NewestFirst, "{json} {follow}");
+        }
+    }
+
+    #[test]
     fn before_walks_backward_on_demand() {
         let options =
             FeedOptions::from_json(r#"{"from":{"before":"41"},"pageSize":3}"#, &origin(), false)
