@@ -313,23 +313,24 @@ async fn advance(state: Rc<FeedState>, page: bool) -> Result<JsValue, JsValue> {
     }
 }
 
-/// Marks a call in progress; calls do not overlap.
-struct Busy(Rc<FeedState>);
+/// Marks a call in progress; calls do not overlap. Borrows the state the call holds (no
+/// reference count of its own).
+struct Busy<'a>(&'a FeedState);
 
-impl Drop for Busy {
+impl Drop for Busy<'_> {
     fn drop(&mut self) {
         self.0.busy.set(false);
     }
 }
 
 impl FeedState {
-    fn enter(self: &Rc<Self>) -> Result<Busy, LensError> {
+    fn enter(&self) -> Result<Busy<'_>, LensError> {
         if self.busy.replace(true) {
             return Err(LensError::invalid(
                 "another nextPage()/next() of this changefeed is still running; await it first",
             ));
         }
-        Ok(Busy(self.clone()))
+        Ok(Busy(self))
     }
 
     /// The next record of the current page for `next()`, in walk order (a page is in
