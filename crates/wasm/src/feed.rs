@@ -116,7 +116,7 @@ impl Changefeed {
     )]
     pub fn return_(&self) -> Promise {
         self.close();
-        Promise::resolve(&iterator_result(true, &JsValue::UNDEFINED))
+        Promise::resolve(&end(false))
     }
 
     /// Stop the walk: a pending `nextPage()`/`next()` that is waiting for the next poll
