@@ -97,22 +97,14 @@ impl MsrClient {
     /// HTTP answer came (`network`, `timeout`, ...).
     #[wasm_bindgen(unchecked_return_type = "Promise<PingVerdict>")]
     pub fn ping(&self) -> Promise {
-        promise(Box::pin(method_call(
-            self.shared.clone(),
-            JsValue::UNDEFINED,
-            Method::Ping,
-        )))
+        self.call(JsValue::UNDEFINED, Method::Ping)
     }
 
     /// `GET /nginx_status`: nginx's connection counters. Rejects with `forbidden`,
     /// `unauthenticated` or `notFound` when the page is not available to you.
     #[wasm_bindgen(js_name = nginxStatus, unchecked_return_type = "Promise<NginxStatus>")]
     pub fn nginx_status(&self) -> Promise {
-        promise(Box::pin(method_call(
-            self.shared.clone(),
-            JsValue::UNDEFINED,
-            Method::Nginx,
-        )))
+        self.call(JsValue::UNDEFINED, Method::Nginx)
     }
 
     /// `GET /api/v0/meta/cluster_status` (MSR admins only), with the derived state of
@@ -120,11 +112,7 @@ impl MsrClient {
     /// `forbidden` (not an admin), `unavailable` (MSR's own check failed), ...
     #[wasm_bindgen(js_name = clusterStatus, unchecked_return_type = "Promise<ClusterStatus>")]
     pub fn cluster_status(&self) -> Promise {
-        promise(Box::pin(method_call(
-            self.shared.clone(),
-            JsValue::UNDEFINED,
-            Method::Cluster,
-        )))
+        self.call(JsValue::UNDEFINED, Method::Cluster)
     }
 
     /// One whole health check, every probe in parallel: `/_ping` of each replica (or of
@@ -165,11 +153,7 @@ impl MsrClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] scopes: JsValue,
     ) -> Promise {
-        promise(Box::pin(method_call(
-            self.shared.clone(),
-            scopes,
-            Method::Token,
-        )))
+        self.call(scopes, Method::Token)
     }
 
     /// What may I see? Asks the token service for the global audit log
@@ -181,12 +165,7 @@ impl MsrClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "string[]")] repositories: Option<JsValue>,
     ) -> Promise {
-        let repositories = repositories.unwrap_or(JsValue::UNDEFINED);
-        promise(Box::pin(method_call(
-            self.shared.clone(),
-            repositories,
-            Method::Grants,
-        )))
+        self.call(repositories.unwrap_or(JsValue::UNDEFINED), Method::Grants)
     }
 
     /// Walk the notary trust changefeed: `for await (const record of feed)`, or page by
@@ -216,6 +195,13 @@ impl MsrClient {
 }
 
 impl MsrClient {
+    /// `method_call` for `what` as a promise: one copy of the future's setup for the five
+    /// methods that send one kind of request.
+    #[inline(never)]
+    fn call(&self, input: JsValue, what: Method) -> Promise {
+        promise(Box::pin(method_call(self.shared.clone(), input, what)))
+    }
+
     fn feed(&self, options: &JsValue, follow: bool) -> Result<JsValue, JsValue> {
         let what = if follow {
             "follow options"
