@@ -97,22 +97,14 @@ impl MsrClient {
     /// HTTP answer came (`network`, `timeout`, ...).
     #[wasm_bindgen(unchecked_return_type = "Promise<PingVerdict>")]
     pub fn ping(&self) -> Promise {
-        promise(Box::pin(method_call(
-            self.shared.clone(),
-            JsValue::UNDEFINED,
-            Method::Ping,
-        )))
+        self.call(JsValue::UNDEFINED, Method::Ping)
     }
 
     /// `GET /nginx_status`: nginx's connection counters. Rejects with `forbidden`,
     /// `unauthenticated` or `notFound` when the page is not available to you.
     #[wasm_bindgen(js_name = nginxStatus, unchecked_return_type = "Promise<NginxStatus>")]
     pub fn nginx_status(&self) -> Promise {
-        promise(Box::pin(method_call(
-            self.shared.clone(),
-            JsValue::UNDEFINED,
-            Method::Nginx,
-        )))
+        self.call(JsValue::UNDEFINED, Method::Nginx)
     }
 
     /// `GET /api/v0/meta/cluster_status` (MSR admins only), with the derived state of
@@ -120,11 +112,7 @@ impl MsrClient {
     /// `forbidden` (not an admin), `unavailable` (MSR's own check failed), ...
     #[wasm_bindgen(js_name = clusterStatus, unchecked_return_type = "Promise<ClusterStatus>")]
     pub fn cluster_status(&self) -> Promise {
-        promise(Box::pin(method_call(
-            self.shared.clone(),
-            JsValue::UNDEFINED,
-            Method::Cluster,
-        )))
+        self.call(JsValue::UNDEFINED, Method::Cluster)
     }
 
     /// One whole health check, every probe in parallel: `/_ping` of each replica (or of
@@ -144,16 +132,15 @@ impl MsrClient {
             .and_then(|json| crate::options::health_options(&json));
         promise(Box::pin(async move {
             let mut check = plan_health(&shared, previous?);
-            let shared = &shared;
+            let fetch = &shared.fetch;
+            // The transport's futures themselves, each stamped with `now()` when it ends
+            // (no async block around each: one state machine less per probe).
             let probes = check
                 .requests()
                 .into_iter()
-                .map(|(probe, request)| async move {
-                    let result = shared.fetch.execute(request).await;
-                    (probe, result, now())
-                });
-            let results = join_all(probes).await;
-            finish_health(shared, check, results)
+                .map(|(probe, request)| (probe, fetch.execute(request)));
+            let results = join_all(probes, now).await;
+            finish_health(&shared, check, results)
         }))
     }
 
@@ -166,11 +153,7 @@ impl MsrClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] scopes: JsValue,
     ) -> Promise {
-        promise(Box::pin(method_call(
-            self.shared.clone(),
-            scopes,
-            Method::Token,
-        )))
+        self.call(scopes, Method::Token)
     }
 
     /// What may I see? Asks the token service for the global audit log
@@ -182,12 +165,7 @@ impl MsrClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "string[]")] repositories: Option<JsValue>,
     ) -> Promise {
-        let repositories = repositories.unwrap_or(JsValue::UNDEFINED);
-        promise(Box::pin(method_call(
-            self.shared.clone(),
-            repositories,
-            Method::Grants,
-        )))
+        self.call(repositories.unwrap_or(JsValue::UNDEFINED), Method::Grants)
     }
 
     /// Walk the notary trust changefeed: `for await (const record of feed)`, or page by
@@ -217,6 +195,13 @@ impl MsrClient {
 }
 
 impl MsrClient {
+    /// `method_call` for `what` as a promise: one copy of the future's setup for the five
+    /// methods that send one kind of request.
+    #[inline(never)]
+    fn call(&self, input: JsValue, what: Method) -> Promise {
+        promise(Box::pin(method_call(self.shared.clone(), input, what)))
+    }
+
     fn feed(&self, options: &JsValue, follow: bool) -> Result<JsValue, JsValue> {
         let what = if follow {
             "follow options"
@@ -272,12 +257,9 @@ async fn method_call(shared: Rc<Shared>, input: JsValue, what: Method) -> Result
             // A token for exactly `scopes` from the origin's token service: send every
             // `Step::Send` of the call until it reaches a final step (the authenticator is
             // borrowed only between awaits).
-            let realm = shared
-                .config
-                .origin()
-                .url("/auth/token")
-                .as_str()
-                .to_owned();
+            // The origin's text and the path (what `origin.url(..)` parses into a `Uri`).
+            let mut realm = origin.to_text();
+            realm.push_str("/auth/token");
             let request = TokenRequest::new(realm, Some(shared.config.service.clone()), &scopes);
             let (call, mut step) = shared.auth.borrow_mut().start_token(request, now());
             while let Step::Send(request) = step {
@@ -427,7 +409,7 @@ fn plan_health(shared: &Shared, previous: Option<NginxSample>) -> HealthCheck {
 fn finish_health(
     shared: &Shared,
     mut check: HealthCheck,
-    results: Vec<ProbeResult>,
+    results: impl Iterator<Item = ProbeResult>,
 ) -> Result<JsValue, JsValue> {
     for (probe, result, at) in results {
         match result {
@@ -518,24 +500,24 @@ fn parse_scopes(value: &JsValue) -> Result<Vec<Scope>, LensError> {
 }
 
 fn string_list(what: &str, value: &JsValue) -> Result<Vec<String>, LensError> {
-    if !js_sys::Array::is_array(value) {
-        return Err(LensError::invalid(
-            [what, " must be an array of strings"].concat(),
-        ));
-    }
-    let array: &js_sys::Array = value.unchecked_ref();
-    let mut list = Vec::new();
-    for index in 0..array.length() {
-        match array.get(index).as_string() {
-            Some(text) => list.push(text),
-            None => {
-                return Err(LensError::invalid(
-                    [what, " must be an array of strings"].concat(),
-                ));
-            }
+    // One error path for "not an array" and "an element that is not a string".
+    'strings: {
+        if !js_sys::Array::is_array(value) {
+            break 'strings;
         }
+        let array: &js_sys::Array = value.unchecked_ref();
+        let mut list = Vec::new();
+        for index in 0..array.length() {
+            let Some(text) = array.get(index).as_string() else {
+                break 'strings;
+            };
+            list.push(text);
+        }
+        return Ok(list);
     }
-    Ok(list)
+    Err(LensError::invalid(
+        [what, " must be an array of strings"].concat(),
+    ))
 }
 
 /// A value's JSON text ([`ToJson::to_json`]) as a plain JS value (through `JSON.parse`,

@@ -33,6 +33,7 @@ pub struct LensError {
 
 impl LensError {
     /// An error of `kind` with a message and no HTTP answer.
+    #[inline(never)]
     pub fn new(kind: &'static str, message: impl Into<String>) -> Self {
         LensError {
             kind,
@@ -43,22 +44,28 @@ impl LensError {
     }
 
     /// The caller passed something unusable.
+    #[inline(never)]
     pub fn invalid(message: impl Into<String>) -> Self {
         LensError::new("invalidArgument", message)
     }
 
     /// A normalised error answer, with `context` (what was asked) in front of its text.
     pub fn api(context: &str, error: &ApiError) -> Self {
+        let mut message = String::from(context);
+        message.push_str(": ");
+        msr_lens_core::Message::push_message(error, &mut message);
+        LensError::answered(error.kind.as_str(), Some(error), message)
+    }
+
+    /// An error of `kind` with the status and code of `api`, MSR's answer if there was
+    /// one: one copy of that for every error that may carry an answer.
+    #[inline(never)]
+    fn answered(kind: &'static str, api: Option<&ApiError>, message: String) -> Self {
         LensError {
-            kind: error.kind.as_str(),
-            status: Some(error.status),
-            code: error.code.clone(),
-            message: {
-                let mut message = String::from(context);
-                message.push_str(": ");
-                msr_lens_core::Message::push_message(error, &mut message);
-                message
-            },
+            kind,
+            status: api.map(|e| e.status),
+            code: api.and_then(|e| e.code.clone()),
+            message,
         }
     }
 }
@@ -92,13 +99,7 @@ impl From<TransportError> for LensError {
 
 impl From<AuthError> for LensError {
     fn from(error: AuthError) -> Self {
-        let api = error.api_error();
-        LensError {
-            kind: error.kind(),
-            status: api.map(|e| e.status),
-            code: api.and_then(|e| e.code.clone()),
-            message: prefixed("", &error),
-        }
+        LensError::answered(error.kind(), error.api_error(), prefixed("", &error))
     }
 }
 
@@ -138,13 +139,11 @@ impl From<ClusterStatusError> for LensError {
             ClusterStatusError::Http(e) => e.kind.as_str(),
             _ => "badResponse",
         };
-        let api = error.api_error();
-        LensError {
+        LensError::answered(
             kind,
-            status: api.map(|e| e.status),
-            code: api.and_then(|e| e.code.clone()),
-            message: prefixed("cluster status: ", &error),
-        }
+            error.api_error(),
+            prefixed("cluster status: ", &error),
+        )
     }
 }
 

@@ -14,7 +14,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise};
-use msr_lens_core::changefeed::{Event, Failure, FeedSession, Placement, Record, Recovery};
+use msr_lens_core::changefeed::{Event, Failure, FeedSession, Mode, Placement, Record, Recovery};
 use msr_lens_core::json_out::ToJson;
 use msr_lens_transport::TransportError;
 use msr_lens_transport::wasm::{clear_timeout, now, set_timeout};
@@ -69,9 +69,10 @@ struct Batch {
 impl Changefeed {
     pub(crate) fn new(shared: Rc<Shared>, options: FeedOptions) -> Self {
         let follow = options.follow;
-        let newest_first = options.newest_first();
         let max_retries = options.max_retries;
         let pager = options.pager(shared.config.origin());
+        // What `FeedOptions::newest_first` says, read from the pager built from them.
+        let newest_first = pager.mode() == Mode::NewestFirst;
         Changefeed {
             state: Rc::new(FeedState {
                 shared,
@@ -115,7 +116,7 @@ impl Changefeed {
     )]
     pub fn return_(&self) -> Promise {
         self.close();
-        Promise::resolve(&iterator_result(true, &JsValue::UNDEFINED))
+        Promise::resolve(&end(false))
     }
 
     /// Stop the walk: a pending `nextPage()`/`next()` that is waiting for the next poll
@@ -312,23 +313,24 @@ async fn advance(state: Rc<FeedState>, page: bool) -> Result<JsValue, JsValue> {
     }
 }
 
-/// Marks a call in progress; calls do not overlap.
-struct Busy(Rc<FeedState>);
+/// Marks a call in progress; calls do not overlap. Borrows the state the call holds (no
+/// reference count of its own).
+struct Busy<'a>(&'a FeedState);
 
-impl Drop for Busy {
+impl Drop for Busy<'_> {
     fn drop(&mut self) {
         self.0.busy.set(false);
     }
 }
 
 impl FeedState {
-    fn enter(self: &Rc<Self>) -> Result<Busy, LensError> {
+    fn enter(&self) -> Result<Busy<'_>, LensError> {
         if self.busy.replace(true) {
             return Err(LensError::invalid(
                 "another nextPage()/next() of this changefeed is still running; await it first",
             ));
         }
-        Ok(Busy(self.clone()))
+        Ok(Busy(self))
     }
 
     /// The next record of the current page for `next()`, in walk order (a page is in

@@ -3,45 +3,47 @@
 //! `FuturesUnordered`/`FuturesOrdered` machinery (wakers per future, a binary heap) meant
 //! for hundreds of futures; a health check has a handful, so each wake-up simply polls the
 //! ones not finished yet.
+//!
+//! The join is a plain `poll_fn` (not an async fn: no state machine of its own), each
+//! future is tagged with what it is for, and `clock` stamps each output when it arrives.
 
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::task::Poll;
 
-/// A future and its output once it has one.
-type Slot<F> = (Pin<Box<F>>, Option<<F as Future>::Output>);
+/// A tag, its future, and the future's output with its time once it has one.
+type Slot<T, F, C> = (T, Pin<Box<F>>, Option<(<F as Future>::Output, C)>);
 
-/// The outputs of `futures`, in their order, once every one has finished.
-pub(crate) async fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
-    // Each future with its output once it has one (loops, not collects: smaller code).
-    let mut pending: Vec<Slot<F>> = Vec::new();
-    for future in futures {
-        pending.push((Box::pin(future), None));
+/// The outputs of `futures`, in their order, each with its tag and the `clock` reading
+/// taken when it finished, once every one has finished (read straight from the slots: no
+/// second list).
+pub(crate) fn join_all<T, F: Future, C>(
+    futures: impl IntoIterator<Item = (T, F)>,
+    clock: impl Fn() -> C,
+) -> impl Future<Output = impl Iterator<Item = (T, F::Output, C)>> {
+    // Loops, not collects: smaller code.
+    let mut pending: Vec<Slot<T, F, C>> = Vec::new();
+    for (tag, future) in futures {
+        pending.push((tag, Box::pin(future), None));
     }
-    poll_fn(|cx| {
+    poll_fn(move |cx| {
         let mut finished = true;
-        for (future, output) in &mut pending {
+        for (_, future, output) in &mut pending {
             if output.is_none() {
                 match future.as_mut().poll(cx) {
-                    Poll::Ready(value) => *output = Some(value),
+                    Poll::Ready(value) => *output = Some((value, clock())),
                     Poll::Pending => finished = false,
                 }
             }
         }
-        if finished {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
+        if !finished {
+            return Poll::Pending;
         }
+        let outputs = std::mem::take(&mut pending)
+            .into_iter()
+            .filter_map(|(tag, _, output)| output.map(|(value, at)| (tag, value, at)));
+        Poll::Ready(outputs)
     })
-    .await;
-    let mut outputs = Vec::with_capacity(pending.len());
-    for (_, output) in pending {
-        if let Some(output) = output {
-            outputs.push(output);
-        }
-    }
-    outputs
 }
 
 #[cfg(test)]
@@ -72,17 +74,23 @@ mod tests {
     fn outputs_keep_the_input_order_and_finished_futures_are_not_polled_again() {
         let polls: Vec<Rc<Cell<u32>>> = (0..3).map(|_| Rc::new(Cell::new(0))).collect();
         let waits = [2, 0, 1];
-        let futures = (0..3).map(|i| later(10 + i as u32, waits[i], polls[i].clone()));
-        let mut joined = pin!(join_all(futures));
+        let futures = (0..3).map(|i| (i, later(10 + i as u32, waits[i], polls[i].clone())));
+        // The clock counts its readings: each output is stamped once, when it arrives.
+        let ticks = Cell::new(0u32);
+        let clock = || {
+            ticks.set(ticks.get() + 1);
+            ticks.get()
+        };
+        let mut joined = pin!(join_all(futures, clock));
         let mut cx = Context::from_waker(Waker::noop());
         let mut rounds = 0;
         let outputs = loop {
             rounds += 1;
             if let Poll::Ready(outputs) = joined.as_mut().poll(&mut cx) {
-                break outputs;
+                break outputs.collect::<Vec<_>>();
             }
         };
-        assert_eq!(outputs, vec![10, 11, 12]);
+        assert_eq!(outputs, vec![(0, 10, 3), (1, 11, 1), (2, 12, 2)]);
         assert_eq!(rounds, 3);
         // Each future is polled until it is ready, never after.
         let counts: Vec<u32> = polls.iter().map(|p| p.get()).collect();
@@ -91,8 +99,11 @@ mod tests {
 
     #[test]
     fn an_empty_list_is_ready_at_once() {
-        let mut joined = pin!(join_all(Vec::<std::future::Ready<u8>>::new()));
+        let mut joined = pin!(join_all(Vec::<((), std::future::Ready<u8>)>::new(), || 0));
         let mut cx = Context::from_waker(Waker::noop());
-        assert_eq!(joined.as_mut().poll(&mut cx), Poll::Ready(vec![]));
+        let Poll::Ready(outputs) = joined.as_mut().poll(&mut cx) else {
+            panic!("an empty join is ready at once");
+        };
+        assert_eq!(outputs.count(), 0);
     }
 }

@@ -190,6 +190,8 @@ impl ClientConfig {
         let credentials = match (username, secret) {
             (None, None) => None,
             (Some(user), Some(secret)) if !user.is_empty() && !secret.is_empty() => {
+                // Copied once, then moved into either kind.
+                let (user, secret) = (user.to_owned(), secret.to_owned());
                 Some(if access_token {
                     Credentials::access_token(user, secret)
                 } else {
@@ -556,6 +558,40 @@ mod tests {
             first_request("{}", true),
             format!("{base}?change_id=-1&records=-100")
         );
+    }
+
+    #[test]
+    fn newest_first_is_the_mode_of_the_pager_built() {
+        // The bindings read `newest_first` from the pager's mode: both must agree.
+        let o = origin();
+        let saved = |from: &str, follow: bool| {
+            let options = FeedOptions::from_json(from, &o, follow).unwrap();
+            serde_json::to_string(&options.pager(&o).save()).unwrap()
+        };
+        let mut cases: Vec<(String, bool)> = Vec::new();
+        for from in [
+            "{}",
+            r#"{"from":"start"}"#,
+            r#"{"from":"latest"}"#,
+            r#"{"from":{"after":"41"}}"#,
+            r#"{"from":{"before":"41"}}"#,
+        ] {
+            for follow in [false, true] {
+                if follow && from.contains("before") {
+                    continue;
+                }
+                cases.push((from.to_string(), follow));
+                let resume = json!({ "resume": saved(from, follow) }).to_string();
+                cases.push((resume.clone(), false));
+                cases.push((resume, true));
+            }
+        }
+        for (json, follow) in cases {
+            let options = FeedOptions::from_json(&json, &o, follow).unwrap();
+            let newest_first = options.newest_first();
+            let mode = options.pager(&o).mode();
+            assert_eq!(newest_first, mode == Mode::NewestFirst, "{json} {follow}");
+        }
     }
 
     #[test]

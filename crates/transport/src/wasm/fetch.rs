@@ -109,19 +109,22 @@ impl FetchClient {
             .map_err(js)?
             .dyn_into()
             .map_err(|_| other_error("fetch() did not resolve to a Response"))?;
-        if response.type_() == ResponseType::Opaqueredirect {
-            // A browser hides a manual redirect's status and target.
-            let mut redirect = Response::new(Vec::new());
-            *redirect.status_mut() = StatusCode::FOUND;
-            return Ok(redirect);
-        }
-        let status = StatusCode::from_u16(response.status()).map_err(|_| {
-            let mut message = String::from("invalid HTTP status ");
-            msr_lens_core::push_u64(&mut message, u64::from(response.status()));
-            other_error(&message)
-        })?;
+        // A browser hides a manual redirect's status and target: a body-less 302.
+        let redirect = response.type_() == ResponseType::Opaqueredirect;
+        let status = if redirect {
+            StatusCode::FOUND
+        } else {
+            StatusCode::from_u16(response.status()).map_err(|_| {
+                let mut message = String::from("invalid HTTP status ");
+                msr_lens_core::push_u64(&mut message, u64::from(response.status()));
+                other_error(&message)
+            })?
+        };
         let mut out = Response::new(Vec::new());
         *out.status_mut() = status;
+        if redirect {
+            return Ok(out);
+        }
         copy_headers(&response.headers(), out.headers_mut());
 
         let limit = self.config.max_body_bytes;
