@@ -233,26 +233,8 @@ impl Challenge {
     /// parses, the first error is returned.
     pub fn from_headers(headers: &HeaderMap) -> Result<Vec<Challenge>, ChallengeError> {
         let mut out = Vec::new();
-        let mut first_error = None;
-        let mut any_ok = false;
-        for value in headers.get_all(WWW_AUTHENTICATE) {
-            let parsed = std::str::from_utf8(value.as_bytes())
-                .map_err(|_| ChallengeError::NotText)
-                .and_then(Challenge::parse_list);
-            match parsed {
-                Ok(list) => {
-                    any_ok = true;
-                    out.extend(list);
-                }
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                }
-            }
-        }
-        match first_error {
-            Some(e) if !any_ok => Err(e),
-            _ => Ok(out),
-        }
+        each_header_list(headers, |list| out.extend(list))?;
+        Ok(out)
     }
 
     fn from_parts(
@@ -401,6 +383,24 @@ fn is_tchar(b: u8) -> bool {
 pub fn bearer_challenge(headers: &HeaderMap) -> Result<Option<BearerChallenge>, ChallengeError> {
     // [`Challenge::from_headers`] without collecting every challenge: the same errors.
     let mut found = None;
+    each_header_list(headers, |list| {
+        if found.is_none() {
+            found = list.into_iter().find_map(|c| match c {
+                Challenge::Bearer(bearer) => Some(bearer),
+                _ => None,
+            });
+        }
+    })?;
+    Ok(found)
+}
+
+/// Hand the challenges of every `WWW-Authenticate` value to `each`, value by value, in
+/// order. A value that cannot be parsed is skipped when another value parses; when no value
+/// parses, the first error is returned (no header at all is `Ok`).
+fn each_header_list(
+    headers: &HeaderMap,
+    mut each: impl FnMut(Vec<Challenge>),
+) -> Result<(), ChallengeError> {
     let mut first_error = None;
     let mut any_ok = false;
     for value in headers.get_all(WWW_AUTHENTICATE) {
@@ -410,12 +410,7 @@ pub fn bearer_challenge(headers: &HeaderMap) -> Result<Option<BearerChallenge>, 
         match parsed {
             Ok(list) => {
                 any_ok = true;
-                if found.is_none() {
-                    found = list.into_iter().find_map(|c| match c {
-                        Challenge::Bearer(bearer) => Some(bearer),
-                        _ => None,
-                    });
-                }
+                each(list);
             }
             Err(e) => {
                 first_error.get_or_insert(e);
@@ -424,7 +419,7 @@ pub fn bearer_challenge(headers: &HeaderMap) -> Result<Option<BearerChallenge>, 
     }
     match first_error {
         Some(e) if !any_ok => Err(e),
-        _ => Ok(found),
+        _ => Ok(()),
     }
 }
 
