@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::{RethinkMode, Shared, lock};
+use crate::late::{BeginSpec, LateError, SkewedSpec};
 use crate::scenario::{FaultSpec, ScenarioPatch};
 use crate::util::{JSON, bytes_response, json_response};
 
@@ -25,6 +26,11 @@ pub fn admin_router(state: Shared) -> Router {
         .route("/reset", post(post_reset))
         .route("/truth/changefeed", get(truth_changefeed))
         .route("/requests", get(get_requests))
+        .route("/late", get(get_late))
+        .route("/late/begin", post(late_begin))
+        .route("/late/commit", post(late_commit))
+        .route("/late/rollback", post(late_rollback))
+        .route("/late/skewed", post(late_skewed))
         .with_state(state)
 }
 
@@ -76,7 +82,7 @@ async fn post_scenario(State(state): State<Shared>, body: Bytes) -> Response<Bod
         Ok(p) => p,
         Err(resp) => return *resp,
     };
-    let result = lock(&state.scenario).apply(patch, &state.cluster.replica_ids);
+    let result = lock(&state.scenario).apply(patch, &state.cluster.replica_ids, crate::util::now());
     match result {
         Ok(()) => json_response(StatusCode::OK, JSON, &*lock(&state.scenario)),
         Err(e) => bad_request(e),
@@ -135,7 +141,10 @@ async fn post_rethink(State(state): State<Shared>, body: Bytes) -> Response<Body
 
 async fn post_reset(State(state): State<Shared>) -> Response<Body> {
     state.reset();
-    json_response(StatusCode::OK, JSON, &state_json(&state))
+    let rolled_back = state.late.rollback_all().await;
+    let mut body = state_json(&state);
+    body["late_rolled_back"] = json!(rolled_back);
+    json_response(StatusCode::OK, JSON, &body)
 }
 
 #[derive(Deserialize)]
@@ -198,4 +207,91 @@ async fn get_requests(
     }
     drop(log);
     json_response(StatusCode::OK, JSON, &json!({"requests": entries}))
+}
+
+fn late_error(e: &LateError) -> Response<Body> {
+    let status = match e {
+        LateError::NotConfigured => StatusCode::SERVICE_UNAVAILABLE,
+        LateError::Invalid(_) => StatusCode::BAD_REQUEST,
+        LateError::TooMany => StatusCode::CONFLICT,
+        LateError::UnknownHandle(_) => StatusCode::NOT_FOUND,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    json_response(status, JSON, &json!({"error": e.to_string()}))
+}
+
+async fn get_late(State(state): State<Shared>) -> Response<Body> {
+    let open: Vec<serde_json::Value> = state
+        .late
+        .open()
+        .await
+        .into_iter()
+        .map(|(handle, record)| json!({"handle": handle, "held": record}))
+        .collect();
+    json_response(StatusCode::OK, JSON, &json!({"open": open}))
+}
+
+async fn late_begin(State(state): State<Shared>, body: Bytes) -> Response<Body> {
+    let spec: BeginSpec = match parse_json(&body) {
+        Ok(s) => s,
+        Err(resp) => return *resp,
+    };
+    match state.late.begin(&spec).await {
+        Ok((handle, held, committed)) => {
+            if let Some(ms) = spec.hold_ms {
+                let (state, handle) = (state.clone(), handle.clone());
+                tokio::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                    // Already committed or rolled back by hand: nothing to do.
+                    let _ = state.late.finish(&handle, true).await;
+                });
+            }
+            json_response(
+                StatusCode::OK,
+                JSON,
+                &json!({"handle": handle, "held": held, "committed": committed}),
+            )
+        }
+        Err(e) => late_error(&e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HandleBody {
+    handle: String,
+}
+
+async fn late_finish(state: &Shared, body: &Bytes, commit: bool) -> Response<Body> {
+    let h: HandleBody = match parse_json(body) {
+        Ok(h) => h,
+        Err(resp) => return *resp,
+    };
+    match state.late.finish(&h.handle, commit).await {
+        Ok(record) => json_response(
+            StatusCode::OK,
+            JSON,
+            &json!({"handle": h.handle, "committed": commit, "record": record}),
+        ),
+        Err(e) => late_error(&e),
+    }
+}
+
+async fn late_commit(State(state): State<Shared>, body: Bytes) -> Response<Body> {
+    late_finish(&state, &body, true).await
+}
+
+async fn late_rollback(State(state): State<Shared>, body: Bytes) -> Response<Body> {
+    late_finish(&state, &body, false).await
+}
+
+async fn late_skewed(State(state): State<Shared>, body: Bytes) -> Response<Body> {
+    let spec: SkewedSpec = match parse_json(&body) {
+        Ok(s) => s,
+        Err(resp) => return *resp,
+    };
+    match state.late.skewed(&spec).await {
+        Ok(record) => json_response(StatusCode::OK, JSON, &record),
+        Err(e) => late_error(&e),
+    }
 }

@@ -16,9 +16,10 @@ use serde::Serialize;
 
 use crate::cluster::{self, ClusterIdentity};
 use crate::config::{Config, UserConfig};
+use crate::msr;
 use crate::proxy::Upstream;
 use crate::rethink::{Record, Store};
-use crate::scenario::{Balancing, Faults, Scenario};
+use crate::scenario::{Balancing, Faults, MsrVersion, Scenario};
 use crate::token::{self, Claims, Scope, TokenRejection, TokenSigner};
 use crate::util::{self, JSON, TEXT_UTF8, bytes_response, errors_body, json_response};
 
@@ -96,6 +97,8 @@ pub struct AppState {
     pub lb_counter: AtomicUsize,
     /// notary's database.
     pub store: Store,
+    /// Late records (held transactions).
+    pub late: crate::late::Late,
     /// The notary upstream client.
     pub upstream: Option<Upstream>,
 }
@@ -155,6 +158,11 @@ pub fn public_router(state: Shared) -> Router {
         .route("/_ping", get(ping))
         .route("/auth/token", get(auth_token))
         .route("/api/v0/meta/cluster_status", get(cluster_status))
+        .route("/api/v0/meta/settings", get(settings))
+        .route("/api/v0/workers", get(workers))
+        .route("/api/v0/jobs", get(jobs))
+        .route("/api/v0/crons", get(crons))
+        .route("/api/v0/admin/metrics", get(metrics))
         .route("/ca", get(ca))
         .route("/v2", any(v2))
         .route("/v2/", any(v2))
@@ -296,20 +304,22 @@ struct Bare {
     message: &'static str,
 }
 
-async fn cluster_status(State(state): State<Shared>, headers: HeaderMap) -> Response<Body> {
-    let user = state.authenticate(&headers).ok().flatten();
+/// The `/api/v0` admin check: no or bad credentials (also a non-Basic scheme) -> 401 with
+/// the bare body; not an admin -> 403 with the errors array.
+fn require_admin(state: &AppState, headers: &HeaderMap) -> Result<(), Box<Response<Body>>> {
+    let user = state.authenticate(headers).ok().flatten();
     let Some(user) = user else {
-        return json_response(
+        return Err(Box::new(json_response(
             StatusCode::UNAUTHORIZED,
             JSON,
             &Bare {
                 code: "NOT_AUTHENTICATED",
                 message: "The client is not authenticated.",
             },
-        );
+        )));
     };
     if !user.admin {
-        return json_response(
+        return Err(Box::new(json_response(
             StatusCode::FORBIDDEN,
             JSON,
             &errors_body(
@@ -317,7 +327,14 @@ async fn cluster_status(State(state): State<Shared>, headers: HeaderMap) -> Resp
                 "The client is not authorized.",
                 format!("user {} is not an administrator", user.name),
             ),
-        );
+        )));
+    }
+    Ok(())
+}
+
+async fn cluster_status(State(state): State<Shared>, headers: HeaderMap) -> Response<Body> {
+    if let Err(resp) = require_admin(&state, &headers) {
+        return *resp;
     }
     let scenario = lock(&state.scenario).clone();
     if let Some(detail) = scenario.status_check_failure {
@@ -336,6 +353,97 @@ async fn cluster_status(State(state): State<Shared>, headers: HeaderMap) -> Resp
         JSON,
         &state.cluster.cluster_status(&scenario, util::now()),
     )
+}
+
+async fn settings(State(state): State<Shared>, headers: HeaderMap) -> Response<Body> {
+    if let Err(resp) = require_admin(&state, &headers) {
+        return *resp;
+    }
+    let Ok(replica) = replica_of(&state, &headers) else {
+        return not_found().await;
+    };
+    json_response(
+        StatusCode::OK,
+        JSON,
+        &msr::settings(&state.config, &state.cluster, replica),
+    )
+}
+
+async fn workers(State(state): State<Shared>, headers: HeaderMap) -> Response<Body> {
+    if let Err(resp) = require_admin(&state, &headers) {
+        return *resp;
+    }
+    let scenario = lock(&state.scenario).clone();
+    let list = msr::workers(&state.cluster, &scenario, util::now());
+    json_response(
+        StatusCode::OK,
+        JSON,
+        &msr::list("workers", list, scenario.admin_lists),
+    )
+}
+
+async fn jobs(State(state): State<Shared>, request: Request) -> Response<Body> {
+    if let Err(resp) = require_admin(&state, request.headers()) {
+        return *resp;
+    }
+    let query = match msr::JobQuery::parse(request.uri().query().unwrap_or("")) {
+        Ok(q) => q,
+        Err(detail) => {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                JSON,
+                &errors_body(
+                    "INVALID_PARAMETERS",
+                    "The parameters provided are not valid.",
+                    detail,
+                ),
+            );
+        }
+    };
+    let scenario = lock(&state.scenario).clone();
+    let jobs = query.apply(msr::jobs(&state.cluster, &scenario, util::now()));
+    json_response(StatusCode::OK, JSON, &serde_json::json!({ "jobs": jobs }))
+}
+
+async fn crons(State(state): State<Shared>, headers: HeaderMap) -> Response<Body> {
+    if let Err(resp) = require_admin(&state, &headers) {
+        return *resp;
+    }
+    let shape = lock(&state.scenario).admin_lists;
+    json_response(
+        StatusCode::OK,
+        JSON,
+        &msr::list("crons", msr::crons(util::now()), shape),
+    )
+}
+
+async fn metrics(State(state): State<Shared>, headers: HeaderMap) -> Response<Body> {
+    let scenario = lock(&state.scenario).clone();
+    if scenario.msr_version == MsrVersion::V2_9 {
+        // MSR 2.9 has no such route.
+        return not_found().await;
+    }
+    if let Err(resp) = require_admin(&state, &headers) {
+        return *resp;
+    }
+    match msr::metrics(
+        &state.cluster,
+        &scenario,
+        state.cluster.started,
+        util::now(),
+    ) {
+        // What Go's promhttp (MSR's server) sends for the text format.
+        Ok(body) => bytes_response(
+            StatusCode::OK,
+            "text/plain; version=0.0.4; charset=utf-8",
+            body,
+        ),
+        Err(e) => json_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            JSON,
+            &errors_body("UNKNOWN", "unknown error", e.to_string()),
+        ),
+    }
 }
 
 async fn ca(State(state): State<Shared>) -> Response<Body> {

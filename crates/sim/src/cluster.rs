@@ -34,7 +34,8 @@ pub struct ClusterIdentity {
     server_uuids: Vec<String>,
     db_uuids: Vec<String>,
     table_uuids: Vec<String>,
-    started: OffsetDateTime,
+    /// When this run started.
+    pub started: OffsetDateTime,
 }
 
 fn random_uuid() -> String {

@@ -33,7 +33,7 @@ pub enum ConfigError {
 }
 
 /// The whole configuration.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 pub struct Config {
     /// The public listener (plain HTTP, behind nginx).
     pub listen: SocketAddr,
@@ -71,9 +71,29 @@ pub struct Config {
     /// Optional fixed replica ids (12 lowercase hex digits each); random per run otherwise.
     #[serde(default)]
     pub replica_ids: Vec<String>,
+    /// Where each replica answers directly (`replicaSettings` of `/api/v0/meta/settings`);
+    /// one per replica, or empty for `10.0.0.<i+2>` on ports 80/443.
+    #[serde(default)]
+    pub replica_endpoints: Vec<ReplicaEndpoint>,
+    /// When set, every admin-port route except `GET /healthz` lives under `/<admin_token>/`
+    /// (the admin base URL is a capability). 16..=128 characters of `[A-Za-z0-9_-]`.
+    #[serde(default)]
+    pub admin_token: Option<String>,
     /// The users of the token service and of `cluster_status`.
     #[serde(default)]
     pub users: Vec<UserConfig>,
+}
+
+/// One replica's own address, as MSR's `replicaSettings` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicaEndpoint {
+    /// The node's host name or address.
+    pub node: String,
+    /// The replica's HTTP port (`/_ping` answers there too).
+    pub http_port: u16,
+    /// The replica's HTTPS port.
+    pub https_port: u16,
 }
 
 /// One user.
@@ -93,6 +113,23 @@ pub struct UserConfig {
     /// `admin`).
     #[serde(default)]
     pub grants: BTreeMap<String, String>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("admin_listen", &self.admin_listen)
+            .field("external_origin", &self.external_origin)
+            .field("registry_host", &self.registry_host)
+            .field("replicas", &self.replicas)
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("users", &self.users)
+            .finish_non_exhaustive()
+    }
 }
 
 impl fmt::Debug for UserConfig {
@@ -165,6 +202,23 @@ impl Config {
                     )));
                 }
             }
+        }
+        if !self.replica_endpoints.is_empty() && self.replica_endpoints.len() != self.replicas {
+            return Err(ConfigError::Invalid(format!(
+                "replica_endpoints has {} entries for {} replicas",
+                self.replica_endpoints.len(),
+                self.replicas
+            )));
+        }
+        if let Some(token) = &self.admin_token
+            && (!(16..=128).contains(&token.len())
+                || !token
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        {
+            return Err(ConfigError::Invalid(
+                "admin_token must be 16..=128 characters of [A-Za-z0-9_-]".into(),
+            ));
         }
         if self.token_ttl_secs == 0 {
             return Err(ConfigError::Invalid("token_ttl_secs must be > 0".into()));

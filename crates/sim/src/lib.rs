@@ -8,11 +8,15 @@
 //!   signed ES256/RS256 with an `x5c` header that the real notary-server accepts;
 //! - `GET /_ping` per replica and `GET /api/v0/meta/cluster_status` (admin only) for a
 //!   cluster of N replicas;
+//! - the other admin endpoints: `/api/v0/meta/settings` (replica addresses),
+//!   `/api/v0/workers`, `/api/v0/jobs`, `/api/v0/crons` and MSR 3.1's
+//!   `/api/v0/admin/metrics` (Prometheus text);
 //! - `GET /ca`, a 404 for `/api/v2.0/ping` (MSR 2/3 is not Harbor);
 //! - `/v2/*` passed through to notary-server, or, in RethinkDB mode, the changefeed served
 //!   from notary's PostgreSQL table with UUID ids and a blackout (msr-api.md §6);
-//! - scenario and fault control, ground truth and a request log on a separate
-//!   loopback-only admin port (see the README).
+//! - scenario and fault control, late changefeed records (out-of-order commits, skewed
+//!   clocks), ground truth and a request log on a separate loopback-only admin port (see
+//!   the README).
 //!
 //! Start it in-process with [`start`] or as the `msr-sim --config sim.json` binary.
 
@@ -27,6 +31,8 @@ pub mod admin;
 pub mod app;
 pub mod cluster;
 pub mod config;
+pub mod late;
+pub mod msr;
 pub mod proxy;
 pub mod rethink;
 pub mod scenario;
@@ -141,6 +147,7 @@ pub async fn start(config: Config) -> Result<RunningSim, StartError> {
             config.token_ttl_secs,
         )),
         store: rethink::Store::new(config.postgres_url.clone()),
+        late: late::Late::new(config.postgres_url.clone()),
         config,
         signer,
         cluster,
@@ -159,8 +166,12 @@ pub async fn start(config: Config) -> Result<RunningSim, StartError> {
         server::handle_public(public_state.clone(), public_router.clone(), req)
     });
     let admin_router = admin::admin_router(state.clone());
+    let guard = server::AdminGuard {
+        port: admin_addr.port(),
+        token: state.config.admin_token.clone(),
+    };
     let admin_task = server::spawn_accept_loop(admin, false, move |peer, req| {
-        server::handle_admin(admin_router.clone(), peer, req)
+        server::handle_admin(admin_router.clone(), guard.clone(), peer, req)
     });
     Ok(RunningSim {
         public_addr,

@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::OffsetDateTime;
+
+use crate::util::rfc3339_nano;
 
 /// The healthy replica verdict.
 pub const OK: &str = "OK";
@@ -59,6 +62,47 @@ pub struct Issue {
     pub description: String,
 }
 
+/// Which MSR generation the stand-in plays (msr-api.md §9, §10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum MsrVersion {
+    /// MSR 2.9: no `/api/v0/admin/metrics` (404).
+    #[serde(rename = "2.9")]
+    V2_9,
+    /// MSR 3.1: Prometheus metrics at `/api/v0/admin/metrics` (the default).
+    #[default]
+    #[serde(rename = "3.1")]
+    V3_1,
+}
+
+/// How `/api/v0/workers`, `/jobs` and `/crons` wrap their lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListShape {
+    /// `{"workers":[...]}`, `{"jobs":[...]}`, `{"crons":[...]}` as in DTR's own docs (default).
+    #[default]
+    Wrapped,
+    /// Bare arrays `[...]` for workers and crons (as msr-api.md §10 has them); jobs stay
+    /// wrapped.
+    Bare,
+}
+
+/// What one job-runner worker (one per replica) reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct WorkerScenario {
+    /// Declared `dead` by the other replicas since then.
+    #[serde(serialize_with = "ser_time_opt")]
+    pub dead_since: Option<OffsetDateTime>,
+    /// Still `running`, but its `heartbeatExpiration` lies this many seconds in the past.
+    pub heartbeat_expired_secs: Option<u64>,
+}
+
+fn ser_time_opt<S: Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_some(&rfc3339_nano(*t)),
+        None => s.serialize_none(),
+    }
+}
+
 /// Everything the cluster reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Scenario {
@@ -76,6 +120,19 @@ pub struct Scenario {
     pub status_check_failure: Option<String>,
     /// How `/_ping` without a replica header picks a replica.
     pub ping_balancing: Balancing,
+    /// One entry per replica's job-runner worker, in replica order.
+    pub workers: Vec<WorkerScenario>,
+    /// Since then `scan_check` jobs end in `error` and `webhook` jobs in `worker_dead`
+    /// (from ten minutes before that time on, so failures exist at once).
+    #[serde(serialize_with = "ser_time_opt")]
+    pub jobs_failing_since: Option<OffsetDateTime>,
+    /// A job stuck in `waiting` since then.
+    #[serde(serialize_with = "ser_time_opt")]
+    pub waiting_job_since: Option<OffsetDateTime>,
+    /// MSR 2.9 (no metrics) or 3.1.
+    pub msr_version: MsrVersion,
+    /// How the job-runner lists are wrapped.
+    pub admin_lists: ListShape,
 }
 
 impl Scenario {
@@ -89,21 +146,33 @@ impl Scenario {
             token_ttl_secs,
             status_check_failure: None,
             ping_balancing: Balancing::First,
+            workers: vec![WorkerScenario::default(); replicas],
+            jobs_failing_since: None,
+            waiting_job_since: None,
+            msr_version: MsrVersion::default(),
+            admin_lists: ListShape::default(),
         }
     }
 
-    /// Apply a patch; `replica_ids` maps ids to indices. Checks everything before
+    /// Apply a patch at `now`; `replica_ids` maps ids to indices. Checks everything before
     /// changing anything.
-    pub fn apply(&mut self, patch: ScenarioPatch, replica_ids: &[String]) -> Result<(), String> {
+    pub fn apply(
+        &mut self,
+        patch: ScenarioPatch,
+        replica_ids: &[String],
+        now: OffsetDateTime,
+    ) -> Result<(), String> {
         let mut next = self.clone();
+        let index_of = |key: &str| {
+            key.parse::<usize>()
+                .ok()
+                .filter(|i| *i < replica_ids.len())
+                .or_else(|| replica_ids.iter().position(|id| id == key))
+                .ok_or_else(|| format!("unknown replica {key:?}"))
+        };
         if let Some(replicas) = patch.replicas {
             for (key, rp) in replicas {
-                let index = key
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|i| *i < next.replicas.len())
-                    .or_else(|| replica_ids.iter().position(|id| *id == key))
-                    .ok_or_else(|| format!("unknown replica {key:?}"))?;
+                let index = index_of(&key)?;
                 let Some(r) = next.replicas.get_mut(index) else {
                     return Err(format!("unknown replica {key:?}"));
                 };
@@ -169,6 +238,42 @@ impl Scenario {
         if let Some(b) = patch.ping_balancing {
             next.ping_balancing = b;
         }
+        if let Some(workers) = patch.workers {
+            for (key, wp) in workers {
+                let index = index_of(&key)?;
+                let Some(w) = next.workers.get_mut(index) else {
+                    return Err(format!("unknown replica {key:?}"));
+                };
+                match wp.status {
+                    Some(WorkerStatus::Dead) => {
+                        w.dead_since.get_or_insert(now);
+                    }
+                    Some(WorkerStatus::Running) => *w = WorkerScenario::default(),
+                    None => {}
+                }
+                if let Some(expired) = wp.heartbeat_expired_secs {
+                    w.heartbeat_expired_secs = expired;
+                }
+            }
+        }
+        if let Some(failing) = patch.jobs_failing {
+            next.jobs_failing_since = match (failing, next.jobs_failing_since) {
+                (true, Some(since)) => Some(since),
+                (true, None) => Some(now),
+                (false, _) => None,
+            };
+        }
+        if let Some(age) = patch.waiting_job_age_secs {
+            next.waiting_job_since = age.map(|secs| {
+                now - time::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 2))
+            });
+        }
+        if let Some(v) = patch.msr_version {
+            next.msr_version = v;
+        }
+        if let Some(shape) = patch.admin_lists {
+            next.admin_lists = shape;
+        }
         *self = next;
         Ok(())
     }
@@ -219,6 +324,43 @@ pub struct ScenarioPatch {
     /// `first` or `round_robin`.
     #[serde(default)]
     pub ping_balancing: Option<Balancing>,
+    /// Per job-runner worker, keyed by replica index or id.
+    #[serde(default)]
+    pub workers: Option<BTreeMap<String, WorkerPatch>>,
+    /// `true`: recent `scan_check` jobs fail (`error`) and `webhook` jobs end `worker_dead`.
+    #[serde(default)]
+    pub jobs_failing: Option<bool>,
+    /// A job waiting for this many seconds; `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    pub waiting_job_age_secs: Option<Option<u64>>,
+    /// `"2.9"` (no metrics) or `"3.1"`.
+    #[serde(default)]
+    pub msr_version: Option<MsrVersion>,
+    /// `wrapped` or `bare`.
+    #[serde(default)]
+    pub admin_lists: Option<ListShape>,
+}
+
+/// A worker's status as the scenario sets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkerStatus {
+    /// Healthy (clears `dead` and an expired heartbeat).
+    Running,
+    /// Declared dead by the other replicas.
+    Dead,
+}
+
+/// One worker's patch.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerPatch {
+    /// `running` or `dead`.
+    #[serde(default)]
+    pub status: Option<WorkerStatus>,
+    /// The heartbeat expired this many seconds ago; `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    pub heartbeat_expired_secs: Option<Option<u64>>,
 }
 
 /// One replica's patch.
@@ -481,18 +623,18 @@ mod tests {
             r#"{"replicas":{"1":{"health":"down"},"aaaaaaaaaaaa":{"readonly":true}}}"#,
         )
         .unwrap();
-        s.apply(patch, &ids).unwrap();
+        s.apply(patch, &ids, OffsetDateTime::UNIX_EPOCH).unwrap();
         assert_eq!(s.replicas[1].health, "down");
         assert!(s.replicas[0].readonly);
         let bad: ScenarioPatch = serde_json::from_str(r#"{"replicas":{"7":{}}}"#).unwrap();
-        assert!(s.apply(bad, &ids).is_err());
+        assert!(s.apply(bad, &ids, OffsetDateTime::UNIX_EPOCH).is_err());
         let clear: ScenarioPatch =
             serde_json::from_str(r#"{"replicas":{"0":{"timestamp_error":"x"}}}"#).unwrap();
-        s.apply(clear, &ids).unwrap();
+        s.apply(clear, &ids, OffsetDateTime::UNIX_EPOCH).unwrap();
         assert_eq!(s.replicas[0].timestamp_error.as_deref(), Some("x"));
         let clear: ScenarioPatch =
             serde_json::from_str(r#"{"replicas":{"0":{"timestamp_error":null}}}"#).unwrap();
-        s.apply(clear, &ids).unwrap();
+        s.apply(clear, &ids, OffsetDateTime::UNIX_EPOCH).unwrap();
         assert_eq!(s.replicas[0].timestamp_error, None);
     }
 }

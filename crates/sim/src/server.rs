@@ -286,9 +286,112 @@ pub fn is_loopback_peer(peer: SocketAddr) -> bool {
     }
 }
 
-/// Serve one admin request: loopback peers only.
+/// What the admin port demands of a request besides a loopback peer (issue 14 item 9):
+/// a loopback `Host` (DNS rebinding), `Content-Type: application/json` on anything but
+/// GET/HEAD (a web page can POST `text/plain` cross-site without a preflight), and, when
+/// configured, the token as the first path segment.
+#[derive(Clone)]
+pub struct AdminGuard {
+    /// The admin listener's port (`Host` must name it, or no port).
+    pub port: u16,
+    /// The token every route but `GET /healthz` is nested under.
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for AdminGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminGuard")
+            .field("port", &self.port)
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+/// Whether `host` (a `Host` header value) names this machine's loopback interface:
+/// `127.0.0.1`, `localhost` or `[::1]`, with `port` or without a port.
+pub fn is_loopback_host(host: &str, port: u16) -> bool {
+    let (name, host_port) = match host.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((name, "")) => (name, None),
+            Some((name, rest)) => match rest.strip_prefix(':') {
+                Some(p) => (name, Some(p)),
+                None => return false,
+            },
+            None => return false,
+        },
+        None => match host.split_once(':') {
+            Some((name, p)) => (name, Some(p)),
+            None => (host, None),
+        },
+    };
+    let port_ok = host_port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p == port));
+    port_ok && (name == "127.0.0.1" || name == "::1" || name.eq_ignore_ascii_case("localhost"))
+}
+
+fn refuse(status: StatusCode, message: &str) -> Response<Body> {
+    json_response(status, JSON, &serde_json::json!({"error": message}))
+}
+
+impl AdminGuard {
+    /// Check one request; `Ok` carries the path and query to route (the token removed).
+    pub fn check(
+        &self,
+        method: &http::Method,
+        headers: &http::HeaderMap,
+        uri: &http::Uri,
+    ) -> Result<String, Box<Response<Body>>> {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .or_else(|| uri.authority().map(http::uri::Authority::as_str));
+        if !host.is_some_and(|h| is_loopback_host(h, self.port)) {
+            return Err(Box::new(refuse(
+                StatusCode::FORBIDDEN,
+                "msr-sim admin API: the Host must be 127.0.0.1, localhost or [::1] (with the admin port)",
+            )));
+        }
+        let path = uri.path();
+        let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+        let open =
+            path == "/healthz" && (method == http::Method::GET || method == http::Method::HEAD);
+        let routed = match &self.token {
+            Some(token) if !open => {
+                let rest = path.strip_prefix('/').unwrap_or(path);
+                let (segment, tail) = rest.split_once('/').map_or((rest, ""), |(s, t)| (s, t));
+                if !bool::from(subtle::ConstantTimeEq::ct_eq(
+                    segment.as_bytes(),
+                    token.as_bytes(),
+                )) {
+                    return Err(Box::new(refuse(
+                        StatusCode::FORBIDDEN,
+                        "msr-sim admin API: missing or wrong token (use the sim_admin URL from stack.json)",
+                    )));
+                }
+                format!("/{tail}{query}")
+            }
+            _ => format!("{path}{query}"),
+        };
+        if method != http::Method::GET && method != http::Method::HEAD {
+            let json = headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(';').next())
+                .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
+            if !json {
+                return Err(Box::new(refuse(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "msr-sim admin API: send Content-Type: application/json",
+                )));
+            }
+        }
+        Ok(routed)
+    }
+}
+
+/// Serve one admin request: loopback peers only, then [`AdminGuard::check`].
 pub async fn handle_admin(
     router: Router,
+    guard: AdminGuard,
     peer: SocketAddr,
     req: http::Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
@@ -299,7 +402,21 @@ pub async fn handle_admin(
             "msr-sim admin API: loopback peers only\n",
         ));
     }
-    router.oneshot(req.map(Body::new)).await
+    let routed = match guard.check(req.method(), req.headers(), req.uri()) {
+        Ok(path) => path,
+        Err(resp) => return Ok(*resp),
+    };
+    let mut req = req.map(Body::new);
+    match routed.parse::<http::Uri>() {
+        Ok(uri) => *req.uri_mut() = uri,
+        Err(_) => {
+            return Ok(refuse(
+                StatusCode::BAD_REQUEST,
+                "msr-sim admin API: bad path",
+            ));
+        }
+    }
+    router.oneshot(req).await
 }
 
 #[cfg(test)]
@@ -325,6 +442,104 @@ mod tests {
         ] {
             assert!(!is_loopback_peer(bad.parse().unwrap()), "{bad}");
         }
+    }
+
+    #[test]
+    fn only_loopback_hosts_with_the_admin_port() {
+        for ok in [
+            "127.0.0.1:8454",
+            "127.0.0.1",
+            "localhost:8454",
+            "LocalHost:8454",
+            "[::1]:8454",
+            "[::1]",
+        ] {
+            assert!(is_loopback_host(ok, 8454), "{ok}");
+        }
+        for bad in [
+            "evil.example:8454",
+            "127.0.0.1:8455",
+            "127.0.0.1.evil.example:8454",
+            "localhost.:8454",
+            "[::1]:80",
+            "[::1",
+            "127.0.0.2:8454",
+            "0.0.0.0:8454",
+            "127.0.0.1:8454:8454",
+            "",
+        ] {
+            assert!(!is_loopback_host(bad, 8454), "{bad}");
+        }
+    }
+
+    #[test]
+    fn guard_checks_host_token_and_content_type() {
+        let guard = AdminGuard {
+            port: 8454,
+            token: Some("t0ken-t0ken-t0ken".into()),
+        };
+        let headers = |host: &str, ct: Option<&str>| {
+            let mut h = http::HeaderMap::new();
+            h.insert(header::HOST, host.parse().unwrap());
+            if let Some(ct) = ct {
+                h.insert(header::CONTENT_TYPE, ct.parse().unwrap());
+            }
+            h
+        };
+        let get = http::Method::GET;
+        let post = http::Method::POST;
+        let ok = headers("127.0.0.1:8454", None);
+        let json = headers("127.0.0.1:8454", Some("application/json; charset=utf-8"));
+        let uri = |p: &str| p.parse::<http::Uri>().unwrap();
+        assert_eq!(
+            guard.check(&get, &ok, &uri("/healthz")).unwrap(),
+            "/healthz"
+        );
+        assert_eq!(
+            guard
+                .check(&get, &ok, &uri("/t0ken-t0ken-t0ken/requests?clear=1"))
+                .unwrap(),
+            "/requests?clear=1"
+        );
+        assert_eq!(
+            guard.check(&get, &ok, &uri("/t0ken-t0ken-t0ken")).unwrap(),
+            "/"
+        );
+        let status = |r: Result<String, Box<Response<Body>>>| r.err().map(|r| r.status());
+        assert_eq!(
+            status(guard.check(&get, &ok, &uri("/state"))),
+            Some(StatusCode::FORBIDDEN)
+        );
+        assert_eq!(
+            status(guard.check(&get, &ok, &uri("/t0ken-t0ken-t0kex/state"))),
+            Some(StatusCode::FORBIDDEN)
+        );
+        assert_eq!(
+            status(guard.check(
+                &get,
+                &headers("rebind.example:8454", None),
+                &uri("/healthz")
+            )),
+            Some(StatusCode::FORBIDDEN)
+        );
+        assert_eq!(
+            status(guard.check(&post, &ok, &uri("/t0ken-t0ken-t0ken/reset"))),
+            Some(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+        );
+        assert_eq!(
+            status(guard.check(
+                &post,
+                &headers("127.0.0.1:8454", Some("text/plain")),
+                &uri("/t0ken-t0ken-t0ken/reset")
+            )),
+            Some(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+        );
+        assert_eq!(
+            guard
+                .check(&post, &json, &uri("/t0ken-t0ken-t0ken/reset"))
+                .unwrap(),
+            "/reset"
+        );
     }
 
     #[test]

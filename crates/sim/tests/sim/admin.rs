@@ -186,3 +186,145 @@ async fn sim_get_text(url: &str) -> String {
         .to_bytes();
     String::from_utf8_lossy(&body).into_owned()
 }
+
+#[tokio::test]
+async fn the_admin_port_refuses_foreign_hosts_plain_text_and_missing_tokens() {
+    let mut cfg = config("ec");
+    cfg.admin_token = Some("a1b2c3d4e5f6a7b8c9d0".into());
+    let sim = start(cfg).await;
+    let port = sim.running.admin_addr.port();
+    let base = format!("{}/a1b2c3d4e5f6a7b8c9d0", sim.admin);
+    let json_ct = ("content-type", "application/json");
+    let send = |method: http::Method,
+                url: String,
+                headers: Vec<(&'static str, String)>,
+                body: &'static str| {
+        let sim = &sim;
+        async move {
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            sim.send(method, &url, &headers, body)
+                .await
+                .expect("admin request")
+        }
+    };
+
+    // The readiness probe needs no token; everything else does.
+    let r = send(
+        http::Method::GET,
+        format!("{}/healthz", sim.admin),
+        vec![],
+        "",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = send(
+        http::Method::GET,
+        format!("{}/state", sim.admin),
+        vec![],
+        "",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let r = send(
+        http::Method::GET,
+        format!("{}/a1b2c3d4e5f6a7b8c9d1/state", sim.admin),
+        vec![],
+        "",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = send(http::Method::GET, format!("{base}/state"), vec![], "").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        !r.text().contains("a1b2c3d4e5f6a7b8c9d0"),
+        "/state never shows the token"
+    );
+
+    // DNS rebinding: a page on evil.example resolved to 127.0.0.1 sends its own Host.
+    for host in [
+        format!("evil.example:{port}"),
+        "127.0.0.1:1".to_owned(),
+        format!("127.0.0.1.nip.io:{port}"),
+    ] {
+        let r = send(
+            http::Method::GET,
+            format!("{base}/state"),
+            vec![("host", host.clone())],
+            "",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{host}");
+        let r = send(
+            http::Method::GET,
+            format!("{}/healthz", sim.admin),
+            vec![("host", host.clone())],
+            "",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{host}");
+    }
+    for host in [
+        format!("localhost:{port}"),
+        format!("[::1]:{port}"),
+        format!("127.0.0.1:{port}"),
+    ] {
+        let r = send(
+            http::Method::GET,
+            format!("{base}/state"),
+            vec![("host", host.clone())],
+            "",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{host}");
+    }
+
+    // A cross-site form or fetch can send text/plain (or nothing) without a preflight.
+    for ct in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        None,
+    ] {
+        let headers: Vec<(&'static str, String)> = ct
+            .map(|c| vec![("content-type", c.to_owned())])
+            .unwrap_or_default();
+        let r = send(
+            http::Method::POST,
+            format!("{base}/scenario"),
+            headers.clone(),
+            r#"{"latency_ms":500}"#,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{ct:?}");
+        let r = send(
+            http::Method::POST,
+            format!("{base}/reset"),
+            headers.clone(),
+            "",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{ct:?}");
+        let r = send(http::Method::DELETE, format!("{base}/fault"), headers, "").await;
+        assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{ct:?}");
+    }
+    let state = send(http::Method::GET, format!("{base}/state"), vec![], "")
+        .await
+        .json();
+    assert_eq!(state["scenario"]["latency_ms"], 0, "nothing changed");
+    let r = send(
+        http::Method::POST,
+        format!("{base}/scenario"),
+        vec![(json_ct.0, json_ct.1.to_owned())],
+        r#"{"latency_ms":5}"#,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = send(
+        http::Method::POST,
+        format!("{base}/reset"),
+        vec![("content-type", "application/json; charset=utf-8".to_owned())],
+        "",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+}

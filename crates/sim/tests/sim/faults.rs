@@ -163,7 +163,7 @@ async fn faults_can_target_one_replica_and_be_deleted() {
         .send(
             http::Method::DELETE,
             &format!("{}/fault/{id}", sim.admin),
-            &[],
+            &[("content-type", "application/json")],
             "",
         )
         .await
@@ -182,7 +182,7 @@ async fn faults_can_target_one_replica_and_be_deleted() {
         .send(
             http::Method::DELETE,
             &format!("{}/fault", sim.admin),
-            &[],
+            &[("content-type", "application/json")],
             "",
         )
         .await

@@ -4,7 +4,10 @@
 mod admin;
 mod faults;
 mod health;
+mod late;
+mod msr;
 mod notary;
+mod pg;
 mod rethink;
 mod token;
 mod v2;
@@ -71,6 +74,8 @@ pub(crate) fn config(key: &str) -> Config {
         postgres_url: None,
         replicas: 3,
         replica_ids: vec![],
+        replica_endpoints: vec![],
+        admin_token: None,
         users: vec![
             user("admin", true, &[]),
             user(

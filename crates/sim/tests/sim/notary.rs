@@ -13,11 +13,11 @@ use serde_json::json;
 
 use super::*;
 
-const NOTARY: &str = "/usr/bin/notary-server";
+pub(crate) const NOTARY: &str = "/usr/bin/notary-server";
 
-struct Notary {
+pub(crate) struct Notary {
     child: Child,
-    url: String,
+    pub(crate) url: String,
     dir: PathBuf,
 }
 
@@ -39,8 +39,14 @@ async fn healthy(url: &str) -> bool {
     matches!(client.get(uri).await, Ok(r) if r.status() == StatusCode::OK)
 }
 
-/// Start notary-server on a free port; a few attempts in case the port is taken meanwhile.
+/// Start notary-server (memory storage) on a free port.
 async fn start_notary(cert: &Path) -> Option<Notary> {
+    start_notary_with(cert, json!({"backend": "memory"})).await
+}
+
+/// Start notary-server with this `storage` section on a free port; a few attempts in case
+/// the port is taken meanwhile.
+pub(crate) async fn start_notary_with(cert: &Path, storage: serde_json::Value) -> Option<Notary> {
     for attempt in 0..3 {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .ok()?
@@ -53,7 +59,7 @@ async fn start_notary(cert: &Path) -> Option<Notary> {
         let config = json!({
             "server": {"http_addr": format!("127.0.0.1:{port}")},
             "trust_service": {"type": "local"},
-            "storage": {"backend": "memory"},
+            "storage": storage.clone(),
             "logging": {"level": "error"},
             "auth": {"type": "token", "options": {
                 "realm": "https://127.0.0.1:8443/auth/token",
