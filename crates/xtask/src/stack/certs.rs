@@ -19,6 +19,8 @@ pub(crate) fn ensure(stack: &Stack) -> Result<(), String> {
     let auth = stack.path("auth");
     for dir in [&tls, &auth] {
         fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        // They hold private keys: only this user may list or enter them.
+        util::make_private(dir, 0o700)?;
     }
     let ca_crt = tls.join("ca.crt");
     let ca_key = tls.join("ca.key");
@@ -103,6 +105,10 @@ pub(crate) fn ensure(stack: &Stack) -> Result<(), String> {
                 .arg(&signer_crt)
                 .args(["-subj", "/O=MSR Lens/CN=msr-lens-sim token signer"]),
         )?;
+    }
+    // openssl writes keys with the umask's mode: private keys are 0600.
+    for key in [&ca_key, &server_key, &signer_key] {
+        util::make_private(key, 0o600)?;
     }
     Ok(())
 }

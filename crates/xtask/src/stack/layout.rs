@@ -30,6 +30,10 @@ impl Ports {
     pub(crate) fn replica(self, index: u16) -> u16 {
         self.base + 1 + index
     }
+    /// The replica's plain-HTTP port (`/_ping` only), like MSR's replica HTTP port.
+    pub(crate) fn replica_http(self, index: u16) -> u16 {
+        self.base + 4 + index
+    }
     pub(crate) fn sim(self) -> u16 {
         self.base + 10
     }
@@ -93,6 +97,9 @@ pub(crate) struct Stack {
     pub(crate) dir: PathBuf,
     pub(crate) ports: Ports,
     pub(crate) users: Vec<User>,
+    /// msr-sim's admin token (generated once per state folder): the admin API lives under
+    /// `http://127.0.0.1:<admin port>/<token>/`.
+    pub(crate) admin_token: Option<String>,
 }
 
 impl Stack {
@@ -135,20 +142,30 @@ impl Stack {
                 ..u
             })
             .collect();
+        let admin_token = settings
+            .as_ref()
+            .and_then(|s| s.get("sim_admin_token"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         Ok(Self {
             root,
             dir,
             ports: Ports { base },
             users,
+            admin_token,
         })
     }
 
-    /// Generates missing access tokens (admin and dev get one) and records the settings.
+    /// Generates missing access tokens (admin and dev get one) and msr-sim's admin token,
+    /// and records the settings (mode 0600: they hold secrets).
     pub(crate) fn ensure_settings(&mut self) -> Result<(), String> {
         for user in &mut self.users {
             if user.token.is_none() && user.name != "nobody" {
                 user.token = Some(format!("{}-token-{}", user.name, util::random_hex(12)?));
             }
+        }
+        if self.admin_token.is_none() {
+            self.admin_token = Some(util::random_hex(16)?);
         }
         let tokens: serde_json::Map<String, Value> = self
             .users
@@ -156,11 +173,12 @@ impl Stack {
             .filter_map(|u| u.token.as_ref().map(|t| (u.name.to_owned(), json!(t))))
             .collect();
         let settings = json!({
-            "comment": "MSR Lens stack settings: the port base and the demo users' access tokens (generated once).",
+            "comment": "MSR Lens stack settings: the port base, the demo users' access tokens and msr-sim's admin token (generated once).",
             "port_base": self.ports.base,
             "tokens": tokens,
+            "sim_admin_token": self.admin_token,
         });
-        util::write_if_changed(&self.dir.join("settings.json"), &pretty(&settings))?;
+        util::write_secret_if_changed(&self.dir.join("settings.json"), &pretty(&settings))?;
         Ok(())
     }
 
@@ -180,6 +198,22 @@ impl Stack {
         (0..REPLICAS)
             .map(|i| format!("https://127.0.0.1:{}", self.ports.replica(i)))
             .collect()
+    }
+
+    /// Each replica's plain-HTTP origin (`/_ping` only).
+    pub(crate) fn replica_http_origins(&self) -> Vec<String> {
+        (0..REPLICAS)
+            .map(|i| format!("http://127.0.0.1:{}", self.ports.replica_http(i)))
+            .collect()
+    }
+
+    /// msr-sim's admin API base URL (with the token, when there is one).
+    pub(crate) fn sim_admin_url(&self) -> String {
+        let base = format!("http://127.0.0.1:{}", self.ports.sim_admin());
+        match &self.admin_token {
+            Some(token) => format!("{base}/{token}"),
+            None => base,
+        }
     }
 
     /// `host:port` that prefixes every GUN.
@@ -257,6 +291,14 @@ impl Stack {
                 self.ports.postgres()
             ),
             "replicas": REPLICAS,
+            "replica_endpoints": (0..REPLICAS)
+                .map(|i| json!({
+                    "node": "127.0.0.1",
+                    "http_port": self.ports.replica_http(i),
+                    "https_port": self.ports.replica(i),
+                }))
+                .collect::<Vec<_>>(),
+            "admin_token": self.admin_token,
             "users": users,
         })
     }
@@ -276,8 +318,10 @@ impl Stack {
         json!({
             "origin": self.origin(),
             "replica_origins": self.replica_origins(),
+            "replica_http_origins": self.replica_http_origins(),
             "ca_file": self.ca_file(),
-            "sim_admin": format!("http://127.0.0.1:{}", self.ports.sim_admin()),
+            "sim_admin": self.sim_admin_url(),
+            "sim_admin_token": self.admin_token,
             "notary": format!("http://127.0.0.1:{}", self.ports.notary()),
             "postgres": {
                 "host": "127.0.0.1",
@@ -367,6 +411,7 @@ mod tests {
                     ..u
                 })
                 .collect(),
+            admin_token: Some("0123456789abcdef0123456789abcdef".into()),
         }
     }
 
@@ -390,6 +435,11 @@ mod tests {
                 json!("host=127.0.0.1 port=8456 user=server dbname=notaryserver"),
             ),
             ("/replicas", json!(3)),
+            (
+                "/replica_endpoints/1",
+                json!({"node": "127.0.0.1", "http_port": 8448, "https_port": 8445}),
+            ),
+            ("/admin_token", json!("0123456789abcdef0123456789abcdef")),
             ("/users/0/name", json!("admin")),
             ("/users/0/admin", json!(true)),
             ("/users/0/access_tokens", json!(["admin-token-x"])),
@@ -428,7 +478,18 @@ mod tests {
                 ]),
             ),
             ("/ca_file", json!("/repo/.stack/tls/ca.crt")),
-            ("/sim_admin", json!("http://127.0.0.1:8454")),
+            (
+                "/sim_admin",
+                json!("http://127.0.0.1:8454/0123456789abcdef0123456789abcdef"),
+            ),
+            (
+                "/replica_http_origins",
+                json!([
+                    "http://127.0.0.1:8447",
+                    "http://127.0.0.1:8448",
+                    "http://127.0.0.1:8449"
+                ]),
+            ),
             ("/notary", json!("http://127.0.0.1:8455")),
             (
                 "/postgres",
@@ -454,12 +515,14 @@ mod tests {
                 p.origin(),
                 p.replica(0),
                 p.replica(2),
+                p.replica_http(0),
+                p.replica_http(2),
                 p.sim(),
                 p.sim_admin(),
                 p.notary(),
                 p.postgres()
             ],
-            [8443, 8444, 8446, 8453, 8454, 8455, 8456]
+            [8443, 8444, 8446, 8447, 8449, 8453, 8454, 8455, 8456]
         );
     }
 }

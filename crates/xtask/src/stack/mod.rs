@@ -327,7 +327,9 @@ fn any_alive(stack: &Stack) -> bool {
 }
 
 fn save(stack: &Stack, pids: &Pids) -> Result<(), String> {
-    util::write_if_changed(&stack.path("stack.json"), &pretty(&stack.stack_json(pids))).map(|_| ())
+    // Passwords, access tokens and the admin URL: 0600.
+    util::write_secret_if_changed(&stack.path("stack.json"), &pretty(&stack.stack_json(pids)))
+        .map(|_| ())
 }
 
 fn print_summary(stack: &Stack, pids: &Pids) {
@@ -338,8 +340,9 @@ fn print_summary(stack: &Stack, pids: &Pids) {
     println!("MSR Lens stack (a local MSR stand-in)");
     println!("  origin         {origin}");
     println!(
-        "  replicas       {}  (GET /_ping)",
-        stack.replica_origins().join("  ")
+        "  replicas       {}  (GET /_ping; plain HTTP: {})",
+        stack.replica_origins().join("  "),
+        stack.replica_http_origins().join("  ")
     );
     println!("  CA file        {ca}");
     println!(
@@ -368,12 +371,12 @@ fn print_summary(stack: &Stack, pids: &Pids) {
         );
     }
     println!(
-        "  services       nginx pid {} | msr-sim pid {} http://127.0.0.1:{} (admin http://127.0.0.1:{}) | \
+        "  services       nginx pid {} | msr-sim pid {} http://127.0.0.1:{} (admin {}) | \
          notary-server pid {} http://127.0.0.1:{} | postgres pid {} 127.0.0.1:{}",
         pid(pids.nginx),
         pid(pids.sim),
         stack.ports.sim(),
-        stack.ports.sim_admin(),
+        stack.sim_admin_url(),
         pid(pids.notary),
         stack.ports.notary(),
         pid(pids.postgres),

@@ -124,7 +124,8 @@ pub(crate) fn sim_config_path(stack: &Stack) -> PathBuf {
 }
 
 pub(crate) fn write_sim_config(stack: &Stack) -> Result<bool, String> {
-    util::write_if_changed(&sim_config_path(stack), &pretty(&stack.sim_config()))
+    // Passwords, access tokens and the admin token: 0600.
+    util::write_secret_if_changed(&sim_config_path(stack), &pretty(&stack.sim_config()))
 }
 
 /// Either the binary named by `MSR_SIM_BIN`, or a `cargo build -p msr-lens-sim` running in
@@ -251,6 +252,7 @@ pub(crate) fn write_nginx_config(stack: &Stack) -> Result<bool, String> {
             NGINX_REPLICA_TEMPLATE
                 .replace("{{INDEX}}", &i.to_string())
                 .replace("{{PORT}}", &stack.ports.replica(i).to_string())
+                .replace("{{HTTP_PORT}}", &stack.ports.replica_http(i).to_string())
         })
         .collect();
     let user_line = if util::euid() == Some(0) {
@@ -299,6 +301,7 @@ pub(crate) fn start_nginx(stack: &Stack) -> Result<u32, String> {
     fail_if_busy(stack.ports.origin(), "nginx origin")?;
     for i in 0..REPLICAS {
         fail_if_busy(stack.ports.replica(i), "nginx replica")?;
+        fail_if_busy(stack.ports.replica_http(i), "nginx replica HTTP")?;
     }
     nginx_test(stack)?;
     let _ = fs::remove_file(stack.path("nginx/nginx.pid"));

@@ -232,6 +232,36 @@ pub(crate) fn write_if_changed(path: &Path, contents: &str) -> Result<bool, Stri
     Ok(true)
 }
 
+/// Like [`write_if_changed`] for a file that holds secrets (passwords, tokens, keys):
+/// created with mode 0600, and an existing file is set to 0600 even when unchanged.
+pub(crate) fn write_secret_if_changed(path: &Path, contents: &str) -> Result<bool, String> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    let changed = !fs::read_to_string(path).is_ok_and(|old| old == contents);
+    if changed {
+        fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(path)
+            .and_then(|mut f| f.write_all(contents.as_bytes()))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    make_private(path, 0o600)?;
+    Ok(changed)
+}
+
+/// Sets `path`'s mode (0600 for secret files, 0700 for folders of them).
+pub(crate) fn make_private(path: &Path, mode: u32) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt as _;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+        .map_err(|e| format!("cannot chmod {mode:o} {}: {e}", path.display()))
+}
+
 /// FNV-1a over the names and contents of `files` (a missing file counts as empty), hex.
 pub(crate) fn fingerprint(files: &[std::path::PathBuf]) -> String {
     let mut hash = 0xcbf2_9ce4_8422_2325_u64;
@@ -268,6 +298,24 @@ mod tests {
             base64(b"admin:admin-password"),
             "YWRtaW46YWRtaW4tcGFzc3dvcmQ="
         );
+    }
+
+    #[test]
+    fn secret_files_are_0600_even_when_they_existed() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = std::env::temp_dir().join(format!("xtask-secret-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let path = dir.join("sub/settings.json");
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert!(write_secret_if_changed(&path, "one").unwrap());
+        assert_eq!(mode(&path), 0o600);
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(!write_secret_if_changed(&path, "one").unwrap());
+        assert_eq!(mode(&path), 0o600, "an old world-readable file is fixed");
+        assert!(write_secret_if_changed(&path, "two").unwrap());
+        assert_eq!(fs::read_to_string(&path).unwrap(), "two");
+        assert_eq!(mode(&path), 0o600);
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]
