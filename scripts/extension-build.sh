@@ -103,6 +103,18 @@ json.dump(m, open(dst, "w"), indent=2)
 PY
 if [[ -n "${MSR_LENS_PRECONFIG:-}" ]]; then
   cp "$MSR_LENS_PRECONFIG" "$chrome/preconfig.json"
+  # It holds a secret (an access token): readable by this user only, and said so in the build.
+  chmod 600 "$chrome/preconfig.json"
+  [[ -z "${demo_pre:-}" ]] || chmod 600 "$demo_pre"
+  cat > "$chrome/README-DEMO.txt" <<TXT
+DEMO BUILD - CONTAINS A SECRET - DO NOT SHARE OR PUBLISH
+
+This build of MSR Lens was made with MSR_LENS_PRECONFIG${MSR_LENS_DEMO_ORIGIN:+ (cargo xtask demo)}.
+preconfig.json embeds the credentials of an MSR instance${MSR_LENS_DEMO_ORIGIN:+ (user ${MSR_LENS_DEMO_USER:-admin} on ${MSR_LENS_DEMO_ORIGIN})}:
+an access token, in clear text. Anyone who can read this folder or its zip can use that
+token against that MSR. Delete this build when you are done with it. Builds made without
+MSR_LENS_PRECONFIG / MSR_LENS_DEMO_* ship no preconfig.json and no secret.
+TXT
 fi
 
 # Firefox: same files, an event-page background (the same ES module) and a gecko id.

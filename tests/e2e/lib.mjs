@@ -71,10 +71,12 @@ export function watchErrors(page) {
 }
 
 // The sim's admin API.
+// The admin port refuses any non-GET request that is not application/json (even with
+// no body), and stack.json's sim_admin URL carries its token.
 export async function admin(stack, method, p, body) {
   const res = await fetch(`${stack.sim_admin}${p}`, {
     method,
-    headers: body ? { 'content-type': 'application/json' } : {},
+    headers: method === 'GET' ? {} : { 'content-type': 'application/json' },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
