@@ -9,6 +9,16 @@
 //! float, a wrong type, a missing `ID` or `GUN`, a reserved ID, trailing bytes, invalid
 //! JSON. The general parser then decides, with its errors and JSON paths, so the scanner
 //! never changes a result, only how fast it is reached.
+//!
+//! Why it is hand-written: it replaces `serde_json` (a [`serde_json::Value`] tree, then
+//! [`Record::from_json`](super::Record::from_json) per record) on the one hot path of the
+//! product — every changefeed page of a backfill, and `parseChangefeedPage` in the npm
+//! package. On a 1000-record page (203 KB) it takes 0.47 ms against 2.2 ms for the
+//! `serde_json` path (native, release, median of 200; 2-core shared Debian 12 VM), and the
+//! package parses the page at 0.85× the speed of `JSON.parse` (median of 5 runs of
+//! `node scripts/bench-npm.mjs`, spread 0.81–0.91×, same machine). `serde_json` stays its
+//! fallback and oracle: the tests in `record.rs` check that both give the same page or the
+//! same error on every body they try.
 
 use super::record::{Category, Record};
 use super::request::ChangeId;
