@@ -230,6 +230,13 @@ mod tests {
             Origin::parse("https://x:").unwrap().to_string(),
             "https://x"
         );
+        // `http::Uri` reads `[]8443` as the host `[]` followed by text: not an origin.
+        assert_eq!(
+            Origin::parse("https://[]8443"),
+            Err(OriginError::Invalid(
+                "unexpected `8443` after the host".into()
+            ))
+        );
     }
 
     #[test]
