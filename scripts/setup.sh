@@ -32,8 +32,6 @@ rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
   || rustup target add wasm32-unknown-unknown
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
-# The pinned nightly that builds the npm package's .wasm (scripts/npm-build.sh).
-scripts/package-toolchain.sh >/dev/null
 # wasm-bindgen CLI: exactly the version of the wasm-bindgen crate in Cargo.lock (a mismatch
 # fails at build time). Not --locked: the registry here lacks one of its locked deps.
 want_wbg=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p' | head -1)

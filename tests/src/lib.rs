@@ -149,7 +149,7 @@ impl Stack {
 
     fn admin_call(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
         let uri = format!("{}{path}", self.admin_base);
-        let request = msr_lens_core::http::Request::builder()
+        let request = http::Request::builder()
             .method(method)
             .uri(&uri)
             .header("content-type", "application/json")

@@ -16,7 +16,7 @@
 
 use std::fmt;
 
-use crate::http::{Request, Response};
+use http::{Request, Response};
 use serde::Serialize;
 
 use crate::Origin;
@@ -84,8 +84,8 @@ pub fn v2_ping_request(base: &Origin) -> Request<Vec<u8>> {
     let mut request = crate::health::ping_request(base);
     *request.uri_mut() = base.url(V2_PING_PATH);
     request.headers_mut().insert(
-        crate::http::header::ACCEPT,
-        crate::http::HeaderValue::from_static("text/plain"),
+        http::header::ACCEPT,
+        http::HeaderValue::from_static("text/plain"),
     );
     request
 }

@@ -355,9 +355,8 @@ fn error_details_are_kept() {
     assert_eq!(error.kind, ErrorKind::BadRequest);
     assert_eq!(
         error.detail,
-        Some(msr_lens_core::json::Json::String(
+        Some(serde_json::json!(
             "invalid records parameter: strconv.ParseInt: parsing \"2147483648\": value out of range"
-                .into()
         ))
     );
     // The catalog scope the 401 asks for is in the detail and the challenge.
@@ -749,7 +748,7 @@ fn the_fake_notary_replays_every_capture() {
             continue;
         };
         let name = section.name();
-        let request = msr_lens_core::http::Request::get(origin.url(target))
+        let request = http::Request::get(origin.url(target))
             .body(Vec::new())
             .unwrap();
         let answer = fake.handle(Timestamp::from_secs(1_795_000_000), &request);

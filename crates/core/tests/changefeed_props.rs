@@ -8,11 +8,11 @@ mod common;
 use std::collections::VecDeque;
 
 use common::fake::{Change, FakeNotary, Quirk, Storage};
+use http::{Request, Response, header};
 use msr_lens_core::changefeed::{
     ChangeId, Cursor, Event, Failure, Feed, FollowFrom, Gun, Mode, Page, Pager, PagerConfig,
     Placement, Record, Recovery, RequestId, Status,
 };
-use msr_lens_core::http::{Request, Response, header};
 use msr_lens_core::{Origin, Timestamp};
 use percent_encoding::percent_decode_str;
 use proptest::prelude::*;
@@ -171,7 +171,7 @@ fn response(status: u16, content_type: &str, body: &str) -> Response<Vec<u8>> {
 /// The invariants of every request the pager sends.
 fn check_request(request: &Request<Vec<u8>>) {
     assert!(request.headers().get(header::AUTHORIZATION).is_none());
-    assert_eq!(request.method(), msr_lens_core::http::Method::GET);
+    assert_eq!(request.method(), http::Method::GET);
     let path = request.uri().path();
     assert!(
         path.starts_with("/v2/") && path.ends_with("/_trust/changefeed"),

@@ -1,8 +1,8 @@
 //! # msr-lens-transport
 //!
 //! The only crate of MSR Lens that performs I/O. It takes the plain
-//! `msr_lens_core::http::Request` values built by `msr-lens-core`, sends them, and hands
-//! back `msr_lens_core::http::Response` values for the core to interpret.
+//! `http::Request<Vec<u8>>` values built by `msr-lens-core`, sends them, and hands back
+//! `http::Response<Vec<u8>>` values for the core to interpret.
 //!
 //! - `native` (not on `wasm32`): a blocking client (ureq + rustls) with a custom CA,
 //!   timeouts, a response size cap and no redirects, plus `native::MsrClient`, the small API

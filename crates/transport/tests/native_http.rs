@@ -30,10 +30,8 @@ fn serve_once(respond: impl FnOnce(TcpStream) + Send + 'static) -> String {
     format!("http://{addr}")
 }
 
-fn get(url: &str) -> msr_lens_core::http::Request<Vec<u8>> {
-    msr_lens_core::http::Request::get(url)
-        .body(Vec::new())
-        .unwrap()
+fn get(url: &str) -> http::Request<Vec<u8>> {
+    http::Request::get(url).body(Vec::new()).unwrap()
 }
 
 fn client(timeout_ms: u64, max: usize) -> HttpClient {
@@ -170,9 +168,9 @@ fn method_headers_and_body_cross_the_edge_both_ways() {
             );
         }
     });
-    let mut authorization = msr_lens_core::http::HeaderValue::from_static("Basic c2VjcmV0");
+    let mut authorization = http::HeaderValue::from_static("Basic c2VjcmV0");
     authorization.set_sensitive(true);
-    let mut request = msr_lens_core::http::Request::builder()
+    let mut request = http::Request::builder()
         .method("POST")
         .uri(format!("http://{addr}/api/v0/x?a=1&b=%2F"))
         .header("content-type", "application/json")
@@ -180,7 +178,7 @@ fn method_headers_and_body_cross_the_edge_both_ways() {
         .unwrap();
     request
         .headers_mut()
-        .insert(msr_lens_core::http::header::AUTHORIZATION, authorization);
+        .insert(http::header::AUTHORIZATION, authorization);
     let response = client(5000, 1000).execute(request).unwrap();
 
     let seen = seen_rx.recv().unwrap().to_ascii_lowercase();
@@ -202,6 +200,7 @@ fn method_headers_and_body_cross_the_edge_both_ways() {
     let challenges: Vec<_> = response
         .headers()
         .get_all("www-authenticate")
+        .iter()
         .map(|v| v.to_str().unwrap())
         .collect();
     assert_eq!(challenges, ["Basic realm=\"a\"", "Bearer realm=\"b\""]);

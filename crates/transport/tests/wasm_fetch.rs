@@ -5,9 +5,9 @@
 
 #![cfg(target_arch = "wasm32")]
 
+use http::header::{AUTHORIZATION, HeaderValue};
+use http::{Request, StatusCode};
 use msr_lens_core::Origin;
-use msr_lens_core::http::header::{AUTHORIZATION, HeaderValue};
-use msr_lens_core::http::{Request, StatusCode};
 use msr_lens_transport::TransportError;
 use msr_lens_transport::wasm::{FetchClient, FetchConfig, now, sleep};
 use wasm_bindgen_test::wasm_bindgen_test;

@@ -274,8 +274,8 @@ fn strip_host(gun: &str, host: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::Response;
     use msr_lens_core::health::parse_cluster_status;
-    use msr_lens_core::http::Response;
 
     fn resp(status: u16, body: &str) -> Response<Vec<u8>> {
         Response::builder()

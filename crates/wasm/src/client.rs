@@ -3,6 +3,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use http::{Request, Response, StatusCode};
 use js_sys::Promise;
 use msr_lens_core::auth::{Authenticator, Scope, Step, TokenRequest};
 use msr_lens_core::health::cluster::CLUSTER_STATUS_PATH;
@@ -10,8 +11,6 @@ use msr_lens_core::health::{
     HealthCheck, NginxOutcome, NginxSample, Probe, cluster_status_request, nginx_status_request,
     parse_cluster_status, parse_nginx_status, parse_ping, ping_request,
 };
-use msr_lens_core::http::{Request, Response, StatusCode};
-use msr_lens_core::json_out::ToJson;
 use msr_lens_core::{ApiError, ErrorKind, Timestamp};
 use msr_lens_transport::TransportError;
 use msr_lens_transport::wasm::{FetchClient, FetchConfig, now};
@@ -89,7 +88,7 @@ impl MsrClient {
     /// The configured origin, normalised (`https://host[:port]`).
     #[wasm_bindgen(getter, js_name = baseUrl)]
     pub fn base_url(&self) -> String {
-        self.shared.config.origin().to_text()
+        self.shared.config.origin().to_string()
     }
 
     /// `GET /_ping` on the origin: what the replica that answered says about itself.
@@ -258,8 +257,7 @@ async fn method_call(shared: Rc<Shared>, input: JsValue, what: Method) -> Result
             // `Step::Send` of the call until it reaches a final step (the authenticator is
             // borrowed only between awaits).
             // The origin's text and the path (what `origin.url(..)` parses into a `Uri`).
-            let mut realm = origin.to_text();
-            realm.push_str("/auth/token");
+            let realm = format!("{origin}/auth/token");
             let request = TokenRequest::new(realm, Some(shared.config.service.clone()), &scopes);
             let (call, mut step) = shared.auth.borrow_mut().start_token(request, now());
             while let Step::Send(request) = step {
@@ -289,17 +287,14 @@ async fn method_call(shared: Rc<Shared>, input: JsValue, what: Method) -> Result
                 .and_then(|c| c.subject.as_deref())
                 .filter(|s| !s.is_empty());
             if !grants {
-                return to_js(
-                    &TokenInfo {
-                        token: token.token().secret(),
-                        issued_at: token.start().as_millis(),
-                        expires_at: token.expires_at().as_millis(),
-                        refresh_at: token.refresh_at().as_millis(),
-                        subject,
-                        grants: token.grants().map(|g| g.as_slice()).unwrap_or(&[]),
-                    }
-                    .to_json(),
-                );
+                return to_js(&TokenInfo {
+                    token: token.token().secret(),
+                    issued_at: token.start().as_millis(),
+                    expires_at: token.expires_at().as_millis(),
+                    refresh_at: token.refresh_at().as_millis(),
+                    subject,
+                    grants: token.grants().map(|g| g.as_slice()).unwrap_or(&[]),
+                });
             }
             let none = msr_lens_core::auth::Grants::default();
             let granted = token.grants().unwrap_or(&none);
@@ -312,19 +307,16 @@ async fn method_call(shared: Rc<Shared>, input: JsValue, what: Method) -> Result
                     push: granted.allows(&scope("repository", gun.as_str(), &["push"])),
                 });
             }
-            return to_js(
-                &GrantsInfo {
-                    signed_in: subject.is_some(),
-                    subject,
-                    // The first scope asked for is the catalog's.
-                    global_audit_log: scopes
-                        .first()
-                        .is_some_and(|catalog| granted.allows(catalog)),
-                    repositories,
-                    grants: granted.as_slice(),
-                }
-                .to_json(),
-            );
+            return to_js(&GrantsInfo {
+                signed_in: subject.is_some(),
+                subject,
+                // The first scope asked for is the catalog's.
+                global_audit_log: scopes
+                    .first()
+                    .is_some_and(|catalog| granted.allows(catalog)),
+                repositories,
+                grants: granted.as_slice(),
+            });
         }
         (Method::Ping, _) => ping_request(origin),
         (Method::Nginx, _) => nginx_status_request(origin),
@@ -336,8 +328,8 @@ async fn method_call(shared: Rc<Shared>, input: JsValue, what: Method) -> Result
             let mut request = Request::new(Vec::new());
             *request.uri_mut() = origin.url(CLUSTER_STATUS_PATH);
             request.headers_mut().insert(
-                msr_lens_core::http::header::ACCEPT,
-                msr_lens_core::http::HeaderValue::from_static("application/json"),
+                http::header::ACCEPT,
+                http::HeaderValue::from_static("application/json"),
             );
             request
         }
@@ -349,13 +341,13 @@ async fn method_call(shared: Rc<Shared>, input: JsValue, what: Method) -> Result
         .map_err(LensError::from)?;
     match what {
         // A 503 "unhealthy" is a result, not an error.
-        Method::Ping => to_js(&parse_ping(&response).to_json()),
+        Method::Ping => to_js(&parse_ping(&response)),
         Method::Nginx => nginx_answer(&response),
         // `clusterStatus()` (a token call has returned above).
         _ => {
             let status = parse_cluster_status(&response).map_err(LensError::from)?;
             let replicas = status.replica_states(now(), shared.config.targets.stale_after);
-            to_js(&ClusterStatusWithReplicas { status, replicas }.to_json())
+            to_js(&ClusterStatusWithReplicas { status, replicas })
         }
     }
 }
@@ -363,7 +355,7 @@ async fn method_call(shared: Rc<Shared>, input: JsValue, what: Method) -> Result
 /// What `nginxStatus()` resolves to (or rejects with) for `response`.
 fn nginx_answer(response: &Response<Vec<u8>>) -> Result<JsValue, JsValue> {
     match parse_nginx_status(response) {
-        NginxOutcome::Available(status) => to_js(&status.to_json()),
+        NginxOutcome::Available(status) => to_js(&status),
         NginxOutcome::NotAvailable { status } => {
             let kind = StatusCode::from_u16(status)
                 .map(ErrorKind::for_status)
@@ -372,7 +364,7 @@ fn nginx_answer(response: &Response<Vec<u8>>) -> Result<JsValue, JsValue> {
                 kind: kind.as_str(),
                 status: Some(status),
                 code: None,
-                message: http_status("/nginx_status is not available to you (HTTP ", status),
+                message: format!("/nginx_status is not available to you (HTTP {status})"),
             }
             .into())
         }
@@ -381,13 +373,7 @@ fn nginx_answer(response: &Response<Vec<u8>>) -> Result<JsValue, JsValue> {
             kind: "badResponse",
             status: Some(response.status().as_u16()),
             code: None,
-            message: {
-                let mut text = prefixed("/nginx_status is not stub_status output: ", &error);
-                text.push_str(" (");
-                text.push_str(&excerpt);
-                text.push(')');
-                text
-            },
+            message: format!("/nginx_status is not stub_status output: {error} ({excerpt})"),
         }
         .into()),
         _ => Err(LensError::new("badResponse", "/nginx_status: unexpected answer").into()),
@@ -414,12 +400,12 @@ fn finish_health(
     for (probe, result, at) in results {
         match result {
             Ok(response) => check.record(&probe, &response, at),
-            Err(error) => check.record_failure(&probe, &error.message()),
+            Err(error) => check.record_failure(&probe, &error.to_string()),
         }
     }
     let (report, sample) = check.finish(now());
     shared.nginx.set(sample);
-    to_js(&report.to_json())
+    to_js(&report)
 }
 
 /// Parse a changefeed page (`{"count":N,"records":[...]}`) as notary sends it, with the
@@ -515,24 +501,16 @@ fn string_list(what: &str, value: &JsValue) -> Result<Vec<String>, LensError> {
         }
         return Ok(list);
     }
-    Err(LensError::invalid(
-        [what, " must be an array of strings"].concat(),
-    ))
+    Err(LensError::invalid(format!(
+        "{what} must be an array of strings"
+    )))
 }
 
-/// A value's JSON text ([`ToJson::to_json`]) as a plain JS value (through `JSON.parse`,
-/// which is both smaller and faster here than building the value field by field across
-/// the boundary).
-pub(crate) fn to_js(json: &str) -> Result<JsValue, JsValue> {
-    js_sys::JSON::parse(json).map_err(|_| LensError::new("internal", "JSON.parse failed").into())
-}
-
-/// `prefix`, the HTTP `status` and `)`.
-fn http_status(prefix: &str, status: u16) -> String {
-    let mut text = String::from(prefix);
-    msr_lens_core::push_u64(&mut text, u64::from(status));
-    text.push(')');
-    text
+/// A value as a plain JS value: its `serde_json` text through `JSON.parse`.
+pub(crate) fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsValue> {
+    let json = serde_json::to_string(value)
+        .map_err(|e| LensError::new("internal", format!("JSON encoding failed: {e}")))?;
+    js_sys::JSON::parse(&json).map_err(|_| LensError::new("internal", "JSON.parse failed").into())
 }
 
 /// A JS options object as JSON text; `undefined`/`null` is `{}` when `optional`.

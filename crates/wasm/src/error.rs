@@ -51,10 +51,11 @@ impl LensError {
 
     /// A normalised error answer, with `context` (what was asked) in front of its text.
     pub fn api(context: &str, error: &ApiError) -> Self {
-        let mut message = String::from(context);
-        message.push_str(": ");
-        msr_lens_core::Message::push_message(error, &mut message);
-        LensError::answered(error.kind.as_str(), Some(error), message)
+        LensError::answered(
+            error.kind.as_str(),
+            Some(error),
+            format!("{context}: {error}"),
+        )
     }
 
     /// An error of `kind` with the status and code of `api`, MSR's answer if there was
@@ -70,19 +71,14 @@ impl LensError {
     }
 }
 
-/// `prefix` followed by `detail`'s message (the text its `Display` writes). The bindings'
-/// one way from a core value to message text: appended with `push_str`, so no `Formatter`
-/// (nor `core::fmt::Write for String`) is needed in the package.
-#[inline(never)]
-pub(crate) fn prefixed(prefix: &str, detail: &dyn msr_lens_core::Message) -> String {
-    let mut text = String::from(prefix);
-    detail.push_message(&mut text);
-    text
+/// `prefix` followed by `detail`'s message (the text its `Display` writes).
+pub(crate) fn prefixed(prefix: &str, detail: &dyn fmt::Display) -> String {
+    format!("{prefix}{detail}")
 }
 
 /// `what` is not a plain object.
 pub(crate) fn not_an_object(what: &str) -> LensError {
-    LensError::invalid([what, " must be a plain object"].concat())
+    LensError::invalid(format!("{what} must be a plain object"))
 }
 
 impl fmt::Display for LensError {
@@ -93,7 +89,7 @@ impl fmt::Display for LensError {
 
 impl From<TransportError> for LensError {
     fn from(error: TransportError) -> Self {
-        LensError::new(error.kind(), error.message())
+        LensError::new(error.kind(), error.to_string())
     }
 }
 
@@ -190,7 +186,7 @@ mod js {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use msr_lens_core::http::{HeaderMap, StatusCode};
+    use http::{HeaderMap, StatusCode};
 
     #[test]
     fn api_errors_keep_kind_status_and_code() {

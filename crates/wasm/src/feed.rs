@@ -15,14 +15,13 @@ use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise};
 use msr_lens_core::changefeed::{Event, Failure, FeedSession, Mode, Placement, Record, Recovery};
-use msr_lens_core::json_out::ToJson;
 use msr_lens_transport::TransportError;
 use msr_lens_transport::wasm::{clear_timeout, now, set_timeout};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::client::{Shared, promise, to_js};
-use crate::error::{LensError, prefixed};
+use crate::error::LensError;
 use crate::options::FeedOptions;
 use crate::records;
 
@@ -130,13 +129,14 @@ impl Changefeed {
     /// Counters, cursors and status of the walk.
     #[wasm_bindgen(unchecked_return_type = "FeedProgress")]
     pub fn progress(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.state.session.borrow().pager().progress().to_json())
+        to_js(&self.state.session.borrow().pager().progress())
     }
 
     /// The walk's position as text, for `changefeed({ resume })` / `follow({ resume })`
     /// later (for instance after a page reload). Holds record IDs, never credentials.
-    pub fn save(&self) -> String {
-        self.state.session.borrow().pager().save().to_json()
+    pub fn save(&self) -> Result<String, JsValue> {
+        serde_json::to_string(&self.state.session.borrow().pager().save())
+            .map_err(|e| LensError::new("internal", format!("JSON encoding failed: {e}")).into())
     }
 
     /// After a rejection of kind `cursorVanished` (the record the walk was anchored on is
@@ -233,11 +233,9 @@ async fn advance(state: Rc<FeedState>, page: bool) -> Result<JsValue, JsValue> {
                             }
                         }
                         Event::CursorVanished { cursor, .. } => {
-                            let mut message = prefixed(
-                                "changefeed: the record the walk is anchored on is gone (",
-                                &cursor,
+                            let message = format!(
+                                "changefeed: the record the walk is anchored on is gone ({cursor}); call recover()"
                             );
-                            message.push_str("); call recover()");
                             return Err(JsValue::from(LensError::new("cursorVanished", message)));
                         }
                         _ => {}
@@ -366,9 +364,9 @@ fn failure(error: TransportError) -> Failure {
     match error {
         TransportError::Timeout { .. } => Failure::Timeout,
         TransportError::Connect(_) | TransportError::Tls(_) | TransportError::Reset(_) => {
-            Failure::Network(error.message())
+            Failure::Network(error.to_string())
         }
-        other => Failure::Other(other.message()),
+        other => Failure::Other(other.to_string()),
     }
 }
 

@@ -2,10 +2,9 @@
 //! as `baseURL` must not silently fall back to a default).
 //!
 //! Options arrive as JSON text (`JSON.stringify` of the JS object), so this module is plain
-//! Rust and tested natively. They are read by hand from the core's [`Json`] value rather than
-//! with derived `Deserialize` impls: the core already carries its JSON reader, and serde's
-//! would add its own to the package's `.wasm`. Error messages name the option,
-//! never its value: a secret passed in the wrong place must not end up in a message.
+//! Rust and tested natively. They are read key by key from a [`serde_json::Value`]. Error
+//! messages name the option, never its value: a secret passed in the wrong place must not
+//! end up in a message.
 
 use std::time::Duration;
 
@@ -17,7 +16,7 @@ use msr_lens_core::changefeed::{
 };
 use msr_lens_core::health::cluster::DEFAULT_STALE_AFTER;
 use msr_lens_core::health::{HealthTargets, NginxSample, NginxStatus};
-use msr_lens_core::json::{Json, JsonObject};
+use serde_json::{Map, Value};
 
 use crate::error::{LensError, prefixed};
 
@@ -27,43 +26,38 @@ pub const DEFAULT_TIMEOUT_MS: u32 = 15_000;
 /// A JSON object of options, read key by key.
 struct Reader<'a> {
     what: &'a str,
-    map: JsonObject,
+    map: Map<String, Value>,
 }
 
 impl<'a> Reader<'a> {
     /// Read the object in `json`; a key not in `known` is an error.
     fn new(what: &'a str, json: &str, known: &[&str]) -> Result<Self, LensError> {
-        let Ok(Json::Object(map)) = Json::parse(json.as_bytes()) else {
+        let Ok(Value::Object(map)) = serde_json::from_str(json) else {
             return Err(crate::error::not_an_object(what));
         };
-        if let Some(key) = map.keys().find(|k| !known.contains(k)) {
-            let mut message = [what, ": unknown option `", key, "` (known: "].concat();
-            for (i, name) in known.iter().enumerate() {
-                if i > 0 {
-                    message.push_str(", ");
-                }
-                message.push_str(name);
-            }
-            message.push(')');
-            return Err(LensError::invalid(message));
+        if let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) {
+            return Err(LensError::invalid(format!(
+                "{what}: unknown option `{key}` (known: {})",
+                known.join(", ")
+            )));
         }
         Ok(Reader { what, map })
     }
 
     fn wrong(&self, key: &str, expected: &str) -> LensError {
-        LensError::invalid([self.what, ": `", key, "` must be ", expected].concat())
+        LensError::invalid(format!("{}: `{key}` must be {expected}", self.what))
     }
 
     /// The value of `key`, borrowed; `null` counts as absent. Values are only borrowed
     /// while the options are checked (an error path then has nothing of its own to drop).
-    fn get(&self, key: &str) -> Option<&Json> {
+    fn get(&self, key: &str) -> Option<&Value> {
         self.map.get(key).filter(|v| !v.is_null())
     }
 
     fn string(&self, key: &str) -> Result<Option<&str>, LensError> {
         match self.get(key) {
             None => Ok(None),
-            Some(Json::String(text)) => Ok(Some(text)),
+            Some(Value::String(text)) => Ok(Some(text)),
             Some(_) => Err(self.wrong(key, "a string")),
         }
     }
@@ -73,11 +67,7 @@ impl<'a> Reader<'a> {
             None => Ok(None),
             Some(value) => match value.as_u64() {
                 Some(n) if n <= max => Ok(Some(n)),
-                _ => {
-                    let mut expected = String::from("a whole number from 0 to ");
-                    msr_lens_core::push_u64(&mut expected, max);
-                    Err(self.wrong(key, &expected))
-                }
+                _ => Err(self.wrong(key, &format!("a whole number from 0 to {max}"))),
             },
         }
     }
@@ -100,7 +90,7 @@ pub fn health_options(json: &str) -> Result<Option<NginxSample>, LensError> {
     };
     // One error path for every missing or odd field.
     let sample = || {
-        let Json::Object(map) = value else {
+        let Value::Object(map) = value else {
             return None;
         };
         let at = map.get("at")?.as_i64()?;
@@ -207,7 +197,7 @@ impl ClientConfig {
         let mut replicas = Vec::new();
         match r.get("replicas") {
             None => {}
-            Some(Json::Array(items)) => {
+            Some(Value::Array(items)) => {
                 for (index, item) in items.iter().enumerate() {
                     replicas.push(replica(index, item)?);
                 }
@@ -246,37 +236,26 @@ impl ClientConfig {
 }
 
 /// One entry of `replicas`: a URL, or `{ label, url }`.
-fn replica(index: usize, item: &Json) -> Result<(String, Origin), LensError> {
+fn replica(index: usize, item: &Value) -> Result<(String, Origin), LensError> {
     let bad = || {
-        let mut message = replica_name(index);
-        message.push_str(" must be a URL or { label, url }");
-        LensError::invalid(message)
+        LensError::invalid(format!(
+            "replicas[{index}] must be a URL or {{ label, url }}"
+        ))
     };
     let (label, url) = match item {
-        Json::String(url) => (None, url.as_str()),
-        Json::Object(map) => match (map.get("label"), map.get("url")) {
-            (Some(Json::String(label)), Some(Json::String(url))) if map.len() == 2 => {
+        Value::String(url) => (None, url.as_str()),
+        Value::Object(map) => match (map.get("label"), map.get("url")) {
+            (Some(Value::String(label)), Some(Value::String(url))) if map.len() == 2 => {
                 (Some(label.as_str()), url.as_str())
             }
             _ => return Err(bad()),
         },
         _ => return Err(bad()),
     };
-    let origin = Origin::parse(url).map_err(|e| {
-        let mut prefix = replica_name(index);
-        prefix.push_str(": ");
-        LensError::invalid(prefixed(&prefix, &e))
-    })?;
+    let origin =
+        Origin::parse(url).map_err(|e| LensError::invalid(format!("replicas[{index}]: {e}")))?;
     let label = label.unwrap_or_else(|| origin.authority()).to_owned();
     Ok((label, origin))
-}
-
-/// `replicas[index]`.
-fn replica_name(index: usize) -> String {
-    let mut name = String::from("replicas[");
-    msr_lens_core::push_u64(&mut name, u64::try_from(index).unwrap_or(u64::MAX));
-    name.push(']');
-    name
 }
 
 /// Where a changefeed walk begins.
@@ -351,15 +330,15 @@ impl FeedOptions {
         let start = match r.get("from") {
             None if follow => Start::Latest,
             None => Start::Start,
-            Some(Json::String(name)) => match name.as_str() {
+            Some(Value::String(name)) => match name.as_str() {
                 "start" => Start::Start,
                 "latest" => Start::Latest,
                 _ => return Err(from_error(&r)),
             },
-            Some(Json::Object(map)) if map.len() == 1 => {
+            Some(Value::Object(map)) if map.len() == 1 => {
                 match (map.get("after"), map.get("before")) {
-                    (Some(Json::String(id)), None) => Start::After(change_id(id)?),
-                    (None, Some(Json::String(id))) if !follow => Start::Before(change_id(id)?),
+                    (Some(Value::String(id)), None) => Start::After(change_id(id)?),
+                    (None, Some(Value::String(id))) if !follow => Start::Before(change_id(id)?),
                     _ => return Err(from_error(&r)),
                 }
             }
@@ -375,8 +354,8 @@ impl FeedOptions {
         }
         let resume = match r.string("resume")? {
             None => None,
-            Some(text) => Some(saved_state(text).ok_or_else(|| {
-                LensError::invalid([what, ": `resume` is not a saved position"].concat())
+            Some(text) => Some(serde_json::from_str(text).map_err(|_| {
+                LensError::invalid(format!("{what}: `resume` is not a saved position"))
             })?),
         };
         Ok(FeedOptions {
@@ -440,15 +419,9 @@ pub fn gun(repository: &str, origin: &Origin) -> Result<Gun, LensError> {
     let text = if full {
         repository.to_string()
     } else {
-        [origin.authority(), "/", repository].concat()
+        format!("{}/{repository}", origin.authority())
     };
     Gun::new(text).map_err(|e| LensError::invalid(prefixed("repository: ", &e)))
-}
-
-/// A saved pager position, from the text of `Changefeed.save()` (read by hand in the
-/// core: serde's typed readers would add tens of kilobytes to the package).
-fn saved_state(text: &str) -> Option<SavedState> {
-    SavedState::from_json(text)
 }
 
 fn change_id(id: &str) -> Result<ChangeId, LensError> {
@@ -746,7 +719,7 @@ mod tests {
                 "recordsEmitted": 0,
                 "pages": 0,
             });
-            let before = SavedState::from_json(&state.to_string()).unwrap();
+            let before: SavedState = serde_json::from_value(state).unwrap();
             assert_eq!(options.clone().pager(&o).save(), before, "{from}");
         }
     }

@@ -46,11 +46,7 @@ impl RecordColumns {
         if Page::scan(body, |record| columns.push(&record)).is_some() {
             return Ok(columns);
         }
-        let page = Page::parse_parts(
-            msr_lens_core::http::StatusCode::OK,
-            &msr_lens_core::http::HeaderMap::new(),
-            body,
-        )?;
+        let page = Page::parse_parts(http::StatusCode::OK, &http::HeaderMap::new(), body)?;
         Ok(RecordColumns::new(&page.records))
     }
 
@@ -137,8 +133,8 @@ pub(crate) use js::{async_iterable, columns_to_js, to_js};
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::{HeaderMap, StatusCode};
     use msr_lens_core::changefeed::Page;
-    use msr_lens_core::http::{HeaderMap, StatusCode};
 
     /// Equal columns, NaN equal to NaN.
     fn assert_same(a: &RecordColumns, b: &RecordColumns) {

@@ -367,11 +367,7 @@ async fn follow_picks_up_new_records() {
     let publisher = FetchClient::new(FetchConfig::new(Origin::parse(fake()).unwrap()));
     let url = format!("{}/test/publish?n=3", fake());
     publisher
-        .execute(
-            msr_lens_core::http::Request::get(url)
-                .body(Vec::new())
-                .unwrap(),
-        )
+        .execute(http::Request::get(url).body(Vec::new()).unwrap())
         .await
         .unwrap();
 

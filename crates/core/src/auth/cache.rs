@@ -1,10 +1,11 @@
 //! Issued tokens and the token cache, driven by a `now` handed in by the shell.
 
+use std::collections::BTreeMap;
+
 use crate::Timestamp;
 use crate::auth::jwt::{Claims, Grants};
 use crate::auth::scope::Scope;
 use crate::auth::token::{BearerToken, TokenRequest, TokenResponse};
-use crate::small_map::SmallMap;
 
 /// Refresh a token when less than this much of its life is left (or 10 % of its
 /// lifetime, whichever is more).
@@ -109,12 +110,11 @@ impl IssuedToken {
 /// Tokens by (realm, service, canonical scopes), with early refresh.
 ///
 /// Bounded: expired tokens are dropped when a new one is stored, and beyond 64 tokens
-/// the one that expires first goes (of two expiring together, the one whose key sorts
-/// first). Kept in key order, so its behaviour does not depend on hash seeds or on the
-/// order of inserts.
+/// the one that expires first goes. Ordered maps only, so its behaviour does not depend
+/// on hash seeds.
 #[derive(Debug, Clone, Default)]
 pub struct TokenCache {
-    entries: SmallMap<TokenRequest, IssuedToken>,
+    entries: BTreeMap<TokenRequest, IssuedToken>,
 }
 
 impl TokenCache {
@@ -181,7 +181,7 @@ impl TokenCache {
     /// What the tokens that are not expired at `now` grant together.
     pub fn grants(&self, now: Timestamp) -> Grants {
         let mut all = Grants::default();
-        for (_, token) in self.entries.iter().filter(|(_, t)| !t.is_expired(now)) {
+        for token in self.entries.values().filter(|t| !t.is_expired(now)) {
             if let Some(g) = token.grants() {
                 all.extend(g);
             }

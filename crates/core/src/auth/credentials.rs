@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-use crate::http::HeaderValue;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use http::HeaderValue;
 
 /// What kind of secret the user entered. Access tokens are recommended: they can be
 /// revoked on their own and work everywhere the password does (msr-api.md §4, §8).
@@ -59,12 +61,11 @@ impl Credentials {
         self.kind
     }
 
-    /// The `Authorization: Basic ...` header value, marked sensitive so that the `Debug`
-    /// output of a request hides it.
+    /// The `Authorization: Basic ...` header value, marked sensitive so that `http`'s
+    /// `Debug` output of a request hides it.
     pub fn basic_header(&self) -> HeaderValue {
-        let raw = crate::text::concat(&[&self.username, ":", &self.secret]);
-        let mut encoded = String::from("Basic ");
-        encoded.push_str(&super::base64::encode_standard(raw.as_bytes()));
+        let raw = format!("{}:{}", self.username, self.secret);
+        let encoded = format!("Basic {}", STANDARD.encode(raw.as_bytes()));
         let mut value =
             HeaderValue::from_str(&encoded).unwrap_or_else(|_| HeaderValue::from_static("Basic"));
         value.set_sensitive(true);

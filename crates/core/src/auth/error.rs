@@ -4,7 +4,6 @@ use crate::auth::challenge::ChallengeError;
 use crate::auth::jwt::Grants;
 use crate::auth::scope::Scope;
 use crate::error::ApiError;
-use crate::text::{Message, display_message};
 
 /// Why the token flow ended a call instead of producing the resource's response.
 ///
@@ -15,10 +14,12 @@ use crate::text::{Message, display_message};
 pub enum AuthError {
     /// The token service rejected the credentials (401, usually `{"details":"..."}`).
     /// Also returned when no credentials were given and the service wants some.
+    #[error("the token service rejected the credentials: {0}")]
     BadCredentials(Box<ApiError>),
     /// A token was issued, but it does not grant what the resource asked for: the user
     /// is signed in (or anonymous, see `subject`) and has no access. Not a failure of
     /// the server.
+    #[error("{}no access to {}; the token grants {granted}", who(subject.as_deref()), scope_text(scope.as_ref()))]
     NoAccess {
         /// The scope that was asked for and not granted, when known.
         scope: Option<Scope>,
@@ -28,25 +29,31 @@ pub enum AuthError {
         subject: Option<String>,
     },
     /// The token service failed: 5xx, an HTML page, or a body that is not a token.
+    #[error("the token service failed: {0}")]
     TokenService(Box<ApiError>),
     /// The resource rejected a token the token service had just issued (for example
     /// signer, issuer or audience misconfigured, or clocks far apart).
+    #[error("the server rejected a freshly issued token: {0}")]
     TokenRejected(Box<ApiError>),
     /// The challenge names a token service on another origin. Nothing was sent there:
     /// credentials are only ever sent to the configured origin.
+    #[error("the token service {realm} is not on the configured origin; nothing was sent to it")]
     ForeignRealm {
         /// The realm URL of the challenge.
         realm: String,
     },
     /// The challenge's realm is not an absolute `http`/`https` URL.
+    #[error("the token realm is not an absolute http(s) url: {realm}")]
     BadRealm {
         /// The realm as sent.
         realm: String,
     },
     /// The `WWW-Authenticate` header of a 401 could not be understood.
+    #[error(transparent)]
     Challenge(#[from] ChallengeError),
     /// The request handed to the authenticator is not on the configured origin; it was
     /// not sent.
+    #[error("the request is not for the configured origin; it was not sent")]
     ForeignRequest,
 }
 
@@ -80,57 +87,19 @@ impl AuthError {
     }
 }
 
-impl Message for AuthError {
-    fn push_message(&self, out: &mut String) {
-        let (lead, api) = match self {
-            AuthError::BadCredentials(e) => ("the token service rejected the credentials: ", e),
-            AuthError::TokenService(e) => ("the token service failed: ", e),
-            AuthError::TokenRejected(e) => ("the server rejected a freshly issued token: ", e),
-            AuthError::NoAccess {
-                scope,
-                granted,
-                subject,
-            } => {
-                match subject.as_deref() {
-                    Some(s) if !s.is_empty() => {
-                        out.push_str("signed in as ");
-                        out.push_str(s);
-                        out.push_str(", but ");
-                    }
-                    _ => out.push_str("not signed in: "),
-                }
-                out.push_str("no access to ");
-                match scope {
-                    Some(s) => s.push_to(out),
-                    None => out.push_str("the requested resource"),
-                }
-                out.push_str("; the token grants ");
-                granted.push_message(out);
-                return;
-            }
-            AuthError::ForeignRealm { realm } => {
-                out.push_str("the token service ");
-                out.push_str(realm);
-                out.push_str(" is not on the configured origin; nothing was sent to it");
-                return;
-            }
-            AuthError::BadRealm { realm } => {
-                out.push_str("the token realm is not an absolute http(s) url: ");
-                out.push_str(realm);
-                return;
-            }
-            AuthError::Challenge(e) => return e.push_message(out),
-            AuthError::ForeignRequest => {
-                out.push_str("the request is not for the configured origin; it was not sent");
-                return;
-            }
-        };
-        out.push_str(lead);
-        api.push_message(out);
+fn who(subject: Option<&str>) -> String {
+    match subject {
+        Some(s) if !s.is_empty() => format!("signed in as {s}, but "),
+        _ => "not signed in: ".to_string(),
     }
 }
 
-display_message!(AuthError);
+fn scope_text(scope: Option<&Scope>) -> String {
+    match scope {
+        Some(s) => s.to_string(),
+        None => "the requested resource".to_string(),
+    }
+}
 
 #[cfg(test)]
 mod tests {

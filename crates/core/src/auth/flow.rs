@@ -49,7 +49,7 @@
 //!    with an [`AuthError`].
 //!
 //! ```
-//! use msr_lens_core::http::{Request, Response, StatusCode};
+//! use http::{Request, Response, StatusCode};
 //! use msr_lens_core::auth::{Authenticator, Credentials, Step};
 //! use msr_lens_core::{Origin, Timestamp};
 //!
@@ -91,10 +91,11 @@
 //! assert_eq!(sent, ["/v2/_trust/changefeed", "/auth/token", "/v2/_trust/changefeed"]);
 //! ```
 
+use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::http::header::AUTHORIZATION;
-use crate::http::{Request, Response, StatusCode};
+use http::header::AUTHORIZATION;
+use http::{Request, Response, StatusCode};
 
 use crate::Timestamp;
 use crate::auth::cache::{IssuedToken, TokenCache};
@@ -106,7 +107,6 @@ use crate::auth::scope::Scope;
 use crate::auth::token::{BearerToken, TokenRequest, TokenResponse};
 use crate::error::ApiError;
 use crate::origin::Origin;
-use crate::small_map::CallMap;
 
 /// How many path families the authenticator remembers a challenge for.
 const FAMILY_CAPACITY: usize = 256;
@@ -180,7 +180,7 @@ impl Call<Start> {
 
     /// The request to send now.
     pub fn request(&self) -> Request<Vec<u8>> {
-        let mut request = self.request.clone();
+        let mut request = clone_request(&self.request);
         if let Some((_, token)) = &self.state.attached {
             request
                 .headers_mut()
@@ -297,7 +297,7 @@ impl Call<Authorized> {
 
     /// The retry: the original request with `Authorization: Bearer <token>`.
     pub fn request(&self) -> Request<Vec<u8>> {
-        let mut request = self.request.clone();
+        let mut request = clone_request(&self.request);
         request
             .headers_mut()
             .insert(AUTHORIZATION, self.state.token.token().header_value());
@@ -346,6 +346,15 @@ fn no_access(scope: Option<Scope>, token: &IssuedToken) -> AuthError {
     }
 }
 
+fn clone_request(request: &Request<Vec<u8>>) -> Request<Vec<u8>> {
+    let mut out = Request::new(request.body().clone());
+    *out.method_mut() = request.method().clone();
+    *out.uri_mut() = request.uri().clone();
+    *out.version_mut() = request.version();
+    *out.headers_mut() = request.headers().clone();
+    out
+}
+
 /// Identifies one call of an [`Authenticator`]; cheap to copy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CallId(u64);
@@ -354,12 +363,6 @@ impl CallId {
     /// The number behind the id (unique per authenticator).
     pub fn get(self) -> u64 {
         self.0
-    }
-
-    /// The id numbered `n` (tests of maps keyed by call).
-    #[cfg(test)]
-    pub(crate) fn from_raw(n: u64) -> Self {
-        CallId(n)
     }
 }
 
@@ -412,10 +415,9 @@ pub struct Authenticator {
     origin: Origin,
     credentials: Option<Credentials>,
     cache: TokenCache,
-    /// The token request each remembered path family was challenged for, in no order.
-    families: Vec<(String, TokenRequest)>,
+    families: BTreeMap<String, TokenRequest>,
     /// Calls in flight, with the credentials epoch they started in.
-    calls: CallMap<(u64, Phase)>,
+    calls: BTreeMap<CallId, (u64, Phase)>,
     next_call: u64,
     /// Bumped when the credentials change: tokens of older calls are not cached.
     epoch: u64,
@@ -428,8 +430,8 @@ impl Authenticator {
             origin,
             credentials,
             cache: TokenCache::new(),
-            families: Vec::new(),
-            calls: CallMap::new(),
+            families: BTreeMap::new(),
+            calls: BTreeMap::new(),
             next_call: 1,
             epoch: 0,
         }
@@ -477,11 +479,7 @@ impl Authenticator {
         }
         let mut call = Call::new(request);
         let family = path_family(call.request.uri().path());
-        let remembered = self
-            .families
-            .iter()
-            .find(|(f, _)| *f == family)
-            .map(|(_, key)| key.clone());
+        let remembered = self.families.get(&family).cloned();
         if let (false, Some(key)) = (
             call.request.headers().contains_key(AUTHORIZATION),
             remembered,
@@ -493,7 +491,7 @@ impl Authenticator {
                     .insert(id, (self.epoch, Phase::Refreshing { call, key }));
                 return (id, Step::Send(token_request));
             } else {
-                self.families.retain(|(f, _)| *f != family);
+                self.families.remove(&family);
             }
         }
         (id, self.send_first(id, self.epoch, call))
@@ -524,14 +522,27 @@ impl Authenticator {
     /// received at `now`. A response for an unknown or finished call is
     /// [`Step::Ignored`].
     pub fn handle(&mut self, call: CallId, response: Response<Vec<u8>>, now: Timestamp) -> Step {
-        let Some((epoch, phase)) = self.calls.remove(call) else {
+        let Some((epoch, phase)) = self.calls.remove(&call) else {
             return Step::Ignored;
         };
         let current = epoch == self.epoch;
-        let key = match phase {
+        match phase {
+            Phase::Refreshing { call: first, key } => {
+                match TokenResponse::from_response(&response) {
+                    Ok(answer) => {
+                        let issued = IssuedToken::new(answer, now);
+                        let token = issued.token().clone();
+                        if current {
+                            self.cache.insert(key.clone(), issued, now);
+                        }
+                        self.send_first(call, epoch, first.with_token(key, token))
+                    }
+                    Err(e) => Step::Failed(e),
+                }
+            }
             Phase::Sent(first) => {
                 let family = path_family(first.request.uri().path());
-                return match first.handle_response(response) {
+                match first.handle_response(response) {
                     Started::Done(response) => Step::Done(response),
                     Started::Failed(e) => Step::Failed(e),
                     Started::Challenged(challenged) => {
@@ -548,11 +559,30 @@ impl Authenticator {
                             Err(e) => Step::Failed(e),
                         }
                     }
+                }
+            }
+            Phase::Fetching(challenged) => {
+                let issued = match TokenResponse::from_response(&response) {
+                    Ok(answer) => IssuedToken::new(answer, now),
+                    Err(e) => return Step::Failed(e),
                 };
+                if current {
+                    self.cache
+                        .insert(challenged.token_request().clone(), issued.clone(), now);
+                }
+                match challenged.authorize(issued) {
+                    Ok(authorized) => {
+                        let retry = authorized.request();
+                        self.calls
+                            .insert(call, (epoch, Phase::Retried(Box::new(authorized))));
+                        Step::Send(retry)
+                    }
+                    Err(e) => Step::Failed(e),
+                }
             }
             Phase::Retried(authorized) => {
                 let key = authorized.token_request().clone();
-                return match authorized.handle_response(response) {
+                match authorized.handle_response(response) {
                     Ok(response) => Step::Done(response),
                     Err(e) => {
                         if current && matches!(e, AuthError::TokenRejected(_)) {
@@ -560,41 +590,25 @@ impl Authenticator {
                         }
                         Step::Failed(e)
                     }
-                };
+                }
             }
-            Phase::Refreshing { ref key, .. } | Phase::TokenOnly(ref key) => key.clone(),
-            Phase::Fetching(ref challenged) => challenged.token_request().clone(),
-        };
-        // A token request's answer.
-        let issued = match TokenResponse::from_response(&response) {
-            Ok(answer) => IssuedToken::new(answer, now),
-            Err(e) => return Step::Failed(e),
-        };
-        if current {
-            self.cache.insert(key, issued.clone(), now);
-        }
-        match phase {
-            Phase::Refreshing { call: first, key } => {
-                let token = issued.token().clone();
-                self.send_first(call, epoch, first.with_token(key, token))
-            }
-            Phase::Fetching(challenged) => match challenged.authorize(issued) {
-                Ok(authorized) => {
-                    let retry = authorized.request();
-                    self.calls
-                        .insert(call, (epoch, Phase::Retried(Box::new(authorized))));
-                    Step::Send(retry)
+            Phase::TokenOnly(key) => match TokenResponse::from_response(&response) {
+                Ok(answer) => {
+                    let issued = IssuedToken::new(answer, now);
+                    if current {
+                        self.cache.insert(key, issued.clone(), now);
+                    }
+                    Step::Token(issued)
                 }
                 Err(e) => Step::Failed(e),
             },
-            _ => Step::Token(issued),
         }
     }
 
     /// Hand back a transport failure (network, timeout) for `call`: the call ends.
     /// Unknown or finished calls are ignored.
     pub fn fail(&mut self, call: CallId) {
-        self.calls.remove(call);
+        self.calls.remove(&call);
     }
 
     /// What the tokens that are not expired at `now` grant together.
@@ -614,14 +628,10 @@ impl Authenticator {
     }
 
     fn remember(&mut self, family: String, key: TokenRequest) {
-        if let Some(entry) = self.families.iter_mut().find(|(f, _)| *f == family) {
-            entry.1 = key;
-            return;
-        }
-        if self.families.len() >= FAMILY_CAPACITY {
+        if self.families.len() >= FAMILY_CAPACITY && !self.families.contains_key(&family) {
             self.families.clear();
         }
-        self.families.push((family, key));
+        self.families.insert(family, key);
     }
 }
 
@@ -630,13 +640,13 @@ impl Authenticator {
 /// its last segment. A wrong guess costs one extra round trip, never a wrong answer.
 fn path_family(path: &str) -> String {
     const TRUST: &str = "/_trust";
-    if let Some(i) = crate::search::find(path, "/_trust/") {
+    if let Some(i) = path.find("/_trust/") {
         return path.get(..i + TRUST.len()).unwrap_or(path).to_string();
     }
     if path.ends_with(TRUST) {
         return path.to_string();
     }
-    match crate::search::rfind_byte(path, b'/') {
+    match path.rfind('/') {
         Some(i) if i > 0 => path.get(..i).unwrap_or(path).to_string(),
         _ => "/".to_string(),
     }

@@ -5,10 +5,13 @@
 //! from "the server failed" (msr-api.md §4): a token service answers 200 to any valid
 //! credentials, and what the user may do is in the token's `access` claim.
 
-use crate::text::{Message, display_message};
+use std::fmt;
 
-use crate::json::Json;
+use base64::Engine as _;
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::Timestamp;
 use crate::auth::scope::Scope;
@@ -88,21 +91,20 @@ impl Grants {
     }
 }
 
-impl Message for Grants {
-    fn push_message(&self, out: &mut String) {
+impl fmt::Display for Grants {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.0.is_empty() {
-            out.push_str("nothing");
+            return f.write_str("nothing");
         }
         for (i, g) in self.0.iter().enumerate() {
             if i > 0 {
-                out.push(' ');
+                f.write_str(" ")?;
             }
-            super::scope::push_scope(out, &g.resource_type, &g.name, &g.actions);
+            write!(f, "{}:{}:{}", g.resource_type, g.name, g.actions.join(","))?;
         }
+        Ok(())
     }
 }
-
-display_message!(Grants);
 
 /// The claims of a registry token that the client uses. Missing or odd claims are `None`
 /// (or no grants), never an error.
@@ -130,34 +132,26 @@ impl Claims {
     /// The signature is NOT checked. The payload may be base64url with or without
     /// padding (standard base64 is tolerated too).
     pub fn decode(token: &str) -> Result<Claims, JwtError> {
-        let mut parts = crate::search::split_byte(token.trim(), b'.');
+        let mut parts = token.trim().split('.');
         let (Some(_header), Some(payload), Some(_signature), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(JwtError::Shape);
         };
         let bytes = decode_base64(payload).ok_or(JwtError::Base64)?;
-        let value = Json::parse(&bytes).map_err(|_| JwtError::NotObject)?;
-        let Json::Object(map) = &value else {
+        let value: Value = serde_json::from_slice(&bytes).map_err(|_| JwtError::NotObject)?;
+        let Value::Object(map) = value else {
             return Err(JwtError::NotObject);
         };
-        let text = |key: &str| text(&value, key);
+        let text = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_string);
         let time = |key: &str| map.get(key).and_then(seconds_to_timestamp);
         let audience = match map.get("aud") {
-            Some(Json::String(s)) => Some(s.clone()),
-            Some(Json::Array(items)) => items.iter().find_map(Json::as_str).map(str::to_string),
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Array(items)) => items.iter().find_map(Value::as_str).map(str::to_string),
             _ => None,
         };
         let access = match map.get("access") {
-            Some(Json::Array(items)) => {
-                let mut grants = Vec::new();
-                for item in items {
-                    if let Some(grant) = grant(item) {
-                        grants.push(grant);
-                    }
-                }
-                Grants(grants)
-            }
+            Some(Value::Array(items)) => Grants(items.iter().filter_map(grant).collect()),
             _ => Grants::default(),
         };
         Ok(Claims {
@@ -178,10 +172,16 @@ impl Claims {
 }
 
 fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    super::base64::decode_tolerant(text)
+    let config = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true);
+    GeneralPurpose::new(&alphabet::URL_SAFE, config)
+        .decode(text)
+        .or_else(|_| GeneralPurpose::new(&alphabet::STANDARD, config).decode(text))
+        .ok()
 }
 
-fn seconds_to_timestamp(value: &Json) -> Option<Timestamp> {
+fn seconds_to_timestamp(value: &Value) -> Option<Timestamp> {
     if let Some(secs) = value.as_i64() {
         return Some(Timestamp::from_secs(secs));
     }
@@ -190,25 +190,15 @@ fn seconds_to_timestamp(value: &Json) -> Option<Timestamp> {
     Some(Timestamp::from_millis((secs * 1000.0) as i64))
 }
 
-/// The string at `key` of an object, owned.
-#[inline(never)]
-fn text(value: &Json, key: &str) -> Option<String> {
-    value.get(key)?.as_str().map(str::to_string)
-}
-
-fn grant(value: &Json) -> Option<Grant> {
-    let resource_type = text(value, "type")?;
-    let name = text(value, "name")?;
+fn grant(value: &Value) -> Option<Grant> {
+    let resource_type = value.get("type")?.as_str()?.to_string();
+    let name = value.get("name")?.as_str()?.to_string();
     let actions = match value.get("actions") {
-        Some(Json::Array(items)) => {
-            let mut actions = Vec::new();
-            for item in items {
-                if let Some(action) = item.as_str() {
-                    actions.push(action.to_string());
-                }
-            }
-            actions
-        }
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
         _ => Vec::new(),
     };
     Some(Grant {
@@ -221,7 +211,6 @@ fn grant(value: &Json) -> Option<Grant> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use base64::Engine as _;
     use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 
     fn jwt(payload: &str) -> String {
@@ -317,125 +306,5 @@ mod tests {
         assert_eq!(Claims::decode(&invalid_utf8), Err(JwtError::NotObject));
         let deep = format!("e30.{}.sig", URL_SAFE_NO_PAD.encode("[".repeat(100_000)));
         assert_eq!(Claims::decode(&deep), Err(JwtError::NotObject));
-    }
-
-    /// The claims reader as it was written over `serde_json::Value`: the reference for
-    /// [`Claims::decode`] over [`Json`].
-    fn serde_claims(payload: &[u8]) -> Result<Claims, JwtError> {
-        use serde_json::Value;
-        fn time(value: &Value) -> Option<Timestamp> {
-            if let Some(secs) = value.as_i64() {
-                return Some(Timestamp::from_secs(secs));
-            }
-            let secs = value.as_f64()?;
-            Some(Timestamp::from_millis((secs * 1000.0) as i64))
-        }
-        fn grant(value: &Value) -> Option<Grant> {
-            Some(Grant {
-                resource_type: value.get("type")?.as_str()?.to_string(),
-                name: value.get("name")?.as_str()?.to_string(),
-                actions: match value.get("actions") {
-                    Some(Value::Array(items)) => items
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect(),
-                    _ => Vec::new(),
-                },
-            })
-        }
-        let value: Value = serde_json::from_slice(payload).map_err(|_| JwtError::NotObject)?;
-        let Value::Object(map) = value else {
-            return Err(JwtError::NotObject);
-        };
-        let text = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_string);
-        Ok(Claims {
-            issuer: text("iss"),
-            subject: text("sub"),
-            audience: match map.get("aud") {
-                Some(Value::String(s)) => Some(s.clone()),
-                Some(Value::Array(items)) => {
-                    items.iter().find_map(Value::as_str).map(str::to_string)
-                }
-                _ => None,
-            },
-            expires_at: map.get("exp").and_then(time),
-            not_before: map.get("nbf").and_then(time),
-            issued_at: map.get("iat").and_then(time),
-            access: match map.get("access") {
-                Some(Value::Array(items)) => Grants(items.iter().filter_map(grant).collect()),
-                _ => Grants::default(),
-            },
-        })
-    }
-
-    #[test]
-    fn reads_what_the_serde_reader_read() {
-        use proptest::prelude::*;
-        use proptest::test_runner::{Config, TestRunner};
-        let scalar = prop::sample::select(vec![
-            "null",
-            "true",
-            "0",
-            "-1",
-            "1700000000",
-            "-9223372036854775808",
-            "9223372036854775807",
-            "9223372036854775808",
-            "18446744073709551615",
-            "18446744073709551616",
-            "1.7e9",
-            "1700000000.5",
-            "-0",
-            "1e300",
-            "-1e300",
-            "0.001",
-            "\"\"",
-            "\"alice\"",
-            "\"pull\"",
-            "\"*\"",
-            "\"repository\"",
-            "\"a\\u00e9\\n\"",
-        ])
-        .prop_map(str::to_string);
-        let key = prop::sample::select(vec![
-            "iss", "sub", "aud", "exp", "nbf", "iat", "access", "type", "name", "actions", "jti",
-        ]);
-        let value = scalar.prop_recursive(3, 24, 5, move |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..5)
-                    .prop_map(|items| format!("[{}]", items.join(","))),
-                prop::collection::vec((key.clone(), inner), 0..6).prop_map(|fields| {
-                    let fields: Vec<String> =
-                        fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
-                    format!("{{{}}}", fields.join(","))
-                }),
-            ]
-        });
-        let decoded = std::cell::Cell::new(0);
-        let mut runner = TestRunner::new(Config::with_cases(5000));
-        runner
-            .run(&value, |payload| {
-                let token = jwt(&payload);
-                let want = serde_claims(payload.as_bytes());
-                prop_assert_eq!(Claims::decode(&token), want.clone(), "{}", payload);
-                if want.is_ok_and(|c| c != Claims::default()) {
-                    decoded.set(decoded.get() + 1);
-                }
-                Ok(())
-            })
-            .unwrap();
-        assert!(
-            decoded.get() > 200,
-            "only {} payloads had claims",
-            decoded.get()
-        );
-        for payload in ["", "x", "[]", "{", "{} x", "\"s\"", "{\"exp\":1e999}"] {
-            assert_eq!(
-                Claims::decode(&jwt(payload)),
-                serde_claims(payload.as_bytes()),
-                "{payload}"
-            );
-        }
     }
 }

@@ -11,7 +11,6 @@
 //! - [`Call`] (typestate for one request) and [`Authenticator`] (the facade): the
 //!   challenge → token → retry-once flow, ending in [`Step::Done`] or an [`AuthError`].
 
-mod base64;
 pub mod cache;
 pub mod challenge;
 pub mod credentials;

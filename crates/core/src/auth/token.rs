@@ -2,8 +2,10 @@
 
 use std::fmt;
 
-use crate::http::header::{ACCEPT, AUTHORIZATION};
-use crate::http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
+use http::header::{ACCEPT, AUTHORIZATION};
+use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
+use percent_encoding::utf8_percent_encode;
+use serde_json::Value;
 
 use crate::Timestamp;
 use crate::auth::challenge::BearerChallenge;
@@ -11,12 +13,13 @@ use crate::auth::credentials::Credentials;
 use crate::auth::error::AuthError;
 use crate::auth::scope::Scope;
 use crate::error::{ApiError, ParseError};
-use crate::json::Json;
 use crate::origin::Origin;
 
 /// A token lives at least this long, and this long when the answer does not say
 /// (distribution `docs/spec/auth/token.md`).
 pub const MIN_TOKEN_SECS: u64 = 60;
+
+use crate::origin::QUERY_VALUE;
 
 /// A bearer token. `Debug` and `Display` never show it; read it with
 /// [`BearerToken::secret`] only where it is sent.
@@ -37,11 +40,11 @@ impl BearerToken {
         &self.0
     }
 
-    /// The `Authorization: Bearer ...` header value, marked sensitive so that the `Debug`
-    /// output of a request hides it.
+    /// The `Authorization: Bearer ...` header value, marked sensitive so that `http`'s
+    /// `Debug` output hides it.
     pub fn header_value(&self) -> HeaderValue {
         // `new` admits only visible ASCII, which is always a valid header value.
-        let mut value = HeaderValue::from_str(&crate::text::concat(&["Bearer ", &self.0]))
+        let mut value = HeaderValue::from_str(&format!("Bearer {}", self.0))
             .unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
         value.set_sensitive(true);
         value
@@ -74,12 +77,8 @@ pub struct TokenRequest {
 impl TokenRequest {
     /// A request for `scopes` from the token service at `realm`.
     pub fn new(realm: impl Into<String>, service: Option<String>, scopes: &[Scope]) -> Self {
-        let mut canonical: Vec<Scope> = Vec::with_capacity(scopes.len());
-        for scope in scopes {
-            canonical.push(scope.canonical());
-        }
-        let mut scopes = canonical;
-        crate::sort::sort_by(&mut scopes, |a, b| a < b);
+        let mut scopes: Vec<Scope> = scopes.iter().map(Scope::canonical).collect();
+        scopes.sort();
         scopes.dedup();
         TokenRequest {
             realm: realm.into(),
@@ -133,7 +132,7 @@ impl TokenRequest {
         let realm: Uri = self.realm.parse().map_err(|_| bad_realm())?;
         let absolute =
             matches!(realm.scheme_str(), Some("http" | "https")) && realm.authority().is_some();
-        if !absolute || crate::search::find_byte(&self.realm, b'#').is_some() {
+        if !absolute || self.realm.contains('#') {
             return Err(bad_realm());
         }
         if !origin.same_origin(&realm) {
@@ -141,29 +140,28 @@ impl TokenRequest {
                 realm: self.realm.clone(),
             });
         }
+        let mut params: Vec<(&str, String)> = Vec::new();
+        if let Some(service) = &self.service {
+            params.push(("service", service.clone()));
+        }
+        for scope in &self.scopes {
+            params.push(("scope", scope.to_string()));
+        }
+        if let Some(credentials) = credentials {
+            params.push(("account", credentials.username().to_string()));
+        }
         let mut url = self.realm.clone();
         let mut sep = match realm.query() {
             None => "?",
             Some("") => "",
             Some(_) => "&",
         };
-        let mut param = |key: &str, value: &str| {
+        for (key, value) in &params {
             url.push_str(sep);
             sep = "&";
             url.push_str(key);
             url.push('=');
-            crate::text::push_percent_encoded(&mut url, value, false);
-        };
-        if let Some(service) = &self.service {
-            param("service", service);
-        }
-        for scope in &self.scopes {
-            let mut text = String::new();
-            scope.push_to(&mut text);
-            param("scope", &text);
-        }
-        if let Some(credentials) = credentials {
-            param("account", credentials.username());
+            url.extend(utf8_percent_encode(value, QUERY_VALUE));
         }
         let uri: Uri = url.parse().map_err(|_| bad_realm())?;
         let mut request = Request::new(Vec::new());
@@ -202,18 +200,23 @@ impl TokenResponse {
     /// bodies have token-like runs redacted.
     pub fn from_response(response: &Response<Vec<u8>>) -> Result<Self, AuthError> {
         let status = response.status();
-        if status.is_success()
-            && let Ok(answer) = TokenResponse::parse_body(response.body())
-        {
-            return Ok(answer);
+        let body = response.body();
+        if status == StatusCode::UNAUTHORIZED {
+            return Err(AuthError::BadCredentials(Box::new(redacted(
+                ApiError::from_response(response),
+            ))));
         }
-        // A success status here is a body without a usable token, which `from_response`
-        // normalises as an unexpected body.
-        let error = Box::new(redacted(ApiError::from_response(response)));
-        Err(if status == StatusCode::UNAUTHORIZED {
-            AuthError::BadCredentials(error)
-        } else {
-            AuthError::TokenService(error)
+        if !status.is_success() {
+            return Err(AuthError::TokenService(Box::new(redacted(
+                ApiError::from_response(response),
+            ))));
+        }
+        TokenResponse::parse_body(body).map_err(|_| {
+            AuthError::TokenService(Box::new(redacted(ApiError::unexpected_body(
+                status,
+                response.headers(),
+                body,
+            ))))
         })
     }
 
@@ -224,7 +227,7 @@ impl TokenResponse {
     /// string, else 60, never below 60; `issued_at` as RFC 3339, else `None`. Unknown
     /// fields are ignored.
     pub fn parse_body(body: &[u8]) -> Result<Self, ParseError> {
-        let value = Json::parse(body).map_err(|mut e| {
+        let value: Value = ParseError::parse_json(body).map_err(|mut e| {
             e.message = redact(&e.message);
             e.excerpt = redact(&e.excerpt);
             e
@@ -234,12 +237,12 @@ impl TokenResponse {
             message: message.to_string(),
             excerpt: redact(&crate::error::excerpt(body)),
         };
-        let Json::Object(map) = value else {
+        let Value::Object(map) = value else {
             return Err(fail(".", "expected a json object"));
         };
         let token_at = |key: &str| {
             map.get(key)
-                .and_then(Json::as_str)
+                .and_then(Value::as_str)
                 .and_then(|t| BearerToken::new(t.trim()))
         };
         let token = token_at("access_token")
@@ -248,16 +251,17 @@ impl TokenResponse {
         let expires_in = map
             .get("expires_in")
             .and_then(|v| match v {
-                Json::String(s) => s.trim().parse::<u64>().ok(),
-                number => number
+                Value::Number(n) => n
                     .as_u64()
-                    .or_else(|| number.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
+                    .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
+                Value::String(s) => s.trim().parse::<u64>().ok(),
+                _ => None,
             })
             .unwrap_or(MIN_TOKEN_SECS)
             .max(MIN_TOKEN_SECS);
         let issued_at = map
             .get("issued_at")
-            .and_then(Json::as_str)
+            .and_then(Value::as_str)
             .and_then(Timestamp::parse_rfc3339);
         Ok(TokenResponse {
             token,
@@ -282,8 +286,7 @@ pub(crate) fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
-        // Token characters are ASCII: the run's length in bytes is its length in characters.
-        if run.len() >= MIN_RUN {
+        if run.chars().count() >= MIN_RUN {
             out.push_str("<redacted>");
         } else {
             out.push_str(run);
@@ -314,10 +317,8 @@ mod tests {
         let mut r = Response::new(body.as_bytes().to_vec());
         *r.status_mut() = StatusCode::from_u16(status).unwrap();
         if !content_type.is_empty() {
-            r.headers_mut().insert(
-                crate::http::header::CONTENT_TYPE,
-                content_type.parse().unwrap(),
-            );
+            r.headers_mut()
+                .insert(http::header::CONTENT_TYPE, content_type.parse().unwrap());
         }
         r
     }
@@ -550,40 +551,6 @@ mod tests {
         assert_eq!(t.header_value(), "Bearer s3cr3t-token");
         assert!(BearerToken::new("").is_none());
         assert!(BearerToken::new("a b").is_none());
-    }
-
-    /// `redact` as it was, counting characters: its oracle.
-    fn redact_by_chars(text: &str) -> String {
-        let is_token_char =
-            |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+' | '/' | '=');
-        let mut out = String::new();
-        let mut run = String::new();
-        let flush = |run: &mut String, out: &mut String| {
-            if run.chars().count() >= 24 {
-                out.push_str("<redacted>");
-            } else {
-                out.push_str(run);
-            }
-            run.clear();
-        };
-        for c in text.chars() {
-            if is_token_char(c) {
-                run.push(c);
-            } else {
-                flush(&mut run, &mut out);
-                out.push(c);
-            }
-        }
-        flush(&mut run, &mut out);
-        out
-    }
-
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
-        #[test]
-        fn redact_agrees_with_counting_chars(text in "[a-zA-Z0-9._+/=é漢 -]{0,80}") {
-            proptest::prop_assert_eq!(redact(&text), redact_by_chars(&text));
-        }
     }
 
     #[test]

@@ -62,9 +62,9 @@
 //!     // 1. The next request, if one is due.
 //!     if let Some((id, request)) = pager.poll_request(now) {
 //!         let (path, status, body) = answers.next().ok_or("unexpected request")?;
-//!         assert_eq!(request.uri().path_and_query(), Some(path));
+//!         assert_eq!(request.uri().path_and_query().map(|p| p.as_str()), Some(path));
 //!         // 2. Its answer (here canned; a shell sends `request` over the network).
-//!         let response = msr_lens_core::http::Response::builder()
+//!         let response = http::Response::builder()
 //!             .status(status)
 //!             .header("content-type", if status == 200 { "text/plain; charset=utf-8" } else { "text/html" })
 //!             .body(body.into_bytes())?;

@@ -3,20 +3,16 @@
 //! See the [module documentation](super) for the drive loop and `docs/design.md` for the
 //! cursor rules and the state diagram.
 
-use crate::http::{HeaderMap, Request, Response, header};
+use std::collections::{HashSet, VecDeque};
+use std::fmt;
+
+use http::{HeaderMap, Request, Response, header};
 use serde::{Deserialize, Serialize};
 
 use super::record::{Page, PageError, Record};
 use super::request::{ChangeId, Cursor, DEFAULT_PAGE_SIZE, Feed, PageRequest, clamp_page_size};
 use crate::error::ErrorKind;
-use crate::text::{Message, display_message, push_u64};
 use crate::{Origin, Timestamp};
-
-mod saved;
-mod saved_out;
-mod window;
-
-use window::Window;
 
 /// The longest wait a server's `Retry-After` can impose, in milliseconds (one hour).
 const MAX_RETRY_AFTER_MS: i64 = 3_600_000;
@@ -33,14 +29,11 @@ impl RequestId {
     }
 }
 
-impl Message for RequestId {
-    fn push_message(&self, out: &mut String) {
-        out.push('#');
-        push_u64(out, self.0);
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
     }
 }
-
-display_message!(RequestId);
 
 /// How the pager walks the feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -109,14 +102,19 @@ impl Default for PagerConfig {
 #[non_exhaustive]
 pub enum Failure {
     /// The request never got an answer: DNS, TLS, connection refused or reset, CORS.
+    #[error("network error: {0}")]
     Network(String),
     /// No answer in time.
+    #[error("the request timed out")]
     Timeout,
     /// The credentials were refused (the token service said 401).
+    #[error("the credentials were refused: {0}")]
     Unauthenticated(String),
     /// Signed in, but the token grants no access to this feed: a clear answer, not a fault.
+    #[error("no access: {0}")]
     NoAccess(String),
     /// Anything else the shell could not turn into a response.
+    #[error("{0}")]
     Other(String),
 }
 
@@ -125,35 +123,12 @@ pub enum Failure {
 #[non_exhaustive]
 pub enum FeedError {
     /// The server answered, but not with a page.
+    #[error(transparent)]
     Page(PageError),
     /// There was no answer to read.
+    #[error(transparent)]
     Failure(Failure),
 }
-
-impl Message for Failure {
-    fn push_message(&self, out: &mut String) {
-        let (lead, text) = match self {
-            Failure::Network(text) => ("network error: ", text),
-            Failure::Timeout => ("the request timed out", &String::new()),
-            Failure::Unauthenticated(text) => ("the credentials were refused: ", text),
-            Failure::NoAccess(text) => ("no access: ", text),
-            Failure::Other(text) => ("", text),
-        };
-        out.push_str(lead);
-        out.push_str(text);
-    }
-}
-
-impl Message for FeedError {
-    fn push_message(&self, out: &mut String) {
-        match self {
-            FeedError::Page(error) => error.push_message(out),
-            FeedError::Failure(failure) => failure.push_message(out),
-        }
-    }
-}
-
-display_message!(Failure, FeedError);
 
 impl FeedError {
     /// A stable lower-camel-case name for JavaScript: an [`ErrorKind`] name for answers,
@@ -400,6 +375,44 @@ struct Vanished {
     purpose: Purpose,
 }
 
+/// Recently emitted IDs, oldest first, bounded.
+#[derive(Debug, Clone)]
+struct Window {
+    capacity: usize,
+    order: VecDeque<ChangeId>,
+    set: HashSet<ChangeId>,
+}
+
+impl Window {
+    fn new(capacity: usize) -> Self {
+        Window {
+            capacity: capacity.max(1),
+            order: VecDeque::new(),
+            set: HashSet::new(),
+        }
+    }
+
+    /// Remember `id`; false when it was already there.
+    fn insert(&mut self, id: &ChangeId) -> bool {
+        if self.set.contains(id) {
+            return false;
+        }
+        if self.order.len() >= self.capacity
+            && let Some(evicted) = self.order.pop_front()
+        {
+            self.set.remove(&evicted);
+        }
+        self.order.push_back(id.clone());
+        self.set.insert(id.clone());
+        true
+    }
+
+    fn clear(&mut self) {
+        self.order.clear();
+        self.set.clear();
+    }
+}
+
 /// How an error is handled.
 enum Class {
     Vanished { retry_offered: bool },
@@ -445,7 +458,7 @@ pub struct Pager {
     next_request_id: u64,
     last_now: Timestamp,
     window: Window,
-    events: Vec<Event>,
+    events: VecDeque<Event>,
     records_emitted: u64,
     pages: u64,
     errors: u64,
@@ -487,7 +500,7 @@ impl Pager {
             unknown_streak: 0,
             next_request_id: 1,
             last_now: Timestamp::EPOCH,
-            events: Vec::new(),
+            events: VecDeque::new(),
             records_emitted: 0,
             pages: 0,
             errors: 0,
@@ -527,13 +540,7 @@ impl Pager {
             newest: self.newest.clone(),
             oldest: self.oldest.clone(),
             reached_start: self.reached_start,
-            recent_ids: {
-                let mut ids = Vec::with_capacity(self.window.order.len());
-                for id in &self.window.order {
-                    ids.push(id.clone());
-                }
-                ids
-            },
+            recent_ids: self.window.order.iter().cloned().collect(),
             next_request_id: self.next_request_id,
             records_emitted: self.records_emitted,
             pages: self.pages,
@@ -625,8 +632,7 @@ impl Pager {
 
     /// The next event, if any.
     pub fn poll_event(&mut self) -> Option<Event> {
-        // A handful of events at a time: shifting them is cheaper in code than a ring.
-        (!self.events.is_empty()).then(|| self.events.remove(0))
+        self.events.pop_front()
     }
 
     /// When to call [`poll_request`](Pager::poll_request) again: the in-flight request's
@@ -776,7 +782,7 @@ impl Pager {
     }
 
     fn reset(&mut self, begin: Begin) {
-        self.events.push(Event::Reset);
+        self.events.push_back(Event::Reset);
         self.begin = begin;
         self.started = false;
         self.newest = None;
@@ -799,12 +805,11 @@ impl Pager {
         // before: drop it by ID, not through the window, which may have evicted it (an
         // older page lists it last, after records whose insertion evicts the oldest IDs).
         let bound = flight.request.cursor().id();
-        let mut fresh: Vec<Record> = Vec::new();
-        for record in page.records {
-            if Some(&record.id) != bound && self.window.insert(&record.id) {
-                fresh.push(record);
-            }
-        }
+        let fresh: Vec<Record> = page
+            .records
+            .into_iter()
+            .filter(|record| Some(&record.id) != bound && self.window.insert(&record.id))
+            .collect();
         self.duplicates_skipped += (total - fresh.len()) as u64;
         self.consecutive_errors = 0;
         self.unknown_streak = 0;
@@ -840,7 +845,7 @@ impl Pager {
                 self.emit_records(fresh, Placement::Append);
                 if was_empty && short && !self.reached_start {
                     self.reached_start = true;
-                    self.events.push(Event::ReachedStart);
+                    self.events.push_back(Event::ReachedStart);
                 }
                 if self.mode != Mode::NewestFirst {
                     self.arrive(now, follow);
@@ -855,17 +860,17 @@ impl Pager {
                 self.emit_records(fresh, Placement::Prepend);
                 if short || !moved {
                     self.reached_start = true;
-                    self.events.push(Event::ReachedStart);
+                    self.events.push_back(Event::ReachedStart);
                 }
             }
         }
-        self.events.push(Event::Progress(self.progress()));
+        self.events.push_back(Event::Progress(self.progress()));
     }
 
     fn arrive(&mut self, now: Timestamp, follow: bool) {
         if !self.caught_up {
             self.caught_up = true;
-            self.events.push(Event::CaughtUp);
+            self.events.push_back(Event::CaughtUp);
         }
         if follow {
             self.next_poll_at = Some(now.add_millis(self.config.poll_interval_ms.max(0)));
@@ -874,7 +879,7 @@ impl Pager {
 
     fn emit_records(&mut self, records: Vec<Record>, placement: Placement) {
         if !records.is_empty() {
-            self.events.push(Event::Records { records, placement });
+            self.events.push_back(Event::Records { records, placement });
         }
     }
 
@@ -909,15 +914,16 @@ impl Pager {
                     .get(header::WWW_AUTHENTICATE)
                     .and_then(|value| value.to_str().ok())
                     .unwrap_or("");
-                if crate::search::contains(challenge, "insufficient_scope") {
-                    let mut why = String::from("the token does not grant ");
-                    why.push_str(&self.feed.required_scope());
-                    Class::NoAccess(why)
+                if challenge.contains("insufficient_scope") {
+                    Class::NoAccess(format!(
+                        "the token does not grant {}",
+                        self.feed.required_scope()
+                    ))
                 } else {
                     Class::Unauthenticated
                 }
             }
-            ErrorKind::Forbidden => Class::NoAccess(api.message()),
+            ErrorKind::Forbidden => Class::NoAccess(api.to_string()),
             ErrorKind::ServerError | ErrorKind::Unavailable | ErrorKind::RateLimited => {
                 Class::Transient {
                     at_least_ms: retry_after_ms(headers),
@@ -933,7 +939,7 @@ impl Pager {
         if !matches!(error, FeedError::Page(_)) {
             self.unknown_streak = 0;
         }
-        let event = match class {
+        match class {
             Class::Vanished { retry_offered } => {
                 self.halt = Some(Halt::CursorVanished);
                 self.vanished = Some(Vanished {
@@ -947,10 +953,25 @@ impl Pager {
                     choices.push(Recovery::RestartFromStart);
                 }
                 choices.push(Recovery::JumpToLatest);
-                Event::CursorVanished {
+                self.events.push_back(Event::CursorVanished {
                     cursor: flight.request.cursor().clone(),
                     choices,
-                }
+                });
+            }
+            Class::Transient { at_least_ms } => {
+                let retry_at = now.add_millis(self.backoff_ms().max(at_least_ms));
+                self.retry_at = Some(retry_at);
+                self.events.push_back(Event::Error {
+                    error,
+                    retry_at: Some(retry_at),
+                });
+            }
+            Class::Unauthenticated => {
+                self.halt = Some(Halt::Unauthenticated);
+                self.events.push_back(Event::Error {
+                    error,
+                    retry_at: None,
+                });
             }
             Class::NoAccess(message) => {
                 self.halt = Some(Halt::NoAccess);
@@ -958,33 +979,20 @@ impl Pager {
                     FeedError::Failure(Failure::NoAccess(text)) => text,
                     _ => message,
                 };
-                Event::NoAccess {
+                self.events.push_back(Event::NoAccess {
                     feed: self.feed.clone(),
                     message,
-                }
-            }
-            Class::Transient { at_least_ms } => {
-                let retry_at = now.add_millis(self.backoff_ms().max(at_least_ms));
-                self.retry_at = Some(retry_at);
-                Event::Error {
-                    error,
-                    retry_at: Some(retry_at),
-                }
-            }
-            Class::Unauthenticated | Class::Fatal => {
-                self.halt = Some(if matches!(class, Class::Fatal) {
-                    Halt::Error
-                } else {
-                    Halt::Unauthenticated
                 });
-                Event::Error {
+            }
+            Class::Fatal => {
+                self.halt = Some(Halt::Error);
+                self.events.push_back(Event::Error {
                     error,
                     retry_at: None,
-                }
+                });
             }
-        };
-        self.events.push(event);
-        self.events.push(Event::Progress(self.progress()));
+        }
+        self.events.push_back(Event::Progress(self.progress()));
     }
 
     /// The wait after the current run of consecutive errors (at least 1).
@@ -1002,7 +1010,7 @@ fn retry_after_ms(headers: &HeaderMap) -> i64 {
     headers
         .get(header::RETRY_AFTER)
         .and_then(|value| value.to_str().ok())
-        .and_then(|text| super::scan::parse_i64(text.trim()))
+        .and_then(|text| text.trim().parse::<i64>().ok())
         .map_or(0, |secs| {
             secs.saturating_mul(1000).clamp(0, MAX_RETRY_AFTER_MS)
         })

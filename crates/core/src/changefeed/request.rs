@@ -17,11 +17,11 @@
 
 use std::fmt;
 
-use crate::http::{Method, Request, header};
+use http::{Method, Request, header};
+use percent_encoding::{AsciiSet, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 
 use crate::Origin;
-use crate::text::{Message, display_message, push_i64, push_percent_encoded, push_u64};
 
 /// The largest page the builder asks for; larger sizes are clamped to it.
 pub const MAX_PAGE_SIZE: u32 = 10_000;
@@ -32,49 +32,30 @@ pub const DEFAULT_PAGE_SIZE: u32 = 100;
 /// The longest change ID accepted, in bytes (real IDs are at most 36: a UUID).
 pub const MAX_CHANGE_ID_LEN: usize = 512;
 
+use crate::origin::QUERY_VALUE;
+
+/// A GUN path segment: like a query value, but `:` (a port in the host) stays as it is.
+const PATH_SEGMENT: &AsciiSet = &QUERY_VALUE.remove(b':');
+
 /// Why a change ID or a GUN was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CursorError {
     /// A change ID cannot be empty: notary reads an empty `change_id` as "from the start".
+    #[error("a change id cannot be empty")]
     EmptyId,
     /// `0` and negative integers are notary's "start" and "latest" markers, never record IDs.
+    #[error("`{0}` is a reserved change id (0 or negative), not a record id")]
     ReservedId(String),
     /// Longer than [`MAX_CHANGE_ID_LEN`] bytes.
+    #[error("a change id longer than {MAX_CHANGE_ID_LEN} bytes is not a notary id")]
     IdTooLong,
     /// A GUN must be `<host>/<namespace>/<repo>`: non-empty segments, no `.` or `..`.
+    #[error(
+        "`{0}` is not a GUN: expected <host>/<namespace>/<repo> with no empty, `.` or `..` segments"
+    )]
     InvalidGun(String),
 }
-
-impl Message for CursorError {
-    fn push_message(&self, out: &mut String) {
-        let (text, why) = match self {
-            CursorError::EmptyId => {
-                out.push_str("a change id cannot be empty");
-                return;
-            }
-            CursorError::IdTooLong => {
-                out.push_str("a change id longer than ");
-                push_u64(out, MAX_CHANGE_ID_LEN as u64);
-                out.push_str(" bytes is not a notary id");
-                return;
-            }
-            CursorError::ReservedId(id) => (
-                id,
-                "` is a reserved change id (0 or negative), not a record id",
-            ),
-            CursorError::InvalidGun(gun) => (
-                gun,
-                "` is not a GUN: expected <host>/<namespace>/<repo> with no empty, `.` or `..` segments",
-            ),
-        };
-        out.push('`');
-        out.push_str(text);
-        out.push_str(why);
-    }
-}
-
-display_message!(CursorError);
 
 /// An opaque changefeed record ID, used as a cursor.
 ///
@@ -100,7 +81,7 @@ impl ChangeId {
         ChangeId::check(id).is_ok()
     }
 
-    pub(crate) fn check(id: &str) -> Result<(), CursorError> {
+    fn check(id: &str) -> Result<(), CursorError> {
         if id.is_empty() {
             return Err(CursorError::EmptyId);
         }
@@ -155,7 +136,8 @@ impl Gun {
     pub fn new(gun: impl Into<String>) -> Result<Self, CursorError> {
         let gun = gun.into();
         let bad = gun.is_empty()
-            || crate::search::split_byte(&gun, b'/')
+            || gun
+                .split('/')
                 .any(|segment| segment.is_empty() || segment == "." || segment == "..");
         if bad {
             return Err(CursorError::InvalidGun(gun));
@@ -206,10 +188,9 @@ impl Feed {
             Feed::Global => "/v2/_trust/changefeed".to_string(),
             Feed::Repository(gun) => {
                 let mut path = String::from("/v2");
-                for segment in crate::search::split_byte(gun.as_str(), b'/') {
+                for segment in gun.as_str().split('/') {
                     path.push('/');
-                    // Like a query value, but `:` (a port in the host) stays as it is.
-                    push_percent_encoded(&mut path, segment, true);
+                    path.extend(utf8_percent_encode(segment, PATH_SEGMENT));
                 }
                 path.push_str("/_trust/changefeed");
                 path
@@ -222,12 +203,7 @@ impl Feed {
     pub fn required_scope(&self) -> String {
         match self {
             Feed::Global => "registry:catalog:*".to_string(),
-            Feed::Repository(gun) => {
-                let mut scope = String::from("repository:");
-                scope.push_str(gun.as_str());
-                scope.push_str(":pull");
-                scope
-            }
+            Feed::Repository(gun) => format!("repository:{gun}:pull"),
         }
     }
 }
@@ -262,22 +238,16 @@ impl Cursor {
     }
 }
 
-impl Message for Cursor {
-    fn push_message(&self, out: &mut String) {
-        let (word, id) = match self {
-            Cursor::Start => ("start", None),
-            Cursor::Latest => ("latest", None),
-            Cursor::After(id) => ("after ", Some(id)),
-            Cursor::Before(id) => ("before ", Some(id)),
-        };
-        out.push_str(word);
-        if let Some(id) = id {
-            out.push_str(id.as_str());
+impl fmt::Display for Cursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cursor::Start => f.write_str("start"),
+            Cursor::Latest => f.write_str("latest"),
+            Cursor::After(id) => write!(f, "after {id}"),
+            Cursor::Before(id) => write!(f, "before {id}"),
         }
     }
 }
-
-display_message!(Cursor);
 
 /// Clamp a page size to `1..=`[`MAX_PAGE_SIZE`].
 pub fn clamp_page_size(page_size: u32) -> u32 {
@@ -339,12 +309,12 @@ impl PageRequest {
 
     /// `/v2/.../_trust/changefeed?change_id=<id>&records=<n>`, percent-encoded.
     pub fn path_and_query(&self) -> String {
-        let mut text = self.feed.path();
-        text.push_str("?change_id=");
-        push_percent_encoded(&mut text, self.change_id(), false);
-        text.push_str("&records=");
-        push_i64(&mut text, i64::from(self.records()));
-        text
+        format!(
+            "{}?change_id={}&records={}",
+            self.feed.path(),
+            utf8_percent_encode(self.change_id(), QUERY_VALUE),
+            self.records()
+        )
     }
 
     /// The `GET` request on `origin`. It carries no `Authorization` header: the auth layer

@@ -9,6 +9,16 @@
 //! float, a wrong type, a missing `ID` or `GUN`, a reserved ID, trailing bytes, invalid
 //! JSON. The general parser then decides, with its errors and JSON paths, so the scanner
 //! never changes a result, only how fast it is reached.
+//!
+//! Why it is hand-written: it replaces `serde_json` (a [`serde_json::Value`] tree, then
+//! [`Record::from_json`](super::Record::from_json) per record) on the one hot path of the
+//! product — every changefeed page of a backfill, and `parseChangefeedPage` in the npm
+//! package. On a 1000-record page (203 KB) it takes 0.47 ms against 2.2 ms for the
+//! `serde_json` path (native, release, median of 200; 2-core shared Debian 12 VM), and the
+//! package parses the page at 0.85× the speed of `JSON.parse` (median of 5 runs of
+//! `node scripts/bench-npm.mjs`, spread 0.81–0.91×, same machine). `serde_json` stays its
+//! fallback and oracle: the tests in `record.rs` check that both give the same page or the
+//! same error on every body they try.
 
 use super::record::{Category, Record};
 use super::request::ChangeId;
@@ -83,120 +93,57 @@ pub(super) fn scan<'a>(
     body: &'a [u8],
     mut each: impl FnMut(RecordView<'a>),
 ) -> Option<PageSummary> {
-    // The loop over the page is `Pull`, one copy for every caller; only this loop, which
-    // hands each record to `each` without an indirect call, is per caller.
-    let mut pull = Pull::new(body)?;
-    while let Some(view) = pull.next()? {
-        each(view);
-    }
-    Some(pull.summary)
-}
-
-/// Where [`Pull`] is in the page.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum At {
-    /// After `{`: the first key or `}` comes next.
-    Start,
-    /// Before a key of the page object.
-    Key,
-    /// After `[` of `records`: a record or `]` comes next.
-    FirstRecord,
-    /// After a record: `,` or `]` comes next.
-    NextRecord,
-    /// After a value of the page object: `,` or `}` comes next.
-    AfterValue,
-}
-
-/// The scanner of a page, record by record.
-struct Pull<'a> {
-    s: Scanner<'a>,
-    summary: PageSummary,
-    seen_count: bool,
-    seen_records: bool,
-    at: At,
-}
-
-impl<'a> Pull<'a> {
-    fn new(body: &'a [u8]) -> Option<Self> {
-        // Outside strings only ASCII is valid JSON, so a body that is not UTF-8 is not a
-        // page; checking it once here lets every string be sliced out of it without a
-        // check of its own.
-        let text = std::str::from_utf8(body).ok()?;
-        let mut s = Scanner { text, body, at: 0 };
-        s.expect(b'{')?;
-        Some(Pull {
-            s,
-            summary: PageSummary {
-                records: 0,
-                count: None,
-                null_records: false,
-            },
-            seen_count: false,
-            seen_records: false,
-            at: At::Start,
-        })
-    }
-
-    /// The next record (`Some(Some(..))`), the end of a valid page (`Some(None)`; the
-    /// summary is complete) or `None`: the body needs the general parser.
-    fn next(&mut self) -> Option<Option<RecordView<'a>>> {
-        let s = &mut self.s;
+    // Outside strings only ASCII is valid JSON, so a body that is not UTF-8 is not a page;
+    // checking it once here lets every string be sliced out of it without a check of its
+    // own.
+    let text = std::str::from_utf8(body).ok()?;
+    let mut s = Scanner { text, body, at: 0 };
+    let mut summary = PageSummary {
+        records: 0,
+        count: None,
+        null_records: false,
+    };
+    let (mut seen_count, mut seen_records) = (false, false);
+    s.expect(b'{')?;
+    if !s.eat(b'}') {
         loop {
-            match self.at {
-                At::Start => {
-                    // `{}` has no `records`: not a page.
-                    if s.eat(b'}') {
-                        return None;
+            match s.string()? {
+                "count" if !seen_count => {
+                    seen_count = true;
+                    s.expect(b':')?;
+                    if !s.null() {
+                        summary.count = Some(s.integer()?.parse().ok()?);
                     }
-                    self.at = At::Key;
                 }
-                At::Key => match s.string()? {
-                    "count" if !self.seen_count => {
-                        self.seen_count = true;
-                        s.expect(b':')?;
-                        if !s.null() {
-                            self.summary.count = Some(s.integer()?.parse().ok()?);
-                        }
-                        self.at = At::AfterValue;
-                    }
-                    "records" if !self.seen_records => {
-                        self.seen_records = true;
-                        s.expect(b':')?;
-                        self.at = At::AfterValue;
-                        if s.null() {
-                            self.summary.null_records = true;
-                        } else {
-                            s.expect(b'[')?;
-                            if !s.eat(b']') {
-                                self.at = At::FirstRecord;
+                "records" if !seen_records => {
+                    seen_records = true;
+                    s.expect(b':')?;
+                    if s.null() {
+                        summary.null_records = true;
+                    } else {
+                        s.expect(b'[')?;
+                        if !s.eat(b']') {
+                            loop {
+                                each(s.record()?);
+                                summary.records += 1;
+                                if s.eat(b']') {
+                                    break;
+                                }
+                                s.expect(b',')?;
                             }
                         }
                     }
-                    _ => return None,
-                },
-                At::FirstRecord | At::NextRecord => {
-                    if self.at == At::NextRecord {
-                        if s.eat(b']') {
-                            self.at = At::AfterValue;
-                            continue;
-                        }
-                        s.expect(b',')?;
-                    }
-                    self.at = At::NextRecord;
-                    self.summary.records += 1;
-                    return s.record().map(Some);
                 }
-                At::AfterValue => {
-                    if s.eat(b'}') {
-                        s.skip_whitespace();
-                        return (self.seen_records && s.at == s.body.len()).then_some(None);
-                    }
-                    s.expect(b',')?;
-                    self.at = At::Key;
-                }
+                _ => return None,
             }
+            if s.eat(b'}') {
+                break;
+            }
+            s.expect(b',')?;
         }
     }
+    s.skip_whitespace();
+    (seen_records && s.at == body.len()).then_some(summary)
 }
 
 struct Scanner<'a> {
@@ -336,7 +283,7 @@ impl<'a> Scanner<'a> {
                 if self.null() {
                     // A null field counts as missing.
                 } else if field == VERSION {
-                    version = parse_i64(self.integer()?)?;
+                    version = self.integer()?.parse().ok()?;
                 } else if field == ID && !matches!(self.body.get(self.at), Some(b'"')) {
                     // An integer ID: a positive u64, kept as its decimal text.
                     let text = self.integer()?;
@@ -375,34 +322,6 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// `text.parse::<i64>().ok()`, without another instance of `core`'s generic integer parser
-/// (property-tested against it).
-pub(crate) fn parse_i64(text: &str) -> Option<i64> {
-    let bytes = text.as_bytes();
-    let (negative, digits) = match bytes {
-        [b'-', rest @ ..] => (true, rest),
-        [b'+', rest @ ..] => (false, rest),
-        _ => (false, bytes),
-    };
-    if digits.is_empty() {
-        return None;
-    }
-    let mut value: i64 = 0;
-    for &byte in digits {
-        let digit = byte.wrapping_sub(b'0');
-        if digit > 9 {
-            return None;
-        }
-        value = value.checked_mul(10)?;
-        value = if negative {
-            value.checked_sub(i64::from(digit))?
-        } else {
-            value.checked_add(i64::from(digit))?
-        };
-    }
-    Some(value)
-}
-
 /// Whether one of the eight bytes of `word` is `"`, `\\` or below 0x20 (the classic
 /// "has a zero byte" bit trick, applied three times).
 #[inline(always)]
@@ -418,40 +337,6 @@ fn has_special(word: u64) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use proptest::prelude::*;
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(5000))]
-
-        #[test]
-        fn parse_i64_is_str_parse(text in "[+-]?[0-9]{0,21}|[+-]?9223372036854775[0-9]{3}|[ +0-9a-]{0,6}|\\PC{0,8}") {
-            prop_assert_eq!(super::parse_i64(&text), text.parse::<i64>().ok());
-        }
-    }
-
-    #[test]
-    fn parse_i64_edges() {
-        for text in [
-            "",
-            "+",
-            "-",
-            "0",
-            "-0",
-            "+0",
-            "00",
-            "9223372036854775807",
-            "9223372036854775808",
-            "-9223372036854775808",
-            "-9223372036854775809",
-            "+-1",
-            "1 ",
-            " 1",
-            "١",
-        ] {
-            assert_eq!(super::parse_i64(text), text.parse::<i64>().ok(), "{text:?}");
-        }
-    }
-
     #[test]
     fn has_special_finds_every_special_byte_in_any_position() {
         for fill in [b'a', 0xff, 0x80, b'!', b'~'] {

@@ -12,22 +12,22 @@
 //! The [`Authenticator`] is passed into each call rather than owned, so that every view
 //! of one MSR instance (health, several feeds) shares one token cache.
 
-use crate::http::{Request, Response};
+use std::collections::{BTreeMap, VecDeque};
+
+use http::{Request, Response};
 
 use super::pager::{Event, Failure, Pager, RequestId};
 use crate::Timestamp;
 use crate::auth::{AuthError, Authenticator, CallId, Step};
-use crate::small_map::CallMap;
-use crate::text::Message;
 
 /// A pager plus the token-flow calls carrying its requests.
 #[derive(Debug)]
 pub struct FeedSession {
     pager: Pager,
     /// Which pager request each auth call carries.
-    calls: CallMap<RequestId>,
+    calls: BTreeMap<CallId, RequestId>,
     /// Requests the token flow asked for, not yet handed out.
-    outgoing: Vec<(CallId, Request<Vec<u8>>)>,
+    outgoing: VecDeque<(CallId, Request<Vec<u8>>)>,
 }
 
 impl FeedSession {
@@ -35,8 +35,8 @@ impl FeedSession {
     pub fn new(pager: Pager) -> Self {
         FeedSession {
             pager,
-            calls: CallMap::new(),
-            outgoing: Vec::new(),
+            calls: BTreeMap::new(),
+            outgoing: VecDeque::new(),
         }
     }
 
@@ -56,8 +56,8 @@ impl FeedSession {
         auth: &mut Authenticator,
         now: Timestamp,
     ) -> Option<(CallId, Request<Vec<u8>>)> {
-        if !self.outgoing.is_empty() {
-            return Some(self.outgoing.remove(0));
+        if let Some(next) = self.outgoing.pop_front() {
+            return Some(next);
         }
         // A pager request whose token flow ends at once (a failure before anything was
         // sent) is settled here; loop to give the pager its next chance.
@@ -66,8 +66,8 @@ impl FeedSession {
             let (call, step) = auth.start(request, now);
             self.calls.insert(call, request_id);
             self.settle(auth, call, step, now);
-            if !self.outgoing.is_empty() {
-                return Some(self.outgoing.remove(0));
+            if let Some(next) = self.outgoing.pop_front() {
+                return Some(next);
             }
         }
         None
@@ -81,7 +81,7 @@ impl FeedSession {
         now: Timestamp,
         response: Response<Vec<u8>>,
     ) {
-        if !self.calls.contains_key(call) {
+        if !self.calls.contains_key(&call) {
             return;
         }
         let step = auth.handle(call, response, now);
@@ -99,7 +99,7 @@ impl FeedSession {
     ) {
         auth.fail(call);
         self.outgoing.retain(|(c, _)| *c != call);
-        if let Some(request_id) = self.calls.remove(call) {
+        if let Some(request_id) = self.calls.remove(&call) {
             self.pager.handle_failure(request_id, now, failure);
         }
     }
@@ -115,26 +115,30 @@ impl FeedSession {
     }
 
     fn settle(&mut self, auth: &mut Authenticator, call: CallId, step: Step, now: Timestamp) {
-        let Some(&request_id) = self.calls.get(call) else {
+        let Some(&request_id) = self.calls.get(&call) else {
             return;
         };
-        if let Step::Send(request) = step {
-            self.outgoing.push((call, request));
-            return;
-        }
-        self.calls.remove(call);
-        let failure = match step {
+        match step {
+            Step::Send(request) => self.outgoing.push_back((call, request)),
             Step::Done(response) => {
+                self.calls.remove(&call);
                 self.pager.handle_response(request_id, now, response);
-                return;
             }
-            Step::Failed(error) => failure_for(&error),
-            _ => {
+            Step::Failed(error) => {
+                self.calls.remove(&call);
+                self.pager
+                    .handle_failure(request_id, now, failure_for(&error));
+            }
+            Step::Token(_) | Step::Ignored => {
+                self.calls.remove(&call);
                 auth.fail(call);
-                Failure::Other("the token flow ended unexpectedly".into())
+                self.pager.handle_failure(
+                    request_id,
+                    now,
+                    Failure::Other("the token flow ended unexpectedly".into()),
+                );
             }
-        };
-        self.pager.handle_failure(request_id, now, failure);
+        }
     }
 }
 
@@ -142,9 +146,9 @@ impl FeedSession {
 /// down, halt (and say why) when the user must act.
 pub fn failure_for(error: &AuthError) -> Failure {
     match error {
-        AuthError::NoAccess { .. } => Failure::NoAccess(error.message()),
-        AuthError::TokenService(_) => Failure::Other(error.message()),
-        _ => Failure::Unauthenticated(error.message()),
+        AuthError::NoAccess { .. } => Failure::NoAccess(error.to_string()),
+        AuthError::TokenService(_) => Failure::Other(error.to_string()),
+        _ => Failure::Unauthenticated(error.to_string()),
     }
 }
 

@@ -13,11 +13,11 @@
 
 use std::time::Duration;
 
-use crate::http::{Request, Response};
+use http::{Request, Response};
 
 use super::cluster::{DEFAULT_STALE_AFTER, cluster_status_request, parse_cluster_status};
 use super::nginx::{NginxOutcome, NginxSample, nginx_status_request, parse_nginx_status, rates};
-use super::ping::{PingVerdict, UnknownWhy, parse_ping, ping_request};
+use super::ping::{PingVerdict, parse_ping, ping_request};
 use super::report::{HealthInput, HealthReport};
 use crate::auth::Credentials;
 use crate::{Origin, Timestamp};
@@ -66,6 +66,7 @@ pub const LOAD_BALANCER_LABEL: &str = "load balancer";
 #[derive(Debug, Clone)]
 pub struct HealthCheck {
     requests: Vec<(Probe, Request<Vec<u8>>)>,
+    pings: Vec<(String, Option<PingVerdict>)>,
     nginx: Option<NginxOutcome>,
     nginx_sample: Option<NginxSample>,
     previous_nginx: Option<NginxSample>,
@@ -76,18 +77,17 @@ impl HealthCheck {
     /// Plan a check of `targets`; `previous_nginx` is the sample kept from the last check.
     pub fn new(targets: &HealthTargets, previous_nginx: Option<NginxSample>) -> Self {
         let mut requests = Vec::new();
-        // Every ping starts as "no answer recorded" until its answer (or failure) comes.
         let mut pings = Vec::new();
         if targets.replicas.is_empty() {
             requests.push((
                 Probe::Ping(LOAD_BALANCER_LABEL.to_string()),
                 ping_request(&targets.origin),
             ));
-            pings.push((LOAD_BALANCER_LABEL.to_string(), not_recorded()));
+            pings.push((LOAD_BALANCER_LABEL.to_string(), None));
         }
         for (label, origin) in &targets.replicas {
             requests.push((Probe::Ping(label.clone()), ping_request(origin)));
-            pings.push((label.clone(), not_recorded()));
+            pings.push((label.clone(), None));
         }
         requests.push((Probe::Nginx, nginx_status_request(&targets.origin)));
         if let Some(credentials) = &targets.credentials {
@@ -98,11 +98,11 @@ impl HealthCheck {
         }
         HealthCheck {
             requests,
+            pings,
             nginx: None,
             nginx_sample: None,
             previous_nginx,
             input: HealthInput {
-                pings,
                 stale_after: targets.stale_after,
                 ..HealthInput::default()
             },
@@ -133,7 +133,7 @@ impl HealthCheck {
     /// `message` must not contain secrets.
     pub fn record_failure(&mut self, probe: &Probe, message: &str) {
         match probe {
-            Probe::Ping(label) => self.set_ping(label, no_answer(message)),
+            Probe::Ping(label) => self.set_ping(label, PingVerdict::no_answer(message)),
             // Without an answer nothing is known about nginx or the cluster; the pings
             // carry the reachability verdict.
             Probe::Nginx | Probe::ClusterStatus => {}
@@ -141,33 +141,28 @@ impl HealthCheck {
     }
 
     fn set_ping(&mut self, label: &str, verdict: PingVerdict) {
-        if let Some(slot) = self.input.pings.iter_mut().find(|(l, _)| l == label) {
-            slot.1 = verdict;
+        if let Some(slot) = self.pings.iter_mut().find(|(l, _)| l == label) {
+            slot.1 = Some(verdict);
         }
     }
 
     /// The report, and the nginx sample to hand to the next check.
     pub fn finish(mut self, now: Timestamp) -> (HealthReport, Option<NginxSample>) {
+        self.input.pings = self
+            .pings
+            .into_iter()
+            .map(|(label, verdict)| {
+                let verdict =
+                    verdict.unwrap_or_else(|| PingVerdict::no_answer("no answer recorded"));
+                (label, verdict)
+            })
+            .collect();
         if let (Some(prev), Some(next)) = (&self.previous_nginx, &self.nginx_sample) {
             self.input.nginx_rates = rates(prev, next);
         }
         self.input.nginx = self.nginx;
-        let report = HealthReport::from_input(self.input, now);
+        let report = HealthReport::build(&self.input, now);
         (report, self.nginx_sample.or(self.previous_nginx))
-    }
-}
-
-/// The verdict of a ping whose answer was never recorded.
-fn not_recorded() -> PingVerdict {
-    no_answer("no answer recorded")
-}
-
-/// [`PingVerdict::no_answer`] of a borrowed message (no owned copy before the excerpt).
-fn no_answer(message: &str) -> PingVerdict {
-    PingVerdict::Unknown {
-        status: 0,
-        excerpt: crate::error::excerpt(message.as_bytes()),
-        why: UnknownWhy::NoAnswer,
     }
 }
 

@@ -14,7 +14,7 @@
 //! }
 //! ```
 //!
-//! The model is tolerant: the body is read field by field from a [`Json`] value.
+//! The model is tolerant: the body is read field by field from a [`serde_json::Value`].
 //! A field of the wrong type is skipped with a message in [`ClusterStatus::warnings`]
 //! instead of failing the whole report; unknown fields are kept as raw JSON; a top-level
 //! `current_issues` (as on the vendor page) is accepted too. Only a body that is not a
@@ -23,18 +23,15 @@
 //! Per-replica state is derived by [`ClusterStatus::replica_states`] from the union of the
 //! replica ids of the three `replica_*` maps, given `now` and a staleness threshold.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use crate::http::{Request, Response, header};
+use http::{Request, Response, header};
 use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
+use serde_json::{Map, Value};
 
 use crate::auth::Credentials;
 use crate::error::{ApiError, BodyShape, ParseError, excerpt, looks_like_html};
-use crate::json::{Json, JsonObject};
-use crate::json_out::ToJson;
-use crate::small_map::SmallMap;
-use crate::text::{Message, concat, display_message, push_u64};
 use crate::{Origin, Timestamp};
 
 /// The path of the cluster status endpoint.
@@ -58,17 +55,17 @@ pub struct ClusterStatus {
     /// [`ClusterStatus::issues`] yields these and RethinkDB's together.
     pub current_issues: Vec<Issue>,
     /// Replica id → `"OK"` or the reason it is not healthy.
-    pub replica_health: ReplicaMap<String>,
+    pub replica_health: BTreeMap<String, String>,
     /// Replica id → when it last reported (raw text kept).
-    pub replica_timestamp: ReplicaMap<ReplicaTimestamp>,
+    pub replica_timestamp: BTreeMap<String, ReplicaTimestamp>,
     /// Replica id → whether it is in read-only mode.
-    pub replica_readonly: ReplicaMap<bool>,
+    pub replica_readonly: BTreeMap<String, bool>,
     /// Who holds the garbage collection lock; empty or absent when GC is not running.
     pub gc_lock_holder: Option<String>,
     /// etcd cluster status (older DTR only), kept as raw JSON.
-    pub etcd_status: Option<Json>,
+    pub etcd_status: Option<Value>,
     /// Top-level fields this model does not know, as raw JSON.
-    pub other: JsonObject,
+    pub other: Map<String, Value>,
     /// Fields that were skipped or read approximately because their type was odd, each
     /// as `<json path>: <what was wrong>`.
     pub warnings: Vec<String>,
@@ -85,7 +82,7 @@ pub struct RethinkSystemTables {
     /// `table_status`: readiness of each table.
     pub table_status: Vec<TableStatus>,
     /// The other tables (`cluster_config`, `db_config`, `table_config`, `stats`, ...), raw.
-    pub other: JsonObject,
+    pub other: Map<String, Value>,
 }
 
 /// A RethinkDB issue (`current_issues` entry).
@@ -102,9 +99,9 @@ pub struct Issue {
     /// RethinkDB's human description.
     pub description: Option<String>,
     /// Type-specific details, raw.
-    pub info: Option<Json>,
+    pub info: Option<Value>,
     /// Other fields, raw.
-    pub other: JsonObject,
+    pub other: Map<String, Value>,
 }
 
 /// A RethinkDB `server_status` entry.
@@ -116,11 +113,11 @@ pub struct ServerStatus {
     /// The server name, `dtr_rethinkdb_<replica id>` on MSR.
     pub name: Option<String>,
     /// Network details, raw.
-    pub network: Option<Json>,
+    pub network: Option<Value>,
     /// Process details, raw.
-    pub process: Option<Json>,
+    pub process: Option<Value>,
     /// Other fields, raw.
-    pub other: JsonObject,
+    pub other: Map<String, Value>,
 }
 
 /// A RethinkDB `table_status` entry.
@@ -136,11 +133,11 @@ pub struct TableStatus {
     /// `status.ready_for_writes`: the table accepts writes.
     pub ready_for_writes: Option<bool>,
     /// The whole `status` object, raw.
-    pub status: JsonObject,
+    pub status: Map<String, Value>,
     /// Shards, raw.
-    pub shards: Option<Json>,
+    pub shards: Option<Value>,
     /// Other fields, raw.
-    pub other: JsonObject,
+    pub other: Map<String, Value>,
 }
 
 /// When a replica last reported, as MSR sent it.
@@ -151,94 +148,6 @@ pub struct ReplicaTimestamp {
     pub raw: String,
     /// The parsed time, when `raw` is RFC 3339 (serialized as epoch milliseconds).
     pub at: Option<Timestamp>,
-}
-
-/// Replica id → value, sorted by id: what `replica_health`, `replica_timestamp` and
-/// `replica_readonly` hold. Serialized as a JSON object with the ids in order.
-///
-/// A sorted `Vec` rather than a `BTreeMap`: a handful of replicas, and each `BTreeMap`
-/// instantiation costs the npm package's WebAssembly several kilobytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReplicaMap<T> {
-    entries: SmallMap<String, T>,
-}
-
-impl<T> ReplicaMap<T> {
-    /// An empty map.
-    pub fn new() -> Self {
-        ReplicaMap {
-            entries: SmallMap::new(),
-        }
-    }
-
-    /// The map of `entries`, which are sorted by id, each id once.
-    fn sorted(entries: Vec<(String, T)>) -> Self {
-        ReplicaMap {
-            entries: SmallMap::from_sorted(entries),
-        }
-    }
-
-    /// The value of replica `id`.
-    pub fn get(&self, id: &str) -> Option<&T> {
-        self.entries.get(id)
-    }
-
-    /// Whether replica `id` is listed.
-    pub fn contains_key(&self, id: &str) -> bool {
-        self.entries.contains_key(id)
-    }
-
-    /// Set the value of replica `id`, returning its previous value.
-    pub fn insert(&mut self, id: String, value: T) -> Option<T> {
-        self.entries.insert(id, value)
-    }
-
-    /// How many replicas are listed.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Whether no replica is listed.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// The replica ids, sorted.
-    pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|(id, _)| id.as_str())
-    }
-
-    /// The ids and values, sorted by id.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
-        self.entries.iter().map(|(id, value)| (id.as_str(), value))
-    }
-}
-
-impl<T> Default for ReplicaMap<T> {
-    fn default() -> Self {
-        ReplicaMap::new()
-    }
-}
-
-/// Collected as into a `BTreeMap`: a repeated id keeps its last value.
-impl<T> FromIterator<(String, T)> for ReplicaMap<T> {
-    fn from_iter<I: IntoIterator<Item = (String, T)>>(entries: I) -> Self {
-        let mut map = ReplicaMap::new();
-        for (id, value) in entries {
-            map.insert(id, value);
-        }
-        map
-    }
-}
-
-impl<T: Serialize> Serialize for ReplicaMap<T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.entries.len()))?;
-        for (id, value) in self.entries.iter() {
-            map.serialize_entry(id, value)?;
-        }
-        map.end()
-    }
 }
 
 /// The derived state of one replica.
@@ -298,38 +207,21 @@ pub enum ReplicaCondition {
 #[non_exhaustive]
 pub enum ClusterStatusError {
     /// 401: no or invalid credentials (MSR treats bad basic credentials as anonymous).
+    #[error("not signed in: the cluster status needs MSR admin credentials ({0})")]
     NotAuthenticated(ApiError),
     /// 403 with MSR's JSON error: signed in, but not an MSR admin.
+    #[error("signed in, but not an MSR admin: the cluster status is for admins only")]
     NotAdmin(ApiError),
     /// 503 `STATUS_CHECK_FAILED`: MSR could not query its own backend.
+    #[error("the cluster status check failed inside MSR: {0}")]
     CheckFailed(ApiError),
     /// Any other error status, or an HTML page (an SSO login page) with a success status.
+    #[error("{0}")]
     Http(ApiError),
     /// A success status whose body is not a JSON object.
+    #[error("{0}")]
     Body(ParseError),
 }
-
-impl Message for ClusterStatusError {
-    fn push_message(&self, out: &mut String) {
-        match self {
-            ClusterStatusError::NotAuthenticated(e) => {
-                out.push_str("not signed in: the cluster status needs MSR admin credentials (");
-                e.push_message(out);
-                out.push(')');
-            }
-            ClusterStatusError::NotAdmin(_) => out
-                .push_str("signed in, but not an MSR admin: the cluster status is for admins only"),
-            ClusterStatusError::CheckFailed(e) => {
-                out.push_str("the cluster status check failed inside MSR: ");
-                e.push_message(out);
-            }
-            ClusterStatusError::Http(e) => e.push_message(out),
-            ClusterStatusError::Body(e) => e.push_message(out),
-        }
-    }
-}
-
-display_message!(ClusterStatusError);
 
 impl ClusterStatusError {
     /// The normalised HTTP error, when there is one.
@@ -347,41 +239,62 @@ impl ClusterStatusError {
 impl ClusterStatus {
     /// Read a cluster status body. Fails only when the body is not a JSON object.
     pub fn from_json(body: &[u8]) -> Result<Self, ParseError> {
-        let value = Json::parse(body)?;
-        let Json::Object(mut map) = value else {
+        let value: Value = ParseError::parse_json(body)?;
+        let Value::Object(mut map) = value else {
             return Err(ParseError {
                 path: ".".to_string(),
-                message: concat(&["expected a JSON object, found ", value.kind()]),
+                message: format!(
+                    "expected a JSON object, found {}",
+                    crate::error::json_kind(&value)
+                ),
                 excerpt: excerpt(body),
             });
         };
         let mut r = Reader::default();
         let rethink_system_tables = match map.remove("rethink_system_tables") {
-            None | Some(Json::Null) => None,
-            Some(Json::Object(tables)) => Some(r.rethink(tables)),
+            None | Some(Value::Null) => None,
+            Some(Value::Object(tables)) => Some(r.rethink(tables)),
             Some(other) => {
                 r.warn("rethink_system_tables", "an object", &other);
                 None
             }
         };
         let current_issues = r.issues(&mut map, "", "current_issues");
-        let replica_health = ReplicaMap::sorted(r.text_entries(&mut map, "replica_health", true));
-        let mut timestamps = Vec::new();
-        for (id, raw) in r.text_entries(&mut map, "replica_timestamp", false) {
-            let at = Timestamp::parse_rfc3339(&raw);
-            timestamps.push((id, ReplicaTimestamp { raw, at }));
-        }
-        let replica_timestamp = ReplicaMap::sorted(timestamps);
-        let mut readonly = Vec::new();
-        for (id, value) in r.object_entries(&mut map, "replica_readonly") {
-            match value {
-                Json::Bool(flag) => readonly.push((id, flag)),
-                other => r.warn_entry("replica_readonly", &id, "a boolean", &other),
-            }
-        }
-        let replica_readonly = ReplicaMap::sorted(readonly);
+        let replica_health =
+            r.object_entries(&mut map, "replica_health", |r, path, value| match value {
+                Value::String(text) => Some(text),
+                Value::Null => {
+                    r.warn(&path, "a string", &Value::Null);
+                    None
+                }
+                other => {
+                    r.warn(&path, "a string", &other);
+                    Some(other.to_string())
+                }
+            });
+        let replica_timestamp =
+            r.object_entries(&mut map, "replica_timestamp", |r, path, value| {
+                let raw = match value {
+                    Value::String(text) => text,
+                    Value::Null => return None,
+                    other => {
+                        r.warn(&path, "a string", &other);
+                        other.to_string()
+                    }
+                };
+                let at = Timestamp::parse_rfc3339(&raw);
+                Some(ReplicaTimestamp { raw, at })
+            });
+        let replica_readonly =
+            r.object_entries(&mut map, "replica_readonly", |r, path, value| match value {
+                Value::Bool(flag) => Some(flag),
+                other => {
+                    r.warn(&path, "a boolean", &other);
+                    None
+                }
+            });
         let gc_lock_holder = r.string(&mut map, "", "gc_lock_holder");
-        let etcd_status = take(&mut map, "etcd_status");
+        let etcd_status = map.remove("etcd_status").filter(|v| !v.is_null());
         Ok(ClusterStatus {
             rethink_system_tables,
             current_issues,
@@ -424,14 +337,14 @@ impl ClusterStatus {
     }
 
     /// The union of replica ids in `replica_health`, `replica_timestamp` and
-    /// `replica_readonly`, sorted, each once.
-    pub fn replica_ids(&self) -> Vec<&str> {
-        // Merged, not sorted: the maps are sorted already, and a sort costs the npm
-        // package's WebAssembly a few kilobytes.
-        let health = self.replica_health.keys().collect();
-        let timestamp = self.replica_timestamp.keys().collect();
-        let readonly = self.replica_readonly.keys().collect();
-        union(union(health, timestamp), readonly)
+    /// `replica_readonly`, sorted.
+    pub fn replica_ids(&self) -> BTreeSet<&str> {
+        self.replica_health
+            .keys()
+            .chain(self.replica_timestamp.keys())
+            .chain(self.replica_readonly.keys())
+            .map(String::as_str)
+            .collect()
     }
 
     /// The derived state of every replica (sorted by id). A replica is stale when its
@@ -440,60 +353,50 @@ impl ClusterStatus {
     /// `Date` header) to avoid skew between the browser's clock and MSR's.
     pub fn replica_states(&self, now: Timestamp, stale_after: Duration) -> Vec<ReplicaState> {
         let threshold = i64::try_from(stale_after.as_millis()).unwrap_or(i64::MAX);
-        // The three maps are sorted by id: walk them together, each id once.
-        let mut health = self.replica_health.iter().peekable();
-        let mut timestamp = self.replica_timestamp.iter().peekable();
-        let mut readonly = self.replica_readonly.iter().peekable();
-        let mut states = Vec::new();
-        loop {
-            let first = [
-                health.peek().map(|e| e.0),
-                timestamp.peek().map(|e| e.0),
-                readonly.peek().map(|e| e.0),
-            ];
-            let Some(id) = first.into_iter().flatten().min() else {
-                return states;
-            };
-            let health = health.next_if(|e| e.0 == id).map(|e| e.1.clone());
-            let last_seen = timestamp.next_if(|e| e.0 == id).map(|e| e.1.clone());
-            let read_only = readonly.next_if(|e| e.0 == id).map(|e| *e.1);
-            let mut conditions = Vec::new();
-            match health.as_deref() {
-                Some("OK") => {}
-                Some(reason) => conditions.push(ReplicaCondition::Unhealthy {
-                    reason: reason.to_string(),
-                }),
-                None => conditions.push(ReplicaCondition::HealthUnknown),
-            }
-            match &last_seen {
-                Some(ReplicaTimestamp { at: Some(at), .. }) => {
-                    let age = now.millis_since(*at);
-                    if age > threshold {
-                        conditions.push(ReplicaCondition::Stale {
-                            last_seen: *at,
-                            age_secs: age / 1000,
-                        });
+        self.replica_ids()
+            .into_iter()
+            .map(|id| {
+                let health = self.replica_health.get(id).cloned();
+                let last_seen = self.replica_timestamp.get(id).cloned();
+                let read_only = self.replica_readonly.get(id).copied();
+                let mut conditions = Vec::new();
+                match health.as_deref() {
+                    Some("OK") => {}
+                    Some(reason) => conditions.push(ReplicaCondition::Unhealthy {
+                        reason: reason.to_string(),
+                    }),
+                    None => conditions.push(ReplicaCondition::HealthUnknown),
+                }
+                match &last_seen {
+                    Some(ReplicaTimestamp { at: Some(at), .. }) => {
+                        let age = now.millis_since(*at);
+                        if age > threshold {
+                            conditions.push(ReplicaCondition::Stale {
+                                last_seen: *at,
+                                age_secs: age / 1000,
+                            });
+                        }
                     }
+                    Some(ReplicaTimestamp { raw, at: None }) => {
+                        conditions.push(ReplicaCondition::TimestampUnknown { raw: raw.clone() });
+                    }
+                    None => {}
                 }
-                Some(ReplicaTimestamp { raw, at: None }) => {
-                    conditions.push(ReplicaCondition::TimestampUnknown { raw: raw.clone() });
+                if read_only == Some(true) {
+                    conditions.push(ReplicaCondition::ReadOnly);
                 }
-                None => {}
-            }
-            if read_only == Some(true) {
-                conditions.push(ReplicaCondition::ReadOnly);
-            }
-            if conditions.is_empty() {
-                conditions.push(ReplicaCondition::Ok);
-            }
-            states.push(ReplicaState {
-                id: id.to_string(),
-                health,
-                last_seen,
-                read_only,
-                conditions,
-            });
-        }
+                if conditions.is_empty() {
+                    conditions.push(ReplicaCondition::Ok);
+                }
+                ReplicaState {
+                    id: id.to_string(),
+                    health,
+                    last_seen,
+                    read_only,
+                    conditions,
+                }
+            })
+            .collect()
     }
 }
 
@@ -507,11 +410,11 @@ impl ServerStatus {
 impl TableStatus {
     /// `db.name`, with `?` for a missing part.
     pub fn full_name(&self) -> String {
-        concat(&[
+        format!(
+            "{}.{}",
             self.db.as_deref().unwrap_or("?"),
-            ".",
-            self.name.as_deref().unwrap_or("?"),
-        ])
+            self.name.as_deref().unwrap_or("?")
+        )
     }
 }
 
@@ -565,8 +468,7 @@ pub fn parse_cluster_status(
     response: &Response<Vec<u8>>,
 ) -> Result<ClusterStatus, ClusterStatusError> {
     let status = response.status();
-    // An HTML page with a success status normalises as an unexpected body.
-    if !status.is_success() || looks_like_html(response.headers(), response.body()) {
+    if !status.is_success() {
         let error = ApiError::from_response(response);
         return Err(match status.as_u16() {
             401 => ClusterStatusError::NotAuthenticated(error),
@@ -576,6 +478,13 @@ pub fn parse_cluster_status(
             503 if error.is_code("STATUS_CHECK_FAILED") => ClusterStatusError::CheckFailed(error),
             _ => ClusterStatusError::Http(error),
         });
+    }
+    if looks_like_html(response.headers(), response.body()) {
+        return Err(ClusterStatusError::Http(ApiError::unexpected_body(
+            status,
+            response.headers(),
+            response.body(),
+        )));
     }
     ClusterStatus::from_json(response.body()).map_err(ClusterStatusError::Body)
 }
@@ -587,23 +496,18 @@ struct Reader {
 }
 
 impl Reader {
-    #[inline(never)]
-    fn warn(&mut self, path: &str, expected: &str, found: &Json) {
-        self.warnings.push(concat(&[
-            path,
-            ": expected ",
-            expected,
-            ", found ",
-            found.kind(),
-        ]));
+    fn warn(&mut self, path: &str, expected: &str, found: &Value) {
+        self.warnings.push(format!(
+            "{path}: expected {expected}, found {}",
+            crate::error::json_kind(found)
+        ));
     }
 
     /// Remove `key` from `map` as a string; `null`/missing → `None`, others → warning.
-    #[inline(never)]
-    fn string(&mut self, map: &mut JsonObject, prefix: &str, key: &str) -> Option<String> {
+    fn string(&mut self, map: &mut Map<String, Value>, prefix: &str, key: &str) -> Option<String> {
         match map.remove(key)? {
-            Json::String(text) => Some(text),
-            Json::Null => None,
+            Value::String(text) => Some(text),
+            Value::Null => None,
             other => {
                 self.warn(&join(prefix, key), "a string", &other);
                 None
@@ -612,11 +516,10 @@ impl Reader {
     }
 
     /// Remove `key` from `map` as a boolean; `null`/missing → `None`, others → warning.
-    #[inline(never)]
-    fn boolean(&mut self, map: &mut JsonObject, prefix: &str, key: &str) -> Option<bool> {
+    fn boolean(&mut self, map: &mut Map<String, Value>, prefix: &str, key: &str) -> Option<bool> {
         match map.remove(key)? {
-            Json::Bool(flag) => Some(flag),
-            Json::Null => None,
+            Value::Bool(flag) => Some(flag),
+            Value::Null => None,
             other => {
                 self.warn(&join(prefix, key), "a boolean", &other);
                 None
@@ -627,14 +530,14 @@ impl Reader {
     /// Remove `key` from `map` as an array of objects; non-object entries are skipped.
     fn objects(
         &mut self,
-        map: &mut JsonObject,
+        map: &mut Map<String, Value>,
         prefix: &str,
         key: &str,
-    ) -> Vec<(String, JsonObject)> {
+    ) -> Vec<(String, Map<String, Value>)> {
         let path = join(prefix, key);
         let items = match map.remove(key) {
-            None | Some(Json::Null) => return Vec::new(),
-            Some(Json::Array(items)) => items,
+            None | Some(Value::Null) => return Vec::new(),
+            Some(Value::Array(items)) => items,
             Some(other) => {
                 self.warn(&path, "an array", &other);
                 return Vec::new();
@@ -642,125 +545,107 @@ impl Reader {
         };
         let mut out = Vec::new();
         for (i, item) in items.into_iter().enumerate() {
-            let mut item_path = concat(&[&path, "["]);
-            push_u64(&mut item_path, i as u64);
-            item_path.push(']');
+            let item_path = format!("{path}[{i}]");
             match item {
-                Json::Object(object) => out.push((item_path, object)),
+                Value::Object(object) => out.push((item_path, object)),
                 other => self.warn(&item_path, "an object", &other),
             }
         }
         out
     }
 
-    /// Remove `key` from `map` as an object of id → value: each entry (sorted by id, the
-    /// last value of a repeated id) with its path.
-    /// [`Reader::warn`] about the entry `id` of the object at `key`.
-    fn warn_entry(&mut self, key: &str, id: &str, expected: &str, found: &Json) {
-        self.warn(&concat(&[key, ".", id]), expected, found);
-    }
-
-    /// [`Reader::object_entries`] of `key` as text: a string as it is, any other value
-    /// (with a warning) as its JSON text, `null` skipped (with a warning if `warn_null`).
-    #[inline(never)]
-    fn text_entries(
+    /// Remove `key` from `map` as an object of id → value, reading each value with `read`.
+    fn object_entries<T>(
         &mut self,
-        map: &mut JsonObject,
+        map: &mut Map<String, Value>,
         key: &str,
-        warn_null: bool,
-    ) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        for (id, value) in self.object_entries(map, key) {
-            let text = match value {
-                Json::String(text) => text,
-                other => {
-                    if warn_null || !other.is_null() {
-                        self.warn_entry(key, &id, "a string", &other);
-                    }
-                    if other.is_null() {
-                        continue;
-                    }
-                    other.to_json()
-                }
-            };
-            out.push((id, text));
+        mut read: impl FnMut(&mut Self, String, Value) -> Option<T>,
+    ) -> BTreeMap<String, T> {
+        let entries = match map.remove(key) {
+            None | Some(Value::Null) => return BTreeMap::new(),
+            Some(Value::Object(entries)) => entries,
+            Some(other) => {
+                self.warn(key, "an object", &other);
+                return BTreeMap::new();
+            }
+        };
+        let mut out = BTreeMap::new();
+        for (id, value) in entries {
+            let path = format!("{key}.{id}");
+            if let Some(item) = read(self, path, value) {
+                out.insert(id, item);
+            }
         }
         out
     }
 
-    fn object_entries(&mut self, map: &mut JsonObject, key: &str) -> Vec<(String, Json)> {
-        let entries = match map.remove(key) {
-            None | Some(Json::Null) => return Vec::new(),
-            Some(Json::Object(entries)) => entries,
-            Some(other) => {
-                self.warn(key, "an object", &other);
-                return Vec::new();
-            }
-        };
-        entries.into_sorted()
+    fn issues(&mut self, map: &mut Map<String, Value>, prefix: &str, key: &str) -> Vec<Issue> {
+        self.objects(map, prefix, key)
+            .into_iter()
+            .map(|(path, mut object)| {
+                let info = object.remove("info").filter(|v| !v.is_null());
+                Issue {
+                    id: self.string(&mut object, &path, "id"),
+                    kind: self.string(&mut object, &path, "type"),
+                    critical: self
+                        .boolean(&mut object, &path, "critical")
+                        .unwrap_or(false),
+                    description: self.string(&mut object, &path, "description"),
+                    info,
+                    other: object,
+                }
+            })
+            .collect()
     }
 
-    fn issues(&mut self, map: &mut JsonObject, prefix: &str, key: &str) -> Vec<Issue> {
-        let mut issues = Vec::new();
-        for (path, mut object) in self.objects(map, prefix, key) {
-            let info = take(&mut object, "info");
-            issues.push(Issue {
-                id: self.string(&mut object, &path, "id"),
-                kind: self.string(&mut object, &path, "type"),
-                critical: self
-                    .boolean(&mut object, &path, "critical")
-                    .unwrap_or(false),
-                description: self.string(&mut object, &path, "description"),
-                info,
-                other: object,
-            });
-        }
-        issues
-    }
-
-    fn rethink(&mut self, mut tables: JsonObject) -> RethinkSystemTables {
+    fn rethink(&mut self, mut tables: Map<String, Value>) -> RethinkSystemTables {
         const PREFIX: &str = "rethink_system_tables";
         let current_issues = self.issues(&mut tables, PREFIX, "current_issues");
-        let mut server_status = Vec::new();
-        for (path, mut object) in self.objects(&mut tables, PREFIX, "server_status") {
-            server_status.push(ServerStatus {
+        let server_status = self
+            .objects(&mut tables, PREFIX, "server_status")
+            .into_iter()
+            .map(|(path, mut object)| ServerStatus {
                 id: self.string(&mut object, &path, "id"),
                 name: self.string(&mut object, &path, "name"),
-                network: take(&mut object, "network"),
-                process: take(&mut object, "process"),
+                network: object.remove("network").filter(|v| !v.is_null()),
+                process: object.remove("process").filter(|v| !v.is_null()),
                 other: object,
-            });
-        }
-        let mut table_status = Vec::new();
-        for (path, mut object) in self.objects(&mut tables, PREFIX, "table_status") {
-            let status_path = join(&path, "status");
-            let mut status = match object.remove("status") {
-                None | Some(Json::Null) => JsonObject::new(),
-                Some(Json::Object(status)) => status,
-                Some(other) => {
-                    self.warn(&status_path, "an object", &other);
-                    JsonObject::new()
+            })
+            .collect();
+        let table_status = self
+            .objects(&mut tables, PREFIX, "table_status")
+            .into_iter()
+            .map(|(path, mut object)| {
+                let status_path = join(&path, "status");
+                let mut status = match object.remove("status") {
+                    None | Some(Value::Null) => Map::new(),
+                    Some(Value::Object(status)) => status,
+                    Some(other) => {
+                        self.warn(&status_path, "an object", &other);
+                        Map::new()
+                    }
+                };
+                let all_replicas_ready =
+                    self.boolean(&mut status, &status_path, "all_replicas_ready");
+                let ready_for_writes = self.boolean(&mut status, &status_path, "ready_for_writes");
+                // Keep the flags in the raw status too, for a faithful copy.
+                if let Some(flag) = all_replicas_ready {
+                    status.insert("all_replicas_ready".into(), Value::Bool(flag));
                 }
-            };
-            let all_replicas_ready = self.boolean(&mut status, &status_path, "all_replicas_ready");
-            let ready_for_writes = self.boolean(&mut status, &status_path, "ready_for_writes");
-            // Keep the flags in the raw status too, for a faithful copy.
-            if let Some(flag) = all_replicas_ready {
-                status.insert("all_replicas_ready".into(), Json::Bool(flag));
-            }
-            if let Some(flag) = ready_for_writes {
-                status.insert("ready_for_writes".into(), Json::Bool(flag));
-            }
-            table_status.push(TableStatus {
-                db: self.string(&mut object, &path, "db"),
-                name: self.string(&mut object, &path, "name"),
-                all_replicas_ready,
-                ready_for_writes,
-                status,
-                shards: take(&mut object, "shards"),
-                other: object,
-            });
-        }
+                if let Some(flag) = ready_for_writes {
+                    status.insert("ready_for_writes".into(), Value::Bool(flag));
+                }
+                TableStatus {
+                    db: self.string(&mut object, &path, "db"),
+                    name: self.string(&mut object, &path, "name"),
+                    all_replicas_ready,
+                    ready_for_writes,
+                    status,
+                    shards: object.remove("shards").filter(|v| !v.is_null()),
+                    other: object,
+                }
+            })
+            .collect();
         RethinkSystemTables {
             current_issues,
             server_status,
@@ -770,36 +655,11 @@ impl Reader {
     }
 }
 
-/// Remove `key` from `map`; `null` is absent.
-#[inline(never)]
-fn take(map: &mut JsonObject, key: &str) -> Option<Json> {
-    map.remove(key).filter(|v| !v.is_null())
-}
-
-/// The union of two sorted lists without repeats, sorted, each item once.
-fn union<'a>(a: Vec<&'a str>, b: Vec<&'a str>) -> Vec<&'a str> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
-    loop {
-        let next = match (a.peek(), b.peek()) {
-            (None, None) => return out,
-            (Some(x), Some(y)) if x > y => b.next(),
-            (Some(x), Some(y)) if x == y => {
-                b.next();
-                a.next()
-            }
-            (Some(_), _) => a.next(),
-            (None, Some(_)) => b.next(),
-        };
-        out.extend(next);
-    }
-}
-
 fn join(prefix: &str, key: &str) -> String {
     if prefix.is_empty() {
         key.to_string()
     } else {
-        concat(&[prefix, ".", key])
+        format!("{prefix}.{key}")
     }
 }
 

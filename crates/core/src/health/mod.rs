@@ -1,7 +1,7 @@
 //! Health checks: `/_ping`, `/nginx_status`, `cluster_status` and the combined report.
 //!
-//! Each endpoint has a request builder (plain [`crate::http::Request`] values) and a
-//! parser of the [`crate::http::Response`] the shell got back (msr-api.md §1–3):
+//! Each endpoint has a request builder (plain [`http::Request<Vec<u8>>`] values) and a
+//! parser of the [`http::Response<Vec<u8>>`] the shell got back (msr-api.md §1–3):
 //!
 //! - [`ping`]: `GET /_ping` on one replica, no auth → [`PingVerdict`].
 //! - [`nginx`]: `GET /nginx_status` → [`NginxOutcome`]; two [`NginxSample`]s give [`NginxRates`].
@@ -21,9 +21,8 @@ pub mod report;
 
 pub use check::{HealthCheck, HealthTargets, LOAD_BALANCER_LABEL, Probe};
 pub use cluster::{
-    ClusterStatus, ClusterStatusError, Issue, ReplicaCondition, ReplicaMap, ReplicaState,
-    ReplicaTimestamp, RethinkSystemTables, ServerStatus, TableStatus, cluster_status_request,
-    parse_cluster_status,
+    ClusterStatus, ClusterStatusError, Issue, ReplicaCondition, ReplicaState, ReplicaTimestamp,
+    RethinkSystemTables, ServerStatus, TableStatus, cluster_status_request, parse_cluster_status,
 };
 pub use nginx::{
     NginxOutcome, NginxParseError, NginxRates, NginxSample, NginxStatus, nginx_status_request,
@@ -32,8 +31,8 @@ pub use nginx::{
 pub use ping::{PingVerdict, UnknownWhy, parse_ping, ping_request};
 pub use report::{HealthInput, HealthReport, Reason, ReasonCode, Severity, Verdict};
 
-use crate::http::header::{ACCEPT, HeaderValue};
-use crate::http::{Request, Uri};
+use http::header::{ACCEPT, HeaderValue};
+use http::{Request, Uri};
 
 /// A body-less `GET` of `uri` with an `Accept` header; never fails.
 fn get(uri: Uri, accept: &'static str) -> Request<Vec<u8>> {

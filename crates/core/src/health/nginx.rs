@@ -21,11 +21,10 @@ use std::fmt;
 use std::num::IntErrorKind;
 use std::str::FromStr;
 
-use crate::http::{Request, Response};
+use http::{Request, Response};
 use serde::Serialize;
 
 use crate::error::{ApiError, excerpt, looks_like_html};
-use crate::text::{Message, display_message, push_quoted};
 use crate::{Origin, Timestamp};
 
 /// The path of the nginx status page.
@@ -57,13 +56,16 @@ pub struct NginxStatus {
 #[non_exhaustive]
 pub enum NginxParseError {
     /// The body is not UTF-8 text.
+    #[error("the body is not text (invalid UTF-8)")]
     NotText,
     /// A label or its number is missing.
+    #[error("`{field}` is missing")]
     Missing {
         /// Which of the seven numbers.
         field: &'static str,
     },
     /// The token where a number belongs is not a non-negative integer.
+    #[error("`{field}` is not a number: {token:?}")]
     NotANumber {
         /// Which of the seven numbers.
         field: &'static str,
@@ -71,6 +73,7 @@ pub enum NginxParseError {
         token: String,
     },
     /// The number does not fit in 64 bits.
+    #[error("`{field}` is too large: {token}")]
     Overflow {
         /// Which of the seven numbers.
         field: &'static str,
@@ -78,35 +81,6 @@ pub enum NginxParseError {
         token: String,
     },
 }
-
-impl Message for NginxParseError {
-    fn push_message(&self, out: &mut String) {
-        let field = match self {
-            NginxParseError::NotText => {
-                out.push_str("the body is not text (invalid UTF-8)");
-                return;
-            }
-            NginxParseError::Missing { field }
-            | NginxParseError::NotANumber { field, .. }
-            | NginxParseError::Overflow { field, .. } => field,
-        };
-        out.push('`');
-        out.push_str(field);
-        match self {
-            NginxParseError::NotANumber { token, .. } => {
-                out.push_str("` is not a number: ");
-                push_quoted(out, token);
-            }
-            NginxParseError::Overflow { token, .. } => {
-                out.push_str("` is too large: ");
-                out.push_str(token);
-            }
-            _ => out.push_str("` is missing"),
-        }
-    }
-}
-
-display_message!(NginxParseError);
 
 /// What a `/nginx_status` answer means for the user.
 #[derive(Debug, Clone, PartialEq)]
@@ -176,14 +150,14 @@ impl NginxStatus {
         };
         // "server accepts handled requests [more columns]" then as many numbers.
         let server = after("server").ok_or(NginxParseError::Missing { field: "accepts" })?;
-        let rest = tokens.get(server..).unwrap_or_default();
-        let count = rest
+        let columns: Vec<&str> = tokens
             .iter()
+            .skip(server)
             .take_while(|t| {
                 !t.ends_with(':') && !t.starts_with(|c: char| c.is_ascii_digit() || c == '-')
             })
-            .count();
-        let columns = rest.get(..count).unwrap_or_default();
+            .copied()
+            .collect();
         let column = |field: &'static str| {
             let index = columns
                 .iter()
@@ -264,9 +238,15 @@ pub fn parse_nginx_status(response: &Response<Vec<u8>>) -> NginxOutcome {
             status: status.as_u16(),
         };
     }
-    // An HTML page with a success status normalises as an unexpected body.
-    if !status.is_success() || looks_like_html(response.headers(), response.body()) {
+    if !status.is_success() {
         return NginxOutcome::Error(ApiError::from_response(response));
+    }
+    if looks_like_html(response.headers(), response.body()) {
+        return NginxOutcome::Error(ApiError::unexpected_body(
+            status,
+            response.headers(),
+            response.body(),
+        ));
     }
     match NginxStatus::parse(response.body()) {
         Ok(parsed) => NginxOutcome::Available(parsed),

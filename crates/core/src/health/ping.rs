@@ -21,12 +21,12 @@
 //! Behind a load balancer `/_ping` checks whichever replica answered; per-replica
 //! monitoring needs one origin per replica, each passed to [`ping_request`].
 
+use http::{Request, Response, StatusCode};
+use serde::Serialize;
+use serde_json::Value;
+
 use crate::Origin;
 use crate::error::{excerpt, looks_like_html};
-use crate::http::{Request, Response, StatusCode};
-use crate::json::Json;
-use crate::json_out::ToJson;
-use serde::Serialize;
 
 /// The path of the ping endpoint.
 pub const PING_PATH: &str = "/_ping";
@@ -142,21 +142,21 @@ pub(crate) struct PingBody {
 impl PingBody {
     /// Read a body as MSR's ping JSON; `None` when it is not.
     pub(crate) fn read(body: &[u8]) -> Option<PingBody> {
-        let Ok(Json::Object(map)) = Json::parse(body) else {
+        let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
             return None;
         };
         let lookup = |names: &[&str]| {
-            names.iter().find_map(|name| map.get(name)).or_else(|| {
+            names.iter().find_map(|name| map.get(*name)).or_else(|| {
                 map.iter()
                     .find(|(key, _)| names.iter().any(|n| key.eq_ignore_ascii_case(n)))
                     .map(|(_, value)| value)
             })
         };
-        let healthy = lookup(&["Healthy", "Health"]).and_then(Json::as_bool);
+        let healthy = lookup(&["Healthy", "Health"]).and_then(Value::as_bool);
         let error = match lookup(&["Error"]) {
-            Some(Json::String(text)) => Some(text.trim().to_string()),
-            Some(Json::Null) | None => None,
-            Some(other) => Some(other.to_json()),
+            Some(Value::String(text)) => Some(text.trim().to_string()),
+            Some(Value::Null) | None => None,
+            Some(other) => Some(other.to_string()),
         };
         if healthy.is_none() && error.is_none() {
             return None;
@@ -167,57 +167,56 @@ impl PingBody {
 
 /// Read a `/_ping` answer into a verdict by the rules in the [module docs](self).
 pub fn parse_ping(response: &Response<Vec<u8>>) -> PingVerdict {
-    // Every "unknown" verdict is built here, once.
-    match judge_ping(response) {
-        Ok(verdict) => verdict,
-        Err(why) => PingVerdict::Unknown {
-            status: response.status().as_u16(),
-            excerpt: excerpt(response.body()),
-            why,
-        },
-    }
-}
-
-/// The verdict of a `/_ping` answer, or why it is unknown.
-fn judge_ping(response: &Response<Vec<u8>>) -> Result<PingVerdict, UnknownWhy> {
     let status = response.status();
     let body = response.body();
-    match status.as_u16() {
+    let unknown = |why| PingVerdict::Unknown {
+        status: status.as_u16(),
+        excerpt: excerpt(body),
+        why,
+    };
+    let code = status.as_u16();
+    match code {
         200 | 503 => {}
-        401 | 407 => return Err(UnknownWhy::AuthRequired),
-        300..=399 => return Err(UnknownWhy::Redirected),
-        502 | 504 => return Err(UnknownWhy::Gateway),
-        _ => return Err(UnknownWhy::UnexpectedStatus),
+        401 | 407 => return unknown(UnknownWhy::AuthRequired),
+        300..=399 => return unknown(UnknownWhy::Redirected),
+        502 | 504 => return unknown(UnknownWhy::Gateway),
+        _ => return unknown(UnknownWhy::UnexpectedStatus),
     }
     let unavailable = status == StatusCode::SERVICE_UNAVAILABLE;
     if looks_like_html(response.headers(), body) {
-        return Err(if unavailable {
+        return unknown(if unavailable {
             UnknownWhy::Gateway
         } else {
             UnknownWhy::Html
         });
     }
     let Some(ping) = PingBody::read(body) else {
-        return Err(if unavailable {
+        return unknown(if unavailable {
             UnknownWhy::Gateway
         } else {
             UnknownWhy::NotPingJson
         });
     };
-    let fallback = match (unavailable, ping.healthy) {
-        (false, Some(true)) => return Ok(PingVerdict::Healthy),
-        (false, None) => return Err(UnknownWhy::NotPingJson),
-        (false, Some(false)) => "the replica answered 200 but reported \"Healthy\": false",
-        (true, Some(true)) => {
-            "the replica answered 503 (unavailable) although its body says healthy"
-        }
-        (true, _) => "the replica reported itself unhealthy without a reason",
-    };
-    let reason = match ping.error {
-        Some(error) if !error.is_empty() => error,
-        _ => fallback.to_string(),
-    };
-    Ok(PingVerdict::Unhealthy { reason })
+    let error = ping.error.filter(|e| !e.is_empty());
+    match (unavailable, ping.healthy) {
+        (false, Some(true)) => PingVerdict::Healthy,
+        (false, Some(false)) => PingVerdict::Unhealthy {
+            reason: error.unwrap_or_else(|| {
+                "the replica answered 200 but reported \"Healthy\": false".to_string()
+            }),
+        },
+        (false, None) => unknown(UnknownWhy::NotPingJson),
+        (true, Some(true)) => PingVerdict::Unhealthy {
+            reason: error.unwrap_or_else(|| {
+                "the replica answered 503 (unavailable) although its body says healthy".to_string()
+            }),
+        },
+        (true, _) => PingVerdict::Unhealthy {
+            reason: error.unwrap_or_else(|| {
+                "the replica reported itself unhealthy without a reason".to_string()
+            }),
+        },
+    }
 }
 
 #[cfg(test)]
@@ -234,16 +233,12 @@ mod tests {
     fn request_is_a_plain_get_without_credentials() {
         let origin = Origin::parse("https://replica-1.example.org:8443").unwrap();
         let r = ping_request(&origin);
-        assert_eq!(r.method(), crate::http::Method::GET);
+        assert_eq!(r.method(), http::Method::GET);
         assert_eq!(
             r.uri().to_string(),
             "https://replica-1.example.org:8443/_ping"
         );
-        assert!(
-            r.headers()
-                .get(crate::http::header::AUTHORIZATION)
-                .is_none()
-        );
+        assert!(r.headers().get(http::header::AUTHORIZATION).is_none());
         assert!(r.body().is_empty());
     }
 

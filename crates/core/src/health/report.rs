@@ -49,7 +49,6 @@ use super::cluster::{
 use super::nginx::{NginxOutcome, NginxRates, NginxStatus};
 use super::ping::{PingVerdict, UnknownWhy};
 use crate::Timestamp;
-use crate::text::{Message, concat, push_i64, push_u64};
 
 /// The overall verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -219,7 +218,7 @@ impl HealthReport {
     /// Judge `input` at `now` (used for replica staleness).
     ///
     /// ```
-    /// use msr_lens_core::http::{Response, StatusCode};
+    /// use http::{Response, StatusCode};
     /// use msr_lens_core::Timestamp;
     /// use msr_lens_core::health::{HealthInput, HealthReport, ReasonCode, Verdict, parse_ping};
     ///
@@ -239,12 +238,6 @@ impl HealthReport {
     /// assert_eq!(report.reasons[0].subject.as_deref(), Some("replica-2"));
     /// ```
     pub fn build(input: &HealthInput, now: Timestamp) -> HealthReport {
-        HealthReport::from_input(input.clone(), now)
-    }
-
-    /// [`HealthReport::build`] from an input it may take apart: pings and issues are
-    /// moved into the report instead of copied.
-    pub fn from_input(input: HealthInput, now: Timestamp) -> HealthReport {
         let replicas = match &input.cluster {
             Some(Ok(cluster)) => cluster.replica_states(now, input.stale_after),
             _ => Vec::new(),
@@ -260,7 +253,7 @@ impl HealthReport {
             Some(Err(error)) => reasons.push(cluster_error_reason(error)),
             None => {}
         }
-        nginx_reasons(&input, &mut reasons);
+        nginx_reasons(input, &mut reasons);
 
         let pings_down = !input.pings.is_empty()
             && input
@@ -340,29 +333,28 @@ impl HealthReport {
             Verdict::Unknown
         };
         // Most severe first; the sort is stable, so input order holds within a severity.
-        crate::sort::sort_by(&mut reasons, |a, b| a.severity > b.severity);
+        reasons.sort_by_key(|r| std::cmp::Reverse(r.severity));
 
+        let (issues, gc_running) = match &input.cluster {
+            Some(Ok(cluster)) => (cluster.issues().cloned().collect(), cluster.gc_running()),
+            _ => (Vec::new(), false),
+        };
         let nginx = match &input.nginx {
             Some(NginxOutcome::Available(status)) => Some(*status),
             _ => None,
         };
-        let mut issues = Vec::new();
-        let mut gc_running = false;
-        if let Some(Ok(cluster)) = &input.cluster {
-            for issue in cluster.issues() {
-                issues.push(issue.clone());
-            }
-            gc_running = cluster.gc_running();
-        }
-        let mut pings = Vec::with_capacity(input.pings.len());
-        for (label, verdict) in input.pings {
-            pings.push(PingEntry { label, verdict });
-        }
         HealthReport {
             verdict,
             reasons,
             checked_at: now,
-            pings,
+            pings: input
+                .pings
+                .iter()
+                .map(|(label, verdict)| PingEntry {
+                    label: label.clone(),
+                    verdict: verdict.clone(),
+                })
+                .collect(),
             replicas,
             issues,
             gc_running,
@@ -386,35 +378,25 @@ fn summary(severity: Severity, code: ReasonCode, message: &str) -> Reason {
     }
 }
 
-/// Push a reason about `subject`: one call, not a `Reason` built and pushed at each of the
-/// many sites (which the npm package's WebAssembly would carry each).
-#[inline(never)]
-fn push(
-    out: &mut Vec<Reason>,
-    severity: Severity,
-    code: ReasonCode,
-    subject: &str,
-    message: String,
-) {
-    out.push(Reason {
+fn reason(severity: Severity, code: ReasonCode, subject: &str, message: String) -> Reason {
+    Reason {
         severity,
         code,
         subject: Some(subject.to_string()),
         message,
-    });
+    }
 }
 
 fn ping_reasons(pings: &[(String, PingVerdict)], positive: bool, out: &mut Vec<Reason>) {
     for (label, verdict) in pings {
         match verdict {
             PingVerdict::Healthy => {}
-            PingVerdict::Unhealthy { reason: why } => push(
-                out,
+            PingVerdict::Unhealthy { reason: why } => out.push(reason(
                 Severity::Degraded,
                 ReasonCode::PingUnhealthy,
                 label,
-                concat(&["replica ", label, " reports unhealthy: ", why]),
-            ),
+                format!("replica {label} reports unhealthy: {why}"),
+            )),
             PingVerdict::Unknown {
                 status,
                 excerpt,
@@ -427,18 +409,12 @@ fn ping_reasons(pings: &[(String, PingVerdict)], positive: bool, out: &mut Vec<R
                     (false, _) => (Severity::Unknown, ReasonCode::PingUnknown),
                 };
                 let what = why.describe();
-                let mut message = concat(&["replica ", label, ": "]);
-                if *status != 0 {
-                    message.push_str("HTTP ");
-                    push_u64(&mut message, u64::from(*status));
-                    message.push_str(", ");
-                }
-                message.push_str(what);
-                if *status == 0 && !excerpt.is_empty() {
-                    message.push_str(": ");
-                    message.push_str(excerpt);
-                }
-                push(out, severity, code, label, message);
+                let message = match (*status, excerpt.is_empty()) {
+                    (0, true) => format!("replica {label}: {what}"),
+                    (0, false) => format!("replica {label}: {what}: {excerpt}"),
+                    (status, _) => format!("replica {label}: HTTP {status}, {what}"),
+                };
+                out.push(reason(severity, code, label, message));
             }
         }
     }
@@ -453,43 +429,43 @@ fn cluster_reasons(cluster: &ClusterStatus, replicas: &[ReplicaState], out: &mut
                 ReplicaCondition::Unhealthy { reason } => (
                     Severity::Degraded,
                     ReasonCode::ReplicaUnhealthy,
-                    concat(&["replica ", id, " is unhealthy: ", reason]),
+                    format!("replica {id} is unhealthy: {reason}"),
                 ),
                 ReplicaCondition::HealthUnknown => (
                     Severity::Unknown,
                     ReasonCode::ReplicaHealthUnknown,
-                    concat(&["replica ", id, " has no health entry in cluster_status"]),
+                    format!("replica {id} has no health entry in cluster_status"),
                 ),
                 ReplicaCondition::Stale {
                     last_seen,
                     age_secs,
-                } => (Severity::Degraded, ReasonCode::ReplicaStale, {
-                    let mut message = concat(&["replica ", id, " reported health too long ago: "]);
-                    last_seen.push_rfc3339(&mut message);
-                    message.push_str(" (");
-                    push_i64(&mut message, age_secs / 60);
-                    message.push_str(" min ago)");
-                    message
-                }),
+                } => (
+                    Severity::Degraded,
+                    ReasonCode::ReplicaStale,
+                    format!(
+                        "replica {id} reported health too long ago: {last_seen} ({} min ago)",
+                        age_secs / 60
+                    ),
+                ),
                 ReplicaCondition::TimestampUnknown { raw } => (
                     Severity::Degraded,
                     ReasonCode::ReplicaTimestampUnknown,
-                    concat(&["replica ", id, " has no usable report time: ", raw]),
+                    format!("replica {id} has no usable report time: {raw}"),
                 ),
                 ReplicaCondition::ReadOnly => (
                     Severity::Degraded,
                     ReasonCode::ReplicaReadOnly,
-                    concat(&["replica ", id, " is read-only"]),
+                    format!("replica {id} is read-only"),
                 ),
             };
-            push(out, severity, code, id, message);
+            out.push(reason(severity, code, id, message));
         }
     }
     for issue in cluster.issues() {
         let subject = issue
             .id
-            .as_deref()
-            .or(issue.kind.as_deref())
+            .clone()
+            .or_else(|| issue.kind.clone())
             .unwrap_or_default();
         let text = issue
             .description
@@ -501,77 +477,59 @@ fn cluster_reasons(cluster: &ClusterStatus, replicas: &[ReplicaState], out: &mut
         } else {
             (Severity::Info, ReasonCode::Issue, "non-critical")
         };
-        push(
-            out,
+        out.push(reason(
             severity,
             code,
-            subject,
-            concat(&[label, " RethinkDB issue: ", text]),
-        );
+            &subject,
+            format!("{label} RethinkDB issue: {text}"),
+        ));
     }
-    for (not_writable, severity, code, what) in [
+    let (not_writable, not_ready): (Vec<_>, Vec<_>) = cluster
+        .tables_not_ready()
+        .partition(|t| t.ready_for_writes == Some(false));
+    for (tables, severity, code, what) in [
         (
-            true,
+            not_writable,
             Severity::Degraded,
             ReasonCode::TablesNotWritable,
             "do not accept writes",
         ),
         (
-            false,
+            not_ready,
             Severity::Info,
             ReasonCode::TablesReplicasNotReady,
             "have replicas that are not ready",
         ),
     ] {
-        // The tables of this group, in order, as `db.name, db.name`.
-        let mut names = String::new();
-        let mut count = 0usize;
-        for table in cluster.tables_not_ready() {
-            if (table.ready_for_writes == Some(false)) != not_writable {
-                continue;
-            }
-            if count > 0 {
-                names.push_str(", ");
-            }
-            // `db.name`, as TableStatus::full_name.
-            names.push_str(table.db.as_deref().unwrap_or("?"));
-            names.push('.');
-            names.push_str(table.name.as_deref().unwrap_or("?"));
-            count += 1;
-        }
-        if count == 0 {
+        if tables.is_empty() {
             continue;
         }
-        let mut message = String::new();
-        push_u64(&mut message, count as u64);
-        message.push_str(" table(s) ");
-        message.push_str(what);
-        message.push_str(": ");
-        message.push_str(&names);
-        push(out, severity, code, &names, message);
+        let names: Vec<String> = tables.iter().map(|t| t.full_name()).collect();
+        out.push(reason(
+            severity,
+            code,
+            &names.join(", "),
+            format!("{} table(s) {what}: {}", names.len(), names.join(", ")),
+        ));
     }
     if cluster.gc_running() {
         let holder = cluster.gc_lock_holder.as_deref().unwrap_or_default();
-        push(
-            out,
+        out.push(reason(
             Severity::Info,
             ReasonCode::GcRunning,
             holder,
-            concat(&["garbage collection is running (lock held by ", holder, ")"]),
-        );
+            format!("garbage collection is running (lock held by {holder})"),
+        ));
     }
     if let Some(first) = cluster.warnings.first() {
         out.push(Reason {
             severity: Severity::Info,
             code: ReasonCode::ClusterWarnings,
             subject: None,
-            message: {
-                let mut message = String::new();
-                push_u64(&mut message, cluster.warnings.len() as u64);
-                message.push_str(" odd field(s) in cluster_status were skipped, e.g. ");
-                message.push_str(first);
-                message
-            },
+            message: format!(
+                "{} odd field(s) in cluster_status were skipped, e.g. {first}",
+                cluster.warnings.len()
+            ),
         });
     }
 }
@@ -587,15 +545,8 @@ fn cluster_error_reason(error: &ClusterStatusError) -> Reason {
         severity,
         code,
         subject: None,
-        message: prefixed("cluster_status: ", error),
+        message: format!("cluster_status: {error}"),
     }
-}
-
-/// `prefix` followed by the message of `error`.
-fn prefixed(prefix: &str, error: &impl Message) -> String {
-    let mut message = String::from(prefix);
-    error.push_message(&mut message);
-    message
 }
 
 fn nginx_reasons(input: &HealthInput, out: &mut Vec<Reason>) {
@@ -603,72 +554,56 @@ fn nginx_reasons(input: &HealthInput, out: &mut Vec<Reason>) {
     let dropping = input.nginx_rates.is_some_and(|r| r.dropped > 0);
     if let Some(rates) = &input.nginx_rates {
         if rates.dropped > 0 {
-            push(
-                out,
+            out.push(reason(
                 Severity::Degraded,
                 ReasonCode::NginxDropping,
                 SUBJECT,
-                {
-                    let mut message = String::from("nginx dropped ");
-                    push_u64(&mut message, rates.dropped);
-                    message.push_str(" connection(s) in the last ");
-                    push_i64(&mut message, rates.elapsed_ms / 1000);
-                    message.push_str(" s (worker_connections limit?)");
-                    message
-                },
-            );
+                format!(
+                    "nginx dropped {} connection(s) in the last {} s (worker_connections limit?)",
+                    rates.dropped,
+                    rates.elapsed_ms / 1000
+                ),
+            ));
         }
         if rates.reset {
-            push(
-                out,
+            out.push(reason(
                 Severity::Info,
                 ReasonCode::NginxRestarted,
                 SUBJECT,
                 "nginx restarted between the two samples; rates count from the restart".to_string(),
-            );
+            ));
         }
     }
     match &input.nginx {
         Some(NginxOutcome::Available(status)) if status.dropped() > 0 && !dropping => {
-            push(
-                out,
+            out.push(reason(
                 Severity::Info,
                 ReasonCode::NginxDroppedSinceStart,
                 SUBJECT,
-                {
-                    let mut message = String::from("nginx has dropped ");
-                    push_u64(&mut message, status.dropped());
-                    message.push_str(" connection(s) since it started");
-                    message
-                },
-            );
+                format!(
+                    "nginx has dropped {} connection(s) since it started",
+                    status.dropped()
+                ),
+            ));
         }
-        Some(NginxOutcome::NotAvailable { status }) => push(
-            out,
+        Some(NginxOutcome::NotAvailable { status }) => out.push(reason(
             Severity::Info,
             ReasonCode::NginxNotAvailable,
             SUBJECT,
-            {
-                let mut message = String::from("/nginx_status is not available to you (HTTP ");
-                push_u64(&mut message, u64::from(*status));
-                message.push(')');
-                message
-            },
-        ),
-        Some(NginxOutcome::Error(error)) => push(
-            out,
+            format!("/nginx_status is not available to you (HTTP {status})"),
+        )),
+        Some(NginxOutcome::Error(error)) => out.push(reason(
             Severity::Unknown,
             ReasonCode::NginxUnavailable,
             SUBJECT,
-            prefixed("/nginx_status: ", error),
-        ),
-        Some(NginxOutcome::Invalid { error, .. }) => push(
-            out,
+            format!("/nginx_status: {error}"),
+        )),
+        Some(NginxOutcome::Invalid { error, .. }) => out.push(reason(
             Severity::Unknown,
             ReasonCode::NginxUnavailable,
             SUBJECT,
-            prefixed("/nginx_status is not nginx stub_status output: ", error),
-        ),
+            format!("/nginx_status is not nginx stub_status output: {error}"),
+        )),
         _ => {}
     }
 }

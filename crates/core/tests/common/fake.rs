@@ -18,8 +18,8 @@
 
 use std::collections::HashMap;
 
+use http::{Request, Response, header};
 use msr_lens_core::Timestamp;
-use msr_lens_core::http::{Request, Response, header};
 use percent_encoding::percent_decode_str;
 
 /// Which notary storage to emulate.
@@ -214,7 +214,7 @@ impl FakeNotary {
             self.violations
                 .push("the core must not attach Authorization".to_string());
         }
-        if request.method() != msr_lens_core::http::Method::GET {
+        if request.method() != http::Method::GET {
             return Some(error(405, "METHOD_NOT_ALLOWED", "{}".into()));
         }
         let path = request.uri().path();

@@ -5,7 +5,7 @@
 //! either a raw HTTP/1.1 response (status line, headers, blank line, body) or a curl error
 //! line such as `curl: (52) Empty reply from server` (the server dropped the connection).
 
-use msr_lens_core::http::{Response, StatusCode};
+use http::{Response, StatusCode};
 
 /// What a section's header line says.
 #[derive(Debug, Clone, PartialEq, Eq)]

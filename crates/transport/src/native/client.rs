@@ -5,6 +5,7 @@
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
+use http::{Request, Response};
 use msr_lens_core::auth::{
     AuthError, Authenticator, CallId, Credentials, IssuedToken, Scope, Step, TokenRequest,
 };
@@ -12,7 +13,6 @@ use msr_lens_core::health::{
     ClusterStatus, ClusterStatusError, HealthCheck, HealthReport, HealthTargets, NginxSample,
     cluster_status_request, parse_cluster_status,
 };
-use msr_lens_core::http::{Request, Response, header};
 use msr_lens_core::{ApiError, Origin, Timestamp};
 
 use super::http_client::{HttpClient, HttpConfig};
@@ -138,7 +138,7 @@ impl MsrClient {
     /// Send one request as it is (no token flow). Refuses a request carrying an
     /// `Authorization` header to any other origin.
     pub fn execute(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
-        if request.headers().contains_key(header::AUTHORIZATION)
+        if request.headers().contains_key(http::header::AUTHORIZATION)
             && !self.config.origin.same_origin(request.uri())
         {
             return Err(TransportError::Refused(
@@ -189,7 +189,7 @@ impl MsrClient {
         let mut request =
             cluster_status_request(&self.config.origin, credentials.unwrap_or(&anonymous));
         if credentials.is_none() {
-            request.headers_mut().remove(header::AUTHORIZATION);
+            request.headers_mut().remove(http::header::AUTHORIZATION);
         }
         let response = self.execute(request)?;
         Ok(parse_cluster_status(&response)?)

@@ -2,8 +2,7 @@ use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 
-use msr_lens_core::http::{HeaderName, HeaderValue, Request, Response, StatusCode};
-use ureq::http;
+use http::{Request, Response};
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
 use crate::{DEFAULT_MAX_BODY_BYTES, TransportError};
@@ -75,7 +74,7 @@ impl HttpClient {
         let timeout_ms = u64::try_from(self.config.timeout.as_millis()).unwrap_or(u64::MAX);
         let response = self
             .agent
-            .run(to_ureq(request)?)
+            .run(request)
             .map_err(|e| map_error(e, timeout_ms, self.config.max_body_bytes))?;
         let (parts, body) = response.into_parts();
         let limit = self.config.max_body_bytes;
@@ -90,48 +89,8 @@ impl HttpClient {
         if bytes.len() > limit {
             return Err(TransportError::TooLarge { limit });
         }
-        from_ureq(&parts, bytes)
+        Ok(Response::from_parts(parts, bytes))
     }
-}
-
-/// The core's request as the `http` crate's, for ureq; sensitive values stay sensitive.
-fn to_ureq(request: Request<Vec<u8>>) -> Result<http::Request<Vec<u8>>, TransportError> {
-    let refused = |what: &str| TransportError::Refused(format!("ureq refuses {what}"));
-    let (parts, body) = request.into_parts();
-    let mut out = http::Request::builder()
-        .method(parts.method.as_str())
-        .uri(parts.uri.to_string())
-        .body(body)
-        .map_err(|e| refused(&format!("the request: {e}")))?;
-    for (name, value) in &parts.headers {
-        let name = http::HeaderName::from_bytes(name.as_str().as_bytes())
-            .map_err(|_| refused(&format!("header {name}")))?;
-        let mut converted = http::HeaderValue::from_bytes(value.as_bytes())
-            .map_err(|_| refused(&format!("the value of header {name}")))?;
-        converted.set_sensitive(value.is_sensitive());
-        out.headers_mut().append(name, converted);
-    }
-    Ok(out)
-}
-
-/// ureq's response head with the body read, as the core's response.
-fn from_ureq(
-    parts: &http::response::Parts,
-    body: Vec<u8>,
-) -> Result<Response<Vec<u8>>, TransportError> {
-    let mut out = Response::new(body);
-    *out.status_mut() = StatusCode::from_u16(parts.status.as_u16())
-        .map_err(|_| TransportError::Other(format!("invalid HTTP status {}", parts.status)))?;
-    for (name, value) in &parts.headers {
-        // Every name and value the `http` crate holds is valid here too.
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name.as_str().as_bytes()),
-            HeaderValue::from_bytes(value.as_bytes()),
-        ) {
-            out.headers_mut().append(name, value);
-        }
-    }
-    Ok(out)
 }
 
 fn map_io(error: &std::io::Error, timeout_ms: u64, limit: usize) -> TransportError {
@@ -172,35 +131,5 @@ fn map_error_ref(error: &ureq::Error, timeout_ms: u64, limit: usize) -> Transpor
         ureq::Error::BodyExceedsLimit(_) => TransportError::TooLarge { limit },
         ureq::Error::Protocol(e) => TransportError::Reset(e.to_string()),
         other => TransportError::Other(other.to_string()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use msr_lens_core::auth::Credentials;
-    use msr_lens_core::http::header::AUTHORIZATION;
-
-    use super::*;
-
-    #[test]
-    fn credentials_stay_sensitive_in_the_request_handed_to_ureq() {
-        let credentials = Credentials::password("admin", "hunter2");
-        let mut request = Request::get("https://msr.example.org/api/v0/x")
-            .header("accept", "application/json")
-            .body(Vec::new())
-            .unwrap();
-        request
-            .headers_mut()
-            .insert(AUTHORIZATION, credentials.basic_header());
-        let converted = to_ureq(request).unwrap();
-        let auth = converted
-            .headers()
-            .get(http::header::AUTHORIZATION)
-            .unwrap();
-        assert!(auth.is_sensitive());
-        assert_eq!(auth.as_bytes(), credentials.basic_header().as_bytes());
-        assert!(!converted.headers()["accept"].is_sensitive());
-        assert!(!format!("{converted:?}").contains("YWRtaW46aHVudGVyMg"));
-        assert_eq!(converted.uri(), "https://msr.example.org/api/v0/x");
     }
 }

@@ -3,11 +3,11 @@
 //! A browser shows a page only the response headers CORS exposes; on the same origin (or
 //! in an extension with host permissions) all of them are visible.
 
+use http::header::{self, AUTHORIZATION, CONTENT_LENGTH};
+use http::request::Parts;
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
 use js_sys::{Function, Promise, Reflect, Uint8Array};
 use msr_lens_core::Origin;
-use msr_lens_core::http::header::{self, AUTHORIZATION, CONTENT_LENGTH};
-use msr_lens_core::http::request::Parts;
-use msr_lens_core::http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
@@ -17,7 +17,6 @@ use web_sys::{
 
 use super::{clear_timeout, fetch, set_timeout};
 use crate::{DEFAULT_MAX_BODY_BYTES, TransportError};
-use msr_lens_core::search::contains;
 
 /// How the fetch client sends requests.
 #[derive(Debug, Clone)]
@@ -76,13 +75,10 @@ impl FetchClient {
         let (parts, body) = request.into_parts();
         if parts.headers.contains_key(AUTHORIZATION) && !self.config.origin.same_origin(&parts.uri)
         {
-            return Err(TransportError::Refused(
-                [
-                    "credentials are only sent to ",
-                    &self.config.origin.to_text(),
-                ]
-                .concat(),
-            ));
+            return Err(TransportError::Refused(format!(
+                "credentials are only sent to {}",
+                self.config.origin
+            )));
         }
         let controller =
             AbortController::new().map_err(|_| other_error("AbortController is not available"))?;
@@ -100,7 +96,7 @@ impl FetchClient {
                 describe_failure(&error)
             }
         };
-        let promise: Promise = fetch(parts.uri.as_str(), &init)
+        let promise: Promise = fetch(&parts.uri.to_string(), &init)
             .map_err(js)?
             .dyn_into()
             .map_err(|_| other_error("fetch() did not return a promise"))?;
@@ -114,11 +110,8 @@ impl FetchClient {
         let status = if redirect {
             StatusCode::FOUND
         } else {
-            StatusCode::from_u16(response.status()).map_err(|_| {
-                let mut message = String::from("invalid HTTP status ");
-                msr_lens_core::push_u64(&mut message, u64::from(response.status()));
-                other_error(&message)
-            })?
+            StatusCode::from_u16(response.status())
+                .map_err(|_| other_error(&format!("invalid HTTP status {}", response.status())))?
         };
         let mut out = Response::new(Vec::new());
         *out.status_mut() = status;
@@ -185,12 +178,12 @@ fn request_init(
 ) -> Result<RequestInit, TransportError> {
     let headers = Headers::new().map_err(|_| other_error("Headers is not available"))?;
     for (name, value) in &parts.headers {
-        let text = value.to_str().map_err(|_| {
-            TransportError::Refused(["header ", name.as_str(), " is not visible ASCII"].concat())
-        })?;
-        headers.append(name.as_str(), text).map_err(|_| {
-            TransportError::Refused(["fetch() refuses header ", name.as_str()].concat())
-        })?;
+        let text = value
+            .to_str()
+            .map_err(|_| TransportError::Refused(format!("header {name} is not visible ASCII")))?;
+        headers
+            .append(name.as_str(), text)
+            .map_err(|_| TransportError::Refused(format!("fetch() refuses header {name}")))?;
     }
     let init = RequestInit::new();
     init.set_method(parts.method.as_str());
@@ -250,31 +243,23 @@ fn describe_failure(error: &JsValue) -> TransportError {
     let cause_message = cause.as_ref().and_then(|cause| text(cause, "message"));
     match code {
         Some(code)
-            if contains(&code, "CERT")
+            if code.contains("CERT")
                 || code.starts_with("ERR_TLS")
                 || code.starts_with("ERR_SSL")
-                || contains(&code, "SELF_SIGNED") =>
+                || code.contains("SELF_SIGNED") =>
         {
-            TransportError::Tls(
-                [
-                    &code,
-                    "; in Node.js set NODE_EXTRA_CA_CERTS to the MSR CA file",
-                ]
-                .concat(),
-            )
+            TransportError::Tls(format!(
+                "{code}; in Node.js set NODE_EXTRA_CA_CERTS to the MSR CA file"
+            ))
         }
         Some(code) if code == "UND_ERR_SOCKET" || code == "ECONNRESET" || code == "EPIPE" => {
             TransportError::Reset(cause_message.unwrap_or(code))
         }
         Some(code) => TransportError::Connect(cause_message.unwrap_or(code)),
         None if message == "Failed to fetch" || message.starts_with("NetworkError") => {
-            TransportError::Connect(
-                [
-                    &message,
-                    " (network down, untrusted TLS certificate, or blocked by CORS)",
-                ]
-                .concat(),
-            )
+            TransportError::Connect(format!(
+                "{message} (network down, untrusted TLS certificate, or blocked by CORS)"
+            ))
         }
         None => TransportError::Connect(cause_message.unwrap_or(message)),
     }

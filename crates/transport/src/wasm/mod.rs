@@ -4,9 +4,8 @@
 //! `window`) and in Node.js ≥ 20, because it never names `window`: `fetch`, `setTimeout`
 //! and `clearTimeout` are read from [`js_sys::global()`].
 //!
-//! - [`FetchClient::execute`] sends a core [`Request`](msr_lens_core::http::Request) and
-//!   returns the whole [`Response`](msr_lens_core::http::Response): every HTTP status is a
-//!   response, never an error.
+//! - [`FetchClient::execute`] sends a core [`http::Request<Vec<u8>>`] and returns the whole
+//!   [`http::Response<Vec<u8>>`]: every HTTP status is a response, never an error.
 //! - A timeout per request (an `AbortController` that also stops the body download).
 //! - A response-size cap, checked against `Content-Length` and again while streaming.
 //! - Credentials go only to the configured [`Origin`](msr_lens_core::Origin): a request carrying `Authorization`
@@ -83,6 +82,6 @@ pub fn global_function(name: &str) -> Result<Function, TransportError> {
         .ok()
         .and_then(|value| value.dyn_into::<Function>().ok())
         .ok_or_else(|| {
-            TransportError::Other(["this JavaScript environment has no ", name, "()"].concat())
+            TransportError::Other(format!("this JavaScript environment has no {name}()"))
         })
 }

@@ -353,7 +353,7 @@ pub async fn verify(engine: &Shared, gun: &str, sha256: &str) -> Result<Verified
     let (request, allowed) = {
         let e = engine.borrow();
         let origin = e.origin().ok_or("no MSR origin")?;
-        let mut request = msr_lens_core::http::Request::new(Vec::new());
+        let mut request = http::Request::new(Vec::new());
         *request.uri_mut() = origin.url(&format!("/v2/{gun}/_trust/tuf/timestamp.{sha256}.json"));
         (request, e.allowed.clone())
     };

@@ -3,10 +3,10 @@
 //! ("Test connection", the audit view). The background worker's health check is the
 //! `msr-lens` npm package (`extension/check.js`), not this module.
 
+use http::{Request, Response};
 use msr_lens_core::Origin;
 use msr_lens_core::auth::{Authenticator, Credentials, Step};
 use msr_lens_core::changefeed::{Cursor, Feed, Page, PageRequest};
-use msr_lens_core::http::{Request, Response};
 
 use crate::model::{Instance, SecretKind};
 use crate::services::http::{FetchError, send};

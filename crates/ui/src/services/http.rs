@@ -4,7 +4,7 @@
 //! an allow-list: a request whose origin the user did not configure is refused before
 //! anything is sent.
 
-use msr_lens_core::http::{Request, Response};
+use http::{Request, Response};
 
 use msr_lens_core::Origin;
 

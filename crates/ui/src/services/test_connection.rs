@@ -1,12 +1,12 @@
 //! "Test connection" on the options page: each check separately (reachable, TLS trusted,
 //! `/_ping`, credentials, token, admin, trust feed access).
 
+use http::StatusCode;
 use msr_lens_core::ApiError;
 use msr_lens_core::auth::{Authenticator, Scope, Step, TokenRequest};
 use msr_lens_core::changefeed::Cursor;
 use msr_lens_core::health::parse_ping;
 use msr_lens_core::health::{PingVerdict, parse_cluster_status, ping_request};
-use msr_lens_core::http::StatusCode;
 
 use crate::model::{CheckLine, Instance, SecretKind};
 use crate::services::check::{TIMEOUT_MS, credentials, origins, trust_feed};
@@ -104,7 +104,7 @@ pub async fn test_connection(instance: &Instance, secret: Option<&str>) -> Vec<C
             Err(e) => Step::Failed(msr_lens_core::auth::AuthError::TokenService(Box::new(
                 ApiError::unexpected_body(
                     StatusCode::BAD_GATEWAY,
-                    &msr_lens_core::http::HeaderMap::new(),
+                    &http::HeaderMap::new(),
                     e.to_string().as_bytes(),
                 ),
             ))),

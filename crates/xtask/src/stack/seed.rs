@@ -7,6 +7,9 @@ use std::process::Command;
 use std::thread;
 use std::time::Instant;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
 use super::layout::Stack;
 use super::{services, util};
 
@@ -126,7 +129,7 @@ pub(crate) fn run(stack: &Stack) -> Result<(), String> {
     let ctx = Ctx {
         origin: stack.origin(),
         ca: stack.ca_file(),
-        auth: util::base64(format!("{admin}:{password}").as_bytes()),
+        auth: STANDARD.encode(format!("{admin}:{password}")),
         trust: stack.path("trust"),
         files: stack.path("seed-files"),
         host: stack.registry_host(),

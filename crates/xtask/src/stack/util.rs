@@ -1,4 +1,4 @@
-//! Small process, file and HTTP helpers for the stack (std only, no async, no extra crates).
+//! Small process, file and HTTP helpers for the stack (no async; HTTP with ureq).
 
 use std::fs;
 use std::io::{Read, Write};
@@ -145,31 +145,18 @@ pub(crate) fn wait_until(limit: Duration, mut check: impl FnMut() -> bool) -> bo
     }
 }
 
-/// Status code of a plain-HTTP `GET` (HTTP/1.0, connection closed by the server), or None
-/// when nothing answers.
+/// Status code of a plain-HTTP `GET` of `path` on `addr` (`host:port`), or None when
+/// nothing answers in time.
 pub(crate) fn http_status(addr: &str, path: &str) -> Option<u16> {
-    http_get(addr, path).map(|(code, _)| code)
-}
-
-/// Status code and body of a plain-HTTP `GET`.
-pub(crate) fn http_get(addr: &str, path: &str) -> Option<(u16, String)> {
-    let sock: SocketAddr = addr.parse().ok()?;
-    let mut stream = TcpStream::connect_timeout(&sock, Duration::from_millis(500)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    stream
-        .set_write_timeout(Some(Duration::from_secs(2)))
-        .ok()?;
-    let request = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).ok()?;
-    let text = String::from_utf8_lossy(&raw);
-    let code = text.split_whitespace().nth(1)?.parse().ok()?;
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    Some((code, body))
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_connect(Some(Duration::from_millis(500)))
+        .timeout_global(Some(Duration::from_secs(2)))
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let response = agent.get(format!("http://{addr}{path}")).call().ok()?;
+    Some(response.status().as_u16())
 }
 
 /// True when something accepts TCP connections on `addr`.
@@ -187,28 +174,6 @@ pub(crate) fn random_hex(n: usize) -> Result<String, String> {
         .and_then(|mut f| f.read_exact(&mut buf))
         .map_err(|e| format!("cannot read /dev/urandom: {e}"))?;
     Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// Standard base64 with padding (for `NOTARY_AUTH`).
-pub(crate) fn base64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk.first().copied().unwrap_or(0),
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// The effective user id of this process (from /proc, no libc).
@@ -288,16 +253,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base64_matches_rfc4648_vectors() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-        assert_eq!(
-            base64(b"admin:admin-password"),
-            "YWRtaW46YWRtaW4tcGFzc3dvcmQ="
+    fn http_status_reads_the_status_or_none_when_nothing_answers() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let server = thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            stream
+                .write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n")
+                .unwrap();
+            String::from_utf8_lossy(&head).into_owned()
+        });
+        assert_eq!(http_status(&addr, "/healthz"), Some(503));
+        assert!(
+            server
+                .join()
+                .unwrap()
+                .starts_with("GET /healthz HTTP/1.1\r\n")
         );
+        // The listener is gone: nothing answers on that port now.
+        assert_eq!(http_status(&addr, "/healthz"), None);
     }
 
     #[test]
