@@ -6,12 +6,14 @@
 #   scripts/wasm-test.sh              node and chromium
 #   scripts/wasm-test.sh node         node only
 #   scripts/wasm-test.sh browser      chromium only
-#   MSR_LENS_FAKE_PORT=18990 (default) picks the fake server's ports (port .. port+2)
+#   MSR_LENS_FAKE_PORT=<port> picks the fake server's ports (port .. port+2); default
+#   MSR_LENS_PORT_BASE + 40 (8483), so checkouts that test side by side with their own
+#   MSR_LENS_PORT_BASE do not collide
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 WHICH=${1:-all}
-PORT=${MSR_LENS_FAKE_PORT:-18990}
+PORT=${MSR_LENS_FAKE_PORT:-$(( ${MSR_LENS_PORT_BASE:-8443} + 40 ))}
 
 command -v wasm-bindgen-test-runner >/dev/null || {
   echo "wasm-test: wasm-bindgen-test-runner missing: cargo install wasm-bindgen-cli --version 0.2.130" >&2
