@@ -631,6 +631,10 @@ fn saved_state() -> impl Strategy<Value = SavedState> {
         any::<bool>(),
         prop::collection::vec(change_id(), 0..5),
         (any::<u64>(), any::<u64>(), any::<u64>()),
+        prop::option::of(prop::sample::select(vec![
+            "https://msr.example.org",
+            "http://127.0.0.1:8443",
+        ])),
     )
         .prop_map(
             |(
@@ -643,6 +647,7 @@ fn saved_state() -> impl Strategy<Value = SavedState> {
                 reached_start,
                 recent,
                 (next_request_id, records_emitted, pages),
+                origin,
             )| {
                 serde_json::from_value(json!({
                     "format": format,
@@ -657,6 +662,7 @@ fn saved_state() -> impl Strategy<Value = SavedState> {
                     "nextRequestId": next_request_id,
                     "recordsEmitted": records_emitted,
                     "pages": pages,
+                    "origin": origin,
                 }))
                 .unwrap()
             },
@@ -944,7 +950,8 @@ fn fully_populated_values_have_every_key() {
         "recentIds": ["10", "11", "12"],
         "nextRequestId": 7,
         "recordsEmitted": 3,
-        "pages": 2
+        "pages": 2,
+        "origin": "https://msr.example.org"
     }))
     .unwrap();
     let grants = vec![Grant {

@@ -210,7 +210,7 @@ impl MsrClient {
         };
         let json = options_json(what, options, true)?;
         let options = FeedOptions::from_json(&json, self.shared.config.origin(), follow)?;
-        let feed = Changefeed::new(self.shared.clone(), options);
+        let feed = Changefeed::new(self.shared.clone(), options)?;
         Ok(records::async_iterable(feed.into()))
     }
 }

@@ -112,17 +112,19 @@ impl Engine {
         let feeds = feeds
             .into_iter()
             .map(|(feed, saved)| {
-                let pager = match saved {
-                    Some(saved) if saved.feed() == &feed => {
-                        Pager::resume(origin.clone(), saved, config())
-                    }
-                    _ => Pager::new(
+                // A position of another feed, or saved on another origin (refused by
+                // `Pager::resume`), is not resumed: that feed starts again from the newest page.
+                let resumed = saved
+                    .filter(|saved| saved.feed() == &feed)
+                    .and_then(|saved| Pager::resume(origin.clone(), saved, config()).ok());
+                let pager = resumed.unwrap_or_else(|| {
+                    Pager::new(
                         origin.clone(),
                         feed,
                         Mode::Follow(FollowFrom::Latest),
                         config(),
-                    ),
-                };
+                    )
+                });
                 FeedState {
                     session: FeedSession::new(pager),
                     older_pending: false,

@@ -11,7 +11,7 @@ use super::{Begin, FollowFrom, Mode, SavedState};
 use crate::changefeed::request::{ChangeId, Feed, Gun};
 
 /// The fields of a saved state, in the order `from_json` reads them.
-const NAMES: [&str; 12] = [
+const NAMES: [&str; 13] = [
     "format",
     "feed",
     "mode",
@@ -24,6 +24,7 @@ const NAMES: [&str; 12] = [
     "nextRequestId",
     "recordsEmitted",
     "pages",
+    "origin",
 ];
 
 impl SavedState {
@@ -60,12 +61,17 @@ impl SavedState {
             next_request_id: fields.get(9)?.as_u64()?,
             records_emitted: fields.get(10)?.as_u64()?,
             pages: fields.get(11)?.as_u64()?,
+            origin: match fields.optional(12) {
+                Json::Null => None,
+                other => Some(other.as_str()?.to_owned()),
+            },
         })
     }
 }
 
 /// The fields of a serialized struct: an object (fields by name, unknown names ignored)
-/// or an array with exactly one element per field, in order.
+/// or an array with one element per field, in order — the last field (`origin`, which
+/// has a default) may be missing, as serde allows.
 enum Fields<'a> {
     Object(&'a JsonObject, &'a [&'a str]),
     Array(&'a [Json]),
@@ -75,7 +81,9 @@ impl<'a> Fields<'a> {
     fn of(value: &'a Json, names: &'a [&'a str]) -> Option<Self> {
         match value {
             Json::Object(map) => Some(Fields::Object(map, names)),
-            Json::Array(items) if items.len() == names.len() => Some(Fields::Array(items)),
+            Json::Array(items) if items.len() == names.len() || items.len() + 1 == names.len() => {
+                Some(Fields::Array(items))
+            }
             _ => None,
         }
     }
@@ -180,7 +188,8 @@ mod tests {
             "recentIds": ["10", "11", "12"],
             "nextRequestId": 7,
             "recordsEmitted": 3,
-            "pages": 2
+            "pages": 2,
+            "origin": "https://msr.example.org"
         })
     }
 

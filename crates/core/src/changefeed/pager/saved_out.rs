@@ -20,6 +20,7 @@ impl ToJson for SavedState {
         w.field("nextRequestId", &self.next_request_id);
         w.field("recordsEmitted", &self.records_emitted);
         w.field("pages", &self.pages);
+        w.field("origin", &self.origin);
         w.end_object();
     }
 }
