@@ -334,7 +334,9 @@ async fn method_call(shared: Rc<Shared>, input: JsValue, what: Method) -> Result
         // missing.
         (Method::Cluster, None) => {
             let mut request = Request::new(Vec::new());
-            *request.uri_mut() = origin.url(CLUSTER_STATUS_PATH);
+            *request.uri_mut() = origin
+                .url(CLUSTER_STATUS_PATH)
+                .expect("a constant path is a valid URI on the origin");
             request.headers_mut().insert(
                 msr_lens_core::http::header::ACCEPT,
                 msr_lens_core::http::HeaderValue::from_static("application/json"),

@@ -83,6 +83,7 @@ impl Uri {
     }
 
     /// `scheme://authority/`, for an origin known to be valid.
+    #[cfg(test)]
     pub(crate) fn root(scheme: &str, authority: &str) -> Uri {
         let text = crate::text::concat(&[scheme, "://", authority, "/"]);
         let authority_start = scheme.len() + 3;
