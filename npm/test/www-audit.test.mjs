@@ -8,7 +8,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { chromium, launchChromium, stackConfig } from "./helpers.mjs";
+import { readFile } from "node:fs/promises";
+
+import { chromium, launchChromium, stackConfig, startForeignOrigin } from "./helpers.mjs";
 
 const stack = stackConfig();
 const served = stack
@@ -124,14 +126,14 @@ function everythingStored(page) {
   });
 }
 
-/** Export JSON through the view and parse the Blob it built. */
+/** Export JSON through the view and parse the file the browser downloaded. */
 async function exportJson(page) {
-  await page.evaluate(() => {
-    window.__msrLensExport = undefined;
-  });
-  await page.locator("msr-lens-audit").getByRole("button", { name: "Export JSON" }).click();
-  await page.waitForFunction(() => window.__msrLensExport !== undefined, null, { timeout: 60_000 });
-  return JSON.parse(await page.evaluate(() => window.__msrLensExport.text()));
+  const [download] = await Promise.all([
+    page.waitForEvent("download", { timeout: 60_000 }),
+    page.locator("msr-lens-audit").getByRole("button", { name: "Export JSON" }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^msr-trust-audit-.*\.json$/);
+  return JSON.parse(await readFile(await download.path(), "utf8"));
 }
 
 test("admin: newest first, everything loaded equals the ground truth, no secret stored", { skip }, async () => {

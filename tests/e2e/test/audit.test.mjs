@@ -1,11 +1,16 @@
 // The trust audit explorer against the stand-in: open (newest first), load everything and
 // scroll to the oldest record, filter, search, export (equal to the ground truth, also in
-// RethinkDB mode), verify a record, follow new records, a non-admin's view, and reopening
-// after a backfill fetches only new records.
+// RethinkDB mode; a download whose object URL is revoked; CSV cells that open as text),
+// verify a record, follow new records, a non-admin's view, reopening after a backfill
+// fetches only new records, a failed storage write loses nothing, and an edited or removed
+// instance keeps none of its old origin's records.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { admin, configure, launch, loadStack, resetSim, watchErrors } from '../lib.mjs';
-import { assertSameRecords, exportText, insertRecords, loadAll, rows, seededRecordId, total } from '../audit-lib.mjs';
+import {
+  assertSameRecords, csvCells, exportText, idbKeys, insertRaw, insertRecords, loadAll, rows, seededRecordId, total,
+  watchObjectUrls,
+} from '../audit-lib.mjs';
 
 const stack = loadStack();
 const VIEWPORT = { width: 1200, height: 800 };
@@ -49,6 +54,7 @@ test('"Load older" and scrolling down load the page before the oldest record, wi
 test('open newest first, load everything down to the oldest record, export equals the truth', async () => {
   const page = await env.ctx.newPage();
   const errors = watchErrors(page);
+  await watchObjectUrls(page);
   await page.goto(env.url('audit.html'));
   await page.locator('[data-testid=audit] tbody tr').first().waitFor({ timeout: 20000 });
   const first = await rows(page);
@@ -75,7 +81,38 @@ test('open newest first, load everything down to the oldest record, export equal
   const csv = (await exportText(page, 'CSV')).trim().split('\n');
   assert.equal(csv[0], 'id,created_at,gun,version,category,sha256');
   assert.equal(csv.length - 1, exported.length);
+  // The downloads' object URLs are let go, and no test hook is left in the page.
+  await page.waitForFunction(() => window.__objectUrls.created.length === 2
+    && window.__objectUrls.created.every((u) => window.__objectUrls.revoked.includes(u)), null, { timeout: 10000 });
+  assert.equal(await page.evaluate(() => typeof window.__msrLensExport), 'undefined');
   assert.deepEqual(errors.filter((e) => !/401/.test(e)), []);
+  await page.close();
+});
+
+test('a CSV export opens server text as text, never as a formula', async () => {
+  // The columns the stand-in lets a server fill with any text: the GUN (varchar), the
+  // sha256 (char(64)) and the version (a negative integer); the ID (serial), the time
+  // (timestamp) and the category (a foreign key: update or deletion) cannot.
+  const marker = `csv${Date.now()}`;
+  const gun = `=HYPERLINK("https://evil.example/${marker}","open")`;
+  insertRaw(gun, -2, '@sum(1+1)');
+  const page = await env.ctx.newPage();
+  await page.goto(env.url('audit.html'));
+  await page.locator('[data-testid=audit] tbody tr').first().waitFor({ timeout: 20000 });
+  await page.locator('#f-q').fill(marker);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=counts]').dataset.total) === 1, null, { timeout: 30000 });
+  const [, line, extra] = (await exportText(page, 'CSV')).split('\n');
+  assert.equal(extra, '');
+  const cells = csvCells(line);
+  assert.equal(cells.length, 6, line);
+  // Each hostile cell is quoted and starts with ', so a spreadsheet shows it as text...
+  assert.deepEqual([cells[2], cells[3], cells[5]], [`'${gun}`, "'-2", "'@sum(1+1)"], line);
+  assert.ok(line.includes(`"'=HYPERLINK(""https://evil.example/${marker}"",""open"")"`), line);
+  // ...and no cell of the export starts like a formula.
+  assert.deepEqual(cells.filter((c) => /^[=+\-@\t\r]/.test(c)), [], line);
+  // The JSON export keeps the text as it is.
+  const [record] = JSON.parse(await exportText(page, 'JSON'));
+  assert.deepEqual([record.GUN, record.Version], [gun, -2]);
   await page.close();
 });
 

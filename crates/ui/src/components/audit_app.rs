@@ -20,9 +20,7 @@ use msr_lens_core::{Origin, Timestamp};
 use crate::audit::engine::{self, Engine, Shared, Verified, Writes};
 use crate::audit::host::{AuditProps, Host};
 use crate::audit::persist::{self, Ledger, ViewState};
-use crate::audit::store::{
-    CSV_HEADER, CategoryFilter, DAY_MS, Day, Filter, Kind, Selection, Store,
-};
+use crate::audit::store::{CategoryFilter, DAY_MS, Day, Filter, Kind, Selection, Store};
 use crate::components::audit_list::{ROW_HEIGHT, RowClick, VirtualList, row_click};
 use crate::format::{ago, rate};
 use crate::model::Instance;
@@ -31,12 +29,29 @@ use crate::services::{check, storage};
 /// Rows per export chunk.
 const EXPORT_CHUNK: usize = 5_000;
 
+/// A deep link to a record not held reads at most this many older pages (of
+/// [`engine::PAGE_SIZE`] records) before asking whether to read further: a link must not
+/// make a victim's browser read the whole audit log with their credentials.
+pub const SEEK_PAGES: u32 = 10;
+
+/// How long an export's object URL lives after the download started, in milliseconds.
+const REVOKE_AFTER_MS: i32 = 1_000;
+
 /// Messages of the audit view.
 pub enum Msg {
     /// The instance and its secret.
     Ready(Option<Instance>, Option<String>),
-    /// What IndexedDB held: the records, the ledger of stored pages and the saved state.
-    Restored(Box<(Store, Ledger, Option<ViewState>)>),
+    /// What IndexedDB held: the records, the ledger of stored pages and the saved state;
+    /// or why it could not be read.
+    Restored(Box<Result<Restored, String>>),
+    /// A storage write succeeded; the ledger as it was planned for it.
+    Stored(Box<Ledger>),
+    /// A storage write failed (and every write chained after it).
+    StoreFailed(String),
+    /// Read further for a deep-linked record (past [`SEEK_PAGES`]).
+    KeepSeeking,
+    /// Stop looking for a deep-linked record.
+    StopSeeking,
     /// An event of feed `usize`.
     Feed(usize, Event),
     /// The list scrolled.
@@ -496,7 +511,11 @@ impl AuditApp {
             .unwrap_or(&[]);
         let mut text = String::with_capacity(chunk.len() * 160);
         if job.next == 0 {
-            text.push_str(if job.json { "[\n" } else { CSV_HEADER });
+            if job.json {
+                text.push_str("[\n");
+            } else {
+                msr_lens_core::export::push_csv_row(&mut text, msr_lens_core::export::CSV_COLUMNS);
+            }
         }
         for (k, &p) in chunk.iter().enumerate() {
             let Some(row) = self.store.get(p as usize) else {
@@ -543,6 +562,8 @@ struct ExportJob {
     started: f64,
 }
 
+/// Hand the export to the browser as a download; its object URL is revoked once the
+/// download started (a moment after the click).
 fn download(parts: &js_sys::Array, name: &str, json: bool) -> Result<(), String> {
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(if json { "application/json" } else { "text/csv" });
@@ -550,9 +571,8 @@ fn download(parts: &js_sys::Array, name: &str, json: bool) -> Result<(), String>
         .map_err(|e| crate::services::js_text(&e))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob)
         .map_err(|e| crate::services::js_text(&e))?;
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
+    let window = web_sys::window().ok_or("no window")?;
+    let document = window.document().ok_or("no document")?;
     let a: web_sys::HtmlAnchorElement = document
         .create_element("a")
         .map_err(|e| crate::services::js_text(&e))?
@@ -561,8 +581,12 @@ fn download(parts: &js_sys::Array, name: &str, json: bool) -> Result<(), String>
     a.set_href(&url);
     a.set_download(name);
     a.click();
-    // Tests read the last export from here.
-    let _ = js_sys::Reflect::set(&js_sys::global(), &"__msrLensExport".into(), &blob);
+    // The click started the download, which reads the Blob through the URL; a browser may
+    // still resolve it right after the click, so the URL goes a moment later.
+    spawn_local(async move {
+        engine::sleep(REVOKE_AFTER_MS).await;
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
     Ok(())
 }
 
