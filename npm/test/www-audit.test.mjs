@@ -254,3 +254,27 @@ test("deep links: the portal page's hash opens the view filtered and on a record
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("a wrong password shows none of that user's stored records", { skip }, async () => {
+  const { page, problems, context } = await openPage();
+  // The admin's records are stored on this browser...
+  await signIn(page, "admin");
+  await view(page, "[data-testid=audit] tbody tr").first().waitFor({ timeout: 20_000 });
+  await page.evaluate(() => document.querySelector("msr-lens-audit").disconnect());
+  // ...and someone types "admin" with a wrong secret: MSR refuses it, nothing stored shows.
+  await page.evaluate(() =>
+    document.querySelector("msr-lens-audit").connect({ username: "admin", secret: "not-the-password", secretKind: "password" }),
+  );
+  await view(page, ".feed-list li").filter({ hasText: /rejected the credentials/ }).waitFor({ timeout: 20_000 });
+  assert.equal((await rows(page)).length, 0, "stored rows shown before MSR accepted the credentials");
+  const counts = view(page, "[data-testid=counts]");
+  assert.equal(await counts.getAttribute("data-total"), "0");
+  assert.match(await counts.innerText(), /^0 of 0 records/);
+  assert.equal(await page.locator("msr-lens-audit").getByRole("button", { name: "Clear stored records" }).isDisabled(), true);
+  // The right secret shows them again at once, with what is new.
+  await signIn(page, "admin");
+  await view(page, "[data-testid=audit] tbody tr").first().waitFor({ timeout: 20_000 });
+  assert.match(await view(page, "section.backfill").innerText(), /from this device's storage/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

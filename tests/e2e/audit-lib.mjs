@@ -33,19 +33,38 @@ export async function total(page) {
   return Number(await page.getByTestId('counts').getAttribute('data-total'));
 }
 
-// Click "Load everything" and wait until every record is loaded.
+// Click "Load everything" (unless it is running: a reopened view resumes it) and wait until
+// every record is loaded.
 export async function loadAll(page, timeout = 120000) {
-  if (await page.getByTestId('complete').isVisible()) return;
-  await page.getByRole('button', { name: /oad(ing)? everything/ }).click();
-  await page.getByTestId('complete').waitFor({ timeout });
+  const complete = page.getByTestId('complete');
+  const start = page.getByRole('button', { name: /oad(ing)? everything/ });
+  const pause = page.getByRole('button', { name: 'Pause' });
+  await start.or(pause).or(complete).first().waitFor({ timeout });
+  if (await start.isVisible()) await start.click();
+  await complete.waitFor({ timeout });
 }
 
-// Export (CSV or JSON) and return the text of the Blob the page built.
-export async function exportText(page, kind) {
-  await page.evaluate(() => { window.__msrLensExport = undefined; });
-  await page.getByRole('button', { name: `Export ${kind}` }).click();
-  await page.waitForFunction(() => window.__msrLensExport !== undefined, null, { timeout: 60000 });
-  return page.evaluate(() => window.__msrLensExport.text());
+// Export (CSV or JSON) and return the text of the file the browser downloaded.
+export async function exportText(page, kind, timeout = 60000) {
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout }),
+    page.getByRole('button', { name: `Export ${kind}` }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), new RegExp(`^msr-trust-audit-.*\\.${kind.toLowerCase()}$`));
+  return readFile(await download.path(), 'utf8');
+}
+
+// Record every object URL the page creates and revokes (install before the page loads).
+export async function watchObjectUrls(page) {
+  await page.addInitScript(() => {
+    const created = [];
+    const revoked = [];
+    const create = URL.createObjectURL;
+    const revoke = URL.revokeObjectURL;
+    URL.createObjectURL = (blob) => { const url = create.call(URL, blob); created.push(url); return url; };
+    URL.revokeObjectURL = (url) => { revoked.push(url); return revoke.call(URL, url); };
+    Object.defineProperty(window, '__objectUrls', { value: { created, revoked } });
+  });
 }
 
 

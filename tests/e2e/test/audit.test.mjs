@@ -282,3 +282,99 @@ test('a non-admin sees a plain explanation and only repositories they can pull',
   await page.getByText(/no access/).first().waitFor({ timeout: 20000 });
   await page.close();
 });
+
+test('a failed storage write loses nothing: reopened, the view reads the rest and equals the truth', async () => {
+  // More than two pages of 1000, so that pages arrive after the one whose write fails.
+  const have = (await admin(stack, 'GET', '/truth/changefeed')).records.length;
+  if (have < 3500) insertRecords(`${stack.registry_host}/audit-test/bulk-${Date.now()}`, 3500 - have);
+  const open = async (fail) => {
+    const p = await env.ctx.newPage();
+    if (fail) {
+      // The transaction storing the second page of records aborts once the page is written,
+      // before it commits, as a full disk does (QuotaExceededError aborts at commit).
+      await p.addInitScript(() => {
+        let pages = 0;
+        const put = IDBObjectStore.prototype.put;
+        IDBObjectStore.prototype.put = function (...args) {
+          const request = put.apply(this, args);
+          if (this.name === 'pages' && ++pages === 2) {
+            const tx = this.transaction;
+            request.addEventListener('success', () => tx.abort());
+          }
+          return request;
+        };
+      });
+    }
+    await p.goto(env.url('audit.html'));
+    await p.locator('[data-testid=audit] tbody tr').first().waitFor({ timeout: 20000 });
+    return p;
+  };
+  let page = await open(false);
+  await page.getByRole('button', { name: 'Clear stored records' }).click();
+  await page.locator('[data-testid=audit] tbody tr').first().waitFor({ timeout: 20000 });
+  await page.close();
+  try {
+    page = await open(true);
+    const before = (await admin(stack, 'GET', '/truth/changefeed')).records;
+    await loadAll(page);
+    const alert = page.getByTestId('storage-error');
+    await alert.waitFor({ timeout: 10000 });
+    assert.match(await alert.innerText(), /^Storing on this device failed \(.*aborted.*\): records read from now on are not kept here\. What is stored stays as it was/);
+    assert.ok(await total(page) >= before.length, 'the open view still shows every record');
+    await page.close();
+
+    // Reopened: the stored pages (and positions) before the failure, nothing after it.
+    page = await open(false);
+    assert.equal(await page.getByTestId('complete').isVisible(), false, 'a reopened view must not claim it has everything');
+    await loadAll(page);
+    const exported = JSON.parse(await exportText(page, 'JSON'));
+    assertSameRecords(exported, before, (await admin(stack, 'GET', '/truth/changefeed')).records, false);
+    assert.equal(await page.getByTestId('storage-error').count(), 0);
+  } finally {
+    await page.getByRole('button', { name: 'Clear stored records' }).click().catch(() => {});
+    await page.close();
+  }
+});
+
+test("an edited instance shows none of its old origin's records, and removing it deletes them", async () => {
+  const options = await env.ctx.newPage();
+  await configure(options, env.url, stack, { name: 'Edited', replicas: false });
+  const settings = await env.sw.evaluate(() => chrome.storage.local.get('settings'));
+  const { id } = settings.settings.instances.find((i) => i.name === 'Edited');
+  // Its store keys: JSON text of [id, origin, user] (before: the id alone).
+  const prefix = `${JSON.stringify([id]).slice(0, -1)},`;
+  const mine = async () => {
+    const keys = await idbKeys(options);
+    return [...new Set([...keys.state, ...keys.pages])].filter((k) => k === id || k.startsWith(prefix));
+  };
+  let page = await env.ctx.newPage();
+  await page.goto(env.url(`audit.html?id=${id}`));
+  await page.locator('[data-testid=audit] tbody tr').first().waitFor({ timeout: 20000 });
+  assert.ok(await total(page) > 0);
+  // Stored under one key (the write follows the page).
+  for (const end = Date.now() + 10000; (await mine()).length === 0 && Date.now() < end;) await options.waitForTimeout(100);
+  assert.equal((await mine()).length, 1);
+  await page.close();
+
+  // Same id, another origin (nothing answers there).
+  const elsewhere = 'https://127.0.0.1:1';
+  await options.goto(env.url('options.html'));
+  await options.getByRole('button', { name: 'Edit Edited' }).click();
+  await options.locator('#f-origin').fill(elsewhere);
+  await options.getByRole('button', { name: 'Save' }).click();
+  await options.getByTestId('status').filter({ hasText: 'saved' }).waitFor({ timeout: 10000 });
+  page = await env.ctx.newPage();
+  await page.goto(env.url(`audit.html?id=${id}`));
+  const feed = page.locator('.feed-list li');
+  await feed.filter({ hasText: /no answer|could not|failed|error/i }).first().waitFor({ timeout: 30000 });
+  assert.equal(await total(page), 0, "the old origin's records show for the new one");
+  assert.deepEqual(await rows(page), []);
+  await page.close();
+  assert.deepEqual(await mine(), [JSON.stringify([id, elsewhere, 'admin'])]);
+
+  // Removed: nothing of it is left in the audit view's storage.
+  await options.getByRole('button', { name: 'Remove Edited' }).click();
+  await options.getByTestId('status').filter({ hasText: 'settings saved' }).waitFor({ timeout: 10000 });
+  assert.deepEqual(await mine(), []);
+  await options.close();
+});
