@@ -42,8 +42,8 @@ async function truth(gun) {
   return (await response.json()).records;
 }
 
-async function openPage() {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1200, height: 900 } });
+async function openPage({ bypassCSP = false } = {}) {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, bypassCSP, viewport: { width: 1200, height: 900 } });
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
@@ -277,4 +277,45 @@ test("a wrong password shows none of that user's stored records", { skip }, asyn
   assert.match(await view(page, "section.backfill").innerText(), /from this device's storage/);
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test("credentials never follow a changed base-url to another origin", { skip }, async () => {
+  const foreign = await startForeignOrigin(stack);
+  // The demo page's CSP (connect-src 'self') would block the other origin by itself; a
+  // portal page without it is what is tested here.
+  const { page, problems, context } = await openPage({ bypassCSP: true });
+  try {
+    await signIn(page, "admin");
+    await view(page, "[data-testid=audit] tbody tr").first().waitFor({ timeout: 20_000 });
+    // The attribute moves to another origin: the element drops the credentials, signs out
+    // and says so, instead of reading the other origin with them.
+    const dropped = await page.evaluate(
+      (origin) =>
+        new Promise((resolve) => {
+          const audit = document.querySelector("msr-lens-audit");
+          audit.addEventListener("credentials-dropped", (e) => resolve({ ...e.detail, connected: audit.connected }), {
+            once: true,
+          });
+          audit.setAttribute("base-url", origin);
+          // Without the event, report what the element did after a moment's work.
+          setTimeout(() => resolve({ connected: audit.connected }), 5_000);
+        }),
+      foreign.origin,
+    );
+    assert.deepEqual(dropped, { origin: stack.origin, baseUrl: foreign.origin, connected: false });
+    assert.match(await view(page, ".placeholder").textContent(), /Signed out: the MSR address changed/);
+    // Signed in again on the other origin's page address, anonymously: nothing was sent
+    // there with credentials.
+    await page.evaluate(() => document.querySelector("msr-lens-audit").connect());
+    await view(page, ".feed-list li").first().waitFor({ timeout: 20_000 });
+    await page.waitForFunction(() => !/loading/.test(
+      document.querySelector("msr-lens-audit").shadowRoot.querySelector(".feed-list li")?.textContent ?? "loading",
+    ), null, { timeout: 20_000 });
+    assert.ok(foreign.requests.some((r) => r.path.startsWith("/v2/")), JSON.stringify(foreign.requests));
+    assert.deepEqual(foreign.requests.filter((r) => r.authorization !== null), [], "credentials reached the other origin");
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    await foreign.close();
+  }
 });
