@@ -324,7 +324,7 @@ impl AuditApp {
         let stored = if plan.key.is_some() { records } else { &[] };
         let planned = Box::new(self.ledger.clone());
         let state = self.view_state();
-        let write = match persist::put(self.last_write.take(), &key, older, stored, plan, &state) {
+        let write = match persist::put(self.last_write.clone(), &key, older, stored, plan, &state) {
             Ok(write) => write,
             Err(e) => return self.storage_failed(e),
         };
