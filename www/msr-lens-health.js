@@ -9,7 +9,11 @@
 // (seconds between checks; 0 = once), `replicas` (space-separated per-replica origins).
 // Credentials are a property, never an attribute (no secret in the DOM):
 // `element.credentials = { username, secret }` — with an admin's, the check includes
-// `cluster_status`. Fires `health` (detail: the HealthReport) and `health-error`.
+// `cluster_status`. They are bound to the origin of `base-url` when they are set: a
+// `base-url` on another origin drops them (event `credentials-dropped`, detail
+// `{ origin, baseUrl }`) and the checks go on anonymously until credentials are set again,
+// so they never reach another origin. Fires `health` (detail: the HealthReport) and
+// `health-error`.
 // Everything the server says is rendered as text (textContent), never as HTML.
 // The msr-lens package is expected in ./pkg/ next to this file.
 
@@ -68,9 +72,12 @@ class MsrLensHealth extends HTMLElement {
     this.#parts = { verdict, when, reasons, pings };
   }
 
-  /** `{ username, secret }` or null; kept in memory only. */
+  /** `{ username, secret }` or null; kept in memory only, for the origin of `base-url` now. */
   set credentials(value) {
-    this.#credentials = value && value.username && value.secret ? { ...value } : null;
+    this.#credentials =
+      value && value.username && value.secret
+        ? { username: value.username, secret: value.secret, origin: this.#origin() }
+        : null;
     this.#reset();
   }
 
@@ -90,8 +97,31 @@ class MsrLensHealth extends HTMLElement {
     this.#timer = null;
   }
 
-  attributeChangedCallback() {
+  attributeChangedCallback(name) {
+    if (name === "base-url") this.#dropForeign();
     this.#reset();
+  }
+
+  /** The MSR address: `base-url`, else this page's origin. */
+  #baseUrl() {
+    return this.getAttribute("base-url") || location.origin;
+  }
+
+  /** The origin of the MSR address (normalised as the browser does), or the text itself. */
+  #origin() {
+    try {
+      return new URL(this.#baseUrl(), location.href).origin;
+    } catch {
+      return this.#baseUrl();
+    }
+  }
+
+  /** Forget credentials given for another origin than the one now in force, and say so. */
+  #dropForeign() {
+    const given = this.#credentials;
+    if (!given || given.origin === this.#origin()) return;
+    this.#credentials = null;
+    this.dispatchEvent(new CustomEvent("credentials-dropped", { detail: { origin: given.origin, baseUrl: this.#baseUrl() } }));
   }
 
   #reset() {
@@ -101,9 +131,10 @@ class MsrLensHealth extends HTMLElement {
   }
 
   #makeClient() {
-    const options = { baseUrl: this.getAttribute("base-url") || location.origin };
+    const options = { baseUrl: this.#baseUrl() };
     const replicas = (this.getAttribute("replicas") || "").split(/\s+/).filter(Boolean);
     if (replicas.length) options.replicas = replicas;
+    this.#dropForeign();
     if (this.#credentials) {
       options.username = this.#credentials.username;
       options.secret = this.#credentials.secret;

@@ -70,3 +70,50 @@ export function launchChromium() {
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
   });
 }
+
+/**
+ * Another origin, as an attacker would run it to collect credentials: an HTTPS server on
+ * 127.0.0.1 (the stack's certificate; browser contexts ignore TLS errors) that allows every
+ * CORS request, logs each one with its `Authorization` header, challenges `/v2/` requests
+ * for a bearer token from its own `/auth/token` (so a client would send it HTTP basic
+ * credentials) and refuses everything else with 401. `close()` stops it.
+ */
+export async function startForeignOrigin(stack) {
+  const { createServer } = await import("node:https");
+  const tls = dirname(stack.ca_file);
+  const requests = [];
+  const server = createServer(
+    { cert: readFileSync(join(tls, "server.crt")), key: readFileSync(join(tls, "server.key")) },
+    (req, res) => {
+      requests.push({ method: req.method, path: req.url, authorization: req.headers.authorization ?? null });
+      const cors = {
+        "access-control-allow-origin": "*",
+        "access-control-allow-headers": "authorization, accept, content-type",
+        "access-control-allow-methods": "GET, POST",
+        "access-control-expose-headers": "www-authenticate, retry-after",
+      };
+      if (req.method === "OPTIONS") {
+        res.writeHead(204, cors);
+        res.end();
+        return;
+      }
+      const path = new URL(req.url, "https://x").pathname;
+      const challenge = path.startsWith("/v2/")
+        ? `Bearer realm="${origin}/auth/token",service="dtr",scope="registry:catalog:*"`
+        : 'Basic realm="foreign"';
+      res.writeHead(401, { ...cors, "content-type": "application/json", "www-authenticate": challenge });
+      res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+    },
+  );
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const origin = `https://127.0.0.1:${server.address().port}`;
+  return {
+    origin,
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(resolve);
+      }),
+  };
+}

@@ -8,7 +8,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { chromium, launchChromium, stackConfig } from "./helpers.mjs";
+import { readFile } from "node:fs/promises";
+
+import { chromium, launchChromium, stackConfig, startForeignOrigin } from "./helpers.mjs";
 
 const stack = stackConfig();
 const served = stack
@@ -40,8 +42,8 @@ async function truth(gun) {
   return (await response.json()).records;
 }
 
-async function openPage() {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1200, height: 900 } });
+async function openPage({ bypassCSP = false } = {}) {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, bypassCSP, viewport: { width: 1200, height: 900 } });
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
@@ -124,14 +126,14 @@ function everythingStored(page) {
   });
 }
 
-/** Export JSON through the view and parse the Blob it built. */
+/** Export JSON through the view and parse the file the browser downloaded. */
 async function exportJson(page) {
-  await page.evaluate(() => {
-    window.__msrLensExport = undefined;
-  });
-  await page.locator("msr-lens-audit").getByRole("button", { name: "Export JSON" }).click();
-  await page.waitForFunction(() => window.__msrLensExport !== undefined, null, { timeout: 60_000 });
-  return JSON.parse(await page.evaluate(() => window.__msrLensExport.text()));
+  const [download] = await Promise.all([
+    page.waitForEvent("download", { timeout: 60_000 }),
+    page.locator("msr-lens-audit").getByRole("button", { name: "Export JSON" }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^msr-trust-audit-.*\.json$/);
+  return JSON.parse(await readFile(await download.path(), "utf8"));
 }
 
 test("admin: newest first, everything loaded equals the ground truth, no secret stored", { skip }, async () => {
@@ -251,4 +253,69 @@ test("deep links: the portal page's hash opens the view filtered and on a record
   assert.equal(await view(page, "[data-testid=record]").count(), 0);
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test("a wrong password shows none of that user's stored records", { skip }, async () => {
+  const { page, problems, context } = await openPage();
+  // The admin's records are stored on this browser...
+  await signIn(page, "admin");
+  await view(page, "[data-testid=audit] tbody tr").first().waitFor({ timeout: 20_000 });
+  await page.evaluate(() => document.querySelector("msr-lens-audit").disconnect());
+  // ...and someone types "admin" with a wrong secret: MSR refuses it, nothing stored shows.
+  await page.evaluate(() =>
+    document.querySelector("msr-lens-audit").connect({ username: "admin", secret: "not-the-password", secretKind: "password" }),
+  );
+  await view(page, ".feed-list li").filter({ hasText: /rejected the credentials/ }).waitFor({ timeout: 20_000 });
+  assert.equal((await rows(page)).length, 0, "stored rows shown before MSR accepted the credentials");
+  const counts = view(page, "[data-testid=counts]");
+  assert.equal(await counts.getAttribute("data-total"), "0");
+  assert.match(await counts.innerText(), /^0 of 0 records/);
+  assert.equal(await page.locator("msr-lens-audit").getByRole("button", { name: "Clear stored records" }).isDisabled(), true);
+  // The right secret shows them again at once, with what is new.
+  await signIn(page, "admin");
+  await view(page, "[data-testid=audit] tbody tr").first().waitFor({ timeout: 20_000 });
+  assert.match(await view(page, "section.backfill").innerText(), /from this device's storage/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("credentials never follow a changed base-url to another origin", { skip }, async () => {
+  const foreign = await startForeignOrigin(stack);
+  // The demo page's CSP (connect-src 'self') would block the other origin by itself; a
+  // portal page without it is what is tested here.
+  const { page, problems, context } = await openPage({ bypassCSP: true });
+  try {
+    await signIn(page, "admin");
+    await view(page, "[data-testid=audit] tbody tr").first().waitFor({ timeout: 20_000 });
+    // The attribute moves to another origin: the element drops the credentials, signs out
+    // and says so, instead of reading the other origin with them.
+    const dropped = await page.evaluate(
+      (origin) =>
+        new Promise((resolve) => {
+          const audit = document.querySelector("msr-lens-audit");
+          audit.addEventListener("credentials-dropped", (e) => resolve({ ...e.detail, connected: audit.connected }), {
+            once: true,
+          });
+          audit.setAttribute("base-url", origin);
+          // Without the event, report what the element did after a moment's work.
+          setTimeout(() => resolve({ connected: audit.connected }), 5_000);
+        }),
+      foreign.origin,
+    );
+    assert.deepEqual(dropped, { origin: stack.origin, baseUrl: foreign.origin, connected: false });
+    assert.match(await view(page, ".placeholder").textContent(), /Signed out: the MSR address changed/);
+    // Signed in again on the other origin's page address, anonymously: nothing was sent
+    // there with credentials.
+    await page.evaluate(() => document.querySelector("msr-lens-audit").connect());
+    await view(page, ".feed-list li").first().waitFor({ timeout: 20_000 });
+    await page.waitForFunction(() => !/loading/.test(
+      document.querySelector("msr-lens-audit").shadowRoot.querySelector(".feed-list li")?.textContent ?? "loading",
+    ), null, { timeout: 20_000 });
+    assert.ok(foreign.requests.some((r) => r.path.startsWith("/v2/")), JSON.stringify(foreign.requests));
+    assert.deepEqual(foreign.requests.filter((r) => r.authorization !== null), [], "credentials reached the other origin");
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    await foreign.close();
+  }
 });

@@ -11,7 +11,7 @@ import { request as httpsRequest } from "node:https";
 import { extname, join, normalize } from "node:path";
 import { after, before, test } from "node:test";
 
-import { PACKAGE_DIR, REPO, chromium, launchChromium, stackConfig } from "./helpers.mjs";
+import { PACKAGE_DIR, REPO, chromium, launchChromium, stackConfig, startForeignOrigin } from "./helpers.mjs";
 
 const stack = stackConfig();
 const skip = !stack
@@ -101,8 +101,8 @@ after(async () => {
   server?.close();
 });
 
-async function openPage() {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+async function openPage({ bypassCSP = false } = {}) {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, bypassCSP });
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
@@ -160,3 +160,70 @@ test("server text is rendered as text, never as HTML", { skip }, async () => {
     await simAdmin("/reset", {});
   }
 });
+
+test("credentials never follow a changed base-url to another origin", { skip }, async () => {
+  const foreign = await startForeignOrigin(stack);
+  // The demo page's CSP (connect-src 'self') would block the other origin by itself; a
+  // portal page without it is what is tested here.
+  const { page, problems, context } = await openPage({ bypassCSP: true });
+  try {
+    // Admin credentials on the element: the check reads cluster_status (three replicas).
+    await page.evaluate(
+      ({ username, secret }) => {
+        document.querySelector("msr-lens-health").credentials = { username, secret };
+      },
+      { username: "admin", secret: stack.users.admin.token },
+    );
+    await page.waitForFunction(() => document.querySelector("msr-lens-health").report?.replicas?.length === 3, null, {
+      timeout: 20_000,
+    });
+    // The attribute moves to another origin (markup injection, a portal filling it from
+    // the URL): the credentials are dropped and the element says so.
+    const dropped = await page.evaluate(
+      (origin) =>
+        new Promise((resolve) => {
+          const health = document.querySelector("msr-lens-health");
+          health.addEventListener("credentials-dropped", (e) => resolve({ ...e.detail, after: health.credentials }), {
+            once: true,
+          });
+          health.addEventListener("health", () => resolve(null), { once: true });
+          health.addEventListener("health-error", () => resolve(null), { once: true });
+          health.setAttribute("base-url", origin);
+        }),
+      foreign.origin,
+    );
+    assert.deepEqual(dropped, { origin: new URL(base).origin, baseUrl: foreign.origin, after: null });
+    // The next check runs against the other origin, anonymously: wait until one whole
+    // check ran there.
+    await waitFor(() => foreign.requests.some((r) => r.method === "GET"), "a check reached the other origin");
+    await page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const health = document.querySelector("msr-lens-health");
+          health.addEventListener("health", resolve, { once: true });
+          health.addEventListener("health-error", resolve, { once: true });
+          health.refresh();
+        }),
+    );
+    assert.deepEqual(
+      foreign.requests.filter((r) => r.authorization !== null),
+      [],
+      "credentials reached the other origin",
+    );
+    // They stay dropped until they are set again.
+    assert.equal(await page.evaluate(() => document.querySelector("msr-lens-health").credentials), null);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    await foreign.close();
+  }
+});
+
+/** Wait until `condition()` holds (polling; no fixed sleep decides the outcome). */
+async function waitFor(condition, what, timeout = 20_000) {
+  const end = Date.now() + timeout;
+  while (!condition()) {
+    if (Date.now() > end) assert.fail(`timed out waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -114,17 +114,46 @@ test('RethinkDB mode: the export of everything equals the truth', { timeout: 900
   }
 });
 
-test('a deep link to an old record reads older pages until it is on screen', { timeout: 300000 }, async () => {
-  const all = await truth();
-  const target = all[Math.floor(all.length / 3)];
+async function clearStored() {
   const page = await env.ctx.newPage();
   await page.goto(env.url('audit.html'));
   await page.locator('[data-testid=audit] tbody tr').first().waitFor({ timeout: 30000 });
   await page.getByRole('button', { name: 'Clear stored records' }).click();
   await page.locator('[data-testid=audit] tbody tr').first().waitFor({ timeout: 30000 });
   await page.close();
+}
+
+// The view's pages of 1000 read backward (the latest page and older ones).
+const backwardPages = (log) => (log.requests || log).filter((r) => /_trust\/changefeed\?.*records=-1000$/.test(r.path));
+
+test('a deep link to an unknown record reads at most 10 older pages, then asks', { timeout: 300000 }, async () => {
+  await clearStored();
+  await admin(stack, 'GET', '/requests?clear=1');
+  const deep = await env.ctx.newPage();
+  await deep.goto(env.url('audit.html#record=no-such-record'));
+  const ask = deep.getByTestId('seek-limit');
+  await ask.waitFor({ timeout: 120000 });
+  assert.match(await ask.innerText(), /Record no-such-record is not among the newest records read \(10 older pages/);
+  // The newest page, ten older ones, and at most the one already asked for when the
+  // tenth arrived; then nothing more (the follow poll reads forward only).
+  const pages = backwardPages(await admin(stack, 'GET', '/requests?clear=1'));
+  assert.ok(pages.length >= 11 && pages.length <= 12, `${pages.length} pages read: ${pages.map((r) => r.path).join(' ')}`);
+  assert.equal(await deep.getByTestId('complete').isVisible(), false);
+  await deep.getByRole('button', { name: 'Stop' }).click();
+  await deep.getByText('stopped looking for record no-such-record').waitFor();
+  assert.equal(await deep.getByTestId('seek-limit').count(), 0);
+  assert.ok(backwardPages(await admin(stack, 'GET', '/requests?clear=1')).length <= 1);
+  await deep.close();
+});
+
+test('a deep link to an old record asks past 10 pages, then reads older pages until it is on screen', { timeout: 300000 }, async () => {
+  const all = await truth();
+  const target = all[Math.floor(all.length / 3)];
+  await clearStored();
   const deep = await env.ctx.newPage();
   await deep.goto(env.url(`audit.html#record=${target.id}`));
+  await deep.getByTestId('seek-limit').waitFor({ timeout: 120000 });
+  await deep.getByRole('button', { name: 'Keep looking' }).click();
   await deep.locator(`tr[data-event="${target.id}"]`).waitFor({ timeout: 120000 });
   assert.equal(await deep.getByTestId('record').getAttribute('data-record'), String(target.id));
   assert.ok(!(await deep.getByTestId('complete').isVisible()), 'stopped once the record was found');

@@ -1,6 +1,7 @@
 // Helpers of the audit explorer's e2e tests (test/audit.test.mjs, audit-100k.mjs) and bench.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { loadStack } from './lib.mjs';
 
 const stack = loadStack();
@@ -32,19 +33,38 @@ export async function total(page) {
   return Number(await page.getByTestId('counts').getAttribute('data-total'));
 }
 
-// Click "Load everything" and wait until every record is loaded.
+// Click "Load everything" (unless it is running: a reopened view resumes it) and wait until
+// every record is loaded.
 export async function loadAll(page, timeout = 120000) {
-  if (await page.getByTestId('complete').isVisible()) return;
-  await page.getByRole('button', { name: /oad(ing)? everything/ }).click();
-  await page.getByTestId('complete').waitFor({ timeout });
+  const complete = page.getByTestId('complete');
+  const start = page.getByRole('button', { name: /oad(ing)? everything/ });
+  const pause = page.getByRole('button', { name: 'Pause' });
+  await start.or(pause).or(complete).first().waitFor({ timeout });
+  if (await start.isVisible()) await start.click();
+  await complete.waitFor({ timeout });
 }
 
-// Export (CSV or JSON) and return the text of the Blob the page built.
-export async function exportText(page, kind) {
-  await page.evaluate(() => { window.__msrLensExport = undefined; });
-  await page.getByRole('button', { name: `Export ${kind}` }).click();
-  await page.waitForFunction(() => window.__msrLensExport !== undefined, null, { timeout: 60000 });
-  return page.evaluate(() => window.__msrLensExport.text());
+// Export (CSV or JSON) and return the text of the file the browser downloaded.
+export async function exportText(page, kind, timeout = 60000) {
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout }),
+    page.getByRole('button', { name: `Export ${kind}` }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), new RegExp(`^msr-trust-audit-.*\\.${kind.toLowerCase()}$`));
+  return readFile(await download.path(), 'utf8');
+}
+
+// Record every object URL the page creates and revokes (install before the page loads).
+export async function watchObjectUrls(page) {
+  await page.addInitScript(() => {
+    const created = [];
+    const revoked = [];
+    const create = URL.createObjectURL;
+    const revoke = URL.revokeObjectURL;
+    URL.createObjectURL = (blob) => { const url = create.call(URL, blob); created.push(url); return url; };
+    URL.revokeObjectURL = (url) => { revoked.push(url); return revoke.call(URL, url); };
+    Object.defineProperty(window, '__objectUrls', { value: { created, revoked } });
+  });
 }
 
 
@@ -62,4 +82,57 @@ export function assertSameRecords(exported, truthBefore, truthAfter, rethink) {
   assert.deepEqual({ missing: missing.slice(0, 5), nMissing: missing.length, extra: extra.slice(0, 5) },
     { missing: [], nMissing: 0, extra: [] });
   assert.ok(got.length >= truthBefore.length && got.length <= truthAfter.length);
+}
+
+// Insert one record with any GUN, version and sha256 (server text as hostile as the columns
+// allow: psql quotes the values).
+export function insertRaw(gun, version, sha256) {
+  const pg = stack.postgres;
+  const sql = "INSERT INTO changefeed (created_at, gun, version, sha256, category) "
+    + "VALUES (now() at time zone 'utc', :'gun', :'version', :'sha256', 'update');\n";
+  execFileSync('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-v', `gun=${gun}`, '-v', `version=${version}`, '-v', `sha256=${sha256}`,
+    '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', pg.dbname], { input: sql });
+}
+
+// The cells of one CSV line (RFC 4180: quoted cells, "" for a quote).
+export function csvCells(line) {
+  const cells = [];
+  let i = 0;
+  while (i <= line.length) {
+    if (line[i] === '"') {
+      let cell = '';
+      i += 1;
+      for (;;) {
+        const q = line.indexOf('"', i);
+        assert.ok(q >= 0, `unterminated quote in ${line}`);
+        cell += line.slice(i, q);
+        if (line[q + 1] === '"') { cell += '"'; i = q + 2; } else { i = q + 1; break; }
+      }
+      cells.push(cell);
+      i += 1; // the comma
+    } else {
+      const comma = line.indexOf(',', i);
+      const end = comma < 0 ? line.length : comma;
+      cells.push(line.slice(i, end));
+      i = end + 1;
+    }
+  }
+  return cells;
+}
+
+// Keys of the audit view's IndexedDB (read from an extension page): the state keys and the
+// store key of every stored page.
+export function idbKeys(page) {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('msr-lens-audit');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction(['state', 'pages']);
+      const state = tx.objectStore('state').getAllKeys();
+      const pages = tx.objectStore('pages').getAllKeys();
+      tx.oncomplete = () => { db.close(); resolve({ state: state.result, pages: pages.result.map((k) => k[0]) }); };
+      tx.onerror = () => reject(tx.error);
+    };
+  }));
 }

@@ -82,7 +82,9 @@ pub fn ping_request(base: &Origin) -> Request<Vec<u8>> {
 /// The `GET /api/v2.0/ping` request (Harbor; no credentials needed).
 pub fn v2_ping_request(base: &Origin) -> Request<Vec<u8>> {
     let mut request = crate::health::ping_request(base);
-    *request.uri_mut() = base.url(V2_PING_PATH);
+    *request.uri_mut() = base
+        .url(V2_PING_PATH)
+        .expect("a constant path is a valid URI on the origin");
     request.headers_mut().insert(
         http::header::ACCEPT,
         http::HeaderValue::from_static("text/plain"),

@@ -18,10 +18,12 @@
 //! - [`generation`]: telling MSR 2.x/3.x from MSR 4 (Harbor) and from other servers.
 //! - [`auth`]: credentials, scopes, challenges, tokens, the token flow.
 //! - [`changefeed`]: the notary trust changefeed: requests, records, the pager.
+//! - [`export`]: trust records as CSV cells and rows that open as text in a spreadsheet.
 
 pub mod auth;
 pub mod changefeed;
 pub mod error;
+pub mod export;
 pub mod generation;
 pub mod health;
 pub mod origin;

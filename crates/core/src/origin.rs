@@ -41,6 +41,24 @@ pub enum OriginError {
     Port,
 }
 
+/// Why [`Origin::url`] refused a path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UrlError {
+    /// The path does not start with `/`.
+    #[error("a request path must start with `/`")]
+    NotAPath,
+    /// The path holds a `#` (a fragment is never sent: the request would go elsewhere).
+    #[error("a request path cannot hold `#`")]
+    Fragment,
+    /// The path holds characters that are not allowed in a URI.
+    #[error("not a valid request path: {0}")]
+    Invalid(String),
+    /// The URI would not be on the origin.
+    #[error("the request path leaves the origin")]
+    OtherOrigin,
+}
+
 /// Check what follows the host in `authority`: nothing, or `:` and a port that is empty
 /// (RFC 3986: the scheme's default) or digits for 1..=65535. `http::Uri` reads `x:99999`,
 /// `x:abc` and `x:+8443` as valid authorities with no or another port, and `[]x` as the
@@ -141,21 +159,28 @@ impl Origin {
         self.authority.as_str()
     }
 
-    /// An absolute URI on this origin. `path_and_query` must start with `/`.
+    /// An absolute URI on this origin for `path_and_query` (`/path[?query]`).
     ///
-    /// # Panics
-    /// Never on a path built by this crate; a path with characters that are invalid in a
-    /// URI yields the origin root instead of panicking.
-    pub fn url(&self, path_and_query: &str) -> Uri {
-        let text = format!("{}://{}{}", self.scheme, self.authority, path_and_query);
-        text.parse().unwrap_or_else(|_| {
-            Uri::builder()
-                .scheme(self.scheme.clone())
-                .authority(self.authority.clone())
-                .path_and_query("/")
-                .build()
-                .unwrap_or_default()
-        })
+    /// Refused ([`UrlError`]) rather than repaired: a path that does not start with `/`
+    /// (it would change the authority: `@evil.example`), one with a `#` (the fragment would
+    /// be dropped, and the request would go to a shorter path), one with characters that
+    /// are not allowed in a URI, and anything that would not be on this origin. Paths
+    /// built from server or user text must percent-encode it first (as
+    /// [`Feed::path`](crate::changefeed::Feed::path) does).
+    pub fn url(&self, path_and_query: &str) -> Result<Uri, UrlError> {
+        if !path_and_query.starts_with('/') {
+            return Err(UrlError::NotAPath);
+        }
+        if path_and_query.contains('#') {
+            return Err(UrlError::Fragment);
+        }
+        let uri: Uri = format!("{}://{}{}", self.scheme, self.authority, path_and_query)
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| UrlError::Invalid(e.to_string()))?;
+        if !self.same_origin(&uri) {
+            return Err(UrlError::OtherOrigin);
+        }
+        Ok(uri)
     }
 
     /// Whether `uri` points at this same origin (scheme, host and port all equal).
@@ -203,7 +228,10 @@ mod tests {
         assert_eq!(o.port(), 443);
         let o = Origin::parse("https://127.0.0.1:8443").unwrap();
         assert_eq!(o.authority(), "127.0.0.1:8443");
-        assert_eq!(o.url("/_ping").to_string(), "https://127.0.0.1:8443/_ping");
+        assert_eq!(
+            o.url("/_ping").unwrap().to_string(),
+            "https://127.0.0.1:8443/_ping"
+        );
     }
 
     #[test]
@@ -236,6 +264,35 @@ mod tests {
             Err(OriginError::Invalid(
                 "unexpected `8443` after the host".into()
             ))
+        );
+    }
+
+    #[test]
+    fn url_refuses_paths_it_would_have_to_repair() {
+        let o = Origin::parse("https://msr.example.org").unwrap();
+        assert_eq!(
+            o.url("/v2/msr.example.org/ns/r%3Fx/_trust/changefeed?records=1")
+                .unwrap()
+                .path(),
+            "/v2/msr.example.org/ns/r%3Fx/_trust/changefeed"
+        );
+        assert_eq!(o.url("@evil.example/"), Err(UrlError::NotAPath));
+        assert_eq!(o.url(""), Err(UrlError::NotAPath));
+        assert_eq!(
+            o.url("/v2/h/ns/repo#x/_trust/tuf/timestamp.json"),
+            Err(UrlError::Fragment)
+        );
+        for bad in ["/a b", "/a\nb", "/a\x7fb"] {
+            assert!(
+                matches!(o.url(bad), Err(UrlError::Invalid(_))),
+                "{bad:?}: {:?}",
+                o.url(bad)
+            );
+        }
+        assert!(
+            UrlError::NotAPath.to_string().contains("start with `/`"),
+            "{}",
+            UrlError::NotAPath
         );
     }
 

@@ -748,7 +748,7 @@ fn the_fake_notary_replays_every_capture() {
             continue;
         };
         let name = section.name();
-        let request = http::Request::get(origin.url(target))
+        let request = http::Request::get(origin.url(target).unwrap())
             .body(Vec::new())
             .unwrap();
         let answer = fake.handle(Timestamp::from_secs(1_795_000_000), &request);

@@ -550,7 +550,7 @@ fn save_resume_and_check(scenario: &Scenario, cut: usize) {
     let json = serde_json::to_string(&harness.pager.save()).unwrap();
     let saved = serde_json::from_str(&json).unwrap();
     let origin = Origin::parse("https://msr.example.org").unwrap();
-    harness.pager = Pager::resume(origin, saved, config(scenario.page_size));
+    harness.pager = Pager::resume(origin, saved, config(scenario.page_size)).unwrap();
     harness.held.clear();
     harness.run(rest);
     harness.check();

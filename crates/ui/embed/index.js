@@ -14,8 +14,12 @@
 // that repository's history only), `theme` (`light`, `dark`; default: the system's),
 // `deep-links="off"` (by default the view reads #repo=…&record=… from the page's hash,
 // once when it opens; it never writes the hash). Credentials go only through connect():
-// they are kept in this element's memory, never in an attribute or any storage;
-// IndexedDB keeps only the records and feed positions, per MSR origin, user and repository.
+// they are kept in this element's memory, never in an attribute or any storage, and are
+// bound to the MSR origin in force when connect() got them: a changed `base-url` (another
+// origin) drops them and signs the element out (event `credentials-dropped`), so they never
+// reach another origin; call connect() again. IndexedDB keeps only the records and feed
+// positions, per MSR origin, user and repository; stored records show once MSR accepted
+// the credentials.
 
 import init, { mountAudit } from "./msr_lens_audit.js";
 import { css } from "./style.js";
@@ -42,6 +46,19 @@ let wasmUrl;
 let loading = null;
 /** @type {CSSStyleSheet | null} */
 let sheet = null;
+
+/**
+ * The origin of `url` (`scheme://host[:port]`, normalised as the browser does), or `url`
+ * itself when it is not a URL.
+ * @param {string} url
+ */
+function originOf(url) {
+  try {
+    return new URL(url, location.href).origin;
+  } catch {
+    return url;
+  }
+}
 
 /** Load the view's WebAssembly module once. */
 function load() {
@@ -70,6 +87,8 @@ export class MsrLensAuditElement extends HTMLElement {
 
   /** @type {AuditCredentials | null} */
   #credentials = null;
+  /** The origin the credentials were given for: they go to no other. */
+  #origin = "";
   /** @type {{ destroy(): void, free(): void } | null} */
   #handle = null;
   #active = false;
@@ -100,7 +119,9 @@ export class MsrLensAuditElement extends HTMLElement {
 
   /**
    * Show the audit log read with these credentials (none: anonymous), replacing what was
-   * shown. Rejects when `base-url` or the credentials are not valid; errors of MSR (a
+   * shown. The credentials are bound to the origin of `base-url` now: if it changes to
+   * another origin they are dropped (event `credentials-dropped`) and connect() is needed
+   * again. Rejects when `base-url` or the credentials are not valid; errors of MSR (a
    * wrong password, no access) are shown in the view.
    * @param {AuditCredentials | null} [credentials]
    * @returns {Promise<void>}
@@ -115,6 +136,7 @@ export class MsrLensAuditElement extends HTMLElement {
         throw new TypeError('secretKind must be "accessToken" or "password"');
       }
       this.#credentials = secretKind === undefined ? { username, secret } : { username, secret, secretKind };
+      this.#origin = originOf(this.baseUrl);
     } else {
       this.#credentials = null;
     }
@@ -126,6 +148,7 @@ export class MsrLensAuditElement extends HTMLElement {
   disconnect() {
     this.#active = false;
     this.#credentials = null;
+    this.#origin = "";
     this.#generation += 1;
     this.#unmount();
     this.#placeholder();
@@ -141,9 +164,27 @@ export class MsrLensAuditElement extends HTMLElement {
     this.#unmount();
   }
 
-  /** @param {string} _name @param {string | null} old @param {string | null} value */
-  attributeChangedCallback(_name, old, value) {
+  /** @param {string} name @param {string | null} old @param {string | null} value */
+  attributeChangedCallback(name, old, value) {
+    if (name === "base-url" && this.#dropForeign()) return;
     if (old !== value && this.#handle) this.#remount();
+  }
+
+  /**
+   * When `base-url` is no longer the origin the credentials were given for: forget them,
+   * sign out, say so (event `credentials-dropped`, detail `{ origin, baseUrl }`: the origin
+   * they were for and the new address) and return true.
+   */
+  #dropForeign() {
+    if (!this.#credentials || originOf(this.baseUrl) === this.#origin) return false;
+    const origin = this.#origin;
+    this.disconnect();
+    const p = document.createElement("p");
+    p.className = "muted placeholder";
+    p.textContent = "Signed out: the MSR address changed.";
+    this.#root.replaceChildren(p);
+    this.dispatchEvent(new CustomEvent("credentials-dropped", { detail: { origin, baseUrl: this.baseUrl } }));
+    return true;
   }
 
   #remount() {
@@ -156,6 +197,8 @@ export class MsrLensAuditElement extends HTMLElement {
     const generation = ++this.#generation;
     await load();
     if (generation !== this.#generation || !this.#active || !this.isConnected) return;
+    // Never mount credentials on another origin than the one they were given for.
+    if (this.#dropForeign()) return;
     this.#unmount();
     const c = this.#credentials;
     try {

@@ -209,7 +209,7 @@ impl MsrClient {
         };
         let json = options_json(what, options, true)?;
         let options = FeedOptions::from_json(&json, self.shared.config.origin(), follow)?;
-        let feed = Changefeed::new(self.shared.clone(), options);
+        let feed = Changefeed::new(self.shared.clone(), options)?;
         Ok(records::async_iterable(feed.into()))
     }
 }
@@ -326,7 +326,9 @@ async fn method_call(shared: Rc<Shared>, input: JsValue, what: Method) -> Result
         // missing.
         (Method::Cluster, None) => {
             let mut request = Request::new(Vec::new());
-            *request.uri_mut() = origin.url(CLUSTER_STATUS_PATH);
+            *request.uri_mut() = origin
+                .url(CLUSTER_STATUS_PATH)
+                .expect("a constant path is a valid URI on the origin");
             request.headers_mut().insert(
                 http::header::ACCEPT,
                 http::HeaderValue::from_static("application/json"),

@@ -66,13 +66,13 @@ struct Batch {
 }
 
 impl Changefeed {
-    pub(crate) fn new(shared: Rc<Shared>, options: FeedOptions) -> Self {
+    pub(crate) fn new(shared: Rc<Shared>, options: FeedOptions) -> Result<Self, LensError> {
         let follow = options.follow;
         let max_retries = options.max_retries;
-        let pager = options.pager(shared.config.origin());
+        let pager = options.pager(shared.config.origin())?;
         // What `FeedOptions::newest_first` says, read from the pager built from them.
         let newest_first = pager.mode() == Mode::NewestFirst;
-        Changefeed {
+        Ok(Changefeed {
             state: Rc::new(FeedState {
                 shared,
                 session: RefCell::new(FeedSession::new(pager)),
@@ -87,7 +87,7 @@ impl Changefeed {
                 last_transport_kind: Cell::new(None),
                 sleeping: RefCell::new(None),
             }),
-        }
+        })
     }
 }
 

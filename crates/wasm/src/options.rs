@@ -369,11 +369,13 @@ impl FeedOptions {
     }
 
     /// The pager that walks this feed (the options are used up: nothing is cloned).
-    pub fn pager(self, origin: &Origin) -> Pager {
+    /// Fails when `resume` is a position saved on another origin.
+    pub fn pager(self, origin: &Origin) -> Result<Pager, LensError> {
         let origin = origin.clone();
         let config = self.pager;
         if let Some(saved) = self.resume {
-            return Pager::resume(origin, saved, config);
+            return Pager::resume(origin, saved, config)
+                .map_err(|e| LensError::invalid(["`resume`: ", &e.to_string()].concat()));
         }
         let mode = match (&self.start, self.follow) {
             (Start::Start | Start::After(_), false) => Mode::Backfill,
@@ -385,13 +387,14 @@ impl FeedOptions {
         // backward from `before`.
         let (anchor, backward) = match self.start {
             Start::Start | Start::Latest => {
-                return Pager::new(origin, self.feed, mode, config);
+                return Ok(Pager::new(origin, self.feed, mode, config));
             }
             Start::After(id) => (id, false),
             Start::Before(id) => (id, true),
         };
         let saved = SavedState::anchored(self.feed, mode, anchor, backward);
         Pager::resume(origin, saved, config)
+            .map_err(|e| LensError::invalid(["`from`: ", &e.to_string()].concat()))
     }
 
     /// Whether pages are walked newest first (each later page is older).
@@ -501,7 +504,7 @@ mod tests {
 
     fn first_request(json: &str, follow: bool) -> String {
         let options = FeedOptions::from_json(json, &origin(), follow).unwrap();
-        let mut pager = options.pager(&origin());
+        let mut pager = options.pager(&origin()).unwrap();
         let (_, request) = pager
             .poll_request(msr_lens_core::Timestamp::from_secs(1_800_000_000))
             .unwrap();
@@ -539,7 +542,7 @@ mod tests {
         let o = origin();
         let saved = |from: &str, follow: bool| {
             let options = FeedOptions::from_json(from, &o, follow).unwrap();
-            serde_json::to_string(&options.pager(&o).save()).unwrap()
+            serde_json::to_string(&options.pager(&o).unwrap().save()).unwrap()
         };
         let mut cases: Vec<(String, bool)> = Vec::new();
         for from in [
@@ -562,7 +565,7 @@ mod tests {
         for (json, follow) in cases {
             let options = FeedOptions::from_json(&json, &o, follow).unwrap();
             let newest_first = options.newest_first();
-            let mode = options.pager(&o).mode();
+            let mode = options.pager(&o).unwrap().mode();
             assert_eq!(newest_first, mode == Mode::NewestFirst, "{json} {follow}");
         }
     }
@@ -573,7 +576,7 @@ mod tests {
             FeedOptions::from_json(r#"{"from":{"before":"41"},"pageSize":3}"#, &origin(), false)
                 .unwrap();
         assert!(options.newest_first());
-        let mut pager = options.pager(&origin());
+        let mut pager = options.pager(&origin()).unwrap();
         let now = msr_lens_core::Timestamp::from_secs(1_800_000_000);
         assert!(
             pager.poll_request(now).is_none(),
@@ -629,14 +632,14 @@ mod tests {
     fn a_saved_walk_resumes() {
         let o = origin();
         let options = FeedOptions::from_json(r#"{"from":{"after":"7"}}"#, &o, false).unwrap();
-        let saved = serde_json::to_string(&options.clone().pager(&o).save()).unwrap();
+        let saved = serde_json::to_string(&options.clone().pager(&o).unwrap().save()).unwrap();
         let resumed = FeedOptions::from_json(
             &serde_json::to_string(&json!({ "resume": saved })).unwrap(),
             &o,
             false,
         )
         .unwrap();
-        let mut pager = resumed.pager(&o);
+        let mut pager = resumed.pager(&o).unwrap();
         let (_, request) = pager
             .poll_request(msr_lens_core::Timestamp::from_secs(1_800_000_000))
             .unwrap();
@@ -704,7 +707,7 @@ mod tests {
                 Start::Before(id) => ("latest", Some(id.as_str()), Some(id.as_str())),
                 other => panic!("{other:?}"),
             };
-            let mode = options.clone().pager(&o).mode();
+            let mode = options.clone().pager(&o).unwrap().mode();
             let state = json!({
                 "format": 1,
                 "feed": options.feed,
@@ -718,9 +721,10 @@ mod tests {
                 "nextRequestId": 1,
                 "recordsEmitted": 0,
                 "pages": 0,
+                "origin": o.to_string(),
             });
             let before: SavedState = serde_json::from_value(state).unwrap();
-            assert_eq!(options.clone().pager(&o).save(), before, "{from}");
+            assert_eq!(options.clone().pager(&o).unwrap().save(), before, "{from}");
         }
     }
 }

@@ -1,11 +1,16 @@
 // The trust audit explorer against the stand-in: open (newest first), load everything and
 // scroll to the oldest record, filter, search, export (equal to the ground truth, also in
-// RethinkDB mode), verify a record, follow new records, a non-admin's view, and reopening
-// after a backfill fetches only new records.
+// RethinkDB mode; a download whose object URL is revoked; CSV cells that open as text),
+// verify a record, follow new records, a non-admin's view, reopening after a backfill
+// fetches only new records, a failed storage write loses nothing, and an edited or removed
+// instance keeps none of its old origin's records.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { admin, configure, launch, loadStack, resetSim, watchErrors } from '../lib.mjs';
-import { assertSameRecords, exportText, insertRecords, loadAll, rows, seededRecordId, total } from '../audit-lib.mjs';
+import {
+  assertSameRecords, csvCells, exportText, idbKeys, insertRaw, insertRecords, loadAll, rows, seededRecordId, total,
+  watchObjectUrls,
+} from '../audit-lib.mjs';
 
 const stack = loadStack();
 const VIEWPORT = { width: 1200, height: 800 };
@@ -49,6 +54,7 @@ test('"Load older" and scrolling down load the page before the oldest record, wi
 test('open newest first, load everything down to the oldest record, export equals the truth', async () => {
   const page = await env.ctx.newPage();
   const errors = watchErrors(page);
+  await watchObjectUrls(page);
   await page.goto(env.url('audit.html'));
   await page.locator('[data-testid=audit] tbody tr').first().waitFor({ timeout: 20000 });
   const first = await rows(page);
@@ -75,7 +81,38 @@ test('open newest first, load everything down to the oldest record, export equal
   const csv = (await exportText(page, 'CSV')).trim().split('\n');
   assert.equal(csv[0], 'id,created_at,gun,version,category,sha256');
   assert.equal(csv.length - 1, exported.length);
+  // The downloads' object URLs are let go, and no test hook is left in the page.
+  await page.waitForFunction(() => window.__objectUrls.created.length === 2
+    && window.__objectUrls.created.every((u) => window.__objectUrls.revoked.includes(u)), null, { timeout: 10000 });
+  assert.equal(await page.evaluate(() => typeof window.__msrLensExport), 'undefined');
   assert.deepEqual(errors.filter((e) => !/401/.test(e)), []);
+  await page.close();
+});
+
+test('a CSV export opens server text as text, never as a formula', async () => {
+  // The columns the stand-in lets a server fill with any text: the GUN (varchar), the
+  // sha256 (char(64)) and the version (a negative integer); the ID (serial), the time
+  // (timestamp) and the category (a foreign key: update or deletion) cannot.
+  const marker = `csv${Date.now()}`;
+  const gun = `=HYPERLINK("https://evil.example/${marker}","open")`;
+  insertRaw(gun, -2, '@sum(1+1)');
+  const page = await env.ctx.newPage();
+  await page.goto(env.url('audit.html'));
+  await page.locator('[data-testid=audit] tbody tr').first().waitFor({ timeout: 20000 });
+  await page.locator('#f-q').fill(marker);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=counts]').dataset.total) === 1, null, { timeout: 30000 });
+  const [, line, extra] = (await exportText(page, 'CSV')).split('\n');
+  assert.equal(extra, '');
+  const cells = csvCells(line);
+  assert.equal(cells.length, 6, line);
+  // Each hostile cell is quoted and starts with ', so a spreadsheet shows it as text...
+  assert.deepEqual([cells[2], cells[3], cells[5]], [`'${gun}`, "'-2", "'@sum(1+1)"], line);
+  assert.ok(line.includes(`"'=HYPERLINK(""https://evil.example/${marker}"",""open"")"`), line);
+  // ...and no cell of the export starts like a formula.
+  assert.deepEqual(cells.filter((c) => /^[=+\-@\t\r]/.test(c)), [], line);
+  // The JSON export keeps the text as it is.
+  const [record] = JSON.parse(await exportText(page, 'JSON'));
+  assert.deepEqual([record.GUN, record.Version], [gun, -2]);
   await page.close();
 });
 
@@ -244,4 +281,100 @@ test('a non-admin sees a plain explanation and only repositories they can pull',
   await page.getByRole('button', { name: 'Show' }).click();
   await page.getByText(/no access/).first().waitFor({ timeout: 20000 });
   await page.close();
+});
+
+test('a failed storage write loses nothing: reopened, the view reads the rest and equals the truth', async () => {
+  // More than two pages of 1000, so that pages arrive after the one whose write fails.
+  const have = (await admin(stack, 'GET', '/truth/changefeed')).records.length;
+  if (have < 3500) insertRecords(`${stack.registry_host}/audit-test/bulk-${Date.now()}`, 3500 - have);
+  const open = async (fail) => {
+    const p = await env.ctx.newPage();
+    if (fail) {
+      // The transaction storing the second page of records aborts once the page is written,
+      // before it commits, as a full disk does (QuotaExceededError aborts at commit).
+      await p.addInitScript(() => {
+        let pages = 0;
+        const put = IDBObjectStore.prototype.put;
+        IDBObjectStore.prototype.put = function (...args) {
+          const request = put.apply(this, args);
+          if (this.name === 'pages' && ++pages === 2) {
+            const tx = this.transaction;
+            request.addEventListener('success', () => tx.abort());
+          }
+          return request;
+        };
+      });
+    }
+    await p.goto(env.url('audit.html'));
+    await p.locator('[data-testid=audit] tbody tr').first().waitFor({ timeout: 20000 });
+    return p;
+  };
+  let page = await open(false);
+  await page.getByRole('button', { name: 'Clear stored records' }).click();
+  await page.locator('[data-testid=audit] tbody tr').first().waitFor({ timeout: 20000 });
+  await page.close();
+  try {
+    page = await open(true);
+    const before = (await admin(stack, 'GET', '/truth/changefeed')).records;
+    await loadAll(page);
+    const alert = page.getByTestId('storage-error');
+    await alert.waitFor({ timeout: 10000 });
+    assert.match(await alert.innerText(), /^Storing on this device failed \(.*aborted.*\): records read from now on are not kept here\. What is stored stays as it was/);
+    assert.ok(await total(page) >= before.length, 'the open view still shows every record');
+    await page.close();
+
+    // Reopened: the stored pages (and positions) before the failure, nothing after it.
+    page = await open(false);
+    assert.equal(await page.getByTestId('complete').isVisible(), false, 'a reopened view must not claim it has everything');
+    await loadAll(page);
+    const exported = JSON.parse(await exportText(page, 'JSON'));
+    assertSameRecords(exported, before, (await admin(stack, 'GET', '/truth/changefeed')).records, false);
+    assert.equal(await page.getByTestId('storage-error').count(), 0);
+  } finally {
+    await page.getByRole('button', { name: 'Clear stored records' }).click().catch(() => {});
+    await page.close();
+  }
+});
+
+test("an edited instance shows none of its old origin's records, and removing it deletes them", async () => {
+  const options = await env.ctx.newPage();
+  await configure(options, env.url, stack, { name: 'Edited', replicas: false });
+  const settings = await env.sw.evaluate(() => chrome.storage.local.get('settings'));
+  const { id } = settings.settings.instances.find((i) => i.name === 'Edited');
+  // Its store keys: JSON text of [id, origin, user] (before: the id alone).
+  const prefix = `${JSON.stringify([id]).slice(0, -1)},`;
+  const mine = async () => {
+    const keys = await idbKeys(options);
+    return [...new Set([...keys.state, ...keys.pages])].filter((k) => k === id || k.startsWith(prefix));
+  };
+  let page = await env.ctx.newPage();
+  await page.goto(env.url(`audit.html?id=${id}`));
+  await page.locator('[data-testid=audit] tbody tr').first().waitFor({ timeout: 20000 });
+  assert.ok(await total(page) > 0);
+  // Stored under one key (the write follows the page).
+  for (const end = Date.now() + 10000; (await mine()).length === 0 && Date.now() < end;) await options.waitForTimeout(100);
+  assert.equal((await mine()).length, 1);
+  await page.close();
+
+  // Same id, another origin (nothing answers there).
+  const elsewhere = 'https://127.0.0.1:1';
+  await options.goto(env.url('options.html'));
+  await options.getByRole('button', { name: 'Edit Edited' }).click();
+  await options.locator('#f-origin').fill(elsewhere);
+  await options.getByRole('button', { name: 'Save' }).click();
+  await options.getByTestId('status').filter({ hasText: 'saved' }).waitFor({ timeout: 10000 });
+  page = await env.ctx.newPage();
+  await page.goto(env.url(`audit.html?id=${id}`));
+  const feed = page.locator('.feed-list li');
+  await feed.filter({ hasText: /no answer|could not|failed|error/i }).first().waitFor({ timeout: 30000 });
+  assert.equal(await total(page), 0, "the old origin's records show for the new one");
+  assert.deepEqual(await rows(page), []);
+  await page.close();
+  assert.deepEqual(await mine(), [JSON.stringify([id, elsewhere, 'admin'])]);
+
+  // Removed: nothing of it is left in the audit view's storage.
+  await options.getByRole('button', { name: 'Remove Edited' }).click();
+  await options.getByTestId('status').filter({ hasText: 'settings saved' }).waitFor({ timeout: 10000 });
+  assert.deepEqual(await mine(), []);
+  await options.close();
 });

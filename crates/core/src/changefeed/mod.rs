@@ -102,7 +102,7 @@ pub mod session;
 
 pub use pager::{
     Event, Failure, FeedError, FollowFrom, Halt, Mode, Pager, PagerConfig, Placement, Progress,
-    Recovery, RequestId, SavedState, Status,
+    Recovery, RequestId, ResumeError, SavedState, Status,
 };
 pub use record::{Category, Page, PageError, Record};
 pub use request::{

@@ -306,6 +306,24 @@ pub struct SavedState {
     next_request_id: u64,
     records_emitted: u64,
     pages: u64,
+    /// The origin the position is on (`scheme://host[:port]`), so that it is never resumed
+    /// against another MSR; `None` in states saved before it was recorded.
+    #[serde(default)]
+    origin: Option<String>,
+}
+
+/// Why [`Pager::resume`] refused a saved position.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResumeError {
+    /// The position was saved on another origin: its cursors are IDs of another server.
+    #[error("the saved position is of {saved}, not of {origin}")]
+    OtherOrigin {
+        /// The origin the position was saved on.
+        saved: String,
+        /// The origin it was to be resumed on.
+        origin: String,
+    },
 }
 
 impl SavedState {
@@ -330,7 +348,14 @@ impl SavedState {
             next_request_id: 1,
             records_emitted: 0,
             pages: 0,
+            origin: None,
         }
+    }
+
+    /// The origin the position was saved on (`None` in states saved before it was
+    /// recorded, and in [`anchored`](SavedState::anchored) ones).
+    pub fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
     }
 
     /// The feed being read.
@@ -513,7 +538,23 @@ impl Pager {
     /// A pager that continues where [`save`](Pager::save) left off. Backfill and follow
     /// check for newer records first (a finished backfill reads what appeared since);
     /// newest-first waits for [`request_older`](Pager::request_older).
-    pub fn resume(origin: Origin, saved: SavedState, config: PagerConfig) -> Self {
+    ///
+    /// A position saved on another origin is refused ([`ResumeError::OtherOrigin`]): its
+    /// cursors are record IDs of another server (and the records read so far are that
+    /// server's). A state without an origin (saved before it was recorded) is accepted.
+    pub fn resume(
+        origin: Origin,
+        saved: SavedState,
+        config: PagerConfig,
+    ) -> Result<Self, ResumeError> {
+        if let Some(text) = &saved.origin
+            && Origin::parse(text).as_ref() != Ok(&origin)
+        {
+            return Err(ResumeError::OtherOrigin {
+                saved: text.clone(),
+                origin: origin.to_string(),
+            });
+        }
         let mut pager = Pager::new(origin, saved.feed, saved.mode, config);
         pager.begin = saved.begin;
         pager.started = saved.started;
@@ -526,7 +567,7 @@ impl Pager {
         pager.next_request_id = saved.next_request_id.max(1);
         pager.records_emitted = saved.records_emitted;
         pager.pages = saved.pages;
-        pager
+        Ok(pager)
     }
 
     /// The position, for [`resume`](Pager::resume).
@@ -544,6 +585,7 @@ impl Pager {
             next_request_id: self.next_request_id,
             records_emitted: self.records_emitted,
             pages: self.pages,
+            origin: Some(self.origin.to_string()),
         }
     }
 
@@ -1490,7 +1532,7 @@ mod tests {
         assert_eq!(events(&mut p), ["+4,5,6", "caught-up"]);
         // Resumed, the window holds 4, 5, 6; the older page lists its cursor (4) last, after
         // two records whose insertion evicts 4 from the window.
-        let mut p = Pager::resume(origin(), p.save(), p.config.clone());
+        let mut p = Pager::resume(origin(), p.save(), p.config.clone()).unwrap();
         let (id, q) = next(&mut p, T0);
         assert_eq!(q, "change_id=6&records=3");
         p.handle_response(id, T0, ok(&["6"]));
@@ -1513,13 +1555,13 @@ mod tests {
     fn an_anchored_walk_does_not_emit_its_anchor() {
         let anchor = ChangeId::new("7").unwrap();
         let forward = SavedState::anchored(Feed::Global, Mode::Backfill, anchor.clone(), false);
-        let mut p = Pager::resume(origin(), forward, config(3));
+        let mut p = Pager::resume(origin(), forward, config(3)).unwrap();
         let (id, q) = next(&mut p, T0);
         assert_eq!(q, "change_id=7&records=3");
         p.handle_response(id, T0, ok(&["7", "8"]));
         assert_eq!(events(&mut p), ["+8", "caught-up"]);
         let backward = SavedState::anchored(Feed::Global, Mode::NewestFirst, anchor, true);
-        let mut p = Pager::resume(origin(), backward, config(3));
+        let mut p = Pager::resume(origin(), backward, config(3)).unwrap();
         p.request_older();
         let (id, q) = next(&mut p, T0);
         assert_eq!(q, "change_id=7&records=-3");
@@ -1537,7 +1579,7 @@ mod tests {
         let json = serde_json::to_string(&p.save()).unwrap();
         let saved: SavedState = serde_json::from_str(&json).unwrap();
         assert_eq!(saved, p.save());
-        let mut r = Pager::resume(origin(), saved, config(2));
+        let mut r = Pager::resume(origin(), saved, config(2)).unwrap();
         r.handle_response(in_flight, T0, ok(&["3"]));
         assert!(
             events(&mut r).is_empty(),
@@ -1554,13 +1596,42 @@ mod tests {
         assert_eq!(events(&mut r), ["caught-up"]);
         assert_eq!(r.progress().records_emitted, 3);
         // A finished backfill resumes by checking for newer records.
-        let mut again = Pager::resume(origin(), r.save(), config(2));
+        let mut again = Pager::resume(origin(), r.save(), config(2)).unwrap();
         let (_, q) = next(&mut again, T0);
         assert_eq!(q, "change_id=3&records=2");
         // A tampered state with a reserved id does not load.
         let bad = json.replace(r#""newest":"2""#, r#""newest":"0""#);
         assert_ne!(bad, json);
         assert!(serde_json::from_str::<SavedState>(&bad).is_err());
+    }
+
+    #[test]
+    fn a_position_saved_on_another_origin_is_refused() {
+        let mut p = pager(Mode::Backfill, 2);
+        let (id, _) = next(&mut p, T0);
+        p.handle_response(id, T0, ok(&["1", "2"]));
+        events(&mut p);
+        let saved = p.save();
+        assert_eq!(saved.origin(), Some(origin().to_string().as_str()));
+        let other = Origin::parse("https://other.example.org").unwrap();
+        assert_eq!(
+            Pager::resume(other, saved.clone(), config(2)).err(),
+            Some(ResumeError::OtherOrigin {
+                saved: origin().to_string(),
+                origin: "https://other.example.org".into(),
+            })
+        );
+        // The same origin spelled differently is the same origin.
+        let spelled = Origin::parse(&format!("{}:443/", origin().to_string().to_uppercase()));
+        assert!(Pager::resume(spelled.unwrap(), saved.clone(), config(2)).is_ok());
+        // A state saved before the origin was recorded still resumes.
+        let mut value = serde_json::to_value(&saved).unwrap();
+        value.as_object_mut().unwrap().remove("origin");
+        let old: SavedState = serde_json::from_value(value).unwrap();
+        assert_eq!(old.origin(), None);
+        let other = Origin::parse("https://other.example.org").unwrap();
+        let (_, q) = next(&mut Pager::resume(other, old, config(2)).unwrap(), T0);
+        assert_eq!(q, "change_id=2&records=2");
     }
 
     #[test]

@@ -322,7 +322,9 @@ impl PageRequest {
     pub fn to_http(&self, origin: &Origin) -> Request<Vec<u8>> {
         let mut request = Request::new(Vec::new());
         *request.method_mut() = Method::GET;
-        *request.uri_mut() = origin.url(&self.path_and_query());
+        *request.uri_mut() = origin
+            .url(&self.path_and_query())
+            .expect("a percent-encoded feed path is a valid URI on the origin");
         request.headers_mut().insert(
             header::ACCEPT,
             header::HeaderValue::from_static("application/json"),

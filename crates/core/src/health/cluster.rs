@@ -450,7 +450,10 @@ impl ReplicaState {
 /// Shells attach credentials only to the configured origin; this request is always
 /// for `base`.
 pub fn cluster_status_request(base: &Origin, credentials: &Credentials) -> Request<Vec<u8>> {
-    let mut request = super::get(base.url(CLUSTER_STATUS_PATH), "application/json");
+    let uri = base
+        .url(CLUSTER_STATUS_PATH)
+        .expect("a constant path is a valid URI on the origin");
+    let mut request = super::get(uri, "application/json");
     request
         .headers_mut()
         .insert(header::AUTHORIZATION, credentials.basic_header());

@@ -227,7 +227,10 @@ impl NginxSample {
 /// The `GET /nginx_status` request. No credentials: whether MSR wants any here is not
 /// documented, and a refusal is reported as [`NginxOutcome::NotAvailable`].
 pub fn nginx_status_request(base: &Origin) -> Request<Vec<u8>> {
-    super::get(base.url(NGINX_STATUS_PATH), "text/plain")
+    let uri = base
+        .url(NGINX_STATUS_PATH)
+        .expect("a constant path is a valid URI on the origin");
+    super::get(uri, "text/plain")
 }
 
 /// Read a `/nginx_status` answer.

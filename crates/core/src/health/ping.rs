@@ -129,7 +129,10 @@ impl PingVerdict {
 
 /// The `GET /_ping` request for one replica (or the load-balanced origin). No credentials.
 pub fn ping_request(base: &Origin) -> Request<Vec<u8>> {
-    super::get(base.url(PING_PATH), "application/json")
+    let uri = base
+        .url(PING_PATH)
+        .expect("a constant path is a valid URI on the origin");
+    super::get(uri, "application/json")
 }
 
 /// MSR's `/_ping` body, read leniently: `healthy` from `Healthy` / `Health` (any case),

@@ -207,7 +207,7 @@ impl MsrClient {
 
     /// A token for exactly `scopes` from the origin's token service (`/auth/token`).
     pub fn token(&self, scopes: &[Scope]) -> Result<IssuedToken, ClientError> {
-        let realm = self.config.origin.url("/auth/token").to_string();
+        let realm = format!("{}/auth/token", self.config.origin);
         let request = TokenRequest::new(realm, Some(self.config.service.clone()), scopes);
         let (call, step) = lock(&self.auth).start_token(request, self.now());
         match self.drive(call, step)? {

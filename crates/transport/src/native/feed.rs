@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use msr_lens_core::changefeed::{
-    Event, Failure, Feed, FeedSession, Mode, Pager, PagerConfig, Record, SavedState,
+    Event, Failure, Feed, FeedSession, Mode, Pager, PagerConfig, Record, ResumeError, SavedState,
 };
 
 use super::client::MsrClient;
@@ -137,9 +137,14 @@ impl MsrClient {
         FeedStream::new(self, pager)
     }
 
-    /// Resume a changefeed walk from a saved position.
-    pub fn resume_changefeed(&self, saved: SavedState, config: PagerConfig) -> FeedStream<'_> {
-        let pager = Pager::resume(self.config().origin.clone(), saved, config);
-        FeedStream::new(self, pager)
+    /// Resume a changefeed walk from a saved position (refused when it was saved on
+    /// another origin).
+    pub fn resume_changefeed(
+        &self,
+        saved: SavedState,
+        config: PagerConfig,
+    ) -> Result<FeedStream<'_>, ResumeError> {
+        let pager = Pager::resume(self.config().origin.clone(), saved, config)?;
+        Ok(FeedStream::new(self, pager))
     }
 }

@@ -12,7 +12,7 @@ use js_sys::Promise;
 use msr_lens_core::Origin;
 use msr_lens_core::auth::{Authenticator, Credentials};
 use msr_lens_core::changefeed::{
-    Event, Failure, Feed, FeedSession, FollowFrom, Mode, Pager, PagerConfig, SavedState,
+    Event, Failure, Feed, FeedSession, FollowFrom, Gun, Mode, Pager, PagerConfig, SavedState,
 };
 use wasm_bindgen_futures::JsFuture;
 
@@ -112,17 +112,19 @@ impl Engine {
         let feeds = feeds
             .into_iter()
             .map(|(feed, saved)| {
-                let pager = match saved {
-                    Some(saved) if saved.feed() == &feed => {
-                        Pager::resume(origin.clone(), saved, config())
-                    }
-                    _ => Pager::new(
+                // A position of another feed, or saved on another origin (refused by
+                // `Pager::resume`), is not resumed: that feed starts again from the newest page.
+                let resumed = saved
+                    .filter(|saved| saved.feed() == &feed)
+                    .and_then(|saved| Pager::resume(origin.clone(), saved, config()).ok());
+                let pager = resumed.unwrap_or_else(|| {
+                    Pager::new(
                         origin.clone(),
                         feed,
                         Mode::Follow(FollowFrom::Latest),
                         config(),
-                    ),
-                };
+                    )
+                });
                 FeedState {
                     session: FeedSession::new(pager),
                     older_pending: false,
@@ -344,17 +346,42 @@ pub struct Verified {
     pub expires: Option<String>,
 }
 
-/// Fetch `GET /v2/<gun>/_trust/tuf/timestamp.<sha256>.json` through the token flow (pull
-/// scope) and compare the body's sha256 with `sha256`.
-pub async fn verify(engine: &Shared, gun: &str, sha256: &str) -> Result<Verified, String> {
+/// The path of a record's `timestamp.json`: `/v2/<gun>/_trust/tuf/timestamp.<sha256>.json`.
+///
+/// The GUN and the checksum are server text: the GUN must be a valid core [`Gun`] (no
+/// empty, `.` or `..` segment) made only of the characters of a registry repository name
+/// with its host (letters, digits, `.`, `_`, `-`, `:`, `/`, `[`, `]`), so that no `?`,
+/// `#`, `%`, space or control character can turn the path into another request; its
+/// segments are then percent-encoded exactly as [`Feed::path`] encodes a feed's. The
+/// checksum must be hex.
+pub fn timestamp_path(gun: &str, sha256: &str) -> Result<String, String> {
     if sha256.is_empty() || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err("this record has no checksum to verify (a deletion)".into());
     }
+    let repository_name = gun
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b".-_:/[]".contains(&b));
+    let gun = Gun::new(gun)
+        .ok()
+        .filter(|_| repository_name)
+        .ok_or_else(|| format!("the record's repository {gun:?} is not a repository name"))?;
+    // `/v2/<gun, encoded>/_trust/changefeed` → `/v2/<gun, encoded>/_trust/`.
+    let feed = Feed::Repository(gun).path();
+    let trust = feed
+        .strip_suffix("changefeed")
+        .ok_or("the feed path has changed shape")?;
+    Ok(format!("{trust}tuf/timestamp.{sha256}.json"))
+}
+
+/// Fetch `GET /v2/<gun>/_trust/tuf/timestamp.<sha256>.json` ([`timestamp_path`]) through
+/// the token flow (pull scope) and compare the body's sha256 with `sha256`.
+pub async fn verify(engine: &Shared, gun: &str, sha256: &str) -> Result<Verified, String> {
+    let path = timestamp_path(gun, sha256)?;
     let (request, allowed) = {
         let e = engine.borrow();
         let origin = e.origin().ok_or("no MSR origin")?;
         let mut request = http::Request::new(Vec::new());
-        *request.uri_mut() = origin.url(&format!("/v2/{gun}/_trust/tuf/timestamp.{sha256}.json"));
+        *request.uri_mut() = origin.url(&path).map_err(|e| e.to_string())?;
         (request, e.allowed.clone())
     };
     let (call, mut step) = engine.borrow_mut().auth.start(request, now());
@@ -443,6 +470,77 @@ mod tests {
         assert!(!writes.full());
         drop(tickets);
         assert_eq!(shared.pending(), 0);
+    }
+
+    const SHA: &str = "8a0c4b8c5ee9c3bc05f3c8a3d4a5b8c9a1b2c3d4e5f60718293a4b5c6d7e8f90";
+
+    #[test]
+    fn verify_reads_the_timestamp_of_a_valid_gun_only() {
+        assert_eq!(
+            timestamp_path("127.0.0.1:8443/library/nginx", SHA),
+            Ok(format!(
+                "/v2/127.0.0.1:8443/library/nginx/_trust/tuf/timestamp.{SHA}.json"
+            ))
+        );
+        assert_eq!(
+            timestamp_path("[::1]:8443/ns/repo", SHA),
+            Ok(format!(
+                "/v2/%5B::1%5D:8443/ns/repo/_trust/tuf/timestamp.{SHA}.json"
+            ))
+        );
+        // Server text that would make another request of it is refused.
+        for gun in [
+            "msr.example.org/../../v2/_trust/changefeed?records=-10000&x=",
+            "msr.example.org/ns/..",
+            "msr.example.org/ns/./repo",
+            "msr.example.org/ns/repo?change_id=0",
+            "msr.example.org/ns/repo#",
+            "msr.example.org/ns/repo%2F..",
+            "msr.example.org/ns/repo x",
+            "msr.example.org/ns/repo\n",
+            "msr.example.org//repo",
+            "/ns/repo",
+            "",
+        ] {
+            let refused = timestamp_path(gun, SHA);
+            assert!(
+                refused
+                    .as_ref()
+                    .is_err_and(|e| e.contains("not a repository name")),
+                "{gun:?}: {refused:?}"
+            );
+        }
+        // A deletion has no checksum; a checksum is hex.
+        assert!(timestamp_path("h/ns/repo", "").is_err());
+        assert!(timestamp_path("h/ns/repo", "ab/../x").is_err());
+        // Every accepted path is a request on the origin, never its root.
+        let origin = Origin::parse("https://msr.example.org").unwrap();
+        let path = timestamp_path("msr.example.org/ns/repo", SHA).unwrap();
+        assert_eq!(origin.url(&path).unwrap().path(), path);
+    }
+
+    #[test]
+    fn a_position_saved_on_another_origin_starts_the_feed_again() {
+        let a = Origin::parse("https://msr-a.example.com").unwrap();
+        let b = Origin::parse("https://msr-b.example.com").unwrap();
+        let saved = Pager::resume(
+            a.clone(),
+            SavedState::anchored(
+                Feed::Global,
+                Mode::Follow(FollowFrom::Latest),
+                msr_lens_core::changefeed::ChangeId::new("41").unwrap(),
+                true,
+            ),
+            config(),
+        )
+        .unwrap()
+        .save();
+        let on_a = Engine::new(a, None, vec![(Feed::Global, Some(saved.clone()))]);
+        assert_eq!(on_a.save()[0].origin(), Some("https://msr-a.example.com"));
+        assert!(on_a.feeds[0].session.pager().progress().newest.is_some());
+        let on_b = Engine::new(b, None, vec![(Feed::Global, Some(saved))]);
+        assert_eq!(on_b.feeds[0].session.pager().progress().newest, None);
+        assert_eq!(on_b.save()[0].origin(), Some("https://msr-b.example.com"));
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //!   portal page of MSR's origin; the MSR address and repository come from the element's
 //!   attributes, the credentials from its `connect()` call and are kept in memory only
 //!   (never stored: IndexedDB keeps the records and feed positions, keyed by MSR origin,
-//!   user and repository).
+//!   user and repository). Stored records show only once MSR accepted the credentials
+//!   ([`Host::verify_first`]).
 //!
 //! The view ([`crate::components::audit_app::AuditApp`]) takes the host as its property.
 
@@ -99,8 +100,10 @@ impl Embedded {
         }
     }
 
-    /// The instance the view reads. Its id is the IndexedDB key of the stored records:
-    /// origin, user and repository, so one user's records never show for another.
+    /// The instance the view reads. Its id names the repository read (`embed:<ns/name>`,
+    /// `embed:*` for the global feed); with the origin and the user it keys the stored
+    /// records ([`persist::store_key`](crate::audit::persist::store_key)), so one user's
+    /// records never show for another.
     pub fn instance(&self) -> Instance {
         let name = self
             .base_url
@@ -108,12 +111,7 @@ impl Embedded {
             .map_or(self.base_url.as_str(), |(_, rest)| rest)
             .to_string();
         Instance {
-            id: format!(
-                "embed|{}|{}|{}",
-                self.base_url,
-                self.username,
-                self.repository.as_deref().unwrap_or("*")
-            ),
+            id: format!("embed:{}", self.repository.as_deref().unwrap_or("*")),
             name,
             origin: self.base_url.clone(),
             replicas: Vec::new(),
@@ -179,6 +177,14 @@ impl Host {
         }
     }
 
+    /// Whether stored records wait until MSR accepted the credentials (the first page
+    /// read): an embedded view's credentials are typed into a portal, on a browser others
+    /// may share, so a user name alone must not show that user's stored records. The
+    /// extension's credentials are its profile owner's, kept by the extension.
+    pub fn verify_first(&self) -> bool {
+        matches!(self, Host::Embedded(_))
+    }
+
     /// What the view says when there is no instance to read.
     pub fn missing_instance(&self) -> &'static str {
         match self {
@@ -228,12 +234,20 @@ mod tests {
 
     #[test]
     fn the_store_key_separates_users_and_repositories() {
+        use crate::audit::persist::store_key;
         let a = embedded(None, "admin").instance();
         let d = embedded(None, "dev").instance();
         let r = embedded(Some("/library/nginx/"), "dev").instance();
-        assert_eq!(a.id, "embed|https://msr.example.org|admin|*");
-        assert_ne!(a.id, d.id);
-        assert_eq!(r.id, "embed|https://msr.example.org|dev|library/nginx");
+        assert_eq!(a.id, "embed:*");
+        assert_eq!(
+            store_key(&a),
+            r#"["embed:*","https://msr.example.org","admin"]"#
+        );
+        assert_ne!(store_key(&a), store_key(&d));
+        assert_eq!(r.id, "embed:library/nginx");
+        assert_ne!(store_key(&r), store_key(&d));
+        assert!(Host::Embedded(Rc::new(embedded(None, "dev"))).verify_first());
+        assert!(!Host::Extension.verify_first());
         assert_eq!(a.name, "msr.example.org");
         assert_eq!(a.origin, "https://msr.example.org");
         assert_eq!(a.secret, None, "the instance never carries the secret");

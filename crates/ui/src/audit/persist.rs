@@ -1,6 +1,11 @@
-//! IndexedDB storage of the audit view per instance (`idb.js`): the records read, page by
-//! page, and the feeds' saved positions, so that reopening is instant and only new
-//! records are fetched.
+//! IndexedDB storage of the audit view (`idb.js`): the records read, page by page, and the
+//! feeds' saved positions, so that reopening is instant and only new records are fetched.
+//! What is stored is keyed by [`store_key`]: the instance (or embedded repository), the
+//! MSR origin and the user, so an edited instance or another user never sees records read
+//! from another MSR or with other credentials.
+//!
+//! Writes are chained ([`put`] waits for the write before it and fails when it failed) and
+//! the view stops storing at the first failure: a page is never stored after a lost one.
 //!
 //! Storage is bounded ([`max_stored`]): past the bound the pages holding the oldest records
 //! are deleted (a [`Ledger`] of the stored pages decides which, in the same transaction as
@@ -13,9 +18,11 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use msr_lens_core::Origin;
 use msr_lens_core::changefeed::{Feed, Record, SavedState};
 
 use super::store::{Row, Store};
+use crate::model::Instance;
 use crate::services::js_text;
 
 /// The most records kept on disk per instance by default; beyond it the oldest are dropped
@@ -39,17 +46,38 @@ pub fn max_stored() -> usize {
 extern "C" {
     #[wasm_bindgen(js_name = idbPut)]
     fn idb_put(
-        instance: &str,
+        after: Option<js_sys::Promise>,
+        key: &str,
         placement: &str,
         rows: Option<String>,
-        key: Option<f64>,
+        n: Option<f64>,
         evict: Vec<f64>,
         state: &str,
     ) -> js_sys::Promise;
     #[wasm_bindgen(js_name = idbLoad)]
-    fn idb_load(instance: &str) -> js_sys::Promise;
+    fn idb_load(key: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_name = idbClear)]
-    fn idb_clear(instance: &str) -> js_sys::Promise;
+    fn idb_clear(after: Option<js_sys::Promise>, key: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = idbClearPrefix)]
+    fn idb_clear_prefix(prefix: &str) -> js_sys::Promise;
+}
+
+/// The IndexedDB key of what the view stores for `instance`: JSON text of
+/// `[instance id, origin, user]` (the origin normalised), so that the records of one MSR
+/// origin or user never show for another, whatever the text holds. An embedded view's
+/// instance id names its repository (see `host.rs`).
+pub fn store_key(instance: &Instance) -> String {
+    let origin = Origin::parse(&instance.origin)
+        .map(|o| o.to_string())
+        .unwrap_or_else(|_| instance.origin.clone());
+    serde_json::json!([instance.id, origin, instance.username]).to_string()
+}
+
+/// The start of every [`store_key`] of the instance `id`, whatever its origin and user.
+pub fn key_prefix(id: &str) -> String {
+    let key = serde_json::json!([id]).to_string();
+    // `["<id>"]` without its closing bracket, and the separator after the id.
+    format!("{},", key.trim_end_matches(']'))
 }
 
 /// What the view saves besides the records.
@@ -264,14 +292,17 @@ fn flat(r: &Record) -> Flat {
 }
 
 /// Store a page of records (`older`: they go before the ones held) as `plan` says (under
-/// its key, after deleting its evicted pages), and the view state, in one transaction.
-pub async fn put(
-    instance: &str,
+/// its number, after deleting its evicted pages), and the view state, in one transaction
+/// under `key`, once the write `after` succeeded. The promise settles when the transaction
+/// did; it rejects (and so does every write chained after it) when the write failed.
+pub fn put(
+    after: Option<js_sys::Promise>,
+    key: &str,
     older: bool,
     records: &[Record],
     plan: Plan,
     state: &ViewState,
-) -> Result<(), String> {
+) -> Result<js_sys::Promise, String> {
     let rows = match plan.key {
         Some(_) if !records.is_empty() => {
             let flat: Vec<Flat> = records.iter().map(flat).collect();
@@ -281,28 +312,38 @@ pub async fn put(
     };
     let state = serde_json::to_string(state).map_err(|e| e.to_string())?;
     let placement = if older { "p" } else { "a" };
-    JsFuture::from(idb_put(
-        instance, placement, rows, plan.key, plan.evict, &state,
+    Ok(idb_put(
+        after, key, placement, rows, plan.key, plan.evict, &state,
     ))
-    .await
-    .map(|_| ())
-    .map_err(|e| js_text(&e))
 }
 
-/// Load what is stored for `instance` into `store` and `ledger`; the saved view state, if
-/// any.
+/// Wait for a write of [`put`] or [`clear`].
+pub async fn settled(write: js_sys::Promise) -> Result<(), String> {
+    JsFuture::from(write)
+        .await
+        .map(|_| ())
+        .map_err(|e| js_text(&e))
+}
+
+/// Load what is stored under `key` into `store` and `ledger`; the saved view state, if
+/// any. Anything unreadable (a page or the state) is an error: the view must then not
+/// store over what it could not read.
 pub async fn load(
-    instance: &str,
+    key: &str,
     store: &mut Store,
     ledger: &mut Ledger,
 ) -> Result<Option<ViewState>, String> {
-    let value = JsFuture::from(idb_load(instance))
+    let value = JsFuture::from(idb_load(key))
         .await
         .map_err(|e| js_text(&e))?;
     let get = |v: &JsValue, k: &str| js_sys::Reflect::get(v, &JsValue::from_str(k)).ok();
-    let state: Option<ViewState> = get(&value, "state")
-        .and_then(|s| s.as_string())
-        .and_then(|s| serde_json::from_str(&s).ok());
+    let state: Option<ViewState> = match get(&value, "state").and_then(|s| s.as_string()) {
+        Some(text) => Some(
+            serde_json::from_str(&text)
+                .map_err(|e| format!("the saved feed positions are unreadable: {e}"))?,
+        ),
+        None => None,
+    };
     let chunks = get(&value, "chunks")
         .map(|v| js_sys::Array::from(&v))
         .unwrap_or_default();
@@ -311,16 +352,15 @@ pub async fn load(
             .and_then(|p| p.as_string())
             .as_deref()
             == Some("p");
-        let Some(text) = get(&chunk, "rows").and_then(|r| r.as_string()) else {
-            continue;
+        let number = get(&chunk, "key").and_then(|k| k.as_f64());
+        let flat = get(&chunk, "rows")
+            .and_then(|r| r.as_string())
+            .and_then(|text| serde_json::from_str::<Vec<Flat>>(&text).ok());
+        let (Some(number), Some(flat)) = (number, flat) else {
+            return Err("a stored page of records is unreadable".into());
         };
-        let Ok(flat) = serde_json::from_str::<Vec<Flat>>(&text) else {
-            continue;
-        };
-        if let (Some(key), Some(first)) =
-            (get(&chunk, "key").and_then(|k| k.as_f64()), flat.first())
-        {
-            ledger.replay(key, older, flat.len(), &first.0, &first.2);
+        if let Some(first) = flat.first() {
+            ledger.replay(number, older, flat.len(), &first.0, &first.2);
         }
         let rows: Vec<Row> = flat
             .iter()
@@ -340,12 +380,20 @@ pub async fn load(
     Ok(state)
 }
 
-/// Forget what is stored for `instance`.
-pub async fn clear(instance: &str) -> Result<(), String> {
-    JsFuture::from(idb_clear(instance))
+/// Forget what is stored under `key`, once the write `after` is over (whether it
+/// succeeded or not); wait for it with [`settled`].
+pub fn clear(after: Option<js_sys::Promise>, key: &str) -> js_sys::Promise {
+    idb_clear(after, key)
+}
+
+/// Forget everything stored for the instance `id`, under every origin and user it was
+/// read with (the instance was removed, or its origin or user changed). Returns how many
+/// keys were deleted.
+pub async fn clear_instance(id: &str) -> Result<u32, String> {
+    let deleted = JsFuture::from(idb_clear_prefix(&key_prefix(id)))
         .await
-        .map(|_| ())
-        .map_err(|e| js_text(&e))
+        .map_err(|e| js_text(&e))?;
+    Ok(deleted.as_f64().unwrap_or(0.0) as u32)
 }
 
 #[cfg(test)]
@@ -381,6 +429,42 @@ mod tests {
     fn recent(state: &SavedState) -> usize {
         let value = serde_json::to_value(state).unwrap_or_default();
         value["recentIds"].as_array().map_or(usize::MAX, Vec::len)
+    }
+
+    #[test]
+    fn the_store_key_separates_origins_users_and_instances() {
+        let instance = |id: &str, origin: &str, user: &str| Instance {
+            id: id.into(),
+            origin: origin.into(),
+            username: user.into(),
+            ..Instance::default()
+        };
+        let a = store_key(&instance("i1", "https://msr-a.example.org", "admin"));
+        assert_eq!(a, r#"["i1","https://msr-a.example.org","admin"]"#);
+        // The same origin spelled another way is the same store.
+        assert_eq!(
+            store_key(&instance("i1", "HTTPS://MSR-A.example.org:443/", "admin")),
+            a
+        );
+        // An edited instance (same id) on another origin, or another user: another store.
+        for other in [
+            instance("i1", "https://msr-b.example.org", "admin"),
+            instance("i1", "https://msr-a.example.org:8443", "admin"),
+            instance("i1", "https://msr-a.example.org", "dev"),
+            instance("i2", "https://msr-a.example.org", "admin"),
+        ] {
+            assert_ne!(store_key(&other), a, "{other:?}");
+        }
+        // No text can make two different triples meet.
+        assert_ne!(
+            store_key(&instance("i1\",\"x", "https://a", "u")),
+            store_key(&instance("i1", "x\",\"https://a", "u"))
+        );
+        // Every key of an instance starts with its prefix, no key of another one does.
+        let prefix = key_prefix("i1");
+        assert_eq!(prefix, r#"["i1","#);
+        assert!(a.starts_with(&prefix));
+        assert!(!store_key(&instance("i10", "https://a", "u")).starts_with(&prefix));
     }
 
     #[test]

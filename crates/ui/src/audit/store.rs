@@ -358,31 +358,23 @@ impl Store {
             .collect()
     }
 
-    /// One row as CSV (`id,created_at,gun,version,category,sha256`), with a newline.
+    /// One row as CSV ([`CSV_COLUMNS`]), with a newline, by the core's writer: server
+    /// text that a spreadsheet would take for a formula is neutralised.
+    ///
+    /// [`CSV_COLUMNS`]: msr_lens_core::export::CSV_COLUMNS
     pub fn csv_line(&self, row: &Row, out: &mut String) {
-        for (i, field) in [
-            &*row.id,
-            &*row.created,
-            self.gun(row),
-            &row.version.to_string(),
-            row.category(),
-            &*row.sha256,
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            if i > 0 {
-                out.push(',');
-            }
-            if field.contains([',', '"', '\n', '\r']) {
-                out.push('"');
-                out.push_str(&field.replace('"', "\"\""));
-                out.push('"');
-            } else {
-                out.push_str(field);
-            }
-        }
-        out.push('\n');
+        let version = row.version.to_string();
+        msr_lens_core::export::push_csv_row(
+            out,
+            [
+                &*row.id,
+                &*row.created,
+                self.gun(row),
+                &version,
+                row.category(),
+                &*row.sha256,
+            ],
+        );
     }
 
     /// One row as a JSON object in notary's field names.
@@ -397,9 +389,6 @@ impl Store {
         })
     }
 }
-
-/// The CSV header line of [`Store::csv_line`].
-pub const CSV_HEADER: &str = "id,created_at,gun,version,category,sha256\n";
 
 /// One day of the histogram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -659,6 +648,23 @@ mod tests {
         assert_eq!(out, "\"a,b\",t,h/x/y,2,update,ff\n");
         assert_eq!(s.json_value(&row)["SHA256"], "ff");
         assert_eq!(s.json_value(&row)["GUN"], "h/x/y");
+        // Server text that a spreadsheet would run as a formula opens as text.
+        let row = s.row_from_parts(
+            "+1",
+            "=HYPERLINK(\"https://evil.example\",\"x\")",
+            -3,
+            "@now",
+            "-cmd",
+            "",
+        );
+        s.append_rows(vec![row]);
+        let row = s.get(1).cloned().unwrap_or_else(|| panic!("no row"));
+        let mut out = String::new();
+        s.csv_line(&row, &mut out);
+        assert_eq!(
+            out,
+            "\"'+1\",\"'@now\",\"'=HYPERLINK(\"\"https://evil.example\"\",\"\"x\"\")\",\"'-3\",\"'-cmd\",\n"
+        );
     }
 
     #[test]

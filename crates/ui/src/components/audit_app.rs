@@ -6,6 +6,11 @@
 //! and kept in IndexedDB ([`persist`]) so reopening only fetches what is new. The
 //! [`Host`] property says where the view runs (the extension, or embedded in a portal as
 //! `<msr-lens-audit>`) and gives it its instance and credentials.
+//!
+//! Storage never loses or mixes records silently: writes are chained and the first one that
+//! fails stops storing (the ledger goes back to what is stored, the view says so), a
+//! failed load stores nothing over what could not be read, and an embedded view shows
+//! stored records only once MSR accepted the credentials ([`Host::verify_first`]).
 
 use std::collections::HashMap;
 
@@ -20,9 +25,7 @@ use msr_lens_core::{Origin, Timestamp};
 use crate::audit::engine::{self, Engine, Shared, Verified, Writes};
 use crate::audit::host::{AuditProps, Host};
 use crate::audit::persist::{self, Ledger, ViewState};
-use crate::audit::store::{
-    CSV_HEADER, CategoryFilter, DAY_MS, Day, Filter, Kind, Selection, Store,
-};
+use crate::audit::store::{CategoryFilter, DAY_MS, Day, Filter, Kind, Selection, Store};
 use crate::components::audit_list::{ROW_HEIGHT, RowClick, VirtualList, row_click};
 use crate::format::{ago, rate};
 use crate::model::Instance;
@@ -31,12 +34,29 @@ use crate::services::{check, storage};
 /// Rows per export chunk.
 const EXPORT_CHUNK: usize = 5_000;
 
+/// A deep link to a record not held reads at most this many older pages (of
+/// [`engine::PAGE_SIZE`] records) before asking whether to read further: a link must not
+/// make a victim's browser read the whole audit log with their credentials.
+pub const SEEK_PAGES: u32 = 10;
+
+/// How long an export's object URL lives after the download started, in milliseconds.
+const REVOKE_AFTER_MS: i32 = 1_000;
+
 /// Messages of the audit view.
 pub enum Msg {
     /// The instance and its secret.
     Ready(Option<Instance>, Option<String>),
-    /// What IndexedDB held: the records, the ledger of stored pages and the saved state.
-    Restored(Box<(Store, Ledger, Option<ViewState>)>),
+    /// What IndexedDB held: the records, the ledger of stored pages and the saved state;
+    /// or why it could not be read.
+    Restored(Box<Result<Restored, String>>),
+    /// A storage write succeeded; the ledger as it was planned for it.
+    Stored(Box<Ledger>),
+    /// A storage write failed (and every write chained after it).
+    StoreFailed(String),
+    /// Read further for a deep-linked record (past [`SEEK_PAGES`]).
+    KeepSeeking,
+    /// Stop looking for a deep-linked record.
+    StopSeeking,
     /// An event of feed `usize`.
     Feed(usize, Event),
     /// The list scrolled.
@@ -75,6 +95,9 @@ pub enum Msg {
     FirstAt(Option<i64>),
 }
 
+/// What was read from storage: the records, the ledger of stored pages, the saved state.
+pub type Restored = (Store, Ledger, Option<ViewState>);
+
 /// One feed's state as shown.
 #[derive(Debug, Clone, Default)]
 struct FeedView {
@@ -96,8 +119,20 @@ pub struct AuditApp {
     secret: Option<String>,
     origin: Option<Origin>,
     store: Store,
-    /// The pages kept in IndexedDB (bounded).
+    /// The IndexedDB key of this view's records ([`persist::store_key`]).
+    key: Option<String>,
+    /// The pages kept in IndexedDB (bounded), as planned by the writes begun.
     ledger: Ledger,
+    /// The ledger as of the last write that succeeded: what is on disk.
+    stored_ledger: Ledger,
+    /// The last storage write begun: the next one waits for it (and fails with it).
+    last_write: Option<js_sys::Promise>,
+    /// Storage failed (a write, or reading what was stored): nothing more is stored in
+    /// this view, so what is stored stays consistent.
+    store_error: Option<String>,
+    /// MSR accepted the credentials (a page arrived), or the host shows stored records
+    /// at once: until then stored records are neither shown nor written over.
+    verified: bool,
     filter: Filter,
     raw: HashMap<&'static str, String>,
     selection: Selection,
@@ -124,6 +159,11 @@ pub struct AuditApp {
     restored: usize,
     scroll_to: Option<String>,
     seeking: bool,
+    /// Older pages read while seeking a deep-linked record; `None`: no bound (the user
+    /// chose to read further).
+    seek_pages: Option<u32>,
+    /// The seek stopped at [`SEEK_PAGES`]: ask whether to read further.
+    seek_asked: bool,
 }
 
 fn parse_day(text: &str) -> Option<i64> {
@@ -143,15 +183,22 @@ fn day_text(day: i64) -> String {
 }
 
 impl AuditApp {
-    fn instance_id(&self) -> Option<String> {
-        self.instance.as_ref().map(|i| i.id.clone())
-    }
-
     fn reselect(&mut self) {
+        if !self.verified {
+            // Stored records wait until MSR accepted the credentials.
+            self.selection = Selection::default();
+            self.hist = Vec::new();
+            return;
+        }
         let start = storage::date_now();
         self.selection = self.store.select(&self.filter);
         self.hist = self.store.histogram(&self.selection, 60);
         self.filter_ms = storage::date_now() - start;
+    }
+
+    /// Records that may be shown (none before the credentials are verified).
+    fn shown(&self) -> usize {
+        if self.verified { self.store.len() } else { 0 }
     }
 
     fn view_state(&self) -> ViewState {
@@ -254,9 +301,18 @@ impl AuditApp {
     }
 
     /// Store a page (within the storage bound: the ledger says which older pages go) and
-    /// the view state.
-    fn persist(&mut self, older: bool, records: &[msr_lens_core::changefeed::Record]) {
-        let Some(id) = self.instance_id() else {
+    /// the view state, chained after the write before. Nothing is stored once storage
+    /// failed, nor before the credentials are verified.
+    fn persist(
+        &mut self,
+        ctx: &Context<Self>,
+        older: bool,
+        records: &[msr_lens_core::changefeed::Record],
+    ) {
+        if self.store_error.is_some() || !self.verified {
+            return;
+        }
+        let Some(key) = self.key.clone() else {
             return;
         };
         let plan = match records.first() {
@@ -265,24 +321,43 @@ impl AuditApp {
                 .plan(older, records.len(), first.id.as_str(), &first.gun),
             None => self.ledger.plan(older, 0, "", ""),
         };
-        let records = if plan.key.is_some() {
-            records.to_vec()
-        } else {
-            Vec::new()
-        };
+        let stored = if plan.key.is_some() { records } else { &[] };
+        let planned = Box::new(self.ledger.clone());
         let state = self.view_state();
+        let write = match persist::put(self.last_write.clone(), &key, older, stored, plan, &state) {
+            Ok(write) => write,
+            Err(e) => return self.storage_failed(e),
+        };
+        self.last_write = Some(write.clone());
         let ticket = self.writes.begin();
+        let link = ctx.link().clone();
         spawn_local(async move {
-            let _ = persist::put(&id, older, &records, plan, &state).await;
+            let result = persist::settled(write).await;
             drop(ticket);
+            link.send_message(match result {
+                Ok(()) => Msg::Stored(planned),
+                Err(e) => Msg::StoreFailed(e),
+            });
         });
+    }
+
+    /// A storage write failed: stop storing, and go back to the ledger of what is stored
+    /// (the saved positions on disk are those of the last write that succeeded, which
+    /// match the pages stored with them).
+    fn storage_failed(&mut self, error: String) {
+        if self.store_error.is_none() {
+            self.store_error = Some(format!(
+                "Storing on this device failed ({error}): records read from now on are not kept here. What is stored stays as it was; reopening the view reads the rest from MSR again."
+            ));
+            self.ledger = self.stored_ledger.clone();
+        }
     }
 
     /// What the storage bound did, in plain words.
     fn bound_line(&self) -> String {
         let stored = self.ledger.stored();
         let bound = self.ledger.bound();
-        let not_kept = self.store.len().saturating_sub(stored);
+        let not_kept = self.shown().saturating_sub(stored);
         let mut line = format!(
             "Storage is bounded to {bound} records: this device keeps only the newest {stored}, older ones were dropped from it"
         );
@@ -313,6 +388,8 @@ impl AuditApp {
     fn on_feed(&mut self, ctx: &Context<Self>, i: usize, event: Event) -> bool {
         match event {
             Event::Records { records, placement } => {
+                // A page arrived: MSR accepted the credentials.
+                self.verified = true;
                 let older = placement == Placement::Prepend;
                 let added = if older {
                     self.store.prepend(&records)
@@ -325,18 +402,23 @@ impl AuditApp {
                         .scroll_to(self.list.scroll_top() + ROW_HEIGHT * added as f64);
                 }
                 self.loading = false;
-                self.persist(older, &records);
+                self.persist(ctx, older, &records);
                 self.reselect();
                 if let Some(id) = self.scroll_to.clone() {
                     self.reveal(&id);
                 }
                 if self.seeking && self.scroll_to.is_none() {
                     // The deep-linked record is on screen: stop reading older pages.
-                    self.seeking = false;
-                    if let Some(e) = &self.engine {
-                        e.borrow_mut().set_backfill(false);
+                    self.stop_seeking();
+                } else if self.seeking && older {
+                    // Not yet: past the bound, ask before reading further.
+                    if let Some(pages) = self.seek_pages.as_mut() {
+                        *pages += 1;
+                        if *pages >= SEEK_PAGES {
+                            self.stop_seeking();
+                            self.seek_asked = true;
+                        }
                     }
-                    self.backfill_from = None;
                 }
             }
             Event::Progress(p) => {
@@ -349,7 +431,7 @@ impl AuditApp {
                     f.progress = Some(p);
                 }
                 // Saved positions move with every page (also when nothing was new).
-                self.persist(false, &[]);
+                self.persist(ctx, false, &[]);
             }
             Event::NoAccess { feed, message } => {
                 if feed == Feed::Global {
@@ -402,6 +484,14 @@ impl AuditApp {
                 self.reselect();
             }
             Event::CaughtUp | Event::ReachedStart => {
+                // A page arrived (maybe an empty one): MSR accepted the credentials.
+                if !self.verified {
+                    self.verified = true;
+                    self.reselect();
+                    if let Some(id) = self.scroll_to.clone() {
+                        self.reveal(&id);
+                    }
+                }
                 self.loading = false;
                 if self.seeking && self.complete() {
                     self.seeking = false;
@@ -413,6 +503,15 @@ impl AuditApp {
             _ => {}
         }
         true
+    }
+
+    /// Stop reading older pages for a deep-linked record.
+    fn stop_seeking(&mut self) {
+        self.seeking = false;
+        if let Some(e) = &self.engine {
+            e.borrow_mut().set_backfill(false);
+        }
+        self.backfill_from = None;
     }
 
     /// Scroll the list to the record `id` and select it, if it is in the selection.
@@ -431,7 +530,7 @@ impl AuditApp {
     }
 
     fn progress_line(&self) -> String {
-        let records = self.store.len();
+        let records = self.shown();
         let pages = self.pages();
         let mut line = format!("{records} records · {pages} pages");
         if let Some((started, at_start)) = self.backfill_from {
@@ -461,7 +560,7 @@ impl AuditApp {
         if f <= 0.0 || per_sec <= 0.0 {
             return None;
         }
-        let left = self.store.len() as f64 * (1.0 - f) / f / per_sec;
+        let left = self.shown() as f64 * (1.0 - f) / f / per_sec;
         Some(crate::format::age(left as i64))
     }
 
@@ -496,7 +595,11 @@ impl AuditApp {
             .unwrap_or(&[]);
         let mut text = String::with_capacity(chunk.len() * 160);
         if job.next == 0 {
-            text.push_str(if job.json { "[\n" } else { CSV_HEADER });
+            if job.json {
+                text.push_str("[\n");
+            } else {
+                msr_lens_core::export::push_csv_row(&mut text, msr_lens_core::export::CSV_COLUMNS);
+            }
         }
         for (k, &p) in chunk.iter().enumerate() {
             let Some(row) = self.store.get(p as usize) else {
@@ -543,6 +646,8 @@ struct ExportJob {
     started: f64,
 }
 
+/// Hand the export to the browser as a download; its object URL is revoked once the
+/// download started (a moment after the click).
 fn download(parts: &js_sys::Array, name: &str, json: bool) -> Result<(), String> {
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(if json { "application/json" } else { "text/csv" });
@@ -550,9 +655,8 @@ fn download(parts: &js_sys::Array, name: &str, json: bool) -> Result<(), String>
         .map_err(|e| crate::services::js_text(&e))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob)
         .map_err(|e| crate::services::js_text(&e))?;
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
+    let window = web_sys::window().ok_or("no window")?;
+    let document = window.document().ok_or("no document")?;
     let a: web_sys::HtmlAnchorElement = document
         .create_element("a")
         .map_err(|e| crate::services::js_text(&e))?
@@ -561,8 +665,12 @@ fn download(parts: &js_sys::Array, name: &str, json: bool) -> Result<(), String>
     a.set_href(&url);
     a.set_download(name);
     a.click();
-    // Tests read the last export from here.
-    let _ = js_sys::Reflect::set(&js_sys::global(), &"__msrLensExport".into(), &blob);
+    // The click started the download, which reads the Blob through the URL; a browser may
+    // still resolve it right after the click, so the URL goes a moment later.
+    spawn_local(async move {
+        engine::sleep(REVOKE_AFTER_MS).await;
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
     Ok(())
 }
 
@@ -615,7 +723,12 @@ impl Component for AuditApp {
             secret: None,
             origin: None,
             store: Store::new(),
+            key: None,
             ledger: Ledger::default(),
+            stored_ledger: Ledger::default(),
+            last_write: None,
+            store_error: None,
+            verified: !ctx.props().host.verify_first(),
             filter,
             raw,
             selection: Selection::default(),
@@ -640,6 +753,8 @@ impl Component for AuditApp {
             restored: 0,
             scroll_to,
             seeking: false,
+            seek_pages: Some(0),
+            seek_asked: false,
         }
     }
 
@@ -659,25 +774,40 @@ impl Component for AuditApp {
                         return true;
                     }
                 }
-                self.instance = Some(instance.clone());
+                let key = persist::store_key(&instance);
+                self.key = Some(key.clone());
+                self.instance = Some(instance);
                 self.secret = secret;
                 // Stored records first (instant), then the feeds from their saved positions.
                 let link = ctx.link().clone();
-                let id = instance.id.clone();
                 let mut store = std::mem::take(&mut self.store);
                 let mut ledger = Ledger::new(persist::max_stored());
                 spawn_local(async move {
-                    let state = persist::load(&id, &mut store, &mut ledger)
+                    let loaded = persist::load(&key, &mut store, &mut ledger)
                         .await
-                        .ok()
-                        .flatten();
-                    link.send_message(Msg::Restored(Box::new((store, ledger, state))));
+                        .map(|state| (store, ledger, state));
+                    link.send_message(Msg::Restored(Box::new(loaded)));
                 });
                 true
             }
             Msg::Restored(boxed) => {
-                let (store, ledger, state) = *boxed;
+                let (store, ledger, state) = match *boxed {
+                    Ok(loaded) => {
+                        // What is on disk now: storing may (again) go on from here.
+                        self.store_error = None;
+                        loaded
+                    }
+                    Err(e) => {
+                        // Read everything from MSR and store nothing: a fresh ledger would
+                        // write over the pages that could not be read.
+                        self.store_error = Some(format!(
+                            "The records stored on this device could not be read ({e}), so this view stores nothing (\u{201c}Clear stored records\u{201d} starts storage again)."
+                        ));
+                        (Store::new(), Ledger::new(persist::max_stored()), None)
+                    }
+                };
                 self.store = store;
+                self.stored_ledger = ledger.clone();
                 self.ledger = ledger;
                 self.restored = self.store.len();
                 let state = state.unwrap_or_default();
@@ -693,8 +823,11 @@ impl Component for AuditApp {
                     self.reveal(&id);
                 }
                 self.start(ctx, saved);
-                // A deep link to a record not held yet: read older pages until it shows.
+                // A deep link to a record not held yet: read older pages until it shows (at
+                // most SEEK_PAGES before asking).
                 self.seeking = self.scroll_to.is_some() && !state.backfill;
+                self.seek_pages = Some(0);
+                self.seek_asked = false;
                 if (state.backfill || self.seeking)
                     && let Some(e) = &self.engine
                 {
@@ -757,7 +890,7 @@ impl Component for AuditApp {
                 if let Some(e) = &self.engine {
                     e.borrow_mut().set_backfill(true);
                     self.backfill_from = Some((storage::date_now(), self.store.len()));
-                    self.persist(false, &[]);
+                    self.persist(ctx, false, &[]);
                 }
                 true
             }
@@ -766,7 +899,7 @@ impl Component for AuditApp {
                     e.borrow_mut().set_backfill(false);
                 }
                 self.backfill_from = None;
-                self.persist(false, &[]);
+                self.persist(ctx, false, &[]);
                 true
             }
             Msg::Older => {
@@ -837,11 +970,12 @@ impl Component for AuditApp {
                     .collect();
                 self.store.clear();
                 self.ledger = Ledger::new(persist::max_stored());
+                self.stored_ledger = self.ledger.clone();
                 self.reselect();
-                if let Some(id) = self.instance_id() {
-                    spawn_local(async move {
-                        let _ = persist::clear(&id).await;
-                    });
+                if let Some(key) = self.key.clone() {
+                    // After the writes begun; the writes of the new feeds wait for it.
+                    let clear = persist::clear(self.last_write.take(), &key);
+                    self.last_write = Some(clear);
                 }
                 self.start(ctx, Vec::new());
                 true
@@ -854,22 +988,53 @@ impl Component for AuditApp {
                 self.backfill_from = None;
                 self.reselect();
                 let link = ctx.link().clone();
-                let id = self.instance_id();
                 let repos = self.repos.clone();
-                spawn_local(async move {
-                    if let Some(id) = id {
-                        let _ = persist::clear(&id).await;
-                    }
-                    link.send_message(Msg::Restored(Box::new((
-                        Store::new(),
-                        Ledger::new(persist::max_stored()),
-                        Some(ViewState {
-                            repos,
-                            ..ViewState::default()
-                        }),
-                    ))));
-                });
+                if let Some(key) = self.key.clone() {
+                    let clear = persist::clear(self.last_write.take(), &key);
+                    self.last_write = Some(clear.clone());
+                    spawn_local(async move {
+                        let restored = persist::settled(clear).await.map(|()| {
+                            let state = ViewState {
+                                repos,
+                                ..ViewState::default()
+                            };
+                            (
+                                Store::new(),
+                                Ledger::new(persist::max_stored()),
+                                Some(state),
+                            )
+                        });
+                        link.send_message(Msg::Restored(Box::new(restored)));
+                    });
+                }
                 self.notice = Some("stored records cleared".into());
+                true
+            }
+            Msg::Stored(ledger) => {
+                if self.store_error.is_none() {
+                    self.stored_ledger = *ledger;
+                }
+                false
+            }
+            Msg::StoreFailed(error) => {
+                self.storage_failed(error);
+                true
+            }
+            Msg::KeepSeeking => {
+                self.seek_asked = false;
+                self.seek_pages = None;
+                self.seeking = self.scroll_to.is_some();
+                if let Some(e) = &self.engine {
+                    e.borrow_mut().set_backfill(true);
+                    self.backfill_from = Some((storage::date_now(), self.store.len()));
+                }
+                true
+            }
+            Msg::StopSeeking => {
+                self.seek_asked = false;
+                if let Some(id) = self.scroll_to.take() {
+                    self.notice = Some(format!("stopped looking for record {id}"));
+                }
                 true
             }
             Msg::Retry => {
@@ -922,6 +1087,21 @@ impl Component for AuditApp {
             if let Some(error) = &self.error {
                 <p role="alert" class="problem">{ error.clone() }</p>
             }
+            if let Some(error) = &self.store_error {
+                <p role="alert" class="problem" data-testid="storage-error">{ error.clone() }</p>
+            }
+            if self.seek_asked {
+                <section role="alert" class="problem" data-testid="seek-limit">
+                    <p>{ format!(
+                        "Record {} is not among the newest records read ({} older pages of up to {} records). Reading further reads the audit log from MSR until it is found.",
+                        self.scroll_to.clone().unwrap_or_default(),
+                        SEEK_PAGES,
+                        crate::audit::engine::PAGE_SIZE,
+                    ) }</p>
+                    <button type="button" onclick={link.callback(|_| Msg::KeepSeeking)}>{ "Keep looking" }</button>
+                    <button type="button" onclick={link.callback(|_| Msg::StopSeeking)}>{ "Stop" }</button>
+                </section>
+            }
             if let Some(denied) = &self.global_denied {
                 <section class="problem" data-testid="non-admin">
                     <p>{ "This account can read the trust history only of repositories it can pull: the log of all repositories is for MSR admins." }</p>
@@ -967,15 +1147,15 @@ impl Component for AuditApp {
                 }
                 <progress max="1" value={fraction.map(|f| f.to_string()).unwrap_or_default()} aria-label="backfill progress"></progress>
                 <span data-testid="progress">{ self.progress_line() }</span>
-                if self.restored > 0 {
+                if self.restored > 0 && self.verified {
                     <span class="muted">{ format!(" · {} from this device's storage", self.restored) }</span>
                 }
-                if self.ledger.trimmed() {
+                if self.ledger.trimmed() && self.verified {
                     <span class="muted" role="status" data-testid="bound" data-stored={self.ledger.stored().to_string()}>
                         { self.bound_line() }
                     </span>
                 }
-                <button type="button" class="link" onclick={link.callback(|_| Msg::Clear)}>{ "Clear stored records" }</button>
+                <button type="button" class="link" onclick={link.callback(|_| Msg::Clear)} disabled={!self.verified}>{ "Clear stored records" }</button>
             </section>
             <section class="filters" aria-label="filters">
                 <label for="f-prefix">{ "Repository starts with" }</label>
@@ -1009,7 +1189,7 @@ impl Component for AuditApp {
             </section>
             <section class="summary" aria-label="counts">
                 <span data-testid="counts" data-total={total.to_string()} data-filter-ms={format!("{:.1}", self.filter_ms)}>
-                    { format!("{total} of {} records · {} updates · {} deletions", self.store.len(), self.selection.updates, self.selection.deletions) }
+                    { format!("{total} of {} records · {} updates · {} deletions", self.shown(), self.selection.updates, self.selection.deletions) }
                 </span>
                 { histogram(&self.hist) }
                 <button type="button" onclick={link.callback(|_| Msg::Export(false))} disabled={self.export.is_some()}>{ "Export CSV" }</button>

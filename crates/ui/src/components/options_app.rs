@@ -6,6 +6,7 @@ use yew::prelude::*;
 
 use super::instance_form::InstanceForm;
 use super::test_results::TestResults;
+use crate::audit::persist::{self, store_key};
 use crate::model::Settings;
 use crate::services::{storage, test_connection};
 use crate::state::{Draft, Field, OptionsAction, OptionsState};
@@ -36,6 +37,12 @@ async fn save_draft(state: UseReducerHandle<OptionsState>, draft: Draft) {
         }
     }
     let mut settings = state.settings.clone();
+    // Records read from another origin or as another user are not this instance's any more.
+    let moved = settings
+        .instances
+        .iter()
+        .find(|i| i.id == instance.id)
+        .is_some_and(|old| store_key(old) != store_key(&instance));
     match settings.instances.iter_mut().find(|i| i.id == instance.id) {
         Some(slot) => *slot = instance.clone(),
         None => settings.instances.push(instance.clone()),
@@ -49,6 +56,9 @@ async fn save_draft(state: UseReducerHandle<OptionsState>, draft: Draft) {
     let saved = async {
         storage::save_secrets(&secrets).await?;
         storage::save_settings(&settings).await?;
+        if moved {
+            persist::clear_instance(&instance.id).await?;
+        }
         storage::save_selected(&instance.id).await
     };
     match saved.await {
@@ -161,6 +171,8 @@ pub fn options_app() -> Html {
             let id = id.clone();
             spawn_local(async move {
                 let _ = storage::forget(&id).await;
+                // The audit view's stored records of every origin and user it was read with.
+                let cleared = persist::clear_instance(&id).await;
                 for instance in &removed {
                     if let Ok(patterns) = storage::instance_patterns(instance) {
                         let still_used = settings.instances.iter().any(|i| {
@@ -173,7 +185,13 @@ pub fn options_app() -> Html {
                         }
                     }
                 }
-                save_general(state, settings).await;
+                save_general(state.clone(), settings).await;
+                if let Err(e) = cleared {
+                    state.dispatch(OptionsAction::Status(
+                        false,
+                        format!("removed, but its stored audit records could not be deleted: {e}"),
+                    ));
+                }
             });
         })
     };

@@ -95,7 +95,7 @@ pub async fn test_connection(instance: &Instance, secret: Option<&str>) -> Vec<C
     };
     // Credentials and the token: ask the token service for the catalog scope.
     let mut auth = Authenticator::new(origin.clone(), Some(creds.clone()));
-    let realm = origin.url("/auth/token").to_string();
+    let realm = format!("{origin}/auth/token");
     let key = TokenRequest::new(realm, Some("dtr".into()), &[Scope::catalog_all()]);
     let (call, step) = auth.start_token(key, now());
     let token = match step {
