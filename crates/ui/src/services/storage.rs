@@ -190,9 +190,37 @@ pub async fn save_selected(id: &str) -> Result<(), String> {
     set_json("local", SELECTED_KEY, &json).await
 }
 
-/// The host-permission match pattern for exactly one origin: `scheme://host:port/*`.
-pub fn permission_pattern(origin: &msr_lens_core::Origin) -> String {
-    format!("{}://{}/*", origin.scheme(), origin.authority())
+/// Whether the browser's host-permission match patterns can name a port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatternPorts {
+    /// Chromium: `https://host:8443/*` grants exactly that port.
+    Exact,
+    /// Firefox: a match pattern has no port. Firefox accepts and even "grants"
+    /// `https://host:8443/*` (`permissions.contains` says yes), but requests to that port
+    /// stay blocked (a `NetworkError`, seen in Firefox 153 ESR); `https://host/*` opens every
+    /// port of the host (MDN, "Match patterns": the host part has no port).
+    Ignored,
+}
+
+impl PatternPorts {
+    /// What this browser does: Firefox (the only one with `runtime.getBrowserInfo`)
+    /// ignores ports, Chromium matches them.
+    pub fn detect() -> Self {
+        if chrome_path(&["chrome", "runtime", "getBrowserInfo"]).is_ok() {
+            PatternPorts::Ignored
+        } else {
+            PatternPorts::Exact
+        }
+    }
+}
+
+/// The host-permission match pattern of one origin: `scheme://host:port/*` where the
+/// browser matches ports, else `scheme://host/*` (the narrowest pattern that works there).
+pub fn permission_pattern(origin: &msr_lens_core::Origin, ports: PatternPorts) -> String {
+    match ports {
+        PatternPorts::Exact => format!("{}://{}/*", origin.scheme(), origin.authority()),
+        PatternPorts::Ignored => format!("{}://{}/*", origin.scheme(), origin.host()),
+    }
 }
 
 fn origins_object(patterns: &[String]) -> JsValue {
@@ -325,13 +353,14 @@ pub async fn remove_permission(patterns: &[String]) -> Result<bool, String> {
     Ok(removed.as_bool().unwrap_or(false))
 }
 
-/// The permission patterns an instance needs (origin and replicas).
+/// The permission patterns an instance needs (origin and replicas), for this browser.
 #[cfg(feature = "net")]
 pub fn instance_patterns(instance: &crate::model::Instance) -> Result<Vec<String>, String> {
+    let ports = PatternPorts::detect();
     let (origin, replicas) = crate::services::check::origins(instance)?;
-    let mut patterns = vec![permission_pattern(&origin)];
+    let mut patterns = vec![permission_pattern(&origin, ports)];
     for (_, r) in replicas {
-        let p = permission_pattern(&r);
+        let p = permission_pattern(&r, ports);
         if !patterns.contains(&p) {
             patterns.push(p);
         }
@@ -354,4 +383,39 @@ pub fn query_param(name: &str) -> Option<String> {
         .filter_map(|pair| pair.split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PatternPorts, permission_pattern};
+    use msr_lens_core::Origin;
+
+    #[test]
+    fn patterns_name_the_port_only_where_the_browser_matches_ports() {
+        let origin = Origin::parse("https://127.0.0.1:8443").unwrap();
+        assert_eq!(
+            permission_pattern(&origin, PatternPorts::Exact),
+            "https://127.0.0.1:8443/*"
+        );
+        assert_eq!(
+            permission_pattern(&origin, PatternPorts::Ignored),
+            "https://127.0.0.1/*"
+        );
+        let default = Origin::parse("https://MSR.example.org:443/").unwrap();
+        for ports in [PatternPorts::Exact, PatternPorts::Ignored] {
+            assert_eq!(
+                permission_pattern(&default, ports),
+                "https://msr.example.org/*"
+            );
+        }
+        let http = Origin::parse("http://[::1]:8080").unwrap();
+        assert_eq!(
+            permission_pattern(&http, PatternPorts::Exact),
+            "http://[::1]:8080/*"
+        );
+        assert_eq!(
+            permission_pattern(&http, PatternPorts::Ignored),
+            "http://[::1]/*"
+        );
+    }
 }
