@@ -257,7 +257,52 @@ pub async fn has_permission(patterns: &[String]) -> Result<bool, String> {
 
 /// Ask the background worker to re-check an instance now; resolves when its check is
 /// stored (the snapshots arrive through [`watch_snapshots`]).
+///
+/// The request goes over a `runtime.connect` port named `refresh`, not
+/// `runtime.sendMessage`: a page closed while the check runs (a popup closed before the
+/// answer) then only disconnects its port. Firefox reports every extension API promise
+/// still pending when its page unloads as an error in the browser console ("Promise
+/// rejected after context unloaded"), which a pending `sendMessage` would be.
 pub async fn request_refresh(instance_id: &str) -> Result<(), String> {
+    let info = Object::new();
+    let _ = Reflect::set(
+        &info,
+        &JsValue::from_str("name"),
+        &JsValue::from_str("refresh"),
+    );
+    let port = call(&["chrome", "runtime"], "connect", &[info.into()]).await?;
+    let (sender, answer) = futures::channel::oneshot::channel::<Result<(), String>>();
+    let sender = std::rc::Rc::new(std::cell::RefCell::new(Some(sender)));
+    let reply = sender.clone();
+    let on_message = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
+        let ok = Reflect::get(&message, &JsValue::from_str("ok"))
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        if let Some(sender) = reply.borrow_mut().take() {
+            let _ = sender.send(if ok {
+                Ok(())
+            } else {
+                Err("the background worker did not answer".to_string())
+            });
+        }
+    });
+    let on_disconnect = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
+        if let Some(sender) = sender.borrow_mut().take() {
+            let _ = sender.send(Err("the background worker did not answer".to_string()));
+        }
+    });
+    let listen = |event: &str, listener: &JsValue| -> Result<(), String> {
+        let target = Reflect::get(&port, &JsValue::from_str(event)).map_err(|e| js_text(&e))?;
+        let add: js_sys::Function = Reflect::get(&target, &JsValue::from_str("addListener"))
+            .map_err(|e| js_text(&e))?
+            .dyn_into()
+            .map_err(|_| format!("{event}.addListener is not a function"))?;
+        add.call1(&target, listener).map_err(|e| js_text(&e))?;
+        Ok(())
+    };
+    listen("onMessage", on_message.as_ref())?;
+    listen("onDisconnect", on_disconnect.as_ref())?;
     let message = Object::new();
     let _ = Reflect::set(
         &message,
@@ -269,16 +314,22 @@ pub async fn request_refresh(instance_id: &str) -> Result<(), String> {
         &JsValue::from_str("id"),
         &JsValue::from_str(instance_id),
     );
-    let answer = call(&["chrome", "runtime"], "sendMessage", &[message.into()]).await?;
-    let ok = Reflect::get(&answer, &JsValue::from_str("ok"))
-        .ok()
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false);
-    if ok {
-        Ok(())
-    } else {
-        Err("the background worker did not answer".to_string())
+    let post: js_sys::Function = Reflect::get(&port, &JsValue::from_str("postMessage"))
+        .map_err(|e| js_text(&e))?
+        .dyn_into()
+        .map_err(|_| "port.postMessage is not a function".to_string())?;
+    post.call1(&port, &message).map_err(|e| js_text(&e))?;
+    let result = answer
+        .await
+        .unwrap_or_else(|_| Err("the background worker did not answer".to_string()));
+    // Our own disconnect fires no onDisconnect here, so the listeners can go with it.
+    if let Ok(disconnect) = Reflect::get(&port, &JsValue::from_str("disconnect"))
+        .and_then(|f| f.dyn_into::<js_sys::Function>())
+    {
+        let _ = disconnect.call0(&port);
     }
+    drop((on_message, on_disconnect));
+    result
 }
 
 /// Ask the background worker to re-check now (fire and forget).
@@ -309,12 +360,40 @@ pub fn watch_snapshots(on_snapshot: impl Fn(Snapshot) + 'static) -> Result<(), S
                 }
             }
         });
-    let add: js_sys::Function = Reflect::get(&event, &JsValue::from_str("addListener"))
-        .map_err(|e| js_text(&e))?
-        .dyn_into()
-        .map_err(|_| "onChanged.addListener is not a function".to_string())?;
+    let method = |name: &str| -> Result<js_sys::Function, String> {
+        Reflect::get(&event, &JsValue::from_str(name))
+            .map_err(|e| js_text(&e))?
+            .dyn_into()
+            .map_err(|_| format!("onChanged.{name} is not a function"))
+    };
+    let (add, remove) = (method("addListener")?, method("removeListener")?);
     add.call1(&event, listener.as_ref())
         .map_err(|e| js_text(&e))?;
+    // The page takes its listener off when it goes away: Firefox (153 ESR) otherwise
+    // unregisters it after the page's connection is closed and reports "sendRemoveListener
+    // on closed conduit" as an error in the browser console. Back from the back/forward
+    // cache (`pageshow` with `persisted`), the page listens again.
+    if let Some(window) = web_sys::window() {
+        let function: js_sys::Function = listener.as_ref().clone().unchecked_into();
+        let (on_hide, on_show) = (function.clone(), function);
+        let (event_hide, event_show) = (event.clone(), event);
+        let hide = Closure::<dyn Fn()>::new(move || {
+            let _ = remove.call1(&event_hide, &on_hide);
+        });
+        let show = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
+            let persisted = Reflect::get(&e, &JsValue::from_str("persisted"))
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if persisted {
+                let _ = add.call1(&event_show, &on_show);
+            }
+        });
+        let _ = window.add_event_listener_with_callback("pagehide", hide.as_ref().unchecked_ref());
+        let _ = window.add_event_listener_with_callback("pageshow", show.as_ref().unchecked_ref());
+        hide.forget();
+        show.forget();
+    }
     listener.forget();
     Ok(())
 }
