@@ -273,13 +273,22 @@ chrome.runtime.onStartup.addListener(() => {
 chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === ALARM) pollAll(false);
 });
-chrome.storage.onChanged.addListener((changes, area) => {
+function onStorageChanged(changes, area) {
   if (area !== 'local') return;
   for (const [key, change] of Object.entries(changes)) {
     if (key.startsWith('snapshot:') && change.newValue) serially(() => onSnapshot(change.newValue));
     if (key === 'settings') schedule().then(updateBadge);
   }
-});
+}
+chrome.storage.onChanged.addListener(onStorageChanged);
+// Firefox runs this module as an event page (it has a document) and stops it when idle.
+// A storage.onChanged listener still registered then makes Firefox (153 ESR) report
+// "sendRemoveListener on closed conduit" as an error; taken off in onSuspend, it still
+// wakes the stopped page for the next change (Firefox keeps the primed listener).
+// Chromium's service worker keeps its listeners.
+if (globalThis.document) {
+  chrome.runtime.onSuspend.addListener(() => chrome.storage.onChanged.removeListener(onStorageChanged));
+}
 // A check now, of one instance (`id`) or all: answers `{ok, results}` once stored.
 async function refresh(id) {
   const s = await settings();
