@@ -243,6 +243,44 @@ export function toolbarBadge(env) {
   }, env.id);
 }
 
+/**
+ * Click the add-on's toolbar button the way the browser does for a user (in the
+ * extensions panel when it is not pinned): Firefox opens the popup in its panel. Returns
+ * the popup's browser (URL, size) once it is there.
+ */
+export async function openToolbarPopup(env) {
+  await env.chrome(async (id) => {
+    const widgetId = `${id.toLowerCase().replace(/[^a-z0-9_-]/g, '_')}-browser-action`;
+    const widget = CustomizableUI.getWidget(widgetId);
+    if (widget.areaType === CustomizableUI.TYPE_PANEL) await gUnifiedExtensions.openPanel(null, 'extension_browser_action_popup');
+    const button = widget.forWindow(window).node.querySelector('.unified-extensions-item-action-button');
+    button.dispatchEvent(new CustomEvent('command', { bubbles: true, cancelable: true, detail: {} }));
+    return true;
+  }, env.id);
+  return until(() => env.chrome((uuid) => {
+    const browser = [...document.querySelectorAll('panel browser')].find((b) => b.currentURI?.spec === `moz-extension://${uuid}/popup.html`);
+    const panel = browser?.closest('panel');
+    if (!browser || panel.state !== 'open') return null;
+    const { width, height } = browser.getBoundingClientRect();
+    return { url: browser.currentURI.spec, width, height };
+  }, UUID), 'the toolbar popup');
+}
+
+/** Close the toolbar popup's panel (as clicking elsewhere does); resolves once it is gone. */
+export async function closeToolbarPopup(env) {
+  await env.chrome((uuid) => {
+    const browser = [...document.querySelectorAll('panel browser')].find((b) => b.currentURI?.spec === `moz-extension://${uuid}/popup.html`);
+    browser?.closest('panel')?.hidePopup();
+    return true;
+  }, UUID);
+  await until(async () => (await env.ext(() => chrome.extension.getViews({ type: 'popup' }).length)) === 0, 'the popup to close');
+}
+
+/** The add-on's background page as Firefox runs it: starting, running, suspending or stopped. */
+export function backgroundState(env) {
+  return env.chrome((id) => WebExtensionPolicy.getByID(id)?.extension?.backgroundState ?? 'unknown', env.id);
+}
+
 /** Every notification Firefox showed so far, oldest first (title and text of its window). */
 export function alertWindows(env) {
   return env.chrome(() => window.__msrLensAlerts);

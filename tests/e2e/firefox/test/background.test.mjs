@@ -1,10 +1,10 @@
 // Firefox: a fault set on msr-sim reaches the toolbar badge, a notification and the popup
-// through the background's own alarm-driven check (the event page wakes for the alarm),
-// and clearing it turns everything green again.
+// through the background's own alarm-driven check (Firefox starts the stopped event page
+// for the alarm), and clearing it turns everything green again.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { admin, loadStack, resetSim } from '../../lib.mjs';
-import { addInstance, alertWindows, launchFirefox, open, statusLine, toolbarBadge, until } from '../lib.mjs';
+import { addInstance, alertWindows, backgroundState, launchFirefox, open, statusLine, toolbarBadge, until } from '../lib.mjs';
 
 const stack = loadStack();
 let env;
@@ -53,10 +53,11 @@ test('healthy: green badge, empty text, in the API and on the toolbar button', a
 });
 
 test('a fault on msr-sim turns the badge amber after the next background check, with a notification', async () => {
+  // Firefox stops an idle event page (30 s without events); the poll alarm starts it again.
+  await until(async () => (await backgroundState(env)) === 'stopped', 'Firefox to stop the idle background page', 120000);
   const before = Date.now();
   // Replica 1's /_ping answers 503 (nginx's error page) until the fault is removed.
   await admin(stack, 'POST', '/fault', { kind: 'status', status: 503, paths: ['/_ping'], replicas: [1] });
-  // The poll alarm fires every minute; Firefox wakes the (idle, suspended) event page for it.
   const snap = await checkWith('degraded', before, 'a degraded background check after the fault', 150000);
   const bad = snap.pings.filter((p) => p.state !== 'healthy');
   assert.equal(bad.length, 1, JSON.stringify(snap.pings));

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { admin, loadStack, resetSim } from '../../lib.mjs';
-import { addInstance, launchFirefox, open, statusLine, until } from '../lib.mjs';
+import { addInstance, closeToolbarPopup, launchFirefox, open, openToolbarPopup, statusLine, until } from '../lib.mjs';
 
 const stack = loadStack();
 const host = new URL(stack.origin).hostname;
@@ -112,6 +112,22 @@ test('the popup shows the healthy verdict, replicas, nginx and the latest trust 
   assert.ok(log.some((r) => r.authorization), 'no authenticated request reached the stand-in');
   for (const r of log.filter((x) => x.authorization)) assert.equal(r.replica, null, `Authorization reached replica ${r.replica} at ${r.path}`);
   await page.close();
+});
+
+test('the toolbar button opens the popup in Firefox\'s panel; its audit link opens the audit log in a tab', async () => {
+  const popup = await openToolbarPopup(env);
+  assert.ok(popup.width >= 360 && popup.height >= 300, JSON.stringify(popup));
+  // The popup's document (same extension process): the verdict of a fresh check.
+  const shown = await until(() => env.ext(() => {
+    const [view] = chrome.extension.getViews({ type: 'popup' });
+    const verdict = view?.document.querySelector('[data-testid=verdict][data-fresh="true"] [data-verdict]');
+    return verdict ? { verdict: verdict.dataset.verdict, events: view.document.querySelectorAll('[data-event]').length } : null;
+  }), 'the popup to render a fresh check');
+  assert.deepEqual(shown, { verdict: 'healthy', events: 5 });
+  await env.ext(() => chrome.extension.getViews({ type: 'popup' })[0].document.querySelector('a.audit-link').click());
+  const id = (await storage('local')).selected;
+  await until(() => env.chrome((url) => gBrowser.tabs.some((t) => t.linkedBrowser.currentURI.spec === url), env.url(`audit.html?id=${id}`)), 'the audit tab');
+  await closeToolbarPopup(env);
 });
 
 test('secrets stay in storage.session unless "remember" is ticked', async () => {
