@@ -12,7 +12,7 @@
 // - The stand-in's CA goes into the profile's NSS certificate database (certutil), as a
 //   user or an administrator would trust a private CA — TLS checks stay on.
 // - The host-permission prompt is Firefox's real doorhanger (`addon-webext-permissions`):
-//   `answerPermissionPrompt()` reads it and clicks its Allow / Don't allow button in the
+//   `answerPermissionPrompt()` reads it and clicks its Allow / Deny button in the
 //   browser window, as a user does.
 // - Console messages: extension pages and the background page run in Firefox's extension
 //   process. A process script there forwards every console API call of the add-on
@@ -246,7 +246,7 @@ export function toolbarBadge(env) {
 /**
  * Click the add-on's toolbar button the way the browser does for a user (in the
  * extensions panel when it is not pinned): Firefox opens the popup in its panel. Returns
- * the popup's browser (URL, size) once it is there.
+ * the popup's browser (URL, size) once the panel is open.
  */
 export async function openToolbarPopup(env) {
   await env.chrome(async (id) => {
@@ -257,13 +257,18 @@ export async function openToolbarPopup(env) {
     button.dispatchEvent(new CustomEvent('command', { bubbles: true, cancelable: true, detail: {} }));
     return true;
   }, env.id);
-  return until(() => env.chrome((uuid) => {
+  return until(() => toolbarPopup(env), 'the toolbar popup');
+}
+
+/** The open toolbar popup's browser (URL, size; Firefox sizes it to its content), or null. */
+export function toolbarPopup(env) {
+  return env.chrome((uuid) => {
     const browser = [...document.querySelectorAll('panel browser')].find((b) => b.currentURI?.spec === `moz-extension://${uuid}/popup.html`);
     const panel = browser?.closest('panel');
     if (!browser || panel.state !== 'open') return null;
     const { width, height } = browser.getBoundingClientRect();
     return { url: browser.currentURI.spec, width, height };
-  }, UUID), 'the toolbar popup');
+  }, UUID);
 }
 
 /** Close the toolbar popup's panel (as clicking elsewhere does); resolves once it is gone. */
