@@ -1,4 +1,5 @@
-// MSR Lens background service worker: one poller for all views.
+// MSR Lens background: one poller for all views (a service worker in Chromium, an event
+// page in Firefox — the same module, see scripts/extension-build.sh).
 //
 // - Polls every configured instance on chrome.alarms, with exponential backoff while an
 //   instance cannot be reached.
@@ -14,7 +15,7 @@
 // the newest trust events with `changefeed()`, snapshot.js turns the results into the
 // stored snapshot. The health half is stored first (`pendingTrust: true`) so an open
 // popup shows it at once; the popup never talks to MSR itself, it asks this worker
-// (message `refresh`). Storage layout: see crates/ui/src/model.rs.
+// (`refresh` on a port, below). Storage layout: see crates/ui/src/model.rs.
 
 import init, { MsrClient } from './pkg/msr-lens/msr_lens.js';
 import { clientOptions, runHealth, runTrust } from './check.js';
@@ -272,21 +273,49 @@ chrome.runtime.onStartup.addListener(() => {
 chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === ALARM) pollAll(false);
 });
-chrome.storage.onChanged.addListener((changes, area) => {
+function onStorageChanged(changes, area) {
   if (area !== 'local') return;
   for (const [key, change] of Object.entries(changes)) {
     if (key.startsWith('snapshot:') && change.newValue) serially(() => onSnapshot(change.newValue));
     if (key === 'settings') schedule().then(updateBadge);
   }
+}
+chrome.storage.onChanged.addListener(onStorageChanged);
+// Firefox runs this module as an event page (it has a document) and stops it when idle.
+// A storage.onChanged listener still registered then makes Firefox (153 ESR) report
+// "sendRemoveListener on closed conduit" as an error; taken off in onSuspend, it still
+// wakes the stopped page for the next change (Firefox keeps the primed listener).
+// Chromium's service worker keeps its listeners.
+if (globalThis.document) {
+  chrome.runtime.onSuspend.addListener(() => chrome.storage.onChanged.removeListener(onStorageChanged));
+}
+// A check now, of one instance (`id`) or all: answers `{ok, results}` once stored.
+async function refresh(id) {
+  const s = await settings();
+  const targets = s.instances.filter((i) => !id || i.id === id);
+  const pollMs = (Number(s.pollMinutes) || 1) * 60_000;
+  const results = await Promise.all(targets.map((i) => checkOne(i, pollMs).catch((e) => ({ error: String(e) }))));
+  return { ok: true, results };
+}
+
+// The popup and options page ask over a port named "refresh" ({type: "refresh", id}): a
+// page closed mid-check only disconnects it (a pending runtime.sendMessage would be
+// reported as an error by Firefox when the page unloads). The check still completes.
+chrome.runtime.onConnect.addListener((port) => {
+  if (port.name !== 'refresh') return;
+  let connected = true;
+  port.onDisconnect.addListener(() => { connected = false; });
+  port.onMessage.addListener((message) => {
+    if (!message || message.type !== 'refresh') return;
+    refresh(message.id).then((answer) => {
+      if (connected) port.postMessage(answer);
+    }).catch((e) => console.warn('MSR Lens: refresh failed', String(e)));
+  });
 });
+// The same request as a one-off message (scripts and tests: `chrome.runtime.sendMessage`).
 chrome.runtime.onMessage.addListener((message, _sender, sendResponse) => {
   if (message && message.type === 'refresh') {
-    settings().then(async (s) => {
-      const targets = s.instances.filter((i) => !message.id || i.id === message.id);
-      const pollMs = (Number(s.pollMinutes) || 1) * 60_000;
-      const results = await Promise.all(targets.map((i) => checkOne(i, pollMs).catch((e) => ({ error: String(e) }))));
-      sendResponse({ ok: true, results });
-    });
+    refresh(message.id).then(sendResponse);
     return true;
   }
   return false;

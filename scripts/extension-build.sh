@@ -120,10 +120,16 @@ fi
 # Firefox: same files, an event-page background (the same ES module) and a gecko id.
 cp -r "$chrome" "$firefox"
 python3 - "$chrome/manifest.json" "$firefox/manifest.json" <<'PY'
-import json, sys
+import json, re, sys
 m = json.load(open(sys.argv[1]))
 m["background"] = {"scripts": ["background.js"], "type": "module"}
 m.pop("minimum_chrome_version", None)
+# Firefox match patterns have no port: it accepts "https://host:8443/*" but that opens
+# nothing, while "https://host/*" covers every port of the host (test/demo builds only;
+# a release build has no host_permissions).
+if "host_permissions" in m:
+    hosts = [re.sub(r"^([a-z*]+://(?:\[[^\]]*\]|[^/:]*)):\d+/", r"\1/", p) for p in m["host_permissions"]]
+    m["host_permissions"] = list(dict.fromkeys(hosts))
 # Firefox >= 112 runs "type": "module" background scripts, >= 115 has storage.session, and
 # 140 (ESR; Android 142) reads data_collection_permissions: MSR Lens collects nothing for
 # itself (it talks only to the MSR instances the user configures).

@@ -17,6 +17,10 @@ command -v psql >/dev/null || need_apt+=(postgresql-client)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql-15)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
+# Firefox ESR for the Firefox e2e suite (tests/e2e/firefox, driven over WebDriver BiDi) and
+# `cargo xtask demo --browser firefox`; certutil puts the stand-in's CA into its profiles.
+[ -x /usr/bin/firefox-esr ] || need_apt+=(firefox-esr)
+command -v certutil >/dev/null || need_apt+=(libnss3-tools)
 command -v node >/dev/null || need_apt+=(nodejs npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"

@@ -1,8 +1,10 @@
-//! `cargo xtask demo`: the product's main job on a local default. It starts the MSR
-//! stand-in (real notary-server and nginx) with seeded trust history, shows its health and
-//! latest trust events, builds the browser extension pre-configured for it and opens
-//! Chromium with it loaded — or, on a machine with no display, drives headless Chromium and
-//! writes screenshots of the popup, options and audit views. Ctrl-C stops what it started.
+//! `cargo xtask demo [--browser chromium|firefox]`: the product's main job on a local
+//! default. It starts the MSR stand-in (real notary-server and nginx) with seeded trust
+//! history, shows its health and latest trust events, builds the browser extension
+//! pre-configured for it and opens Chromium (or Firefox ESR) with it loaded — or, on a
+//! machine with no display, drives the headless browser and writes screenshots to
+//! `.demo/screenshots/` (Chromium: popup, options and audit views; Firefox:
+//! `firefox-popup-{light,dark}.png`). Ctrl-C stops what it started.
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -14,8 +16,40 @@ use std::time::Duration;
 use crate::stack;
 use crate::{run, run_env, workspace_root};
 
+/// The browser the demo opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Browser {
+    Chromium,
+    Firefox,
+}
+
+impl Browser {
+    /// `--browser chromium|firefox` (or `--browser=...`); Chromium when absent.
+    fn from_args(args: &[String]) -> Result<Self, String> {
+        let mut name = None;
+        let mut iter = args.iter();
+        while let Some(arg) = iter.next() {
+            if arg == "--browser" {
+                name = Some(
+                    iter.next()
+                        .ok_or("--browser needs a value: chromium or firefox")?
+                        .as_str(),
+                );
+            } else if let Some(value) = arg.strip_prefix("--browser=") {
+                name = Some(value);
+            }
+        }
+        match name {
+            None | Some("chromium" | "chrome") => Ok(Browser::Chromium),
+            Some("firefox" | "firefox-esr") => Ok(Browser::Firefox),
+            Some(other) => Err(format!("unknown browser {other:?}: chromium or firefox")),
+        }
+    }
+}
+
 pub(crate) fn main(args: &[String]) -> Result<(), String> {
     let wait = !args.iter().any(|a| a == "--no-wait") && std::io::stdin().is_terminal();
+    let browser_kind = Browser::from_args(args)?;
     let root = workspace_root();
     run("bash", &[&root.join("scripts/setup.sh").to_string_lossy()])?;
     let was_up = stack::is_up()?;
@@ -50,7 +84,7 @@ pub(crate) fn main(args: &[String]) -> Result<(), String> {
     let mut browser: Option<Child> = None;
     let extension_script = root.join("scripts/extension-build.sh");
     if extension_script.exists() {
-        browser = extension(&root, &stack, &token)?;
+        browser = extension(&root, &stack, &token, browser_kind)?;
     } else {
         println!("\n(the browser extension is not in this checkout yet)");
     }
@@ -74,9 +108,8 @@ pub(crate) fn main(args: &[String]) -> Result<(), String> {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    if let Some(mut child) = browser {
-        let _ = child.kill();
-        let _ = child.wait();
+    if let Some(child) = browser {
+        stop_browser(child);
     }
     if !was_up {
         stack::down(false)?;
@@ -85,9 +118,31 @@ pub(crate) fn main(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Build the extension pre-configured for the stand-in; open it in Chromium when there is
-/// a display, else take headless screenshots. Returns the browser to stop on Ctrl-C.
-fn extension(root: &Path, stack: &stack::Stack, token: &str) -> Result<Option<Child>, String> {
+/// Stop the browser: SIGINT first (what Ctrl-C sends: Chromium quits, and web-ext closes
+/// the Firefox it started — a SIGKILL of web-ext would leave Firefox running), SIGKILL
+/// after 10 s.
+fn stop_browser(mut child: Child) {
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    for _ in 0..50 {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Build the extension pre-configured for the stand-in; open it in the browser when there
+/// is a display, else take headless screenshots. Returns the browser to stop on Ctrl-C.
+fn extension(
+    root: &Path,
+    stack: &stack::Stack,
+    token: &str,
+    browser: Browser,
+) -> Result<Option<Child>, String> {
     let origin = stack.origin();
     let demo_dir = root.join(".demo");
     std::fs::create_dir_all(&demo_dir).map_err(|e| format!("{}: {e}", demo_dir.display()))?;
@@ -100,8 +155,12 @@ fn extension(root: &Path, stack: &stack::Stack, token: &str) -> Result<Option<Ch
             ("MSR_LENS_DEMO_TOKEN", token),
         ],
     )?;
+    let has_display = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty())
+        || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty());
+    if browser == Browser::Firefox {
+        return firefox(root, stack, &demo_dir, has_display);
+    }
     let dist = root.join("extension/dist/chrome");
-    let has_display = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty());
     if has_display {
         let profile = demo_dir.join("chromium-profile");
         let child = Command::new("chromium")
@@ -132,4 +191,74 @@ fn extension(root: &Path, stack: &stack::Stack, token: &str) -> Result<Option<Ch
         ],
     )?;
     Ok(None)
+}
+
+/// Firefox ESR with the pre-configured add-on: with a display, `web-ext run` (Mozilla's
+/// tool, a pinned devDependency of tests/e2e) opens it on a profile in `.demo/` that
+/// trusts the stand-in's CA; headless, tests/e2e/firefox/screenshots.mjs writes
+/// `firefox-popup-{light,dark}.png` next to the Chromium screenshots.
+fn firefox(
+    root: &Path,
+    stack: &stack::Stack,
+    demo_dir: &Path,
+    has_display: bool,
+) -> Result<Option<Child>, String> {
+    let dist = root.join("extension/dist/firefox");
+    if !has_display {
+        let shots = demo_dir.join("screenshots");
+        run_env(
+            "node",
+            &[
+                &root
+                    .join("tests/e2e/firefox/screenshots.mjs")
+                    .to_string_lossy(),
+                &shots.to_string_lossy(),
+            ],
+            &[
+                ("MSR_LENS_FIREFOX_EXT_DIR", &dist.to_string_lossy()),
+                ("MSR_LENS_STACK_JSON", &stack.path_str("stack.json")),
+            ],
+        )?;
+        return Ok(None);
+    }
+    // A profile of its own whose NSS database trusts the stand-in's CA (the CA is made
+    // anew with a wiped stack, so it is replaced every time).
+    let profile = demo_dir.join("firefox-profile");
+    std::fs::create_dir_all(&profile).map_err(|e| format!("{}: {e}", profile.display()))?;
+    let db = format!("sql:{}", profile.display());
+    if !profile.join("cert9.db").exists() {
+        run("certutil", &["-N", "-d", &db, "--empty-password"])?;
+    }
+    let nickname = "MSR Lens stand-in CA";
+    let _ = Command::new("certutil")
+        .args(["-D", "-d", &db, "-n", nickname])
+        .output();
+    run(
+        "certutil",
+        &[
+            "-A",
+            "-d",
+            &db,
+            "-n",
+            nickname,
+            "-t",
+            "C,,",
+            "-i",
+            &stack.ca_file(),
+        ],
+    )?;
+    let web_ext = root.join("tests/e2e/node_modules/.bin/web-ext");
+    let child = Command::new(&web_ext)
+        .arg("run")
+        .arg(format!("--source-dir={}", dist.display()))
+        .arg("--firefox=/usr/bin/firefox-esr")
+        .arg(format!("--firefox-profile={}", profile.display()))
+        .args(["--keep-profile-changes", "--no-reload", "--no-input"])
+        .arg(format!("--start-url={}/_ping", stack.origin()))
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", web_ext.display()))?;
+    println!(
+        "Firefox ESR is open with MSR Lens loaded as a temporary add-on (Extensions menu → MSR Lens)."
+    );
+    Ok(Some(child))
 }

@@ -230,6 +230,14 @@ fn stack_tests() -> Result<(), String> {
                 &[&root.join("tests/e2e/run.mjs").to_string_lossy()],
                 &[("MSR_LENS_STACK_JSON", &stack_json)],
             )
+        })
+        .and_then(|()| {
+            // The release build of the add-on in Debian's Firefox ESR (WebDriver BiDi).
+            run_env(
+                "node",
+                &[&root.join("tests/e2e/firefox/run.mjs").to_string_lossy()],
+                &[("MSR_LENS_STACK_JSON", &stack_json)],
+            )
         });
     if !was_up {
         let down = stack::down(false);

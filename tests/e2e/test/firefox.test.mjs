@@ -2,6 +2,8 @@
 // run.mjs made): its manifest, that every file the manifest, the HTML shells and the
 // JS modules reference is in the zip, and `web-ext lint` (Mozilla's addons-linter).
 //
+// The add-on running in a real Firefox is tested in tests/e2e/firefox/.
+//
 // Firefox runs the same background.js as an event page: `background.scripts` with
 // `"type": "module"` (Firefox >= 112 per MDN's browser-compat-data,
 // webextensions/manifest/background.json `type`), not `service_worker` (Firefox has
@@ -64,10 +66,14 @@ test('manifest: an event-page background module, a gecko id, the same permission
   // type: module needs Firefox 112, chrome.storage.session 115, data_collection_permissions 140.
   assert.ok(Number.parseFloat(gecko.strict_min_version) >= 140, gecko.strict_min_version);
   assert.deepEqual(gecko.data_collection_permissions, { required: ['none'] });
-  for (const key of ['manifest_version', 'name', 'version', 'permissions', 'optional_host_permissions', 'host_permissions',
+  for (const key of ['manifest_version', 'name', 'version', 'permissions', 'optional_host_permissions',
     'content_security_policy', 'action', 'options_page', 'icons']) {
     assert.deepEqual(manifest[key], chromeManifest[key], key);
   }
+  // Pre-granted hosts (test builds) lose their port: Firefox's match patterns have none.
+  const portless = (patterns) => patterns && [...new Set(patterns.map((p) => p.replace(/^([a-z*]+:\/\/(?:\[[^\]]*\]|[^/:]*)):\d+\//, '$1/')))];
+  assert.deepEqual(manifest.host_permissions, portless(chromeManifest.host_permissions));
+  assert.ok(!(manifest.host_permissions || []).some((p) => /^[a-z*]+:\/\/[^/]*:\d+\//.test(p)), 'a host pattern with a port');
   assert.equal(manifest.content_security_policy.extension_pages, "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'");
   assert.ok(!JSON.stringify(manifest).includes('<all_urls>'));
   assert.deepEqual(chromeManifest.background, { service_worker: 'background.js', type: 'module' });

@@ -190,9 +190,37 @@ pub async fn save_selected(id: &str) -> Result<(), String> {
     set_json("local", SELECTED_KEY, &json).await
 }
 
-/// The host-permission match pattern for exactly one origin: `scheme://host:port/*`.
-pub fn permission_pattern(origin: &msr_lens_core::Origin) -> String {
-    format!("{}://{}/*", origin.scheme(), origin.authority())
+/// Whether the browser's host-permission match patterns can name a port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatternPorts {
+    /// Chromium: `https://host:8443/*` grants exactly that port.
+    Exact,
+    /// Firefox: a match pattern has no port. Firefox accepts and even "grants"
+    /// `https://host:8443/*` (`permissions.contains` says yes), but requests to that port
+    /// stay blocked (a `NetworkError`, seen in Firefox 153 ESR); `https://host/*` opens every
+    /// port of the host (MDN, "Match patterns": the host part has no port).
+    Ignored,
+}
+
+impl PatternPorts {
+    /// What this browser does: Firefox (the only one with `runtime.getBrowserInfo`)
+    /// ignores ports, Chromium matches them.
+    pub fn detect() -> Self {
+        if chrome_path(&["chrome", "runtime", "getBrowserInfo"]).is_ok() {
+            PatternPorts::Ignored
+        } else {
+            PatternPorts::Exact
+        }
+    }
+}
+
+/// The host-permission match pattern of one origin: `scheme://host:port/*` where the
+/// browser matches ports, else `scheme://host/*` (the narrowest pattern that works there).
+pub fn permission_pattern(origin: &msr_lens_core::Origin, ports: PatternPorts) -> String {
+    match ports {
+        PatternPorts::Exact => format!("{}://{}/*", origin.scheme(), origin.authority()),
+        PatternPorts::Ignored => format!("{}://{}/*", origin.scheme(), origin.host()),
+    }
 }
 
 fn origins_object(patterns: &[String]) -> JsValue {
@@ -229,7 +257,52 @@ pub async fn has_permission(patterns: &[String]) -> Result<bool, String> {
 
 /// Ask the background worker to re-check an instance now; resolves when its check is
 /// stored (the snapshots arrive through [`watch_snapshots`]).
+///
+/// The request goes over a `runtime.connect` port named `refresh`, not
+/// `runtime.sendMessage`: a page closed while the check runs (a popup closed before the
+/// answer) then only disconnects its port. Firefox reports every extension API promise
+/// still pending when its page unloads as an error in the browser console ("Promise
+/// rejected after context unloaded"), which a pending `sendMessage` would be.
 pub async fn request_refresh(instance_id: &str) -> Result<(), String> {
+    let info = Object::new();
+    let _ = Reflect::set(
+        &info,
+        &JsValue::from_str("name"),
+        &JsValue::from_str("refresh"),
+    );
+    let port = call(&["chrome", "runtime"], "connect", &[info.into()]).await?;
+    let (sender, answer) = futures::channel::oneshot::channel::<Result<(), String>>();
+    let sender = std::rc::Rc::new(std::cell::RefCell::new(Some(sender)));
+    let reply = sender.clone();
+    let on_message = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
+        let ok = Reflect::get(&message, &JsValue::from_str("ok"))
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        if let Some(sender) = reply.borrow_mut().take() {
+            let _ = sender.send(if ok {
+                Ok(())
+            } else {
+                Err("the background worker did not answer".to_string())
+            });
+        }
+    });
+    let on_disconnect = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
+        if let Some(sender) = sender.borrow_mut().take() {
+            let _ = sender.send(Err("the background worker did not answer".to_string()));
+        }
+    });
+    let listen = |event: &str, listener: &JsValue| -> Result<(), String> {
+        let target = Reflect::get(&port, &JsValue::from_str(event)).map_err(|e| js_text(&e))?;
+        let add: js_sys::Function = Reflect::get(&target, &JsValue::from_str("addListener"))
+            .map_err(|e| js_text(&e))?
+            .dyn_into()
+            .map_err(|_| format!("{event}.addListener is not a function"))?;
+        add.call1(&target, listener).map_err(|e| js_text(&e))?;
+        Ok(())
+    };
+    listen("onMessage", on_message.as_ref())?;
+    listen("onDisconnect", on_disconnect.as_ref())?;
     let message = Object::new();
     let _ = Reflect::set(
         &message,
@@ -241,16 +314,22 @@ pub async fn request_refresh(instance_id: &str) -> Result<(), String> {
         &JsValue::from_str("id"),
         &JsValue::from_str(instance_id),
     );
-    let answer = call(&["chrome", "runtime"], "sendMessage", &[message.into()]).await?;
-    let ok = Reflect::get(&answer, &JsValue::from_str("ok"))
-        .ok()
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false);
-    if ok {
-        Ok(())
-    } else {
-        Err("the background worker did not answer".to_string())
+    let post: js_sys::Function = Reflect::get(&port, &JsValue::from_str("postMessage"))
+        .map_err(|e| js_text(&e))?
+        .dyn_into()
+        .map_err(|_| "port.postMessage is not a function".to_string())?;
+    post.call1(&port, &message).map_err(|e| js_text(&e))?;
+    let result = answer
+        .await
+        .unwrap_or_else(|_| Err("the background worker did not answer".to_string()));
+    // Our own disconnect fires no onDisconnect here, so the listeners can go with it.
+    if let Ok(disconnect) = Reflect::get(&port, &JsValue::from_str("disconnect"))
+        .and_then(|f| f.dyn_into::<js_sys::Function>())
+    {
+        let _ = disconnect.call0(&port);
     }
+    drop((on_message, on_disconnect));
+    result
 }
 
 /// Ask the background worker to re-check now (fire and forget).
@@ -281,12 +360,40 @@ pub fn watch_snapshots(on_snapshot: impl Fn(Snapshot) + 'static) -> Result<(), S
                 }
             }
         });
-    let add: js_sys::Function = Reflect::get(&event, &JsValue::from_str("addListener"))
-        .map_err(|e| js_text(&e))?
-        .dyn_into()
-        .map_err(|_| "onChanged.addListener is not a function".to_string())?;
+    let method = |name: &str| -> Result<js_sys::Function, String> {
+        Reflect::get(&event, &JsValue::from_str(name))
+            .map_err(|e| js_text(&e))?
+            .dyn_into()
+            .map_err(|_| format!("onChanged.{name} is not a function"))
+    };
+    let (add, remove) = (method("addListener")?, method("removeListener")?);
     add.call1(&event, listener.as_ref())
         .map_err(|e| js_text(&e))?;
+    // The page takes its listener off when it goes away: Firefox (153 ESR) otherwise
+    // unregisters it after the page's connection is closed and reports "sendRemoveListener
+    // on closed conduit" as an error in the browser console. Back from the back/forward
+    // cache (`pageshow` with `persisted`), the page listens again.
+    if let Some(window) = web_sys::window() {
+        let function: js_sys::Function = listener.as_ref().clone().unchecked_into();
+        let (on_hide, on_show) = (function.clone(), function);
+        let (event_hide, event_show) = (event.clone(), event);
+        let hide = Closure::<dyn Fn()>::new(move || {
+            let _ = remove.call1(&event_hide, &on_hide);
+        });
+        let show = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
+            let persisted = Reflect::get(&e, &JsValue::from_str("persisted"))
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if persisted {
+                let _ = add.call1(&event_show, &on_show);
+            }
+        });
+        let _ = window.add_event_listener_with_callback("pagehide", hide.as_ref().unchecked_ref());
+        let _ = window.add_event_listener_with_callback("pageshow", show.as_ref().unchecked_ref());
+        hide.forget();
+        show.forget();
+    }
     listener.forget();
     Ok(())
 }
@@ -325,13 +432,14 @@ pub async fn remove_permission(patterns: &[String]) -> Result<bool, String> {
     Ok(removed.as_bool().unwrap_or(false))
 }
 
-/// The permission patterns an instance needs (origin and replicas).
+/// The permission patterns an instance needs (origin and replicas), for this browser.
 #[cfg(feature = "net")]
 pub fn instance_patterns(instance: &crate::model::Instance) -> Result<Vec<String>, String> {
+    let ports = PatternPorts::detect();
     let (origin, replicas) = crate::services::check::origins(instance)?;
-    let mut patterns = vec![permission_pattern(&origin)];
+    let mut patterns = vec![permission_pattern(&origin, ports)];
     for (_, r) in replicas {
-        let p = permission_pattern(&r);
+        let p = permission_pattern(&r, ports);
         if !patterns.contains(&p) {
             patterns.push(p);
         }
@@ -354,4 +462,39 @@ pub fn query_param(name: &str) -> Option<String> {
         .filter_map(|pair| pair.split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PatternPorts, permission_pattern};
+    use msr_lens_core::Origin;
+
+    #[test]
+    fn patterns_name_the_port_only_where_the_browser_matches_ports() {
+        let origin = Origin::parse("https://127.0.0.1:8443").unwrap();
+        assert_eq!(
+            permission_pattern(&origin, PatternPorts::Exact),
+            "https://127.0.0.1:8443/*"
+        );
+        assert_eq!(
+            permission_pattern(&origin, PatternPorts::Ignored),
+            "https://127.0.0.1/*"
+        );
+        let default = Origin::parse("https://MSR.example.org:443/").unwrap();
+        for ports in [PatternPorts::Exact, PatternPorts::Ignored] {
+            assert_eq!(
+                permission_pattern(&default, ports),
+                "https://msr.example.org/*"
+            );
+        }
+        let http = Origin::parse("http://[::1]:8080").unwrap();
+        assert_eq!(
+            permission_pattern(&http, PatternPorts::Exact),
+            "http://[::1]:8080/*"
+        );
+        assert_eq!(
+            permission_pattern(&http, PatternPorts::Ignored),
+            "http://[::1]/*"
+        );
+    }
 }
