@@ -285,8 +285,7 @@ pub fn run(instance: &Instance, args: &AuditArgs) -> Result<u8, Failure> {
         on: !args.quiet && std::io::stderr().is_terminal(),
         shown: false,
     };
-    let io = |e: std::io::Error| Stop(format!("cannot write the output: {e}"));
-    let result = output.begin().map_err(io).and_then(|()| {
+    let result = output.begin().map_err(output_error).and_then(|()| {
         if args.follow {
             let note = (!args.quiet).then(|| {
                 format!(
@@ -313,14 +312,9 @@ pub fn run(instance: &Instance, args: &AuditArgs) -> Result<u8, Failure> {
     });
     progress.done();
     let end = output.end();
-    match result {
-        Ok(()) => match end {
-            Ok(()) => Ok(0),
-            Err(e) => {
-                eprintln!("msr-lens audit: cannot write the output: {e}");
-                Ok(EXIT_FAILED)
-            }
-        },
+    match result.and_then(|()| end.map_err(output_error)) {
+        Ok(()) => Ok(0),
+        Err(Stop(message)) if message.is_empty() => Ok(0),
         Err(Stop(message)) => {
             eprintln!("msr-lens audit: {message}");
             Ok(EXIT_FAILED)
@@ -381,9 +375,16 @@ fn other_event(
 }
 
 fn write<W: Write>(output: &mut Output<W>, record: &Record) -> Result<(), Stop> {
-    output
-        .record(record)
-        .map_err(|e| Stop(format!("cannot write the output: {e}")))
+    output.record(record).map_err(output_error)
+}
+
+/// A closed pipe (`| head`) ends the command quietly; other write errors are reported.
+fn output_error(e: std::io::Error) -> Stop {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Stop(String::new())
+    } else {
+        Stop(format!("cannot write the output: {e}"))
+    }
 }
 
 fn newest_first<W: Write>(

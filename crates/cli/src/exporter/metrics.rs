@@ -329,9 +329,25 @@ pub fn registry(snapshots: Vec<Shared>) -> Registry {
     registry
 }
 
-/// The OpenMetrics text of `registry`.
-pub fn render(registry: &Registry) -> Result<String, fmt::Error> {
+/// The OpenMetrics `Content-Type`.
+pub const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// `registry` as OpenMetrics text (what Prometheus asks for), or in the Prometheus text
+/// format 0.0.4 for other clients (curl, `promtool check metrics`). Returns the text and
+/// its `Content-Type`.
+pub fn render(
+    registry: &Registry,
+    openmetrics: bool,
+) -> Result<(String, &'static str), fmt::Error> {
     let mut text = String::new();
-    prometheus_client::encoding::text::encode(&mut text, registry)?;
-    Ok(text)
+    if openmetrics {
+        prometheus_client::encoding::text::encode(&mut text, registry)?;
+        Ok((text, OPENMETRICS))
+    } else {
+        prometheus_client::encoding::prometheus_text::encode(&mut text, registry)?;
+        Ok((
+            text,
+            prometheus_client::encoding::prometheus_text::CONTENT_TYPE,
+        ))
+    }
 }

@@ -1,4 +1,6 @@
 //! `msr-lens exporter`: Prometheus metrics for every instance of the config file.
+//! OpenMetrics text when the scraper asks for it (Prometheus does), else the Prometheus
+//! text format 0.0.4.
 //!
 //! Each instance has ONE background thread ([`poller`]) that checks it once per interval
 //! and follows its trust changefeed; `/metrics` encodes the last results ([`metrics`]), so
@@ -85,14 +87,16 @@ pub fn run(global: &Global, args: &ExporterArgs) -> Result<u8, Failure> {
     for request in server.incoming_requests() {
         let path = request.url().split('?').next().unwrap_or("").to_string();
         let response = match (request.method(), path.as_str()) {
-            (tiny_http::Method::Get, "/metrics") => match metrics::render(&registry) {
-                Ok(text) => text_response(
-                    200,
-                    text,
-                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
-                ),
-                Err(_) => text_response(500, "encoding failed\n".into(), "text/plain"),
-            },
+            (tiny_http::Method::Get, "/metrics") => {
+                let openmetrics = request.headers().iter().any(|h| {
+                    h.field.equiv("Accept")
+                        && h.value.as_str().contains("application/openmetrics-text")
+                });
+                match metrics::render(&registry, openmetrics) {
+                    Ok((text, content_type)) => text_response(200, text, content_type),
+                    Err(_) => text_response(500, "encoding failed\n".into(), "text/plain"),
+                }
+            }
             (tiny_http::Method::Get, "/healthz") => {
                 if healthy(&snapshots) {
                     text_response(200, "ok\n".into(), "text/plain")
