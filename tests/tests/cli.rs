@@ -558,4 +558,37 @@ fn grants_say_what_the_credentials_may_see() {
     let wrong = run(&stack, Who::WrongPassword("dev"), &["grants"]);
     assert_eq!(wrong.code, 1, "{wrong:?}");
     assert!(wrong.stderr.contains("unauthenticated"), "{wrong:?}");
+
+    // The token service failing: a typed error and exit 1, never "no access".
+    let _guard = stack.exclusive();
+    stack.admin_post(
+        "/fault",
+        &json!({"kind": "status", "status": 503, "paths": ["/auth/token"]}),
+    );
+    let failed = run(&stack, Who::Token("dev"), &["grants", "library/wordpress"]);
+    stack.admin_delete("/fault");
+    assert_eq!(failed.code, 1, "{failed:?}");
+    assert!(failed.stdout.is_empty(), "{failed:?}");
+    assert!(
+        failed
+            .stderr
+            .starts_with("msr-lens grants: the token service failed"),
+        "{failed:?}"
+    );
+}
+
+#[test]
+fn nothing_listening_is_unknown_not_down() {
+    let stack = Stack::load();
+    // A port nothing listens on (the stand-in uses base..base+13): no HTTP answer at all
+    // looks the same as a VPN that is off, so the verdict is unknown (3), not down.
+    let port = stack.origin.port() + 59;
+    let output = Command::new(bin())
+        .args(["--url", &format!("https://127.0.0.1:{port}"), "health"])
+        .env_remove("MSR_LENS_SECRET")
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains(": UNKNOWN\n"), "{stdout}");
 }
