@@ -241,7 +241,9 @@ impl Collector for Snapshots {
             "Trust changefeed records by category, counted from the first record.",
             Counter,
             each(&|s| {
-                if !s.feed_on {
+                // Nothing until the feed has been read (credentials refused: no series,
+                // rather than a count of zero that looks like an empty feed).
+                if !s.feed_on || (!s.feed_caught_up && s.records_by_category.is_empty()) {
                     return Vec::new();
                 }
                 let mut rows: Vec<(Labels, f64)> = ["update", "deletion"]
