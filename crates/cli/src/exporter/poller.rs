@@ -104,7 +104,7 @@ fn serde_name<T: serde::Serialize>(value: &T) -> String {
 /// The error kind a reason code stands for, if it says a part of MSR could not be read.
 fn health_error_kind(code: &str) -> Option<&'static str> {
     Some(match code {
-        "clusterNotSignedIn" => "unauthenticated",
+        "clusterNotSignedIn" | "signInFailed" => "unauthenticated",
         "clusterNotAdmin" => "noAccess",
         "clusterCheckFailed" => "checkFailed",
         "clusterUnavailable" => "unavailable",
@@ -160,14 +160,17 @@ pub fn apply_report(
     snap.cluster_read = cluster_asked
         && !codes
             .iter()
-            .any(|c| health_error_kind(c).is_some() && c.starts_with("cluster"));
+            .any(|c| health_error_kind(c).is_some() && !c.starts_with("nginx"));
     snap.gc_running = report.gc_running;
     let critical = report.issues.iter().filter(|i| i.critical).count() as u64;
     snap.issues = (critical, report.issues.len() as u64 - critical);
     snap.nginx = report.nginx.as_ref().map(|n| (n.active, n.requests));
     snap.errors.retain(|(source, _)| *source == "feed");
+    let mut seen = std::collections::BTreeSet::new();
     for code in &codes {
-        if let Some(kind) = health_error_kind(code) {
+        if let Some(kind) = health_error_kind(code)
+            && seen.insert(kind)
+        {
             let source = if code.starts_with("nginx") {
                 "nginx"
             } else {
