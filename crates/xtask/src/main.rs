@@ -20,8 +20,15 @@ fn main() -> ExitCode {
                 .to_string_lossy()],
         ),
         "build" => build(),
+        // Only the exporter bench: against the stand-in of $MSR_LENS_STACK_JSON when set
+        // (already loaded), else a 100 000-record stand-in brought up for it.
         "bench" if args.get(1).map(String::as_str) == Some("exporter") => {
-            with_100k_stack(|stack_json| bench_exporter::run(&workspace_root(), stack_json))
+            match std::env::var("MSR_LENS_STACK_JSON") {
+                Ok(stack_json) => bench_exporter::run(&workspace_root(), &stack_json),
+                Err(_) => {
+                    with_100k_stack(|stack_json| bench_exporter::run(&workspace_root(), stack_json))
+                }
+            }
         }
         "bench" => bench(),
         _ => {
