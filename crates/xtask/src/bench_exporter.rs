@@ -118,7 +118,10 @@ pub fn run(root: &Path, stack_json: &str) -> Result<(), String> {
         if let Ok(body) = get(&agent, &metrics_url) {
             let caught_up = body
                 .lines()
-                .filter(|l| l.starts_with("msr_lens_trust_feed_caught_up{") && l.ends_with(" 1"))
+                .filter(|l| {
+                    l.starts_with("msr_lens_trust_feed_caught_up{")
+                        && l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()) == Some(1.0)
+                })
                 .count();
             if caught_up == INSTANCES {
                 break body
