@@ -1,5 +1,6 @@
 //! `cargo xtask <task>`: project automation for MSR Lens.
 
+mod bench_exporter;
 mod demo;
 mod stack;
 
@@ -19,10 +20,13 @@ fn main() -> ExitCode {
                 .to_string_lossy()],
         ),
         "build" => build(),
+        "bench" if args.get(1).map(String::as_str) == Some("exporter") => {
+            with_100k_stack(|stack_json| bench_exporter::run(&workspace_root(), stack_json))
+        }
         "bench" => bench(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo|test|build|bench|stack|extension>  (cargo xtask stack help)"
+                "usage: cargo xtask <demo|test|build|bench [exporter]|stack|extension>  (cargo xtask stack help)"
             );
             return ExitCode::from(2);
         }
@@ -213,6 +217,8 @@ fn stack_tests() -> Result<(), String> {
     // Whatever fails (the seeding too), a stand-in this run brought up is stopped again, so
     // the next run finds its ports free.
     let result = stack::populate(&stack)
+        // The `msr-lens` binary that tests/tests/cli.rs and exporter.rs run.
+        .and_then(|()| run("cargo", &["build", "-p", "msr-lens-cli", "--locked"]))
         .and_then(|()| run("cargo", &["test", "-p", "msr-lens-tests", "--locked"]))
         .and_then(|()| {
             // The npm package (built, packed, type-checked) against the same stand-in,
@@ -309,6 +315,8 @@ fn bench() -> Result<(), String> {
             "node",
             &[&script.to_string_lossy()],
             &[("MSR_LENS_STACK_JSON", stack_json)],
-        )
+        )?;
+        // The Prometheus exporter: 10 instances following the 100 000 records (issue 17).
+        bench_exporter::run(&root, stack_json)
     })
 }
