@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
         let text = status.to_string();
         assert_eq!(
             NginxStatus::parse(text.as_bytes()),
-            Ok(status.clone()),
+            Ok(status),
             "printed status does not read back"
         );
         let _ = status.dropped();
