@@ -606,3 +606,70 @@ fn saved_states(captures: &[Capture]) -> Vec<SavedState> {
     }
     states
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_libfuzzer_figures_and_crashes() {
+        let done = "INFO: Seed: 1234\n\
+            #2\tINITED cov: 1200 ft: 3000 corp: 80/9Kb exec/s: 0 rss: 30Mb\n\
+            #65536\tpulse  cov: 1400 ft: 4100 corp: 300/20Kb lim: 400 exec/s: 21845 rss: 31Mb\n\
+            #1048576\tDONE   cov: 1449 ft: 4674 corp: 1248/32Kb lim: 277 exec/s: 24790 rss: 30Mb\n\
+            Done 1048576 runs in 42 second(s)\n\
+            stat::number_of_executed_units: 1048577\n\
+            stat::average_exec_per_sec:     24966\n\
+            stat::new_units_added:          1200\n";
+        let outcome = parse_log("ping", 42, done);
+        assert_eq!(outcome.runs, Some(1_048_577));
+        assert_eq!(outcome.execs_per_sec, Some(24_966));
+        assert_eq!(
+            (outcome.cov, outcome.ft, outcome.corpus),
+            (Some(1449), Some(4674), Some(1248))
+        );
+        assert_eq!(outcome.crash, None);
+
+        let crashed = "#500\tNEW    cov: 900 ft: 2000 corp: 60/5Kb lim: 40 exec/s: 0 rss: 29Mb L: 7/9 MS: 1 ChangeByte-\n\
+            thread '<unnamed>' panicked at fuzz_targets/ping.rs:12:5:\nboom\n\
+            ==4242== ERROR: libFuzzer: deadly signal\n\
+            artifact_prefix='/w/fuzz/artifacts/ping/'; Test unit written to /w/fuzz/artifacts/ping/crash-0a1b\n\
+            Base64: Q1JBU0hNRQ==\n";
+        let outcome = parse_log("ping", 10, crashed);
+        assert_eq!(
+            outcome.crash.as_deref(),
+            Some("/w/fuzz/artifacts/ping/crash-0a1b")
+        );
+        assert_eq!(outcome.runs, Some(500));
+        assert_eq!((outcome.cov, outcome.ft), (Some(900), Some(2000)));
+        assert!(table(&[outcome]).contains(
+            "| ping | 10 | 500 | ? | 900 | 2000 | 60 | /w/fuzz/artifacts/ping/crash-0a1b |"
+        ));
+    }
+
+    #[test]
+    fn seeds_come_from_every_fixture_answer() {
+        let dir = crate::workspace_root().join("crates/core/tests/fixtures/notary-0.7.0-memory");
+        let captures = captures(&dir).expect("the fixtures read");
+        assert!(captures.iter().all(|c| c.answer.starts_with("HTTP/1.1 ")));
+        assert!(captures.iter().any(|c| {
+            c.status() == 401
+                && c.header("www-authenticate")
+                    .is_some_and(|v| v.starts_with("Bearer "))
+        }));
+        assert!(
+            captures
+                .iter()
+                .any(|c| c.status() == 200 && c.body().contains("\"records\":["))
+        );
+        let states = saved_states(&captures);
+        assert!(states.iter().any(|s| s.origin() == Some(ORIGIN)));
+        let json = serde_json::to_value(&states).expect("saved states serialize");
+        assert!(
+            json.as_array().is_some_and(|all| all
+                .iter()
+                .any(|s| s["recentIds"].as_array().is_some_and(|ids| !ids.is_empty()))),
+            "no saved state of a pager that read records"
+        );
+    }
+}
