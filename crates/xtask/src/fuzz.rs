@@ -2,7 +2,7 @@
 //! server data in msr-lens-core (`fuzz/`, cargo-fuzz and libFuzzer; docs/fuzzing.md).
 //!
 //! It installs what it needs when missing (a nightly toolchain, used by this command only,
-//! and cargo-fuzz), writes seed corpora generated from the golden fixtures into
+//! where one can be had, and cargo-fuzz), writes seed corpora generated from the golden fixtures into
 //! `fuzz/seeds/<target>/`, builds the targets once, runs each for N seconds (one at a
 //! time) with `fuzz/corpus/<target>/` as its growing corpus, and prints per target the
 //! executions, the coverage (libFuzzer's `cov` and `ft`) and the crashes. A crash makes
@@ -34,8 +34,8 @@ pub const TARGETS: &[&str] = &[
     "auth_flow",
 ];
 
-/// The toolchain the fuzz crate builds with: cargo-fuzz needs `-Z` flags (sanitizer
-/// coverage), which only a nightly toolchain takes. The product never uses it.
+/// The toolchain the fuzz crate builds with when it is there: cargo-fuzz is made for a
+/// nightly toolchain (its sanitizers take `-Z` flags). The product never uses it.
 const NIGHTLY: &str = "nightly";
 
 /// What the fuzz targets' answers are separated by (`msr_lens_fuzz::ANSWER_SEPARATOR`).
@@ -90,13 +90,13 @@ pub fn main(args: &[String]) -> Result<(), String> {
         targets = TARGETS.iter().map(|t| t.to_string()).collect();
     }
     let fuzz_dir = crate::workspace_root().join("fuzz");
-    install()?;
+    let toolchain = install()?;
     write_seeds(&fuzz_dir)?;
     // One build for all targets; `cargo fuzz run` then finds them built.
-    cargo_fuzz(&fuzz_dir, &["build"], None)?;
+    cargo_fuzz(&fuzz_dir, toolchain, &["build"], None)?;
     let mut outcomes = Vec::new();
     for target in &targets {
-        outcomes.push(run_target(&fuzz_dir, target, secs)?);
+        outcomes.push(run_target(&fuzz_dir, toolchain, target, secs)?);
     }
     print!("{}", table(&outcomes));
     let crashed: Vec<&str> = outcomes
@@ -114,19 +114,34 @@ pub fn main(args: &[String]) -> Result<(), String> {
     }
 }
 
-/// The nightly toolchain and cargo-fuzz, installed when missing.
-fn install() -> Result<(), String> {
-    let toolchains = Command::new("rustup")
-        .args(["toolchain", "list"])
-        .output()
-        .map_err(|e| format!("cannot run rustup: {e}"))?;
-    let listed = String::from_utf8_lossy(&toolchains.stdout);
-    if !listed.lines().any(|line| line.starts_with(NIGHTLY)) {
-        crate::run(
+/// The toolchain to build the targets with and cargo-fuzz, installed when missing.
+///
+/// A nightly toolchain is used when installed, else installed with rustup. Where none
+/// can be fetched (a closed network), the default toolchain is used: without a
+/// sanitizer, cargo-fuzz passes only stable `-C` flags.
+fn install() -> Result<Option<&'static str>, String> {
+    let has_nightly = || {
+        Command::new("rustup")
+            .args(["toolchain", "list"])
+            .output()
+            .is_ok_and(|out| {
+                String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .any(|line| line.starts_with(NIGHTLY))
+            })
+    };
+    let toolchain = if has_nightly()
+        || crate::run(
             "rustup",
             &["toolchain", "install", NIGHTLY, "--profile", "minimal"],
-        )?;
-    }
+        )
+        .is_ok()
+    {
+        Some(NIGHTLY)
+    } else {
+        eprintln!("fuzz: no {NIGHTLY} toolchain to be had; building with the default toolchain");
+        None
+    };
     let have_fuzz = Command::new("cargo")
         .args(["fuzz", "--version"])
         .stdout(Stdio::null())
@@ -136,25 +151,31 @@ fn install() -> Result<(), String> {
     if !have_fuzz {
         crate::run("cargo", &["install", "cargo-fuzz", "--locked"])?;
     }
-    Ok(())
+    Ok(toolchain)
 }
 
-/// `cargo +nightly fuzz <args> --sanitizer none --debug-assertions` in `fuzz/`.
+/// `cargo [+<toolchain>] fuzz <args> --sanitizer none --debug-assertions` in `fuzz/`.
 ///
 /// No sanitizer: the core forbids `unsafe` code, and what the targets look for —
 /// panics, overflows (debug assertions are on), disagreements between parsers, broken
 /// promises — needs none; AddressSanitizer would halve the executions.
-fn cargo_fuzz(fuzz_dir: &Path, args: &[&str], log: Option<&Path>) -> Result<bool, String> {
+fn cargo_fuzz(
+    fuzz_dir: &Path,
+    toolchain: Option<&str>,
+    args: &[&str],
+    log: Option<&Path>,
+) -> Result<bool, String> {
     let (command, rest) = args.split_first().ok_or("no cargo fuzz command")?;
     let mut cmd = Command::new("cargo");
     cmd.current_dir(fuzz_dir)
-        .arg(format!("+{NIGHTLY}"))
+        .args(toolchain.map(|t| format!("+{t}")))
         .args(["fuzz", command, "--sanitizer", "none", "--debug-assertions"])
         .args(rest)
         // The workspace's settings are not for this crate.
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_TARGET_DIR");
-    eprintln!("+ (fuzz/) cargo +{NIGHTLY} fuzz {}", args.join(" "));
+    let plus = toolchain.map(|t| format!("+{t} ")).unwrap_or_default();
+    eprintln!("+ (fuzz/) cargo {plus}fuzz {}", args.join(" "));
     if let Some(log) = log {
         let file = fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
         cmd.stdout(Stdio::null()).stderr(file);
@@ -168,7 +189,12 @@ fn cargo_fuzz(fuzz_dir: &Path, args: &[&str], log: Option<&Path>) -> Result<bool
     Ok(status.success())
 }
 
-fn run_target(fuzz_dir: &Path, target: &str, secs: u64) -> Result<Outcome, String> {
+fn run_target(
+    fuzz_dir: &Path,
+    toolchain: Option<&str>,
+    target: &str,
+    secs: u64,
+) -> Result<Outcome, String> {
     let corpus = format!("corpus/{target}");
     let seeds = format!("seeds/{target}");
     let artifacts = format!("artifacts/{target}");
@@ -181,6 +207,7 @@ fn run_target(fuzz_dir: &Path, target: &str, secs: u64) -> Result<Outcome, Strin
     let max_time = format!("-max_total_time={secs}");
     let ok = cargo_fuzz(
         fuzz_dir,
+        toolchain,
         &[
             "run",
             target,
