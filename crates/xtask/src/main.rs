@@ -2,6 +2,7 @@
 
 mod bench_exporter;
 mod demo;
+mod fuzz;
 mod stack;
 
 use std::process::{Command, ExitCode};
@@ -31,9 +32,10 @@ fn main() -> ExitCode {
             }
         }
         "bench" => bench(),
+        "fuzz" => fuzz::main(args.get(1..).unwrap_or_default()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo|test|build|bench [exporter]|stack|extension>  (cargo xtask stack help)"
+                "usage: cargo xtask <demo|test|build|bench [exporter]|stack|extension|fuzz>  (cargo xtask stack help, cargo xtask fuzz --help)"
             );
             return ExitCode::from(2);
         }
@@ -144,8 +146,13 @@ fn test() -> Result<(), String> {
         ],
     )?;
     stack_tests()?;
-    audit_100k_tests()
+    audit_100k_tests()?;
+    // Every fuzz target for a few seconds, seeded with the golden fixtures (docs/fuzzing.md).
+    fuzz::main(&["--secs".to_string(), FUZZ_CI_SECS.to_string()])
 }
+
+/// How long `cargo xtask test` runs each fuzz target.
+const FUZZ_CI_SECS: u64 = 10;
 
 /// The trust audit explorer against 100 000 records (issue 6), on a second stand-in of its
 /// own (see [`with_100k_stack`]).
