@@ -13,6 +13,7 @@
 //! ca_file = "/etc/msr-lens/prod-ca.pem"
 //! replicas = ["https://replica1.example.org"]
 //! interval = "30s"                    # exporter: one health check and one feed poll per interval
+//! feed = true                         # exporter: follow the global trust feed (admins; default with a user)
 //! timeout = "15s"
 //! ```
 //!
@@ -67,6 +68,9 @@ pub struct InstanceConfig {
     pub registry_host: Option<String>,
     /// Exporter: how often to check (`30s`, `1m`, ...).
     pub interval: Option<String>,
+    /// Exporter: follow the global trust changefeed (default: when a user is configured;
+    /// it needs an MSR admin, so set `false` for a non-admin monitoring account).
+    pub feed: Option<bool>,
     /// Whole-request timeout.
     pub timeout: Option<String>,
 }
@@ -98,6 +102,8 @@ pub struct Instance {
     pub registry_host: String,
     /// How often the exporter checks it.
     pub interval: Duration,
+    /// Whether the exporter follows the global trust changefeed.
+    pub feed: bool,
 }
 
 impl Instance {
@@ -245,7 +251,13 @@ pub fn resolve(config: &InstanceConfig) -> Result<Instance, ConfigError> {
             .ok_or_else(|| ConfigError(format!("interval {text:?}: expected e.g. 30s")))?,
         None => Duration::from_secs(30),
     };
+    if config.feed == Some(true) && client.credentials.is_none() {
+        return err(format!(
+            "instance {name}: `feed = true` needs a user (the global changefeed is for MSR admins)"
+        ));
+    }
     Ok(Instance {
+        feed: config.feed.unwrap_or(client.credentials.is_some()),
         name,
         registry_host: config
             .registry_host
@@ -312,6 +324,15 @@ mod tests {
         assert_eq!(all[1].name, "b.example.org:8443");
         assert_eq!(all[1].registry_host, "b.example.org:8443");
         assert!(all[1].client.credentials.is_none());
+        assert!(!all[1].feed, "no user: no feed");
+        let no_feed =
+            parse("[[instance]]\nurl = \"https://a.example.org\"\nfeed = true\n").unwrap();
+        assert!(
+            resolve_all(&no_feed)
+                .unwrap_err()
+                .0
+                .contains("needs a user")
+        );
     }
 
     #[test]

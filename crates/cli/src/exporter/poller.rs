@@ -254,7 +254,8 @@ pub fn run(instance: Instance, shared: Shared) {
             return;
         }
     };
-    let feed_on = instance.client.credentials.is_some();
+    let feed_on = instance.feed;
+    let cluster_asked = instance.client.credentials.is_some();
     lock(&shared).feed_on = feed_on;
     let config = PagerConfig {
         page_size: FEED_PAGE_SIZE,
@@ -268,7 +269,7 @@ pub fn run(instance: Instance, shared: Shared) {
         let report = client.health();
         {
             let mut snap = lock(&shared);
-            apply_report(&mut snap, &report, started.elapsed(), feed_on);
+            apply_report(&mut snap, &report, started.elapsed(), cluster_asked);
             snap.heartbeat = Some(Instant::now());
         }
         next += interval;
