@@ -36,6 +36,7 @@ pub fn verdict_word(verdict: &str) -> &'static str {
         "healthy" => "Healthy",
         "degraded" => "Degraded",
         "down" => "Down",
+        "reachable" => "Reachable",
         _ => "Unknown",
     }
 }

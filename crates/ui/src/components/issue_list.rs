@@ -22,15 +22,15 @@ pub fn issue_list(props: &IssueListProps) -> Html {
         <section aria-labelledby="issues-h" data-testid="issues">
             <h2 id="issues-h">{ "Current issues" }</h2>
             if !props.cluster_read {
-                <p class="muted">{ "not available (cluster status was not read)" }</p>
+                <p class="muted" data-testid="issues-unknown">{ "unknown (cluster status was not read)" }</p>
             } else if props.issues.is_empty() {
                 <p class="muted" data-testid="no-issues">{ "none" }</p>
             } else {
                 <ul class="issues">
-                { for props.issues.iter().map(|i| html! {
+                { for props.issues.iter().filter(|i| i.critical).chain(props.issues.iter().filter(|i| !i.critical)).map(|i| html! {
                     <li data-issue={i.id.clone()} data-critical={i.critical.to_string()}>
-                        <span class={classes!("pill", if i.critical { "bad" } else { "warn" })}>{ if i.critical { "critical" } else { "minor" } }</span>
-                        <span class="kind">{ i.kind.clone() }</span>
+                        <span class={classes!("pill", if i.critical { "bad" } else { "warn" })}>{ if i.critical { "critical" } else { "minor" } }</span>{ " " }
+                        if !i.kind.is_empty() { <span class="kind">{ i.kind.clone() }</span>{ ": " } }
                         <span class="description">{ i.description.clone() }</span>
                     </li>
                 }) }
