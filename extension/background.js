@@ -27,13 +27,22 @@ const ALARM = 'msr-lens-poll';
 const HISTORY_MS = 24 * 60 * 60 * 1000;
 const HISTORY_MAX = 2000;
 const MAX_BACKOFF_STEPS = 5; // 2^5 = 32 poll intervals at most
-// Reachable (cluster status not checked) is blue: neither green nor red.
-const COLORS = { healthy: '#1e8e3e', reachable: '#1a73e8', degraded: '#e37400', down: '#d93025', unknown: '#80868b' };
-// How bad a verdict is (crates/ui/src/glance.rs `rank`, keep both in step): the badge
+// `reachable` (MSR answers, cluster status not read) is blue, neither green nor red;
+// `signIn` (MSR refused the credentials: an "unknown" verdict whose first reason is
+// `signInFailed`) is purple with "auth", so a wrong password never looks healthy.
+const COLORS = { healthy: '#1e8e3e', reachable: '#1a73e8', degraded: '#e37400', down: '#d93025', unknown: '#80868b', signIn: '#9334e6' };
+// How bad a badge state is (crates/ui/src/glance.rs `rank`, keep both in step): the badge
 // shows the worst instance, the popup opens on it.
-const RANK = { healthy: 0, reachable: 1, unknown: 2, degraded: 3, down: 4 };
-const rank = (verdict) => (verdict in RANK ? RANK[verdict] : RANK.unknown);
+const RANK = { healthy: 0, reachable: 1, unknown: 2, signIn: 3, degraded: 4, down: 5 };
+const rank = (state) => (state in RANK ? RANK[state] : RANK.unknown);
+const BADGE_TEXT = { reachable: 'up', signIn: 'auth', unknown: '?' };
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
+
+// The badge state of a snapshot: its verdict, or `signIn` for a refused sign-in.
+function badgeState(snap) {
+  if (snap.verdict === 'unknown' && (snap.reasons || [])[0]?.code === 'signInFailed') return 'signIn';
+  return snap.verdict in RANK ? snap.verdict : 'unknown';
+}
 
 const DEFAULT_SETTINGS = { instances: [], pollMinutes: 1, notifyVerdict: true, notifyDeletions: true };
 
@@ -240,7 +249,10 @@ function topReason(snapshot) {
 }
 
 function word(verdict) {
-  return { healthy: 'healthy', degraded: 'degraded', down: 'down', reachable: 'reachable (cluster status not checked)' }[verdict] || 'unknown';
+  return {
+    healthy: 'healthy', degraded: 'degraded', down: 'down',
+    reachable: 'reachable — cluster status not checked', signIn: 'cannot sign in',
+  }[verdict] || 'unknown';
 }
 
 function notify(id, title, message) {
@@ -268,29 +280,28 @@ async function updateBadge() {
   let attention = 0;
   for (const instance of s.instances) {
     const snap = stored[`snapshot:${instance.id}`];
-    const verdict = snap && snap.verdict in RANK ? snap.verdict : 'unknown';
-    if (!worst || rank(verdict) > rank(worst.verdict)) worst = { instance, verdict, snap };
+    const state = snap ? badgeState(snap) : 'unknown';
+    if (!worst || rank(state) > rank(worst.state)) worst = { instance, state, snap };
     attention += (snap && Number(snap.attention)) || 0;
   }
-  const { verdict } = worst;
-  const text = verdict === 'unknown' ? '?' : verdict === 'reachable' ? '–'
-    : attention > 0 ? String(Math.min(attention, 999)) : verdict === 'healthy' ? '' : '!';
-  await chrome.action.setBadgeBackgroundColor({ color: COLORS[verdict] });
+  const { state } = worst;
+  const text = BADGE_TEXT[state] ?? (attention > 0 ? String(Math.min(attention, 999)) : state === 'healthy' ? '' : '!');
+  await chrome.action.setBadgeBackgroundColor({ color: COLORS[state] });
   await chrome.action.setBadgeText({ text });
   await chrome.action.setTitle({ title: badgeTitle(s.instances, worst, attention) });
 }
 
 // The toolbar tooltip: the worst instance by name, its reason, and how many others are fine.
 function badgeTitle(instances, worst, attention) {
-  const { instance, verdict, snap } = worst;
+  const { instance, state, snap } = worst;
   const name = instance.name || instance.origin;
   const why = snap ? topReason(snap) : 'not checked yet';
   const parts = [];
   if (attention) parts.push(`${attention} need${attention === 1 ? 's' : ''} attention`);
   if (instances.length > 1) {
-    parts.push(verdict === 'healthy' ? `all ${instances.length} instances healthy` : `${instances.length - 1} other instance${instances.length > 2 ? 's' : ''}`);
+    parts.push(state === 'healthy' ? `all ${instances.length} instances healthy` : `${instances.length - 1} other instance${instances.length > 2 ? 's' : ''}`);
   }
-  let title = `MSR Lens: ${name} ${word(verdict)}`;
+  let title = `MSR Lens: ${name} ${word(state)}`;
   if (parts.length) title += ` (${parts.join('; ')})`;
   if (why) title += ` — ${why}`;
   return title.length > 300 ? `${title.slice(0, 299)}…` : title;

@@ -5,17 +5,28 @@
 use crate::format::rate;
 use crate::model::{Bucket, HistoryPoint, Snapshot};
 
-/// How bad a verdict is, for picking the worst instance (the badge uses the same order,
+/// How bad a state is, for picking the worst instance (the badge uses the same order,
 /// `extension/background.js` `RANK`): healthy < reachable (cluster status not checked)
-/// < unknown < degraded < down.
-pub fn rank(verdict: &str) -> u8 {
-    match verdict {
+/// < unknown < signIn (MSR refused the credentials) < degraded < down.
+pub fn rank(state: &str) -> u8 {
+    match state {
         "healthy" => 0,
         "reachable" => 1,
-        "degraded" => 3,
-        "down" => 4,
+        "signIn" => 3,
+        "degraded" => 4,
+        "down" => 5,
         _ => 2,
     }
+}
+
+/// The state of a snapshot for status dots and the worst instance: its verdict, or
+/// `signIn` for an "unknown" verdict whose first reason is `signInFailed` (as the
+/// badge, `extension/background.js` `badgeState`).
+pub fn state_of(s: &Snapshot) -> &str {
+    if s.verdict == "unknown" && s.reasons.first().is_some_and(|r| r.code == "signInFailed") {
+        return "signIn";
+    }
+    s.verdict.as_str()
 }
 
 /// `1 replica`, `2 replicas`.
@@ -36,6 +47,10 @@ pub fn summary(s: &Snapshot) -> Vec<String> {
     }
     if unreachable {
         out.push("not reachable".to_string());
+    }
+    let sign_in = state_of(s) == "signIn";
+    if sign_in {
+        out.push("cannot sign in".to_string());
     }
     let critical = s.issues.iter().filter(|i| i.critical).count();
     if critical > 0 {
@@ -80,7 +95,7 @@ pub fn summary(s: &Snapshot) -> Vec<String> {
     if minor > 0 {
         out.push(count(minor, "minor issue", "minor issues"));
     }
-    if !s.cluster_read && !unreachable {
+    if !s.cluster_read && !unreachable && !sign_in {
         let why = s
             .problems
             .iter()
@@ -93,7 +108,12 @@ pub fn summary(s: &Snapshot) -> Vec<String> {
                 _ => "",
             })
             .unwrap_or("");
-        out.push(format!("cluster status unknown{why}"));
+        let what = if s.verdict == "reachable" {
+            "not checked"
+        } else {
+            "unknown"
+        };
+        out.push(format!("cluster status {what}{why}"));
     }
     if out.is_empty() && !s.replicas.is_empty() && s.verdict == "healthy" {
         out.push(format!(
@@ -312,6 +332,29 @@ mod tests {
             ..Snapshot::default()
         };
         assert_eq!(summary(&wrong), ["cluster status unknown (cannot sign in)"]);
+        let refused = Snapshot {
+            reasons: vec![crate::model::ReasonView {
+                code: "signInFailed".into(),
+                ..crate::model::ReasonView::default()
+            }],
+            ..wrong
+        };
+        assert_eq!(state_of(&refused), "signIn");
+        assert_eq!(summary(&refused), ["cannot sign in"]);
+        let partial = Snapshot {
+            verdict: "reachable".into(),
+            problems: vec![Problem {
+                area: "cluster".into(),
+                kind: "notAdmin".into(),
+                message: String::new(),
+            }],
+            ..Snapshot::default()
+        };
+        assert_eq!(state_of(&partial), "reachable");
+        assert_eq!(
+            summary(&partial),
+            ["cluster status not checked (not an admin)"]
+        );
         let fine = Snapshot {
             verdict: "healthy".into(),
             cluster_read: true,
@@ -333,6 +376,18 @@ mod tests {
         assert_eq!(worst(list, Some("a")).as_deref(), Some("b"));
         assert_eq!(
             worst([("a", Some("healthy")), ("b", None)], None).as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            worst(
+                [
+                    ("a", Some("unknown")),
+                    ("b", Some("signIn")),
+                    ("c", Some("reachable"))
+                ],
+                None
+            )
+            .as_deref(),
             Some("b")
         );
         assert_eq!(worst([], None), None);

@@ -150,8 +150,10 @@ impl Reducible for PopupState {
                 next.refresh_error = error;
             }
             PopupAction::Health(mut snapshot) => {
-                next.verdicts
-                    .insert(snapshot.instance_id.clone(), snapshot.verdict.clone());
+                next.verdicts.insert(
+                    snapshot.instance_id.clone(),
+                    crate::glance::state_of(&snapshot).to_string(),
+                );
                 if Some(&snapshot.instance_id) == next.selected.as_ref() {
                     // Keep the last trust events (and their problems) until the new ones arrive.
                     if let Some(old) = &next.snapshot {
@@ -165,8 +167,10 @@ impl Reducible for PopupState {
                 }
             }
             PopupAction::Checked(snapshot) => {
-                next.verdicts
-                    .insert(snapshot.instance_id.clone(), snapshot.verdict.clone());
+                next.verdicts.insert(
+                    snapshot.instance_id.clone(),
+                    crate::glance::state_of(&snapshot).to_string(),
+                );
                 if Some(&snapshot.instance_id) == next.selected.as_ref() {
                     next.snapshot = Some(snapshot);
                     next.refreshing = false;

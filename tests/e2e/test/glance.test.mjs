@@ -268,3 +268,37 @@ test('Test connection to a port where nothing listens: unreachable, and TLS not 
   assert.deepEqual(wraps, []);
   await page.close();
 });
+
+test('a wrong password is not green ("Unknown: cannot sign in"); a non-admin is "Reachable", neither green nor red', async () => {
+  await clearInstances();
+  const options = await env.ctx.newPage();
+  await configure(options, env.url, stack, { name: 'wrong', secret: 'not-the-token' });
+  let { page } = await openPopup(env.ctx, env.url);
+  await page.locator('[data-testid=verdict][data-fresh="true"]').waitFor();
+  assert.equal(await page.locator('.verdict [data-verdict]').getAttribute('data-verdict'), 'unknown');
+  assert.match(await page.getByTestId('verdict').getAttribute('class'), /\bv-unknown\b/);
+  assert.equal(await page.getByTestId('summary').innerText(), 'cannot sign in');
+  const badge = () => env.sw.evaluate(async () => ({ text: await chrome.action.getBadgeText({}), color: (await chrome.action.getBadgeBackgroundColor({})).join() }));
+  await until(async () => { const b = await badge(); return { ...b, ok: b.text === 'auth' }; }, 'the "auth" badge');
+  assert.notEqual((await badge()).color, '30,142,62,255', 'green badge for a wrong password');
+  assert.deepEqual(await axe(page), []);
+  await page.close();
+
+  await configure(options, env.url, stack, { name: 'dev', user: 'dev' });
+  ({ page } = await openPopup(env.ctx, env.url));
+  await page.locator('[data-testid=verdict][data-fresh="true"]').waitFor();
+  assert.equal(await page.locator('.verdict [data-verdict]').getAttribute('data-verdict'), 'reachable');
+  const banner = page.getByTestId('verdict');
+  assert.match(await banner.getAttribute('class'), /\bv-reachable\b/);
+  const colours = await banner.evaluate((el) => getComputedStyle(el).backgroundColor);
+  assert.equal(colours, 'rgb(227, 237, 251)', 'the light theme\'s blue, neither green nor red');
+  assert.equal(await page.getByTestId('summary').innerText(), 'cluster status not checked (not an admin)');
+  assert.match(await page.getByTestId('replicas-unknown').innerText(), /unknown/);
+  // The dots: "wrong" cannot sign in, "dev" reachable; the badge shows the worse one.
+  const states = await page.locator('button[data-instance]').evaluateAll((els) => els.map((e) => [e.querySelector('.name').textContent, e.dataset.state]));
+  assert.deepEqual(states, [['wrong', 'signIn'], ['dev', 'reachable']]);
+  assert.equal((await badge()).text, 'auth');
+  assert.deepEqual(await axe(page), []);
+  await page.close();
+  await options.close();
+});

@@ -56,7 +56,7 @@ async fn load_glance(state: UseReducerHandle<OptionsState>) {
     for instance in &settings.instances {
         let verdict = storage::load_snapshot(&instance.id)
             .await
-            .map(|s| s.verdict)
+            .map(|s| crate::glance::state_of(&s).to_string())
             .unwrap_or_default();
         let history = storage::load_history(&instance.id).await;
         let week = storage::load_week(&instance.id).await;

@@ -15,7 +15,7 @@ use super::secret_prompt::SecretPrompt;
 use super::status_strip::StatusStrip;
 use super::trust_list::TrustList;
 use super::verdict_banner::VerdictBanner;
-use crate::glance::{buckets_of, summary, worst};
+use crate::glance::{buckets_of, state_of, summary, worst};
 use crate::model::{Problem, Settings};
 use crate::services::storage;
 use crate::state::{PopupAction, PopupState};
@@ -48,7 +48,7 @@ async fn load(state: UseReducerHandle<PopupState>, settings: Settings) {
     let mut verdicts = BTreeMap::new();
     for instance in &settings.instances {
         if let Some(s) = storage::load_snapshot(&instance.id).await {
-            verdicts.insert(instance.id.clone(), s.verdict);
+            verdicts.insert(instance.id.clone(), state_of(&s).to_string());
         }
     }
     let stored = storage::load_selected()
