@@ -306,6 +306,8 @@ pub struct OptionsState {
     pub session_secrets: BTreeSet<String>,
     /// The latest verdict, 24-hour history and 7-day buckets of each instance.
     pub glance: BTreeMap<String, (String, Vec<HistoryPoint>, Vec<Bucket>)>,
+    /// Whether `glance` and `session_secrets` were read (no "no secret" flag before).
+    pub glance_loaded: bool,
 }
 
 /// What can happen on the options page.
@@ -400,6 +402,7 @@ impl Reducible for OptionsState {
             } => {
                 next.session_secrets = session_secrets;
                 next.glance = glance;
+                next.glance_loaded = true;
             }
             OptionsAction::Status(ok, message) => next.status = Some((ok, message)),
             OptionsAction::Testing => {

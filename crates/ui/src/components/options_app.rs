@@ -299,11 +299,11 @@ pub fn options_app() -> Html {
                 if state.settings.instances.is_empty() && state.loaded {
                     <p class="muted">{ "None yet." }</p>
                 }
-                <ul class="instances">
+                <ul class="instances" data-glance={state.glance_loaded.to_string()}>
                 { for state.settings.instances.iter().map(|i| {
                     let (verdict, history, week) = state.glance.get(&i.id).cloned().unwrap_or_default();
                     let verdict = if verdict.is_empty() { "unknown".to_string() } else { verdict };
-                    let secret_missing = i.secret_missing(&state.session_secrets);
+                    let secret_missing = state.glance_loaded && i.secret_missing(&state.session_secrets);
                     let confirming = state.confirm_remove.as_deref() == Some(i.id.as_str());
                     html! {
                     <li data-instance={i.id.clone()} class="instance-row">

@@ -60,7 +60,7 @@ pub fn replica_table(props: &ReplicaTableProps) -> Html {
                 <li data-ping={p.label.clone()} data-state={p.state.clone()}>
                     <span class={classes!("pill", match p.state.as_str() { "healthy" => "good", "unhealthy" => "bad", _ => "unknown" })}>{ p.state.clone() }</span>
                     <span class="label">{ format!("/_ping {}", p.label) }</span>
-                    if !p.detail.is_empty() { <span class="reason">{ p.detail.clone() }</span> }
+                    if !p.detail.is_empty() { { ": " }<span class="reason">{ p.detail.clone() }</span> }
                 </li>
             }) }
             </ul>
