@@ -3,7 +3,7 @@
 //! (Uptime Kuma's heartbeat bar: one coloured segment per time slot, uptime share).
 
 use crate::format::rate;
-use crate::model::{Bucket, HistoryPoint, Snapshot};
+use crate::model::{Bucket, HistoryPoint, ReasonView, Snapshot};
 
 /// How bad a state is, for picking the worst instance (the badge uses the same order,
 /// `extension/background.js` `RANK`): healthy < reachable (cluster status not checked)
@@ -27,6 +27,69 @@ pub fn state_of(s: &Snapshot) -> &str {
         return "signIn";
     }
     s.verdict.as_str()
+}
+
+/// Reason codes the banner and the popup already say in their own words (pings,
+/// replicas, issues, the cluster status problems, sign-in, GC).
+const COVERED: &[&str] = &[
+    "allReplicasDown",
+    "noData",
+    "inconclusive",
+    "clusterNotChecked",
+    "signInFailed",
+    "pingUnhealthy",
+    "pingUnreachable",
+    "pingUnknown",
+    "replicaUnhealthy",
+    "replicaHealthUnknown",
+    "replicaStale",
+    "replicaTimestampUnknown",
+    "replicaReadOnly",
+    "criticalIssue",
+    "issue",
+    "gcRunning",
+    "clusterNotSignedIn",
+    "clusterNotAdmin",
+    "clusterCheckFailed",
+    "clusterUnavailable",
+    "clusterWarnings",
+    "nginxNotAvailable",
+    "nginxUnavailable",
+];
+
+/// The reasons of the verdict that no other part of the popup shows (tables not ready,
+/// nginx dropping connections, and whatever the core adds later: workers, jobs, ...),
+/// most severe first; `info` ones only for tables.
+pub fn other_reasons(s: &Snapshot) -> Vec<&ReasonView> {
+    let mut out: Vec<&ReasonView> = s
+        .reasons
+        .iter()
+        .filter(|r| !COVERED.contains(&r.code.as_str()))
+        .filter(|r| r.severity != "info" || r.code.starts_with("tables"))
+        .collect();
+    out.sort_by_key(|r| match r.severity.as_str() {
+        "down" => 0,
+        "degraded" => 1,
+        "unknown" => 2,
+        _ => 3,
+    });
+    out
+}
+
+/// A reason in a few words for the banner line: `15 tables not ready`, or its message cut
+/// at a word near 60 characters.
+fn short(r: &ReasonView) -> String {
+    let tables = || r.subject.as_deref().map_or(0, |s| s.split(", ").count());
+    match r.code.as_str() {
+        "tablesReplicasNotReady" => count(tables(), "table not ready", "tables not ready"),
+        "tablesNotWritable" => count(tables(), "table not writable", "tables not writable"),
+        _ if r.message.chars().count() <= 60 => r.message.clone(),
+        _ => {
+            let cut: String = r.message.chars().take(60).collect();
+            let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a);
+            format!("{cut}…")
+        }
+    }
 }
 
 /// `1 replica`, `2 replicas`.
@@ -91,10 +154,15 @@ pub fn summary(s: &Snapshot) -> Vec<String> {
             out.push(count(read_only, "replica read-only", "replicas read-only"));
         }
     }
+    let (severe, mild): (Vec<&ReasonView>, Vec<&ReasonView>) = other_reasons(s)
+        .into_iter()
+        .partition(|r| r.severity == "down" || r.severity == "degraded");
+    out.extend(severe.iter().map(|r| short(r)));
     let minor = s.issues.len() - critical;
     if minor > 0 {
         out.push(count(minor, "minor issue", "minor issues"));
     }
+    out.extend(mild.iter().map(|r| short(r)));
     if !s.cluster_read && !unreachable && !sign_in {
         let why = s
             .problems
@@ -362,6 +430,56 @@ mod tests {
             ..Snapshot::default()
         };
         assert_eq!(summary(&fine), ["all 2 replicas OK"]);
+    }
+
+    fn reason(severity: &str, code: &str, subject: Option<&str>, message: &str) -> ReasonView {
+        ReasonView {
+            severity: severity.into(),
+            code: code.into(),
+            subject: subject.map(String::from),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn reasons_shown_nowhere_else_reach_the_summary_in_a_few_words() {
+        let s = Snapshot {
+            verdict: "degraded".into(),
+            cluster_read: true,
+            replicas: vec![replica(true, false)],
+            reasons: vec![
+                reason(
+                    "info",
+                    "tablesReplicasNotReady",
+                    Some("dtr.a, dtr.b"),
+                    "2 table(s) have replicas that are not ready: dtr.a, dtr.b",
+                ),
+                reason("degraded", "replicaUnhealthy", None, "covered"),
+                reason("info", "gcRunning", None, "covered"),
+                reason(
+                    "degraded",
+                    "workerDead",
+                    Some("w1"),
+                    "worker w1 is dead: its heartbeat expired 10 minutes ago and nothing took its jobs over",
+                ),
+                reason(
+                    "degraded",
+                    "nginxDropping",
+                    Some("nginx"),
+                    "nginx dropped 3 connection(s) in the last 60 s",
+                ),
+            ],
+            ..Snapshot::default()
+        };
+        assert_eq!(other_reasons(&s).len(), 3);
+        assert_eq!(
+            summary(&s),
+            [
+                "worker w1 is dead: its heartbeat expired 10 minutes ago and…",
+                "nginx dropped 3 connection(s) in the last 60 s",
+                "2 tables not ready"
+            ]
+        );
     }
 
     #[test]

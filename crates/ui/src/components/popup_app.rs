@@ -15,7 +15,7 @@ use super::secret_prompt::SecretPrompt;
 use super::status_strip::StatusStrip;
 use super::trust_list::TrustList;
 use super::verdict_banner::VerdictBanner;
-use crate::glance::{buckets_of, state_of, summary, worst};
+use crate::glance::{buckets_of, other_reasons, state_of, summary, worst};
 use crate::model::{Problem, Settings};
 use crate::services::storage;
 use crate::state::{PopupAction, PopupState};
@@ -229,7 +229,7 @@ pub fn popup_app() -> Html {
                     <StatusStrip buckets={buckets_of(&state.history)} now={now} span_ms={DAY_MS} slots={48} label="24 hours" key_name="24h" />
                     <StatusStrip buckets={state.week.clone()} now={now} span_ms={WEEK_MS} slots={42} label="7 days" key_name="7d" />
                 </section>
-                <IssueList issues={s.issues.clone()} gc_running={s.gc_running} cluster_read={s.cluster_read} />
+                <IssueList issues={s.issues.clone()} gc_running={s.gc_running} cluster_read={s.cluster_read} others={other_reasons(&s).into_iter().cloned().collect::<Vec<_>>()} />
                 <ReplicaTable pings={s.pings.clone()} replicas={s.replicas.clone()} cluster_read={s.cluster_read} now={now} />
                 <NginxPanel nginx={s.nginx.clone()} history={state.history.clone()} now={now} />
                 <TrustList events={s.trust.events.clone()} read={s.trust.read} registry_host={instance.registry_host()} now={now} on_open_audit={on_open_audit} />
