@@ -3,8 +3,8 @@
 // deletion's record open, as PNG files; prints their paths. Then the states of issue 18,
 // in light and dark: a degraded instance with its 24-hour and 7-day strips
 // (popup-degraded-*), the options list with the strips (options-instances-*), several
-// instances with the worst opened (popup-several-*) and a forgotten secret
-// (popup-secret-*).
+// instances with the worst opened (popup-several-*), a forgotten secret (popup-secret-*),
+// a wrong secret (popup-signin-*) and a non-admin account (popup-partial-*).
 // Usage: node tests/e2e/screenshots.mjs [out-dir]   (default <repo>/.demo/screenshots)
 // Needs a running stack (MSR_LENS_STACK_JSON) and a test or demo build (MSR_LENS_EXT_DIR,
 // default extension/dist/test/chrome, built by run.mjs).
@@ -167,5 +167,31 @@ async function glanceShots(env, options, colorScheme) {
   ({ page } = await openPopup(env.ctx, env.url));
   await page.getByTestId('secret-prompt').waitFor();
   await shoot(page, `popup-secret-${colorScheme}.png`);
+  await page.close();
+
+  // A wrong secret: never green ("Unknown", cannot sign in).
+  await env.sw.evaluate(async () => {
+    const { settings } = await chrome.storage.local.get('settings');
+    await chrome.storage.session.set({ secrets: { [settings.instances[0].id]: 'not-the-token' } });
+  });
+  await refreshAll();
+  ({ page } = await openPopup(env.ctx, env.url));
+  await page.locator('.verdict [data-verdict="unknown"]').waitFor();
+  await shoot(page, `popup-signin-${colorScheme}.png`);
+  await page.close();
+
+  // A second instance signed in as a non-admin: reachable, cluster status not checked.
+  await env.sw.evaluate(async (token) => {
+    const { settings } = await chrome.storage.local.get('settings');
+    const main = settings.instances[0];
+    settings.instances.push({ id: 'dev', name: 'as dev', origin: main.origin, replicas: main.replicas, username: 'dev', secretKind: 'token', remember: false });
+    const { secrets = {} } = await chrome.storage.session.get('secrets');
+    await chrome.storage.session.set({ secrets: { ...secrets, dev: token } });
+    await chrome.storage.local.set({ settings, selected: 'dev', selectedAt: Date.now() });
+  }, stack.users.dev.token);
+  await refreshAll();
+  ({ page } = await openPopup(env.ctx, env.url));
+  await page.locator('.verdict [data-verdict="reachable"]').waitFor();
+  await shoot(page, `popup-partial-${colorScheme}.png`);
   await page.close();
 }
