@@ -31,8 +31,12 @@ const MAX_BACKOFF_STEPS = 5; // 2^5 = 32 poll intervals at most
 // `signIn` (MSR refused the credentials: an "unknown" verdict whose first reason is
 // `signInFailed`) is purple with "auth", so a wrong password never looks healthy.
 const COLORS = { healthy: '#1e8e3e', reachable: '#1a73e8', degraded: '#e37400', down: '#d93025', unknown: '#80868b', signIn: '#9334e6' };
+// How bad a badge state is (crates/ui/src/glance.rs `rank`, keep both in step): the badge
+// shows the worst instance, the popup opens on it.
 const RANK = { healthy: 0, reachable: 1, unknown: 2, signIn: 3, degraded: 4, down: 5 };
+const rank = (state) => (state in RANK ? RANK[state] : RANK.unknown);
 const BADGE_TEXT = { reachable: 'up', signIn: 'auth', unknown: '?' };
+const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 
 // The badge state of a snapshot: its verdict, or `signIn` for a refused sign-in.
 function badgeState(snap) {
@@ -180,15 +184,33 @@ async function onSnapshot(snapshot) {
   const { [hKey]: history = [] } = await chrome.storage.local.get(hKey);
   const last = history[history.length - 1];
   if (!last || last.t !== snapshot.checkedAt) {
+    const reason = topReason(snapshot);
     history.push({
       t: snapshot.checkedAt,
       verdict: snapshot.verdict,
       rps: snapshot.nginx && snapshot.nginx.requestsPerSec != null ? snapshot.nginx.requestsPerSec : null,
       active: snapshot.nginx ? snapshot.nginx.active : null,
+      reason,
     });
     const cutoff = snapshot.checkedAt - HISTORY_MS;
     const bounded = history.filter((p) => p.t >= cutoff).slice(-HISTORY_MAX);
-    await chrome.storage.local.set({ [hKey]: bounded });
+    // The 7-day strip: one bucket per hour (worst verdict, checks, of them healthy).
+    const wKey = `week:${id}`;
+    const { [wKey]: week = [] } = await chrome.storage.local.get(wKey);
+    const hour = snapshot.checkedAt - (snapshot.checkedAt % 3_600_000);
+    let bucket = week[week.length - 1];
+    if (!bucket || bucket.t !== hour) {
+      bucket = { t: hour, verdict: snapshot.verdict, checks: 0, healthy: 0, reason: null };
+      week.push(bucket);
+    }
+    bucket.checks += 1;
+    if (snapshot.verdict === 'healthy') bucket.healthy += 1;
+    if (rank(snapshot.verdict) > rank(bucket.verdict) || (rank(snapshot.verdict) === rank(bucket.verdict) && reason)) {
+      bucket.verdict = snapshot.verdict;
+      bucket.reason = reason;
+    }
+    const weekCutoff = snapshot.checkedAt - WEEK_MS;
+    await chrome.storage.local.set({ [hKey]: bounded, [wKey]: week.filter((b) => b.t >= weekCutoff) });
   }
 
   // Notifications: compare with what was last notified (not with the previous snapshot,
@@ -219,6 +241,13 @@ async function onSnapshot(snapshot) {
   await updateBadge();
 }
 
+// Why a snapshot is not healthy, in a few words, for the history and the badge tooltip.
+function topReason(snapshot) {
+  if (snapshot.verdict === 'healthy') return null;
+  const first = (snapshot.problems || [])[0] || (snapshot.reasons || []).find((r) => r.severity !== 'info');
+  return first ? first.message : null;
+}
+
 function word(verdict) {
   return {
     healthy: 'healthy', degraded: 'degraded', down: 'down',
@@ -246,22 +275,36 @@ async function updateBadge() {
   }
   const keys = s.instances.map((i) => `snapshot:${i.id}`);
   const stored = await chrome.storage.local.get(keys);
-  let worst = 'healthy';
+  // The worst instance (the first of equals), as the popup picks it.
+  let worst = null;
   let attention = 0;
-  let any = false;
-  for (const key of keys) {
-    const snap = stored[key];
-    if (!snap) { worst = RANK[worst] >= RANK.unknown ? worst : 'unknown'; continue; }
-    any = true;
-    const state = badgeState(snap);
-    if (RANK[state] > RANK[worst]) worst = state;
-    attention += Number(snap.attention) || 0;
+  for (const instance of s.instances) {
+    const snap = stored[`snapshot:${instance.id}`];
+    const state = snap ? badgeState(snap) : 'unknown';
+    if (!worst || rank(state) > rank(worst.state)) worst = { instance, state, snap };
+    attention += (snap && Number(snap.attention)) || 0;
   }
-  if (!any) worst = 'unknown';
-  const text = BADGE_TEXT[worst] ?? (attention > 0 ? String(Math.min(attention, 999)) : worst === 'healthy' ? '' : '!');
-  await chrome.action.setBadgeBackgroundColor({ color: COLORS[worst] });
+  const { state } = worst;
+  const text = BADGE_TEXT[state] ?? (attention > 0 ? String(Math.min(attention, 999)) : state === 'healthy' ? '' : '!');
+  await chrome.action.setBadgeBackgroundColor({ color: COLORS[state] });
   await chrome.action.setBadgeText({ text });
-  await chrome.action.setTitle({ title: `MSR Lens: ${word(worst)}${attention ? ` (${attention} need attention)` : ''}` });
+  await chrome.action.setTitle({ title: badgeTitle(s.instances, worst, attention) });
+}
+
+// The toolbar tooltip: the worst instance by name, its reason, and how many others are fine.
+function badgeTitle(instances, worst, attention) {
+  const { instance, state, snap } = worst;
+  const name = instance.name || instance.origin;
+  const why = snap ? topReason(snap) : 'not checked yet';
+  const parts = [];
+  if (attention) parts.push(`${attention} need${attention === 1 ? 's' : ''} attention`);
+  if (instances.length > 1) {
+    parts.push(state === 'healthy' ? `all ${instances.length} instances healthy` : `${instances.length - 1} other instance${instances.length > 2 ? 's' : ''}`);
+  }
+  let title = `MSR Lens: ${name} ${word(state)}`;
+  if (parts.length) title += ` (${parts.join('; ')})`;
+  if (why) title += ` — ${why}`;
+  return title.length > 300 ? `${title.slice(0, 299)}…` : title;
 }
 
 // A demo or test build may ship preconfig.json ({settings, secrets}); it is applied once.

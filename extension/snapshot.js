@@ -26,6 +26,15 @@ function problem(area, kind, message) {
   return { area, kind, message };
 }
 
+/**
+ * A user name without its secret: the secret is kept only for the browser session
+ * unless "remember on this device" was ticked, so a browser restart forgets it.
+ */
+function secretMissing(instance, area = 'cluster') {
+  return problem(area, 'secretMissing',
+    `the ${secretWord(instance)} of ${account(instance)} is not kept after a browser restart — enter it again`);
+}
+
 /** Who the user is, for messages: `“name”`, or `anonymous`. */
 function account(instance) {
   return instance.username ? `“${instance.username}”` : 'anonymous';
@@ -114,6 +123,7 @@ export function clusterProblem(instance, hasSecret, reason, clusterError) {
         return problem('cluster', 'wrongPassword',
           `MSR did not accept the user name ${account(instance)} with this ${secretWord(instance)}: check them in the options`);
       }
+      if (instance.username) return secretMissing(instance);
       return problem('cluster', 'notSignedIn',
         'not signed in: cluster status (replicas, issues, garbage collection) needs an MSR admin account — add one in the options');
     case 'clusterNotAdmin':
@@ -248,7 +258,9 @@ export function healthSnapshot(instance, hasSecret, { report, clusterError }, pr
     replicas,
     issues,
     gcRunning: Boolean(report.gcRunning),
-    clusterRead: replicas.length > 0 || (!clusterFailed && hasSecret),
+    // Read only when it named its replicas (cluster status always does): an unreachable
+    // instance was not read, whatever the credentials.
+    clusterRead: replicas.length > 0 || (!clusterFailed && hasSecret && !problems.some((p) => p.kind === 'unreachable')),
     nginx: nginxView(report),
     problems,
     trust: { events: [], read: false },
@@ -281,11 +293,13 @@ export function trustProblem(instance, hasCredentials, error) {
     'not signed in: the trust audit log needs an MSR admin account — add one in the options');
   switch (error.kind) {
     case 'unauthenticated':
+      if (!hasCredentials && instance.username) return secretMissing(instance, 'trust');
       if (!hasCredentials) return notSignedIn;
       return problem('trust', 'wrongPassword',
         `wrong user name or ${secretWord(instance)}: MSR's token service rejected ${account(instance)}`);
     case 'noAccess':
     case 'forbidden':
+      if (!hasCredentials && instance.username) return secretMissing(instance, 'trust');
       if (!hasCredentials) return notSignedIn;
       return problem('trust', 'noAccess',
         `signed in as ${account(instance)}, but this account has no access to the trust audit log (it needs an MSR admin)`);

@@ -37,6 +37,7 @@ pub fn verdict_word(verdict: &str) -> &'static str {
         "reachable" => "Reachable",
         "degraded" => "Degraded",
         "down" => "Down",
+        "signIn" => "Cannot sign in",
         _ => "Unknown",
     }
 }

@@ -9,6 +9,8 @@
 //!   storage layout shared with `extension/background.js`.
 //! - `snapshot` (feature `pages`): core results → specific, human messages for "Test
 //!   connection" and the audit view (pure).
+//! - [`glance`]: what a state means at a glance: the banner summary, the worst instance,
+//!   the status strip (pure).
 //! - [`state`]: one reducer per page.
 //! - [`services`]: the only I/O: fetch, `chrome.storage`, `chrome.permissions`.
 //! - [`components`]: one Yew component per file.
@@ -34,6 +36,7 @@ pub mod components;
 #[cfg(feature = "embed")]
 pub mod embed;
 pub mod format;
+pub mod glance;
 pub mod model;
 pub mod services;
 #[cfg(feature = "net")]

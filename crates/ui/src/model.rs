@@ -8,7 +8,9 @@
 //! - `chrome.storage.session` `secrets`: `{ "<instance id>": "<password or token>" }`.
 //! - `chrome.storage.local` `snapshot:<instance id>`: the latest [`Snapshot`].
 //! - `chrome.storage.local` `history:<instance id>`: `[HistoryPoint]`, 24 h at most.
-//! - `chrome.storage.local` `selected`: the instance id the popup shows.
+//! - `chrome.storage.local` `week:<instance id>`: `[Bucket]`, one per hour, 7 days at most.
+//! - `chrome.storage.local` `selected`: the instance id the popup shows; `selectedAt`:
+//!   when it was picked (in the popup or by saving it in the options), epoch ms.
 
 use serde::{Deserialize, Serialize};
 
@@ -252,6 +254,24 @@ pub struct HistoryPoint {
     pub rps: Option<f64>,
     /// Active connections, when known.
     pub active: Option<u64>,
+    /// Why the verdict is not healthy (the first problem or reason), when it is not.
+    pub reason: Option<String>,
+}
+
+/// One hour of checks in the 7-day history kept by the background worker.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Bucket {
+    /// The hour's start (epoch milliseconds).
+    pub t: i64,
+    /// The worst verdict of the hour.
+    pub verdict: String,
+    /// Checks in the hour.
+    pub checks: u32,
+    /// Of them healthy.
+    pub healthy: u32,
+    /// Why the worst check was not healthy, when known.
+    pub reason: Option<String>,
 }
 
 /// One line of "Test connection".
@@ -274,6 +294,15 @@ impl Snapshot {
 }
 
 impl Instance {
+    /// Whether it signs in (has a user name) but has no secret to do it with: not
+    /// remembered on this device and not entered in this browser session (`session`: the
+    /// ids with a session secret; the browser drops them on restart).
+    pub fn secret_missing(&self, session: &std::collections::BTreeSet<String>) -> bool {
+        let remembered = self.remember && self.secret.as_deref().is_some_and(|s| !s.is_empty());
+        let signs_in = !self.username.is_empty();
+        signs_in && !remembered && !session.contains(&self.id)
+    }
+
     /// The registry host of the origin (`host:port` without the scheme), used to shorten
     /// GUNs; empty when the origin does not parse.
     pub fn registry_host(&self) -> String {

@@ -1,10 +1,11 @@
 //! App state as reducers (`Reducible` + an action enum), one per page.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use yew::Reducible;
 
-use crate::model::{CheckLine, HistoryPoint, Instance, SecretKind, Settings, Snapshot};
+use crate::model::{Bucket, CheckLine, HistoryPoint, Instance, SecretKind, Settings, Snapshot};
 
 /// The popup's state.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -19,6 +20,12 @@ pub struct PopupState {
     pub snapshot: Option<Snapshot>,
     /// The history of the selected instance (oldest first).
     pub history: Vec<HistoryPoint>,
+    /// The 7-day hourly buckets of the selected instance (oldest first).
+    pub week: Vec<Bucket>,
+    /// The latest verdict of every instance (the status dots).
+    pub verdicts: BTreeMap<String, String>,
+    /// The instances with a secret in this browser session.
+    pub session_secrets: BTreeSet<String>,
     /// A check is running.
     pub refreshing: bool,
     /// The health shown comes from a check of this popup session (not the cache).
@@ -42,13 +49,19 @@ pub enum PopupAction {
         snapshot: Option<Snapshot>,
         /// Its history.
         history: Vec<HistoryPoint>,
+        /// Its 7-day buckets.
+        week: Vec<Bucket>,
+        /// The latest verdict of every instance.
+        verdicts: BTreeMap<String, String>,
+        /// The instances with a session secret.
+        session_secrets: BTreeSet<String>,
     },
     /// Storage failed.
     StorageFailed(String),
     /// The user picked another instance.
     Select(String),
     /// Cached data of the newly selected instance.
-    Cached(Option<Snapshot>, Vec<HistoryPoint>),
+    Cached(Option<Snapshot>, Vec<HistoryPoint>, Vec<Bucket>),
     /// A check started.
     Refreshing,
     /// The health part of a check arrived (trust events still loading).
@@ -56,7 +69,9 @@ pub enum PopupAction {
     /// A check ended.
     Checked(Snapshot),
     /// The history of an instance was (re)read.
-    History(String, Vec<HistoryPoint>),
+    History(String, Vec<HistoryPoint>, Vec<Bucket>),
+    /// The secret of an instance was entered for this session.
+    SecretEntered(String),
     /// The background worker answered the refresh request (or failed to).
     RefreshDone(Option<String>),
 }
@@ -80,6 +95,9 @@ impl Reducible for PopupState {
                 selected,
                 snapshot,
                 history,
+                week,
+                verdicts,
+                session_secrets,
             } => {
                 let selected = selected
                     .filter(|id| settings.instances.iter().any(|i| &i.id == id))
@@ -88,6 +106,9 @@ impl Reducible for PopupState {
                 next.selected = selected;
                 next.settings = settings;
                 next.history = history;
+                next.week = week;
+                next.verdicts = verdicts;
+                next.session_secrets = session_secrets;
                 next.loaded = true;
             }
             PopupAction::StorageFailed(message) => {
@@ -100,22 +121,28 @@ impl Reducible for PopupState {
                     next.snapshot = None;
                     next.fresh = false;
                     next.history = Vec::new();
+                    next.week = Vec::new();
                 }
             }
-            PopupAction::Cached(snapshot, history) => {
+            PopupAction::Cached(snapshot, history, week) => {
                 if next.snapshot.is_none() {
                     next.snapshot =
                         snapshot.filter(|s| Some(&s.instance_id) == next.selected.as_ref());
                 }
                 next.history = history;
+                next.week = week;
+            }
+            PopupAction::SecretEntered(id) => {
+                next.session_secrets.insert(id);
             }
             PopupAction::Refreshing => {
                 next.refreshing = true;
                 next.refresh_error = None;
             }
-            PopupAction::History(id, history) => {
+            PopupAction::History(id, history, week) => {
                 if next.selected.as_deref() == Some(id.as_str()) {
                     next.history = history;
+                    next.week = week;
                 }
             }
             PopupAction::RefreshDone(error) => {
@@ -123,6 +150,10 @@ impl Reducible for PopupState {
                 next.refresh_error = error;
             }
             PopupAction::Health(mut snapshot) => {
+                next.verdicts.insert(
+                    snapshot.instance_id.clone(),
+                    crate::glance::state_of(&snapshot).to_string(),
+                );
                 if Some(&snapshot.instance_id) == next.selected.as_ref() {
                     // Keep the last trust events (and their problems) until the new ones arrive.
                     if let Some(old) = &next.snapshot {
@@ -136,6 +167,10 @@ impl Reducible for PopupState {
                 }
             }
             PopupAction::Checked(snapshot) => {
+                next.verdicts.insert(
+                    snapshot.instance_id.clone(),
+                    crate::glance::state_of(&snapshot).to_string(),
+                );
                 if Some(&snapshot.instance_id) == next.selected.as_ref() {
                     next.snapshot = Some(snapshot);
                     next.refreshing = false;
@@ -184,16 +219,17 @@ impl Draft {
         }
     }
 
-    /// The instance to store (replicas parsed, secret attached only with `remember`).
+    /// The instance to store (addresses completed with `https://`, replicas parsed,
+    /// secret attached only with `remember`).
     pub fn to_instance(&self) -> Instance {
         let mut instance = self.instance.clone();
         instance.name = instance.name.trim().to_string();
-        instance.origin = instance.origin.trim().trim_end_matches('/').to_string();
+        instance.origin = complete_origin(&instance.origin);
         instance.username = instance.username.trim().to_string();
         instance.replicas = self
             .replicas_text
             .split(|c: char| c == '\n' || c == ',' || c.is_whitespace())
-            .map(|s| s.trim().trim_end_matches('/').to_string())
+            .map(complete_origin)
             .filter(|s| !s.is_empty())
             .collect();
         if instance.name.is_empty() {
@@ -206,6 +242,26 @@ impl Draft {
         };
         instance
     }
+}
+
+/// An address as typed, trimmed, without a trailing `/`, and with `https://` in front
+/// when it names no scheme (`msr.example.org` → `https://msr.example.org`).
+pub fn complete_origin(text: &str) -> String {
+    let text = text.trim().trim_end_matches('/');
+    if text.is_empty() || text.contains("://") {
+        text.to_string()
+    } else {
+        format!("https://{text}")
+    }
+}
+
+/// Which form field an error belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldName {
+    /// The MSR address.
+    Origin,
+    /// The replica addresses.
+    Replicas,
 }
 
 /// A field of the draft.
@@ -242,6 +298,16 @@ pub struct OptionsState {
     pub testing: bool,
     /// A status line (saved, permission denied, ...).
     pub status: Option<(bool, String)>,
+    /// An error of one field of the draft, shown beside it.
+    pub field_error: Option<(FieldName, String)>,
+    /// The instance whose removal waits for confirmation.
+    pub confirm_remove: Option<String>,
+    /// The instances with a secret in this browser session.
+    pub session_secrets: BTreeSet<String>,
+    /// The latest verdict, 24-hour history and 7-day buckets of each instance.
+    pub glance: BTreeMap<String, (String, Vec<HistoryPoint>, Vec<Bucket>)>,
+    /// Whether `glance` and `session_secrets` were read (no "no secret" flag before).
+    pub glance_loaded: bool,
 }
 
 /// What can happen on the options page.
@@ -263,6 +329,17 @@ pub enum OptionsAction {
     Testing,
     /// A test ended.
     Tested(Vec<CheckLine>),
+    /// A field of the draft is wrong (or, `None`, no longer).
+    FieldError(Option<(FieldName, String)>),
+    /// Ask to confirm removing an instance (or, `None`, do not).
+    ConfirmRemove(Option<String>),
+    /// What the options page shows of each instance beside its settings.
+    Glance {
+        /// The instances with a session secret.
+        session_secrets: BTreeSet<String>,
+        /// Verdict, history and buckets by instance id.
+        glance: BTreeMap<String, (String, Vec<HistoryPoint>, Vec<Bucket>)>,
+    },
 }
 
 impl Reducible for OptionsState {
@@ -279,13 +356,25 @@ impl Reducible for OptionsState {
                 next.draft = Some(draft);
                 next.tests.clear();
                 next.status = None;
+                next.field_error = None;
+                next.confirm_remove = None;
             }
             OptionsAction::Set(field) => {
                 if let Some(draft) = next.draft.as_mut() {
                     match field {
                         Field::Name(v) => draft.instance.name = v,
-                        Field::Origin(v) => draft.instance.origin = v,
-                        Field::Replicas(v) => draft.replicas_text = v,
+                        Field::Origin(v) => {
+                            draft.instance.origin = v;
+                            if matches!(next.field_error, Some((FieldName::Origin, _))) {
+                                next.field_error = None;
+                            }
+                        }
+                        Field::Replicas(v) => {
+                            draft.replicas_text = v;
+                            if matches!(next.field_error, Some((FieldName::Replicas, _))) {
+                                next.field_error = None;
+                            }
+                        }
                         Field::Username(v) => draft.instance.username = v,
                         Field::Secret(v) => draft.secret = v,
                         Field::Kind(v) => draft.instance.secret_kind = v,
@@ -296,11 +385,24 @@ impl Reducible for OptionsState {
             OptionsAction::Cancel => {
                 next.draft = None;
                 next.tests.clear();
+                next.field_error = None;
             }
             OptionsAction::Saved(settings, message) => {
                 next.settings = settings;
                 next.draft = None;
+                next.field_error = None;
+                next.confirm_remove = None;
                 next.status = Some((true, message));
+            }
+            OptionsAction::FieldError(error) => next.field_error = error,
+            OptionsAction::ConfirmRemove(id) => next.confirm_remove = id,
+            OptionsAction::Glance {
+                session_secrets,
+                glance,
+            } => {
+                next.session_secrets = session_secrets;
+                next.glance = glance;
+                next.glance_loaded = true;
             }
             OptionsAction::Status(ok, message) => next.status = Some((ok, message)),
             OptionsAction::Testing => {
@@ -342,18 +444,27 @@ mod tests {
             selected: Some("gone".into()),
             snapshot: None,
             history: vec![],
+            week: vec![],
+            verdicts: BTreeMap::new(),
+            session_secrets: BTreeSet::new(),
         });
         assert_eq!(state.selected.as_deref(), Some("a"));
         let state = state.reduce(PopupAction::Refreshing);
         let state = state.reduce(PopupAction::Select("b".into()));
         let late = Snapshot {
             instance_id: "a".into(),
+            verdict: "down".into(),
             ..Snapshot::default()
         };
         let state = state.reduce(PopupAction::Checked(late));
         assert!(
             state.snapshot.is_none(),
             "a late check of another instance must not show"
+        );
+        assert_eq!(
+            state.verdicts.get("a").map(String::as_str),
+            Some("down"),
+            "but its status dot follows it"
         );
         let state = state.reduce(PopupAction::Checked(Snapshot {
             instance_id: "b".into(),
@@ -377,6 +488,9 @@ mod tests {
                 ..Snapshot::default()
             }),
             history: vec![],
+            week: vec![],
+            verdicts: BTreeMap::new(),
+            session_secrets: BTreeSet::new(),
         });
         assert!(!state.fresh);
         let state = state
@@ -390,6 +504,40 @@ mod tests {
         assert!(state.fresh && state.refreshing);
         assert_eq!(shown.verdict, "healthy");
         assert_eq!(shown.trust.events.len(), 1);
+    }
+
+    #[test]
+    fn addresses_without_a_scheme_get_https() {
+        assert_eq!(
+            complete_origin(" msr.example.org/ "),
+            "https://msr.example.org"
+        );
+        assert_eq!(complete_origin("127.0.0.1:8443"), "https://127.0.0.1:8443");
+        assert_eq!(complete_origin("http://msr:80"), "http://msr:80");
+        assert_eq!(complete_origin("  "), "");
+        let mut draft = Draft::new("x".into());
+        draft.instance.origin = "msr.example.org".into();
+        draft.replicas_text = "r1.example.org:4443\nhttps://r2".into();
+        let instance = draft.to_instance();
+        assert_eq!(instance.origin, "https://msr.example.org");
+        assert_eq!(
+            instance.replicas,
+            ["https://r1.example.org:4443", "https://r2"]
+        );
+    }
+
+    #[test]
+    fn editing_a_field_clears_its_error_only() {
+        let state = Rc::new(OptionsState::default())
+            .reduce(OptionsAction::Edit(Draft::new("x".into())))
+            .reduce(OptionsAction::FieldError(Some((
+                FieldName::Origin,
+                "bad".into(),
+            ))));
+        let state = state.reduce(OptionsAction::Set(Field::Replicas("r".into())));
+        assert!(state.field_error.is_some());
+        let state = state.reduce(OptionsAction::Set(Field::Origin("o".into())));
+        assert_eq!(state.field_error, None);
     }
 
     #[test]

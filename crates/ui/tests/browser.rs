@@ -12,7 +12,8 @@ use std::time::Duration;
 use msr_lens_ui::components::issue_list::{IssueList, IssueListProps};
 use msr_lens_ui::components::problem_list::{ProblemList, ProblemListProps};
 use msr_lens_ui::components::replica_table::{ReplicaTable, ReplicaTableProps};
-use msr_lens_ui::model::{IssueView, Problem, ReplicaView};
+use msr_lens_ui::components::status_strip::{StatusStrip, StatusStripProps};
+use msr_lens_ui::model::{Bucket, IssueView, Problem, ReplicaView};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use yew::Callback;
 
@@ -77,6 +78,7 @@ async fn replica_reasons_and_problems_render_as_text() {
             read_only: true,
             ..ReplicaView::default()
         }],
+        cluster_read: true,
         now: 0,
     };
     yew::Renderer::<ReplicaTable>::with_root_and_props(div.clone(), props).render();
@@ -98,5 +100,72 @@ async fn replica_reasons_and_problems_render_as_text() {
     }
     assert!(div.text_content().unwrap().contains("read-only"));
     assert!(div.text_content().unwrap().contains("unhealthy"));
+    assert!(!xss_ran());
+}
+
+#[wasm_bindgen_test]
+async fn the_status_strip_draws_one_segment_per_slot_with_reasons_as_text() {
+    let div = root();
+    let hour = 3_600_000;
+    let now = 48 * hour;
+    let props = StatusStripProps {
+        buckets: vec![
+            Bucket {
+                t: now - 30 * hour,
+                verdict: "down".into(),
+                checks: 60,
+                healthy: 0,
+                reason: Some(PAYLOAD.into()),
+            },
+            Bucket {
+                t: now - hour,
+                verdict: "healthy".into(),
+                checks: 60,
+                healthy: 60,
+                reason: None,
+            },
+        ],
+        now,
+        span_ms: 24 * hour,
+        slots: 24,
+        label: "24 hours".into(),
+        key_name: "24h".into(),
+    };
+    yew::Renderer::<StatusStrip>::with_root_and_props(div.clone(), props).render();
+    settle().await;
+    // The down hour is outside the 24 hours shown; the healthy one is the last slot.
+    let segs = div.query_selector_all(".seg").unwrap();
+    assert_eq!(segs.length(), 24);
+    assert_eq!(
+        div.query_selector_all(".seg.s-healthy").unwrap().length(),
+        1
+    );
+    assert_eq!(div.query_selector_all(".seg.s-down").unwrap().length(), 0);
+    let uptime = div.query_selector("[data-testid=uptime]").unwrap().unwrap();
+    assert_eq!(
+        uptime.text_content().unwrap(),
+        "100.0 % healthy · 60 checks"
+    );
+
+    let week = root();
+    let props = StatusStripProps {
+        buckets: vec![Bucket {
+            t: now - 30 * hour,
+            verdict: "down".into(),
+            checks: 60,
+            healthy: 0,
+            reason: Some(PAYLOAD.into()),
+        }],
+        now,
+        span_ms: 48 * hour,
+        slots: 12,
+        label: "2 days".into(),
+        key_name: "2d".into(),
+    };
+    yew::Renderer::<StatusStrip>::with_root_and_props(week.clone(), props).render();
+    settle().await;
+    let down = week.query_selector(".seg.s-down").unwrap().unwrap();
+    assert!(down.get_attribute("title").unwrap().ends_with(PAYLOAD));
+    assert_eq!(week.query_selector_all("img, script").unwrap().length(), 0);
     assert!(!xss_ran());
 }

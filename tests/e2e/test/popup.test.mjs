@@ -129,11 +129,13 @@ test('removing an instance forgets its snapshot, history and secret', async () =
   const id = before.settings.instances.find((i) => i.name === 'Stand-in').id;
   assert.ok(before[`snapshot:${id}`]);
   await page.getByRole('button', { name: 'Remove Stand-in' }).click();
+  await page.getByRole('button', { name: 'Yes, remove Stand-in' }).click();
   await page.getByTestId('status').filter({ hasText: 'settings saved' }).waitFor();
   const local = await storage(env.sw, 'local');
   assert.ok(!local.settings.instances.some((i) => i.id === id));
   assert.equal(local[`snapshot:${id}`], undefined);
   assert.equal(local[`history:${id}`], undefined);
+  assert.equal(local[`week:${id}`], undefined);
   const session = await storage(env.sw, 'session');
   assert.equal((session.secrets || {})[id], undefined);
   await page.close();

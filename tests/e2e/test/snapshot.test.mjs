@@ -147,6 +147,24 @@ test('anonymous: no cluster status asked for, the trust log needs signing in', (
   assert.equal(full.clusterRead, false);
 });
 
+test('a user name whose secret the browser forgot: "enter it again", not "add an account"', () => {
+  const s = fixtures.scenarios.anonymous;
+  const instance = { ...s.instance, username: 'admin', secretKind: 'password' };
+  const health = healthSnapshot(instance, false, s.healths.at(-1), undefined);
+  const full = withTrust(health, instance, false, s.trust);
+  const trust = full.problems.find((p) => p.area === 'trust');
+  assert.deepEqual(trust, { area: 'trust', kind: 'secretMissing', message: 'the password of “admin” is not kept after a browser restart — enter it again' });
+  assert.equal(full.clusterRead, false);
+  const cluster = clusterProblem(instance, false, { code: 'clusterNotSignedIn', message: '' });
+  assert.equal(cluster.kind, 'secretMissing');
+});
+
+test('an unreachable instance: its cluster status was not read', () => {
+  const { full } = replay('closed');
+  assert.ok(full.problems.some((p) => p.kind === 'unreachable'), JSON.stringify(full.problems));
+  assert.equal(full.clusterRead, false);
+});
+
 test('fault: MSR answers with a login page', () => {
   const { full } = replay('htmlLogin');
   assert.equal(full.verdict, 'unknown');

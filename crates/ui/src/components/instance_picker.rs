@@ -1,8 +1,11 @@
-//! The instance picker.
+//! The instances of the popup: one button per instance with its status dot (a single
+//! instance is just its name).
 
-use web_sys::HtmlSelectElement;
+use std::collections::BTreeMap;
+
 use yew::prelude::*;
 
+use crate::format::verdict_word;
 use crate::model::Instance;
 
 /// Properties of [`InstancePicker`].
@@ -10,23 +13,17 @@ use crate::model::Instance;
 pub struct InstancePickerProps {
     /// The instances.
     pub instances: Vec<Instance>,
+    /// The latest verdict of each instance, by id.
+    pub verdicts: BTreeMap<String, String>,
     /// The selected id.
     pub selected: Option<AttrValue>,
     /// Pick another.
     pub on_select: Callback<String>,
 }
 
-/// The picker (hidden with a single instance).
+/// The picker.
 #[function_component(InstancePicker)]
 pub fn instance_picker(props: &InstancePickerProps) -> Html {
-    let onchange = {
-        let cb = props.on_select.clone();
-        Callback::from(move |e: Event| {
-            if let Some(select) = e.target_dyn_into::<HtmlSelectElement>() {
-                cb.emit(select.value());
-            }
-        })
-    };
     let current = props
         .instances
         .iter()
@@ -35,13 +32,33 @@ pub fn instance_picker(props: &InstancePickerProps) -> Html {
         return html! { <h1 class="instance-name">{ current.map(|i| i.name.clone()).unwrap_or_default() }</h1> };
     }
     html! {
-        <h1 class="instance-name">
-            <label for="instance" class="sr-only">{ "MSR instance" }</label>
-            <select id="instance" onchange={onchange}>
-            { for props.instances.iter().map(|i| html! {
-                <option value={i.id.clone()} selected={Some(i.id.as_str()) == props.selected.as_deref()}>{ i.name.clone() }</option>
+        <>
+        <h1 class="sr-only">{ current.map(|i| i.name.clone()).unwrap_or_else(|| "MSR Lens".into()) }</h1>
+        <nav class="instance-list" aria-label="MSR instances" data-testid="instances">
+            <ul>
+            { for props.instances.iter().map(|i| {
+                let verdict = props.verdicts.get(&i.id).cloned().unwrap_or_else(|| "unknown".into());
+                let selected = Some(i.id.as_str()) == props.selected.as_deref();
+                let onclick = {
+                    let cb = props.on_select.clone();
+                    let id = i.id.clone();
+                    Callback::from(move |_: MouseEvent| cb.emit(id.clone()))
+                };
+                html! {
+                    <li>
+                        <button type="button" class={classes!("instance-tab", format!("v-{verdict}"), selected.then_some("selected"))}
+                            data-instance={i.id.clone()} data-state={verdict.clone()}
+                            aria-current={selected.then_some("true")} onclick={onclick}
+                            title={format!("{}: {}", i.name, verdict_word(&verdict))}>
+                            <span class="verdict-dot" aria-hidden="true"></span>
+                            <span class="name">{ i.name.clone() }</span>
+                            <span class="sr-only">{ format!(": {}", verdict_word(&verdict)) }</span>
+                        </button>
+                    </li>
+                }
             }) }
-            </select>
-        </h1>
+            </ul>
+        </nav>
+        </>
     }
 }

@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use crate::model::IssueView;
+use crate::model::{IssueView, ReasonView};
 
 /// Properties of [`IssueList`].
 #[derive(Properties, PartialEq)]
@@ -13,6 +13,9 @@ pub struct IssueListProps {
     pub gc_running: bool,
     /// Whether the cluster status was read at all.
     pub cluster_read: bool,
+    /// Reasons of the verdict no other part shows (tables, nginx, workers, jobs, ...).
+    #[prop_or_default]
+    pub others: Vec<ReasonView>,
 }
 
 /// The issue list.
@@ -22,16 +25,26 @@ pub fn issue_list(props: &IssueListProps) -> Html {
         <section aria-labelledby="issues-h" data-testid="issues">
             <h2 id="issues-h">{ "Current issues" }</h2>
             if !props.cluster_read {
-                <p class="muted">{ "not available (cluster status was not read)" }</p>
+                <p class="muted" data-testid="issues-unknown">{ "unknown (cluster status was not read)" }</p>
             } else if props.issues.is_empty() {
                 <p class="muted" data-testid="no-issues">{ "none" }</p>
             } else {
                 <ul class="issues">
-                { for props.issues.iter().map(|i| html! {
+                { for props.issues.iter().filter(|i| i.critical).chain(props.issues.iter().filter(|i| !i.critical)).map(|i| html! {
                     <li data-issue={i.id.clone()} data-critical={i.critical.to_string()}>
-                        <span class={classes!("pill", if i.critical { "bad" } else { "warn" })}>{ if i.critical { "critical" } else { "minor" } }</span>
-                        <span class="kind">{ i.kind.clone() }</span>
+                        <span class={classes!("pill", if i.critical { "bad" } else { "warn" })}>{ if i.critical { "critical" } else { "minor" } }</span>{ " " }
+                        if !i.kind.is_empty() { <span class="kind">{ i.kind.clone() }</span>{ ": " } }
                         <span class="description">{ i.description.clone() }</span>
+                    </li>
+                }) }
+                </ul>
+            }
+            if !props.others.is_empty() {
+                <ul class="issues other-reasons" data-testid="other-reasons">
+                { for props.others.iter().map(|r| html! {
+                    <li data-code={r.code.clone()}>
+                        <span class={classes!("pill", match r.severity.as_str() { "down" => "bad", "degraded" => "warn", _ => "unknown" })}>{ r.severity.clone() }</span>{ " " }
+                        <span class="description">{ r.message.clone() }</span>
                     </li>
                 }) }
                 </ul>

@@ -21,7 +21,11 @@ pub mod problem_list;
 #[cfg(feature = "popup")]
 pub mod replica_table;
 #[cfg(feature = "popup")]
+pub mod secret_prompt;
+#[cfg(feature = "popup")]
 pub mod sparkline;
+#[cfg(any(feature = "popup", feature = "pages"))]
+pub mod status_strip;
 #[cfg(feature = "pages")]
 pub mod test_results;
 #[cfg(feature = "popup")]

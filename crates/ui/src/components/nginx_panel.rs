@@ -13,12 +13,13 @@ pub struct NginxPanelProps {
     pub nginx: Option<NginxView>,
     /// The history for the sparkline.
     pub history: Vec<HistoryPoint>,
+    /// Now (epoch ms).
+    pub now: i64,
 }
 
 /// The nginx panel.
 #[function_component(NginxPanel)]
 pub fn nginx_panel(props: &NginxPanelProps) -> Html {
-    let values: Vec<f64> = props.history.iter().filter_map(|p| p.rps).collect();
     html! {
         <section aria-labelledby="nginx-h" data-testid="nginx">
             <h2 id="nginx-h">{ "nginx" }</h2>
@@ -28,7 +29,7 @@ pub fn nginx_panel(props: &NginxPanelProps) -> Html {
                     <div><dt>{ "Requests/s" }</dt><dd data-testid="nginx-rps">{ rate(n.requests_per_sec) }</dd></div>
                     <div><dt>{ "Reading / writing / waiting" }</dt><dd>{ format!("{} / {} / {}", n.reading, n.writing, n.waiting) }</dd></div>
                 </dl>
-                <Sparkline values={values} label="requests per second, last 24 hours" />
+                <Sparkline history={props.history.clone()} now={props.now} label="requests per second" />
             } else {
                 <p class="muted">{ "not available" }</p>
             }

@@ -4,15 +4,76 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use std::collections::BTreeMap;
+
+use msr_lens_core::Origin;
+
 use super::instance_form::InstanceForm;
+use super::status_strip::StatusStrip;
 use super::test_results::TestResults;
 use crate::audit::persist::{self, store_key};
-use crate::model::Settings;
+use crate::format::verdict_word;
+use crate::glance::buckets_of;
+use crate::model::{Instance, Settings};
 use crate::services::{storage, test_connection};
-use crate::state::{Draft, Field, OptionsAction, OptionsState};
+use crate::state::{Draft, Field, FieldName, OptionsAction, OptionsState};
+
+/// 24 hours and 7 days, milliseconds.
+const DAY_MS: i64 = 86_400_000;
+const WEEK_MS: i64 = 7 * DAY_MS;
+
+/// The address fields of an instance, checked before anything is asked or sent; the
+/// error belongs beside its field.
+fn validate(instance: &Instance) -> Result<(), (FieldName, String)> {
+    Origin::parse(&instance.origin).map_err(|e| {
+        (
+            FieldName::Origin,
+            if instance.origin.is_empty() {
+                "enter MSR's address, e.g. msr.example.org".to_string()
+            } else {
+                format!("“{}” is not a usable address: {e}", instance.origin)
+            },
+        )
+    })?;
+    for replica in &instance.replicas {
+        Origin::parse(replica).map_err(|e| {
+            (
+                FieldName::Replicas,
+                format!("“{replica}” is not a usable address: {e}"),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Read what the list shows beside each instance: which have a session secret, and
+/// each one's latest verdict and histories (written by the background worker).
+async fn load_glance(state: UseReducerHandle<OptionsState>) {
+    let Ok(settings) = storage::load_settings().await else {
+        return;
+    };
+    let mut glance = BTreeMap::new();
+    for instance in &settings.instances {
+        let verdict = storage::load_snapshot(&instance.id)
+            .await
+            .map(|s| crate::glance::state_of(&s).to_string())
+            .unwrap_or_default();
+        let history = storage::load_history(&instance.id).await;
+        let week = storage::load_week(&instance.id).await;
+        glance.insert(instance.id.clone(), (verdict, history, week));
+    }
+    let session_secrets = storage::session_secret_ids().await;
+    state.dispatch(OptionsAction::Glance {
+        session_secrets,
+        glance,
+    });
+}
 
 async fn save_draft(state: UseReducerHandle<OptionsState>, draft: Draft) {
     let instance = draft.to_instance();
+    if let Err(error) = validate(&instance) {
+        return state.dispatch(OptionsAction::FieldError(Some(error)));
+    }
     let patterns = match storage::instance_patterns(&instance) {
         Ok(p) => p,
         Err(message) => return state.dispatch(OptionsAction::Status(false, message)),
@@ -64,11 +125,12 @@ async fn save_draft(state: UseReducerHandle<OptionsState>, draft: Draft) {
     match saved.await {
         Ok(()) => {
             let id = instance.id.clone();
-            spawn_local(async move { storage::poke_background(&id).await });
             state.dispatch(OptionsAction::Saved(
                 settings,
                 format!("saved “{}”", instance.name),
             ));
+            load_glance(state.clone()).await;
+            spawn_local(async move { storage::poke_background(&id).await });
         }
         Err(e) => state.dispatch(OptionsAction::Status(false, format!("could not save: {e}"))),
     }
@@ -76,7 +138,10 @@ async fn save_draft(state: UseReducerHandle<OptionsState>, draft: Draft) {
 
 async fn save_general(state: UseReducerHandle<OptionsState>, settings: Settings) {
     match storage::save_settings(&settings).await {
-        Ok(()) => state.dispatch(OptionsAction::Saved(settings, "settings saved".into())),
+        Ok(()) => {
+            state.dispatch(OptionsAction::Saved(settings, "settings saved".into()));
+            load_glance(state).await;
+        }
         Err(e) => state.dispatch(OptionsAction::Status(false, format!("could not save: {e}"))),
     }
 }
@@ -85,12 +150,19 @@ async fn save_general(state: UseReducerHandle<OptionsState>, settings: Settings)
 #[function_component(OptionsApp)]
 pub fn options_app() -> Html {
     let state = use_reducer(OptionsState::default);
+    let now = storage::date_now() as i64;
     {
         let state = state.clone();
         use_effect_with((), move |_| {
+            // The strips and status dots follow the background worker's checks.
+            let watcher = state.clone();
+            let _ = storage::watch_snapshots(move |_| spawn_local(load_glance(watcher.clone())));
             spawn_local(async move {
                 match storage::load_settings().await {
-                    Ok(s) => state.dispatch(OptionsAction::Loaded(s)),
+                    Ok(s) => {
+                        state.dispatch(OptionsAction::Loaded(s));
+                        load_glance(state).await;
+                    }
                     Err(e) => state.dispatch(OptionsAction::Status(false, e)),
                 }
             });
@@ -115,9 +187,13 @@ pub fn options_app() -> Html {
                 return;
             };
             let state = state.clone();
+            let instance = draft.to_instance();
+            if let Err(error) = validate(&instance) {
+                return state.dispatch(OptionsAction::FieldError(Some(error)));
+            }
+            state.dispatch(OptionsAction::FieldError(None));
             state.dispatch(OptionsAction::Testing);
             spawn_local(async move {
-                let instance = draft.to_instance();
                 if let Ok(patterns) = storage::instance_patterns(&instance) {
                     let _ = storage::request_permission(&patterns).await;
                 }
@@ -154,6 +230,12 @@ pub fn options_app() -> Html {
                 let secret = storage::secret_for(&instance).await;
                 state.dispatch(OptionsAction::Edit(Draft::edit(&instance, secret)));
             });
+        })
+    };
+    let ask_remove = |id: Option<String>| {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| {
+            state.dispatch(OptionsAction::ConfirmRemove(id.clone()))
         })
     };
     let remove = |id: String| {
@@ -217,22 +299,49 @@ pub fn options_app() -> Html {
                 if state.settings.instances.is_empty() && state.loaded {
                     <p class="muted">{ "None yet." }</p>
                 }
-                <ul class="instances">
-                { for state.settings.instances.iter().map(|i| html! {
-                    <li data-instance={i.id.clone()}>
-                        <strong>{ i.name.clone() }</strong>
-                        <span class="muted">{ format!(" {} · {}", i.origin, if i.username.is_empty() { "anonymous".to_string() } else { i.username.clone() }) }</span>
-                        <button type="button" onclick={edit(i.id.clone())} aria-label={format!("Edit {}", i.name)}>{ "Edit" }</button>
-                        <button type="button" onclick={remove(i.id.clone())} aria-label={format!("Remove {}", i.name)}>{ "Remove" }</button>
+                <ul class="instances" data-glance={state.glance_loaded.to_string()}>
+                { for state.settings.instances.iter().map(|i| {
+                    let (verdict, history, week) = state.glance.get(&i.id).cloned().unwrap_or_default();
+                    let verdict = if verdict.is_empty() { "unknown".to_string() } else { verdict };
+                    let secret_missing = state.glance_loaded && i.secret_missing(&state.session_secrets);
+                    let confirming = state.confirm_remove.as_deref() == Some(i.id.as_str());
+                    html! {
+                    <li data-instance={i.id.clone()} class="instance-row">
+                        <div class="row-head">
+                            <span class={classes!("state-pill", format!("v-{verdict}"))} data-state={verdict.clone()}><span class="verdict-dot" aria-hidden="true"></span>{ verdict_word(&verdict) }</span>
+                            <strong>{ i.name.clone() }</strong>
+                            <span class="muted">{ format!("{} · {}", i.origin, if i.username.is_empty() { "anonymous".to_string() } else { i.username.clone() }) }</span>
+                            <span class="row-actions">
+                                <button type="button" onclick={edit(i.id.clone())} aria-label={format!("Edit {}", i.name)}>{ "Edit" }</button>
+                                <button type="button" onclick={ask_remove(Some(i.id.clone()))} aria-label={format!("Remove {}", i.name)} aria-expanded={confirming.to_string()}>{ "Remove" }</button>
+                            </span>
+                        </div>
+                        if secret_missing {
+                            <p class="secret-missing" data-testid="secret-missing">
+                                <span class="pill warn">{ "no secret" }</span>
+                                { format!("the secret of “{}” is not kept after a browser restart — Edit to enter it again (or tick “Remember on this device”)", i.username) }
+                            </p>
+                        }
+                        if confirming {
+                            <div class="confirm" role="group" aria-label={format!("Remove {}?", i.name)} data-testid="confirm-remove">
+                                <span>{ format!("Remove “{}”? Its stored checks, history and audit records on this device are deleted.", i.name) }</span>
+                                <button type="button" class="danger" onclick={remove(i.id.clone())} aria-label={format!("Yes, remove {}", i.name)}>{ "Yes, remove" }</button>
+                                <button type="button" onclick={ask_remove(None)} aria-label={format!("Keep {}", i.name)}>{ "Keep" }</button>
+                            </div>
+                        }
+                        <div class="strips">
+                            <StatusStrip buckets={buckets_of(&history)} now={now} span_ms={DAY_MS} slots={48} label="24 hours" key_name="24h" />
+                            <StatusStrip buckets={week} now={now} span_ms={WEEK_MS} slots={42} label="7 days" key_name="7d" />
+                        </div>
                     </li>
-                }) }
+                }}) }
                 </ul>
                 if state.draft.is_none() {
                     <button type="button" class="primary" onclick={on_add}>{ "Add an MSR instance" }</button>
                 }
             </section>
             if let Some(draft) = &state.draft {
-                <InstanceForm draft={draft.clone()} on_field={on_field} on_save={on_save} on_test={on_test} on_cancel={on_cancel} testing={state.testing} />
+                <InstanceForm draft={draft.clone()} on_field={on_field} on_save={on_save} on_test={on_test} on_cancel={on_cancel} testing={state.testing} field_error={state.field_error.clone()} />
                 <TestResults lines={state.tests.clone()} testing={state.testing} />
             }
             <section aria-labelledby="general-h">

@@ -1,4 +1,7 @@
-//! The popup: last known state at once, then a fresh check.
+//! The popup: last known state at once, then a fresh check. With several instances it
+//! opens on the worst one.
+
+use std::collections::BTreeMap;
 
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -8,11 +11,18 @@ use super::issue_list::IssueList;
 use super::nginx_panel::NginxPanel;
 use super::problem_list::ProblemList;
 use super::replica_table::ReplicaTable;
+use super::secret_prompt::SecretPrompt;
+use super::status_strip::StatusStrip;
 use super::trust_list::TrustList;
 use super::verdict_banner::VerdictBanner;
-use crate::model::Problem;
+use crate::glance::{buckets_of, other_reasons, state_of, summary, worst};
+use crate::model::{Problem, Settings};
 use crate::services::storage;
 use crate::state::{PopupAction, PopupState};
+
+/// 24 hours and 7 days, milliseconds.
+const DAY_MS: i64 = 86_400_000;
+const WEEK_MS: i64 = 7 * DAY_MS;
 
 /// Ask the background worker (the one poller for all views) to check the selected
 /// instance now; its snapshots arrive through the storage watcher.
@@ -27,10 +37,60 @@ fn refresh(state: UseReducerHandle<PopupState>) {
     });
 }
 
+/// How long an instance picked by the user (in the popup, or saved in the options) is
+/// opened on instead of the worst one, milliseconds.
+const PICKED_MS: i64 = 2 * 60_000;
+
+/// Read everything the popup opens with: the latest verdict of every instance, the one
+/// to show (the worst, unless the user picked one in the last two minutes; among equals
+/// the last shown), its snapshot and histories.
+async fn load(state: UseReducerHandle<PopupState>, settings: Settings) {
+    let mut verdicts = BTreeMap::new();
+    for instance in &settings.instances {
+        if let Some(s) = storage::load_snapshot(&instance.id).await {
+            verdicts.insert(instance.id.clone(), state_of(&s).to_string());
+        }
+    }
+    let stored = storage::load_selected()
+        .await
+        .filter(|id| settings.instances.iter().any(|i| &i.id == id));
+    let picked_at = storage::load_selected_at().await;
+    let id = match stored {
+        Some(id) if storage::date_now() as i64 - picked_at < PICKED_MS => Some(id),
+        stored => worst(
+            settings
+                .instances
+                .iter()
+                .map(|i| (i.id.as_str(), verdicts.get(&i.id).map(String::as_str))),
+            stored.as_deref(),
+        ),
+    };
+    let (snapshot, history, week) = match &id {
+        Some(id) => (
+            storage::load_snapshot(id).await,
+            storage::load_history(id).await,
+            storage::load_week(id).await,
+        ),
+        None => (None, Vec::new(), Vec::new()),
+    };
+    let session_secrets = storage::session_secret_ids().await;
+    state.dispatch(PopupAction::Loaded {
+        settings,
+        selected: id,
+        snapshot,
+        history,
+        week,
+        verdicts,
+        session_secrets,
+    });
+    refresh(state);
+}
+
 /// The popup root.
 #[function_component(PopupApp)]
 pub fn popup_app() -> Html {
     let state = use_reducer(PopupState::default);
+    let secret_error = use_state(|| None::<AttrValue>);
     let now = storage::date_now() as i64;
 
     {
@@ -46,7 +106,8 @@ pub fn popup_app() -> Html {
                     let watcher = watcher.clone();
                     spawn_local(async move {
                         let history = storage::load_history(&id).await;
-                        watcher.dispatch(PopupAction::History(id, history));
+                        let week = storage::load_week(&id).await;
+                        watcher.dispatch(PopupAction::History(id, history, week));
                     });
                 }
             });
@@ -56,27 +117,7 @@ pub fn popup_app() -> Html {
             }
             spawn_local(async move {
                 match storage::load_settings().await {
-                    Ok(settings) => {
-                        let selected = storage::load_selected().await;
-                        let id = selected
-                            .clone()
-                            .filter(|id| settings.instances.iter().any(|i| &i.id == id))
-                            .or_else(|| settings.instances.first().map(|i| i.id.clone()));
-                        let (snapshot, history) = match &id {
-                            Some(id) => (
-                                storage::load_snapshot(id).await,
-                                storage::load_history(id).await,
-                            ),
-                            None => (None, Vec::new()),
-                        };
-                        state.dispatch(PopupAction::Loaded {
-                            settings,
-                            selected: id,
-                            snapshot,
-                            history,
-                        });
-                        refresh(state);
-                    }
+                    Ok(settings) => load(state, settings).await,
                     Err(e) => state.dispatch(PopupAction::StorageFailed(e)),
                 }
             });
@@ -110,8 +151,30 @@ pub fn popup_app() -> Html {
                 let _ = storage::save_selected(&id).await;
                 let snapshot = storage::load_snapshot(&id).await;
                 let history = storage::load_history(&id).await;
-                state.dispatch(PopupAction::Cached(snapshot, history));
+                let week = storage::load_week(&id).await;
+                state.dispatch(PopupAction::Cached(snapshot, history, week));
                 refresh(state);
+            });
+        })
+    };
+    let on_secret = {
+        let state = state.clone();
+        let secret_error = secret_error.clone();
+        Callback::from(move |secret: String| {
+            let Some(id) = state.selected.clone() else {
+                return;
+            };
+            let state = state.clone();
+            let secret_error = secret_error.clone();
+            spawn_local(async move {
+                match storage::save_session_secret(&id, &secret).await {
+                    Ok(()) => {
+                        secret_error.set(None);
+                        state.dispatch(PopupAction::SecretEntered(id));
+                        refresh(state);
+                    }
+                    Err(e) => secret_error.set(Some(format!("could not keep it: {e}").into())),
+                }
             });
         })
     };
@@ -131,11 +194,16 @@ pub fn popup_app() -> Html {
             </main>
         };
     };
+    let secret_missing = instance.secret_missing(&state.session_secrets);
     let snapshot = state.snapshot.clone();
     let mut problems = snapshot
         .as_ref()
         .map(|s| s.problems.clone())
         .unwrap_or_default();
+    if secret_missing {
+        // The prompt says it, with the field right there.
+        problems.retain(|p| !matches!(p.kind.as_str(), "secretMissing" | "notSignedIn"));
+    }
     if let Some(error) = &state.refresh_error {
         problems.push(Problem {
             area: "extension".into(),
@@ -143,23 +211,33 @@ pub fn popup_app() -> Html {
             message: format!("could not refresh: {error}"),
         });
     }
+    let prompt = secret_missing.then(|| html! {
+        <SecretPrompt instance={instance.clone()} on_secret={on_secret.clone()} error={(*secret_error).clone()} />
+    });
     html! {
         <main class="popup" aria-busy={(state.refreshing && snapshot.is_none()).to_string()}>
             <header>
-                <InstancePicker instances={state.settings.instances.clone()} selected={state.selected.clone().map(AttrValue::from)} on_select={on_select} />
+                <InstancePicker instances={state.settings.instances.clone()} verdicts={state.verdicts.clone()} selected={state.selected.clone().map(AttrValue::from)} on_select={on_select} />
                 <span class="muted origin">{ instance.origin.clone() }</span>
             </header>
             if let Some(s) = snapshot {
-                <VerdictBanner verdict={s.verdict.clone()} checked_at={s.checked_at} now={now} refreshing={state.refreshing} fresh={state.fresh} on_refresh={on_refresh.clone()} />
+                <VerdictBanner verdict={s.verdict.clone()} checked_at={s.checked_at} now={now} refreshing={state.refreshing} fresh={state.fresh} on_refresh={on_refresh.clone()} summary={summary(&s)} />
+                { prompt }
                 <ProblemList problems={problems.clone()} on_retry={on_refresh.clone()} on_options={on_options.clone()} />
-                <ReplicaTable pings={s.pings.clone()} replicas={s.replicas.clone()} now={now} />
-                <IssueList issues={s.issues.clone()} gc_running={s.gc_running} cluster_read={s.cluster_read} />
-                <NginxPanel nginx={s.nginx.clone()} history={state.history.clone()} />
-                <TrustList events={s.trust.events.clone()} read={s.trust.read} now={now} on_open_audit={on_open_audit} />
+                <section aria-labelledby="history-h" class="history">
+                    <h2 id="history-h">{ "History" }</h2>
+                    <StatusStrip buckets={buckets_of(&state.history)} now={now} span_ms={DAY_MS} slots={48} label="24 hours" key_name="24h" />
+                    <StatusStrip buckets={state.week.clone()} now={now} span_ms={WEEK_MS} slots={42} label="7 days" key_name="7d" />
+                </section>
+                <IssueList issues={s.issues.clone()} gc_running={s.gc_running} cluster_read={s.cluster_read} others={other_reasons(&s).into_iter().cloned().collect::<Vec<_>>()} />
+                <ReplicaTable pings={s.pings.clone()} replicas={s.replicas.clone()} cluster_read={s.cluster_read} now={now} />
+                <NginxPanel nginx={s.nginx.clone()} history={state.history.clone()} now={now} />
+                <TrustList events={s.trust.events.clone()} read={s.trust.read} registry_host={instance.registry_host()} now={now} on_open_audit={on_open_audit} />
             } else {
                 if state.refreshing {
                     <p class="checking" aria-live="polite" data-testid="checking">{ "Checking MSR…" }</p>
                 }
+                { prompt }
                 <ProblemList problems={problems} on_retry={on_refresh.clone()} on_options={on_options.clone()} />
             }
             <footer>

@@ -12,6 +12,9 @@ pub struct ReplicaTableProps {
     pub pings: Vec<PingView>,
     /// Cluster status rows.
     pub replicas: Vec<ReplicaView>,
+    /// Whether the cluster status was read.
+    #[prop_or(true)]
+    pub cluster_read: bool,
     /// Now (epoch ms).
     pub now: i64,
 }
@@ -22,6 +25,9 @@ pub fn replica_table(props: &ReplicaTableProps) -> Html {
     html! {
         <section aria-labelledby="replicas-h">
             <h2 id="replicas-h">{ "Replicas" }</h2>
+            if props.replicas.is_empty() && !props.cluster_read {
+                <p class="muted" data-testid="replicas-unknown">{ "replica health, mode and last report: unknown (cluster status was not read)" }</p>
+            }
             if !props.replicas.is_empty() {
                 <table class="replicas" data-testid="replicas">
                     <thead><tr>
@@ -54,7 +60,7 @@ pub fn replica_table(props: &ReplicaTableProps) -> Html {
                 <li data-ping={p.label.clone()} data-state={p.state.clone()}>
                     <span class={classes!("pill", match p.state.as_str() { "healthy" => "good", "unhealthy" => "bad", _ => "unknown" })}>{ p.state.clone() }</span>
                     <span class="label">{ format!("/_ping {}", p.label) }</span>
-                    if !p.detail.is_empty() { <span class="reason">{ p.detail.clone() }</span> }
+                    if !p.detail.is_empty() { { ": " }<span class="reason">{ p.detail.clone() }</span> }
                 </li>
             }) }
             </ul>

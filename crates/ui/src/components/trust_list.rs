@@ -13,6 +13,9 @@ pub struct TrustListProps {
     pub events: Vec<TrustEvent>,
     /// Whether the feed was read.
     pub read: bool,
+    /// The registry host the repositories are on (shown once, not on every row).
+    #[prop_or_default]
+    pub registry_host: AttrValue,
     /// Now (epoch ms).
     pub now: i64,
     /// Open the full audit view.
@@ -32,6 +35,9 @@ pub fn trust_list(props: &TrustListProps) -> Html {
     html! {
         <section aria-labelledby="trust-h" data-testid="trust">
             <h2 id="trust-h">{ "Latest trust events" }</h2>
+            if !props.registry_host.is_empty() && props.read {
+                <p class="muted registry-host" data-testid="registry-host">{ format!("repositories on {}", props.registry_host) }</p>
+            }
             if !props.read {
                 <p class="muted">{ "not available" }</p>
             } else if props.events.is_empty() {

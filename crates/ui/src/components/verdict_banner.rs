@@ -1,4 +1,5 @@
-//! The overall verdict with the check time and a refresh button.
+//! The overall verdict with the check time, the top reasons in one line and a refresh
+//! button.
 
 use yew::prelude::*;
 
@@ -7,7 +8,7 @@ use crate::format::{ago, verdict_word};
 /// Properties of [`VerdictBanner`].
 #[derive(Properties, PartialEq)]
 pub struct VerdictBannerProps {
-    /// `healthy`, `degraded`, `down`, `unknown`.
+    /// `healthy`, `reachable`, `degraded`, `down`, `unknown`.
     pub verdict: AttrValue,
     /// When checked (epoch ms), 0 if never.
     pub checked_at: i64,
@@ -19,6 +20,9 @@ pub struct VerdictBannerProps {
     pub fresh: bool,
     /// Re-check now.
     pub on_refresh: Callback<()>,
+    /// The top reasons, most important first (one line).
+    #[prop_or_default]
+    pub summary: Vec<String>,
 }
 
 /// The verdict banner.
@@ -36,8 +40,13 @@ pub fn verdict_banner(props: &VerdictBannerProps) -> Html {
     html! {
         <section class={classes!("verdict", format!("v-{}", props.verdict))} aria-live="polite" data-testid="verdict" data-fresh={props.fresh.to_string()}>
             <span class="verdict-dot" aria-hidden="true"></span>
-            <strong class="verdict-word" data-verdict={props.verdict.clone()}>{ verdict_word(&props.verdict) }</strong>
-            <span class="muted">{ when }</span>
+            <div class="verdict-text">
+                <strong class="verdict-word" data-verdict={props.verdict.clone()}>{ verdict_word(&props.verdict) }</strong>
+                <span class="muted when">{ when }</span>
+                if !props.summary.is_empty() {
+                    <p class="summary" data-testid="summary">{ props.summary.join(" · ") }</p>
+                }
+            </div>
             <button type="button" class="refresh" onclick={onclick} disabled={props.refreshing} aria-busy={props.refreshing.to_string()}>
                 { if props.refreshing { "Checking…" } else { "Refresh" } }
             </button>

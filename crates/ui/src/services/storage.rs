@@ -8,7 +8,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::model::{HistoryPoint, Settings, Snapshot};
+use crate::model::{Bucket, HistoryPoint, Settings, Snapshot};
 use crate::services::js_text;
 
 /// The storage key of the settings.
@@ -17,6 +17,8 @@ pub const SETTINGS_KEY: &str = "settings";
 pub const SECRETS_KEY: &str = "secrets";
 /// The storage key of the instance the popup shows.
 pub const SELECTED_KEY: &str = "selected";
+/// The storage key of when it was picked (epoch ms).
+pub const SELECTED_AT_KEY: &str = "selectedAt";
 
 /// The storage key of an instance's latest snapshot.
 pub fn snapshot_key(id: &str) -> String {
@@ -26,6 +28,11 @@ pub fn snapshot_key(id: &str) -> String {
 /// The storage key of an instance's history.
 pub fn history_key(id: &str) -> String {
     format!("history:{id}")
+}
+
+/// The storage key of an instance's 7-day hourly buckets.
+pub fn week_key(id: &str) -> String {
+    format!("week:{id}")
 }
 
 fn chrome_path(path: &[&str]) -> Result<JsValue, String> {
@@ -158,6 +165,7 @@ pub async fn save_snapshot(snapshot: &Snapshot) -> Result<(), String> {
 pub async fn forget(id: &str) -> Result<(), String> {
     remove("local", &snapshot_key(id)).await?;
     remove("local", &history_key(id)).await?;
+    remove("local", &week_key(id)).await?;
     let mut secrets = load_secrets().await.unwrap_or_default();
     if secrets.remove(id).is_some() {
         save_secrets(&secrets).await?;
@@ -175,6 +183,34 @@ pub async fn load_history(id: &str) -> Vec<HistoryPoint> {
         .unwrap_or_default()
 }
 
+/// The 7-day hourly buckets of an instance (oldest first).
+pub async fn load_week(id: &str) -> Vec<Bucket> {
+    get_json("local", &week_key(id))
+        .await
+        .ok()
+        .flatten()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+/// The ids of the instances with a secret in this browser session (not the secrets).
+pub async fn session_secret_ids() -> std::collections::BTreeSet<String> {
+    load_secrets()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(_, secret)| !secret.is_empty())
+        .map(|(id, _)| id)
+        .collect()
+}
+
+/// Keep an instance's secret for this browser session (the popup's "enter it again").
+pub async fn save_session_secret(id: &str, secret: &str) -> Result<(), String> {
+    let mut secrets = load_secrets().await?;
+    secrets.insert(id.to_string(), secret.to_string());
+    save_secrets(&secrets).await
+}
+
 /// The id of the instance the popup shows.
 pub async fn load_selected() -> Option<String> {
     get_json("local", SELECTED_KEY)
@@ -184,10 +220,21 @@ pub async fn load_selected() -> Option<String> {
         .and_then(|t| serde_json::from_str(&t).ok())
 }
 
-/// Remember the instance the popup shows.
+/// Remember the instance the popup shows, and when it was picked.
 pub async fn save_selected(id: &str) -> Result<(), String> {
     let json = serde_json::to_string(id).map_err(|e| e.to_string())?;
-    set_json("local", SELECTED_KEY, &json).await
+    set_json("local", SELECTED_KEY, &json).await?;
+    set_json("local", SELECTED_AT_KEY, &(date_now() as i64).to_string()).await
+}
+
+/// When the instance the popup shows was last picked (epoch ms; 0 if never).
+pub async fn load_selected_at() -> i64 {
+    get_json("local", SELECTED_AT_KEY)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Whether the browser's host-permission match patterns can name a port.

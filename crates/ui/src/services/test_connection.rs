@@ -72,13 +72,20 @@ pub async fn test_connection(instance: &Instance, secret: Option<&str>) -> Vec<C
             lines.push(line(
                 "reachable",
                 "fail",
-                format!("{e}: check the address, the network/VPN and the site permission"),
+                format!(
+                    "{e}: nothing answered at {} — check the address, the network/VPN and the site permission",
+                    origin.authority()
+                ),
             ));
+            // Not "fail": nothing answered, so no certificate was seen, and a page is not
+            // told whether the connection or the certificate failed.
             lines.push(line(
                 "TLS trusted",
-                if https { "fail" } else { "skip" },
+                "skip",
                 if https {
-                    format!("a browser cannot tell an untrusted certificate from no network: if {}/ca opens with a certificate warning, install MSR's CA", instance.origin)
+                    format!(
+                        "not known: no answer came, so no certificate was seen. Open {origin}/_ping in a tab: a certificate warning means this browser does not trust MSR's certificate (install MSR's CA from {origin}/ca); “refused” or “timed out” means nothing listens there or the network blocks it"
+                    )
                 } else {
                     "plain http".into()
                 },

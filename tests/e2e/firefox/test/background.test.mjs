@@ -77,7 +77,8 @@ test('a fault on msr-sim turns the badge amber after the next background check, 
     return /background-color: rgba\(227, 116, 0, 1\)/.test(b.style) ? b : { ok: false, ...b };
   }, 'an amber toolbar badge');
   assert.equal(shown.text, badge.text);
-  assert.match(shown.title, /^MSR Lens: degraded \(\d+ need attention\)$/);
+  // The tooltip names the worst instance and its reason.
+  assert.match(shown.title, /^MSR Lens: bg degraded \(\d+ needs? attention\)( — .+)?$/);
   // The verdict change notified: Firefox's own notification window showed it.
   const alerts = await until(async () => {
     const list = await alertWindows(env);

@@ -1,0 +1,571 @@
+//! What an instance's state means at a glance (pure, no I/O): the banner's one-line
+//! summary, which of several instances is worst, and the status strip of a history
+//! (Uptime Kuma's heartbeat bar: one coloured segment per time slot, uptime share).
+
+use crate::format::rate;
+use crate::model::{Bucket, HistoryPoint, ReasonView, Snapshot};
+
+/// How bad a state is, for picking the worst instance (the badge uses the same order,
+/// `extension/background.js` `RANK`): healthy < reachable (cluster status not checked)
+/// < unknown < signIn (MSR refused the credentials) < degraded < down.
+pub fn rank(state: &str) -> u8 {
+    match state {
+        "healthy" => 0,
+        "reachable" => 1,
+        "signIn" => 3,
+        "degraded" => 4,
+        "down" => 5,
+        _ => 2,
+    }
+}
+
+/// The state of a snapshot for status dots and the worst instance: its verdict, or
+/// `signIn` for an "unknown" verdict whose first reason is `signInFailed` (as the
+/// badge, `extension/background.js` `badgeState`).
+pub fn state_of(s: &Snapshot) -> &str {
+    if s.verdict == "unknown" && s.reasons.first().is_some_and(|r| r.code == "signInFailed") {
+        return "signIn";
+    }
+    s.verdict.as_str()
+}
+
+/// Reason codes the banner and the popup already say in their own words (pings,
+/// replicas, issues, the cluster status problems, sign-in, GC).
+const COVERED: &[&str] = &[
+    "allReplicasDown",
+    "noData",
+    "inconclusive",
+    "clusterNotChecked",
+    "signInFailed",
+    "pingUnhealthy",
+    "pingUnreachable",
+    "pingUnknown",
+    "replicaUnhealthy",
+    "replicaHealthUnknown",
+    "replicaStale",
+    "replicaTimestampUnknown",
+    "replicaReadOnly",
+    "criticalIssue",
+    "issue",
+    "gcRunning",
+    "clusterNotSignedIn",
+    "clusterNotAdmin",
+    "clusterCheckFailed",
+    "clusterUnavailable",
+    "clusterWarnings",
+    "nginxNotAvailable",
+    "nginxUnavailable",
+];
+
+/// The reasons of the verdict that no other part of the popup shows (tables not ready,
+/// nginx dropping connections, and whatever the core adds later: workers, jobs, ...),
+/// most severe first; `info` ones only for tables.
+pub fn other_reasons(s: &Snapshot) -> Vec<&ReasonView> {
+    let mut out: Vec<&ReasonView> = s
+        .reasons
+        .iter()
+        .filter(|r| !COVERED.contains(&r.code.as_str()))
+        .filter(|r| r.severity != "info" || r.code.starts_with("tables"))
+        .collect();
+    out.sort_by_key(|r| match r.severity.as_str() {
+        "down" => 0,
+        "degraded" => 1,
+        "unknown" => 2,
+        _ => 3,
+    });
+    out
+}
+
+/// A reason in a few words for the banner line: `15 tables not ready`, or its message cut
+/// at a word near 60 characters.
+fn short(r: &ReasonView) -> String {
+    let tables = || r.subject.as_deref().map_or(0, |s| s.split(", ").count());
+    match r.code.as_str() {
+        "tablesReplicasNotReady" => count(tables(), "table not ready", "tables not ready"),
+        "tablesNotWritable" => count(tables(), "table not writable", "tables not writable"),
+        _ if r.message.chars().count() <= 60 => r.message.clone(),
+        _ => {
+            let cut: String = r.message.chars().take(60).collect();
+            let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a);
+            format!("{cut}…")
+        }
+    }
+}
+
+/// `1 replica`, `2 replicas`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The top reasons of a snapshot, most important first, for the banner's one line
+/// (`1 critical issue · 1 replica unhealthy`). Critical issues come first; a part of the
+/// cluster that was not read is "unknown", never "none". Empty when there is nothing to
+/// say beyond the verdict.
+pub fn summary(s: &Snapshot) -> Vec<String> {
+    let mut out = Vec::new();
+    let unreachable = s.problems.iter().any(|p| p.kind == "unreachable");
+    if s.problems.iter().any(|p| p.kind == "config") {
+        out.push("settings cannot be used".to_string());
+        return out;
+    }
+    if unreachable {
+        out.push("not reachable".to_string());
+    }
+    let sign_in = state_of(s) == "signIn";
+    if sign_in {
+        out.push("cannot sign in".to_string());
+    }
+    let critical = s.issues.iter().filter(|i| i.critical).count();
+    if critical > 0 {
+        out.push(count(critical, "critical issue", "critical issues"));
+    }
+    if s.replicas.is_empty() {
+        let failing = s.pings.iter().filter(|p| p.state == "unhealthy").count();
+        let silent = s.pings.iter().filter(|p| p.state == "unknown").count();
+        if failing > 0 {
+            out.push(format!(
+                "{} of {} failing /_ping",
+                failing,
+                count(s.pings.len(), "replica", "replicas")
+            ));
+        }
+        if silent > 0 && !unreachable {
+            out.push(format!(
+                "{} of {} not answering /_ping",
+                silent,
+                count(s.pings.len(), "replica", "replicas")
+            ));
+        }
+    } else {
+        let unhealthy = s.replicas.iter().filter(|r| !r.healthy).count();
+        let stale = s.replicas.iter().filter(|r| r.healthy && r.stale).count();
+        let read_only = s.replicas.iter().filter(|r| r.read_only).count();
+        if unhealthy > 0 {
+            out.push(count(unhealthy, "replica unhealthy", "replicas unhealthy"));
+        }
+        if stale > 0 {
+            out.push(count(
+                stale,
+                "replica report too old",
+                "replica reports too old",
+            ));
+        }
+        if read_only > 0 {
+            out.push(count(read_only, "replica read-only", "replicas read-only"));
+        }
+    }
+    let (severe, mild): (Vec<&ReasonView>, Vec<&ReasonView>) = other_reasons(s)
+        .into_iter()
+        .partition(|r| r.severity == "down" || r.severity == "degraded");
+    out.extend(severe.iter().map(|r| short(r)));
+    let minor = s.issues.len() - critical;
+    if minor > 0 {
+        out.push(count(minor, "minor issue", "minor issues"));
+    }
+    out.extend(mild.iter().map(|r| short(r)));
+    if !s.cluster_read && !unreachable && !sign_in {
+        let why = s
+            .problems
+            .iter()
+            .find(|p| p.area == "cluster")
+            .map(|p| match p.kind.as_str() {
+                "wrongPassword" => " (cannot sign in)",
+                "secretMissing" => " (secret not entered)",
+                "notSignedIn" => " (not signed in)",
+                "notAdmin" | "noAccess" => " (not an admin)",
+                _ => "",
+            })
+            .unwrap_or("");
+        let what = if s.verdict == "reachable" {
+            "not checked"
+        } else {
+            "unknown"
+        };
+        out.push(format!("cluster status {what}{why}"));
+    }
+    if out.is_empty() && !s.replicas.is_empty() && s.verdict == "healthy" {
+        out.push(format!(
+            "all {} OK",
+            count(s.replicas.len(), "replica", "replicas")
+        ));
+    }
+    out
+}
+
+/// The instance to open on: the worst verdict; among equals the `preferred` one (the
+/// last shown), else the first in the list. Instances never checked count as unknown.
+pub fn worst<'a>(
+    instances: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+    preferred: Option<&str>,
+) -> Option<String> {
+    let mut best: Option<(u8, bool, &str)> = None;
+    for (id, verdict) in instances {
+        let key = (rank(verdict.unwrap_or("unknown")), Some(id) == preferred);
+        if best.is_none_or(|(r, p, _)| key > (r, p)) {
+            best = Some((key.0, key.1, id));
+        }
+    }
+    best.map(|(_, _, id)| id.to_string())
+}
+
+/// History points as one-check buckets.
+pub fn buckets_of(points: &[HistoryPoint]) -> Vec<Bucket> {
+    points
+        .iter()
+        .map(|p| Bucket {
+            t: p.t,
+            verdict: p.verdict.clone(),
+            checks: 1,
+            healthy: u32::from(p.verdict == "healthy"),
+            reason: p.reason.clone(),
+        })
+        .collect()
+}
+
+/// One slot of the status strip.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    /// Slot start (epoch ms).
+    pub start: i64,
+    /// Slot end (epoch ms, exclusive).
+    pub end: i64,
+    /// The worst verdict checked in the slot; `None` when nothing was checked.
+    pub verdict: Option<String>,
+    /// Checks in the slot.
+    pub checks: u32,
+    /// The reason of the worst check, when known.
+    pub reason: Option<String>,
+}
+
+/// `slots` equal slots covering `[now - span_ms, now)`, each with the worst verdict of
+/// the buckets in it (buckets outside the span are ignored).
+pub fn segments(buckets: &[Bucket], now: i64, span_ms: i64, slots: usize) -> Vec<Segment> {
+    let slots = slots.max(1);
+    let width = (span_ms / slots as i64).max(1);
+    let start = now - width * slots as i64;
+    let mut out: Vec<Segment> = (0..slots)
+        .map(|i| Segment {
+            start: start + width * i as i64,
+            end: start + width * (i as i64 + 1),
+            verdict: None,
+            checks: 0,
+            reason: None,
+        })
+        .collect();
+    for b in buckets {
+        if b.t < start || b.t >= now {
+            continue;
+        }
+        let slot = &mut out[((b.t - start) / width) as usize];
+        slot.checks += b.checks;
+        let (new, old) = (rank(&b.verdict), slot.verdict.as_deref().map(rank));
+        if old.is_none_or(|old| new > old) {
+            slot.verdict = Some(b.verdict.clone());
+            slot.reason = b.reason.clone();
+        } else if old == Some(new) && b.reason.is_some() {
+            slot.reason = b.reason.clone();
+        }
+    }
+    out
+}
+
+/// The share of healthy checks since `since` as a percentage, with the number of checks;
+/// `None` without checks.
+pub fn uptime(buckets: &[Bucket], since: i64) -> Option<(f64, u32)> {
+    let (checks, healthy) = buckets
+        .iter()
+        .filter(|b| b.t >= since)
+        .fold((0u32, 0u32), |(c, h), b| (c + b.checks, h + b.healthy));
+    (checks > 0).then(|| (f64::from(healthy) * 100.0 / f64::from(checks), checks))
+}
+
+/// `99.3 %`.
+pub fn percent(value: f64) -> String {
+    format!("{} %", rate(Some(value)))
+}
+
+const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+
+/// Local wall-clock time `HH:MM` (with the weekday when `weekday`) of an epoch-ms time,
+/// `offset_min` minutes east of UTC.
+pub fn clock(t_ms: i64, offset_min: i64, weekday: bool) -> String {
+    let minutes = t_ms.div_euclid(60_000) + offset_min;
+    let (day, minute) = (minutes.div_euclid(1440), minutes.rem_euclid(1440));
+    let time = format!("{:02}:{:02}", minute / 60, minute % 60);
+    if weekday {
+        format!("{} {time}", DAYS[day.rem_euclid(7) as usize])
+    } else {
+        time
+    }
+}
+
+/// The hover text of a segment: `13:00–13:30 · degraded · 1 replica unhealthy`.
+pub fn segment_title(seg: &Segment, offset_min: i64, weekday: bool) -> String {
+    let when = format!(
+        "{}–{}",
+        clock(seg.start, offset_min, weekday),
+        clock(
+            seg.end,
+            offset_min,
+            weekday && seg.end - seg.start >= 86_400_000
+        )
+    );
+    match &seg.verdict {
+        None => format!("{when} · not checked"),
+        Some(v) => {
+            let mut text = format!(
+                "{when} · {} · {}",
+                crate::format::verdict_word(v).to_lowercase(),
+                count(seg.checks as usize, "check", "checks")
+            );
+            if let Some(reason) = seg.reason.as_deref().filter(|r| !r.is_empty()) {
+                text.push_str(" · ");
+                text.push_str(reason);
+            }
+            text
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{IssueView, PingView, Problem, ReplicaView};
+
+    fn replica(healthy: bool, read_only: bool) -> ReplicaView {
+        ReplicaView {
+            ok: healthy && !read_only,
+            healthy,
+            read_only,
+            ..ReplicaView::default()
+        }
+    }
+
+    #[test]
+    fn summary_puts_critical_issues_first_and_says_unknown_for_what_was_not_read() {
+        let s = Snapshot {
+            verdict: "degraded".into(),
+            cluster_read: true,
+            replicas: vec![
+                replica(true, false),
+                replica(false, false),
+                replica(true, true),
+            ],
+            issues: vec![
+                IssueView {
+                    critical: false,
+                    ..IssueView::default()
+                },
+                IssueView {
+                    critical: true,
+                    ..IssueView::default()
+                },
+            ],
+            ..Snapshot::default()
+        };
+        assert_eq!(
+            summary(&s),
+            [
+                "1 critical issue",
+                "1 replica unhealthy",
+                "1 replica read-only",
+                "1 minor issue"
+            ]
+        );
+        let down = Snapshot {
+            verdict: "down".into(),
+            pings: vec![PingView {
+                state: "unknown".into(),
+                ..PingView::default()
+            }],
+            problems: vec![Problem {
+                area: "connection".into(),
+                kind: "unreachable".into(),
+                message: String::new(),
+            }],
+            ..Snapshot::default()
+        };
+        assert_eq!(summary(&down), ["not reachable"]);
+        let wrong = Snapshot {
+            verdict: "unknown".into(),
+            pings: vec![PingView {
+                state: "healthy".into(),
+                ..PingView::default()
+            }],
+            problems: vec![Problem {
+                area: "cluster".into(),
+                kind: "wrongPassword".into(),
+                message: String::new(),
+            }],
+            ..Snapshot::default()
+        };
+        assert_eq!(summary(&wrong), ["cluster status unknown (cannot sign in)"]);
+        let refused = Snapshot {
+            reasons: vec![crate::model::ReasonView {
+                code: "signInFailed".into(),
+                ..crate::model::ReasonView::default()
+            }],
+            ..wrong
+        };
+        assert_eq!(state_of(&refused), "signIn");
+        assert_eq!(summary(&refused), ["cannot sign in"]);
+        let partial = Snapshot {
+            verdict: "reachable".into(),
+            problems: vec![Problem {
+                area: "cluster".into(),
+                kind: "notAdmin".into(),
+                message: String::new(),
+            }],
+            ..Snapshot::default()
+        };
+        assert_eq!(state_of(&partial), "reachable");
+        assert_eq!(
+            summary(&partial),
+            ["cluster status not checked (not an admin)"]
+        );
+        let fine = Snapshot {
+            verdict: "healthy".into(),
+            cluster_read: true,
+            replicas: vec![replica(true, false), replica(true, false)],
+            ..Snapshot::default()
+        };
+        assert_eq!(summary(&fine), ["all 2 replicas OK"]);
+    }
+
+    fn reason(severity: &str, code: &str, subject: Option<&str>, message: &str) -> ReasonView {
+        ReasonView {
+            severity: severity.into(),
+            code: code.into(),
+            subject: subject.map(String::from),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn reasons_shown_nowhere_else_reach_the_summary_in_a_few_words() {
+        let s = Snapshot {
+            verdict: "degraded".into(),
+            cluster_read: true,
+            replicas: vec![replica(true, false)],
+            reasons: vec![
+                reason(
+                    "info",
+                    "tablesReplicasNotReady",
+                    Some("dtr.a, dtr.b"),
+                    "2 table(s) have replicas that are not ready: dtr.a, dtr.b",
+                ),
+                reason("degraded", "replicaUnhealthy", None, "covered"),
+                reason("info", "gcRunning", None, "covered"),
+                reason(
+                    "degraded",
+                    "workerDead",
+                    Some("w1"),
+                    "worker w1 is dead: its heartbeat expired 10 minutes ago and nothing took its jobs over",
+                ),
+                reason(
+                    "degraded",
+                    "nginxDropping",
+                    Some("nginx"),
+                    "nginx dropped 3 connection(s) in the last 60 s",
+                ),
+            ],
+            ..Snapshot::default()
+        };
+        assert_eq!(other_reasons(&s).len(), 3);
+        assert_eq!(
+            summary(&s),
+            [
+                "worker w1 is dead: its heartbeat expired 10 minutes ago and…",
+                "nginx dropped 3 connection(s) in the last 60 s",
+                "2 tables not ready"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_worst_instance_wins_and_ties_keep_the_preferred_one() {
+        let list = [
+            ("a", Some("healthy")),
+            ("b", Some("degraded")),
+            ("c", Some("degraded")),
+        ];
+        assert_eq!(worst(list, None).as_deref(), Some("b"));
+        assert_eq!(worst(list, Some("c")).as_deref(), Some("c"));
+        assert_eq!(worst(list, Some("a")).as_deref(), Some("b"));
+        assert_eq!(
+            worst([("a", Some("healthy")), ("b", None)], None).as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            worst(
+                [
+                    ("a", Some("unknown")),
+                    ("b", Some("signIn")),
+                    ("c", Some("reachable"))
+                ],
+                None
+            )
+            .as_deref(),
+            Some("b")
+        );
+        assert_eq!(worst([], None), None);
+    }
+
+    fn point(t: i64, verdict: &str, reason: Option<&str>) -> HistoryPoint {
+        HistoryPoint {
+            t,
+            verdict: verdict.into(),
+            reason: reason.map(String::from),
+            ..HistoryPoint::default()
+        }
+    }
+
+    #[test]
+    fn segments_take_the_worst_check_of_each_slot_and_uptime_counts_checks() {
+        let now = 1_000_000;
+        let history = [
+            point(now - 2_000_000, "down", None), // outside the span
+            point(now - 1_000_000, "healthy", None),
+            point(now - 900_000, "degraded", Some("1 replica unhealthy")),
+            point(now - 850_000, "healthy", None),
+            point(now - 10, "healthy", None),
+            point(now, "down", None), // not before now
+        ];
+        let buckets = buckets_of(&history);
+        let segs = segments(&buckets, now, 1_000_000, 4);
+        assert_eq!(segs.len(), 4);
+        assert_eq!(segs[0].start, 0);
+        assert_eq!(segs[0].verdict.as_deref(), Some("degraded"));
+        assert_eq!(segs[0].checks, 3);
+        assert_eq!(segs[0].reason.as_deref(), Some("1 replica unhealthy"));
+        assert_eq!(segs[1].verdict, None);
+        assert_eq!(segs[3].verdict.as_deref(), Some("healthy"));
+        let (share, checks) = uptime(&buckets, now - 1_000_000).unwrap();
+        assert_eq!(checks, 5);
+        assert_eq!(percent(share), "60.0 %");
+        assert_eq!(uptime(&buckets, now + 1), None);
+    }
+
+    #[test]
+    fn clock_and_titles() {
+        // 1970-01-01 was a Thursday; 25 h 30 min later, UTC+1, is Friday 02:30.
+        assert_eq!(clock(91_800_000, 60, true), "Fri 02:30");
+        assert_eq!(clock(-60_000, 0, false), "23:59");
+        let seg = Segment {
+            start: 0,
+            end: 1_800_000,
+            verdict: Some("degraded".into()),
+            checks: 2,
+            reason: Some("1 replica unhealthy".into()),
+        };
+        assert_eq!(
+            segment_title(&seg, 0, false),
+            "00:00–00:30 · degraded · 2 checks · 1 replica unhealthy"
+        );
+        let empty = Segment {
+            verdict: None,
+            ..seg
+        };
+        assert_eq!(segment_title(&empty, 0, false), "00:00–00:30 · not checked");
+    }
+}
