@@ -34,6 +34,7 @@ pub fn rate(value: Option<f64>) -> String {
 pub fn verdict_word(verdict: &str) -> &'static str {
     match verdict {
         "healthy" => "Healthy",
+        "reachable" => "Reachable",
         "degraded" => "Degraded",
         "down" => "Down",
         _ => "Unknown",
