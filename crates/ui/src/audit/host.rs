@@ -2,9 +2,8 @@
 //! credentials:
 //!
 //! - [`Host::Extension`]: the extension's `audit.html`; the instance comes from the
-//!   settings in `chrome.storage` (`?id=` picks one, else the one the popup shows), its
-//!   secret from the settings or the session; deep links are read from and written to the
-//!   page's hash.
+//!   settings in `chrome.storage` (`?id=` picks one), its secret from the settings or the
+//!   session; deep links are read from and written to the page's hash.
 //! - [`Host::Embedded`]: the `<msr-lens-audit>` custom element of the npm package on a
 //!   portal page of MSR's origin; the MSR address and repository come from the element's
 //!   attributes, the credentials from its `connect()` call and are kept in memory only
@@ -141,11 +140,7 @@ impl Host {
             Host::Extension => {
                 use crate::services::storage;
                 let settings = storage::load_settings().await.unwrap_or_default();
-                // `?id=`, else the instance the popup shows (its trust events link here).
-                let wanted = match storage::query_param("id") {
-                    Some(id) => Some(id),
-                    None => storage::load_selected().await,
-                };
+                let wanted = storage::query_param("id");
                 let instance = settings
                     .instances
                     .iter()

@@ -366,14 +366,20 @@ impl Store {
             return Timeline::default();
         };
         let (origin, step, hourly) = if hi - lo < HOURLY_SPAN_MS {
-            (lo.div_euclid(HOUR_MS) * HOUR_MS, HOUR_MS, true)
+            // Whole UTC days of hours, so a busy hour reads as part of its day.
+            (lo.div_euclid(DAY_MS) * DAY_MS, HOUR_MS, true)
         } else {
             let first = lo.div_euclid(DAY_MS);
             let days = hi.div_euclid(DAY_MS) - first + 1;
             let per = (days + MAX_BUCKETS as i64 - 1) / MAX_BUCKETS as i64;
             (first * DAY_MS, per.max(1) * DAY_MS, false)
         };
-        let n = usize::try_from((hi - origin) / step + 1).unwrap_or(1);
+        let end = if hourly {
+            (hi.div_euclid(DAY_MS) + 1) * DAY_MS
+        } else {
+            hi + 1
+        };
+        let n = usize::try_from((end - origin + step - 1) / step).unwrap_or(1);
         let mut buckets: Vec<Bucket> = (0..n)
             .map(|i| {
                 let start = origin + i as i64 * step;
@@ -783,8 +789,11 @@ mod tests {
         let t = s.timeline(&s.select(&Filter::default()));
         assert!(t.hourly);
         let hours: Vec<u32> = t.buckets.iter().map(Bucket::total).collect();
-        assert_eq!(hours, [1, 0, 0, 1]);
+        assert_eq!(hours.len(), 24, "the whole day, hour by hour");
+        assert_eq!(hours.get(..5), Some(&[1, 0, 0, 1, 0][..]));
+        assert_eq!(hours.iter().sum::<u32>(), 2);
         assert_eq!(t.buckets.first().map(|b| b.start), Some(5 * DAY_MS));
+        assert_eq!(t.buckets.last().map(|b| b.end), Some(6 * DAY_MS));
         // Ten years: never more than MAX_BUCKETS buckets, each a whole number of days.
         let mut s = Store::new();
         push(&mut s, "1", "h/a/b", 1, 0, "update");

@@ -168,6 +168,9 @@ pub struct AuditApp {
     drag: Option<(usize, usize)>,
     /// The timeline bucket picked by keyboard.
     tl_cursor: Option<usize>,
+    /// The timeline's plot: pointer positions are read against it (Yew delegates events,
+    /// so an event's `currentTarget` is not the element it was declared on).
+    tl_plot: NodeRef,
     filter_ms: f64,
     list: VirtualList,
     engine: Option<Shared>,
@@ -864,6 +867,7 @@ impl Component for AuditApp {
             timeline: Timeline::default(),
             drag: None,
             tl_cursor: None,
+            tl_plot: NodeRef::default(),
             filter_ms: 0.0,
             list: VirtualList::new(),
             engine: None,
@@ -1684,36 +1688,28 @@ impl AuditApp {
             .drag
             .map(|(a, b)| (a.min(b), a.max(b)))
             .or(self.tl_cursor.map(|c| (c, c)));
-        let index_of = move |e: &PointerEvent| -> Option<usize> {
-            let el: Element = e.current_target()?.dyn_into().ok()?;
-            let r = el.get_bounding_client_rect();
-            if r.width() <= 0.0 {
-                return None;
-            }
-            let x = (f64::from(e.client_x()) - r.left()) / r.width();
-            Some(((x * n as f64).floor().max(0.0) as usize).min(n - 1))
-        };
+        let plot = self.tl_plot.clone();
         let down = link.batch_callback(move |e: PointerEvent| {
             if e.button() != 0 {
                 return None;
             }
-            if let Some(el) = e
-                .current_target()
-                .and_then(|t| t.dyn_into::<Element>().ok())
-            {
+            if let Some(el) = plot.cast::<Element>() {
                 let _ = el.set_pointer_capture(e.pointer_id());
             }
-            index_of(&e).map(Msg::TimelineDown)
+            bucket_at(&plot, n, &e).map(Msg::TimelineDown)
         });
         let dragging = self.drag.is_some();
+        let plot = self.tl_plot.clone();
         let moved = link.batch_callback(move |e: PointerEvent| {
             if dragging {
-                index_of(&e).map(Msg::TimelineMove)
+                bucket_at(&plot, n, &e).map(Msg::TimelineMove)
             } else {
                 None
             }
         });
-        let up = link.batch_callback(move |e: PointerEvent| index_of(&e).map(Msg::TimelineUp));
+        let plot = self.tl_plot.clone();
+        let up = link
+            .batch_callback(move |e: PointerEvent| bucket_at(&plot, n, &e).map(Msg::TimelineUp));
         let key = link.batch_callback(|e: KeyboardEvent| {
             let k = e.key();
             let handled = matches!(
@@ -1770,7 +1766,7 @@ impl AuditApp {
                         <span>{ mid.map(|m| m.to_string()).unwrap_or_default() }</span>
                         <span>{ "0" }</span>
                     </div>
-                    <div class="tl-plot" tabindex="0" role="slider"
+                    <div class="tl-plot" ref={self.tl_plot.clone()} tabindex="0" role="slider"
                         aria-label={format!("Timeline, records per {unit}: arrow keys pick one, Enter filters by its date, Escape clears the dates")}
                         aria-valuemin="0" aria-valuemax={(n - 1).to_string()}
                         aria-valuenow={picked.map_or(n - 1, |p| p.0).to_string()}
@@ -1821,6 +1817,17 @@ impl AuditApp {
             </figure>
         }
     }
+}
+
+/// The timeline bucket (of `n`) under the pointer of `e`, from its position across `plot`.
+fn bucket_at(plot: &NodeRef, n: usize, e: &PointerEvent) -> Option<usize> {
+    let el = plot.cast::<Element>()?;
+    let r = el.get_bounding_client_rect();
+    if r.width() <= 0.0 || n == 0 {
+        return None;
+    }
+    let x = (f64::from(e.client_x()) - r.left()) / r.width();
+    Some(((x * n as f64).floor().max(0.0) as usize).min(n - 1))
 }
 
 impl AuditApp {

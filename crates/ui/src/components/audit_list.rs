@@ -289,6 +289,12 @@ impl VirtualList {
             );
         }
         let wanted = last - first;
+        // A row with the keyboard focus keeps it while the slots move (a removed or reused
+        // slot would otherwise drop it to the page).
+        let focused = self
+            .active
+            .and_then(|_| web_sys::window()?.document()?.active_element())
+            .filter(|el| body.contains(Some(el)));
         while self.slots.len() > wanted {
             if let Some(slot) = self.slots.pop() {
                 slot.tr.remove();
@@ -330,7 +336,7 @@ impl VirtualList {
             );
             slot.show(next);
         }
-        if self.focus_pending
+        if (self.focus_pending || focused.is_some())
             && let Some(active) = self.active
             && let Some(slot) = self
                 .slots
@@ -339,7 +345,9 @@ impl VirtualList {
             && let Some(tr) = slot.tr.dyn_ref::<HtmlElement>()
         {
             self.focus_pending = false;
-            let _ = tr.focus();
+            if !focused.as_ref().is_some_and(|f| slot.tr.contains(Some(f))) {
+                let _ = tr.focus();
+            }
         }
     }
 }

@@ -20,6 +20,21 @@ pub struct TrustListProps {
     pub now: i64,
     /// Open the full audit view.
     pub on_open_audit: Callback<()>,
+    /// The id of the instance shown (its records open in the audit view); default: the
+    /// one the popup shows, read from storage as the popup does.
+    #[prop_or_default]
+    pub instance: Option<AttrValue>,
+}
+
+/// The instance the popup shows: the one selected last, if it still exists, else the
+/// first (as the popup picks it).
+async fn shown_instance() -> Option<String> {
+    use crate::services::storage;
+    let settings = storage::load_settings().await.ok()?;
+    storage::load_selected()
+        .await
+        .filter(|id| settings.instances.iter().any(|i| &i.id == id))
+        .or_else(|| settings.instances.first().map(|i| i.id.clone()))
 }
 
 /// The trust event list.
@@ -45,15 +60,25 @@ pub fn trust_list(props: &TrustListProps) -> Html {
             } else {
                 <ul class="trust">
                 { for props.events.iter().take(5).map(|e| {
-                    // The record in the audit view (of the instance the popup shows).
-                    let href = format!("audit.html#{}", hash_of(&[("repo", e.repository.clone()), ("record", e.id.clone())]));
+                    // The record in the audit view of the instance shown.
+                    let hash = hash_of(&[("repo", e.repository.clone()), ("record", e.id.clone())]);
+                    let href = format!("audit.html#{hash}");
                     let onclick = {
-                        let href = href.clone();
+                        let instance = props.instance.clone();
                         Callback::from(move |ev: MouseEvent| {
                             ev.prevent_default();
-                            let href = href.clone();
+                            let instance = instance.clone();
+                            let hash = hash.clone();
                             wasm_bindgen_futures::spawn_local(async move {
-                                let _ = crate::services::storage::open_page(&href).await;
+                                let id = match instance {
+                                    Some(id) => Some(id.to_string()),
+                                    None => shown_instance().await,
+                                };
+                                let page = match id {
+                                    Some(id) => format!("audit.html?{}#{hash}", hash_of(&[("id", id)])),
+                                    None => format!("audit.html#{hash}"),
+                                };
+                                let _ = crate::services::storage::open_page(&page).await;
                             });
                         })
                     };
