@@ -49,6 +49,7 @@ async fn issue_descriptions_with_markup_render_as_text() {
         }],
         gc_running: true,
         cluster_read: true,
+        others: Vec::new(),
     };
     yew::Renderer::<IssueList>::with_root_and_props(div.clone(), props).render();
     settle().await;

@@ -232,7 +232,7 @@ pub fn popup_app() -> Html {
                 <IssueList issues={s.issues.clone()} gc_running={s.gc_running} cluster_read={s.cluster_read} others={other_reasons(&s).into_iter().cloned().collect::<Vec<_>>()} />
                 <ReplicaTable pings={s.pings.clone()} replicas={s.replicas.clone()} cluster_read={s.cluster_read} now={now} />
                 <NginxPanel nginx={s.nginx.clone()} history={state.history.clone()} now={now} />
-                <TrustList events={s.trust.events.clone()} read={s.trust.read} registry_host={instance.registry_host()} now={now} on_open_audit={on_open_audit} />
+                <TrustList events={s.trust.events.clone()} read={s.trust.read} registry_host={instance.registry_host()} now={now} on_open_audit={on_open_audit} instance={AttrValue::from(instance.id.clone())} />
             } else {
                 if state.refreshing {
                     <p class="checking" aria-live="polite" data-testid="checking">{ "Checking MSR…" }</p>
