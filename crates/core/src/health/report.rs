@@ -53,6 +53,11 @@ use crate::Timestamp;
 /// The overall verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub enum Verdict {
     /// Positive evidence and nothing wrong.
     Healthy,
@@ -67,6 +72,11 @@ pub enum Verdict {
 /// How much one finding weighs. Ordered from least to most severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub enum Severity {
     /// Worth showing; does not change the verdict.
     Info,
@@ -82,6 +92,11 @@ pub enum Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub enum ReasonCode {
     /// Summary: no replica is healthy and the evidence says MSR is down.
     AllReplicasDown,
@@ -140,6 +155,11 @@ pub enum ReasonCode {
 /// One finding that explains the verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Reason {
     /// How much it weighs.
     pub severity: Severity,
@@ -193,6 +213,11 @@ impl Default for HealthInput {
 /// milliseconds).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct HealthReport {
     /// The overall verdict, by the rules in the [module docs](self).
     pub verdict: Verdict,
