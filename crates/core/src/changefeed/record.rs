@@ -65,7 +65,10 @@ impl Serialize for Category {
     }
 }
 
-/// One changefeed record.
+/// One changefeed record: a timestamp update (`update`: a publish or a server re-sign —
+/// notary-server also writes one, with no one pushing, when it re-signs an expired
+/// server-managed timestamp on a read) or `notary delete --remote` (`deletion`). Cosign
+/// signatures (MSR 2.10+) are not in notary's changefeed.
 ///
 /// Serialized (for JavaScript) in camelCase, `createdAt` as Unix milliseconds or `null`:
 /// `{"id","createdAt","createdAtRaw","gun","version","sha256","category"}`.
@@ -216,6 +219,21 @@ impl Page {
     /// answers `Ok` with exactly these records.
     pub fn scan<'a>(body: &'a [u8], each: impl FnMut(RecordView<'a>)) -> Option<PageSummary> {
         scan::scan(body, each)
+    }
+
+    /// [`Page::parse_parts`] without the fast path: the general parser alone. It exists so
+    /// that the fuzz targets (`fuzz/`) can check that the scanner and the general parser
+    /// agree; use [`Page::parse_parts`].
+    #[doc(hidden)]
+    pub fn parse_general(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Self, PageError> {
+        if !status.is_success() || looks_like_html(headers, body) {
+            return Err(PageError::Api(ApiError::from_parts(status, headers, body)));
+        }
+        Page::parse_value(status, headers, body)
     }
 
     /// The fast path of [`Page::parse_parts`]: [`Page::scan`] into owned records.
