@@ -1,38 +1,32 @@
 #!/usr/bin/env bash
-# Builds the msr-lens npm package: one .wasm shared by a browser/bundler/worker build
-# (wasm-bindgen --target web) and a Node.js build (--target experimental-nodejs-module,
-# ESM), package.json from Cargo, README and licences; the `msr-lens/audit` sub-entry
-# (<msr-lens-audit>: crates/ui's audit view, its own .wasm in audit/); then packs it.
+# Builds the msr-lens npm package: `wasm-pack build --target web` (stable Rust) for
+# browsers, workers and bundlers, a small Node.js entry that instantiates the same .wasm
+# from its bytes (npm/tools/msr_lens_node.js), package.json from Cargo, README and
+# licences; the `msr-lens/audit` sub-entry (<msr-lens-audit>: crates/ui's audit view, its
+# own .wasm in audit/); then packs it.
 #
 #   scripts/npm-build.sh            -> dist/npm/msr-lens/ and dist/npm/msr-lens-<version>.tgz
 #   MSR_LENS_NPM_OUT=/some/dir scripts/npm-build.sh
 #   MSR_LENS_WASM_OPT=0 scripts/npm-build.sh   (skip wasm-opt: faster, bigger)
-#   MSR_LENS_WASM_PROFILE=wasm-fast             (cargo opt-level 3 instead of "z": about a
-#                                                third bigger .wasm, page parsing about 1.3x
-#                                                faster; default wasm-release)
 #   MSR_LENS_WASM_OPT_LEVEL=-O3                 (wasm-opt passes; default
 #                                                "--flatten --rereloop -Os", see below)
 #
-# msr_lens_bg.wasm is built with stable Rust and its prebuilt std, like the rest of the
-# workspace.
+# wasm-pack builds with cargo's release profile, at opt-level "z" here (smallest code,
+# the same setting as the audit element and the extension, so their dependencies are
+# shared). wasm-pack's own wasm-opt step is off (Cargo.toml of crates/wasm): it would
+# download binaryen; npm binaryen's wasm-opt runs below instead (never Debian's, which
+# corrupts modules). Its passes, "--flatten --rereloop -Os" with --converge and
+# --low-memory-unused, gave the smallest gzip at the same parse speed.
 #
-# wasm-opt also runs with --converge (repeat until nothing changes) and
-# --low-memory-unused (Rust puts the stack first: the low 1 KiB is the bottom of the 1 MiB
-# stack, never addressed otherwise), together about 1.3 KB of gzip. Its passes are
-# "--flatten --rereloop -Os": the control flow rebuilt by the relooper, then -Os, gave 0.33 KB
-# less gzip than -Oz (which is smaller raw but compresses worse), at the same parse speed.
-#
-# Needs: wasm-bindgen 0.2.130 (cargo install wasm-bindgen-cli --version 0.2.130), node >= 20,
-# and npm/node_modules (npm ci in npm/, done here when missing) for wasm-opt (npm binaryen,
-# never Debian's, which corrupts modules).
+# Needs: wasm-pack (cargo install wasm-pack), wasm-bindgen 0.2.130 on PATH (cargo install
+# wasm-bindgen-cli --version 0.2.130; wasm-pack uses it instead of downloading one),
+# node >= 20, and npm/node_modules (npm ci in npm/, done here when missing) for wasm-opt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=${MSR_LENS_NPM_OUT:-$ROOT/dist/npm}
 PKG=$OUT/msr-lens
-PROFILE=${MSR_LENS_WASM_PROFILE:-wasm-release}
 OPT_LEVEL=${MSR_LENS_WASM_OPT_LEVEL:---flatten --rereloop -Os}
-CRATE_WASM=$ROOT/target/wasm32-unknown-unknown/$PROFILE/msr_lens_wasm.wasm
 
 if [ ! -x "$ROOT/npm/node_modules/.bin/wasm-opt" ]; then
   echo "npm-build: installing build tools (npm ci in npm/)"
@@ -47,29 +41,20 @@ if [ "$want" != "$have" ]; then
   echo "           cargo install wasm-bindgen-cli --version $want" >&2
   exit 1
 fi
-
-echo "npm-build: cargo build (stable, profile $PROFILE)"
-cargo build --locked --quiet --profile "$PROFILE" --target wasm32-unknown-unknown -p msr-lens-wasm
+command -v wasm-pack >/dev/null || { echo "npm-build: wasm-pack missing: cargo install wasm-pack" >&2; exit 1; }
 
 rm -rf "$PKG"
 mkdir -p "$PKG"
-echo "npm-build: wasm-bindgen (web, node)"
-wasm-bindgen --target web --out-dir "$PKG" --out-name msr_lens "$CRATE_WASM"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-wasm-bindgen --target experimental-nodejs-module --out-dir "$TMP" --out-name msr_lens "$CRATE_WASM"
-# Both builds carry the same .wasm (same --out-name); the Node glue loads it with
-# `new URL('msr_lens_bg.wasm', import.meta.url)` and is renamed msr_lens_node.js.
-cmp -s "$TMP/msr_lens_bg.wasm" "$PKG/msr_lens_bg.wasm" \
-  || { echo "npm-build: the web and node .wasm differ" >&2; exit 1; }
-grep -q "new URL('msr_lens_bg.wasm', import.meta.url)" "$TMP/msr_lens.js" \
-  || { echo "npm-build: unexpected Node glue from wasm-bindgen (wasm URL not found)" >&2; exit 1; }
-sed 's|@ts-self-types="./msr_lens.d.ts"|@ts-self-types="./msr_lens_node.d.ts"|' \
-  "$TMP/msr_lens.js" > "$PKG/msr_lens_node.js"
-cp "$TMP/msr_lens.d.ts" "$PKG/msr_lens_node.d.ts"
-diff -rq "$TMP/snippets" "$PKG/snippets" >/dev/null \
-  || { echo "npm-build: the web and node snippets differ" >&2; exit 1; }
-rm -f "$PKG/msr_lens_bg.wasm.d.ts"
+echo "npm-build: wasm-pack build --target web ($(wasm-pack --version), stable Rust, opt-level z)"
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z wasm-pack --quiet build crates/wasm --release --target web \
+  --out-dir "$PKG" --out-name msr_lens --no-pack -- --locked
+# wasm-pack's extras: the package.json comes from make-package.mjs below, and its
+# .gitignore would hide the files from npm pack.
+rm -f "$PKG/.gitignore" "$PKG/package.json" "$PKG/msr_lens_bg.wasm.d.ts"
+cp npm/tools/msr_lens_node.js npm/tools/msr_lens_node.d.ts "$PKG/"
+PROFILE=release-z
 
 if [ "${MSR_LENS_WASM_OPT:-1}" != 0 ]; then
   echo "npm-build: wasm-opt $OPT_LEVEL ($(wasm-opt --version))"
@@ -79,10 +64,7 @@ if [ "${MSR_LENS_WASM_OPT:-1}" != 0 ]; then
 else
   OPT_LEVEL=none
 fi
-# Short import names in the .wasm and both glue files (npm/tools/minify-imports.mjs: about
-# 1.6 KB of gzip).
-node npm/tools/minify-imports.mjs "$PKG/msr_lens_bg.wasm" "$PKG/msr_lens.js" "$PKG/msr_lens_node.js"
-printf '{"cargoProfile":"%s","toolchain":"stable","wasmOpt":"%s","wasmBindgen":"%s"}\n' "$PROFILE" "$OPT_LEVEL" "$have" > "$OUT/build-info.json"
+printf '{"cargoProfile":"%s","toolchain":"stable","wasmOpt":"%s","wasmBindgen":"%s","wasmPack":"%s"}\n' "$PROFILE" "$OPT_LEVEL" "$have" "$(wasm-pack --version | awk '{print $2}')" > "$OUT/build-info.json"
 
 # msr-lens/audit: the trust audit view of the extension (crates/ui, feature `embed`) as the
 # <msr-lens-audit> element, with a .wasm of its own so msr_lens_bg.wasm is unaffected.

@@ -54,6 +54,14 @@ if [ -n "$want_wbg" ] && [ "$want_wbg" != "$have_wbg" ]; then
   cargo install -q wasm-bindgen-cli --version "$want_wbg"
 fi
 
+# wasm-pack builds the npm package and runs the wasm tests. It would download wasm-bindgen
+# and wasm-opt from GitHub; it uses the wasm-bindgen above instead (on PATH, same version),
+# and the package build runs npm binaryen's wasm-opt itself.
+command -v wasm-pack >/dev/null || {
+  echo "setup: cargo install wasm-pack (about 5 minutes)"
+  cargo install -q wasm-pack --locked
+}
+
 # Node packages for the browser tests, the wasm-opt of npm binaryen (never Debian's) and
 # the demo screenshots: installed when missing or when the lock file changed.
 for dir in tests/e2e npm; do

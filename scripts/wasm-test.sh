@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # wasm-bindgen tests of the fetch transport (crates/transport/tests/wasm_fetch.rs) and the
-# bindings (crates/wasm/tests/bindings.rs), against the fake MSR of npm/test/fake-msr.mjs:
-# first in Node.js, then in headless Chromium (Debian chromium + /usr/bin/chromedriver).
+# bindings (crates/wasm/tests/bindings.rs), against the fake MSR of npm/test/fake-msr.mjs,
+# run by wasm-pack: first `wasm-pack test --node`, then `wasm-pack test --headless
+# --chrome` (Debian chromium + /usr/bin/chromedriver). wasm-pack uses the
+# wasm-bindgen-test-runner installed with wasm-bindgen-cli (on PATH, same version).
 #
 #   scripts/wasm-test.sh              node and chromium
 #   scripts/wasm-test.sh node         node only
@@ -19,6 +21,7 @@ command -v wasm-bindgen-test-runner >/dev/null || {
   echo "wasm-test: wasm-bindgen-test-runner missing: cargo install wasm-bindgen-cli --version 0.2.130" >&2
   exit 1
 }
+command -v wasm-pack >/dev/null || { echo "wasm-test: wasm-pack missing: cargo install wasm-pack" >&2; exit 1; }
 
 LOG=$(mktemp)
 node npm/test/fake-msr.mjs "$PORT" >"$LOG" 2>&1 &
@@ -33,17 +36,19 @@ read -r _ _ ORIGIN REPLICA REPLICA2 < <(grep "fake-msr ready" "$LOG")
 export MSR_LENS_FAKE_MSR=$ORIGIN MSR_LENS_FAKE_REPLICA=$REPLICA MSR_LENS_FAKE_REPLICA2=$REPLICA2
 echo "wasm-test: fake MSR at $ORIGIN (replica $REPLICA)"
 
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-60}
-CRATES=(-p msr-lens-transport -p msr-lens-wasm)
-TESTS=(--test wasm_fetch --test bindings)
+# Each crate with its wasm test target.
+run() {
+  wasm-pack test "$@" crates/transport --locked --test wasm_fetch
+  wasm-pack test "$@" crates/wasm --locked --test bindings
+}
 
 if [ "$WHICH" = all ] || [ "$WHICH" = node ]; then
-  echo "wasm-test: Node.js $(node --version)"
-  cargo test --locked --target wasm32-unknown-unknown "${CRATES[@]}" "${TESTS[@]}"
+  echo "wasm-test: wasm-pack test --node (Node.js $(node --version))"
+  run --node
 fi
 if [ "$WHICH" = all ] || [ "$WHICH" = browser ]; then
-  echo "wasm-test: headless $(chromium --version 2>/dev/null || echo chromium)"
-  CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver} WASM_BINDGEN_USE_BROWSER=1 \
-    cargo test --locked --target wasm32-unknown-unknown "${CRATES[@]}" "${TESTS[@]}"
+  echo "wasm-test: wasm-pack test --headless --chrome ($(chromium --version 2>/dev/null || echo chromium))"
+  # The suites are not `run_in_browser` (the same tests run in Node.js): tell the runner.
+  WASM_BINDGEN_USE_BROWSER=1 run --headless --chrome --chromedriver "${CHROMEDRIVER:-/usr/bin/chromedriver}"
 fi

@@ -137,6 +137,23 @@ export async function startFakeMsr({ port = 0, replicas = 2, records = 250 } = {
     if (feed) {
       const gun = feed[1] ? decodeURIComponent(feed[1]) : null;
       const scope = gun ? `repository:${gun}:pull` : "registry:catalog:*";
+      // Repositories `fail/<what>` misbehave on purpose (the error-kind table of
+      // crates/wasm/tests/bindings.rs): a token service on another origin, a registry that
+      // refuses every token, an HTML page, no answer, or an error status (400 with notary's
+      // INVALID_PARAMETERS, anything else with UNKNOWN).
+      const failing = gun?.match(/\/fail\/([^/]+)$/)?.[1];
+      if (failing === "foreign-realm" || failing === "reject-token") {
+        const realm = failing === "foreign-realm" ? "https://auth.example.org/auth/token" : `http://${req.headers.host}/auth/token`;
+        return send(res, 401, { errors: [{ code: "UNAUTHORIZED", message: "authentication required" }] }, "application/json", {
+          "www-authenticate": `Bearer realm="${realm}",service="dtr",scope="${scope}"`,
+        });
+      }
+      if (failing === "html") return send(res, 200, PAGE_HTML, "text/html");
+      if (failing === "slow") return;
+      if (/^\d{3}$/.test(failing ?? "")) {
+        const code = failing === "400" ? "INVALID_PARAMETERS" : "UNKNOWN";
+        return send(res, Number(failing), { errors: [{ code, message: "failing on purpose" }] });
+      }
       const claims = bearer(req);
       const [type, ...rest] = scope.split(":");
       const action = rest.pop();

@@ -158,3 +158,11 @@ test("the generated declarations describe the real results", () => {
   writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(tsconfig));
   execFileSync(TSC, ["-p", join(dir, "tsconfig.json")], { stdio: "inherit" });
 });
+
+// Last: a panic leaves the module's state undefined (it is a bug), so nothing runs after it.
+test("a panic inside the package reaches JavaScript as an Error with its message", () => {
+  assert.throws(
+    () => lens.__panicForTest("a panic message from the test"),
+    (e) => e instanceof Error && e.message.includes("a panic message from the test") && e.message.includes("bug"),
+  );
+});

@@ -10,6 +10,11 @@ use time::format_description::well_known::Rfc3339;
 
 /// A point in time: milliseconds since the Unix epoch (UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Timestamp(i64);
 
 impl Timestamp {

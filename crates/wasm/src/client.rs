@@ -3,36 +3,28 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use futures_util::future::join_all;
 use http::{Request, Response, StatusCode};
 use js_sys::Promise;
-use msr_lens_core::auth::{Authenticator, Scope, Step, TokenRequest};
+use msr_lens_core::auth::{Authenticator, IssuedToken, Scope, Step, TokenRequest};
 use msr_lens_core::health::cluster::CLUSTER_STATUS_PATH;
 use msr_lens_core::health::{
-    HealthCheck, NginxOutcome, NginxSample, Probe, cluster_status_request, nginx_status_request,
+    HealthCheck, NginxOutcome, NginxSample, cluster_status_request, nginx_status_request,
     parse_cluster_status, parse_nginx_status, parse_ping, ping_request,
 };
-use msr_lens_core::{ApiError, ErrorKind, Timestamp};
-use msr_lens_transport::TransportError;
+use msr_lens_core::{ApiError, ErrorKind};
 use msr_lens_transport::wasm::{FetchClient, FetchConfig, now};
+use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-/// A method's work as one boxed future.
-pub(crate) type Job =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>>;
-
-/// `job` as a promise: one `future_to_promise` instance (and one task spawner) for every
-/// async method rather than one per method.
-#[inline(never)]
-pub(crate) fn promise(job: Job) -> Promise {
-    future_to_promise(job)
-}
-
 use crate::error::{LensError, not_an_object, prefixed};
 use crate::feed::Changefeed;
-use crate::join::join_all;
-use crate::options::{ClientConfig, FeedOptions, gun};
-use crate::outputs::{ClusterStatusWithReplicas, GrantsInfo, RepositoryAccess, TokenInfo};
+use crate::options::{
+    ChangefeedOptions, ClientConfig, FeedOptions, FollowOptions, HealthOptions, MsrClientOptions,
+    gun, read,
+};
+use crate::outputs::{ClusterStatus, GrantsInfo, RepositoryAccess, TokenInfo};
 use crate::records;
 
 /// A client for one MSR origin.
@@ -56,8 +48,6 @@ pub(crate) struct Shared {
     nginx: Cell<Option<NginxSample>>,
 }
 
-impl Shared {}
-
 #[wasm_bindgen]
 impl MsrClient {
     /// A client for `options.baseUrl`. Throws an `MsrLensError` of kind
@@ -67,8 +57,8 @@ impl MsrClient {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "MsrClientOptions")] options: JsValue,
     ) -> Result<MsrClient, JsValue> {
-        let json = options_json("MsrClient options", &options, false)?;
-        let config = ClientConfig::from_json(&json)?;
+        let options: MsrClientOptions = options_from("MsrClient options", options)?;
+        let config = ClientConfig::new(options)?;
         let auth = Authenticator::new(config.origin().clone(), config.targets.credentials.clone());
         let fetch = FetchClient::new(FetchConfig {
             origin: config.origin().clone(),
@@ -96,14 +86,22 @@ impl MsrClient {
     /// HTTP answer came (`network`, `timeout`, ...).
     #[wasm_bindgen(unchecked_return_type = "Promise<PingVerdict>")]
     pub fn ping(&self) -> Promise {
-        self.call(JsValue::UNDEFINED, Method::Ping)
+        let shared = self.shared.clone();
+        future_to_promise(async move {
+            let response = send(&shared, ping_request(shared.config.origin())).await?;
+            to_js(&parse_ping(&response))
+        })
     }
 
     /// `GET /nginx_status`: nginx's connection counters. Rejects with `forbidden`,
     /// `unauthenticated` or `notFound` when the page is not available to you.
     #[wasm_bindgen(js_name = nginxStatus, unchecked_return_type = "Promise<NginxStatus>")]
     pub fn nginx_status(&self) -> Promise {
-        self.call(JsValue::UNDEFINED, Method::Nginx)
+        let shared = self.shared.clone();
+        future_to_promise(async move {
+            let response = send(&shared, nginx_status_request(shared.config.origin())).await?;
+            nginx_answer(&response)
+        })
     }
 
     /// `GET /api/v0/meta/cluster_status` (MSR admins only), with the derived state of
@@ -111,7 +109,27 @@ impl MsrClient {
     /// `forbidden` (not an admin), `unavailable` (MSR's own check failed), ...
     #[wasm_bindgen(js_name = clusterStatus, unchecked_return_type = "Promise<ClusterStatus>")]
     pub fn cluster_status(&self) -> Promise {
-        self.call(JsValue::UNDEFINED, Method::Cluster)
+        let shared = self.shared.clone();
+        future_to_promise(async move {
+            let origin = shared.config.origin();
+            let request = match &shared.config.targets.credentials {
+                Some(credentials) => cluster_status_request(origin, credentials),
+                // Without credentials the request goes out anonymously (the same `GET` and
+                // `Accept` header, no `Authorization`): MSR's own 401 says what is missing.
+                None => Request::get(
+                    origin
+                        .url(CLUSTER_STATUS_PATH)
+                        .expect("a constant path is a valid URI on the origin"),
+                )
+                .header(http::header::ACCEPT, "application/json")
+                .body(Vec::new())
+                .expect("a GET with a constant header is a valid request"),
+            };
+            let response = send(&shared, request).await?;
+            let status = parse_cluster_status(&response).map_err(LensError::from)?;
+            let replicas = status.replica_states(now(), shared.config.targets.stale_after);
+            to_js(&ClusterStatus { status, replicas })
+        })
     }
 
     /// One whole health check, every probe in parallel: `/_ping` of each replica (or of
@@ -126,21 +144,28 @@ impl MsrClient {
         #[wasm_bindgen(unchecked_optional_param_type = "HealthOptions")] options: Option<JsValue>,
     ) -> Promise {
         let shared = self.shared.clone();
-        let options = options.unwrap_or(JsValue::UNDEFINED);
-        let previous = options_json("health options", &options, true)
-            .and_then(|json| crate::options::health_options(&json));
-        promise(Box::pin(async move {
-            let mut check = plan_health(&shared, previous?);
+        let options = optional_options::<HealthOptions>("health options", options);
+        future_to_promise(async move {
+            let previous = options?.previous().or(shared.nginx.get());
+            let mut check = HealthCheck::new(&shared.config.targets, previous);
             let fetch = &shared.fetch;
-            // The transport's futures themselves, each stamped with `now()` when it ends
-            // (no async block around each: one state machine less per probe).
             let probes = check
                 .requests()
                 .into_iter()
-                .map(|(probe, request)| (probe, fetch.execute(request)));
-            let results = join_all(probes, now).await;
-            finish_health(&shared, check, results)
-        }))
+                .map(|(probe, request)| async move {
+                    let result = fetch.execute(request).await;
+                    (probe, result, now())
+                });
+            for (probe, result, at) in join_all(probes).await {
+                match result {
+                    Ok(response) => check.record(&probe, &response, at),
+                    Err(error) => check.record_failure(&probe, &error.to_string()),
+                }
+            }
+            let (report, sample) = check.finish(now());
+            shared.nginx.set(sample);
+            to_js(&report)
+        })
     }
 
     /// A registry token for exactly `scopes` (`"repository:<gun>:pull"`,
@@ -152,7 +177,22 @@ impl MsrClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | string[]")] scopes: JsValue,
     ) -> Promise {
-        self.call(scopes, Method::Token)
+        let shared = self.shared.clone();
+        let scopes = parse_scopes(scopes);
+        future_to_promise(async move {
+            let token = fetch_token(&shared, &scopes?).await?;
+            to_js(&TokenInfo {
+                token: token.token().secret().to_owned(),
+                issued_at: token.start().as_millis(),
+                expires_at: token.expires_at().as_millis(),
+                refresh_at: token.refresh_at().as_millis(),
+                subject: subject(&token),
+                grants: token
+                    .grants()
+                    .map(|g| g.as_slice().to_vec())
+                    .unwrap_or_default(),
+            })
+        })
     }
 
     /// What may I see? Asks the token service for the global audit log
@@ -164,7 +204,50 @@ impl MsrClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "string[]")] repositories: Option<JsValue>,
     ) -> Promise {
-        self.call(repositories.unwrap_or(JsValue::UNDEFINED), Method::Grants)
+        let shared = self.shared.clone();
+        let names = match repositories {
+            Some(value) if !value.is_undefined() && !value.is_null() => {
+                Vec::<String>::deserialize(serde_wasm_bindgen::Deserializer::from(value))
+                    .map_err(|_| LensError::invalid("repositories must be an array of strings"))
+            }
+            _ => Ok(Vec::new()),
+        };
+        future_to_promise(async move {
+            let names = names?;
+            let origin = shared.config.origin();
+            let guns = names
+                .iter()
+                .map(|name| gun(name, origin))
+                .collect::<Result<Vec<_>, _>>()?;
+            let scopes: Vec<Scope> = std::iter::once(Scope::catalog_all())
+                .chain(
+                    guns.iter()
+                        .map(|gun| Scope::new("repository", gun.as_str(), ["pull", "push"])),
+                )
+                .collect();
+            let token = fetch_token(&shared, &scopes).await?;
+            let granted = token.grants().cloned().unwrap_or_default();
+            let allows =
+                |gun: &str, action: &str| granted.allows(&Scope::new("repository", gun, [action]));
+            let repositories = names
+                .into_iter()
+                .zip(&guns)
+                .map(|(repository, gun)| RepositoryAccess {
+                    repository,
+                    gun: gun.as_str().to_owned(),
+                    pull: allows(gun.as_str(), "pull"),
+                    push: allows(gun.as_str(), "push"),
+                })
+                .collect();
+            let subject = subject(&token);
+            to_js(&GrantsInfo {
+                signed_in: subject.is_some(),
+                subject,
+                global_audit_log: granted.allows(&Scope::catalog_all()),
+                repositories,
+                grants: granted.as_slice().to_vec(),
+            })
+        })
     }
 
     /// Walk the notary trust changefeed: `for await (const record of feed)`, or page by
@@ -178,7 +261,9 @@ impl MsrClient {
             JsValue,
         >,
     ) -> Result<JsValue, JsValue> {
-        self.feed(&options.unwrap_or(JsValue::UNDEFINED), false)
+        let options: ChangefeedOptions = optional_options("changefeed options", options)?;
+        let options = FeedOptions::new(options, None, self.shared.config.origin(), false)?;
+        self.walk(options)
     }
 
     /// Follow the changefeed live: records published from now on (or from `from`), as
@@ -189,169 +274,59 @@ impl MsrClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "FollowOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        self.feed(&options.unwrap_or(JsValue::UNDEFINED), true)
+        let options: FollowOptions = optional_options("follow options", options)?;
+        let poll = options.poll_interval_ms;
+        let options = FeedOptions::new(options.into(), poll, self.shared.config.origin(), true)?;
+        self.walk(options)
     }
 }
 
 impl MsrClient {
-    /// `method_call` for `what` as a promise: one copy of the future's setup for the five
-    /// methods that send one kind of request.
-    #[inline(never)]
-    fn call(&self, input: JsValue, what: Method) -> Promise {
-        promise(Box::pin(method_call(self.shared.clone(), input, what)))
-    }
-
-    fn feed(&self, options: &JsValue, follow: bool) -> Result<JsValue, JsValue> {
-        let what = if follow {
-            "follow options"
-        } else {
-            "changefeed options"
-        };
-        let json = options_json(what, options, true)?;
-        let options = FeedOptions::from_json(&json, self.shared.config.origin(), follow)?;
+    /// A changefeed walk, async-iterable from JavaScript.
+    fn walk(&self, options: FeedOptions) -> Result<JsValue, JsValue> {
         let feed = Changefeed::new(self.shared.clone(), options)?;
         Ok(records::async_iterable(feed.into()))
     }
 }
 
-/// The methods that send requests (other than `health()` and the changefeed's).
-#[derive(Clone, Copy)]
-enum Method {
-    Ping,
-    Nginx,
-    Cluster,
-    /// `token(scopes)`: `input` is the scopes.
-    Token,
-    /// `grants(repositories)`: `input` is the repositories.
-    Grants,
+/// Send `request`; a transport failure (no HTTP answer) is the error.
+async fn send(shared: &Shared, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, LensError> {
+    shared.fetch.execute(request).await.map_err(LensError::from)
 }
 
-/// `ping()`, `nginxStatus()`, `clusterStatus()`, `token()` or `grants()`: one async body
-/// for all of them (a token call also runs the token flow here: no nested future).
-async fn method_call(shared: Rc<Shared>, input: JsValue, what: Method) -> Result<JsValue, JsValue> {
-    let origin = shared.config.origin();
-    let request = match (what, &shared.config.targets.credentials) {
-        (Method::Token | Method::Grants, _) => {
-            let grants = matches!(what, Method::Grants);
-            let mut names = Vec::new();
-            let mut guns = Vec::new();
-            let scopes = if grants {
-                if !(input.is_undefined() || input.is_null()) {
-                    names = string_list("repositories", &input)?;
-                }
-                for name in &names {
-                    guns.push(gun(name, shared.config.origin())?);
-                }
-                // `Scope::catalog_all()` first, built like the other scopes (one `Scope::new`).
-                let mut scopes = Vec::with_capacity(guns.len() + 1);
-                scopes.push(scope("registry", "catalog", &["*"]));
-                for gun in &guns {
-                    scopes.push(scope("repository", gun.as_str(), &["pull", "push"]));
-                }
-                scopes
-            } else {
-                parse_scopes(&input)?
-            };
-
-            // A token for exactly `scopes` from the origin's token service: send every
-            // `Step::Send` of the call until it reaches a final step (the authenticator is
-            // borrowed only between awaits).
-            // The origin's text and the path (what `origin.url(..)` parses into a `Uri`).
-            let realm = format!("{origin}/auth/token");
-            let request = TokenRequest::new(realm, Some(shared.config.service.clone()), &scopes);
-            let (call, mut step) = shared.auth.borrow_mut().start_token(request, now());
-            while let Step::Send(request) = step {
-                match shared.fetch.execute(request).await {
-                    Ok(response) => step = shared.auth.borrow_mut().handle(call, response, now()),
-                    Err(error) => {
-                        shared.auth.borrow_mut().fail(call);
-                        return Err(LensError::from(error).into());
-                    }
-                }
+/// A token for exactly `scopes` from the origin's token service: every `Step::Send` of
+/// the flow is sent until it reaches a final step (the authenticator is borrowed only
+/// between awaits).
+async fn fetch_token(shared: &Shared, scopes: &[Scope]) -> Result<IssuedToken, LensError> {
+    let realm = format!("{}/auth/token", shared.config.origin());
+    let request = TokenRequest::new(realm, Some(shared.config.service.clone()), scopes);
+    let (call, mut step) = shared.auth.borrow_mut().start_token(request, now());
+    while let Step::Send(request) = step {
+        match shared.fetch.execute(request).await {
+            Ok(response) => step = shared.auth.borrow_mut().handle(call, response, now()),
+            Err(error) => {
+                shared.auth.borrow_mut().fail(call);
+                return Err(error.into());
             }
-            let token = match step {
-                Step::Token(token) => token,
-                Step::Failed(error) => return Err(LensError::from(error).into()),
-                Step::Done(response) => {
-                    return Err(LensError::api("token", &ApiError::from_response(&response)).into());
-                }
-                _ => {
-                    return Err(
-                        LensError::new("internal", "the token flow ended unexpectedly").into(),
-                    );
-                }
-            };
-
-            let subject = token
-                .claims()
-                .and_then(|c| c.subject.as_deref())
-                .filter(|s| !s.is_empty());
-            if !grants {
-                return to_js(&TokenInfo {
-                    token: token.token().secret(),
-                    issued_at: token.start().as_millis(),
-                    expires_at: token.expires_at().as_millis(),
-                    refresh_at: token.refresh_at().as_millis(),
-                    subject,
-                    grants: token.grants().map(|g| g.as_slice()).unwrap_or(&[]),
-                });
-            }
-            let none = msr_lens_core::auth::Grants::default();
-            let granted = token.grants().unwrap_or(&none);
-            let mut repositories = Vec::with_capacity(guns.len());
-            for (name, gun) in names.iter().zip(&guns) {
-                repositories.push(RepositoryAccess {
-                    repository: name,
-                    gun: gun.as_str(),
-                    pull: granted.allows(&scope("repository", gun.as_str(), &["pull"])),
-                    push: granted.allows(&scope("repository", gun.as_str(), &["push"])),
-                });
-            }
-            return to_js(&GrantsInfo {
-                signed_in: subject.is_some(),
-                subject,
-                // The first scope asked for is the catalog's.
-                global_audit_log: scopes
-                    .first()
-                    .is_some_and(|catalog| granted.allows(catalog)),
-                repositories,
-                grants: granted.as_slice(),
-            });
-        }
-        (Method::Ping, _) => ping_request(origin),
-        (Method::Nginx, _) => nginx_status_request(origin),
-        (Method::Cluster, Some(credentials)) => cluster_status_request(origin, credentials),
-        // Without credentials the cluster status request goes out anonymously (the same
-        // `GET` and `Accept` header, no `Authorization`): MSR's own 401 says what is
-        // missing.
-        (Method::Cluster, None) => {
-            let mut request = Request::new(Vec::new());
-            *request.uri_mut() = origin
-                .url(CLUSTER_STATUS_PATH)
-                .expect("a constant path is a valid URI on the origin");
-            request.headers_mut().insert(
-                http::header::ACCEPT,
-                http::HeaderValue::from_static("application/json"),
-            );
-            request
-        }
-    };
-    let response = shared
-        .fetch
-        .execute(request)
-        .await
-        .map_err(LensError::from)?;
-    match what {
-        // A 503 "unhealthy" is a result, not an error.
-        Method::Ping => to_js(&parse_ping(&response)),
-        Method::Nginx => nginx_answer(&response),
-        // `clusterStatus()` (a token call has returned above).
-        _ => {
-            let status = parse_cluster_status(&response).map_err(LensError::from)?;
-            let replicas = status.replica_states(now(), shared.config.targets.stale_after);
-            to_js(&ClusterStatusWithReplicas { status, replicas })
         }
     }
+    match step {
+        Step::Token(token) => Ok(token),
+        Step::Failed(error) => Err(error.into()),
+        Step::Done(response) => Err(LensError::api("token", &ApiError::from_response(&response))),
+        _ => Err(LensError::new(
+            "internal",
+            "the token flow ended unexpectedly",
+        )),
+    }
+}
+
+/// The account a token was issued to, if it names one.
+fn subject(token: &IssuedToken) -> Option<String> {
+    token
+        .claims()
+        .and_then(|c| c.subject.clone())
+        .filter(|s| !s.is_empty())
 }
 
 /// What `nginxStatus()` resolves to (or rejects with) for `response`.
@@ -380,34 +355,6 @@ fn nginx_answer(response: &Response<Vec<u8>>) -> Result<JsValue, JsValue> {
         .into()),
         _ => Err(LensError::new("badResponse", "/nginx_status: unexpected answer").into()),
     }
-}
-
-/// One probe's outcome: its answer or transport failure, and when it came.
-type ProbeResult = (Probe, Result<Response<Vec<u8>>, TransportError>, Timestamp);
-
-/// The health check `health()` runs: `previous` (the caller's), else this client's last
-/// nginx sample. (Not `#[inline(never)]`: letting LLVM inline it into the async body is
-/// smaller.)
-fn plan_health(shared: &Shared, previous: Option<NginxSample>) -> HealthCheck {
-    HealthCheck::new(&shared.config.targets, previous.or(shared.nginx.get()))
-}
-
-/// Record every probe's outcome and build the report. (Not `#[inline(never)]`: letting
-/// LLVM inline it into the async body is smaller.)
-fn finish_health(
-    shared: &Shared,
-    mut check: HealthCheck,
-    results: impl Iterator<Item = ProbeResult>,
-) -> Result<JsValue, JsValue> {
-    for (probe, result, at) in results {
-        match result {
-            Ok(response) => check.record(&probe, &response, at),
-            Err(error) => check.record_failure(&probe, &error.to_string()),
-        }
-    }
-    let (report, sample) = check.finish(now());
-    shared.nginx.set(sample);
-    to_js(&report)
 }
 
 /// Parse a changefeed page (`{"count":N,"records":[...]}`) as notary sends it, with the
@@ -442,12 +389,10 @@ pub fn parse_changefeed_page(
 pub fn is_msr_lens_error(
     #[wasm_bindgen(unchecked_param_type = "unknown")] value: JsValue,
 ) -> JsValue {
-    let is = value.is_instance_of::<js_sys::Error>()
-        && value
-            .unchecked_ref::<js_sys::Error>()
-            .name()
-            .as_string()
-            .is_some_and(|n| n == "MsrLensError");
+    let is = value
+        .dyn_ref::<js_sys::Error>()
+        .and_then(|error| error.name().as_string())
+        .is_some_and(|name| name == "MsrLensError");
     JsValue::from_bool(is)
 }
 
@@ -457,78 +402,61 @@ pub fn version() -> String {
     crate::VERSION.to_string()
 }
 
-/// A scope from its parts: every scope `grants()` builds goes through this one instance
-/// of the generic [`Scope::new`].
-#[inline(never)]
-fn scope(resource_type: &str, name: &str, actions: &[&str]) -> Scope {
-    Scope::new(resource_type, name, actions.iter().copied())
+/// `token(scopes)`'s argument: one string of space-separated scopes, or a list.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ScopesArgument {
+    Text(String),
+    List(Vec<String>),
 }
 
-fn parse_scopes(value: &JsValue) -> Result<Vec<Scope>, LensError> {
-    let list;
-    let text = value.as_string();
-    let texts: Vec<&str> = match &text {
-        Some(text) => text.split_whitespace().collect(),
-        None => {
-            list = string_list("scopes", value)?;
-            list.iter().map(String::as_str).collect()
-        }
+fn parse_scopes(value: JsValue) -> Result<Vec<Scope>, LensError> {
+    let texts = match ScopesArgument::deserialize(serde_wasm_bindgen::Deserializer::from(value)) {
+        Ok(ScopesArgument::Text(text)) => text.split_whitespace().map(str::to_owned).collect(),
+        Ok(ScopesArgument::List(list)) => list,
+        Err(_) => return Err(LensError::invalid("scopes must be an array of strings")),
     };
     if texts.is_empty() {
         return Err(LensError::invalid("scopes: give at least one scope"));
     }
-    let mut scopes = Vec::with_capacity(texts.len());
-    for text in texts {
-        match Scope::parse(text) {
-            Ok(scope) => scopes.push(scope),
-            Err(e) => return Err(LensError::invalid(prefixed("scopes: ", &e))),
-        }
-    }
-    Ok(scopes)
+    texts
+        .iter()
+        .map(|text| Scope::parse(text).map_err(|e| LensError::invalid(prefixed("scopes: ", &e))))
+        .collect()
 }
 
-fn string_list(what: &str, value: &JsValue) -> Result<Vec<String>, LensError> {
-    // One error path for "not an array" and "an element that is not a string".
-    'strings: {
-        if !js_sys::Array::is_array(value) {
-            break 'strings;
-        }
-        let array: &js_sys::Array = value.unchecked_ref();
-        let mut list = Vec::new();
-        for index in 0..array.length() {
-            let Some(text) = array.get(index).as_string() else {
-                break 'strings;
-            };
-            list.push(text);
-        }
-        return Ok(list);
-    }
-    Err(LensError::invalid(format!(
-        "{what} must be an array of strings"
-    )))
-}
-
-/// A value as a plain JS value: its `serde_json` text through `JSON.parse`.
+/// A value as a plain JS value (objects, not `Map`s; `None` as `null`), as `JSON.parse`
+/// of its `serde_json` text would give.
 pub(crate) fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsValue> {
-    let json = serde_json::to_string(value)
-        .map_err(|e| LensError::new("internal", format!("JSON encoding failed: {e}")))?;
-    js_sys::JSON::parse(&json).map_err(|_| LensError::new("internal", "JSON.parse failed").into())
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| LensError::new("internal", format!("serialization failed: {e}")).into())
 }
 
-/// A JS options object as JSON text; `undefined`/`null` is `{}` when `optional`.
-pub(crate) fn options_json(
+/// The options object `what` from JavaScript.
+///
+/// The object is taken in whole (every key, through `serde-wasm-bindgen`) as a JSON value
+/// first, then read into `T`: `serde-wasm-bindgen` reads a struct by looking up only the
+/// fields it declares, so `deny_unknown_fields` would never see a mistyped key.
+pub(crate) fn options_from<T: serde::de::DeserializeOwned>(
     what: &str,
-    value: &JsValue,
-    optional: bool,
-) -> Result<String, LensError> {
-    if optional && (value.is_undefined() || value.is_null()) {
-        return Ok("{}".to_string());
-    }
-    if !value.is_object() || js_sys::Array::is_array(value) {
+    value: JsValue,
+) -> Result<T, LensError> {
+    if !value.is_object() || js_sys::Array::is_array(&value) {
         return Err(not_an_object(what));
     }
-    js_sys::JSON::stringify(value)
-        .ok()
-        .and_then(|text| text.as_string())
-        .ok_or_else(|| not_an_object(what))
+    let value: serde_json::Value =
+        serde_wasm_bindgen::from_value(value).map_err(|_| not_an_object(what))?;
+    read(what, value)
+}
+
+/// The optional options object `what`: `undefined` or `null` is `{}`.
+pub(crate) fn optional_options<T: serde::de::DeserializeOwned + Default>(
+    what: &str,
+    value: Option<JsValue>,
+) -> Result<T, LensError> {
+    match value {
+        Some(value) if !value.is_undefined() && !value.is_null() => options_from(what, value),
+        _ => Ok(T::default()),
+    }
 }

@@ -7,21 +7,99 @@ use msr_lens_core::auth::AuthError;
 use msr_lens_core::changefeed::{Failure, FeedError, PageError};
 use msr_lens_core::health::ClusterStatusError;
 use msr_lens_transport::TransportError;
+use serde::Serialize;
+use tsify_next::Tsify;
+
+/// The stable `kind` of an `MsrLensError`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub enum MsrLensErrorKind {
+    /// No or bad credentials (HTTP 401, or the token service refused them).
+    Unauthenticated,
+    /// Signed in, but not allowed (HTTP 403).
+    Forbidden,
+    /// The token grants no access to the changefeed.
+    NoAccess,
+    /// HTTP 404.
+    NotFound,
+    /// Another HTTP 4xx.
+    BadRequest,
+    /// HTTP 429.
+    RateLimited,
+    /// HTTP 502–504, or MSR's own check failed.
+    Unavailable,
+    /// Another HTTP 5xx.
+    ServerError,
+    /// An answer MSR never sends (HTML, not JSON, not a page).
+    BadResponse,
+    /// No answer: DNS, connection refused or reset, CORS.
+    Network,
+    /// TLS failed (Node.js; browsers report it as `network`).
+    Tls,
+    /// No answer in time.
+    Timeout,
+    /// The answer was larger than `maxBodyBytes`.
+    TooLarge,
+    /// Not sent: credentials aimed at another origin.
+    Refused,
+    /// The token service's token was refused by the registry.
+    TokenRejected,
+    /// The registry named a token service on another origin.
+    ForeignRealm,
+    /// A token was asked for a request to another origin.
+    ForeignRequest,
+    /// The record a changefeed walk is anchored on is gone: call `recover()`.
+    CursorVanished,
+    /// The caller's input is unusable.
+    InvalidArgument,
+    /// A bug in this package.
+    Internal,
+}
+
+impl MsrLensErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [MsrLensErrorKind; 20] = [
+        MsrLensErrorKind::Unauthenticated,
+        MsrLensErrorKind::Forbidden,
+        MsrLensErrorKind::NoAccess,
+        MsrLensErrorKind::NotFound,
+        MsrLensErrorKind::BadRequest,
+        MsrLensErrorKind::RateLimited,
+        MsrLensErrorKind::Unavailable,
+        MsrLensErrorKind::ServerError,
+        MsrLensErrorKind::BadResponse,
+        MsrLensErrorKind::Network,
+        MsrLensErrorKind::Tls,
+        MsrLensErrorKind::Timeout,
+        MsrLensErrorKind::TooLarge,
+        MsrLensErrorKind::Refused,
+        MsrLensErrorKind::TokenRejected,
+        MsrLensErrorKind::ForeignRealm,
+        MsrLensErrorKind::ForeignRequest,
+        MsrLensErrorKind::CursorVanished,
+        MsrLensErrorKind::InvalidArgument,
+        MsrLensErrorKind::Internal,
+    ];
+
+    /// The kind's name, as JavaScript sees it (`"noAccess"`).
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+}
 
 /// A failure on its way to JavaScript, where it becomes an `Error` named `MsrLensError`
 /// with `kind`, `status` (the HTTP status, when there was an answer) and `code` (the
 /// server's error code, when it sent one).
 ///
-/// Kinds (stable, lower camel case): `unauthenticated`, `forbidden`, `noAccess`,
-/// `notFound`, `badRequest`, `rateLimited`, `unavailable`, `serverError`, `badResponse`
-/// (answers), `network`, `tls`, `timeout`, `tooLarge`, `refused` (no answer),
-/// `tokenRejected`, `foreignRealm`, `foreignRequest` (token flow), `cursorVanished`
-/// (changefeed), `invalidArgument` (the caller's input) and `internal`.
+/// Its `kind` is the name of one [`MsrLensErrorKind`].
 ///
 /// Messages never contain a password or token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LensError {
-    /// The stable kind.
+    /// The stable kind: the name of one [`MsrLensErrorKind`].
     pub kind: &'static str,
     /// The HTTP status, when an answer came.
     pub status: Option<u16>,
@@ -77,6 +155,7 @@ pub(crate) fn prefixed(prefix: &str, detail: &dyn fmt::Display) -> String {
 }
 
 /// `what` is not a plain object.
+#[cfg(target_arch = "wasm32")]
 pub(crate) fn not_an_object(what: &str) -> LensError {
     LensError::invalid(format!("{what} must be a plain object"))
 }
@@ -101,8 +180,14 @@ impl From<AuthError> for LensError {
 
 impl LensError {
     /// A changefeed error; `transport_kind` is the kind of the last transport failure,
-    /// which the pager only knows as "network" or "other".
-    pub fn feed(error: &FeedError, transport_kind: Option<&'static str>) -> Self {
+    /// which the pager only knows as "network" or "other", and `auth_kind` the kind of
+    /// the last token-flow failure, which it only knows as "unauthenticated" (a foreign
+    /// realm, a rejected token, ...).
+    pub fn feed(
+        error: &FeedError,
+        transport_kind: Option<&'static str>,
+        auth_kind: Option<&'static str>,
+    ) -> Self {
         match error {
             FeedError::Page(PageError::Api(api)) => LensError::api("changefeed", api),
             FeedError::Page(page) => LensError {
@@ -114,14 +199,14 @@ impl LensError {
             FeedError::Failure(failure) => {
                 let kind = match failure {
                     Failure::Timeout => "timeout",
-                    Failure::Unauthenticated(_) => "unauthenticated",
+                    Failure::Unauthenticated(_) => auth_kind.unwrap_or("unauthenticated"),
                     Failure::NoAccess(_) => "noAccess",
                     Failure::Network(_) => transport_kind.unwrap_or("network"),
                     _ => transport_kind.unwrap_or("unavailable"),
                 };
                 LensError::new(kind, prefixed("changefeed: ", failure))
             }
-            _ => LensError::new(error.kind_str(), prefixed("changefeed: ", error)),
+            _ => LensError::new("internal", prefixed("changefeed: ", error)),
         }
     }
 }
@@ -216,6 +301,38 @@ mod tests {
         let e = LensError::from(ClusterStatusError::CheckFailed(busy));
         assert_eq!(e.kind, "unavailable");
         assert_eq!(e.code.as_deref(), Some("STATUS_CHECK_FAILED"));
+    }
+
+    #[test]
+    fn every_kind_the_crates_produce_is_declared() {
+        use msr_lens_core::ErrorKind;
+        let declared: Vec<String> = MsrLensErrorKind::ALL.iter().map(|k| k.name()).collect();
+        assert_eq!(declared.len(), 20);
+        assert!(declared.iter().all(|name| !name.is_empty()));
+        let produced = [
+            ErrorKind::Unauthenticated,
+            ErrorKind::Forbidden,
+            ErrorKind::NotFound,
+            ErrorKind::BadRequest,
+            ErrorKind::RateLimited,
+            ErrorKind::Unavailable,
+            ErrorKind::ServerError,
+            ErrorKind::UnexpectedBody,
+        ]
+        .map(ErrorKind::as_str);
+        let transport = [
+            TransportError::Timeout { millis: 1 },
+            TransportError::Connect(String::new()),
+            TransportError::Tls(String::new()),
+            TransportError::Reset(String::new()),
+            TransportError::TooLarge { limit: 1 },
+            TransportError::Refused(String::new()),
+            TransportError::Other(String::new()),
+        ]
+        .map(|e| e.kind());
+        for kind in produced.iter().chain(&transport) {
+            assert!(declared.iter().any(|d| d == kind), "{kind} is not declared");
+        }
     }
 
     #[test]

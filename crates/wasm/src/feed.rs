@@ -14,13 +14,14 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise};
+use msr_lens_core::auth::AuthError;
 use msr_lens_core::changefeed::{Event, Failure, FeedSession, Mode, Placement, Record, Recovery};
 use msr_lens_transport::TransportError;
 use msr_lens_transport::wasm::{clear_timeout, now, set_timeout};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
-use crate::client::{Shared, promise, to_js};
+use crate::client::{Shared, to_js};
 use crate::error::LensError;
 use crate::options::FeedOptions;
 use crate::records;
@@ -98,14 +99,14 @@ impl Changefeed {
     /// `follow()` walk waits for new records. One call at a time.
     #[wasm_bindgen(js_name = nextPage, unchecked_return_type = "Promise<ChangePage | null>")]
     pub fn next_page(&self) -> Promise {
-        promise(Box::pin(advance(self.state.clone(), true)))
+        future_to_promise(advance(self.state.clone(), true))
     }
 
     /// The async-iterator protocol: the next record. Records come oldest → newest, or
     /// newest → oldest for a walk `from: "latest"` or `{ before }`.
     #[wasm_bindgen(unchecked_return_type = "Promise<IteratorResult<ChangeRecord, undefined>>")]
     pub fn next(&self) -> Promise {
-        promise(Box::pin(advance(self.state.clone(), false)))
+        future_to_promise(advance(self.state.clone(), false))
     }
 
     /// The async-iterator protocol: stop (`break` out of `for await` calls this).
@@ -226,9 +227,15 @@ async fn advance(state: Rc<FeedState>, page: bool) -> Result<JsValue, JsValue> {
                             errors += 1;
                             if retry_at.is_none() || errors > state.max_retries {
                                 state.retry.set(true);
+                                let auth_kind = state
+                                    .session
+                                    .borrow()
+                                    .last_auth_error()
+                                    .map(AuthError::kind);
                                 return Err(JsValue::from(LensError::feed(
                                     &error,
                                     state.last_transport_kind.get(),
+                                    auth_kind,
                                 )));
                             }
                         }

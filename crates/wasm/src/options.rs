@@ -1,10 +1,10 @@
-//! The options JavaScript passes in, read strictly: an unknown key is an error (a typo such
-//! as `baseURL` must not silently fall back to a default).
+//! The options JavaScript passes in, read strictly with serde (through
+//! `serde-wasm-bindgen` in the package): an unknown key is an error (a typo such as
+//! `baseURL` must not silently fall back to a default). Their TypeScript declarations are
+//! generated from these types (tsify).
 //!
-//! Options arrive as JSON text (`JSON.stringify` of the JS object), so this module is plain
-//! Rust and tested natively. They are read key by key from a [`serde_json::Value`]. Error
-//! messages name the option, never its value: a secret passed in the wrong place must not
-//! end up in a message.
+//! Error messages name the option, never its value: a secret passed in the wrong place
+//! must not end up in a message ([`read`]).
 
 use std::time::Duration;
 
@@ -16,119 +16,246 @@ use msr_lens_core::changefeed::{
 };
 use msr_lens_core::health::cluster::DEFAULT_STALE_AFTER;
 use msr_lens_core::health::{HealthTargets, NginxSample, NginxStatus};
-use serde_json::{Map, Value};
+use serde::{Deserialize, Deserializer};
+use tsify_next::Tsify;
 
 use crate::error::{LensError, prefixed};
 
 /// The default request timeout.
 pub const DEFAULT_TIMEOUT_MS: u32 = 15_000;
 
-/// A JSON object of options, read key by key.
-struct Reader<'a> {
-    what: &'a str,
-    map: Map<String, Value>,
+/// What an option must be, for the options whose serde wording would be unhelpful.
+const EXPECTED: [(&str, &str); 5] = [
+    ("secretKind", "\"password\" or \"accessToken\""),
+    ("replicas", "an array of URLs or { label, url }"),
+    (
+        "from",
+        "\"start\", \"latest\", { after: id } or { before: id } (follow() reads forward: no before)",
+    ),
+    (
+        "previousNginx",
+        "an object with `at` (epoch ms) and nginx's seven counters as whole numbers",
+    ),
+    ("resume", "a position from save()"),
+];
+
+/// Read the options object `what` from `deserializer` (a JS value in the package, a JSON
+/// value in the tests).
+///
+/// The message of an error names the option (its path, like `replicas[1]`) and what it
+/// must be, never the value given: serde's own messages quote the value ("invalid type:
+/// string \"hunter2\""), so only what follows their ", expected " is kept.
+pub fn read<'de, T: Deserialize<'de>>(
+    what: &str,
+    deserializer: impl Deserializer<'de>,
+) -> Result<T, LensError> {
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.inner().to_string();
+        LensError::invalid(option_error(what, &path, &message))
+    })
 }
 
-impl<'a> Reader<'a> {
-    /// Read the object in `json`; a key not in `known` is an error.
-    fn new(what: &'a str, json: &str, known: &[&str]) -> Result<Self, LensError> {
-        let Ok(Value::Object(map)) = serde_json::from_str(json) else {
-            return Err(crate::error::not_an_object(what));
-        };
-        if let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) {
-            return Err(LensError::invalid(format!(
-                "{what}: unknown option `{key}` (known: {})",
-                known.join(", ")
-            )));
-        }
-        Ok(Reader { what, map })
+/// The message of an option error: see [`read`].
+fn option_error(what: &str, path: &str, message: &str) -> String {
+    // "unknown field `baseURL`, expected one of ..." and "missing field `baseUrl`" name
+    // keys, not values.
+    if message.starts_with("unknown field") || message.starts_with("missing field") {
+        return format!("{what}: {message}");
     }
-
-    fn wrong(&self, key: &str, expected: &str) -> LensError {
-        LensError::invalid(format!("{}: `{key}` must be {expected}", self.what))
-    }
-
-    /// The value of `key`, borrowed; `null` counts as absent. Values are only borrowed
-    /// while the options are checked (an error path then has nothing of its own to drop).
-    fn get(&self, key: &str) -> Option<&Value> {
-        self.map.get(key).filter(|v| !v.is_null())
-    }
-
-    fn string(&self, key: &str) -> Result<Option<&str>, LensError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text)),
-            Some(_) => Err(self.wrong(key, "a string")),
-        }
-    }
-
-    fn number(&self, key: &str, max: u64) -> Result<Option<u64>, LensError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(value) => match value.as_u64() {
-                Some(n) if n <= max => Ok(Some(n)),
-                _ => Err(self.wrong(key, &format!("a whole number from 0 to {max}"))),
-            },
-        }
-    }
-
-    fn u32(&self, key: &str) -> Result<Option<u32>, LensError> {
-        Ok(self
-            .number(key, u64::from(u32::MAX))?
-            .and_then(|n| u32::try_from(n).ok()))
+    let option = path.split(['.', '[']).next().unwrap_or(path);
+    let expected = EXPECTED
+        .iter()
+        .find(|(name, _)| *name == option)
+        .map(|(_, expected)| (*expected).to_string())
+        .or_else(|| {
+            // Everything after the last ", expected " is serde's description of the type.
+            let at = message.rfind(", expected ")?;
+            let expected = &message[at + ", expected ".len()..];
+            Some(match expected {
+                "u32" | "u64" | "usize" => "a whole number from 0 to 4294967295".to_string(),
+                "i64" => "a whole number".to_string(),
+                other => other.to_string(),
+            })
+        });
+    match expected {
+        Some(expected) => format!("{what}: `{path}` must be {expected}"),
+        None => format!("{what}: `{path}` is not valid"),
     }
 }
 
-/// Read `health(options)`: the nginx sample to take request rates from, if one was given
-/// (`previousNginx`: `{ at, active, accepts, handled, requests, reading, writing, waiting }`,
-/// e.g. the `nginx` of an earlier report with `at: report.checkedAt`; other keys of that
-/// object are ignored, so a stored view of it can be passed as it is).
-pub fn health_options(json: &str) -> Result<Option<NginxSample>, LensError> {
-    let r = Reader::new("health options", json, &["previousNginx"])?;
-    let Some(value) = r.get("previousNginx") else {
-        return Ok(None);
-    };
-    // One error path for every missing or odd field.
-    let sample = || {
-        let Value::Object(map) = value else {
-            return None;
-        };
-        let at = map.get("at")?.as_i64()?;
-        let mut counters = [0u64; 7];
-        let keys = [
-            "active", "accepts", "handled", "requests", "reading", "writing", "waiting",
-        ];
-        for (counter, key) in counters.iter_mut().zip(keys) {
-            *counter = map.get(key)?.as_u64()?;
-        }
-        let [
-            active,
-            accepts,
-            handled,
-            requests,
-            reading,
-            writing,
-            waiting,
-        ] = counters;
-        Some(NginxSample {
-            at: Timestamp::from_millis(at),
-            status: NginxStatus {
-                active,
-                accepts,
-                handled,
-                requests,
-                reading,
-                writing,
-                waiting,
-            },
+/// Options of `new MsrClient(options)`. Unknown keys are rejected.
+#[derive(Debug, Clone, Deserialize, Tsify)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct MsrClientOptions {
+    /// The MSR origin, `https://host[:port]` (no path).
+    pub base_url: String,
+    /// User name; give it together with `secret`, or neither (anonymous).
+    #[tsify(optional)]
+    pub username: Option<String>,
+    /// An MSR access token (recommended) or the password. Sent only to `baseUrl`.
+    #[tsify(optional)]
+    pub secret: Option<String>,
+    /// What `secret` is; default `"accessToken"`.
+    #[tsify(optional)]
+    pub secret_kind: Option<SecretKindOption>,
+    /// Per-replica origins for `/_ping` (MSR HA); a URL or `{ label, url }`.
+    #[tsify(optional)]
+    pub replicas: Option<Vec<ReplicaOption>>,
+    /// Timeout of each request in milliseconds (default 15000).
+    #[tsify(optional)]
+    pub timeout_ms: Option<u32>,
+    /// Largest accepted response body in bytes (default 64 MiB).
+    #[tsify(optional)]
+    pub max_body_bytes: Option<u32>,
+    /// How old a replica's last report may be before it is stale (default 300 s).
+    #[tsify(optional)]
+    pub stale_after_secs: Option<u32>,
+    /// The token service's `service` name (default `"dtr"`, MSR's).
+    #[tsify(optional)]
+    pub service: Option<String>,
+}
+
+/// What `MsrClientOptions.secret` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub enum SecretKindOption {
+    /// The account's password.
+    Password,
+    /// An MSR access token.
+    AccessToken,
+}
+
+/// One entry of `MsrClientOptions.replicas`: a URL, or `{ label, url }`.
+#[derive(Debug, Clone, Deserialize, Tsify)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum ReplicaOption {
+    /// The replica's origin; its label is its `host[:port]`.
+    Url(String),
+    /// The replica's origin with a label of your choice.
+    Labelled {
+        /// The label shown in the report.
+        label: String,
+        /// The replica's origin.
+        url: String,
+    },
+}
+
+/// Options of `health()`.
+#[derive(Debug, Clone, Default, Deserialize, Tsify)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HealthOptions {
+    /// The nginx sample to measure request rates against instead of this client's
+    /// previous `health()`: an earlier report's `nginx` plus `at: report.checkedAt` (other
+    /// keys are ignored, so a stored copy can be passed as it is).
+    #[tsify(optional, type = "(NginxStatus & { at: number }) | null")]
+    pub previous_nginx: Option<PreviousNginx>,
+}
+
+/// `HealthOptions.previousNginx`: nginx's counters and when they were read.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct PreviousNginx {
+    /// When (epoch ms).
+    at: Timestamp,
+    /// The counters.
+    #[serde(flatten)]
+    status: NginxStatus,
+}
+
+impl HealthOptions {
+    /// The nginx sample to take request rates from, if one was given.
+    pub fn previous(&self) -> Option<NginxSample> {
+        self.previous_nginx.map(|p| NginxSample {
+            at: p.at,
+            status: p.status,
         })
-    };
-    match sample() {
-        Some(sample) => Ok(Some(sample)),
-        None => Err(LensError::invalid(
-            "health options: `previousNginx` must be an object with `at` (epoch ms) and \
-             nginx's seven counters as whole numbers",
-        )),
+    }
+}
+
+/// Where a walk begins. Record IDs come from `ChangeRecord.id`.
+#[derive(Debug, Clone, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub enum ChangefeedFrom {
+    /// The oldest record.
+    Start,
+    /// The newest records, then older ones on demand.
+    Latest,
+    /// Forward, just after this record.
+    After(String),
+    /// Backward, just before this record.
+    Before(String),
+}
+
+/// Where a `follow()` begins: it reads forward.
+#[derive(Debug, Clone, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub enum FollowOptionsFrom {
+    /// The oldest record.
+    Start,
+    /// Only records published from now on (plus the latest page).
+    Latest,
+    /// Just after this record.
+    After(String),
+}
+
+/// Options of `changefeed(options)`. Unknown keys are rejected.
+#[derive(Debug, Clone, Default, Deserialize, Tsify)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ChangefeedOptions {
+    /// `namespace/repo` (on this MSR) or a full GUN; omitted: the global feed (admins).
+    #[tsify(optional)]
+    pub repository: Option<String>,
+    /// Default `"start"`.
+    #[tsify(optional)]
+    pub from: Option<ChangefeedFrom>,
+    /// Records per request, 1–10000 (default 100).
+    #[tsify(optional)]
+    pub page_size: Option<u32>,
+    /// Transient errors retried in a row before a call rejects (default 3).
+    #[tsify(optional)]
+    pub max_retries: Option<u32>,
+    /// A position from `save()`; overrides `from`.
+    #[tsify(optional)]
+    pub resume: Option<String>,
+}
+
+/// Options of `follow(options)`. Unknown keys are rejected.
+#[derive(Debug, Clone, Default, Deserialize, Tsify)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FollowOptions {
+    /// `namespace/repo` (on this MSR) or a full GUN; omitted: the global feed (admins).
+    #[tsify(optional)]
+    pub repository: Option<String>,
+    /// Default `"latest"`: only records published from now on (plus the latest page).
+    #[tsify(optional)]
+    pub from: Option<FollowOptionsFrom>,
+    /// Records per request, 1–10000 (default 100).
+    #[tsify(optional)]
+    pub page_size: Option<u32>,
+    /// Wait between polls once caught up, in ms (default 30000).
+    #[tsify(optional)]
+    pub poll_interval_ms: Option<u32>,
+    /// Transient errors retried in a row before a call rejects (default 3).
+    #[tsify(optional)]
+    pub max_retries: Option<u32>,
+    /// A position from `save()`; overrides `from`.
+    #[tsify(optional)]
+    pub resume: Option<String>,
+}
+
+impl From<FollowOptions> for ChangefeedOptions {
+    fn from(options: FollowOptions) -> Self {
+        ChangefeedOptions {
+            repository: options.repository,
+            from: options.from.map(|from| match from {
+                FollowOptionsFrom::Start => ChangefeedFrom::Start,
+                FollowOptionsFrom::Latest => ChangefeedFrom::Latest,
+                FollowOptionsFrom::After(id) => ChangefeedFrom::After(id),
+            }),
+            page_size: options.page_size,
+            max_retries: options.max_retries,
+            resume: options.resume,
+        }
     }
 }
 
@@ -148,44 +275,18 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// Read `new MsrClient(options)` from its JSON text.
-    pub fn from_json(json: &str) -> Result<Self, LensError> {
-        let r = Reader::new(
-            "MsrClient options",
-            json,
-            &[
-                "baseUrl",
-                "username",
-                "secret",
-                "secretKind",
-                "replicas",
-                "timeoutMs",
-                "maxBodyBytes",
-                "staleAfterSecs",
-                "service",
-            ],
-        )?;
-        let base_url = r
-            .string("baseUrl")?
-            .ok_or_else(|| LensError::invalid("MsrClient options: `baseUrl` is required"))?;
-        let origin =
-            Origin::parse(base_url).map_err(|e| LensError::invalid(prefixed("baseUrl: ", &e)))?;
-        let username = r.string("username")?;
-        let secret = r.string("secret")?;
-        let access_token = match r.string("secretKind")? {
-            None | Some("accessToken") => true,
-            Some("password") => false,
-            Some(_) => return Err(r.wrong("secretKind", "\"password\" or \"accessToken\"")),
-        };
-        let credentials = match (username, secret) {
+    /// Check `new MsrClient(options)`.
+    pub fn new(options: MsrClientOptions) -> Result<Self, LensError> {
+        let origin = Origin::parse(&options.base_url)
+            .map_err(|e| LensError::invalid(prefixed("baseUrl: ", &e)))?;
+        let credentials = match (options.username, options.secret) {
             (None, None) => None,
             (Some(user), Some(secret)) if !user.is_empty() && !secret.is_empty() => {
-                // Copied once, then moved into either kind.
-                let (user, secret) = (user.to_owned(), secret.to_owned());
-                Some(if access_token {
-                    Credentials::access_token(user, secret)
-                } else {
-                    Credentials::password(user, secret)
+                Some(match options.secret_kind {
+                    None | Some(SecretKindOption::AccessToken) => {
+                        Credentials::access_token(user, secret)
+                    }
+                    Some(SecretKindOption::Password) => Credentials::password(user, secret),
                 })
             }
             _ => {
@@ -194,38 +295,44 @@ impl ClientConfig {
                 ));
             }
         };
-        let mut replicas = Vec::new();
-        match r.get("replicas") {
-            None => {}
-            Some(Value::Array(items)) => {
-                for (index, item) in items.iter().enumerate() {
-                    replicas.push(replica(index, item)?);
-                }
-            }
-            Some(_) => return Err(r.wrong("replicas", "an array")),
-        }
-        let timeout_ms = r.u32("timeoutMs")?.unwrap_or(DEFAULT_TIMEOUT_MS);
+        let replicas = options
+            .replicas
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+            .map(|(index, replica)| {
+                let (label, url) = match replica {
+                    ReplicaOption::Url(url) => (None, url),
+                    ReplicaOption::Labelled { label, url } => (Some(label), url),
+                };
+                let origin = Origin::parse(&url)
+                    .map_err(|e| LensError::invalid(format!("replicas[{index}]: {e}")))?;
+                let label = label.unwrap_or_else(|| origin.authority().to_owned());
+                Ok((label, origin))
+            })
+            .collect::<Result<Vec<_>, LensError>>()?;
+        let timeout_ms = options.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
         if timeout_ms == 0 {
-            return Err(r.wrong("timeoutMs", "positive"));
+            return Err(LensError::invalid(
+                "MsrClient options: `timeoutMs` must be positive",
+            ));
         }
-        let max_body_bytes = r
-            .number("maxBodyBytes", u64::from(u32::MAX))?
-            .and_then(|n| usize::try_from(n).ok())
-            .unwrap_or(msr_lens_transport::DEFAULT_MAX_BODY_BYTES);
-        let stale_after = r
-            .number("staleAfterSecs", u64::from(u32::MAX))?
-            .map_or(DEFAULT_STALE_AFTER, Duration::from_secs);
-        let service = r.string("service")?.unwrap_or("dtr").to_owned();
         Ok(ClientConfig {
             targets: HealthTargets {
                 origin,
                 replicas,
                 credentials,
-                stale_after,
+                stale_after: options
+                    .stale_after_secs
+                    .map_or(DEFAULT_STALE_AFTER, |secs| Duration::from_secs(secs.into())),
             },
             timeout_ms,
-            max_body_bytes,
-            service,
+            max_body_bytes: options
+                .max_body_bytes
+                .map_or(msr_lens_transport::DEFAULT_MAX_BODY_BYTES, |n| {
+                    usize::try_from(n).unwrap_or(usize::MAX)
+                }),
+            service: options.service.unwrap_or_else(|| "dtr".to_owned()),
         })
     }
 
@@ -233,29 +340,6 @@ impl ClientConfig {
     pub fn origin(&self) -> &Origin {
         &self.targets.origin
     }
-}
-
-/// One entry of `replicas`: a URL, or `{ label, url }`.
-fn replica(index: usize, item: &Value) -> Result<(String, Origin), LensError> {
-    let bad = || {
-        LensError::invalid(format!(
-            "replicas[{index}] must be a URL or {{ label, url }}"
-        ))
-    };
-    let (label, url) = match item {
-        Value::String(url) => (None, url.as_str()),
-        Value::Object(map) => match (map.get("label"), map.get("url")) {
-            (Some(Value::String(label)), Some(Value::String(url))) if map.len() == 2 => {
-                (Some(label.as_str()), url.as_str())
-            }
-            _ => return Err(bad()),
-        },
-        _ => return Err(bad()),
-    };
-    let origin =
-        Origin::parse(url).map_err(|e| LensError::invalid(format!("replicas[{index}]: {e}")))?;
-    let label = label.unwrap_or_else(|| origin.authority()).to_owned();
-    Ok((label, origin))
 }
 
 /// Where a changefeed walk begins.
@@ -289,70 +373,39 @@ pub struct FeedOptions {
 }
 
 impl FeedOptions {
-    /// Read `changefeed(options)` (`follow == false`) or `follow(options)` from JSON text.
-    /// `origin` completes a repository given as `namespace/repo` into a GUN.
-    pub fn from_json(json: &str, origin: &Origin, follow: bool) -> Result<Self, LensError> {
+    /// Check `changefeed(options)` (`follow == false`) or `follow(options)` (converted to
+    /// [`ChangefeedOptions`]; `poll_interval_ms` is its poll interval). `origin` completes
+    /// a repository given as `namespace/repo` into a GUN.
+    pub fn new(
+        options: ChangefeedOptions,
+        poll_interval_ms: Option<u32>,
+        origin: &Origin,
+        follow: bool,
+    ) -> Result<Self, LensError> {
         let what = if follow {
             "follow options"
         } else {
             "changefeed options"
         };
-        let known: &[&str] = if follow {
-            &[
-                "repository",
-                "from",
-                "pageSize",
-                "maxRetries",
-                "pollIntervalMs",
-                "resume",
-            ]
-        } else {
-            &["repository", "from", "pageSize", "maxRetries", "resume"]
-        };
-        let r = Reader::new(what, json, known)?;
-        let feed = match r.string("repository")? {
+        let feed = match &options.repository {
             None => Feed::Global,
             Some(repository) => Feed::Repository(gun(repository, origin)?),
         };
-        let from_error = |r: &Reader| {
-            if follow {
-                r.wrong(
-                    "from",
-                    "\"start\", \"latest\" or { after: id } (follow() reads forward)",
-                )
-            } else {
-                r.wrong(
-                    "from",
-                    "\"start\", \"latest\", { after: id } or { before: id }",
-                )
-            }
-        };
-        let start = match r.get("from") {
+        let start = match options.from {
             None if follow => Start::Latest,
-            None => Start::Start,
-            Some(Value::String(name)) => match name.as_str() {
-                "start" => Start::Start,
-                "latest" => Start::Latest,
-                _ => return Err(from_error(&r)),
-            },
-            Some(Value::Object(map)) if map.len() == 1 => {
-                match (map.get("after"), map.get("before")) {
-                    (Some(Value::String(id)), None) => Start::After(change_id(id)?),
-                    (None, Some(Value::String(id))) if !follow => Start::Before(change_id(id)?),
-                    _ => return Err(from_error(&r)),
-                }
-            }
-            Some(_) => return Err(from_error(&r)),
+            None | Some(ChangefeedFrom::Start) => Start::Start,
+            Some(ChangefeedFrom::Latest) => Start::Latest,
+            Some(ChangefeedFrom::After(id)) => Start::After(change_id(id)?),
+            Some(ChangefeedFrom::Before(id)) => Start::Before(change_id(id)?),
         };
         let mut pager = PagerConfig {
-            page_size: r.u32("pageSize")?.unwrap_or(DEFAULT_PAGE_SIZE),
+            page_size: options.page_size.unwrap_or(DEFAULT_PAGE_SIZE),
             ..PagerConfig::default()
         };
-        let max_retries = r.u32("maxRetries")?.unwrap_or(3);
-        if let Some(ms) = r.u32("pollIntervalMs")? {
+        if let Some(ms) = poll_interval_ms {
             pager.poll_interval_ms = i64::from(ms.max(1));
         }
-        let resume = match r.string("resume")? {
+        let resume = match &options.resume {
             None => None,
             Some(text) => Some(serde_json::from_str(text).map_err(|_| {
                 LensError::invalid(format!("{what}: `resume` is not a saved position"))
@@ -363,7 +416,7 @@ impl FeedOptions {
             start,
             follow,
             pager,
-            max_retries,
+            max_retries: options.max_retries.unwrap_or(3),
             resume,
         })
     }
@@ -427,19 +480,46 @@ pub fn gun(repository: &str, origin: &Origin) -> Result<Gun, LensError> {
     Gun::new(text).map_err(|e| LensError::invalid(prefixed("repository: ", &e)))
 }
 
-fn change_id(id: &str) -> Result<ChangeId, LensError> {
-    ChangeId::new(id.to_owned()).map_err(|e| LensError::invalid(prefixed("from: ", &e)))
+fn change_id(id: String) -> Result<ChangeId, LensError> {
+    ChangeId::new(id).map_err(|e| LensError::invalid(prefixed("from: ", &e)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use msr_lens_core::auth::SecretKind;
+    use serde::de::DeserializeOwned;
     use serde_json::json;
+
+    /// Options from JSON text, read as the package reads a JS object.
+    fn parse<T: DeserializeOwned>(what: &str, json: &str) -> Result<T, LensError> {
+        read(
+            what,
+            serde_json::from_str::<serde_json::Value>(json).unwrap(),
+        )
+    }
+
+    fn client_config(json: &str) -> Result<ClientConfig, LensError> {
+        ClientConfig::new(parse("MsrClient options", json)?)
+    }
+
+    fn health_options(json: &str) -> Result<Option<NginxSample>, LensError> {
+        parse::<HealthOptions>("health options", json).map(|o| o.previous())
+    }
+
+    fn feed_options(json: &str, origin: &Origin, follow: bool) -> Result<FeedOptions, LensError> {
+        if follow {
+            let options: FollowOptions = parse("follow options", json)?;
+            let poll = options.poll_interval_ms;
+            FeedOptions::new(options.into(), poll, origin, true)
+        } else {
+            FeedOptions::new(parse("changefeed options", json)?, None, origin, false)
+        }
+    }
 
     #[test]
     fn reads_a_full_configuration() {
-        let config = ClientConfig::from_json(
+        let config = client_config(
             r#"{"baseUrl":"https://msr.example.org/","username":"ci","secret":"s3cr3t",
                 "replicas":["https://r1.example.org",{"label":"two","url":"https://r2.example.org:8443"}],
                 "timeoutMs":500,"staleAfterSecs":60}"#,
@@ -461,7 +541,7 @@ mod tests {
 
     #[test]
     fn defaults_and_password_kind() {
-        let config = ClientConfig::from_json(
+        let config = client_config(
             r#"{"baseUrl":"https://msr.example.org","username":"a","secret":"b","secretKind":"password"}"#,
         )
         .unwrap();
@@ -475,26 +555,33 @@ mod tests {
 
     #[test]
     fn rejects_typos_half_credentials_and_bad_urls() {
-        let e = ClientConfig::from_json(r#"{"baseURL":"https://x.org"}"#).unwrap_err();
+        let e = client_config(r#"{"baseURL":"https://x.org"}"#).unwrap_err();
         assert_eq!(e.kind, "invalidArgument");
-        assert!(e.message.contains("unknown option `baseURL`"), "{e}");
         assert_eq!(
             e.message,
-            "MsrClient options: unknown option `baseURL` (known: baseUrl, username, secret, \
-             secretKind, replicas, timeoutMs, maxBodyBytes, staleAfterSecs, service)"
+            "MsrClient options: unknown field `baseURL`, expected one of `baseUrl`, \
+             `username`, `secret`, `secretKind`, `replicas`, `timeoutMs`, `maxBodyBytes`, \
+             `staleAfterSecs`, `service`"
         );
         let e = health_options(r#"{"x":1}"#).unwrap_err();
         assert_eq!(
             e.message,
-            "health options: unknown option `x` (known: previousNginx)"
+            "health options: unknown field `x`, expected `previousNginx`"
         );
+        let e = client_config(r#"{"username":"u"}"#).unwrap_err();
+        assert_eq!(e.message, "MsrClient options: missing field `baseUrl`");
         let e =
-            ClientConfig::from_json(r#"{"baseUrl":"https://x.org","username":"u"}"#).unwrap_err();
+            client_config(r#"{"baseUrl":"https://x.org","replicas":[{"url":"https://y.org"}]}"#)
+                .unwrap_err();
+        assert_eq!(
+            e.message,
+            "MsrClient options: `replicas[0]` must be an array of URLs or { label, url }"
+        );
+        let e = client_config(r#"{"baseUrl":"https://x.org","username":"u"}"#).unwrap_err();
         assert!(e.message.contains("username and secret"), "{e}");
-        let e = ClientConfig::from_json(r#"{"baseUrl":"https://x.org/api"}"#).unwrap_err();
+        let e = client_config(r#"{"baseUrl":"https://x.org/api"}"#).unwrap_err();
         assert!(e.message.starts_with("baseUrl:"), "{e}");
-        let e =
-            ClientConfig::from_json(r#"{"baseUrl":"https://x.org","timeoutMs":0}"#).unwrap_err();
+        let e = client_config(r#"{"baseUrl":"https://x.org","timeoutMs":0}"#).unwrap_err();
         assert!(e.message.contains("timeoutMs"), "{e}");
     }
 
@@ -503,7 +590,7 @@ mod tests {
     }
 
     fn first_request(json: &str, follow: bool) -> String {
-        let options = FeedOptions::from_json(json, &origin(), follow).unwrap();
+        let options = feed_options(json, &origin(), follow).unwrap();
         let mut pager = options.pager(&origin()).unwrap();
         let (_, request) = pager
             .poll_request(msr_lens_core::Timestamp::from_secs(1_800_000_000))
@@ -541,7 +628,7 @@ mod tests {
         // The bindings read `newest_first` from the pager's mode: both must agree.
         let o = origin();
         let saved = |from: &str, follow: bool| {
-            let options = FeedOptions::from_json(from, &o, follow).unwrap();
+            let options = feed_options(from, &o, follow).unwrap();
             serde_json::to_string(&options.pager(&o).unwrap().save()).unwrap()
         };
         let mut cases: Vec<(String, bool)> = Vec::new();
@@ -563,7 +650,7 @@ mod tests {
             }
         }
         for (json, follow) in cases {
-            let options = FeedOptions::from_json(&json, &o, follow).unwrap();
+            let options = feed_options(&json, &o, follow).unwrap();
             let newest_first = options.newest_first();
             let mode = options.pager(&o).unwrap().mode();
             assert_eq!(newest_first, mode == Mode::NewestFirst, "{json} {follow}");
@@ -573,8 +660,7 @@ mod tests {
     #[test]
     fn before_walks_backward_on_demand() {
         let options =
-            FeedOptions::from_json(r#"{"from":{"before":"41"},"pageSize":3}"#, &origin(), false)
-                .unwrap();
+            feed_options(r#"{"from":{"before":"41"},"pageSize":3}"#, &origin(), false).unwrap();
         assert!(options.newest_first());
         let mut pager = options.pager(&origin()).unwrap();
         let now = msr_lens_core::Timestamp::from_secs(1_800_000_000);
@@ -603,8 +689,7 @@ mod tests {
         );
         assert_eq!(gun("localhost/a/b", &o).unwrap().as_str(), "localhost/a/b");
         assert_eq!(gun("a//b", &o).unwrap_err().kind, "invalidArgument");
-        let options =
-            FeedOptions::from_json(r#"{"repository":"library/nginx"}"#, &o, false).unwrap();
+        let options = feed_options(r#"{"repository":"library/nginx"}"#, &o, false).unwrap();
         assert_eq!(
             options.feed.path(),
             "/v2/127.0.0.1:8443/library/nginx/_trust/changefeed"
@@ -621,19 +706,19 @@ mod tests {
             r#"{"page_size":3}"#,
             r#"{"resume":"{}"}"#,
         ] {
-            let e = FeedOptions::from_json(bad, &o, false).unwrap_err();
+            let e = feed_options(bad, &o, false).unwrap_err();
             assert_eq!(e.kind, "invalidArgument", "{bad}");
         }
-        let e = FeedOptions::from_json(r#"{"from":{"before":"5"}}"#, &o, true).unwrap_err();
+        let e = feed_options(r#"{"from":{"before":"5"}}"#, &o, true).unwrap_err();
         assert!(e.message.contains("follow()"), "{e}");
     }
 
     #[test]
     fn a_saved_walk_resumes() {
         let o = origin();
-        let options = FeedOptions::from_json(r#"{"from":{"after":"7"}}"#, &o, false).unwrap();
+        let options = feed_options(r#"{"from":{"after":"7"}}"#, &o, false).unwrap();
         let saved = serde_json::to_string(&options.clone().pager(&o).unwrap().save()).unwrap();
-        let resumed = FeedOptions::from_json(
+        let resumed = feed_options(
             &serde_json::to_string(&json!({ "resume": saved })).unwrap(),
             &o,
             false,
@@ -681,14 +766,66 @@ mod tests {
 
     #[test]
     fn errors_never_echo_values() {
-        let e =
-            ClientConfig::from_json(r#"{"baseUrl":"https://x.org","timeoutMs":"hunter2-secret"}"#)
-                .unwrap_err();
-        assert!(!e.message.contains("hunter2"), "{e}");
-        assert!(e.message.contains("`timeoutMs`"), "{e}");
-        let e = ClientConfig::from_json(r#"{"baseUrl":"https://x.org","secretKind":"hunter2"}"#)
+        let e = client_config(r#"{"baseUrl":"https://x.org","timeoutMs":"hunter2-secret"}"#)
             .unwrap_err();
         assert!(!e.message.contains("hunter2"), "{e}");
+        assert!(e.message.contains("`timeoutMs`"), "{e}");
+        // Every kind of serde error, with a value that must not come back: the message
+        // names the option instead.
+        for (json, option) in [
+            (
+                r#"{"baseUrl":"https://x.org","secretKind":"hunter2"}"#,
+                "`secretKind`",
+            ),
+            (
+                r#"{"baseUrl":"https://x.org","secret":["hunter2"]}"#,
+                "`secret`",
+            ),
+            (
+                r#"{"baseUrl":"https://x.org","username":1234567}"#,
+                "`username`",
+            ),
+            (
+                r#"{"baseUrl":"https://x.org","replicas":["a",{"label":"hunter2"}]}"#,
+                "`replicas[1]`",
+            ),
+            (
+                r#"{"baseUrl":"https://x.org","replicas":"hunter2"}"#,
+                "`replicas`",
+            ),
+            (
+                r#"{"baseUrl":"https://x.org","maxBodyBytes":-1234567}"#,
+                "`maxBodyBytes`",
+            ),
+            (
+                r#"{"baseUrl":"https://x.org","staleAfterSecs":1234567.5}"#,
+                "`staleAfterSecs`",
+            ),
+        ] {
+            let e = client_config(json).unwrap_err();
+            assert_eq!(e.kind, "invalidArgument");
+            assert!(
+                !e.message.contains("hunter2") && !e.message.contains("1234567"),
+                "{e}"
+            );
+            assert!(e.message.contains(option), "{json}: {e}");
+        }
+        for (json, option) in [
+            (r#"{"from":"hunter2"}"#, "`from`"),
+            (r#"{"from":{"after":1234567}}"#, "`from"),
+            (r#"{"pageSize":"hunter2"}"#, "`pageSize`"),
+            (r#"{"resume":1234567}"#, "`resume`"),
+        ] {
+            let e = feed_options(json, &origin(), false).unwrap_err();
+            assert!(
+                !e.message.contains("hunter2") && !e.message.contains("1234567"),
+                "{e}"
+            );
+            assert!(e.message.contains(option), "{json}: {e}");
+        }
+        let e = health_options(r#"{"previousNginx":{"at":"hunter2"}}"#).unwrap_err();
+        assert!(!e.message.contains("hunter2"), "{e}");
+        assert!(e.message.contains("`previousNginx"), "{e}");
     }
 
     /// `SavedState::anchored` is the state the pager was anchored with before: the JSON
@@ -701,7 +838,7 @@ mod tests {
             (r#"{"from":{"before":"41"}}"#, false),
             (r#"{"from":{"after":"x-1"},"repository":"a/b"}"#, true),
         ] {
-            let options = FeedOptions::from_json(from, &o, follow).unwrap();
+            let options = feed_options(from, &o, follow).unwrap();
             let (begin, newest, oldest) = match &options.start {
                 Start::After(id) => ("start", Some(id.as_str()), None),
                 Start::Before(id) => ("latest", Some(id.as_str()), Some(id.as_str())),

@@ -1,65 +1,70 @@
 //! The values the bindings build themselves for JavaScript, serialized with serde like the
-//! core's own types (reports, progress, saved positions).
+//! core's own types (reports, progress, saved positions); their TypeScript declarations
+//! are generated from them (tsify).
 
 use msr_lens_core::auth::Grant;
-use msr_lens_core::health::{ClusterStatus, ReplicaState};
+use msr_lens_core::health::{self, ReplicaState};
 use serde::Serialize;
+use tsify_next::Tsify;
 
-/// What `token()` resolves to.
-#[derive(Serialize)]
+/// What `token(scopes)` resolves to. Times are epoch milliseconds.
+#[derive(Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
-pub struct TokenInfo<'a> {
-    /// The bearer token.
-    pub token: &'a str,
-    /// When it was issued (epoch ms).
+#[tsify(missing_as_null)]
+pub struct TokenInfo {
+    /// The bearer token (a JWT). Keep it in memory only.
+    pub token: String,
+    /// When it was issued.
     pub issued_at: i64,
-    /// When it expires (epoch ms).
+    /// When it expires.
     pub expires_at: i64,
-    /// When the client fetches a new one instead (epoch ms).
+    /// When this package fetches a new one instead of reusing it.
     pub refresh_at: i64,
-    /// The account it was issued to.
-    pub subject: Option<&'a str>,
-    /// Its `access` claim.
-    pub grants: &'a [Grant],
+    /// The account the token was issued to; `null` when anonymous.
+    pub subject: Option<String>,
+    /// What the token grants (its `access` claim, not verified by the client).
+    pub grants: Vec<Grant>,
 }
 
-/// What `grants()` resolves to.
-#[derive(Serialize)]
+/// What `grants(repositories)` resolves to: what the credentials may see.
+#[derive(Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
-pub struct GrantsInfo<'a> {
+#[tsify(missing_as_null)]
+pub struct GrantsInfo {
     /// Whether the token names an account.
     pub signed_in: bool,
     /// The account.
-    pub subject: Option<&'a str>,
-    /// Whether the token opens the global feed (`registry:catalog:*`).
+    pub subject: Option<String>,
+    /// May read the global trust audit log (`registry:catalog:*`: MSR admins).
     pub global_audit_log: bool,
     /// One entry per repository asked about.
-    pub repositories: Vec<RepositoryAccess<'a>>,
+    pub repositories: Vec<RepositoryAccess>,
     /// The token's `access` claim.
-    pub grants: &'a [Grant],
+    pub grants: Vec<Grant>,
 }
 
 /// One repository of [`GrantsInfo`].
-#[derive(Serialize)]
+#[derive(Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
-pub struct RepositoryAccess<'a> {
+pub struct RepositoryAccess {
     /// The name as given.
-    pub repository: &'a str,
+    pub repository: String,
     /// Its GUN.
-    pub gun: &'a str,
+    pub gun: String,
     /// Pull granted.
     pub pull: bool,
     /// Push granted.
     pub push: bool,
 }
 
-/// What `clusterStatus()` resolves to: the cluster status with the replica states derived
-/// from it, as one object.
-#[derive(Serialize)]
-pub struct ClusterStatusWithReplicas {
+/// What `clusterStatus()` resolves to: `cluster_status`, read tolerantly, with the
+/// derived state of every replica, as one object.
+#[derive(Serialize, Tsify)]
+pub struct ClusterStatus {
     /// The cluster status (its fields, flattened).
     #[serde(flatten)]
-    pub status: ClusterStatus,
+    #[tsify(type = "ClusterStatusFields")]
+    pub status: health::ClusterStatus,
     /// The derived replica states.
     pub replicas: Vec<ReplicaState>,
 }
@@ -82,15 +87,15 @@ mod tests {
         }];
         let info = GrantsInfo {
             signed_in: true,
-            subject: Some("dev"),
+            subject: Some("dev".into()),
             global_audit_log: false,
             repositories: vec![RepositoryAccess {
-                repository: "n/r",
-                gun: "h/n/r",
+                repository: "n/r".into(),
+                gun: "h/n/r".into(),
                 pull: true,
                 push: false,
             }],
-            grants: &grants,
+            grants: grants.to_vec(),
         };
         assert_eq!(
             serde_json::to_value(&info).unwrap(),
@@ -102,13 +107,13 @@ mod tests {
                 "grants": [{"type": "repository", "name": "h/n/r", "actions": ["pull"]}],
             })
         );
-        let status = ClusterStatus::from_json(include_bytes!(
+        let status = health::ClusterStatus::from_json(include_bytes!(
             "../../core/tests/fixtures/health/cluster_status_healthy.json"
         ))
         .unwrap();
         let now = Timestamp::parse_rfc3339("2026-03-02T10:15:00Z").unwrap();
         let replicas = status.replica_states(now, Duration::from_secs(300));
-        let value = serde_json::to_value(ClusterStatusWithReplicas { status, replicas }).unwrap();
+        let value = serde_json::to_value(ClusterStatus { status, replicas }).unwrap();
         assert!(value["replicaHealth"].is_object());
         assert!(value["replicas"].as_array().is_some_and(|r| !r.is_empty()));
         assert!(value.get("status").is_none());

@@ -136,6 +136,7 @@ fn options_are_checked() {
         r#"{"baseURL":"http://x.org"}"#,
         r#"{"baseUrl":"http://x.org/path"}"#,
         r#"{"baseUrl":"http://x.org","username":"a"}"#,
+        r#"{"baseUrl":"http://x.org","password":"x"}"#,
     ] {
         let error = MsrClient::new(json(bad)).err().unwrap();
         assert_eq!(text(&error, "kind"), "invalidArgument", "{bad}");
@@ -394,4 +395,136 @@ fn pages_parse_without_a_client() {
     );
     let error = parse_changefeed_page(JsValue::from_str("<html>")).unwrap_err();
     assert_eq!(text(&error, "kind"), "badResponse");
+}
+
+/// Whether the tests run in Node.js (not in a browser).
+fn in_node() -> bool {
+    let global = js_sys::global();
+    Reflect::has(&global, &"process".into()).unwrap_or(false)
+        && !Reflect::has(&global, &"window".into()).unwrap_or(false)
+}
+
+/// The kind of the rejection of a changefeed walk's first page.
+async fn feed_error(msr: &MsrClient, options: &str) -> String {
+    let walk = feed(msr.changefeed(Some(json(options))).unwrap());
+    text(&err(walk.next_page()).await, "kind")
+}
+
+/// A misbehaving repository of the fake (`fail/<what>`), first page, no retries.
+async fn failing_feed(what: &str) -> String {
+    let options = format!(r#"{{"repository":"fail/{what}","maxRetries":0}}"#);
+    feed_error(&admin(), &options).await
+}
+
+/// Every `MsrLensErrorKind` of the generated types, produced by the path its
+/// documentation names (`error.rs`): the package's API against the fake MSR, or — for the
+/// guards no API call can reach (credentials to another origin, a token for another
+/// origin) — the transport and the token flow themselves. `internal` is a bug and has no
+/// path.
+#[wasm_bindgen_test]
+async fn every_error_kind_comes_from_its_documented_path() {
+    use msr_lens_core::auth::{Authenticator, Step};
+    use msr_lens_wasm::error::{LensError, MsrLensErrorKind};
+
+    let dead = "http://127.0.0.1:1";
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut check = |kind: &str, got: String| {
+        seen.push((kind.to_string(), got));
+    };
+
+    let bad_secret = client(r#","username":"admin","secret":"wrong""#);
+    check(
+        "unauthenticated",
+        text(&err(bad_secret.cluster_status()).await, "kind"),
+    );
+    check(
+        "forbidden",
+        text(&err(dev().cluster_status()).await, "kind"),
+    );
+    check("noAccess", feed_error(&dev(), "{}").await);
+    // A replica's origin serves only `/_ping`: its /nginx_status is a 404.
+    let replica_client =
+        MsrClient::new(json(&format!(r#"{{"baseUrl":"{}"}}"#, replica()))).unwrap();
+    check(
+        "notFound",
+        text(&err(replica_client.nginx_status()).await, "kind"),
+    );
+    check("badRequest", failing_feed("400").await);
+    check("rateLimited", failing_feed("429").await);
+    check("unavailable", failing_feed("503").await);
+    check("serverError", failing_feed("500").await);
+    check("badResponse", failing_feed("html").await);
+    let nowhere =
+        MsrClient::new(json(&format!(r#"{{"baseUrl":"{dead}","timeoutMs":5000}}"#))).unwrap();
+    check("network", text(&err(nowhere.ping()).await, "kind"));
+    // TLS against a plain-HTTP port: Node.js names the failure; a browser hides it.
+    let https = fake().replacen("http://", "https://", 1);
+    let tls = MsrClient::new(json(&format!(
+        r#"{{"baseUrl":"{https}","timeoutMs":5000}}"#
+    )))
+    .unwrap();
+    let tls_kind = text(&err(tls.ping()).await, "kind");
+    if in_node() {
+        check("tls", tls_kind);
+    } else {
+        assert_eq!(
+            tls_kind, "network",
+            "a browser reports TLS failures as network"
+        );
+        check("tls", "tls".to_string());
+    }
+    let impatient = client(r#","username":"admin","secret":"admin-secret","timeoutMs":300"#);
+    check(
+        "timeout",
+        feed_error(&impatient, r#"{"repository":"fail/slow","maxRetries":0}"#).await,
+    );
+    let small = client(r#","maxBodyBytes":8"#);
+    check("tooLarge", text(&err(small.ping()).await, "kind"));
+    // Credentials for another origin are refused by the transport before anything is sent.
+    let origin = Origin::parse(fake()).unwrap();
+    let refused = FetchClient::new(FetchConfig::new(origin.clone()))
+        .execute(
+            http::Request::get(format!("{dead}/_ping"))
+                .header("authorization", "Basic eDp5")
+                .body(Vec::new())
+                .unwrap(),
+        )
+        .await
+        .unwrap_err();
+    check("refused", LensError::from(refused).kind.to_string());
+    check("tokenRejected", failing_feed("reject-token").await);
+    check("foreignRealm", failing_feed("foreign-realm").await);
+    // The token flow never authorizes a request for another origin.
+    let mut auth = Authenticator::new(origin, None);
+    let request = http::Request::get(format!("{dead}/v2/_trust/changefeed"))
+        .body(Vec::new())
+        .unwrap();
+    let Step::Failed(error) = auth.start(request, msr_lens_transport::wasm::now()).1 else {
+        panic!("a foreign request must fail");
+    };
+    check("foreignRequest", LensError::from(error).kind.to_string());
+    // The anchor of a walk is gone: notary answers 400 INVALID_PARAMETERS on its ID.
+    check(
+        "cursorVanished",
+        feed_error(
+            &admin(),
+            r#"{"repository":"fail/400","from":{"after":"5"},"maxRetries":0}"#,
+        )
+        .await,
+    );
+    let invalid = MsrClient::new(json(r#"{"baseUrl":"https://x.org","timeoutMs":-1}"#))
+        .err()
+        .unwrap();
+    check("invalidArgument", text(&invalid, "kind"));
+
+    for (kind, got) in &seen {
+        assert_eq!(got, kind, "the {kind} path");
+    }
+    let mut covered: Vec<String> = seen.into_iter().map(|(kind, _)| kind).collect();
+    covered.push("internal".to_string());
+    let declared: Vec<String> = MsrLensErrorKind::ALL.iter().map(|k| k.name()).collect();
+    assert_eq!(
+        covered, declared,
+        "every declared kind, in declaration order"
+    );
 }

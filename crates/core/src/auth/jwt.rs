@@ -33,6 +33,11 @@ pub enum JwtError {
 
 /// One entry of a token's `access` claim: actions granted on one resource.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Grant {
     /// The resource type (`repository`, `registry`).
     #[serde(rename = "type")]

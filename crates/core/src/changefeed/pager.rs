@@ -222,6 +222,12 @@ pub enum Event {
 /// What the pager is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase", tag = "state")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
+#[cfg_attr(feature = "tsify", tsify(type_prefix = "Feed"))]
 pub enum Status {
     /// A request can be sent now.
     Ready,
@@ -230,6 +236,7 @@ pub enum Status {
     /// The next request is due at `until` (follow poll or backoff).
     Waiting {
         /// When.
+        #[cfg_attr(feature = "tsify", tsify(type = "Timestamp"))]
         until: Timestamp,
     },
     /// Nothing to do until [`Pager::request_older`] (newest-first).
@@ -239,6 +246,7 @@ pub enum Status {
     /// Waiting for [`Pager::retry_now`] or [`Pager::recover`].
     Halted {
         /// Why.
+        #[cfg_attr(feature = "tsify", tsify(type = "FeedHalt"))]
         reason: Halt,
     },
 }
@@ -246,6 +254,12 @@ pub enum Status {
 /// Why the pager stopped on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
+#[cfg_attr(feature = "tsify", tsify(type_prefix = "Feed"))]
 pub enum Halt {
     /// The credentials were refused.
     Unauthenticated,
@@ -260,16 +274,25 @@ pub enum Halt {
 /// Observable progress of a pager.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
+#[cfg_attr(feature = "tsify", tsify(type_prefix = "Feed"))]
 pub struct Progress {
     /// What the pager is doing.
+    #[cfg_attr(feature = "tsify", tsify(type = "FeedStatus"))]
     pub status: Status,
     /// Records emitted in [`Event::Records`] since the start (or the last reset).
     pub records_emitted: u64,
     /// Pages applied.
     pub pages: u64,
     /// The forward cursor: the newest record seen.
+    #[cfg_attr(feature = "tsify", tsify(type = "ChangeId | null"))]
     pub newest: Option<ChangeId>,
     /// The backward cursor: the oldest record seen.
+    #[cfg_attr(feature = "tsify", tsify(type = "ChangeId | null"))]
     pub oldest: Option<ChangeId>,
     /// Whether backfill/follow is at the newest record the server shows.
     pub caught_up: bool,
@@ -284,6 +307,7 @@ pub struct Progress {
     /// Responses and failures ignored because their request ID was not the one in flight.
     pub stale_ignored: u64,
     /// When the last page was applied.
+    #[cfg_attr(feature = "tsify", tsify(type = "Timestamp | null"))]
     pub last_page_at: Option<Timestamp>,
 }
 

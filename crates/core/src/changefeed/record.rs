@@ -65,16 +65,27 @@ impl Serialize for Category {
     }
 }
 
-/// One changefeed record.
+/// One changefeed record: a timestamp update (`update`: a publish or a server re-sign —
+/// notary-server also writes one, with no one pushing, when it re-signs an expired
+/// server-managed timestamp on a read) or `notary delete --remote` (`deletion`). Cosign
+/// signatures (MSR 2.10+) are not in notary's changefeed.
 ///
 /// Serialized (for JavaScript) in camelCase, `createdAt` as Unix milliseconds or `null`:
 /// `{"id","createdAt","createdAtRaw","gun","version","sha256","category"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
+#[cfg_attr(feature = "tsify", tsify(type_prefix = "Change"))]
 pub struct Record {
     /// The opaque record ID (the cursor for the next page).
+    #[cfg_attr(feature = "tsify", tsify(type = "ChangeId"))]
     pub id: ChangeId,
     /// `CreatedAt` parsed, millisecond precision; `None` when it is missing or not RFC 3339.
+    #[cfg_attr(feature = "tsify", tsify(type = "Timestamp | null"))]
     pub created_at: Option<Timestamp>,
     /// `CreatedAt` exactly as sent (empty when missing).
     pub created_at_raw: String,
@@ -85,6 +96,10 @@ pub struct Record {
     /// The sha256 of that version's `timestamp.json`, trimmed; `None` for a deletion.
     pub sha256: Option<String>,
     /// Update, deletion or unknown.
+    #[cfg_attr(
+        feature = "tsify",
+        tsify(type = "\"update\" | \"deletion\" | (string & {})")
+    )]
     pub category: Category,
 }
 

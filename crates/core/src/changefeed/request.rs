@@ -65,6 +65,11 @@ pub enum CursorError {
 /// markers), so a cursor built from it cannot accidentally mean something else.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct ChangeId(String);
 
 impl ChangeId {

@@ -28,6 +28,10 @@ pub struct FeedSession {
     calls: BTreeMap<CallId, RequestId>,
     /// Requests the token flow asked for, not yet handed out.
     outgoing: VecDeque<(CallId, Request<Vec<u8>>)>,
+    /// The token-flow failure behind the last [`Failure`] of the token flow, which the
+    /// pager only sees as [`Failure::Unauthenticated`], [`Failure::NoAccess`] or
+    /// [`Failure::Other`]; cleared when a page request gets an answer.
+    last_auth_error: Option<AuthError>,
 }
 
 impl FeedSession {
@@ -37,7 +41,15 @@ impl FeedSession {
             pager,
             calls: BTreeMap::new(),
             outgoing: VecDeque::new(),
+            last_auth_error: None,
         }
+    }
+
+    /// The token-flow failure behind the pager's last token failure (a foreign realm, a
+    /// rejected token, bad credentials, ...), until a page request gets an answer: what a
+    /// shell reports instead of the pager's coarser [`Failure`].
+    pub fn last_auth_error(&self) -> Option<&AuthError> {
+        self.last_auth_error.as_ref()
     }
 
     /// The pager (progress, saved state, mode).
@@ -122,12 +134,14 @@ impl FeedSession {
             Step::Send(request) => self.outgoing.push_back((call, request)),
             Step::Done(response) => {
                 self.calls.remove(&call);
+                self.last_auth_error = None;
                 self.pager.handle_response(request_id, now, response);
             }
             Step::Failed(error) => {
                 self.calls.remove(&call);
                 self.pager
                     .handle_failure(request_id, now, failure_for(&error));
+                self.last_auth_error = Some(error);
             }
             Step::Token(_) | Step::Ignored => {
                 self.calls.remove(&call);

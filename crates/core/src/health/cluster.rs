@@ -48,23 +48,34 @@ const RETHINK_SERVER_PREFIX: &str = "dtr_rethinkdb_";
 /// The cluster status, read tolerantly.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
+#[cfg_attr(feature = "tsify", tsify(type_suffix = "Fields"))]
 pub struct ClusterStatus {
     /// RethinkDB's system tables, when present and an object.
+    #[cfg_attr(feature = "tsify", tsify(type = "RethinkSystemTables | null"))]
     pub rethink_system_tables: Option<RethinkSystemTables>,
     /// A top-level `current_issues` array (the vendor page's shape); usually empty.
     /// [`ClusterStatus::issues`] yields these and RethinkDB's together.
+    #[cfg_attr(feature = "tsify", tsify(type = "Issue[]"))]
     pub current_issues: Vec<Issue>,
     /// Replica id → `"OK"` or the reason it is not healthy.
     pub replica_health: BTreeMap<String, String>,
     /// Replica id → when it last reported (raw text kept).
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, ReplicaTimestamp>"))]
     pub replica_timestamp: BTreeMap<String, ReplicaTimestamp>,
     /// Replica id → whether it is in read-only mode.
     pub replica_readonly: BTreeMap<String, bool>,
     /// Who holds the garbage collection lock; empty or absent when GC is not running.
     pub gc_lock_holder: Option<String>,
     /// etcd cluster status (older DTR only), kept as raw JSON.
+    #[cfg_attr(feature = "tsify", tsify(type = "unknown"))]
     pub etcd_status: Option<Value>,
     /// Top-level fields this model does not know, as raw JSON.
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, unknown>"))]
     pub other: Map<String, Value>,
     /// Fields that were skipped or read approximately because their type was odd, each
     /// as `<json path>: <what was wrong>`.
@@ -74,6 +85,11 @@ pub struct ClusterStatus {
 /// RethinkDB's system tables as MSR reports them: one array per table.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct RethinkSystemTables {
     /// `current_issues`: problems RethinkDB sees now.
     pub current_issues: Vec<Issue>,
@@ -82,12 +98,18 @@ pub struct RethinkSystemTables {
     /// `table_status`: readiness of each table.
     pub table_status: Vec<TableStatus>,
     /// The other tables (`cluster_config`, `db_config`, `table_config`, `stats`, ...), raw.
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, unknown>"))]
     pub other: Map<String, Value>,
 }
 
 /// A RethinkDB issue (`current_issues` entry).
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Issue {
     /// The issue id.
     pub id: Option<String>,
@@ -99,30 +121,45 @@ pub struct Issue {
     /// RethinkDB's human description.
     pub description: Option<String>,
     /// Type-specific details, raw.
+    #[cfg_attr(feature = "tsify", tsify(type = "unknown"))]
     pub info: Option<Value>,
     /// Other fields, raw.
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, unknown>"))]
     pub other: Map<String, Value>,
 }
 
 /// A RethinkDB `server_status` entry.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct ServerStatus {
     /// The RethinkDB server UUID.
     pub id: Option<String>,
     /// The server name, `dtr_rethinkdb_<replica id>` on MSR.
     pub name: Option<String>,
     /// Network details, raw.
+    #[cfg_attr(feature = "tsify", tsify(type = "unknown"))]
     pub network: Option<Value>,
     /// Process details, raw.
+    #[cfg_attr(feature = "tsify", tsify(type = "unknown"))]
     pub process: Option<Value>,
     /// Other fields, raw.
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, unknown>"))]
     pub other: Map<String, Value>,
 }
 
 /// A RethinkDB `table_status` entry.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct TableStatus {
     /// The database name.
     pub db: Option<String>,
@@ -133,16 +170,24 @@ pub struct TableStatus {
     /// `status.ready_for_writes`: the table accepts writes.
     pub ready_for_writes: Option<bool>,
     /// The whole `status` object, raw.
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, unknown>"))]
     pub status: Map<String, Value>,
     /// Shards, raw.
+    #[cfg_attr(feature = "tsify", tsify(type = "unknown"))]
     pub shards: Option<Value>,
     /// Other fields, raw.
+    #[cfg_attr(feature = "tsify", tsify(type = "Record<string, unknown>"))]
     pub other: Map<String, Value>,
 }
 
 /// When a replica last reported, as MSR sent it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct ReplicaTimestamp {
     /// The text as sent (a timestamp, or an error such as `Failed to get timestamp ...`).
     pub raw: String,
@@ -153,6 +198,11 @@ pub struct ReplicaTimestamp {
 /// The derived state of one replica.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct ReplicaState {
     /// The replica id (12 hex digits on MSR).
     pub id: String,
@@ -175,6 +225,11 @@ pub struct ReplicaState {
     tag = "condition",
     rename_all = "camelCase",
     rename_all_fields = "camelCase"
+)]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
 )]
 pub enum ReplicaCondition {
     /// Healthy, reporting on time (or no timestamp listed), writable.

@@ -22,7 +22,7 @@ use std::num::IntErrorKind;
 use std::str::FromStr;
 
 use http::{Request, Response};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, excerpt, looks_like_html};
 use crate::{Origin, Timestamp};
@@ -31,8 +31,13 @@ use crate::{Origin, Timestamp};
 pub const NGINX_STATUS_PATH: &str = "/nginx_status";
 
 /// The seven numbers of nginx `stub_status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct NginxStatus {
     /// Open client connections, including waiting ones (gauge).
     pub active: u64,
@@ -117,6 +122,11 @@ pub struct NginxSample {
 /// Rates between two samples.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct NginxRates {
     /// Client requests per second.
     pub requests_per_sec: f64,

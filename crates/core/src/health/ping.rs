@@ -34,6 +34,11 @@ pub const PING_PATH: &str = "/_ping";
 /// What one replica's `/_ping` answer says about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub enum PingVerdict {
     /// The replica answered 200 with `Healthy: true`.
     Healthy,
@@ -57,6 +62,11 @@ pub enum PingVerdict {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub enum UnknownWhy {
     /// No HTTP answer reached the shell (network, DNS, TLS trust, CORS). See
     /// [`PingVerdict::no_answer`].

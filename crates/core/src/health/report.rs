@@ -64,6 +64,11 @@ use crate::Timestamp;
 /// The overall verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub enum Verdict {
     /// Positive evidence, nothing wrong, and the cluster status was read.
     Healthy,
@@ -81,6 +86,11 @@ pub enum Verdict {
 /// How much one finding weighs. Ordered from least to most severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub enum Severity {
     /// Worth showing; does not change the verdict.
     Info,
@@ -96,6 +106,11 @@ pub enum Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub enum ReasonCode {
     /// Summary: no replica is healthy and the evidence says MSR is down.
     AllReplicasDown,
@@ -158,6 +173,11 @@ pub enum ReasonCode {
 /// One finding that explains the verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Reason {
     /// How much it weighs.
     pub severity: Severity,
@@ -215,6 +235,11 @@ impl Default for HealthInput {
 /// `{pings, nginx, clusterStatus, clusterStatusMissing, summary}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct Coverage {
     /// At least one replica gave MSR's own `/_ping` answer (healthy or unhealthy).
     pub pings: bool,
@@ -232,6 +257,11 @@ pub struct Coverage {
 /// Why the cluster status was not read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub enum ClusterStatusMissing {
     /// No credentials were given, so it was not asked for.
     NoCredentials,
@@ -309,6 +339,11 @@ impl ClusterStatusMissing {
 /// milliseconds).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
 pub struct HealthReport {
     /// The overall verdict, by the rules in the [module docs](self).
     pub verdict: Verdict,

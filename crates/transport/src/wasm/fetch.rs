@@ -1,8 +1,15 @@
 //! `fetch` with a timeout, a size cap, no redirects and credentials for one origin only.
 //!
+//! The request is built with gloo-net's [`RequestBuilder`] and sent with the global
+//! `fetch` ([`super::fetch`]) rather than gloo-net's `send()`, whose error keeps only the
+//! exception's name and message: Node.js tells a TLS failure apart only in the error's
+//! `cause`, which [`describe_failure`] reads. The answer is read through gloo-net's
+//! [`GlooResponse`], its body streamed here so the size cap holds while it arrives.
+//!
 //! A browser shows a page only the response headers CORS exposes; on the same origin (or
 //! in an extension with host permissions) all of them are visible.
 
+use gloo_net::http::{Headers, Request as GlooRequest, RequestBuilder, Response as GlooResponse};
 use http::header::{self, AUTHORIZATION, CONTENT_LENGTH};
 use http::request::Parts;
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
@@ -11,8 +18,8 @@ use msr_lens_core::Origin;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, ReadableStreamReadResult,
-    RequestCache, RequestCredentials, RequestInit, RequestRedirect, ResponseType,
+    AbortController, AbortSignal, ReadableStreamDefaultReader, ReadableStreamReadResult,
+    RequestCache, RequestCredentials, RequestRedirect, ResponseType,
 };
 
 use super::{clear_timeout, fetch, set_timeout};
@@ -82,11 +89,10 @@ impl FetchClient {
         }
         let controller =
             AbortController::new().map_err(|_| other_error("AbortController is not available"))?;
-        let init = request_init(&parts, &body, &controller.signal())?;
+        let request = build_request(&parts, &body, &controller.signal())?;
         let _timer = Timer::start(self.config.timeout_ms, &controller)?;
         // A JavaScript exception: our timeout when the timer has aborted the request,
-        // otherwise what `fetch` or the body stream reported. One async body (no nested
-        // futures for sending and reading): fewer state machines in the package.
+        // otherwise what `fetch` or the body stream reported.
         let js = |error: JsValue| {
             if controller.signal().aborted() {
                 TransportError::Timeout {
@@ -96,15 +102,16 @@ impl FetchClient {
                 describe_failure(&error)
             }
         };
-        let promise: Promise = fetch(&parts.uri.to_string(), &init)
+        let promise: Promise = fetch(&web_sys::Request::from(request))
             .map_err(js)?
             .dyn_into()
             .map_err(|_| other_error("fetch() did not return a promise"))?;
-        let response: web_sys::Response = JsFuture::from(promise)
+        let response: GlooResponse = JsFuture::from(promise)
             .await
             .map_err(js)?
-            .dyn_into()
-            .map_err(|_| other_error("fetch() did not resolve to a Response"))?;
+            .dyn_into::<web_sys::Response>()
+            .map_err(|_| other_error("fetch() did not resolve to a Response"))?
+            .into();
         // A browser hides a manual redirect's status and target: a body-less 302.
         let redirect = response.type_() == ResponseType::Opaqueredirect;
         let status = if redirect {
@@ -171,12 +178,14 @@ fn other_error(message: &str) -> TransportError {
     TransportError::Other(message.to_string())
 }
 
-fn request_init(
+/// The request as gloo-net builds it: method, headers, body and `signal`; no redirects
+/// followed, no cookies, no HTTP cache.
+fn build_request(
     parts: &Parts,
     body: &[u8],
     signal: &AbortSignal,
-) -> Result<RequestInit, TransportError> {
-    let headers = Headers::new().map_err(|_| other_error("Headers is not available"))?;
+) -> Result<GlooRequest, TransportError> {
+    let headers = web_sys::Headers::new().map_err(|_| other_error("Headers is not available"))?;
     for (name, value) in &parts.headers {
         let text = value
             .to_str()
@@ -185,17 +194,19 @@ fn request_init(
             .append(name.as_str(), text)
             .map_err(|_| TransportError::Refused(format!("fetch() refuses header {name}")))?;
     }
-    let init = RequestInit::new();
-    init.set_method(parts.method.as_str());
-    init.set_headers(&headers);
-    if !body.is_empty() {
-        init.set_body(&Uint8Array::from(body));
-    }
-    init.set_redirect(RequestRedirect::Manual);
-    init.set_credentials(RequestCredentials::Omit);
-    init.set_cache(RequestCache::NoStore);
-    init.set_signal(Some(signal));
-    Ok(init)
+    let builder = RequestBuilder::new(&parts.uri.to_string())
+        .method(parts.method.clone())
+        .headers(Headers::from_raw(headers))
+        .redirect(RequestRedirect::Manual)
+        .credentials(RequestCredentials::Omit)
+        .cache(RequestCache::NoStore)
+        .abort_signal(Some(signal));
+    let request = if body.is_empty() {
+        builder.build()
+    } else {
+        builder.body(Uint8Array::from(body))
+    };
+    request.map_err(|e| other_error(&format!("the request could not be built: {e}")))
 }
 
 /// The response headers the core reads. Only these are copied, each looked up by its
@@ -212,7 +223,7 @@ const KEPT_HEADERS: [HeaderName; 6] = [
 
 fn copy_headers(from: &Headers, to: &mut HeaderMap) {
     for name in KEPT_HEADERS {
-        if let Ok(Some(value)) = from.get(name.as_str())
+        if let Some(value) = from.get(name.as_str())
             && let Ok(value) = HeaderValue::from_str(&value)
         {
             to.insert(name, value);

@@ -62,10 +62,10 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = setTimeout)]
     pub fn set_timeout(handler: &JsValue, millis: f64) -> Result<JsValue, JsValue>;
 
-    /// The global `fetch(url, init)`: its promise of a `Response` (a `TypeError` when
+    /// The global `fetch(request)`: its promise of a `Response` (a `TypeError` when
     /// there is no `fetch` in the global scope).
     #[wasm_bindgen(catch, js_name = fetch)]
-    pub fn fetch(url: &str, init: &web_sys::RequestInit) -> Result<JsValue, JsValue>;
+    pub fn fetch(request: &web_sys::Request) -> Result<JsValue, JsValue>;
 
     /// The global `clearTimeout(handle)`.
     #[wasm_bindgen(catch, js_name = clearTimeout)]
