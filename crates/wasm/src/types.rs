@@ -250,6 +250,12 @@ export interface ChangeRecord {
   /** sha256 of that version's timestamp.json; `null` for a deletion. */
   sha256: string | null;
   category: "update" | "deletion" | (string & {});
+  /**
+   * `true` on a record that became visible late (`follow()` and the end of a backfill
+   * re-read a window behind the cursor): in server order it lies before records already
+   * delivered. Absent otherwise.
+   */
+  late?: true;
 }
 
 /** One page of `nextPage()`, in server order (oldest → newest). */
@@ -257,6 +263,11 @@ export interface ChangePage {
   records: ChangeRecord[];
   /** After the records seen so far (`append`) or before them (`prepend`, older pages). */
   placement: "append" | "prepend";
+  /**
+   * The records became visible late: in server order they lie before records already
+   * delivered (a page is either all late or none; late pages are `append`).
+   */
+  late: boolean;
 }
 
 /** Where a walk begins. Record IDs come from `ChangeRecord.id`. */
