@@ -65,7 +65,7 @@ pub enum FollowFrom {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PagerConfig {
-    /// Records per page, clamped to `1..=`[`MAX_PAGE_SIZE`](super::MAX_PAGE_SIZE). Default 100.
+    /// Records per page, clamped to `1..=`[`MAX_PAGE_SIZE`]. Default 100.
     pub page_size: u32,
     /// Follow mode: wait between polls once caught up. Default 30 s.
     pub poll_interval_ms: i64,
