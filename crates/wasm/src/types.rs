@@ -314,6 +314,8 @@ export interface FeedProgress {
   errors: number;
   consecutiveErrors: number;
   duplicatesSkipped: number;
+  /** Records delivered with `late: true` (found behind the cursor by the overlap window). */
+  lateRecords: number;
   staleIgnored: number;
   lastPageAt: number | null;
 }
