@@ -27,8 +27,18 @@ const ALARM = 'msr-lens-poll';
 const HISTORY_MS = 24 * 60 * 60 * 1000;
 const HISTORY_MAX = 2000;
 const MAX_BACKOFF_STEPS = 5; // 2^5 = 32 poll intervals at most
-const COLORS = { healthy: '#1e8e3e', degraded: '#e37400', down: '#d93025', unknown: '#80868b' };
-const RANK = { healthy: 0, unknown: 1, degraded: 2, down: 3 };
+// `reachable` (MSR answers, cluster status not read) is blue, neither green nor red;
+// `signIn` (MSR refused the credentials: an "unknown" verdict whose first reason is
+// `signInFailed`) is purple with "auth", so a wrong password never looks healthy.
+const COLORS = { healthy: '#1e8e3e', reachable: '#1a73e8', degraded: '#e37400', down: '#d93025', unknown: '#80868b', signIn: '#9334e6' };
+const RANK = { healthy: 0, reachable: 1, unknown: 2, signIn: 3, degraded: 4, down: 5 };
+const BADGE_TEXT = { reachable: 'up', signIn: 'auth', unknown: '?' };
+
+// The badge state of a snapshot: its verdict, or `signIn` for a refused sign-in.
+function badgeState(snap) {
+  if (snap.verdict === 'unknown' && (snap.reasons || [])[0]?.code === 'signInFailed') return 'signIn';
+  return snap.verdict in RANK ? snap.verdict : 'unknown';
+}
 
 const DEFAULT_SETTINGS = { instances: [], pollMinutes: 1, notifyVerdict: true, notifyDeletions: true };
 
@@ -210,7 +220,10 @@ async function onSnapshot(snapshot) {
 }
 
 function word(verdict) {
-  return { healthy: 'healthy', degraded: 'degraded', down: 'down' }[verdict] || 'unknown';
+  return {
+    healthy: 'healthy', degraded: 'degraded', down: 'down',
+    reachable: 'reachable — cluster status not checked', signIn: 'cannot sign in',
+  }[verdict] || 'unknown';
 }
 
 function notify(id, title, message) {
@@ -240,11 +253,12 @@ async function updateBadge() {
     const snap = stored[key];
     if (!snap) { worst = RANK[worst] >= RANK.unknown ? worst : 'unknown'; continue; }
     any = true;
-    if (RANK[snap.verdict] > RANK[worst]) worst = snap.verdict in RANK ? snap.verdict : 'unknown';
+    const state = badgeState(snap);
+    if (RANK[state] > RANK[worst]) worst = state;
     attention += Number(snap.attention) || 0;
   }
   if (!any) worst = 'unknown';
-  const text = worst === 'unknown' ? '?' : attention > 0 ? String(Math.min(attention, 999)) : worst === 'healthy' ? '' : '!';
+  const text = BADGE_TEXT[worst] ?? (attention > 0 ? String(Math.min(attention, 999)) : worst === 'healthy' ? '' : '!');
   await chrome.action.setBadgeBackgroundColor({ color: COLORS[worst] });
   await chrome.action.setBadgeText({ text });
   await chrome.action.setTitle({ title: `MSR Lens: ${word(worst)}${attention ? ` (${attention} need attention)` : ''}` });

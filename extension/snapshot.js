@@ -320,7 +320,17 @@ export function withTrust(health, instance, hasCredentials, trust) {
     snapshot.trust.events = (trust.page.records || []).map((r) => trustEvent(r, host)).reverse();
     snapshot.trust.read = true;
   } else if (trust.error) {
-    snapshot.problems.push(trustProblem(instance, hasCredentials, trust.error));
+    const p = trustProblem(instance, hasCredentials, trust.error);
+    snapshot.problems.push(p);
+    // MSR's token service refused the credentials: whatever the pings said, this check
+    // is not one to show green (or "reachable") — it is "unknown: cannot sign in".
+    if (p.kind === 'wrongPassword' && ['healthy', 'reachable'].includes(snapshot.verdict)) {
+      snapshot.verdict = 'unknown';
+      snapshot.reasons = [
+        { severity: 'unknown', code: 'signInFailed', subject: null, message: `cannot sign in: ${p.message}` },
+        ...(snapshot.reasons || []).filter((r) => r.code !== 'clusterNotChecked'),
+      ];
+    }
   }
   return snapshot;
 }

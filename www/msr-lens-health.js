@@ -14,6 +14,10 @@
 // `{ origin, baseUrl }`) and the checks go on anonymously until credentials are set again,
 // so they never reach another origin. Fires `health` (detail: the HealthReport) and
 // `health-error`.
+// The verdict is never green on partial evidence: without admin credentials it shows
+// "reachable" (cluster status not checked), with credentials MSR refuses "unknown" with
+// "cannot sign in"; a line names what was checked (the report's `coverage.summary`). The
+// host element carries the verdict as `data-verdict` for page styles and tests.
 // Everything the server says is rendered as text (textContent), never as HTML.
 // The msr-lens package is expected in ./pkg/ next to this file.
 
@@ -31,8 +35,11 @@ const STYLE = `
   .healthy { background: #d9f5e1; color: #115b2a; }
   .degraded { background: #fff0c2; color: #6b4a00; }
   .down { background: #fbd5d5; color: #8a1111; }
+  .reachable { background: #dce8fb; color: #173f78; }
   .unknown, .checking { background: #e6e8ec; color: #3c4455; }
+  .note { font-weight: 600; margin-left: 0.5rem; font-size: 0.85rem; }
   .when { color: #5b6475; font-size: 0.8rem; margin-left: 0.5rem; }
+  .coverage { margin-top: 0.35rem; font-size: 0.8rem; color: #5b6475; }
   ul { margin: 0.5rem 0 0; padding-left: 1.2rem; }
   li.down, li.degraded { color: #8a1111; }
   li.info { color: #5b6475; }
@@ -61,15 +68,21 @@ class MsrLensHealth extends HTMLElement {
     verdict.className = "verdict checking";
     verdict.setAttribute("part", "verdict");
     verdict.textContent = "checking…";
+    const note = document.createElement("span");
+    note.className = "note";
+    note.setAttribute("part", "note");
     const when = document.createElement("span");
     when.className = "when";
+    const coverage = document.createElement("div");
+    coverage.className = "coverage";
+    coverage.setAttribute("part", "coverage");
     const reasons = document.createElement("ul");
     reasons.setAttribute("part", "reasons");
     const pings = document.createElement("div");
     pings.className = "pings";
-    card.append(verdict, when, reasons, pings);
+    card.append(verdict, note, when, coverage, reasons, pings);
     root.append(style, card);
-    this.#parts = { verdict, when, reasons, pings };
+    this.#parts = { verdict, note, when, coverage, reasons, pings };
   }
 
   /** `{ username, secret }` or null; kept in memory only, for the origin of `base-url` now. */
@@ -174,9 +187,14 @@ class MsrLensHealth extends HTMLElement {
   }
 
   #render(report) {
-    const { verdict, when, reasons, pings } = this.#parts;
+    const { verdict, note, when, coverage, reasons, pings } = this.#parts;
     verdict.className = `verdict ${report.verdict}`;
     verdict.textContent = report.verdict;
+    this.dataset.verdict = report.verdict;
+    const signIn = report.reasons.some((r) => r.code === "signInFailed");
+    note.textContent =
+      report.verdict === "reachable" ? "cluster status not checked" : signIn ? "cannot sign in" : "";
+    coverage.textContent = report.coverage ? `checked: ${report.coverage.summary}` : "";
     when.textContent = `checked ${new Date(report.checkedAt).toLocaleTimeString()}`;
     reasons.replaceChildren(
       ...report.reasons.map((reason) => {
@@ -194,9 +212,12 @@ class MsrLensHealth extends HTMLElement {
   }
 
   #renderError(error) {
-    const { verdict, when, reasons, pings } = this.#parts;
+    const { verdict, note, when, coverage, reasons, pings } = this.#parts;
     verdict.className = "verdict unknown";
     verdict.textContent = "unknown";
+    this.dataset.verdict = "unknown";
+    note.textContent = "";
+    coverage.textContent = "";
     when.textContent = "";
     const li = document.createElement("li");
     li.textContent = `${error?.kind ?? "error"}: ${error?.message ?? String(error)}`;

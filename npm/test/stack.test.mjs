@@ -96,6 +96,36 @@ test("health: every replica, nginx and the cluster status, healthy", { skip }, a
   assert.ok((await msr.nginxStatus()).accepts >= (await msr.nginxStatus()).handled - 1);
 });
 
+test("health: never green on partial evidence — reachable without admin, unknown on a refused sign-in", { skip }, async () => {
+  const admin = await client("admin", "token").health();
+  assert.equal(admin.verdict, "healthy", JSON.stringify(admin.reasons));
+  assert.deepEqual(admin.coverage, {
+    pings: true, nginx: true, clusterStatus: true, clusterStatusMissing: null, summary: "pings + nginx + cluster status",
+  });
+  for (const [who, msr, missing] of [
+    ["anonymous", client(null), "noCredentials"],
+    ["dev (not an admin)", client("dev", "token"), "notAdmin"],
+  ]) {
+    const report = await msr.health();
+    assert.equal(report.verdict, "reachable", who);
+    assert.equal(report.reasons[0].code, "clusterNotChecked", who);
+    assert.match(report.reasons[0].message, /^reachable — cluster status not checked: /, who);
+    assert.equal(report.coverage.clusterStatus, false, who);
+    assert.equal(report.coverage.clusterStatusMissing, missing, who);
+  }
+  for (const secret of ["wrong", "password-wrong"]) {
+    const msr =
+      secret === "wrong"
+        ? client("admin", "wrong")
+        : new lens.MsrClient({ baseUrl: stack.origin, username: "admin", secret: "not-the-password", secretKind: "password" });
+    const report = await msr.health();
+    assert.equal(report.verdict, "unknown", secret);
+    assert.equal(report.reasons[0].code, "signInFailed", secret);
+    assert.match(report.reasons[0].message, /^cannot sign in: /, secret);
+    assert.equal(report.coverage.clusterStatusMissing, "signInFailed", secret);
+  }
+});
+
 test("health: request rates across clients from a stored nginx sample", { skip }, async () => {
   const first = await client("admin", "token").health();
   assert.equal(first.nginxRates, null, "a first sample has nothing to compare with");

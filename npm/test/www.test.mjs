@@ -119,9 +119,13 @@ const verdict = (page) => page.locator("msr-lens-health").locator(".verdict");
 
 test("the page shows health and the latest trust events", { skip }, async () => {
   const { page, problems, context } = await openPage();
-  // Anonymous: pings and nginx only.
+  // Anonymous: pings and nginx only — reachable, not green.
   await page.waitForFunction(() => document.querySelector("msr-lens-health")?.report !== null, null, { timeout: 20_000 });
-  assert.equal(await verdict(page).textContent(), "healthy");
+  assert.equal(await verdict(page).textContent(), "reachable");
+  const health = page.locator("msr-lens-health");
+  assert.equal(await health.locator(".note").textContent(), "cluster status not checked");
+  assert.equal(await health.locator(".coverage").textContent(), "checked: pings + nginx");
+  assert.equal(await health.getAttribute("data-verdict"), "reachable");
 
   await page.fill("#username", "admin");
   await page.fill("#secret", stack.users.admin.token);
@@ -140,8 +144,37 @@ test("the page shows health and the latest trust events", { skip }, async () => 
     .catch(() => {});
   const report = await page.evaluate(() => document.querySelector("msr-lens-health").report);
   assert.equal(report.replicas.length, 3, JSON.stringify(report.reasons));
+  assert.equal(report.verdict, "healthy");
+  assert.equal(report.coverage.summary, "pings + nginx + cluster status");
+  await health.locator('.verdict.healthy').waitFor({ timeout: 20_000 });
+  assert.equal(await health.locator(".coverage").textContent(), "checked: pings + nginx + cluster status");
+  assert.equal(await health.locator(".note").textContent(), "");
   assert.deepEqual(problems, []);
   if (process.env.MSR_LENS_WWW_SCREENSHOT) await page.screenshot({ path: process.env.MSR_LENS_WWW_SCREENSHOT, fullPage: true });
+  await context.close();
+});
+
+test("a wrong password is never green: unknown, cannot sign in", { skip }, async () => {
+  const { page, context } = await openPage();
+  await page.waitForFunction(() => document.querySelector("msr-lens-health")?.report !== null, null, { timeout: 20_000 });
+  await page.evaluate(() => {
+    document.querySelector("msr-lens-health").credentials = { username: "admin", secret: "not-the-password" };
+  });
+  const health = page.locator("msr-lens-health");
+  await page.waitForFunction(
+    () => document.querySelector("msr-lens-health").report?.coverage?.clusterStatusMissing === "signInFailed",
+    null,
+    { timeout: 20_000 },
+  );
+  const report = await page.evaluate(() => document.querySelector("msr-lens-health").report);
+  assert.equal(report.verdict, "unknown");
+  assert.equal(report.reasons[0].code, "signInFailed");
+  assert.equal(await verdict(page).textContent(), "unknown");
+  assert.equal(await health.locator(".note").textContent(), "cannot sign in");
+  assert.match(await health.locator("li").first().textContent(), /^cannot sign in: /);
+  // Not painted green: the verdict pill has the grey "unknown" colours.
+  const colour = await verdict(page).evaluate((el) => getComputedStyle(el).backgroundColor);
+  assert.equal(colour, "rgb(230, 232, 236)");
   await context.close();
 });
 

@@ -951,15 +951,8 @@ fn report_all_healthy() {
     assert!(r.reasons.is_empty(), "{:?}", r.reasons);
     assert_eq!(r.replicas.len(), 3);
     assert_eq!(r.nginx, Some(SPEC_STATUS));
-    // One healthy ping alone is enough evidence.
-    let r = HealthReport::build(
-        &HealthInput {
-            pings: pings(&[PingVerdict::Healthy]),
-            ..input()
-        },
-        now(),
-    );
-    assert_eq!(r.verdict, Verdict::Healthy);
+    assert_eq!(r.coverage.summary, "pings + nginx + cluster status");
+    assert_eq!(r.coverage.cluster_status_missing, None);
 }
 
 #[test]
@@ -1080,6 +1073,7 @@ fn report_only_proxy_answers_are_unknown() {
     let r = HealthReport::build(
         &HealthInput {
             pings: pings(&[PingVerdict::Healthy, sso()]),
+            cluster: Some(Ok(cluster(HEALTHY))),
             ..input()
         },
         now(),
@@ -1164,53 +1158,232 @@ fn report_stale_cluster_without_pings_is_degraded_not_healthy() {
 
 #[test]
 fn report_cluster_errors() {
-    let not_admin = parse_cluster_status(&json_resp(
-        403,
-        r#"{"errors":[{"code":"NOT_AUTHORIZED","message":"The client is not authorized."}]}"#,
-    ));
+    let not_admin = || {
+        parse_cluster_status(&json_resp(
+            403,
+            r#"{"errors":[{"code":"NOT_AUTHORIZED","message":"The client is not authorized."}]}"#,
+        ))
+    };
     let check_failed = parse_cluster_status(&json_resp(
         503,
         r#"{"errors":[{"code":"STATUS_CHECK_FAILED","message":"rethinkdb unreachable"}]}"#,
     ));
-    let not_signed_in = parse_cluster_status(&json_resp(401, r#"{"code":"NOT_AUTHENTICATED"}"#));
+    let not_signed_in = || parse_cluster_status(&json_resp(401, r#"{"code":"NOT_AUTHENTICATED"}"#));
     let proxy = parse_cluster_status(&resp(200, "", SSO_PAGE));
-    for (outcome, verdict, code, severity) in [
+    use ClusterStatusMissing as M;
+    for (outcome, verdict, expected, missing) in [
         (
-            not_admin,
-            Verdict::Healthy,
-            ReasonCode::ClusterNotAdmin,
-            Severity::Info,
+            not_admin(),
+            Verdict::Reachable,
+            &[
+                (ReasonCode::ClusterNotChecked, Severity::Unknown),
+                (ReasonCode::ClusterNotAdmin, Severity::Info),
+            ][..],
+            M::NotAdmin,
         ),
         (
-            not_signed_in,
-            Verdict::Healthy,
-            ReasonCode::ClusterNotSignedIn,
-            Severity::Info,
+            not_signed_in(),
+            Verdict::Unknown,
+            &[
+                (ReasonCode::SignInFailed, Severity::Unknown),
+                (ReasonCode::ClusterNotSignedIn, Severity::Unknown),
+            ],
+            M::SignInFailed,
         ),
         (
             check_failed,
             Verdict::Degraded,
-            ReasonCode::ClusterCheckFailed,
-            Severity::Degraded,
+            &[(ReasonCode::ClusterCheckFailed, Severity::Degraded)],
+            M::CheckFailed,
         ),
         (
             proxy,
-            Verdict::Healthy,
-            ReasonCode::ClusterUnavailable,
-            Severity::Unknown,
+            Verdict::Reachable,
+            &[
+                (ReasonCode::ClusterNotChecked, Severity::Unknown),
+                (ReasonCode::ClusterUnavailable, Severity::Unknown),
+            ],
+            M::Unavailable,
         ),
     ] {
         let r = HealthReport::build(
             &HealthInput {
                 pings: pings(&[PingVerdict::Healthy]),
                 cluster: Some(outcome),
+                cluster_requested: true,
                 ..input()
             },
             now(),
         );
-        assert_eq!(r.verdict, verdict, "{code:?}");
-        assert_eq!(codes(&r), [code]);
-        assert_eq!(r.reasons[0].severity, severity);
+        assert_eq!(r.verdict, verdict, "{missing:?}");
+        let got: Vec<_> = r.reasons.iter().map(|x| (x.code, x.severity)).collect();
+        assert_eq!(got, expected, "{missing:?}");
+        assert!(!r.coverage.cluster_status);
+        assert_eq!(r.coverage.cluster_status_missing, Some(missing));
+        assert_eq!(r.coverage.summary, "pings only");
+    }
+
+    // A refused sign-in never hides real trouble: an unhealthy replica is still Degraded,
+    // and every replica down is still Down.
+    for (verdicts, verdict) in [
+        (
+            vec![PingVerdict::Healthy, unhealthy("disk")],
+            Verdict::Degraded,
+        ),
+        (vec![unhealthy("a"), unhealthy("b")], Verdict::Down),
+    ] {
+        let r = HealthReport::build(
+            &HealthInput {
+                pings: pings(&verdicts),
+                cluster: Some(not_signed_in()),
+                cluster_requested: true,
+                ..input()
+            },
+            now(),
+        );
+        assert_eq!(r.verdict, verdict);
+        assert_eq!(r.reasons_with(ReasonCode::ClusterNotSignedIn).count(), 1);
+        assert_eq!(r.reasons_with(ReasonCode::SignInFailed).count(), 0);
+    }
+}
+
+#[test]
+fn report_wrong_password_is_unknown_cannot_sign_in() {
+    let r = HealthReport::build(
+        &HealthInput {
+            pings: pings(&[PingVerdict::Healthy, PingVerdict::Healthy]),
+            nginx: Some(NginxOutcome::Available(SPEC_STATUS)),
+            cluster: Some(parse_cluster_status(&json_resp(
+                401,
+                r#"{"code":"NOT_AUTHENTICATED","message":"The client is not authenticated."}"#,
+            ))),
+            cluster_requested: true,
+            ..input()
+        },
+        now(),
+    );
+    assert_eq!(r.verdict, Verdict::Unknown);
+    assert_eq!(r.reasons[0].code, ReasonCode::SignInFailed);
+    assert!(
+        r.reasons[0].message.starts_with("cannot sign in: "),
+        "{}",
+        r.reasons[0].message
+    );
+    assert_eq!(r.coverage.summary, "pings + nginx");
+    let v = serde_json::to_value(&r).unwrap();
+    assert_eq!(v["verdict"], "unknown");
+    assert_eq!(v["reasons"][0]["code"], "signInFailed");
+    assert_eq!(
+        v["coverage"],
+        json!({
+            "pings": true,
+            "nginx": true,
+            "clusterStatus": false,
+            "clusterStatusMissing": "signInFailed",
+            "summary": "pings + nginx",
+        })
+    );
+}
+
+#[test]
+fn report_without_credentials_is_reachable_not_healthy() {
+    // One healthy ping: MSR answers, but nothing more was seen.
+    let r = HealthReport::build(
+        &HealthInput {
+            pings: pings(&[PingVerdict::Healthy]),
+            ..input()
+        },
+        now(),
+    );
+    assert_eq!(r.verdict, Verdict::Reachable);
+    assert_eq!(codes(&r), [ReasonCode::ClusterNotChecked]);
+    assert!(
+        r.reasons[0]
+            .message
+            .starts_with("reachable — cluster status not checked: no credentials"),
+        "{}",
+        r.reasons[0].message
+    );
+    assert_eq!(
+        r.coverage.cluster_status_missing,
+        Some(ClusterStatusMissing::NoCredentials)
+    );
+    let v = serde_json::to_value(&r).unwrap();
+    assert_eq!(v["verdict"], "reachable");
+    assert_eq!(v["coverage"]["clusterStatusMissing"], "noCredentials");
+
+    // Asked for with credentials but no HTTP answer came: unavailable, not "no credentials".
+    let r = HealthReport::build(
+        &HealthInput {
+            pings: pings(&[PingVerdict::Healthy]),
+            cluster_requested: true,
+            ..input()
+        },
+        now(),
+    );
+    assert_eq!(r.verdict, Verdict::Reachable);
+    assert_eq!(
+        r.coverage.cluster_status_missing,
+        Some(ClusterStatusMissing::Unavailable)
+    );
+
+    // The cluster status alone is enough for green; pings alone never are.
+    let r = HealthReport::build(
+        &HealthInput {
+            cluster: Some(Ok(cluster(HEALTHY))),
+            ..input()
+        },
+        now(),
+    );
+    assert_eq!(r.verdict, Verdict::Healthy);
+    assert_eq!(r.coverage.summary, "cluster status only");
+    assert_eq!(r.coverage.cluster_status_missing, None);
+}
+
+#[test]
+fn coverage_summaries() {
+    let cases = [
+        (input(), "nothing", false, false, false),
+        (
+            HealthInput {
+                pings: pings(&[PingVerdict::no_answer("refused"), sso()]),
+                nginx: Some(parse_nginx_status(&resp(403, "", ""))),
+                ..input()
+            },
+            "nothing",
+            false,
+            false,
+            false,
+        ),
+        (
+            HealthInput {
+                pings: pings(&[unhealthy("x")]),
+                ..input()
+            },
+            "pings only",
+            true,
+            false,
+            false,
+        ),
+        (
+            HealthInput {
+                pings: pings(&[PingVerdict::Healthy]),
+                nginx: Some(NginxOutcome::Available(SPEC_STATUS)),
+                cluster: Some(Ok(cluster(HEALTHY))),
+                ..input()
+            },
+            "pings + nginx + cluster status",
+            true,
+            true,
+            true,
+        ),
+    ];
+    for (i, summary, pings_read, nginx_read, cluster_read) in cases {
+        let c = HealthReport::build(&i, now()).coverage;
+        assert_eq!(
+            (c.summary.as_str(), c.pings, c.nginx, c.cluster_status),
+            (summary, pings_read, nginx_read, cluster_read)
+        );
     }
 }
 
@@ -1220,6 +1393,7 @@ fn report_nginx() {
         pings: pings(&[PingVerdict::Healthy]),
         nginx,
         nginx_rates,
+        cluster: Some(Ok(cluster(HEALTHY))),
         ..input()
     };
     let dropping = rates(&sample(0, 100, 100, 0), &sample(10, 200, 190, 0));

@@ -153,10 +153,15 @@ export interface ClusterStatus {
   replicas: ReplicaState[];
 }
 
-export type Verdict = "healthy" | "degraded" | "down" | "unknown";
+/**
+ * "reachable": MSR answers and nothing wrong was seen, but the cluster status was not
+ * read (see `coverage.clusterStatusMissing`) — neither green nor red. A refused sign-in
+ * is "unknown" with the reason code "signInFailed" first, never "healthy".
+ */
+export type Verdict = "healthy" | "reachable" | "degraded" | "down" | "unknown";
 export type Severity = "info" | "unknown" | "degraded" | "down";
 export type ReasonCode =
-  | "allReplicasDown" | "noData" | "inconclusive"
+  | "allReplicasDown" | "noData" | "inconclusive" | "clusterNotChecked" | "signInFailed"
   | "pingUnhealthy" | "pingUnreachable" | "pingUnknown"
   | "replicaUnhealthy" | "replicaHealthUnknown" | "replicaStale"
   | "replicaTimestampUnknown" | "replicaReadOnly"
@@ -187,6 +192,24 @@ export interface HealthOptions {
   previousNginx?: (NginxStatus & { at: number }) | null;
 }
 
+/** Why `cluster_status` was not read. */
+export type ClusterStatusMissing =
+  | "noCredentials" | "signInFailed" | "notAdmin" | "checkFailed" | "unavailable";
+
+/** What a health check read: what its verdict is based on. */
+export interface Coverage {
+  /** A replica gave MSR's own `/_ping` answer (healthy or unhealthy). */
+  pings: boolean;
+  /** `/nginx_status` was read. */
+  nginx: boolean;
+  /** `cluster_status` was read. */
+  clusterStatus: boolean;
+  /** Why `cluster_status` was not read; `null` when it was. */
+  clusterStatusMissing: ClusterStatusMissing | null;
+  /** For people: "pings only", "pings + nginx", "pings + nginx + cluster status", "nothing". */
+  summary: string;
+}
+
 /** The combined health report of `health()`. Times are epoch milliseconds. */
 export interface HealthReport {
   verdict: Verdict;
@@ -199,6 +222,7 @@ export interface HealthReport {
   gcRunning: boolean;
   nginx: NginxStatus | null;
   nginxRates: NginxRates | null;
+  coverage: Coverage;
 }
 "#;
 
@@ -235,7 +259,12 @@ export interface GrantsInfo {
 
 #[wasm_bindgen(typescript_custom_section)]
 const FEED: &'static str = r#"
-/** One changefeed record: one publish (`update`) or `notary delete` (`deletion`). */
+/**
+ * One changefeed record: a timestamp update (`update`: a publish or a server re-sign —
+ * notary-server also writes one, with no one pushing, when it re-signs an expired
+ * server-managed timestamp on a read) or `notary delete --remote` (`deletion`). Cosign
+ * signatures (MSR 2.10+) are not in notary's changefeed.
+ */
 export interface ChangeRecord {
   /** Opaque cursor: compare IDs only for equality. */
   id: string;
@@ -245,10 +274,11 @@ export interface ChangeRecord {
   createdAtRaw: string;
   /** `<host>/<namespace>/<repo>`. */
   gun: string;
-  /** The timestamp.json version; 0 for a deletion. */
+  /** The timestamp role's version (timestamp.json); 0 for a deletion. */
   version: number;
   /** sha256 of that version's timestamp.json; `null` for a deletion. */
   sha256: string | null;
+  /** `update`: a timestamp update (a publish or a server re-sign), not necessarily a push. */
   category: "update" | "deletion" | (string & {});
   /**
    * `true` on a record that became visible late (`follow()` and the end of a backfill

@@ -13,6 +13,8 @@ let page;
 const GREEN = [30, 142, 62, 255];
 const AMBER = [227, 116, 0, 255];
 const RED = [217, 48, 37, 255];
+const BLUE = [26, 115, 232, 255];
+const PURPLE = [147, 52, 230, 255];
 
 before(async () => {
   await resetSim(stack);
@@ -83,6 +85,39 @@ test('badge follows the verdict, and a verdict change notifies', async () => {
   await resetSim(stack);
   await refresh();
   await until(async () => { const b = await badge(); return { ...b, ok: b.color.join() === GREEN.join() }; }, 'green again');
+});
+
+test('a wrong password is never green: purple "auth"; no secret: blue "up"', async () => {
+  // Change the stored secret the way the options page stores it (session storage).
+  const setSecret = (secret) => env.sw.evaluate(async (value) => {
+    const { settings } = await chrome.storage.local.get('settings');
+    const id = settings.instances[0].id;
+    const { secrets = {} } = await chrome.storage.session.get('secrets');
+    const kept = secrets[id];
+    if (value === null) delete secrets[id]; else secrets[id] = value;
+    await chrome.storage.session.set({ secrets });
+    return kept;
+  }, secret);
+  const title = () => env.sw.evaluate(() => chrome.action.getTitle({}));
+  const verdictOf = (answer) => answer.results[0].verdict;
+  const kept = await setSecret('not-the-secret');
+  try {
+    const answer = await refresh();
+    assert.equal(verdictOf(answer), 'unknown');
+    assert.equal(answer.results[0].reasons[0].code, 'signInFailed');
+    await until(async () => { const b = await badge(); return { ...b, ok: b.text === 'auth' && b.color.join() === PURPLE.join() }; }, 'purple auth badge');
+    assert.match(await title(), /cannot sign in/);
+
+    await setSecret(null);
+    const anonymous = await refresh();
+    assert.equal(verdictOf(anonymous), 'reachable');
+    await until(async () => { const b = await badge(); return { ...b, ok: b.text === 'up' && b.color.join() === BLUE.join() }; }, 'blue up badge');
+    assert.match(await title(), /reachable — cluster status not checked/);
+  } finally {
+    await setSecret(kept);
+  }
+  await refresh();
+  await until(async () => { const b = await badge(); return { ...b, ok: b.text === '' && b.color.join() === GREEN.join() }; }, 'green again');
 });
 
 test('a new trust deletion notifies once', async () => {

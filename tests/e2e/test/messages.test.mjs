@@ -40,8 +40,8 @@ test('pull-only account: not an admin, no access to the trust log', async () => 
   const trust = p.find((x) => x.area === 'trust');
   assert.equal(trust?.kind, 'noAccess');
   assert.match(trust.text, /signed in as “dev”, but this account has no access to the trust audit log/);
-  // Health from the pings still works.
-  assert.equal(await page.locator('[data-verdict]').getAttribute('data-verdict'), 'healthy');
+  // Health from the pings still works, but it is not green: cluster status was not checked.
+  assert.equal(await page.locator('[data-verdict]').getAttribute('data-verdict'), 'reachable');
   await page.close();
 });
 
@@ -59,6 +59,8 @@ test('wrong password', async () => {
   assert.equal(p.find((x) => x.area === 'cluster')?.kind, 'wrongPassword');
   assert.match(p.find((x) => x.area === 'cluster').text, /did not accept the user name “admin” with this password/);
   assert.equal(p.find((x) => x.area === 'trust')?.kind, 'wrongPassword');
+  // Never green: "unknown", cannot sign in.
+  assert.equal(await page.locator('[data-verdict]').getAttribute('data-verdict'), 'unknown');
   await page.close();
 });
 

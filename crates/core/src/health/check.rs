@@ -104,6 +104,7 @@ impl HealthCheck {
             previous_nginx,
             input: HealthInput {
                 stale_after: targets.stale_after,
+                cluster_requested: targets.credentials.is_some(),
                 ..HealthInput::default()
             },
         }
@@ -228,7 +229,9 @@ mod tests {
             Timestamp::from_secs(100),
         );
         let (report, sample) = first.finish(Timestamp::from_secs(100));
-        assert_eq!(report.verdict, Verdict::Healthy);
+        // Pings and nginx only, no credentials: reachable, not healthy.
+        assert_eq!(report.verdict, Verdict::Reachable);
+        assert_eq!(report.coverage.summary, "pings + nginx");
         assert!(report.nginx_rates.is_none());
 
         let mut second = HealthCheck::new(&targets, sample);
@@ -242,5 +245,39 @@ mod tests {
         assert!((rates.requests_per_sec - 4.0).abs() < 1e-9, "{rates:?}");
         // The ping was never recorded: that is "unknown", not healthy.
         assert_eq!(report.verdict, Verdict::Unknown);
+    }
+
+    #[test]
+    fn a_refused_sign_in_is_unknown_and_a_lost_answer_is_not_no_credentials() {
+        use crate::health::{ClusterStatusMissing, ReasonCode};
+        let mut targets = HealthTargets::new(Origin::parse("https://msr.example.org").unwrap());
+        targets.credentials = Some(Credentials::password("admin", "wrong"));
+        let ping = Probe::Ping(LOAD_BALANCER_LABEL.into());
+        let at = Timestamp::from_secs(100);
+
+        let mut check = HealthCheck::new(&targets, None);
+        check.record(&ping, &resp(200, r#"{"Error":"","Healthy":true}"#), at);
+        check.record(
+            &Probe::ClusterStatus,
+            &resp(401, r#"{"code":"NOT_AUTHENTICATED"}"#),
+            at,
+        );
+        let (report, _) = check.finish(at);
+        assert_eq!(report.verdict, Verdict::Unknown);
+        assert_eq!(report.reasons[0].code, ReasonCode::SignInFailed);
+        assert_eq!(
+            report.coverage.cluster_status_missing,
+            Some(ClusterStatusMissing::SignInFailed)
+        );
+
+        let mut check = HealthCheck::new(&targets, None);
+        check.record(&ping, &resp(200, r#"{"Error":"","Healthy":true}"#), at);
+        check.record_failure(&Probe::ClusterStatus, "timed out");
+        let (report, _) = check.finish(at);
+        assert_eq!(report.verdict, Verdict::Reachable);
+        assert_eq!(
+            report.coverage.cluster_status_missing,
+            Some(ClusterStatusMissing::Unavailable)
+        );
     }
 }

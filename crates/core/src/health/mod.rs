@@ -29,7 +29,10 @@ pub use nginx::{
     parse_nginx_status, rates,
 };
 pub use ping::{PingVerdict, UnknownWhy, parse_ping, ping_request};
-pub use report::{HealthInput, HealthReport, Reason, ReasonCode, Severity, Verdict};
+pub use report::{
+    ClusterStatusMissing, Coverage, HealthInput, HealthReport, Reason, ReasonCode, Severity,
+    Verdict,
+};
 
 use http::header::{ACCEPT, HeaderValue};
 use http::{Request, Uri};

@@ -23,21 +23,32 @@
 //!    - a critical RethinkDB issue, or a table that does not accept writes;
 //!    - `cluster_status` answered 503 `STATUS_CHECK_FAILED`;
 //!    - nginx dropped connections *between two samples* ([`NginxRates::dropped`]).
-//! 3. Otherwise **Healthy** when there is positive evidence.
+//! 3. Otherwise, when there is positive evidence:
+//!    - **Healthy** if the cluster status was read as well;
+//!    - **Unknown** if MSR refused the credentials (`cluster_status` answered 401: a
+//!      wrong user name, password or token), with [`ReasonCode::SignInFailed`] first —
+//!      a refused sign-in is never shown as healthy;
+//!    - **Reachable** otherwise (no credentials, not an admin, or the cluster status
+//!      could not be read), with [`ReasonCode::ClusterNotChecked`] first: MSR answers,
+//!      but only pings (and maybe nginx) were seen. Neither green nor red.
 //! 4. Otherwise **Unknown**: no data, or only answers that are not MSR's (401/302 from an
 //!    SSO proxy, HTML, malformed bodies, no answer).
+//!
+//! [`HealthReport::coverage`] says what was read: pings, nginx, the cluster status, and
+//! why the cluster status is missing.
 //!
 //! Informational reasons never change the verdict: garbage collection running, a
 //! non-critical RethinkDB issue, tables with replicas not yet ready but writable, nginx
 //! drops counted since nginx started (without a second sample they may be old), an nginx
-//! restart between samples, `/nginx_status` or `cluster_status` not available to this
-//! user (not signed in, not an admin), and fields of the cluster status that were odd.
+//! restart between samples, `/nginx_status` not available to this user, `cluster_status`
+//! not available to a non-admin, and fields of the cluster status that were odd.
 //! Reasons of severity [`Severity::Unknown`] (answers that are not MSR's) do not change a
 //! Healthy or Degraded verdict either; they are listed so the user sees what was not
 //! checked.
 //!
-//! When the verdict is Down or Unknown, the first reason is a summary
-//! ([`ReasonCode::AllReplicasDown`], [`ReasonCode::NoData`] or [`ReasonCode::Inconclusive`]).
+//! When the verdict is Down, Unknown or Reachable, the first reason is a summary
+//! ([`ReasonCode::AllReplicasDown`], [`ReasonCode::NoData`], [`ReasonCode::Inconclusive`],
+//! [`ReasonCode::SignInFailed`] or [`ReasonCode::ClusterNotChecked`]).
 
 use std::time::Duration;
 
@@ -54,8 +65,11 @@ use crate::Timestamp;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Verdict {
-    /// Positive evidence and nothing wrong.
+    /// Positive evidence, nothing wrong, and the cluster status was read.
     Healthy,
+    /// MSR answers and nothing wrong was seen, but the cluster status was not read (no
+    /// credentials, not an admin, or it could not be read): neither green nor red.
+    Reachable,
     /// MSR answers, but something is wrong (see the reasons).
     Degraded,
     /// No replica is healthy and the evidence says MSR is down.
@@ -89,6 +103,10 @@ pub enum ReasonCode {
     NoData,
     /// Summary: data arrived, but none of it says whether MSR is healthy.
     Inconclusive,
+    /// Summary of [`Verdict::Reachable`]: MSR answers, the cluster status was not read.
+    ClusterNotChecked,
+    /// Summary: an Unknown verdict caused by credentials MSR refused (HTTP 401).
+    SignInFailed,
     /// A replica's `/_ping` reported it unhealthy.
     PingUnhealthy,
     /// A replica's `/_ping` got no answer or a gateway error.
@@ -173,6 +191,9 @@ pub struct HealthInput {
     pub nginx_rates: Option<NginxRates>,
     /// The `cluster_status` outcome.
     pub cluster: Option<Result<ClusterStatus, ClusterStatusError>>,
+    /// Whether `cluster_status` was asked for (credentials were given). With `cluster`
+    /// still `None` it got no HTTP answer; without it there were no credentials.
+    pub cluster_requested: bool,
     /// How old a replica's last report may be before it counts as stale.
     pub stale_after: Duration,
 }
@@ -184,7 +205,102 @@ impl Default for HealthInput {
             nginx: None,
             nginx_rates: None,
             cluster: None,
+            cluster_requested: false,
             stale_after: DEFAULT_STALE_AFTER,
+        }
+    }
+}
+
+/// What a check read, so a verdict can say how much it is based on. Serialized as
+/// `{pings, nginx, clusterStatus, clusterStatusMissing, summary}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Coverage {
+    /// At least one replica gave MSR's own `/_ping` answer (healthy or unhealthy).
+    pub pings: bool,
+    /// `/nginx_status` was read.
+    pub nginx: bool,
+    /// `cluster_status` was read (replica health, RethinkDB issues, tables, GC).
+    pub cluster_status: bool,
+    /// Why `cluster_status` was not read; `None` when it was.
+    pub cluster_status_missing: Option<ClusterStatusMissing>,
+    /// The parts read, for people: `"pings only"`, `"pings + nginx"`,
+    /// `"pings + nginx + cluster status"`, ..., or `"nothing"`.
+    pub summary: String,
+}
+
+/// Why the cluster status was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ClusterStatusMissing {
+    /// No credentials were given, so it was not asked for.
+    NoCredentials,
+    /// MSR refused the credentials (401): a wrong user name, password or token.
+    SignInFailed,
+    /// Signed in, but not an MSR admin (403).
+    NotAdmin,
+    /// MSR answered 503 `STATUS_CHECK_FAILED`: it could not query its own backend.
+    CheckFailed,
+    /// No answer, or an answer that is not MSR's (a proxy's error or login page, a body
+    /// that is not JSON).
+    Unavailable,
+}
+
+impl Coverage {
+    fn of(input: &HealthInput) -> Coverage {
+        let pings = input
+            .pings
+            .iter()
+            .any(|(_, v)| v.is_healthy() || v.is_unhealthy());
+        let nginx = matches!(input.nginx, Some(NginxOutcome::Available(_)));
+        let cluster_status_missing = match &input.cluster {
+            Some(Ok(_)) => None,
+            Some(Err(ClusterStatusError::NotAuthenticated(_))) => {
+                Some(ClusterStatusMissing::SignInFailed)
+            }
+            Some(Err(ClusterStatusError::NotAdmin(_))) => Some(ClusterStatusMissing::NotAdmin),
+            Some(Err(ClusterStatusError::CheckFailed(_))) => {
+                Some(ClusterStatusMissing::CheckFailed)
+            }
+            Some(Err(_)) => Some(ClusterStatusMissing::Unavailable),
+            None if input.cluster_requested => Some(ClusterStatusMissing::Unavailable),
+            None => Some(ClusterStatusMissing::NoCredentials),
+        };
+        let cluster_status = cluster_status_missing.is_none();
+        let parts: Vec<&str> = [
+            (pings, "pings"),
+            (nginx, "nginx"),
+            (cluster_status, "cluster status"),
+        ]
+        .into_iter()
+        .filter_map(|(read, name)| read.then_some(name))
+        .collect();
+        let summary = match parts.as_slice() {
+            [] => "nothing".to_string(),
+            [one] => format!("{one} only"),
+            more => more.join(" + "),
+        };
+        Coverage {
+            pings,
+            nginx,
+            cluster_status,
+            cluster_status_missing,
+            summary,
+        }
+    }
+}
+
+impl ClusterStatusMissing {
+    /// Why, as a phrase for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ClusterStatusMissing::NoCredentials => {
+                "no credentials were given (it needs an MSR admin account)"
+            }
+            ClusterStatusMissing::SignInFailed => "MSR did not accept the user name and secret",
+            ClusterStatusMissing::NotAdmin => "the account is not an MSR admin",
+            ClusterStatusMissing::CheckFailed => "MSR could not query its own backend",
+            ClusterStatusMissing::Unavailable => "it could not be read",
         }
     }
 }
@@ -196,7 +312,7 @@ impl Default for HealthInput {
 pub struct HealthReport {
     /// The overall verdict, by the rules in the [module docs](self).
     pub verdict: Verdict,
-    /// Why, most severe first (a summary first for Down and Unknown).
+    /// Why, most severe first (a summary first for Down, Unknown and Reachable).
     pub reasons: Vec<Reason>,
     /// The `now` the report was built with.
     pub checked_at: Timestamp,
@@ -212,6 +328,8 @@ pub struct HealthReport {
     pub nginx: Option<NginxStatus>,
     /// nginx rates, when two samples were given.
     pub nginx_rates: Option<NginxRates>,
+    /// What the verdict is based on.
+    pub coverage: Coverage,
 }
 
 impl HealthReport {
@@ -246,6 +364,7 @@ impl HealthReport {
         let positive =
             input.pings.iter().any(|(_, v)| v.is_healthy()) || replicas.iter().any(replica_alive);
 
+        let coverage = Coverage::of(input);
         let mut reasons = Vec::new();
         ping_reasons(&input.pings, positive, &mut reasons);
         match &input.cluster {
@@ -300,8 +419,37 @@ impl HealthReport {
             Verdict::Down
         } else if reasons.iter().any(|r| r.severity >= Severity::Degraded) {
             Verdict::Degraded
-        } else if positive {
+        } else if positive && coverage.cluster_status {
             Verdict::Healthy
+        } else if positive
+            && coverage.cluster_status_missing == Some(ClusterStatusMissing::SignInFailed)
+        {
+            // Never green on a refused sign-in: the user thinks the tool sees everything.
+            reasons.insert(
+                0,
+                summary(
+                    Severity::Unknown,
+                    ReasonCode::SignInFailed,
+                    &format!(
+                        "cannot sign in: {} (cluster_status answered HTTP 401); MSR answers, but its cluster status was not checked",
+                        ClusterStatusMissing::SignInFailed.describe()
+                    ),
+                ),
+            );
+            Verdict::Unknown
+        } else if positive {
+            let why = coverage
+                .cluster_status_missing
+                .unwrap_or(ClusterStatusMissing::Unavailable);
+            reasons.insert(
+                0,
+                summary(
+                    Severity::Unknown,
+                    ReasonCode::ClusterNotChecked,
+                    &format!("reachable — cluster status not checked: {}", why.describe()),
+                ),
+            );
+            Verdict::Reachable
         } else {
             let no_data = input.pings.is_empty()
                 && input.nginx.is_none()
@@ -360,6 +508,7 @@ impl HealthReport {
             gc_running,
             nginx,
             nginx_rates: input.nginx_rates,
+            coverage,
         }
     }
 
@@ -536,7 +685,9 @@ fn cluster_reasons(cluster: &ClusterStatus, replicas: &[ReplicaState], out: &mut
 
 fn cluster_error_reason(error: &ClusterStatusError) -> Reason {
     let (severity, code) = match error {
-        ClusterStatusError::NotAuthenticated(_) => (Severity::Info, ReasonCode::ClusterNotSignedIn),
+        ClusterStatusError::NotAuthenticated(_) => {
+            (Severity::Unknown, ReasonCode::ClusterNotSignedIn)
+        }
         ClusterStatusError::NotAdmin(_) => (Severity::Info, ReasonCode::ClusterNotAdmin),
         ClusterStatusError::CheckFailed(_) => (Severity::Degraded, ReasonCode::ClusterCheckFailed),
         _ => (Severity::Unknown, ReasonCode::ClusterUnavailable),
