@@ -622,18 +622,10 @@ impl Pager {
         for id in &saved.recent_ids {
             pager.window.insert(id);
         }
+        // A state saved before the overlap window existed has no tail: the first forward
+        // page starts one, anchored on the saved cursor.
         pager.tail = saved.tail.into();
         pager.tail_at_start = saved.tail_at_start && !pager.tail.is_empty();
-        if pager.tail.is_empty()
-            && let Some(newest) = &pager.newest
-        {
-            // A state saved before the overlap window existed: its cursor anchors the tail
-            // (read at an unknown time, so never itself inside a time-bounded window).
-            pager.tail.push_back(TailEntry {
-                id: newest.clone(),
-                seen_at: Timestamp::EPOCH,
-            });
-        }
         pager.trim_tail();
         pager.next_request_id = saved.next_request_id.max(1);
         pager.records_emitted = saved.records_emitted;
@@ -1104,6 +1096,8 @@ impl Pager {
                     at_start = anchor.is_some() && self.tail_at_start;
                     match anchor {
                         Some(k) => after = k + 1,
+                        // A cursor the tail does not hold (a resumed or anchored walk):
+                        // read at an unknown time, so never inside a time-bounded window.
                         None => tail.push_back(TailEntry {
                             id: id.clone(),
                             seen_at: Timestamp::EPOCH,
