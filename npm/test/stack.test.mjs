@@ -262,3 +262,39 @@ test("follow picks up newly published records, each once", { skip }, async () =>
   live.close();
   assert.equal(await waiting, null);
 });
+
+test("follow delivers a record that became visible late, once, flagged late", { skip }, async () => {
+  // Two overlapping transactions on notary's PostgreSQL (msr-sim /late/begin): A takes an id
+  // and stays open while B commits a larger one; the follower reads B's record, then A
+  // commits behind its cursor. The overlap window re-reads it: one page, `late: true`.
+  const repo = `npm-test/late-${randomBytes(4).toString("hex")}`;
+  const g = gun(repo);
+  const live = client("admin").follow({ repository: repo, from: "start", pollIntervalMs: 100, pageSize: 50 });
+  try {
+    const first = live.nextPage();
+    insertRecords(g, 2);
+    const page = await first;
+    assert.equal(page.records.length, 2);
+    assert.equal(page.late, false);
+    const begun = await admin("POST", "/late/begin", {
+      held: { gun: g, version: 10 },
+      committed: [{ gun: g, version: 11 }],
+    });
+    const onTime = await live.nextPage();
+    assert.deepEqual(onTime.records.map((r) => r.id), [begun.committed[0].id]);
+    assert.equal(onTime.late, false);
+    assert.equal(onTime.records[0].late, undefined);
+    await admin("POST", "/late/commit", { handle: begun.handle });
+    const late = await live.nextPage();
+    assert.equal(late.late, true);
+    assert.equal(late.placement, "append");
+    assert.deepEqual(late.records.map((r) => r.id), [begun.held.id]);
+    assert.equal(late.records[0].late, true);
+    assert.equal(late.records[0].version, 10);
+    const all = [...page.records, ...onTime.records, ...late.records].map((r) => r.id);
+    assert.deepEqual([...all].sort(), (await truth(g)).map((r) => r.id).sort(), "every record once");
+    assert.equal(live.progress().lateRecords, 1);
+  } finally {
+    live.close();
+  }
+});
