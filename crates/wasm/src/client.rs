@@ -8,8 +8,8 @@ use js_sys::Promise;
 use msr_lens_core::auth::{Authenticator, Scope, Step, TokenRequest};
 use msr_lens_core::health::cluster::CLUSTER_STATUS_PATH;
 use msr_lens_core::health::{
-    HealthCheck, NginxOutcome, NginxSample, Probe, cluster_status_request, nginx_status_request,
-    parse_cluster_status, parse_nginx_status, parse_ping, ping_request,
+    HealthCheck, MetricsSample, NginxOutcome, NginxSample, Probe, cluster_status_request,
+    nginx_status_request, parse_cluster_status, parse_nginx_status, parse_ping, ping_request,
 };
 use msr_lens_core::{ApiError, ErrorKind, Timestamp};
 use msr_lens_transport::TransportError;
@@ -54,6 +54,8 @@ pub(crate) struct Shared {
     pub(crate) auth: RefCell<Authenticator>,
     /// The nginx sample of the previous `health()`, for request rates.
     nginx: Cell<Option<NginxSample>>,
+    /// The metrics sample of the previous `health()`, for pulls and pushes per minute.
+    metrics: Cell<Option<MetricsSample>>,
 }
 
 impl Shared {}
@@ -81,6 +83,7 @@ impl MsrClient {
                 fetch,
                 auth: RefCell::new(auth),
                 nginx: Cell::new(None),
+                metrics: Cell::new(None),
             }),
         })
     }
@@ -115,7 +118,10 @@ impl MsrClient {
     }
 
     /// One whole health check, every probe in parallel: `/_ping` of each replica (or of
-    /// the origin), `/nginx_status`, and `cluster_status` when credentials are set.
+    /// the origin), `/nginx_status`, and with credentials `cluster_status` and the
+    /// settings; for an admin then a second round: `/_ping` of every replica the
+    /// settings list (unless `replicas` are given, or `discoverReplicas` says otherwise),
+    /// the job runner's workers, jobs and crons, and the MSR 3.1 metrics.
     /// Never rejects for what MSR answers; the report explains it. Request rates come
     /// from the previous `health()` of this client, or from `options.previousNginx` (an
     /// earlier report's `nginx` with `at: report.checkedAt`, e.g. one a service worker
@@ -132,14 +138,21 @@ impl MsrClient {
         promise(Box::pin(async move {
             let mut check = plan_health(&shared, previous?);
             let fetch = &shared.fetch;
-            // The transport's futures themselves, each stamped with `now()` when it ends
-            // (no async block around each: one state machine less per probe).
-            let probes = check
-                .requests()
-                .into_iter()
-                .map(|(probe, request)| (probe, fetch.execute(request)));
-            let results = join_all(probes, now).await;
-            finish_health(&shared, check, results)
+            // Round after round (an admin's check has a second one: the discovered
+            // replicas, the job runner, the metrics), every probe of a round at once.
+            loop {
+                let requests = check.requests();
+                if requests.is_empty() {
+                    break;
+                }
+                // The transport's futures themselves, each stamped with `now()` when it
+                // ends (no async block around each: one state machine less per probe).
+                let probes = requests
+                    .into_iter()
+                    .map(|(probe, request)| (probe, fetch.execute(request)));
+                record_round(&mut check, join_all(probes, now).await);
+            }
+            finish_health(&shared, check)
         }))
     }
 
@@ -390,23 +403,27 @@ type ProbeResult = (Probe, Result<Response<Vec<u8>>, TransportError>, Timestamp)
 /// smaller.)
 fn plan_health(shared: &Shared, previous: Option<NginxSample>) -> HealthCheck {
     HealthCheck::new(&shared.config.targets, previous.or(shared.nginx.get()))
+        .with_previous_metrics(shared.metrics.get())
 }
 
-/// Record every probe's outcome and build the report. (Not `#[inline(never)]`: letting
-/// LLVM inline it into the async body is smaller.)
-fn finish_health(
-    shared: &Shared,
-    mut check: HealthCheck,
-    results: impl Iterator<Item = ProbeResult>,
-) -> Result<JsValue, JsValue> {
+/// Record every probe's outcome of one round.
+fn record_round(check: &mut HealthCheck, results: impl Iterator<Item = ProbeResult>) {
     for (probe, result, at) in results {
         match result {
             Ok(response) => check.record(&probe, &response, at),
             Err(error) => check.record_failure(&probe, &error.to_string()),
         }
     }
+}
+
+/// Build the report and keep the samples for the next check. (Not `#[inline(never)]`:
+/// letting LLVM inline it into the async body is smaller.)
+fn finish_health(shared: &Shared, check: HealthCheck) -> Result<JsValue, JsValue> {
     let (report, sample) = check.finish(now());
     shared.nginx.set(sample);
+    if let Some(metrics) = &report.metrics {
+        shared.metrics.set(Some(metrics.sample));
+    }
     to_js(&report)
 }
 

@@ -14,8 +14,9 @@ use msr_lens_core::auth::Credentials;
 use msr_lens_core::changefeed::{
     ChangeId, DEFAULT_PAGE_SIZE, Feed, FollowFrom, Gun, Mode, Pager, PagerConfig, SavedState,
 };
+use msr_lens_core::health::admin::DEFAULT_JOBS_WINDOW;
 use msr_lens_core::health::cluster::DEFAULT_STALE_AFTER;
-use msr_lens_core::health::{HealthTargets, NginxSample, NginxStatus};
+use msr_lens_core::health::{Discovery, HealthTargets, NginxSample, NginxStatus};
 use serde_json::{Map, Value};
 
 use crate::error::{LensError, prefixed};
@@ -163,6 +164,8 @@ impl ClientConfig {
                 "maxBodyBytes",
                 "staleAfterSecs",
                 "service",
+                "discoverReplicas",
+                "jobsWindowSecs",
             ],
         )?;
         let base_url = r
@@ -216,12 +219,31 @@ impl ClientConfig {
             .number("staleAfterSecs", u64::from(u32::MAX))?
             .map_or(DEFAULT_STALE_AFTER, Duration::from_secs);
         let service = r.string("service")?.unwrap_or("dtr").to_owned();
+        let discovery = match r.string("discoverReplicas")? {
+            None | Some("ping") => Discovery::Ping,
+            Some("pingHttp") => Discovery::PingHttp,
+            Some("list") => Discovery::List,
+            Some("off") => Discovery::Off,
+            Some(_) => {
+                return Err(r.wrong(
+                    "discoverReplicas",
+                    "\"ping\", \"pingHttp\", \"list\" or \"off\"",
+                ));
+            }
+        };
+        let jobs_window = match r.number("jobsWindowSecs", 30 * 86_400)? {
+            Some(0) => return Err(r.wrong("jobsWindowSecs", "positive")),
+            Some(secs) => Duration::from_secs(secs),
+            None => DEFAULT_JOBS_WINDOW,
+        };
         Ok(ClientConfig {
             targets: HealthTargets {
-                origin,
                 replicas,
                 credentials,
                 stale_after,
+                discovery,
+                jobs_window,
+                ..HealthTargets::new(origin)
             },
             timeout_ms,
             max_body_bytes,

@@ -27,6 +27,14 @@ export interface MsrClientOptions {
   maxBodyBytes?: number;
   /** How old a replica's last report may be before it is stale (default 300 s). */
   staleAfterSecs?: number;
+  /**
+   * What `health()` does with the replicas MSR's settings list (admins only):
+   * `"ping"` each on its HTTPS port (default; given `replicas` override it),
+   * `"pingHttp"` on its HTTP port, `"list"` them in `report.discovery` only, or `"off"`.
+   */
+  discoverReplicas?: "ping" | "pingHttp" | "list" | "off";
+  /** Failed jobs within this many seconds are reported (default 3600). */
+  jobsWindowSecs?: number;
 }
 "#;
 
@@ -169,7 +177,10 @@ export type ReasonCode =
   | "gcRunning" | "clusterNotSignedIn" | "clusterNotAdmin" | "clusterCheckFailed"
   | "clusterUnavailable" | "clusterWarnings"
   | "nginxDropping" | "nginxDroppedSinceStart" | "nginxRestarted"
-  | "nginxNotAvailable" | "nginxUnavailable";
+  | "nginxNotAvailable" | "nginxUnavailable"
+  | "replicasNotDiscovered" | "settingsUnavailable"
+  | "workerDead" | "workerHeartbeatExpired" | "jobsFailing" | "jobWaiting" | "cronOverdue"
+  | "jobRunnerUnavailable" | "metricsNotAvailable" | "metricsUnavailable";
 
 /** One finding that explains the verdict. */
 export interface Reason {
@@ -206,8 +217,79 @@ export interface Coverage {
   clusterStatus: boolean;
   /** Why `cluster_status` was not read; `null` when it was. */
   clusterStatusMissing: ClusterStatusMissing | null;
-  /** For people: "pings only", "pings + nginx", "pings + nginx + cluster status", "nothing". */
+  /** `/api/v0/meta/settings` was read (replicas discovered). */
+  settings: boolean;
+  /** Workers, jobs and crons were all read. */
+  jobRunner: boolean;
+  /** `/api/v0/admin/metrics` was read (MSR 3.1+). */
+  metrics: boolean;
+  /**
+   * For people: "pings only", "pings + nginx", "pings + nginx + cluster status + job
+   * runner + metrics", ..., "nothing".
+   */
   summary: string;
+}
+
+/** One replica from MSR's settings. */
+export interface DiscoveredReplica {
+  id: string;
+  node: string;
+  httpPort: number | null;
+  httpsPort: number | null;
+  /** `https://node:HTTPSPort` / `http://node:HTTPPort`, when usable. */
+  httpsUrl: string | null;
+  httpUrl: string | null;
+  /** The origin its `/_ping` was asked at (when `pinged`), else its HTTPS origin. */
+  pingUrl: string | null;
+  /** Whether this check pinged it (not with `replicas` given or `discoverReplicas: "list"`). */
+  pinged: boolean;
+}
+
+/** The replicas `/api/v0/meta/settings` lists (admins). */
+export interface ReplicaDiscovery {
+  dtrHost: string | null;
+  /** The replica that answered. */
+  replicaId: string | null;
+  replicas: DiscoveredReplica[];
+}
+
+/** A time as MSR wrote it: epoch milliseconds when it is RFC 3339, and the raw text. */
+export interface When { at: number | null; raw: string }
+
+export interface JobWorker {
+  id: string;
+  /** "running" or "dead". */
+  status: string;
+  heartbeatExpiration: When | null;
+  capacityMap: Record<string, number>;
+}
+
+/** The job runner at a glance (admins). Times are epoch milliseconds. */
+export interface JobRunnerSummary {
+  workers: JobWorker[];
+  /** How many of the newest jobs were read. */
+  jobsRead: number;
+  windowSecs: number;
+  /** Jobs in "error" or "worker_dead" updated within the window, newest first. */
+  failedRecently: Array<{ id: string; action: string; status: string; workerId: string; at: number }>;
+  oldestWaiting: { id: string; action: string; scheduledAt: number; ageSecs: number } | null;
+  waiting: number;
+  running: number;
+  /** The next cron runs, soonest first (at most 5). */
+  nextCrons: Array<{ action: string; at: number }>;
+}
+
+/** MSR 3.1 metrics, reduced to a few key figures (families picked by name, summed). */
+export interface MetricsSummary {
+  samples: number;
+  repositories: number | null;
+  pullsTotal: number | null;
+  pushesTotal: number | null;
+  /** Per minute since this client's previous `health()`. */
+  pullsPerMin: number | null;
+  pushesPerMin: number | null;
+  keySeries: Array<{ name: string; kind: string; total: number; samples: number }>;
+  sample: { at: number; pulls: number | null; pushes: number | null };
 }
 
 /** The combined health report of `health()`. Times are epoch milliseconds. */
@@ -223,6 +305,12 @@ export interface HealthReport {
   nginx: NginxStatus | null;
   nginxRates: NginxRates | null;
   coverage: Coverage;
+  /** Replicas from MSR's settings (admins); `null` when not read. */
+  discovery: ReplicaDiscovery | null;
+  /** Workers, recent failures, waiting jobs, next cron runs (admins); `null` when not read. */
+  jobRunner: JobRunnerSummary | null;
+  /** MSR 3.1 metrics (admins); `null` when not read or absent (MSR 2.9). */
+  metrics: MetricsSummary | null;
 }
 "#;
 
