@@ -657,3 +657,21 @@ fn metrics_are_read_with_rates_from_the_previous_check() {
     let (second, _) = check.finish(later_at);
     assert_eq!(second.metrics.unwrap().pulls_per_min, Some(60.0));
 }
+
+proptest::proptest! {
+    /// Whatever the body, reading it as metrics gives an outcome, never a panic.
+    #[test]
+    fn metrics_never_panic(
+        lines in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::string::string_regex("[a-z_]{1,12}(\\{[a-z]{1,4}=\"[^\"\\n]{0,6}\"\\})? (-?[0-9]{1,6}(\\.[0-9]{1,3})?|NaN|\\+Inf|-Inf|[a-z]{1,3})( [0-9]{1,13})?").unwrap(),
+                proptest::string::string_regex("# (TYPE|HELP) [a-z_]{1,12} (counter|gauge|histogram|summary|untyped|[a-z ]{0,10})").unwrap(),
+                proptest::string::string_regex("[^\\n]{0,30}").unwrap(),
+            ],
+            0..12,
+        ),
+    ) {
+        let body = lines.join("\n");
+        let _ = parse_metrics(&resp(200, "text/plain", &body), now(), None);
+    }
+}
