@@ -273,9 +273,9 @@ test('small helpers: ages, GUN hosts, HTTP problems', () => {
 
 test('check.js: client options, the follow-up clusterStatus() and the trust page', async () => {
   assert.deepEqual(clientOptions({ origin: ' https://m ', replicas: ['', 'https://r1'], username: 'u', secretKind: 'password' }, 's'),
-    { baseUrl: 'https://m', timeoutMs: 10_000, replicas: ['https://r1'], username: 'u', secret: 's', secretKind: 'password' });
+    { baseUrl: 'https://m', timeoutMs: 10_000, discoverReplicas: 'list', replicas: ['https://r1'], username: 'u', secret: 's', secretKind: 'password' });
   // A user without a secret (e.g. after a browser restart) checks anonymously.
-  assert.deepEqual(clientOptions({ origin: 'https://m', username: 'u' }, null), { baseUrl: 'https://m', timeoutMs: 10_000 });
+  assert.deepEqual(clientOptions({ origin: 'https://m', username: 'u' }, null), { baseUrl: 'https://m', timeoutMs: 10_000, discoverReplicas: 'list' });
 
   const calls = [];
   const lensError = (kind, status) => Object.assign(new Error(`${kind}!`), { name: 'MsrLensError', kind, status });
