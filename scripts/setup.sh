@@ -22,10 +22,19 @@ command -v psql >/dev/null || need_apt+=(postgresql-client)
 [ -x /usr/bin/firefox-esr ] || need_apt+=(firefox-esr)
 command -v certutil >/dev/null || need_apt+=(libnss3-tools)
 command -v node >/dev/null || need_apt+=(nodejs npm)
+# Prometheus and promtool for the exporter's tests (`msr-lens exporter` scraped by a real
+# Prometheus; `promtool check metrics`, `promtool test rules deploy/prometheus/alerts.test.yml`).
+[ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ] || need_apt+=(prometheus)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+# Debian starts a system Prometheus on :9090 (and its node exporter) on install; the tests
+# start their own on loopback ports of their own.
+if [ -x /usr/sbin/service ] && pgrep -x prometheus >/dev/null 2>&1 && [ -f /etc/default/prometheus ]; then
+  $SUDO service prometheus stop >/dev/null 2>&1 || true
+  $SUDO service prometheus-node-exporter stop >/dev/null 2>&1 || true
 fi
 # Debian starts a system nginx on port 80 on install; MSR Lens runs its own.
 if [ -x /usr/sbin/service ] && pgrep -x nginx >/dev/null 2>&1 && [ -f /run/nginx.pid ]; then

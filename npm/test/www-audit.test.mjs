@@ -245,7 +245,7 @@ test("deep links: the portal page's hash opens the view filtered and on a record
   await view(page, "[data-testid=record]").waitFor({ timeout: 20_000 });
   assert.equal(await view(page, "[data-testid=record]").getAttribute("data-record"), String(target.id));
   assert.equal(await view(page, "#f-prefix").inputValue(), "library/nginx");
-  assert.ok(page.url().endsWith(`#repo=library/nginx&record=${target.id}`), "the hash is never written");
+  assert.ok(page.url().endsWith(`#repo=library/nginx&record=${target.id}`), "the hash names the same view");
   // deep-links="off": the view remounts and ignores the hash.
   await page.locator("msr-lens-audit").evaluate((el) => el.setAttribute("deep-links", "off"));
   await view(page, "[data-testid=audit] tbody tr").first().waitFor({ timeout: 20_000 });

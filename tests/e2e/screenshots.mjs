@@ -1,5 +1,6 @@
-// Demo screenshots: popup (light and dark), options (with "Test connection" results)
-// and the audit view, as PNG files; prints their paths.
+// Demo screenshots: popup (light and dark), options (with "Test connection" results),
+// the audit view, its timeline (light and dark) and a filter over a partial history with a
+// deletion's record open, as PNG files; prints their paths.
 // Usage: node tests/e2e/screenshots.mjs [out-dir]   (default <repo>/.demo/screenshots)
 // Needs a running stack (MSR_LENS_STACK_JSON) and a test or demo build (MSR_LENS_EXT_DIR,
 // default extension/dist/test/chrome, built by run.mjs).
@@ -49,6 +50,24 @@ for (const colorScheme of ['light', 'dark']) {
       await audit.screenshot({ path: auditFile });
       shots.push(auditFile);
     }
+    // The timeline over the newest records, full width.
+    const timeline = await env.ctx.newPage();
+    await timeline.setViewportSize({ width: 1200, height: 800 });
+    await timeline.goto(env.url('audit.html'));
+    await timeline.getByTestId('timeline').waitFor({ timeout: 20000 });
+    const timelineFile = path.join(out, `audit-timeline-${colorScheme}.png`);
+    await timeline.screenshot({ path: timelineFile });
+    shots.push(timelineFile);
+    // Deletions only, before everything is loaded: the scope banner; a deletion's record.
+    await timeline.goto(env.url('audit.html#category=deletion'));
+    await timeline.reload();
+    await timeline.getByTestId('scope').waitFor({ timeout: 20000 });
+    await timeline.locator('[data-testid=audit] tbody tr').first().click();
+    await timeline.getByTestId('record').waitFor();
+    const scopeFile = path.join(out, `audit-scope-${colorScheme}.png`);
+    await timeline.screenshot({ path: scopeFile, fullPage: true });
+    shots.push(scopeFile);
+    await timeline.close();
   } finally {
     await env.close();
   }

@@ -12,8 +12,9 @@
 // Attributes: `base-url` (the MSR origin; default this page's origin — MSR sends no CORS
 // headers, so the page must be served from MSR's origin), `repository` (namespace/name:
 // that repository's history only), `theme` (`light`, `dark`; default: the system's),
-// `deep-links="off"` (by default the view reads #repo=…&record=… from the page's hash,
-// once when it opens; it never writes the hash). Credentials go only through connect():
+// `deep-links="off"` (by default the view reads #repo=…&record=… from the page's hash
+// when it opens, and writes its filters and open record there as they change, so the
+// page's URL opens the same view; "off" neither reads nor writes the hash). Credentials go only through connect():
 // they are kept in this element's memory, never in an attribute or any storage, and are
 // bound to the MSR origin in force when connect() got them: a changed `base-url` (another
 // origin) drops them and signs the element out (event `credentials-dropped`), so they never

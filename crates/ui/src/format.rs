@@ -41,6 +41,51 @@ pub fn verdict_word(verdict: &str) -> &'static str {
     }
 }
 
+/// What [`hash_of`] percent-encodes: everything but `encodeURIComponent`'s unreserved
+/// characters and `/`, `:` (so `repo=library/nginx` reads as it is typed).
+const HASH_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'/')
+    .remove(b':');
+
+/// The hash (without `#`) for these `key=value` pairs, values percent-encoded
+/// ([`parse_params`] reads it back).
+pub fn hash_of(params: &[(&str, String)]) -> String {
+    params
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                percent_encoding::utf8_percent_encode(v, HASH_VALUE)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The `key=value` pairs of a hash (`#` optional; values percent-decoded, `+` as space).
+pub fn parse_params(hash: &str) -> Vec<(String, String)> {
+    hash.trim_start_matches('#')
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| {
+            let plus = v.replace('+', " ");
+            let v = percent_encoding::percent_decode_str(&plus)
+                .decode_utf8_lossy()
+                .into_owned();
+            (k.to_string(), v)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,5 +104,34 @@ mod tests {
         assert_eq!(rate(Some(-0.04)), "0.0");
         assert_eq!(rate(Some(-1.25)), "-1.3");
         assert_eq!(rate(Some(83.333)), "83.3");
+    }
+
+    #[test]
+    fn a_hash_round_trips() {
+        let params = [
+            ("repo", "library/nginx".to_string()),
+            ("q", "a b&c=d+e#f%".to_string()),
+            ("from", "2026-12-01".to_string()),
+            ("record", "7f3e-ü".to_string()),
+        ];
+        let hash = hash_of(&params);
+        assert!(
+            hash.starts_with("repo=library/nginx&q=a%20b%26c%3Dd%2Be%23f%25&"),
+            "{hash}"
+        );
+        let back = parse_params(&format!("#{hash}"));
+        let want: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        assert_eq!(back, want);
+        // What a person types by hand: `+` for a space, pairs without `=` ignored.
+        assert_eq!(
+            parse_params("q=two+words&junk&ns=team"),
+            vec![
+                ("q".to_string(), "two words".to_string()),
+                ("ns".to_string(), "team".to_string())
+            ]
+        );
     }
 }

@@ -347,7 +347,12 @@ export interface GrantsInfo {
 
 #[wasm_bindgen(typescript_custom_section)]
 const FEED: &'static str = r#"
-/** One changefeed record: one publish (`update`) or `notary delete` (`deletion`). */
+/**
+ * One changefeed record: a timestamp update (`update`: a publish or a server re-sign —
+ * notary-server also writes one, with no one pushing, when it re-signs an expired
+ * server-managed timestamp on a read) or `notary delete --remote` (`deletion`). Cosign
+ * signatures (MSR 2.10+) are not in notary's changefeed.
+ */
 export interface ChangeRecord {
   /** Opaque cursor: compare IDs only for equality. */
   id: string;
@@ -357,10 +362,11 @@ export interface ChangeRecord {
   createdAtRaw: string;
   /** `<host>/<namespace>/<repo>`. */
   gun: string;
-  /** The timestamp.json version; 0 for a deletion. */
+  /** The timestamp role's version (timestamp.json); 0 for a deletion. */
   version: number;
   /** sha256 of that version's timestamp.json; `null` for a deletion. */
   sha256: string | null;
+  /** `update`: a timestamp update (a publish or a server re-sign), not necessarily a push. */
   category: "update" | "deletion" | (string & {});
 }
 

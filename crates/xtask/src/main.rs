@@ -1,6 +1,8 @@
 //! `cargo xtask <task>`: project automation for MSR Lens.
 
+mod bench_exporter;
 mod demo;
+mod fuzz;
 mod stack;
 
 use std::process::{Command, ExitCode};
@@ -19,10 +21,14 @@ fn main() -> ExitCode {
                 .to_string_lossy()],
         ),
         "build" => build(),
+        "bench" if args.get(1).map(String::as_str) == Some("exporter") => {
+            with_100k_stack(|stack_json| bench_exporter::run(&workspace_root(), stack_json))
+        }
         "bench" => bench(),
+        "fuzz" => fuzz::main(args.get(1..).unwrap_or_default()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo|test|build|bench|stack|extension>  (cargo xtask stack help)"
+                "usage: cargo xtask <demo|test|build|bench [exporter]|stack|extension|fuzz>  (cargo xtask stack help, cargo xtask fuzz --help)"
             );
             return ExitCode::from(2);
         }
@@ -133,8 +139,13 @@ fn test() -> Result<(), String> {
         ],
     )?;
     stack_tests()?;
-    audit_100k_tests()
+    audit_100k_tests()?;
+    // Every fuzz target for a few seconds, seeded with the golden fixtures (docs/fuzzing.md).
+    fuzz::main(&["--secs".to_string(), FUZZ_CI_SECS.to_string()])
 }
+
+/// How long `cargo xtask test` runs each fuzz target.
+const FUZZ_CI_SECS: u64 = 10;
 
 /// The trust audit explorer against 100 000 records (issue 6), on a second stand-in of its
 /// own (see [`with_100k_stack`]).
@@ -213,6 +224,8 @@ fn stack_tests() -> Result<(), String> {
     // Whatever fails (the seeding too), a stand-in this run brought up is stopped again, so
     // the next run finds its ports free.
     let result = stack::populate(&stack)
+        // The `msr-lens` binary that tests/tests/cli.rs and exporter.rs run.
+        .and_then(|()| run("cargo", &["build", "-p", "msr-lens-cli", "--locked"]))
         .and_then(|()| run("cargo", &["test", "-p", "msr-lens-tests", "--locked"]))
         .and_then(|()| {
             // The npm package (built, packed, type-checked) against the same stand-in,
@@ -309,6 +322,8 @@ fn bench() -> Result<(), String> {
             "node",
             &[&script.to_string_lossy()],
             &[("MSR_LENS_STACK_JSON", stack_json)],
-        )
+        )?;
+        // The Prometheus exporter: 10 instances following the 100 000 records (issue 17).
+        bench_exporter::run(&root, stack_json)
     })
 }

@@ -143,7 +143,7 @@ test('filters, counts, search, histogram and a deep link to a record', async () 
   assert.equal((await rows(page))[0].id, String(target.id));
   const ms = Number(await page.getByTestId('counts').getAttribute('data-filter-ms'));
   assert.ok(Number.isFinite(ms));
-  assert.equal(await page.locator('svg.histogram').count(), 1);
+  assert.equal(await page.getByTestId('timeline').count(), 1);
   // Verify it.
   await page.locator(`tr[data-event="${target.id}"]`).click();
   await page.getByRole('button', { name: 'Verify' }).click();

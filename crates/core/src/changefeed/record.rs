@@ -206,6 +206,21 @@ impl Page {
         scan::scan(body, each)
     }
 
+    /// [`Page::parse_parts`] without the fast path: the general parser alone. It exists so
+    /// that the fuzz targets (`fuzz/`) can check that the scanner and the general parser
+    /// agree; use [`Page::parse_parts`].
+    #[doc(hidden)]
+    pub fn parse_general(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Self, PageError> {
+        if !status.is_success() || looks_like_html(headers, body) {
+            return Err(PageError::Api(ApiError::from_parts(status, headers, body)));
+        }
+        Page::parse_value(status, headers, body)
+    }
+
     /// The fast path of [`Page::parse_parts`]: [`Page::scan`] into owned records.
     fn scan_records(body: &[u8]) -> Option<Page> {
         let mut records = Vec::new();

@@ -402,11 +402,7 @@ pub async fn verify(engine: &Shared, gun: &str, sha256: &str) -> Result<Verified
         }
     };
     if !response.status().is_success() {
-        return Err(format!(
-            "notary answered HTTP {} for timestamp.{}.json",
-            response.status().as_u16(),
-            sha256.get(..12).unwrap_or(sha256)
-        ));
+        return Err(verify_failure(response.status().as_u16(), sha256));
     }
     let body = response.body();
     let digest = sha256_hex(body).await?;
@@ -423,6 +419,20 @@ pub async fn verify(engine: &Shared, gun: &str, sha256: &str) -> Result<Verified
             .and_then(|v| v.as_str())
             .map(str::to_string),
     })
+}
+
+/// Why a verify got HTTP `status` instead of the timestamp, in plain words: a 404 means
+/// notary no longer stores that version's timestamp (a deletion removes a repository's
+/// trust data; re-initialising it starts a new history).
+pub fn verify_failure(status: u16, sha256: &str) -> String {
+    let file = format!("timestamp.{}.json", sha256.get(..12).unwrap_or(sha256));
+    if status == 404 {
+        format!(
+            "notary answered HTTP 404 for {file}: this version's timestamp is no longer stored — the repository was deleted or re-initialised since this record."
+        )
+    } else {
+        format!("notary answered HTTP {status} for {file}")
+    }
 }
 
 /// sha256 of `bytes` with WebCrypto, as lower-case hex.
@@ -473,6 +483,21 @@ mod tests {
     }
 
     const SHA: &str = "8a0c4b8c5ee9c3bc05f3c8a3d4a5b8c9a1b2c3d4e5f60718293a4b5c6d7e8f90";
+
+    #[test]
+    fn a_verify_404_is_explained() {
+        let text = verify_failure(404, SHA);
+        assert!(text.contains("HTTP 404"), "{text}");
+        assert!(
+            text.contains("this version's timestamp is no longer stored — the repository was deleted or re-initialised"),
+            "{text}"
+        );
+        let other = verify_failure(503, SHA);
+        assert!(
+            other.contains("HTTP 503") && !other.contains("deleted"),
+            "{other}"
+        );
+    }
 
     #[test]
     fn verify_reads_the_timestamp_of_a_valid_gun_only() {

@@ -2,8 +2,9 @@
 //! credentials:
 //!
 //! - [`Host::Extension`]: the extension's `audit.html`; the instance comes from the
-//!   settings in `chrome.storage` (`?id=` picks one), its secret from the settings or the
-//!   session, deep links from the page's hash.
+//!   settings in `chrome.storage` (`?id=` picks one, else the one the popup shows), its
+//!   secret from the settings or the session; deep links are read from and written to the
+//!   page's hash.
 //! - [`Host::Embedded`]: the `<msr-lens-audit>` custom element of the npm package on a
 //!   portal page of MSR's origin; the MSR address and repository come from the element's
 //!   attributes, the credentials from its `connect()` call and are kept in memory only
@@ -61,7 +62,8 @@ pub struct Embedded {
     secret: String,
     /// What `secret` is.
     pub secret_kind: SecretKind,
-    /// Read deep links (`#repo=...&record=...`) from the portal page's hash.
+    /// Read deep links (`#repo=...&record=...`) from the portal page's hash, and write the
+    /// view's filters and open record to it.
     pub deep_links: bool,
 }
 
@@ -139,7 +141,11 @@ impl Host {
             Host::Extension => {
                 use crate::services::storage;
                 let settings = storage::load_settings().await.unwrap_or_default();
-                let wanted = storage::query_param("id");
+                // `?id=`, else the instance the popup shows (its trust events link here).
+                let wanted = match storage::query_param("id") {
+                    Some(id) => Some(id),
+                    None => storage::load_selected().await,
+                };
                 let instance = settings
                     .instances
                     .iter()
@@ -169,11 +175,21 @@ impl Host {
     }
 
     /// The deep-link parameters (`#repo=...&record=...`): the page's hash in the
-    /// extension; the portal page's hash when embedded (read only, unless turned off).
+    /// extension; the portal page's hash when embedded (unless turned off).
     pub fn hash_params(&self) -> Vec<(String, String)> {
         match self {
             Host::Embedded(e) if !e.deep_links => Vec::new(),
             _ => hash_params(),
+        }
+    }
+
+    /// Whether the view writes its filters and open record to the page's hash (a link
+    /// that opens the same view): always in the extension; on a portal page unless deep
+    /// links are off.
+    pub fn writes_links(&self) -> bool {
+        match self {
+            Host::Embedded(e) => e.deep_links,
+            Host::Extension => true,
         }
     }
 
@@ -194,7 +210,7 @@ impl Host {
     }
 }
 
-/// `key=value` pairs of the page's hash (values URI-decoded, `+` as space).
+/// `key=value` pairs of the page's hash (values percent-decoded, `+` as space).
 pub fn hash_params() -> Vec<(String, String)> {
     let hash = web_sys::window()
         .and_then(|w| w.location().hash().ok())
@@ -202,20 +218,7 @@ pub fn hash_params() -> Vec<(String, String)> {
     parse_params(&hash)
 }
 
-fn parse_params(hash: &str) -> Vec<(String, String)> {
-    hash.trim_start_matches('#')
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(k, v)| {
-            let plus = v.replace('+', " ");
-            let v = js_sys::decode_uri_component(&plus)
-                .ok()
-                .and_then(|s| s.as_string())
-                .unwrap_or(plus);
-            (k.to_string(), v)
-        })
-        .collect()
-}
+pub use crate::format::{hash_of, parse_params};
 
 #[cfg(test)]
 mod tests {
@@ -270,5 +273,16 @@ mod tests {
         assert_eq!(Host::Extension.repositories(), None);
         let r = Host::Embedded(Rc::new(embedded(Some("library/nginx"), "dev")));
         assert_eq!(r.repositories(), Some(vec!["library/nginx".to_string()]));
+        assert!(Host::Extension.writes_links());
+        assert!(r.writes_links(), "deep links are on by default");
+        let off = Embedded::new(
+            "https://msr.example.org".into(),
+            None,
+            "dev".into(),
+            String::new(),
+            SecretKind::Token,
+            false,
+        );
+        assert!(!Host::Embedded(Rc::new(off)).writes_links());
     }
 }

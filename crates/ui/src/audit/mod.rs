@@ -1,4 +1,4 @@
-//! The trust audit explorer: a compact record store with filters, histogram and export
+//! The trust audit explorer: a compact record store with filters, timeline and export
 //! (`store`), the driver of the changefeed sessions in the page (`engine`) and the
 //! IndexedDB storage per instance (`persist`), and where the view runs (`host`: the
 //! extension, or embedded in a portal).

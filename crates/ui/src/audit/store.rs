@@ -13,7 +13,8 @@ pub const DAY_MS: i64 = 86_400_000;
 /// The kind of a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
-    /// A publish of trust data.
+    /// A timestamp update: a publish, or a server re-sign of an expired server-managed
+    /// timestamp (notary writes one when the timestamp is read after it expired).
     Update,
     /// `notary delete --remote`.
     Deletion,
@@ -330,32 +331,70 @@ impl Store {
         }
     }
 
-    /// Per-day counts of changes and deletions over `selection` (oldest day first).
-    pub fn histogram(&self, selection: &Selection, max_days: usize) -> Vec<Day> {
-        let mut days: std::collections::BTreeMap<i64, (u32, u32)> = Default::default();
-        for &p in &selection.positions {
-            let Some(row) = self.rows.get(p as usize) else {
-                continue;
-            };
-            if row.at == i64::MIN {
-                continue;
-            }
-            let day = row.at.div_euclid(DAY_MS);
-            let entry = days.entry(day).or_default();
-            match row.kind {
-                Kind::Deletion => entry.1 += 1,
-                _ => entry.0 += 1,
+    /// The newest update of `row`'s repository (any spelling of the registry host) before
+    /// `row`, among the records held: for a deletion, the last version it removed.
+    pub fn last_update_before(&self, row: &Row) -> Option<&Row> {
+        if row.at == i64::MIN {
+            return None;
+        }
+        let repo = repository_of(self.gun(row));
+        let same: Vec<bool> = self.guns.iter().map(|g| repository_of(g) == repo).collect();
+        self.rows
+            .iter()
+            .filter(|r| {
+                r.kind == Kind::Update
+                    && r.at != i64::MIN
+                    && r.at < row.at
+                    && same.get(r.gun as usize).copied().unwrap_or(false)
+            })
+            .max_by_key(|r| r.at)
+    }
+
+    /// The timeline of `selection`: counts of changes and deletions per bucket from its
+    /// oldest to its newest record, empty buckets included (see [`Timeline`]).
+    pub fn timeline(&self, selection: &Selection) -> Timeline {
+        let times = || {
+            selection
+                .positions
+                .iter()
+                .filter_map(|&p| self.rows.get(p as usize))
+                .filter(|r| r.at != i64::MIN)
+        };
+        let Some((lo, hi)) = times().fold(None, |span: Option<(i64, i64)>, r| {
+            Some(span.map_or((r.at, r.at), |(lo, hi)| (lo.min(r.at), hi.max(r.at))))
+        }) else {
+            return Timeline::default();
+        };
+        let (origin, step, hourly) = if hi - lo < HOURLY_SPAN_MS {
+            (lo.div_euclid(HOUR_MS) * HOUR_MS, HOUR_MS, true)
+        } else {
+            let first = lo.div_euclid(DAY_MS);
+            let days = hi.div_euclid(DAY_MS) - first + 1;
+            let per = (days + MAX_BUCKETS as i64 - 1) / MAX_BUCKETS as i64;
+            (first * DAY_MS, per.max(1) * DAY_MS, false)
+        };
+        let n = usize::try_from((hi - origin) / step + 1).unwrap_or(1);
+        let mut buckets: Vec<Bucket> = (0..n)
+            .map(|i| {
+                let start = origin + i as i64 * step;
+                Bucket {
+                    start,
+                    end: start + step,
+                    changes: 0,
+                    deletions: 0,
+                }
+            })
+            .collect();
+        for row in times() {
+            let i = usize::try_from((row.at - origin) / step).unwrap_or(0);
+            if let Some(b) = buckets.get_mut(i) {
+                match row.kind {
+                    Kind::Deletion => b.deletions += 1,
+                    _ => b.changes += 1,
+                }
             }
         }
-        let skip = days.len().saturating_sub(max_days);
-        days.into_iter()
-            .skip(skip)
-            .map(|(day, (changes, deletions))| Day {
-                day,
-                changes,
-                deletions,
-            })
-            .collect()
+        Timeline { buckets, hourly }
     }
 
     /// One row as CSV ([`CSV_COLUMNS`]), with a newline, by the core's writer: server
@@ -390,15 +429,89 @@ impl Store {
     }
 }
 
-/// One day of the histogram.
+/// One hour in milliseconds.
+pub const HOUR_MS: i64 = 3_600_000;
+
+/// A selection spanning less than this is drawn per hour, else per day.
+pub const HOURLY_SPAN_MS: i64 = 2 * DAY_MS;
+
+/// At most this many buckets: a longer history is drawn with several days per bucket.
+pub const MAX_BUCKETS: usize = 400;
+
+/// One bucket (an hour, a day or a few days) of the [`Timeline`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Day {
-    /// Days since the epoch (UTC).
-    pub day: i64,
+pub struct Bucket {
+    /// Start (epoch ms, UTC, inclusive).
+    pub start: i64,
+    /// End (epoch ms, exclusive).
+    pub end: i64,
     /// Updates (and unknown categories).
     pub changes: u32,
     /// Deletions.
     pub deletions: u32,
+}
+
+impl Bucket {
+    /// All records of the bucket.
+    pub fn total(&self) -> u32 {
+        self.changes + self.deletions
+    }
+}
+
+/// How bar heights are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    /// Proportional to the count.
+    Linear,
+    /// Logarithmic (`ln(1 + n)`): an outlier bucket would flatten every other bar.
+    Log,
+}
+
+/// Records per bucket over a selection's time span, oldest first, empty buckets included.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Timeline {
+    /// The buckets, consecutive, oldest first.
+    pub buckets: Vec<Bucket>,
+    /// Buckets are hours (the selection spans less than [`HOURLY_SPAN_MS`]), else days.
+    pub hourly: bool,
+}
+
+impl Timeline {
+    /// The largest bucket.
+    pub fn max(&self) -> u32 {
+        self.buckets.iter().map(Bucket::total).max().unwrap_or(0)
+    }
+
+    /// The scale to draw with: logarithmic when the largest bucket is more than ten times
+    /// the typical (the median of the non-empty buckets) and above 20, else linear.
+    pub fn scale(&self) -> Scale {
+        let mut sizes: Vec<u32> = self
+            .buckets
+            .iter()
+            .map(Bucket::total)
+            .filter(|&n| n > 0)
+            .collect();
+        sizes.sort_unstable();
+        let median = sizes.get(sizes.len() / 2).copied().unwrap_or(0);
+        let max = sizes.last().copied().unwrap_or(0);
+        if max > 20 && u64::from(max) > 10 * u64::from(median.max(1)) {
+            Scale::Log
+        } else {
+            Scale::Linear
+        }
+    }
+
+    /// The height of a bar of `n` records as a fraction of the full height, on `scale`
+    /// with `max` at the top.
+    pub fn height(n: u32, max: u32, scale: Scale) -> f64 {
+        if n == 0 || max == 0 {
+            return 0.0;
+        }
+        match scale {
+            Scale::Linear => f64::from(n) / f64::from(max),
+            Scale::Log => (f64::from(n)).ln_1p() / (f64::from(max)).ln_1p(),
+        }
+    }
 }
 
 /// Which categories to show.
@@ -616,25 +729,100 @@ mod tests {
     }
 
     #[test]
-    fn histogram_by_day() {
+    fn a_deletion_knows_the_last_version_before_it() {
         let s = sample();
-        let sel = s.select(&Filter::default());
-        let h = s.histogram(&sel, 2);
+        let deletion = s.get(3).cloned().unwrap_or_else(|| panic!("no row"));
+        assert_eq!(deletion.kind, Kind::Deletion);
+        let last = s.last_update_before(&deletion).map(|r| r.id.to_string());
+        assert_eq!(last.as_deref(), Some("1"), "library/nginx before day 12");
+        let first = s.get(0).cloned().unwrap_or_else(|| panic!("no row"));
+        assert_eq!(s.last_update_before(&first), None);
+    }
+
+    #[test]
+    fn the_timeline_includes_empty_days() {
+        let s = sample();
+        let t = s.timeline(&s.select(&Filter::default()));
+        assert!(!t.hourly);
+        let days: Vec<(i64, u32, u32)> = t
+            .buckets
+            .iter()
+            .map(|b| (b.start / DAY_MS, b.changes, b.deletions))
+            .collect();
+        assert_eq!(days, [(10, 2, 0), (11, 1, 0), (12, 1, 1)]);
+        // A gap of empty days stays in the timeline.
+        let mut s = Store::new();
+        push(&mut s, "1", "h/a/b", 1, 10, "update");
+        push(&mut s, "2", "h/a/b", 0, 14, "deletion");
+        let t = s.timeline(&s.select(&Filter::default()));
+        let days: Vec<(i64, u32)> = t
+            .buckets
+            .iter()
+            .map(|b| (b.start / DAY_MS, b.total()))
+            .collect();
+        assert_eq!(days, [(10, 1), (11, 0), (12, 0), (13, 0), (14, 1)]);
+        assert!(t.buckets.iter().all(|b| b.end - b.start == DAY_MS));
+        assert_eq!(t.max(), 1);
         assert_eq!(
-            h,
-            vec![
-                Day {
-                    day: 11,
-                    changes: 1,
-                    deletions: 0
-                },
-                Day {
-                    day: 12,
-                    changes: 1,
-                    deletions: 1
-                }
-            ]
+            Store::new().timeline(&Selection::default()),
+            Timeline::default()
         );
+    }
+
+    #[test]
+    fn a_short_span_is_drawn_per_hour_and_a_long_one_in_few_buckets() {
+        let mut s = Store::new();
+        for (id, ms) in [
+            ("1", 5 * DAY_MS + 1_000),
+            ("2", 5 * DAY_MS + 3 * HOUR_MS + 5),
+        ] {
+            let created = Timestamp::from_millis(ms).to_rfc3339();
+            let row = s.row_from_parts(id, "h/a/b", 1, &created, "update", "ab");
+            s.append_rows(vec![row]);
+        }
+        let t = s.timeline(&s.select(&Filter::default()));
+        assert!(t.hourly);
+        let hours: Vec<u32> = t.buckets.iter().map(Bucket::total).collect();
+        assert_eq!(hours, [1, 0, 0, 1]);
+        assert_eq!(t.buckets.first().map(|b| b.start), Some(5 * DAY_MS));
+        // Ten years: never more than MAX_BUCKETS buckets, each a whole number of days.
+        let mut s = Store::new();
+        push(&mut s, "1", "h/a/b", 1, 0, "update");
+        push(&mut s, "2", "h/a/b", 2, 3650, "update");
+        let t = s.timeline(&s.select(&Filter::default()));
+        assert!(t.buckets.len() <= MAX_BUCKETS, "{}", t.buckets.len());
+        let step = t.buckets.first().map(|b| b.end - b.start).unwrap_or(0);
+        assert_eq!(step % DAY_MS, 0);
+        assert!(step > DAY_MS);
+        assert_eq!(t.buckets.iter().map(Bucket::total).sum::<u32>(), 2);
+    }
+
+    #[test]
+    fn an_outlier_day_switches_to_a_log_scale() {
+        let day = |changes| Bucket {
+            start: 0,
+            end: DAY_MS,
+            changes,
+            deletions: 0,
+        };
+        let even = Timeline {
+            buckets: vec![day(5), day(8), day(0), day(6)],
+            hourly: false,
+        };
+        assert_eq!(even.scale(), Scale::Linear);
+        let outlier = Timeline {
+            buckets: vec![day(5), day(8), day(900), day(6)],
+            hourly: false,
+        };
+        assert_eq!(outlier.scale(), Scale::Log);
+        assert_eq!(Timeline::height(900, 900, Scale::Log), 1.0);
+        assert!(
+            Timeline::height(5, 900, Scale::Log) > 0.2,
+            "small days stay visible"
+        );
+        assert!(Timeline::height(5, 900, Scale::Linear) < 0.01);
+        assert_eq!(Timeline::height(0, 900, Scale::Log), 0.0);
+        assert_eq!(Timeline::height(3, 6, Scale::Linear), 0.5);
     }
 
     #[test]

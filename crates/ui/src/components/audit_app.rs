@@ -1,6 +1,11 @@
 //! The trust audit explorer: every record of the notary changefeed of one instance, in a
-//! virtualized list (only the visible rows are in the DOM) with filters, a per-day
-//! histogram, verify, export and deep links (`audit.html#repo=...&q=...&record=...`).
+//! virtualized list (only the visible rows are in the DOM, reachable by keyboard) with
+//! filters, a timeline (records per day or hour; click or drag to filter by date), verify,
+//! export and shareable links: the filters and the open record are written to the page's
+//! hash (`audit.html#repo=...&q=...&record=...`), which opens the same view.
+//!
+//! Filters run over the records loaded; while the history is partial the view says so
+//! ("no match in the newest N of ~M") and offers to load everything.
 //!
 //! Records live in a Rust-side [`Store`]; the feeds are driven by the audit [`engine`]
 //! and kept in IndexedDB ([`persist`]) so reopening only fetches what is new. The
@@ -16,17 +21,21 @@ use std::collections::HashMap;
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use msr_lens_core::changefeed::{Event, Feed, Gun, Placement, Progress, SavedState};
 use msr_lens_core::{Origin, Timestamp};
 
 use crate::audit::engine::{self, Engine, Shared, Verified, Writes};
-use crate::audit::host::{AuditProps, Host};
+use crate::audit::host::{AuditProps, Host, hash_of};
 use crate::audit::persist::{self, Ledger, ViewState};
-use crate::audit::store::{CategoryFilter, DAY_MS, Day, Filter, Kind, Selection, Store};
-use crate::components::audit_list::{ROW_HEIGHT, RowClick, VirtualList, row_click};
+use crate::audit::store::{
+    CategoryFilter, DAY_MS, Filter, Kind, Scale, Selection, Store, Timeline, repository_of,
+};
+use crate::components::audit_list::{
+    ROW_HEIGHT, RowClick, RowKey, VirtualList, row_click, row_key,
+};
 use crate::format::{ago, rate};
 use crate::model::Instance;
 use crate::services::{check, storage};
@@ -93,6 +102,24 @@ pub enum Msg {
     Retry,
     /// The oldest record's time (for the ETA).
     FirstAt(Option<i64>),
+    /// A key on a row (index in the selection).
+    RowKey(RowKey, usize),
+    /// The pointer went down on timeline bucket `usize` (a drag starts).
+    TimelineDown(usize),
+    /// The pointer moved to bucket `usize` while dragging.
+    TimelineMove(usize),
+    /// The pointer went up on bucket `usize`: filter by the dates dragged over.
+    TimelineUp(usize),
+    /// A key on the timeline.
+    TimelineKey(String),
+    /// Clear the date filter.
+    ClearDates,
+    /// Show the whole history of one repository (`namespace/name`).
+    History(String),
+    /// Close the record's details.
+    CloseRecord,
+    /// Copy a link to this view (filters and open record).
+    CopyLink,
 }
 
 /// What was read from storage: the records, the ledger of stored pages, the saved state.
@@ -136,7 +163,11 @@ pub struct AuditApp {
     filter: Filter,
     raw: HashMap<&'static str, String>,
     selection: Selection,
-    hist: Vec<Day>,
+    timeline: Timeline,
+    /// The timeline buckets being dragged over (start, current).
+    drag: Option<(usize, usize)>,
+    /// The timeline bucket picked by keyboard.
+    tl_cursor: Option<usize>,
     filter_ms: f64,
     list: VirtualList,
     engine: Option<Shared>,
@@ -187,13 +218,110 @@ impl AuditApp {
         if !self.verified {
             // Stored records wait until MSR accepted the credentials.
             self.selection = Selection::default();
-            self.hist = Vec::new();
+            self.timeline = Timeline::default();
             return;
         }
         let start = storage::date_now();
+        let before = self.timeline.buckets.len();
         self.selection = self.store.select(&self.filter);
-        self.hist = self.store.histogram(&self.selection, 60);
+        self.timeline = self.store.timeline(&self.selection);
         self.filter_ms = storage::date_now() - start;
+        if self.timeline.buckets.len() != before {
+            self.tl_cursor = None;
+            self.drag = None;
+        }
+    }
+
+    /// The filters and the open record as `key=value` pairs of a link (the names the view
+    /// reads in [`Component::create`]).
+    fn link_params(&self) -> Vec<(&'static str, String)> {
+        let f = &self.filter;
+        let raw = |k: &str| self.raw.get(k).cloned().unwrap_or_default();
+        let category = match f.category {
+            CategoryFilter::All => String::new(),
+            CategoryFilter::Updates => "update".into(),
+            CategoryFilter::Deletions => "deletion".into(),
+        };
+        [
+            ("repo", f.prefix.clone()),
+            ("contains", f.contains.clone()),
+            ("ns", f.namespace.clone()),
+            ("category", category),
+            ("from", raw("from")),
+            ("to", raw("to")),
+            ("version", raw("version")),
+            ("q", f.text.clone()),
+            ("record", self.selected.clone().unwrap_or_default()),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .collect()
+    }
+
+    /// Write the filters and the open record to the page's hash (replacing the history
+    /// entry, so Back leaves the view), unless the host does not want it; the URL it wrote.
+    fn write_url(&self, ctx: &Context<Self>) -> Option<String> {
+        if !ctx.props().host.writes_links() {
+            return None;
+        }
+        let window = web_sys::window()?;
+        let location = window.location();
+        let path = location.pathname().ok()?;
+        let mut search = location.search().ok().unwrap_or_default();
+        if let (Host::Extension, Some(instance), true) =
+            (&ctx.props().host, &self.instance, search.is_empty())
+        {
+            // A link names the instance it shows.
+            search = format!("?{}", hash_of(&[("id", instance.id.clone())]));
+        }
+        let hash = hash_of(&self.link_params());
+        let url = if hash.is_empty() {
+            format!("{path}{search}")
+        } else {
+            format!("{path}{search}#{hash}")
+        };
+        let current = format!(
+            "{path}{}{}",
+            location.search().ok().unwrap_or_default(),
+            location.hash().ok().unwrap_or_default()
+        );
+        if current != url {
+            let _ = window.history().ok()?.replace_state_with_url(
+                &wasm_bindgen::JsValue::NULL,
+                "",
+                Some(&url),
+            );
+        }
+        location.href().ok()
+    }
+
+    /// Filter by the dates of timeline buckets `a..=b` (UTC days; an hour's day).
+    fn filter_buckets(&mut self, a: usize, b: usize) {
+        let (a, b) = (a.min(b), a.max(b));
+        let (Some(first), Some(last)) =
+            (self.timeline.buckets.get(a), self.timeline.buckets.get(b))
+        else {
+            return;
+        };
+        let from = day_text(first.start.div_euclid(DAY_MS));
+        let to = day_text((last.end - 1).div_euclid(DAY_MS));
+        self.filter.from = parse_day(&from);
+        self.filter.to = parse_day(&to).map(|t| t + DAY_MS);
+        self.raw.insert("from", from);
+        self.raw.insert("to", to);
+        self.reselect();
+        self.list.scroll_to(0.0);
+        self.list.set_active(None, false);
+    }
+
+    /// The estimated number of records in the whole history: exact once everything is
+    /// loaded; else from the share of the time span loaded (global feed), if known.
+    fn estimated_total(&self) -> Option<usize> {
+        if self.complete() {
+            return Some(self.shown());
+        }
+        let f = self.fraction()?;
+        (f > 0.0).then(|| ((self.shown() as f64 / f).round() as usize).max(self.shown()))
     }
 
     /// Records that may be shown (none before the credentials are verified).
@@ -524,6 +652,7 @@ impl AuditApp {
         if let Some(index) = found {
             self.selected = Some(id.to_string());
             self.scroll_to = None;
+            self.list.set_active(Some(index), false);
             self.list
                 .scroll_to((index as f64 * ROW_HEIGHT - self.list.view_height() / 3.0).max(0.0));
         }
@@ -732,7 +861,9 @@ impl Component for AuditApp {
             filter,
             raw,
             selection: Selection::default(),
-            hist: Vec::new(),
+            timeline: Timeline::default(),
+            drag: None,
+            tl_cursor: None,
             filter_ms: 0.0,
             list: VirtualList::new(),
             engine: None,
@@ -884,6 +1015,8 @@ impl Component for AuditApp {
                 }
                 self.reselect();
                 self.list.scroll_to(0.0);
+                self.list.set_active(None, false);
+                self.write_url(ctx);
                 true
             }
             Msg::LoadAll => {
@@ -910,7 +1043,130 @@ impl Component for AuditApp {
                 true
             }
             Msg::Select(id) => {
+                if id.is_empty() {
+                    return false;
+                }
+                let index = self
+                    .selection
+                    .positions
+                    .iter()
+                    .position(|&p| self.store.get(p as usize).is_some_and(|r| *r.id == *id));
+                if index.is_some() {
+                    self.list.set_active(index, false);
+                }
                 self.selected = Some(id);
+                self.write_url(ctx);
+                true
+            }
+            Msg::RowKey(key, index) => {
+                let n = self.selection.positions.len();
+                if n == 0 {
+                    return false;
+                }
+                let last = n - 1;
+                let next = match key {
+                    RowKey::Move(by) => {
+                        let i = i64::try_from(index).unwrap_or(0).saturating_add(by);
+                        usize::try_from(i.max(0)).unwrap_or(0).min(last)
+                    }
+                    RowKey::First => 0,
+                    RowKey::Last => last,
+                    RowKey::Open => {
+                        let id = self
+                            .selection
+                            .positions
+                            .get(index)
+                            .and_then(|&p| self.store.get(p as usize))
+                            .map(|r| r.id.to_string());
+                        if let Some(id) = id {
+                            ctx.link().send_message(Msg::Select(id));
+                        }
+                        return false;
+                    }
+                };
+                self.list.set_active(Some(next), true);
+                self.paint();
+                false
+            }
+            Msg::TimelineDown(i) => {
+                self.drag = Some((i, i));
+                self.tl_cursor = Some(i);
+                true
+            }
+            Msg::TimelineMove(i) => match self.drag {
+                Some((a, b)) if b != i => {
+                    self.drag = Some((a, i));
+                    true
+                }
+                _ => false,
+            },
+            Msg::TimelineUp(i) => {
+                let Some((a, _)) = self.drag.take() else {
+                    return false;
+                };
+                self.filter_buckets(a, i);
+                self.write_url(ctx);
+                true
+            }
+            Msg::TimelineKey(key) => {
+                let n = self.timeline.buckets.len();
+                if n == 0 {
+                    return false;
+                }
+                let cursor = self.tl_cursor.unwrap_or(n - 1).min(n - 1);
+                match key.as_str() {
+                    "ArrowLeft" | "ArrowDown" => self.tl_cursor = Some(cursor.saturating_sub(1)),
+                    "ArrowRight" | "ArrowUp" => self.tl_cursor = Some((cursor + 1).min(n - 1)),
+                    "Home" => self.tl_cursor = Some(0),
+                    "End" => self.tl_cursor = Some(n - 1),
+                    "Enter" | " " => {
+                        self.filter_buckets(cursor, cursor);
+                        self.write_url(ctx);
+                    }
+                    "Escape" => ctx.link().send_message(Msg::ClearDates),
+                    _ => return false,
+                }
+                true
+            }
+            Msg::ClearDates => {
+                self.filter.from = None;
+                self.filter.to = None;
+                self.raw.remove("from");
+                self.raw.remove("to");
+                self.reselect();
+                self.list.scroll_to(0.0);
+                self.list.set_active(None, false);
+                self.write_url(ctx);
+                true
+            }
+            Msg::History(repo) => {
+                self.filter = Filter {
+                    prefix: repo,
+                    ..Filter::default()
+                };
+                self.raw.clear();
+                self.reselect();
+                self.list.set_active(None, false);
+                if let Some(id) = self.selected.clone() {
+                    self.reveal(&id);
+                }
+                self.write_url(ctx);
+                true
+            }
+            Msg::CloseRecord => {
+                self.selected = None;
+                self.write_url(ctx);
+                true
+            }
+            Msg::CopyLink => {
+                if let Some(url) = self
+                    .write_url(ctx)
+                    .or_else(|| web_sys::window().and_then(|w| w.location().href().ok()))
+                    && let Some(w) = web_sys::window()
+                {
+                    let _ = w.navigator().clipboard().write_text(&url);
+                    self.notice = Some("link copied".into());
+                }
                 true
             }
             Msg::Verify(id) => {
@@ -1116,6 +1372,10 @@ impl Component for AuditApp {
                 <p class="muted" data-testid="follow">
                     { "Following: new records appear at the top as MSR publishes them. MSR's storage shows a record about 60 s after the push (the newest minute is held back), so a fresh signature takes a minute to appear." }
                 </p>
+                <p class="muted" data-testid="meaning">
+                    { "An " }<strong>{ "update" }</strong>{ " is a timestamp update (a publish or a server re-sign): notary also writes one when it re-signs an expired server-managed timestamp, with no one pushing. A " }
+                    <strong>{ "deletion" }</strong>{ " removed a repository's trust data. Cosign signatures (MSR 2.10+) are not in notary's log and do not show here." }
+                </p>
                 <ul class="feed-list">
                 { for self.feeds.iter().map(|f| html! {
                     <li>
@@ -1175,7 +1435,7 @@ impl Component for AuditApp {
                 <label for="f-category">{ "Change" }</label>
                 <select id="f-category" onchange={on_category}>
                     <option value="" selected={self.filter.category == CategoryFilter::All}>{ "all" }</option>
-                    <option value="update" selected={self.filter.category == CategoryFilter::Updates}>{ "updates" }</option>
+                    <option value="update" selected={self.filter.category == CategoryFilter::Updates}>{ "timestamp updates" }</option>
                     <option value="deletion" selected={self.filter.category == CategoryFilter::Deletions}>{ "deletions" }</option>
                 </select>
                 <label for="f-from">{ "From" }</label>
@@ -1187,23 +1447,32 @@ impl Component for AuditApp {
                 <label for="f-q">{ "Search" }</label>
                 <input id="f-q" type="search" placeholder="repository, SHA256, ID…" value={self.filter.text.clone()} oninput={set("q")} />
             </section>
+            { self.scope(ctx, complete, backfilling, total) }
             <section class="summary" aria-label="counts">
                 <span data-testid="counts" data-total={total.to_string()} data-filter-ms={format!("{:.1}", self.filter_ms)}>
-                    { format!("{total} of {} records · {} updates · {} deletions", self.shown(), self.selection.updates, self.selection.deletions) }
+                    { format!("{total} of {} {}records · {} timestamp updates · {} deletions",
+                        self.shown(),
+                        if complete || self.shown() == 0 { "" } else { "loaded " },
+                        self.selection.updates,
+                        self.selection.deletions) }
                 </span>
-                { histogram(&self.hist) }
+                if ctx.props().host.writes_links() {
+                    <button type="button" data-testid="copy-link" onclick={link.callback(|_| Msg::CopyLink)}>{ "Copy link" }</button>
+                }
                 <button type="button" onclick={link.callback(|_| Msg::Export(false))} disabled={self.export.is_some()}>{ "Export CSV" }</button>
                 <button type="button" onclick={link.callback(|_| Msg::Export(true))} disabled={self.export.is_some()}>{ "Export JSON" }</button>
                 if let Some(n) = &self.notice {
                     <span class="muted" role="status">{ n.clone() }</span>
                 }
             </section>
+            { self.timeline_view(ctx) }
             { self.list.view(
                 link.callback(|_| Msg::Scroll),
                 link.callback(|e| match row_click(e) {
                     RowClick::Copy(text) => Msg::Copy(text),
                     RowClick::Select(id) => Msg::Select(id),
                 }),
+                link.batch_callback(|e: KeyboardEvent| row_key(&e).map(|(key, i)| Msg::RowKey(key, i))),
                 html! {
                     if complete && total > 0 {
                         <p class="muted" data-testid="start">{ "no older records" }</p>
@@ -1244,24 +1513,83 @@ impl AuditApp {
             link.callback(move |_| Msg::Verify(id.clone()))
         };
         let deletion = row.kind == Kind::Deletion;
-        let exact = if row.at == i64::MIN {
-            row.created.to_string()
-        } else {
-            Timestamp::from_millis(row.at).to_rfc3339()
+        let now = storage::date_now() as i64;
+        let when = |row: &crate::audit::store::Row| {
+            if row.at == i64::MIN {
+                row.created.to_string()
+            } else {
+                format!(
+                    "{} ({})",
+                    Timestamp::from_millis(row.at).to_rfc3339(),
+                    ago(row.at, now)
+                )
+            }
         };
+        let gun = self.store.gun(row).to_string();
+        let repo = repository_of(&gun).to_string();
+        let on_history = {
+            let repo = repo.clone();
+            link.callback(move |_| Msg::History(repo.clone()))
+        };
+        let meaning = match row.kind {
+            Kind::Update => " — a timestamp update (a publish or a server re-sign)",
+            Kind::Deletion => " — the repository's trust data was deleted",
+            Kind::Other => "",
+        };
+        let before = deletion
+            .then(|| self.store.last_update_before(row))
+            .flatten();
+        let on_keydown = link
+            .batch_callback(|e: KeyboardEvent| (e.key() == "Escape").then_some(Msg::CloseRecord));
         html! {
-            <aside class={classes!("record", deletion.then_some("deletion"))} data-testid="record" data-record={id.clone()} aria-label="record">
-                <h2>{ self.store.gun(row).to_string() }</h2>
+            <aside class={classes!("record", deletion.then_some("deletion"))} data-testid="record" data-record={id.clone()} aria-label="record" onkeydown={on_keydown}>
+                <h2 class="record-gun">{ gun.clone() }</h2>
                 <dl>
                     <dt>{ "Record" }</dt><dd>{ id.clone() }</dd>
-                    <dt>{ "Change" }</dt><dd>{ row.category().to_string() }</dd>
-                    <dt>{ "Version" }</dt><dd>{ row.version.to_string() }</dd>
-                    <dt>{ "Time" }</dt><dd>{ format!("{exact} ({})", ago(row.at, storage::date_now() as i64)) }</dd>
-                    <dt>{ "SHA256" }</dt><dd><code>{ row.sha256.to_string() }</code></dd>
+                    <dt>{ "Change" }</dt><dd>{ row.category().to_string() }<span class="muted">{ meaning }</span></dd>
+                    <dt>{ "Version" }</dt><dd>{ if deletion { "— (a deletion has none)".to_string() } else { row.version.to_string() } }</dd>
+                    <dt>{ "Time" }</dt><dd>{ when(row) }</dd>
+                    <dt>{ "SHA256" }</dt>
+                    <dd>
+                        if deletion {
+                            <span class="muted">{ "none — a deletion leaves no timestamp.json" }</span>
+                        } else {
+                            <code>{ row.sha256.to_string() }</code>
+                        }
+                    </dd>
+                    if deletion {
+                        <dt>{ "Before it" }</dt>
+                        <dd data-testid="last-version">
+                            { match before {
+                                Some(b) => {
+                                    let open = {
+                                        let id = b.id.to_string();
+                                        link.callback(move |_| Msg::Select(id.clone()))
+                                    };
+                                    html! { <>
+                                        { format!("the last version was {}, published {} (record ", b.version, when(b)) }
+                                        <button type="button" class="link" onclick={open}>{ b.id.to_string() }</button>
+                                        { format!(", SHA256 {}…)", b.sha256.get(..12).unwrap_or(&b.sha256)) }
+                                    </> }
+                                }
+                                None => html! { <span class="muted">{
+                                    if self.complete() {
+                                        "no earlier version of this repository is in the log".to_string()
+                                    } else {
+                                        format!("no earlier version among the {} records loaded — load older records to see it", self.shown())
+                                    }
+                                }</span> },
+                            } }
+                        </dd>
+                    }
                 </dl>
-                if !deletion {
-                    <button type="button" onclick={on_verify}>{ "Verify" }</button>
-                }
+                <div class="record-actions">
+                    if !deletion {
+                        <button type="button" onclick={on_verify}>{ "Verify" }</button>
+                    }
+                    <button type="button" class="link" data-testid="repo-history" onclick={on_history}>{ format!("This repository's history ({repo})") }</button>
+                    <button type="button" onclick={link.callback(|_| Msg::CloseRecord)}>{ "Close" }</button>
+                </div>
                 { match self.verify.get(id) {
                     Some(Verify::Running) => html! { <p role="status">{ "verifying…" }</p> },
                     Some(Verify::Done(Ok(v))) => html! {
@@ -1273,49 +1601,225 @@ impl AuditApp {
                                 v.expires.clone().unwrap_or_else(|| "?".into())) }
                         </p>
                     },
-                    Some(Verify::Done(Err(e))) => html! { <p role="alert" class="problem">{ e.clone() }</p> },
+                    Some(Verify::Done(Err(e))) => html! { <p role="alert" class="problem" data-testid="verify-error">{ e.clone() }</p> },
                     None => html! {},
                 } }
             </aside>
         }
     }
-}
 
-/// A small per-day bar chart (inline SVG): changes up, deletions in red.
-fn histogram(days: &[Day]) -> Html {
-    if days.is_empty() {
-        return html! {};
-    }
-    let max = days
-        .iter()
-        .map(|d| d.changes + d.deletions)
-        .max()
-        .unwrap_or(1)
-        .max(1);
-    let w = 4;
-    let h = 32.0;
-    let width = days.len() * (w + 1);
-    let title = format!(
-        "changes per day, {} to {}",
-        days.first().map(|d| day_text(d.day)).unwrap_or_default(),
-        days.last().map(|d| day_text(d.day)).unwrap_or_default()
-    );
-    html! {
-        <svg class="histogram" role="img" aria-label={title.clone()} width={width.to_string()} height="32" viewBox={format!("0 0 {width} 32")}>
-            <title>{ title }</title>
-            { for days.iter().enumerate().map(|(i, d)| {
-                let x = i * (w + 1);
-                let hc = h * f64::from(d.changes) / f64::from(max);
-                let hd = h * f64::from(d.deletions) / f64::from(max);
-                html! {
-                    <g>
-                        <title>{ format!("{}: {} changes, {} deletions", day_text(d.day), d.changes, d.deletions) }</title>
-                        <rect class="hist-change" x={x.to_string()} y={format!("{:.1}", h - hc - hd)} width={w.to_string()} height={format!("{hc:.1}")}></rect>
-                        <rect class="hist-deletion" x={x.to_string()} y={format!("{:.1}", h - hd)} width={w.to_string()} height={format!("{hd:.1}")}></rect>
-                    </g>
+    /// What a filter over a partial history found, and the way to search the rest.
+    fn scope(&self, ctx: &Context<Self>, complete: bool, backfilling: bool, total: usize) -> Html {
+        let loaded = self.shown();
+        if complete || self.filter.is_empty() || loaded == 0 {
+            return html! {};
+        }
+        let of = match self.estimated_total() {
+            Some(m) => format!("the newest {loaded} of ~{m} records"),
+            None => format!("the newest {loaded} records loaded (older ones are not loaded yet)"),
+        };
+        let text = if total == 0 {
+            format!("No match in {of}.")
+        } else {
+            format!("{total} matching in {of}; older records are not searched yet.")
+        };
+        html! {
+            <section class="scope" role="status" data-testid="scope" aria-label="filter scope">
+                <span>{ text }</span>
+                if backfilling {
+                    <span class="muted">{ " Loading older records… " }{ self.progress_line() }</span>
+                } else {
+                    <button type="button" data-testid="scope-load" onclick={ctx.link().callback(|_| Msg::LoadAll)}>{ "Load everything" }</button>
                 }
-            }) }
-        </svg>
+            </section>
+        }
+    }
+
+    /// The timeline: records of the selection per day (per hour over a short span, per few
+    /// days over a long one), empty ones included, deletions stacked on updates, a log
+    /// scale when one bucket dwarfs the others; click or drag sets the date filter.
+    fn timeline_view(&self, ctx: &Context<Self>) -> Html {
+        const W: usize = 10;
+        const H: f64 = 60.0;
+        let t = &self.timeline;
+        let n = t.buckets.len();
+        if n == 0 {
+            return html! {};
+        }
+        let link = ctx.link();
+        let max = t.max();
+        let scale = t.scale();
+        let step = t.buckets.first().map_or(DAY_MS, |b| b.end - b.start);
+        let unit = if t.hourly {
+            "hour".to_string()
+        } else if step == DAY_MS {
+            "day".to_string()
+        } else {
+            format!("{} days", step / DAY_MS)
+        };
+        let label = |start: i64, long: bool| {
+            let text = Timestamp::from_millis(start).to_rfc3339();
+            match (t.hourly, long) {
+                (true, true) => format!(
+                    "{} {}",
+                    text.get(..10).unwrap_or(""),
+                    text.get(11..16).unwrap_or("")
+                ),
+                (true, false) => text.get(11..16).unwrap_or("").to_string(),
+                (false, true) => text.get(..10).unwrap_or("").to_string(),
+                (false, false) => text.get(5..10).unwrap_or("").to_string(),
+            }
+        };
+        let describe = |i: usize| {
+            t.buckets.get(i).map_or(String::new(), |b| {
+                format!(
+                    "{}: {} timestamp updates, {} deletions",
+                    label(b.start, true),
+                    b.changes,
+                    b.deletions
+                )
+            })
+        };
+        let picked = self
+            .drag
+            .map(|(a, b)| (a.min(b), a.max(b)))
+            .or(self.tl_cursor.map(|c| (c, c)));
+        let index_of = move |e: &PointerEvent| -> Option<usize> {
+            let el: Element = e.current_target()?.dyn_into().ok()?;
+            let r = el.get_bounding_client_rect();
+            if r.width() <= 0.0 {
+                return None;
+            }
+            let x = (f64::from(e.client_x()) - r.left()) / r.width();
+            Some(((x * n as f64).floor().max(0.0) as usize).min(n - 1))
+        };
+        let down = link.batch_callback(move |e: PointerEvent| {
+            if e.button() != 0 {
+                return None;
+            }
+            if let Some(el) = e
+                .current_target()
+                .and_then(|t| t.dyn_into::<Element>().ok())
+            {
+                let _ = el.set_pointer_capture(e.pointer_id());
+            }
+            index_of(&e).map(Msg::TimelineDown)
+        });
+        let dragging = self.drag.is_some();
+        let moved = link.batch_callback(move |e: PointerEvent| {
+            if dragging {
+                index_of(&e).map(Msg::TimelineMove)
+            } else {
+                None
+            }
+        });
+        let up = link.batch_callback(move |e: PointerEvent| index_of(&e).map(Msg::TimelineUp));
+        let key = link.batch_callback(|e: KeyboardEvent| {
+            let k = e.key();
+            let handled = matches!(
+                k.as_str(),
+                "ArrowLeft"
+                    | "ArrowRight"
+                    | "ArrowUp"
+                    | "ArrowDown"
+                    | "Home"
+                    | "End"
+                    | "Enter"
+                    | " "
+                    | "Escape"
+            );
+            handled.then(|| {
+                e.prevent_default();
+                Msg::TimelineKey(k)
+            })
+        });
+        // Up to ~8 axis labels, evenly spaced.
+        let every = n.div_ceil(8).max(1);
+        let ticks: Vec<usize> = (0..n).step_by(every).collect();
+        let mid = (scale == Scale::Log && max > 3)
+            .then(|| ((f64::from(max)).ln_1p() * 0.5).exp_m1().round() as u32);
+        let dates_set = self.filter.from.is_some() || self.filter.to.is_some();
+        let first = t
+            .buckets
+            .first()
+            .map(|b| label(b.start, true))
+            .unwrap_or_default();
+        let last = t
+            .buckets
+            .last()
+            .map(|b| label(b.start, true))
+            .unwrap_or_default();
+        html! {
+            <figure class="timeline" data-testid="timeline" data-buckets={n.to_string()} data-unit={unit.clone()}
+                data-scale={if scale == Scale::Log { "log" } else { "linear" }} data-max={max.to_string()}>
+                <figcaption>
+                    <span>{ format!("Records per {unit} (UTC), {first} to {last}") }</span>
+                    <span class="tl-key"><span class="swatch tl-change"></span>{ "timestamp updates" }</span>
+                    <span class="tl-key"><span class="swatch tl-deletion"></span>{ "deletions" }</span>
+                    if scale == Scale::Log {
+                        <span class="muted" data-testid="log-scale">{ "log scale: one busy period would flatten the rest" }</span>
+                    }
+                    <span class="muted">{ "click or drag to filter by date" }</span>
+                    if dates_set {
+                        <button type="button" class="link" onclick={link.callback(|_| Msg::ClearDates)}>{ "Clear dates" }</button>
+                    }
+                </figcaption>
+                <div class="tl-body">
+                    <div class="tl-y" aria-hidden="true">
+                        <span>{ max.to_string() }</span>
+                        <span>{ mid.map(|m| m.to_string()).unwrap_or_default() }</span>
+                        <span>{ "0" }</span>
+                    </div>
+                    <div class="tl-plot" tabindex="0" role="slider"
+                        aria-label={format!("Timeline, records per {unit}: arrow keys pick one, Enter filters by its date, Escape clears the dates")}
+                        aria-valuemin="0" aria-valuemax={(n - 1).to_string()}
+                        aria-valuenow={picked.map_or(n - 1, |p| p.0).to_string()}
+                        aria-valuetext={describe(picked.map_or(n - 1, |p| p.0))}
+                        onpointerdown={down} onpointermove={moved} onpointerup={up} onkeydown={key}>
+                        <svg class="tl-svg" viewBox={format!("0 0 {} {H}", n * W)} preserveAspectRatio="none" aria-hidden="true">
+                            if let Some((a, b)) = picked {
+                                <rect class="tl-pick" x={(a * W).to_string()} y="0" width={((b - a + 1) * W).to_string()} height={H.to_string()}></rect>
+                            }
+                            { for t.buckets.iter().enumerate().map(|(i, b)| {
+                                let x = i * W + 1;
+                                let total = b.total();
+                                let mut ht = Timeline::height(total, max, scale) * H;
+                                if total > 0 {
+                                    ht = ht.max(2.0);
+                                }
+                                let hd = if b.deletions > 0 {
+                                    (ht * f64::from(b.deletions) / f64::from(total)).max(2.0).min(ht)
+                                } else {
+                                    0.0
+                                };
+                                let hc = ht - hd;
+                                html! {
+                                    <g class="tl-bucket" data-start={label(b.start, true)} data-total={total.to_string()} data-deletions={b.deletions.to_string()}>
+                                        <rect class="tl-hit" x={(i * W).to_string()} y="0" width={W.to_string()} height={H.to_string()}>
+                                            <title>{ describe(i) }</title>
+                                        </rect>
+                                        if hc > 0.0 {
+                                            <rect class="tl-change" x={x.to_string()} y={format!("{:.1}", H - ht)} width={(W - 2).to_string()} height={format!("{hc:.1}")}></rect>
+                                        }
+                                        if hd > 0.0 {
+                                            <rect class="tl-deletion" x={x.to_string()} y={format!("{:.1}", H - hd)} width={(W - 2).to_string()} height={format!("{hd:.1}")}></rect>
+                                        }
+                                    </g>
+                                }
+                            }) }
+                        </svg>
+                        <div class="tl-x" aria-hidden="true">
+                            { for ticks.iter().map(|&i| {
+                                let left = (i as f64 + 0.5) / n as f64 * 100.0;
+                                let text = t.buckets.get(i).map(|b| label(b.start, i == 0)).unwrap_or_default();
+                                html! { <span style={format!("left: {left:.2}%")}>{ text }</span> }
+                            }) }
+                        </div>
+                    </div>
+                </div>
+                <p class="sr-only" aria-live="polite">{ picked.map(|p| describe(p.0)).unwrap_or_default() }</p>
+            </figure>
+        }
     }
 }
 

@@ -13,6 +13,10 @@
 //!   changes one transform and the rows' text, nothing else;
 //! - the scroll handler runs at most once per frame (the browser coalesces scroll events)
 //!   and never re-renders the Yew view.
+//!
+//! Rows are reachable by keyboard with a roving tabindex: one row is in the tab order (the
+//! active one, else the first in view); arrow keys, Page Up/Down, Home and End move it (the
+//! list scrolls to keep it in view), Enter opens the record ([`row_key`]).
 
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, Text};
@@ -34,6 +38,19 @@ pub enum RowClick {
     Copy(String),
     /// Show the record with this ID.
     Select(String),
+}
+
+/// What a key pressed on a row asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKey {
+    /// Move the active row by this many rows (clamped to the selection).
+    Move(i64),
+    /// Go to the first row.
+    First,
+    /// Go to the last row.
+    Last,
+    /// Open the record of the row.
+    Open,
 }
 
 /// The elements of one row slot, built once.
@@ -65,10 +82,19 @@ struct Shown {
     version: String,
     sha: Box<str>,
     full_sha: Box<str>,
+    /// In the tab order (the roving tabindex).
+    tabbable: bool,
 }
 
 impl Shown {
-    fn of(store: &Store, row: &Row, index: usize, selected: bool, now: i64) -> Shown {
+    fn of(
+        store: &Store,
+        row: &Row,
+        index: usize,
+        selected: bool,
+        tabbable: bool,
+        now: i64,
+    ) -> Shown {
         let deletion = row.kind == Kind::Deletion;
         Shown {
             id: row.id.clone(),
@@ -94,6 +120,7 @@ impl Shown {
             },
             sha: row.sha256.get(..12).unwrap_or(&row.sha256).into(),
             full_sha: row.sha256.clone(),
+            tabbable,
         }
     }
 }
@@ -114,6 +141,10 @@ pub struct VirtualList {
     view_height: f64,
     /// `scroll_top` was set by the view: apply it once the table has its size.
     pending_scroll: bool,
+    /// The row (index in the selection) with the keyboard focus.
+    active: Option<usize>,
+    /// Focus the active row at the next paint.
+    focus_pending: bool,
 }
 
 impl Default for VirtualList {
@@ -136,6 +167,29 @@ impl VirtualList {
             scroll_top: 0.0,
             view_height: 600.0,
             pending_scroll: false,
+            active: None,
+            focus_pending: false,
+        }
+    }
+
+    /// The row (index in the selection) in the tab order, if one was chosen.
+    pub fn active(&self) -> Option<usize> {
+        self.active
+    }
+
+    /// Make row `index` of the selection the one in the tab order; `focus`: move the
+    /// keyboard focus to it (scrolled into view) at the next paint.
+    pub fn set_active(&mut self, index: Option<usize>, focus: bool) {
+        self.active = index;
+        self.focus_pending = focus && index.is_some();
+        if let (Some(i), true) = (index, focus) {
+            // Row i sits below the sticky header row: (i + 1) rows from the top.
+            let top = (i + 1) as f64 * ROW_HEIGHT;
+            if top < self.scroll_top + ROW_HEIGHT {
+                self.scroll_to(i as f64 * ROW_HEIGHT);
+            } else if top + ROW_HEIGHT > self.scroll_top + self.view_height {
+                self.scroll_to(top + ROW_HEIGHT - self.view_height);
+            }
         }
     }
 
@@ -172,6 +226,7 @@ impl VirtualList {
         &self,
         onscroll: Callback<web_sys::Event>,
         onclick: Callback<MouseEvent>,
+        onkeydown: Callback<KeyboardEvent>,
         footer: Html,
     ) -> Html {
         // Laid out as blocks (see the module documentation), so the table roles are spelt
@@ -185,7 +240,7 @@ impl VirtualList {
                 </tr></thead>
                 // Rows are painted by `paint` (only the visible ones, DOM nodes reused);
                 // clicks are delegated here.
-                <tbody role="rowgroup" ref={self.body.clone()} onclick={onclick}></tbody>
+                <tbody role="rowgroup" ref={self.body.clone()} onclick={onclick} onkeydown={onkeydown}></tbody>
             </table>
             { footer }
             </div>
@@ -253,13 +308,38 @@ impl VirtualList {
         }
         let now = storage::date_now() as i64;
         let shown = positions.get(first..last).unwrap_or(&[]);
+        // One row in the tab order: the active one when painted, else the first in view.
+        let tabbable = match self.active {
+            Some(a) if (first..last).contains(&a) => a,
+            _ => ((self.scroll_top / ROW_HEIGHT) as usize)
+                .max(first)
+                .min(last.saturating_sub(1)),
+        };
         for (k, (slot, &p)) in self.slots.iter_mut().zip(shown).enumerate() {
             let Some(row) = store.get(p as usize) else {
                 continue;
             };
             let is_selected = selected == Some(&*row.id);
-            let next = Shown::of(store, row, first + k, is_selected, now);
+            let next = Shown::of(
+                store,
+                row,
+                first + k,
+                is_selected,
+                first + k == tabbable,
+                now,
+            );
             slot.show(next);
+        }
+        if self.focus_pending
+            && let Some(active) = self.active
+            && let Some(slot) = self
+                .slots
+                .iter()
+                .find(|s| s.shown.as_ref().is_some_and(|s| s.index == active))
+            && let Some(tr) = slot.tr.dyn_ref::<HtmlElement>()
+        {
+            self.focus_pending = false;
+            let _ = tr.focus();
         }
     }
 }
@@ -281,6 +361,11 @@ impl Slot {
                 .tr
                 .set_attribute("aria-rowindex", &(next.index + 2).to_string());
         }
+        if fresh || old.tabbable != next.tabbable {
+            let _ = self
+                .tr
+                .set_attribute("tabindex", if next.tabbable { "0" } else { "-1" });
+        }
         if fresh || old.class != next.class {
             self.tr.set_class_name(next.class);
         }
@@ -300,6 +385,9 @@ impl Slot {
             } else {
                 "pill good"
             });
+            let _ = self
+                .pill
+                .set_attribute("title", category_title(&next.category));
             self.category.set_data(&next.category);
         }
         if fresh || old.version != next.version {
@@ -318,6 +406,15 @@ impl Slot {
     }
 }
 
+/// What a category means, for its pill's tooltip.
+pub fn category_title(category: &str) -> &'static str {
+    match category {
+        "update" => "a timestamp update (a publish or a server re-sign)",
+        "deletion" => "the repository's trust data was deleted",
+        _ => "a category this version does not know",
+    }
+}
+
 /// A click in the list: the copy button of a row, or the row itself.
 pub fn row_click(e: MouseEvent) -> RowClick {
     let target = e.target().and_then(|t| t.dyn_into::<Element>().ok());
@@ -332,6 +429,33 @@ pub fn row_click(e: MouseEvent) -> RowClick {
         .and_then(|tr| tr.get_attribute("data-event"))
         .unwrap_or_default();
     RowClick::Select(id)
+}
+
+/// A key pressed in the list: what it asks for and the index (in the selection) of the row
+/// it was pressed on; `None` for other keys, and for keys a row's copy button handles
+/// itself (Enter, Space). Handled keys do not scroll the page.
+pub fn row_key(e: &KeyboardEvent) -> Option<(RowKey, usize)> {
+    let target = e.target().and_then(|t| t.dyn_into::<Element>().ok())?;
+    let on_button = target.closest("button").ok().flatten().is_some();
+    let tr = target.closest("tr[aria-rowindex]").ok().flatten()?;
+    let index = tr
+        .get_attribute("aria-rowindex")?
+        .parse::<usize>()
+        .ok()?
+        .checked_sub(2)?;
+    let page = 10;
+    let key = match e.key().as_str() {
+        "ArrowDown" => RowKey::Move(1),
+        "ArrowUp" => RowKey::Move(-1),
+        "PageDown" => RowKey::Move(page),
+        "PageUp" => RowKey::Move(-page),
+        "Home" => RowKey::First,
+        "End" => RowKey::Last,
+        "Enter" | " " if !on_button => RowKey::Open,
+        _ => return None,
+    };
+    e.prevent_default();
+    Some((key, index))
 }
 
 /// An element with a class and an empty text node; the element and the text node.
