@@ -68,6 +68,10 @@ test('open newest first, load everything down to the oldest record, export equal
   const truth = (await admin(stack, 'GET', '/truth/changefeed')).records;
   const n = await total(page);
   assert.ok(n >= truth0.count, `${n} loaded, truth had ${truth0.count}`);
+  // A finished load says what it read; no rate or "ETA 0 s" left behind.
+  await page.getByTestId('complete').waitFor({ timeout: 10000 });
+  const progress = await page.getByTestId('progress').innerText();
+  assert.doesNotMatch(progress, /ETA|records\/s/, progress);
   // Scroll to the bottom: the oldest record is the last row.
   await page.getByTestId('scroller').evaluate((el) => { el.scrollTop = el.scrollHeight; });
   await page.waitForFunction((id) => [...document.querySelectorAll('[data-testid=audit] tbody tr')].at(-1)?.dataset.event === id,

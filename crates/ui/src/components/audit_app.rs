@@ -666,8 +666,11 @@ impl AuditApp {
     fn progress_line(&self) -> String {
         let records = self.shown();
         let pages = self.pages();
-        let mut line = format!("{records} records · {pages} pages");
-        if let Some((started, at_start)) = self.backfill_from {
+        let pages_word = if pages == 1 { "page" } else { "pages" };
+        let mut line = format!("{records} records · {pages} {pages_word}");
+        // Rate and ETA only while there is something left to read: a finished load says
+        // how much it read, not "ETA 0 s".
+        if let Some((started, at_start)) = self.backfill_from.filter(|_| !self.complete()) {
             let secs = ((storage::date_now() - started) / 1000.0).max(0.001);
             let per_sec = records.saturating_sub(at_start) as f64 / secs;
             line.push_str(&format!(" · {} records/s", rate(Some(per_sec))));
