@@ -19,7 +19,9 @@ export const TRUST_EVENTS = 10;
  * (the package refuses one without the other); otherwise the check runs anonymously.
  */
 export function clientOptions(instance, secret) {
-  const options = { baseUrl: String(instance.origin || '').trim(), timeoutMs: TIMEOUT_MS };
+  // Replicas MSR's settings list are only listed (report.discovery), never pinged from
+  // here: the extension reaches no origin the user has not granted.
+  const options = { baseUrl: String(instance.origin || '').trim(), timeoutMs: TIMEOUT_MS, discoverReplicas: 'list' };
   const replicas = (instance.replicas || []).map((r) => String(r).trim()).filter(Boolean);
   if (replicas.length) options.replicas = replicas;
   if (instance.username && secret) {

@@ -144,7 +144,9 @@ class MsrLensHealth extends HTMLElement {
   }
 
   #makeClient() {
-    const options = { baseUrl: this.#baseUrl() };
+    // The replicas MSR's settings list are on other origins, which a page cannot reach
+    // (MSR sends no CORS headers): list them in the report, do not ping them.
+    const options = { baseUrl: this.#baseUrl(), discoverReplicas: "list" };
     const replicas = (this.getAttribute("replicas") || "").split(/\s+/).filter(Boolean);
     if (replicas.length) options.replicas = replicas;
     this.#dropForeign();

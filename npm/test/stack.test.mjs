@@ -100,7 +100,8 @@ test("health: never green on partial evidence — reachable without admin, unkno
   const admin = await client("admin", "token").health();
   assert.equal(admin.verdict, "healthy", JSON.stringify(admin.reasons));
   assert.deepEqual(admin.coverage, {
-    pings: true, nginx: true, clusterStatus: true, clusterStatusMissing: null, summary: "pings + nginx + cluster status",
+    pings: true, nginx: true, clusterStatus: true, clusterStatusMissing: null, settings: true, jobRunner: true, metrics: true,
+    summary: "pings + nginx + cluster status + job runner + metrics",
   });
   for (const [who, msr, missing] of [
     ["anonymous", client(null), "noCredentials"],
@@ -123,6 +124,52 @@ test("health: never green on partial evidence — reachable without admin, unkno
     assert.equal(report.reasons[0].code, "signInFailed", secret);
     assert.match(report.reasons[0].message, /^cannot sign in: /, secret);
     assert.equal(report.coverage.clusterStatusMissing, "signInFailed", secret);
+  }
+});
+
+test("health: an admin's check discovers and pings every replica, reads the job runner and the metrics", { skip }, async () => {
+  await admin("GET", "/requests?clear=1");
+  const report = await client("admin", "token").health();
+  assert.equal(report.verdict, "healthy", JSON.stringify(report.reasons));
+  const ids = (await admin("GET", "/state")).replica_ids;
+  assert.deepEqual(report.discovery.replicas.map((r) => r.id), [...ids].sort());
+  assert.ok(report.discovery.replicas.every((r) => r.pinged && r.pingUrl.startsWith("https://127.0.0.1:")));
+  const { requests } = await admin("GET", "/requests?clear=1");
+  const pinged = requests.filter((r) => r.path === "/_ping" && r.replica !== null).map((r) => r.replica).sort();
+  assert.deepEqual(pinged, ["0", "1", "2"]);
+  assert.equal(report.jobRunner.workers.length, 3);
+  assert.ok(report.jobRunner.nextCrons.length > 0);
+  assert.ok(report.metrics.repositories > 0 && report.metrics.pullsTotal > 0, JSON.stringify(report.metrics));
+  assert.equal(report.coverage.summary, "pings + nginx + cluster status + job runner + metrics");
+  // "list": the replicas are reported, nothing more is pinged.
+  const listed = await client("admin", "token", { discoverReplicas: "list" }).health();
+  assert.ok(listed.discovery.replicas.every((r) => !r.pinged));
+  const after = (await admin("GET", "/requests?clear=1")).requests;
+  assert.equal(after.filter((r) => r.path === "/_ping" && r.replica !== null).length, 0);
+  await assert.rejects(
+    async () => client("admin", "token", { discoverReplicas: "sometimes" }),
+    (e) => e.kind === "invalidArgument" && /discoverReplicas/.test(e.message),
+  );
+});
+
+test("health: a dead worker, failing jobs and MSR 2.9's missing metrics each give their reason", { skip }, async () => {
+  try {
+    await admin("POST", "/scenario", { workers: { 1: { status: "dead" } }, jobs_failing: true, msr_version: "2.9" });
+    const report = await client("admin", "token").health();
+    assert.equal(report.verdict, "degraded");
+    const codes = report.reasons.map((r) => r.code);
+    for (const code of ["workerDead", "jobsFailing", "metricsNotAvailable"]) assert.ok(codes.includes(code), `${code}: ${codes}`);
+    const metrics = report.reasons.find((r) => r.code === "metricsNotAvailable");
+    assert.equal(metrics.severity, "info");
+    assert.match(metrics.message, /^metrics not available on this MSR/);
+    assert.equal(report.metrics, null);
+    // A non-admin: today's check and a plain note.
+    const dev = await client("dev", "token").health();
+    assert.equal(dev.verdict, "reachable");
+    assert.ok(dev.reasons.some((r) => r.code === "replicasNotDiscovered" && r.severity === "info"));
+    assert.equal(dev.jobRunner, null);
+  } finally {
+    await admin("POST", "/reset", {});
   }
 });
 
@@ -261,4 +308,40 @@ test("follow picks up newly published records, each once", { skip }, async () =>
   const waiting = live.nextPage();
   live.close();
   assert.equal(await waiting, null);
+});
+
+test("follow delivers a record that became visible late, once, flagged late", { skip }, async () => {
+  // Two overlapping transactions on notary's PostgreSQL (msr-sim /late/begin): A takes an id
+  // and stays open while B commits a larger one; the follower reads B's record, then A
+  // commits behind its cursor. The overlap window re-reads it: one page, `late: true`.
+  const repo = `npm-test/late-${randomBytes(4).toString("hex")}`;
+  const g = gun(repo);
+  const live = client("admin").follow({ repository: repo, from: "start", pollIntervalMs: 100, pageSize: 50 });
+  try {
+    const first = live.nextPage();
+    insertRecords(g, 2);
+    const page = await first;
+    assert.equal(page.records.length, 2);
+    assert.equal(page.late, false);
+    const begun = await admin("POST", "/late/begin", {
+      held: { gun: g, version: 10 },
+      committed: [{ gun: g, version: 11 }],
+    });
+    const onTime = await live.nextPage();
+    assert.deepEqual(onTime.records.map((r) => r.id), [begun.committed[0].id]);
+    assert.equal(onTime.late, false);
+    assert.equal(onTime.records[0].late, undefined);
+    await admin("POST", "/late/commit", { handle: begun.handle });
+    const late = await live.nextPage();
+    assert.equal(late.late, true);
+    assert.equal(late.placement, "append");
+    assert.deepEqual(late.records.map((r) => r.id), [begun.held.id]);
+    assert.equal(late.records[0].late, true);
+    assert.equal(late.records[0].version, 10);
+    const all = [...page.records, ...onTime.records, ...late.records].map((r) => r.id);
+    assert.deepEqual([...all].sort(), (await truth(g)).map((r) => r.id).sort(), "every record once");
+    assert.equal(live.progress().lateRecords, 1);
+  } finally {
+    live.close();
+  }
 });

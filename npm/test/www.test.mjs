@@ -145,9 +145,12 @@ test("the page shows health and the latest trust events", { skip }, async () => 
   const report = await page.evaluate(() => document.querySelector("msr-lens-health").report);
   assert.equal(report.replicas.length, 3, JSON.stringify(report.reasons));
   assert.equal(report.verdict, "healthy");
-  assert.equal(report.coverage.summary, "pings + nginx + cluster status");
+  assert.equal(report.coverage.summary, "pings + nginx + cluster status + job runner + metrics");
   await health.locator('.verdict.healthy').waitFor({ timeout: 20_000 });
-  assert.equal(await health.locator(".coverage").textContent(), "checked: pings + nginx + cluster status");
+  assert.equal(await health.locator(".coverage").textContent(), "checked: pings + nginx + cluster status + job runner + metrics");
+  // A page cannot reach the replicas' own origins (no CORS): they are listed, not pinged.
+  assert.equal(report.discovery.replicas.length, 3);
+  assert.ok(report.discovery.replicas.every((r) => !r.pinged));
   assert.equal(await health.locator(".note").textContent(), "");
   assert.deepEqual(problems, []);
   if (process.env.MSR_LENS_WWW_SCREENSHOT) await page.screenshot({ path: process.env.MSR_LENS_WWW_SCREENSHOT, fullPage: true });

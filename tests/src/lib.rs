@@ -153,6 +153,10 @@ impl Stack {
             .method(method)
             .uri(&uri)
             .header("content-type", "application/json")
+            // One connection per call: msr-sim may close an idle kept-alive connection
+            // (after `/reset`, say), and a POST on such a pooled connection fails with
+            // "unexpected end of file" instead of being retried.
+            .header("connection", "close")
             .body(body.map(|b| b.to_string().into_bytes()).unwrap_or_default())
             .expect("admin request");
         let response = self.admin.execute(request).expect("sim admin reachable");

@@ -33,6 +33,7 @@ fn newest_first_to_start(stream: &mut FeedStream<'_>) -> Vec<Record> {
             Event::Records {
                 records: batch,
                 placement,
+                ..
             } => {
                 match placement {
                     Placement::Prepend => drop(records.splice(0..0, batch)),
@@ -179,8 +180,13 @@ fn follow_picks_up_new_records_once_each() {
     let mut seen = Vec::new();
     while seen.len() < expected.len() {
         match stream.next_event_until(deadline) {
-            Some(Event::Records { records, placement }) => {
+            Some(Event::Records {
+                records,
+                placement,
+                late,
+            }) => {
                 assert_eq!(placement, Placement::Append);
+                assert!(!late, "nothing is late here");
                 seen.extend(records);
             }
             Some(Event::Progress(_) | Event::CaughtUp) => {}

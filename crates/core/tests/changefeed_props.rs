@@ -157,6 +157,10 @@ fn config(page_size: u32) -> PagerConfig {
         request_timeout_ms: Some(30_000),
         dedup_window: 64,
         vanish_after: 2,
+        // The overlap window on: its re-reads must never repeat, reorder or lose a record
+        // (nothing is late in these scenarios).
+        overlap_records: 5,
+        overlap_ms: Some(30_000),
     }
 }
 
@@ -399,8 +403,13 @@ impl Harness {
     fn drain(&mut self) {
         while let Some(event) = self.pager.poll_event() {
             match event {
-                Event::Records { records, placement } => {
+                Event::Records {
+                    records,
+                    placement,
+                    late,
+                } => {
                     assert!(!records.is_empty());
+                    assert!(!late, "nothing is late here: {records:?}");
                     match placement {
                         Placement::Append => self.view.extend(records),
                         Placement::Prepend => {
@@ -827,11 +836,17 @@ fn a_purged_rethinkdb_table_makes_the_cursor_vanish() {
         fake.publish(T0.add_secs(-600), gun);
     }
     let origin = Origin::parse("https://msr.example.org").unwrap();
+    // Without the overlap window: it would re-read this short feed from its start, which
+    // cannot vanish.
+    let no_overlap = PagerConfig {
+        overlap_records: 0,
+        ..config(10)
+    };
     let mut pager = Pager::new(
         origin,
         Feed::Global,
         Mode::Follow(FollowFrom::Start),
-        config(10),
+        no_overlap,
     );
     let (ids, _) = settle(&mut pager, &mut fake, T0);
     assert_eq!(ids.len(), 3);

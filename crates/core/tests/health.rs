@@ -1280,6 +1280,9 @@ fn report_wrong_password_is_unknown_cannot_sign_in() {
             "nginx": true,
             "clusterStatus": false,
             "clusterStatusMissing": "signInFailed",
+            "settings": false,
+            "jobRunner": false,
+            "metrics": false,
             "summary": "pings + nginx",
         })
     );

@@ -9,8 +9,8 @@ use js_sys::Promise;
 use msr_lens_core::auth::{Authenticator, IssuedToken, Scope, Step, TokenRequest};
 use msr_lens_core::health::cluster::CLUSTER_STATUS_PATH;
 use msr_lens_core::health::{
-    HealthCheck, NginxOutcome, NginxSample, cluster_status_request, nginx_status_request,
-    parse_cluster_status, parse_nginx_status, parse_ping, ping_request,
+    HealthCheck, MetricsSample, NginxOutcome, NginxSample, cluster_status_request,
+    nginx_status_request, parse_cluster_status, parse_nginx_status, parse_ping, ping_request,
 };
 use msr_lens_core::{ApiError, ErrorKind};
 use msr_lens_transport::wasm::{FetchClient, FetchConfig, now};
@@ -46,6 +46,8 @@ pub(crate) struct Shared {
     pub(crate) auth: RefCell<Authenticator>,
     /// The nginx sample of the previous `health()`, for request rates.
     nginx: Cell<Option<NginxSample>>,
+    /// The metrics sample of the previous `health()`, for pulls and pushes per minute.
+    metrics: Cell<Option<MetricsSample>>,
 }
 
 #[wasm_bindgen]
@@ -71,6 +73,7 @@ impl MsrClient {
                 fetch,
                 auth: RefCell::new(auth),
                 nginx: Cell::new(None),
+                metrics: Cell::new(None),
             }),
         })
     }
@@ -133,7 +136,10 @@ impl MsrClient {
     }
 
     /// One whole health check, every probe in parallel: `/_ping` of each replica (or of
-    /// the origin), `/nginx_status`, and `cluster_status` when credentials are set.
+    /// the origin), `/nginx_status`, and with credentials `cluster_status` and the
+    /// settings; for an admin then a second round: `/_ping` of every replica the
+    /// settings list (unless `replicas` are given, or `discoverReplicas` says otherwise),
+    /// the job runner's workers, jobs and crons, and the MSR 3.1 metrics.
     /// Never rejects for what MSR answers; the report explains it. Request rates come
     /// from the previous `health()` of this client, or from `options.previousNginx` (an
     /// earlier report's `nginx` with `at: report.checkedAt`, e.g. one a service worker
@@ -147,23 +153,32 @@ impl MsrClient {
         let options = optional_options::<HealthOptions>("health options", options);
         future_to_promise(async move {
             let previous = options?.previous().or(shared.nginx.get());
-            let mut check = HealthCheck::new(&shared.config.targets, previous);
+            let mut check = HealthCheck::new(&shared.config.targets, previous)
+                .with_previous_metrics(shared.metrics.get());
             let fetch = &shared.fetch;
-            let probes = check
-                .requests()
-                .into_iter()
-                .map(|(probe, request)| async move {
+            // Round after round (an admin's check has a second one: the discovered
+            // replicas, the job runner, the metrics), every probe of a round at once.
+            loop {
+                let requests = check.requests();
+                if requests.is_empty() {
+                    break;
+                }
+                let probes = requests.into_iter().map(|(probe, request)| async move {
                     let result = fetch.execute(request).await;
                     (probe, result, now())
                 });
-            for (probe, result, at) in join_all(probes).await {
-                match result {
-                    Ok(response) => check.record(&probe, &response, at),
-                    Err(error) => check.record_failure(&probe, &error.to_string()),
+                for (probe, result, at) in join_all(probes).await {
+                    match result {
+                        Ok(response) => check.record(&probe, &response, at),
+                        Err(error) => check.record_failure(&probe, &error.to_string()),
+                    }
                 }
             }
             let (report, sample) = check.finish(now());
             shared.nginx.set(sample);
+            if let Some(metrics) = &report.metrics {
+                shared.metrics.set(Some(metrics.sample));
+            }
             to_js(&report)
         })
     }

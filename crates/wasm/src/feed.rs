@@ -64,6 +64,7 @@ type Resolve = Function<fn(JsValue) -> wasm_bindgen::sys::Undefined>;
 struct Batch {
     records: Vec<Record>,
     placement: Placement,
+    late: bool,
 }
 
 impl Changefeed {
@@ -208,8 +209,16 @@ async fn advance(state: Rc<FeedState>, page: bool) -> Result<JsValue, JsValue> {
                     let Some(event) = event else { break };
                     idle = 0;
                     match event {
-                        Event::Records { records, placement } if !records.is_empty() => {
-                            break 'drive Batch { records, placement };
+                        Event::Records {
+                            records,
+                            placement,
+                            late,
+                        } if !records.is_empty() => {
+                            break 'drive Batch {
+                                records,
+                                placement,
+                                late,
+                            };
                         }
                         Event::CaughtUp if !state.follow => {
                             state.done.set(true);
@@ -304,6 +313,11 @@ async fn advance(state: Rc<FeedState>, page: bool) -> Result<JsValue, JsValue> {
             }
         };
         let records = records::to_js(&batch.records);
+        if batch.late {
+            for record in records.iter() {
+                record.unchecked_ref::<Fields>().set_late(true);
+            }
+        }
         if page {
             let page = Object::new();
             let fields: &Fields = page.unchecked_ref();
@@ -312,6 +326,7 @@ async fn advance(state: Rc<FeedState>, page: bool) -> Result<JsValue, JsValue> {
                 Placement::Append => "append",
                 Placement::Prepend => "prepend",
             });
+            fields.set_late(batch.late);
             return Ok(page.into());
         }
         *state.buffer.borrow_mut() = Some((records, 0));
@@ -396,6 +411,9 @@ extern "C" {
 
     #[wasm_bindgen(method, setter)]
     fn set_placement(this: &Fields, placement: &str);
+
+    #[wasm_bindgen(method, setter)]
+    fn set_late(this: &Fields, late: bool);
 
     #[wasm_bindgen(method, setter)]
     fn set_done(this: &Fields, done: bool);

@@ -14,8 +14,9 @@ use msr_lens_core::auth::Credentials;
 use msr_lens_core::changefeed::{
     ChangeId, DEFAULT_PAGE_SIZE, Feed, FollowFrom, Gun, Mode, Pager, PagerConfig, SavedState,
 };
+use msr_lens_core::health::admin::DEFAULT_JOBS_WINDOW;
 use msr_lens_core::health::cluster::DEFAULT_STALE_AFTER;
-use msr_lens_core::health::{HealthTargets, NginxSample, NginxStatus};
+use msr_lens_core::health::{Discovery, HealthTargets, NginxSample, NginxStatus};
 use serde::{Deserialize, Deserializer};
 use tsify_next::Tsify;
 
@@ -114,6 +115,29 @@ pub struct MsrClientOptions {
     /// The token service's `service` name (default `"dtr"`, MSR's).
     #[tsify(optional)]
     pub service: Option<String>,
+    /// For admins, replicas listed by `/api/v0/meta/settings`: `"ping"` them on their HTTPS
+    /// port (default), `"pingHttp"` on their HTTP port, only `"list"` them in
+    /// `report.discovery`, or `"off"` (settings not read). Replicas given in `replicas`
+    /// are pinged instead of the discovered ones.
+    #[tsify(optional)]
+    pub discover_replicas: Option<DiscoverReplicasOption>,
+    /// How far back failed jobs count, in seconds (default 3600, at most 30 days).
+    #[tsify(optional)]
+    pub jobs_window_secs: Option<u32>,
+}
+
+/// `MsrClientOptions.discoverReplicas`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub enum DiscoverReplicasOption {
+    /// Ping every discovered replica on its HTTPS port.
+    Ping,
+    /// Ping every discovered replica on its HTTP port.
+    PingHttp,
+    /// List the discovered replicas without pinging them.
+    List,
+    /// Do not read the settings.
+    Off,
 }
 
 /// What `MsrClientOptions.secret` is.
@@ -317,14 +341,31 @@ impl ClientConfig {
                 "MsrClient options: `timeoutMs` must be positive",
             ));
         }
+        let discovery = match options.discover_replicas {
+            None | Some(DiscoverReplicasOption::Ping) => Discovery::Ping,
+            Some(DiscoverReplicasOption::PingHttp) => Discovery::PingHttp,
+            Some(DiscoverReplicasOption::List) => Discovery::List,
+            Some(DiscoverReplicasOption::Off) => Discovery::Off,
+        };
+        let jobs_window = match options.jobs_window_secs {
+            None => DEFAULT_JOBS_WINDOW,
+            Some(secs) if secs == 0 || secs > 30 * 86_400 => {
+                return Err(LensError::invalid(
+                    "MsrClient options: `jobsWindowSecs` must be between 1 and 2592000 (30 days)",
+                ));
+            }
+            Some(secs) => Duration::from_secs(secs.into()),
+        };
         Ok(ClientConfig {
             targets: HealthTargets {
-                origin,
                 replicas,
                 credentials,
                 stale_after: options
                     .stale_after_secs
                     .map_or(DEFAULT_STALE_AFTER, |secs| Duration::from_secs(secs.into())),
+                discovery,
+                jobs_window,
+                ..HealthTargets::new(origin)
             },
             timeout_ms,
             max_body_bytes: options

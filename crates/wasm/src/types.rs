@@ -29,6 +29,21 @@ export interface ChangePage {
   records: ChangeRecord[];
   /** After the records seen so far (`append`) or before them (`prepend`, older pages). */
   placement: "append" | "prepend";
+  /**
+   * The records became visible late: in server order they lie before records already
+   * delivered (a page is either all late or none; late pages are `append`).
+   */
+  late: boolean;
+}
+
+/** Declaration merging: what `nextPage()` and `follow()` add to a generated record. */
+export interface ChangeRecord {
+  /**
+   * `true` on a record that became visible late (`follow()` and the end of a backfill
+   * re-read a window behind the cursor): in server order it lies before records already
+   * delivered. Absent otherwise.
+   */
+  late?: true;
 }
 
 export interface Changefeed extends AsyncIterable<ChangeRecord> {

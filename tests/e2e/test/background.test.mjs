@@ -139,6 +139,35 @@ test('a new trust deletion notifies once', async () => {
   }, 'deletion notification');
 });
 
+test('a trust deletion that commits late (behind newer records) still notifies', async () => {
+  // Two overlapping transactions on notary's PostgreSQL (msr-sim /late/begin): A takes an
+  // id for a deletion and stays open while B commits an update with a larger id; a check
+  // sees B's record only. A commits behind it; the next check notifies the deletion.
+  const gun = `${stack.registry_host}/library/late-gone`;
+  await refresh();
+  const begun = await admin(stack, 'POST', '/late/begin', {
+    held: { gun, category: 'deletion' },
+    committed: [{ gun: `${stack.registry_host}/library/late-kept`, version: 1 }],
+  });
+  const heldId = String(begun.held.id);
+  const deletionKeys = async () => Object.keys(await notifications()).filter((k) => k.startsWith('deletion:'));
+  try {
+    const answer = await refresh();
+    const ids = answer.results[0].trust.events.map((e) => String(e.id));
+    assert.ok(ids.includes(String(begun.committed[0].id)), `B's record is read: ${ids}`);
+    assert.ok(!ids.includes(heldId), 'A\'s record is invisible while its transaction is open');
+    assert.ok(!(await deletionKeys()).some((k) => k.endsWith(`:${heldId}`)));
+  } finally {
+    await admin(stack, 'POST', '/late/commit', { handle: begun.handle });
+  }
+  const before = (await deletionKeys()).length;
+  await refresh();
+  await until(async () => {
+    const keys = await deletionKeys();
+    return { keys, ok: keys.length === before + 1 && keys.some((k) => k.endsWith(`:${heldId}`)) };
+  }, 'late deletion notification');
+});
+
 test('the popup shows the last known state at once, then the fresh check', async () => {
   await refresh();
   await admin(stack, 'POST', '/fault', { kind: 'latency', latency_ms: 1500 });

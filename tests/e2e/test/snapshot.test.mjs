@@ -118,7 +118,9 @@ test('runHealth hands the previous snapshot\'s nginx sample to the package', asy
 
 test('pull-only account: not an admin, no access to the trust log', () => {
   const { full, problem } = replay('dev');
-  assert.equal(full.verdict, 'healthy');
+  // MSR answers, but its cluster status was not read: reachable, not healthy.
+  assert.equal(full.verdict, 'reachable');
+  assert.equal(full.reasons[0].code, 'clusterNotChecked');
   assert.deepEqual(problem('cluster'), { area: 'cluster', kind: 'notAdmin', message: 'signed in as “dev”, but this account is not an MSR admin — cluster status needs admin' });
   assert.equal(problem('trust').kind, 'noAccess');
   assert.match(problem('trust').message, /signed in as “dev”, but this account has no access to the trust audit log/);
@@ -133,7 +135,11 @@ test('account with no access at all', () => {
 });
 
 test('wrong password', () => {
-  const { problem } = replay('wrongPassword');
+  const { full, problem } = replay('wrongPassword');
+  // Never green: "unknown", cannot sign in.
+  assert.equal(full.verdict, 'unknown');
+  assert.equal(full.reasons[0].code, 'signInFailed');
+  assert.match(full.reasons[0].message, /^cannot sign in: /);
   assert.equal(problem('cluster').kind, 'wrongPassword');
   assert.match(problem('cluster').message, /did not accept the user name “admin” with this password/);
   assert.equal(problem('trust').kind, 'wrongPassword');
@@ -142,6 +148,7 @@ test('wrong password', () => {
 
 test('anonymous: no cluster status asked for, the trust log needs signing in', () => {
   const { full, problem } = replay('anonymous');
+  assert.equal(full.verdict, 'reachable');
   assert.equal(problem('cluster'), undefined);
   assert.equal(problem('trust').kind, 'notSignedIn');
   assert.equal(full.clusterRead, false);
@@ -163,6 +170,24 @@ test('an unreachable instance: its cluster status was not read', () => {
   const { full } = replay('closed');
   assert.ok(full.problems.some((p) => p.kind === 'unreachable'), JSON.stringify(full.problems));
   assert.equal(full.clusterRead, false);
+});
+
+test('a token service refusal turns a healthy or reachable check into "unknown: cannot sign in"', () => {
+  for (const name of ['admin', 'anonymous']) {
+    const s = fixtures.scenarios[name];
+    const health = healthSnapshot(s.instance, true, s.healths.at(-1));
+    assert.ok(['healthy', 'reachable'].includes(health.verdict), `${name}: ${health.verdict}`);
+    const full = withTrust(health, { ...s.instance, username: 'admin' }, true, { error: { kind: 'unauthenticated', message: 'x' } });
+    assert.equal(full.verdict, 'unknown', name);
+    assert.equal(full.reasons[0].code, 'signInFailed');
+    assert.match(full.reasons[0].message, /^cannot sign in: wrong user name or /);
+    assert.ok(!full.reasons.some((r) => r.code === 'clusterNotChecked'));
+  }
+  // Degraded stays degraded: the refusal does not hide real trouble.
+  const s = fixtures.scenarios.adminScenario;
+  const health = healthSnapshot(s.instance, true, s.healths.at(-1));
+  const full = withTrust(health, s.instance, true, { error: { kind: 'unauthenticated', message: 'x' } });
+  assert.equal(full.verdict, 'degraded');
 });
 
 test('fault: MSR answers with a login page', () => {
@@ -266,9 +291,9 @@ test('small helpers: ages, GUN hosts, HTTP problems', () => {
 
 test('check.js: client options, the follow-up clusterStatus() and the trust page', async () => {
   assert.deepEqual(clientOptions({ origin: ' https://m ', replicas: ['', 'https://r1'], username: 'u', secretKind: 'password' }, 's'),
-    { baseUrl: 'https://m', timeoutMs: 10_000, replicas: ['https://r1'], username: 'u', secret: 's', secretKind: 'password' });
+    { baseUrl: 'https://m', timeoutMs: 10_000, discoverReplicas: 'list', replicas: ['https://r1'], username: 'u', secret: 's', secretKind: 'password' });
   // A user without a secret (e.g. after a browser restart) checks anonymously.
-  assert.deepEqual(clientOptions({ origin: 'https://m', username: 'u' }, null), { baseUrl: 'https://m', timeoutMs: 10_000 });
+  assert.deepEqual(clientOptions({ origin: 'https://m', username: 'u' }, null), { baseUrl: 'https://m', timeoutMs: 10_000, discoverReplicas: 'list' });
 
   const calls = [];
   const lensError = (kind, status) => Object.assign(new Error(`${kind}!`), { name: 'MsrLensError', kind, status });

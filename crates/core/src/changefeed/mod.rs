@@ -23,7 +23,8 @@
 //!    HTTP answer (errors included), [`Pager::handle_failure`] when there is none
 //!    ([`Failure::Network`], [`Failure::Timeout`], or what the auth layer concluded:
 //!    [`Failure::Unauthenticated`], [`Failure::NoAccess`]).
-//! 3. Drain [`Pager::poll_event`]: [`Event::Records`] (append or prepend),
+//! 3. Drain [`Pager::poll_event`]: [`Event::Records`] (append or prepend; `late` when
+//!    the overlap window found a record that became visible behind the cursor),
 //!    [`Event::CaughtUp`], [`Event::ReachedStart`], [`Event::Error`] (with `retry_at`
 //!    when the pager retries by itself), [`Event::NoAccess`],
 //!    [`Event::CursorVanished`] (answer with [`Pager::recover`]), [`Event::Progress`].
@@ -36,10 +37,12 @@
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let origin = Origin::parse("https://msr.example.org")?;
-//! let config = PagerConfig { page_size: 2, ..PagerConfig::default() };
+//! let config = PagerConfig { page_size: 2, overlap_records: 2, ..PagerConfig::default() };
 //! let mut pager = Pager::new(origin, Feed::Global, Mode::Backfill, config);
 //!
-//! // Canned answers standing in for notary: a load balancer hiccup, then two pages.
+//! // Canned answers standing in for notary: a load balancer hiccup, three pages, and the
+//! // backfill's last read, which re-reads the overlap window (here the last 2 records)
+//! // and finds record 4: it became visible late, after record 5 was read.
 //! let record = |id: &str| {
 //!     format!(
 //!         r#"{{"ID":"{id}","CreatedAt":"2026-11-26T12:49:38.19Z","GUN":"msr.example.org/library/nginx","Version":{id},"SHA256":"","Category":"update"}}"#
@@ -50,12 +53,16 @@
 //!     ("/v2/_trust/changefeed?change_id=0&records=2", 200,
 //!         format!(r#"{{"count":2,"records":[{},{}]}}"#, record("1"), record("2"))),
 //!     ("/v2/_trust/changefeed?change_id=2&records=2", 200,
-//!         format!(r#"{{"count":1,"records":[{}]}}"#, record("3"))),
+//!         format!(r#"{{"count":2,"records":[{},{}]}}"#, record("3"), record("5"))),
+//!     ("/v2/_trust/changefeed?change_id=5&records=2", 200, r#"{"count":0,"records":null}"#.to_string()),
+//!     ("/v2/_trust/changefeed?change_id=2&records=4", 200,
+//!         format!(r#"{{"count":3,"records":[{},{},{}]}}"#, record("3"), record("4"), record("5"))),
 //! ]
 //! .into_iter();
 //!
 //! let mut now = Timestamp::from_secs(1_800_000_000);
 //! let mut ids = Vec::new();
+//! let mut late = Vec::new();
 //! let mut retries = 0;
 //! let mut done = false;
 //! while !done {
@@ -73,9 +80,10 @@
 //!     // 3. Events.
 //!     while let Some(event) = pager.poll_event() {
 //!         match event {
-//!             Event::Records { records, placement } => {
+//!             Event::Records { records, placement, late: was_late } => {
 //!                 assert_eq!(placement, Placement::Append);
-//!                 ids.extend(records.into_iter().map(|r| r.id.to_string()));
+//!                 let batch = records.into_iter().map(|r| r.id.to_string());
+//!                 if was_late { late.extend(batch) } else { ids.extend(batch) }
 //!             }
 //!             Event::Error { retry_at: Some(_), .. } => retries += 1,
 //!             Event::CaughtUp => done = true,
@@ -87,7 +95,8 @@
 //!         now = now.max(at);
 //!     }
 //! }
-//! assert_eq!(ids, ["1", "2", "3"]);
+//! assert_eq!(ids, ["1", "2", "3", "5"]);
+//! assert_eq!(late, ["4"]);
 //! assert_eq!(retries, 1);
 //! assert!(pager.poll_request(now).is_none()); // a backfill stops once caught up
 //! # Ok(())

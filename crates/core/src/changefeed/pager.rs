@@ -3,14 +3,16 @@
 //! See the [module documentation](super) for the drive loop and `docs/design.md` for the
 //! cursor rules and the state diagram.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 
 use http::{HeaderMap, Request, Response, header};
 use serde::{Deserialize, Serialize};
 
 use super::record::{Page, PageError, Record};
-use super::request::{ChangeId, Cursor, DEFAULT_PAGE_SIZE, Feed, PageRequest, clamp_page_size};
+use super::request::{
+    ChangeId, Cursor, DEFAULT_PAGE_SIZE, Feed, MAX_PAGE_SIZE, PageRequest, clamp_page_size,
+};
 use crate::error::ErrorKind;
 use crate::{Origin, Timestamp};
 
@@ -63,7 +65,7 @@ pub enum FollowFrom {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PagerConfig {
-    /// Records per page, clamped to `1..=`[`MAX_PAGE_SIZE`](super::MAX_PAGE_SIZE). Default 100.
+    /// Records per page, clamped to `1..=`[`MAX_PAGE_SIZE`]. Default 100.
     pub page_size: u32,
     /// Follow mode: wait between polls once caught up. Default 30 s.
     pub poll_interval_ms: i64,
@@ -81,6 +83,18 @@ pub struct PagerConfig {
     /// transient failure) before it is reported as [`Event::CursorVanished`] (MSR's
     /// RethinkDB storage answers an unknown ID that way). Default 3.
     pub vanish_after: u32,
+    /// The overlap window, in records: once caught up (each follow poll, and one last read
+    /// at the end of a backfill) the pager re-reads up to this many records behind its
+    /// forward cursor, in the same request as the newer ones, so that a record that
+    /// became visible late (a PostgreSQL id committed out of order, a RethinkDB
+    /// `created_at` from a replica with a slow clock) is still emitted, once, with
+    /// `late: true`. 0 turns the window off. Default 1000.
+    pub overlap_records: u32,
+    /// The overlap window, in time: only records the pager first read within this span
+    /// (by the `now` it was given) are re-read; `None` re-reads `overlap_records` records
+    /// every time. Default 180 000 (3 min: a record up to about
+    /// `overlap_ms - poll_interval_ms` late is found).
+    pub overlap_ms: Option<i64>,
 }
 
 impl Default for PagerConfig {
@@ -93,6 +107,8 @@ impl Default for PagerConfig {
             request_timeout_ms: Some(60_000),
             dedup_window: 4096,
             vanish_after: 3,
+            overlap_records: 1000,
+            overlap_ms: Some(180_000),
         }
     }
 }
@@ -181,6 +197,12 @@ pub enum Event {
         records: Vec<Record>,
         /// Where they go relative to the records emitted before.
         placement: Placement,
+        /// The records arrived late: in server order they lie before records emitted
+        /// earlier (a PostgreSQL id that committed after a larger one, a RethinkDB
+        /// `created_at` behind the cursor), and the overlap window found them
+        /// ([`PagerConfig::overlap_records`]). Always [`Placement::Append`]: a live view
+        /// shows them as they arrive (or sorts them in by time).
+        late: bool,
     },
     /// Backfill or follow reached the newest record the server shows (MSR's RethinkDB
     /// storage hides the last 60 s). Emitted each time the pager gets there after being
@@ -302,8 +324,11 @@ pub struct Progress {
     pub errors: u64,
     /// Failed requests in a row.
     pub consecutive_errors: u32,
-    /// Records the server sent again that were not emitted again.
+    /// Records the server sent again that were not emitted again (the overlap window's
+    /// re-read records included).
     pub duplicates_skipped: u64,
+    /// Records emitted with `late: true` since the start (or the last reset).
+    pub late_records: u64,
     /// Responses and failures ignored because their request ID was not the one in flight.
     pub stale_ignored: u64,
     /// When the last page was applied.
@@ -334,6 +359,22 @@ pub struct SavedState {
     /// against another MSR; `None` in states saved before it was recorded.
     #[serde(default)]
     origin: Option<String>,
+    /// The overlap tail: the newest records read forward, in server order, with when each
+    /// was first read; empty in states saved before the overlap window existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    tail: Vec<TailEntry>,
+    /// Whether `tail` begins at the feed's first record.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    tail_at_start: bool,
+}
+
+/// One record of the overlap tail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TailEntry {
+    id: ChangeId,
+    /// When the pager first read it (the caller's clock).
+    seen_at: Timestamp,
 }
 
 /// Why [`Pager::resume`] refused a saved position.
@@ -373,6 +414,8 @@ impl SavedState {
             records_emitted: 0,
             pages: 0,
             origin: None,
+            tail: Vec::new(),
+            tail_at_start: false,
         }
     }
 
@@ -417,6 +460,8 @@ struct InFlight {
     purpose: Purpose,
     request: PageRequest,
     deadline: Option<Timestamp>,
+    /// A forward read that re-reads the overlap window.
+    overlap: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -507,11 +552,19 @@ pub struct Pager {
     next_request_id: u64,
     last_now: Timestamp,
     window: Window,
+    /// The newest records read forward, in server order (bounded by
+    /// `overlap_records + 1`: the window and the record before it).
+    tail: VecDeque<TailEntry>,
+    /// `tail` begins at the feed's first record.
+    tail_at_start: bool,
+    /// Backfill: the page that caught up was read; one overlap read is still to come.
+    confirm: bool,
     events: VecDeque<Event>,
     records_emitted: u64,
     pages: u64,
     errors: u64,
     duplicates_skipped: u64,
+    late_records: u64,
     stale_ignored: u64,
     last_page_at: Option<Timestamp>,
 }
@@ -525,6 +578,7 @@ impl Pager {
         };
         let config = PagerConfig {
             page_size: clamp_page_size(config.page_size),
+            overlap_records: config.overlap_records.min(MAX_PAGE_SIZE),
             ..config
         };
         Pager {
@@ -549,11 +603,15 @@ impl Pager {
             unknown_streak: 0,
             next_request_id: 1,
             last_now: Timestamp::EPOCH,
+            tail: VecDeque::new(),
+            tail_at_start: false,
+            confirm: false,
             events: VecDeque::new(),
             records_emitted: 0,
             pages: 0,
             errors: 0,
             duplicates_skipped: 0,
+            late_records: 0,
             stale_ignored: 0,
             last_page_at: None,
         }
@@ -588,6 +646,11 @@ impl Pager {
         for id in &saved.recent_ids {
             pager.window.insert(id);
         }
+        // A state saved before the overlap window existed has no tail: the first forward
+        // page starts one, anchored on the saved cursor.
+        pager.tail = saved.tail.into();
+        pager.tail_at_start = saved.tail_at_start && !pager.tail.is_empty();
+        pager.trim_tail();
         pager.next_request_id = saved.next_request_id.max(1);
         pager.records_emitted = saved.records_emitted;
         pager.pages = saved.pages;
@@ -610,6 +673,8 @@ impl Pager {
             records_emitted: self.records_emitted,
             pages: self.pages,
             origin: Some(self.origin.to_string()),
+            tail: self.tail.iter().cloned().collect(),
+            tail_at_start: self.tail_at_start,
         }
     }
 
@@ -644,12 +709,22 @@ impl Pager {
         if self.gate(purpose).is_some_and(|gate| now < gate) {
             return None;
         }
+        let mut size = self.config.page_size;
+        let mut overlap = false;
         let cursor = match purpose {
-            Purpose::Forward => self.newest.clone().map_or(Cursor::Start, Cursor::After),
+            Purpose::Forward => match self.overlap_window(now).filter(|_| self.overlap_due()) {
+                // One request reads the window and what follows it.
+                Some((cursor, window)) => {
+                    size = size.saturating_add(window);
+                    overlap = true;
+                    cursor
+                }
+                None => self.newest.clone().map_or(Cursor::Start, Cursor::After),
+            },
             Purpose::Latest => Cursor::Latest,
             Purpose::Older => Cursor::Before(self.oldest.clone()?),
         };
-        let request = PageRequest::new(self.feed.clone(), cursor, self.config.page_size);
+        let request = PageRequest::new(self.feed.clone(), cursor, size);
         let id = RequestId(self.next_request_id);
         self.next_request_id = self.next_request_id.saturating_add(1);
         let http = request.to_http(&self.origin);
@@ -661,6 +736,7 @@ impl Pager {
                 .config
                 .request_timeout_ms
                 .map(|ms| now.add_millis(ms.max(0))),
+            overlap,
         });
         Some((id, http))
     }
@@ -777,6 +853,7 @@ impl Pager {
             errors: self.errors,
             consecutive_errors: self.consecutive_errors,
             duplicates_skipped: self.duplicates_skipped,
+            late_records: self.late_records,
             stale_ignored: self.stale_ignored,
             last_page_at: self.last_page_at,
         }
@@ -858,7 +935,11 @@ impl Pager {
         self.older_wanted = false;
         self.next_poll_at = None;
         self.window.clear();
+        self.tail.clear();
+        self.tail_at_start = false;
+        self.confirm = false;
         self.records_emitted = 0;
+        self.late_records = 0;
     }
 
     fn apply_page(&mut self, flight: InFlight, page: Page, now: Timestamp) {
@@ -867,35 +948,47 @@ impl Pager {
         let first = page.records.first().map(|r| r.id.clone());
         let last = page.records.last().map(|r| r.id.clone());
         let total = page.records.len();
-        // The cursor's own record (a server that treats the bound as inclusive) was emitted
-        // before: drop it by ID, not through the window, which may have evicted it (an
-        // older page lists it last, after records whose insertion evicts the oldest IDs).
-        let bound = flight.request.cursor().id();
-        let fresh: Vec<Record> = page
-            .records
-            .into_iter()
-            .filter(|record| Some(&record.id) != bound && self.window.insert(&record.id))
-            .collect();
-        self.duplicates_skipped += (total - fresh.len()) as u64;
+        // An older page that ends where the tail begins extends the tail backward, so the
+        // window can reach behind the first page of a walk that began at the latest one.
+        let older: Vec<ChangeId> = match flight.purpose {
+            Purpose::Older => page.records.iter().map(|r| r.id.clone()).collect(),
+            Purpose::Forward | Purpose::Latest => Vec::new(),
+        };
+        let fresh = self.sort_out(&flight, page.records, !short, now);
+        let emitted = fresh.len();
+        self.duplicates_skipped += (total - emitted) as u64;
         self.consecutive_errors = 0;
         self.unknown_streak = 0;
         self.retry_at = None;
         self.pages += 1;
         self.last_page_at = Some(now);
-        self.records_emitted += fresh.len() as u64;
+        self.records_emitted += emitted as u64;
         let follow = matches!(self.mode, Mode::Follow(_));
         match flight.purpose {
             Purpose::Forward => {
-                let moved = last.is_some() && last != self.newest;
+                // A full page moves on when it ends elsewhere or brought something new (an
+                // overlap read full of late records may end on the same record).
+                let moved = (last.is_some() && last != self.newest) || emitted > 0;
                 if let Some(last) = last {
                     self.newest = Some(last);
                 }
                 self.started = true;
-                self.emit_records(fresh, Placement::Append);
+                self.emit(fresh, Placement::Append);
                 // A full page that does not move the cursor would loop: treat it as caught up.
                 if short || !moved {
-                    self.arrive(now, follow);
+                    if self.mode == Mode::Backfill
+                        && !self.confirm
+                        && !flight.overlap
+                        && self.overlap_window(now).is_some()
+                    {
+                        // The end of a backfill: one more read, over the window.
+                        self.confirm = true;
+                    } else {
+                        self.confirm = false;
+                        self.arrive(now, follow);
+                    }
                 } else {
+                    self.confirm = false;
                     self.caught_up = false;
                 }
             }
@@ -908,10 +1001,13 @@ impl Pager {
                     self.oldest = first;
                 }
                 self.started = true;
-                self.emit_records(fresh, Placement::Append);
+                self.emit(fresh, Placement::Append);
                 if was_empty && short && !self.reached_start {
                     self.reached_start = true;
                     self.events.push_back(Event::ReachedStart);
+                }
+                if was_empty && short {
+                    self.tail_at_start = !self.tail.is_empty();
                 }
                 if self.mode != Mode::NewestFirst {
                     self.arrive(now, follow);
@@ -920,17 +1016,206 @@ impl Pager {
             Purpose::Older => {
                 self.older_wanted = false;
                 let moved = first.is_some() && first != self.oldest;
+                let joins = self.tail.front().map(|e| &e.id) == self.oldest.as_ref();
                 if let Some(first) = first {
                     self.oldest = Some(first);
                 }
-                self.emit_records(fresh, Placement::Prepend);
-                if short || !moved {
+                self.emit(fresh, Placement::Prepend);
+                let start = short || !moved;
+                if start {
                     self.reached_start = true;
                     self.events.push_back(Event::ReachedStart);
+                }
+                if joins {
+                    // First read now: inside the window like any record read now (a late
+                    // record may have become visible behind the walk going backward, too).
+                    for id in older.into_iter().rev() {
+                        if !self.tail.iter().any(|e| e.id == id) {
+                            self.tail.push_front(TailEntry { id, seen_at: now });
+                        }
+                    }
+                    self.tail_at_start = start;
+                    self.trim_tail();
                 }
             }
         }
         self.events.push_back(Event::Progress(self.progress()));
+    }
+
+    /// The records of a page that were never emitted, each with whether it arrived late;
+    /// remembers them, and (forward and latest pages) rebuilds the overlap tail from the
+    /// page, which lists the server's current order.
+    fn sort_out(
+        &mut self,
+        flight: &InFlight,
+        records: Vec<Record>,
+        full: bool,
+        now: Timestamp,
+    ) -> Vec<(Record, bool)> {
+        let cursor = flight.request.cursor();
+        // The cursor's own record (a server that treats the bound as inclusive) was emitted
+        // before: drop it by ID, not through the window, which may have evicted it (an
+        // older page lists it last, after records whose insertion evicts the oldest IDs).
+        let bound = cursor.id();
+        let rebuild = flight.purpose != Purpose::Older;
+        let seen_at: HashMap<&ChangeId, Timestamp> = if rebuild {
+            self.tail.iter().map(|e| (&e.id, e.seen_at)).collect()
+        } else {
+            HashMap::new()
+        };
+        // Emitted before this page: the bound, the tail (whatever the window forgot), or
+        // the de-duplication window (a repeat within this page is not "before").
+        let mut page_fresh: HashSet<&ChangeId> = HashSet::new();
+        let mut known_before = Vec::with_capacity(records.len());
+        let mut is_fresh = Vec::with_capacity(records.len());
+        for record in &records {
+            let id = &record.id;
+            let (fresh, known) = if Some(id) == bound || seen_at.contains_key(id) {
+                (false, true)
+            } else if self.window.insert(id) {
+                page_fresh.insert(id);
+                (true, false)
+            } else {
+                (false, !page_fresh.contains(id))
+            };
+            is_fresh.push(fresh);
+            known_before.push(known);
+        }
+        // Late: never emitted, yet a record after it in server order was emitted before —
+        // in this page, or beyond it when the page ends before the old newest record.
+        let forward = flight.purpose == Purpose::Forward;
+        let window_behind = match cursor {
+            Cursor::Start => !self.tail.is_empty(),
+            Cursor::After(id) => self
+                .tail
+                .iter()
+                .position(|e| &e.id == id)
+                .is_some_and(|k| k + 1 < self.tail.len()),
+            Cursor::Latest | Cursor::Before(_) => false,
+        };
+        let newest_listed = self
+            .tail
+            .back()
+            .is_some_and(|e| records.iter().any(|r| r.id == e.id));
+        let mut late = vec![false; records.len()];
+        let mut known_after = forward && window_behind && !newest_listed;
+        for i in (0..records.len()).rev() {
+            late[i] = forward && is_fresh[i] && known_after;
+            known_after |= known_before[i];
+        }
+        if rebuild && !records.is_empty() {
+            let mut tail = VecDeque::new();
+            let mut at_start = false;
+            // Where the old tail's records after the cursor begin (none: the old tail is
+            // not known to follow the cursor).
+            let mut after = self.tail.len();
+            match cursor {
+                Cursor::Start => {
+                    at_start = true;
+                    after = 0;
+                }
+                Cursor::After(id) => {
+                    let anchor = self.tail.iter().position(|e| &e.id == id);
+                    tail.extend(self.tail.iter().take(anchor.map_or(0, |k| k + 1)).cloned());
+                    at_start = anchor.is_some() && self.tail_at_start;
+                    match anchor {
+                        Some(k) => after = k + 1,
+                        // A cursor the tail does not hold (a resumed or anchored walk):
+                        // read at an unknown time, so never inside a time-bounded window.
+                        None => tail.push_back(TailEntry {
+                            id: id.clone(),
+                            seen_at: Timestamp::EPOCH,
+                        }),
+                    }
+                }
+                Cursor::Latest | Cursor::Before(_) => {}
+            }
+            let mut listed: HashSet<&ChangeId> = tail.iter().map(|e| &e.id).collect();
+            let mut added = Vec::new();
+            for record in &records {
+                if listed.insert(&record.id) {
+                    added.push(TailEntry {
+                        id: record.id.clone(),
+                        seen_at: seen_at.get(&record.id).copied().unwrap_or(now),
+                    });
+                }
+            }
+            // A full page that ends before records read earlier (late records crowding
+            // the window): those lie after it, in the order known; the next page reads on
+            // from the page's end and must not emit them again.
+            if full {
+                for entry in self.tail.iter().skip(after) {
+                    if listed.insert(&entry.id) {
+                        added.push(entry.clone());
+                    }
+                }
+            }
+            drop(listed);
+            tail.extend(added);
+            self.tail = tail;
+            self.tail_at_start = at_start;
+            self.trim_tail();
+        }
+        records
+            .into_iter()
+            .zip(is_fresh)
+            .zip(late)
+            .filter_map(|((record, fresh), late)| fresh.then_some((record, late)))
+            .collect()
+    }
+
+    /// Keep the tail to the window and the record before it.
+    fn trim_tail(&mut self) {
+        let keep = usize::try_from(self.config.overlap_records)
+            .unwrap_or(usize::MAX)
+            .saturating_add(1);
+        while self.tail.len() > keep {
+            self.tail.pop_front();
+            self.tail_at_start = false;
+        }
+    }
+
+    /// Whether the next forward read re-reads the overlap window: once caught up in follow
+    /// mode, and for the last read of a backfill.
+    fn overlap_due(&self) -> bool {
+        match self.mode {
+            Mode::Follow(_) => self.caught_up,
+            Mode::Backfill => self.confirm,
+            Mode::NewestFirst => false,
+        }
+    }
+
+    /// The overlap window at `now`: the cursor just behind it and its length in records;
+    /// `None` when it is empty.
+    fn overlap_window(&self, now: Timestamp) -> Option<(Cursor, u32)> {
+        let max = usize::try_from(self.config.overlap_records).unwrap_or(usize::MAX);
+        if max == 0 || self.tail.is_empty() {
+            return None;
+        }
+        let len = self.tail.len();
+        let mut start = len.saturating_sub(max);
+        if let Some(span) = self.config.overlap_ms {
+            let cutoff = now.add_millis(-span.max(0));
+            let recent = self.tail.iter().position(|e| e.seen_at >= cutoff);
+            start = start.max(recent.unwrap_or(len));
+        }
+        let cursor = if start > 0 {
+            Cursor::After(self.tail[start - 1].id.clone())
+        } else if self.tail_at_start {
+            Cursor::Start
+        } else {
+            // Nothing known before the tail: its first record anchors the window.
+            start = 1;
+            Cursor::After(self.tail[0].id.clone())
+        };
+        let window = u32::try_from(len.saturating_sub(start)).unwrap_or(u32::MAX);
+        (window > 0).then_some((cursor, window))
+    }
+
+    /// How many record IDs the pager remembers: the de-duplication window plus the overlap
+    /// tail, never more than `dedup_window + overlap_records + 1`.
+    pub fn remembered_ids(&self) -> usize {
+        self.window.order.len() + self.tail.len()
     }
 
     fn arrive(&mut self, now: Timestamp, follow: bool) {
@@ -943,9 +1228,30 @@ impl Pager {
         }
     }
 
-    fn emit_records(&mut self, records: Vec<Record>, placement: Placement) {
+    /// Emit records in page order, one batch per run of late or on-time records.
+    fn emit(&mut self, records: Vec<(Record, bool)>, placement: Placement) {
+        let mut batch: Vec<Record> = Vec::new();
+        let mut batch_late = false;
+        for (record, late) in records {
+            if late != batch_late && !batch.is_empty() {
+                self.push_records(std::mem::take(&mut batch), placement, batch_late);
+            }
+            batch_late = late;
+            batch.push(record);
+        }
+        self.push_records(batch, placement, batch_late);
+    }
+
+    fn push_records(&mut self, records: Vec<Record>, placement: Placement, late: bool) {
         if !records.is_empty() {
-            self.events.push_back(Event::Records { records, placement });
+            if late {
+                self.late_records += records.len() as u64;
+            }
+            self.events.push_back(Event::Records {
+                records,
+                placement,
+                late,
+            });
         }
     }
 
@@ -1101,6 +1407,8 @@ mod tests {
             request_timeout_ms: Some(30_000),
             dedup_window: 100,
             vanish_after: 3,
+            overlap_records: 0,
+            overlap_ms: None,
         }
     }
 
@@ -1154,12 +1462,16 @@ mod tests {
         let mut out = Vec::new();
         while let Some(event) = p.poll_event() {
             out.push(match event {
-                Event::Records { records, placement } => {
+                Event::Records {
+                    records,
+                    placement,
+                    late,
+                } => {
                     let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
-                    let sign = if placement == Placement::Append {
-                        "+"
-                    } else {
-                        "<"
+                    let sign = match (placement, late) {
+                        (Placement::Append, false) => "+",
+                        (Placement::Append, true) => "late+",
+                        (Placement::Prepend, _) => "<",
                     };
                     format!("{sign}{}", ids.join(","))
                 }
@@ -1672,6 +1984,155 @@ mod tests {
         assert_eq!(json["lastPageAt"], T0.as_millis());
         let config: PagerConfig = serde_json::from_str(r#"{"pageSize":50}"#).unwrap();
         assert_eq!((config.page_size, config.poll_interval_ms), (50, 30_000));
+    }
+
+    fn overlapping(page_size: u32, records: u32, ms: Option<i64>) -> PagerConfig {
+        PagerConfig {
+            overlap_records: records,
+            overlap_ms: ms,
+            ..config(page_size)
+        }
+    }
+
+    #[test]
+    fn follow_rereads_the_window_in_the_same_request_and_flags_late_records() {
+        let mut p = Pager::new(
+            origin(),
+            Feed::Global,
+            Mode::Follow(FollowFrom::Start),
+            overlapping(3, 2, None),
+        );
+        let (id, q) = next(&mut p, T0);
+        assert_eq!(q, "change_id=0&records=3");
+        p.handle_response(id, T0, ok(&["a", "b", "c"]));
+        assert_eq!(events(&mut p), ["+a,b,c"]);
+        // Catching up: plain forward reads.
+        let (id, q) = next(&mut p, T0);
+        assert_eq!(q, "change_id=c&records=3");
+        p.handle_response(id, T0, ok(&["e"]));
+        assert_eq!(events(&mut p), ["+e", "caught-up"]);
+        // Caught up: the poll re-reads the last 2 records (c, e) behind the cursor, in
+        // one request of 2 + 3 records; d became visible late, f is new.
+        let t = T0.add_secs(10);
+        let (id, q) = next(&mut p, t);
+        assert_eq!(q, "change_id=b&records=5");
+        p.handle_response(id, t, ok(&["c", "d", "e", "f"]));
+        assert_eq!(events(&mut p), ["late+d", "+f"]);
+        let progress = p.progress();
+        assert_eq!(progress.late_records, 1);
+        assert_eq!(progress.duplicates_skipped, 2);
+        assert_eq!(progress.newest.as_ref().map(ChangeId::as_str), Some("f"));
+        // The window follows the tail in server order: e, f.
+        let t = t.add_secs(10);
+        let (id, q) = next(&mut p, t);
+        assert_eq!(q, "change_id=d&records=5");
+        // A failed overlap read moves nothing; the retry asks the same.
+        p.handle_response(id, t, error(503, "UNAVAILABLE"));
+        assert_eq!(events(&mut p), ["error unavailable retry 21"]);
+        assert_eq!(p.progress().newest, progress.newest);
+        let t = p.poll_timeout().unwrap();
+        let (id, q) = next(&mut p, t);
+        assert_eq!(q, "change_id=d&records=5");
+        // A full overlap page (late records crowding out the window): read on at once.
+        p.handle_response(id, t, ok(&["d2", "d3", "d4", "e", "f"]));
+        assert_eq!(events(&mut p), ["late+d2,d3,d4"]);
+        let (id, q) = next(&mut p, t);
+        assert_eq!(q, "change_id=f&records=3");
+        p.handle_response(id, t, ok(&[]));
+        assert_eq!(events(&mut p), ["caught-up"]);
+        assert!(p.remembered_ids() <= 100 + 2 + 1);
+    }
+
+    #[test]
+    fn the_time_span_bounds_the_window() {
+        let mut p = Pager::new(
+            origin(),
+            Feed::Global,
+            Mode::Follow(FollowFrom::Latest),
+            overlapping(2, 50, Some(60_000)),
+        );
+        let (id, q) = next(&mut p, T0);
+        assert_eq!(q, "change_id=-1&records=-2");
+        p.handle_response(id, T0, ok(&["4", "5"]));
+        assert_eq!(events(&mut p), ["+4,5", "caught-up"]);
+        // The latest page has nothing known before it: its first record anchors the window.
+        let t = T0.add_secs(10);
+        let (id, q) = next(&mut p, t);
+        assert_eq!(q, "change_id=4&records=3");
+        p.handle_response(id, t, ok(&["5", "6"]));
+        assert_eq!(events(&mut p), ["+6"]);
+        // 65 s later, 4 and 5 fell out of the 60 s span; 6 (read at +10 s) did not.
+        let t = T0.add_secs(65);
+        let (id, q) = next(&mut p, t);
+        assert_eq!(q, "change_id=5&records=3");
+        p.handle_response(id, t, ok(&["6"]));
+        assert!(events(&mut p).is_empty());
+        // Nothing read within the span: a plain poll.
+        let t = T0.add_secs(200);
+        let (_, q) = next(&mut p, t);
+        assert_eq!(q, "change_id=6&records=2");
+    }
+
+    #[test]
+    fn a_backfill_ends_with_one_read_over_the_window() {
+        let mut p = Pager::new(
+            origin(),
+            Feed::Global,
+            Mode::Backfill,
+            overlapping(2, 3, None),
+        );
+        let (id, _) = next(&mut p, T0);
+        p.handle_response(id, T0, ok(&["1", "2"]));
+        let (id, q) = next(&mut p, T0);
+        assert_eq!(q, "change_id=2&records=2");
+        p.handle_response(id, T0, ok(&["4"]));
+        assert_eq!(events(&mut p), ["+1,2", "+4"], "not caught up yet");
+        let (id, q) = next(&mut p, T0);
+        assert_eq!(
+            q, "change_id=0&records=5",
+            "the window reaches back to the start"
+        );
+        p.handle_response(id, T0, ok(&["1", "2", "3", "4"]));
+        assert_eq!(events(&mut p), ["late+3", "caught-up"]);
+        assert!(p.poll_request(T0).is_none());
+        assert_eq!(p.progress().status, Status::Done);
+        // Resumed, a finished backfill checks for newer records, then the window again.
+        let mut r = Pager::resume(origin(), p.save(), overlapping(2, 3, None)).unwrap();
+        let (id, q) = next(&mut r, T0);
+        assert_eq!(q, "change_id=4&records=2");
+        r.handle_response(id, T0, ok(&[]));
+        let (id, q) = next(&mut r, T0);
+        assert_eq!(q, "change_id=1&records=5");
+        r.handle_response(id, T0, ok(&["2", "3", "4"]));
+        assert_eq!(events(&mut r), ["caught-up"]);
+        assert_eq!(r.progress().records_emitted, 4);
+    }
+
+    #[test]
+    fn a_state_saved_before_the_window_existed_resumes() {
+        let mut p = Pager::new(
+            origin(),
+            Feed::Global,
+            Mode::Follow(FollowFrom::Start),
+            overlapping(2, 3, None),
+        );
+        let (id, _) = next(&mut p, T0);
+        p.handle_response(id, T0, ok(&["1"]));
+        events(&mut p);
+        let mut value = serde_json::to_value(p.save()).unwrap();
+        assert!(value.get("tail").is_some());
+        let old = value.as_object_mut().unwrap();
+        old.remove("tail");
+        old.remove("tailAtStart");
+        let old: SavedState = serde_json::from_value(value).unwrap();
+        let mut r = Pager::resume(origin(), old, overlapping(2, 3, None)).unwrap();
+        let (id, q) = next(&mut r, T0);
+        assert_eq!(q, "change_id=1&records=2");
+        r.handle_response(id, T0, ok(&["2"]));
+        assert_eq!(events(&mut r), ["+2", "caught-up"]);
+        // Its cursor anchors the window from now on.
+        let (_, q) = next(&mut r, T0.add_secs(10));
+        assert_eq!(q, "change_id=1&records=3");
     }
 
     #[test]

@@ -227,11 +227,13 @@ mod tests {
     #[test]
     fn a_page_goes_through_challenge_token_and_retry() {
         let (sent, events) = run(r#"[{"type":"registry","name":"catalog","actions":["*"]}]"#);
-        // page (401) -> token -> the same page again with the token; one short page
+        // page (401) -> token -> the same page again with the token; one short page,
+        // then the backfill's last read over the overlap window (with the same token)
         // means caught up.
-        assert_eq!(sent.len(), 3, "{sent:?}");
+        assert_eq!(sent.len(), 4, "{sent:?}");
         assert!(sent[1].starts_with(REALM));
         assert_eq!(sent[0], sent[2]);
+        assert!(sent[3].ends_with("change_id=0&records=101"), "{sent:?}");
         let records: usize = events
             .iter()
             .map(|e| match e {

@@ -9,13 +9,29 @@
 //! 2. send every request of [`HealthCheck::requests`] (in parallel is fine);
 //! 3. hand each answer to [`HealthCheck::record`], or [`HealthCheck::record_failure`] when
 //!    no HTTP answer came;
-//! 4. [`HealthCheck::finish`] gives the report and the nginx sample to keep for next time.
+//! 4. call [`HealthCheck::requests`] again and repeat 2–3 until it is empty: an admin's
+//!    check has a second round (the replicas `/api/v0/meta/settings` lists, and the job
+//!    runner and metrics once MSR has shown the account is an admin);
+//! 5. [`HealthCheck::finish`] gives the report and the nginx sample to keep for next time.
+//!
+//! Who is asked what:
+//!
+//! | account | round 1 | round 2 |
+//! | --- | --- | --- |
+//! | none | `/_ping` (each configured replica, or the origin), `/nginx_status` | — |
+//! | any | + `cluster_status`, `settings` | only when one of them answered (an admin): the discovered replicas' `/_ping`, workers, jobs, crons, metrics |
 
 use std::time::Duration;
 
 use http::{Request, Response};
 
+use super::admin::{
+    AdminError, CRONS_PATH, DEFAULT_JOBS_LIMIT, DEFAULT_JOBS_WINDOW, DEFAULT_WAITING_LIMIT,
+    JobRunner, SETTINGS_PATH, WORKERS_PATH, admin_request, jobs_request, parse_crons, parse_jobs,
+    parse_settings, parse_workers,
+};
 use super::cluster::{DEFAULT_STALE_AFTER, cluster_status_request, parse_cluster_status};
+use super::metrics::{MetricsOutcome, MetricsSample, metrics_request, parse_metrics};
 use super::nginx::{NginxOutcome, NginxSample, nginx_status_request, parse_nginx_status, rates};
 use super::ping::{PingVerdict, parse_ping, ping_request};
 use super::report::{HealthInput, HealthReport};
@@ -31,6 +47,32 @@ pub enum Probe {
     Nginx,
     /// `/api/v0/meta/cluster_status` (only with credentials).
     ClusterStatus,
+    /// `/api/v0/meta/settings` (with credentials, unless discovery is off).
+    Settings,
+    /// `/api/v0/workers` (admins).
+    Workers,
+    /// `/api/v0/jobs` (admins).
+    Jobs,
+    /// `/api/v0/crons` (admins).
+    Crons,
+    /// `/api/v0/admin/metrics` (admins; MSR 3.1+).
+    Metrics,
+}
+
+/// What to do with the replicas MSR's settings list (admins only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Discovery {
+    /// Read the settings and ping every replica on its HTTPS port, unless replicas are
+    /// configured (they override).
+    #[default]
+    Ping,
+    /// The same on each replica's HTTP port.
+    PingHttp,
+    /// Read the settings and list the replicas in the report, ping nothing more (for a
+    /// shell that must ask before it reaches another origin).
+    List,
+    /// Do not read the settings.
+    Off,
 }
 
 /// What to check.
@@ -44,6 +86,14 @@ pub struct HealthTargets {
     pub credentials: Option<Credentials>,
     /// How old a replica's report may be before it is stale.
     pub stale_after: Duration,
+    /// What to do with the replicas MSR's settings list.
+    pub discovery: Discovery,
+    /// How many of the newest jobs to read.
+    pub jobs_limit: usize,
+    /// Failed jobs within this window are reported.
+    pub jobs_window: Duration,
+    /// A job waiting longer than this is a problem.
+    pub waiting_limit: Duration,
 }
 
 impl HealthTargets {
@@ -55,6 +105,10 @@ impl HealthTargets {
             replicas: Vec::new(),
             credentials: None,
             stale_after: DEFAULT_STALE_AFTER,
+            discovery: Discovery::default(),
+            jobs_limit: DEFAULT_JOBS_LIMIT,
+            jobs_window: DEFAULT_JOBS_WINDOW,
+            waiting_limit: DEFAULT_WAITING_LIMIT,
         }
     }
 }
@@ -70,6 +124,9 @@ pub struct HealthCheck {
     nginx: Option<NginxOutcome>,
     nginx_sample: Option<NginxSample>,
     previous_nginx: Option<NginxSample>,
+    previous_metrics: Option<MetricsSample>,
+    targets: HealthTargets,
+    admin_round: bool,
     input: HealthInput,
 }
 
@@ -95,6 +152,12 @@ impl HealthCheck {
                 Probe::ClusterStatus,
                 cluster_status_request(&targets.origin, credentials),
             ));
+            if targets.discovery != Discovery::Off {
+                requests.push((
+                    Probe::Settings,
+                    admin_request(&targets.origin, SETTINGS_PATH, credentials),
+                ));
+            }
         }
         HealthCheck {
             requests,
@@ -102,15 +165,79 @@ impl HealthCheck {
             nginx: None,
             nginx_sample: None,
             previous_nginx,
+            previous_metrics: None,
+            targets: targets.clone(),
+            admin_round: false,
             input: HealthInput {
                 stale_after: targets.stale_after,
                 cluster_requested: targets.credentials.is_some(),
+                job_runner: JobRunner {
+                    window: targets.jobs_window,
+                    waiting_limit: targets.waiting_limit,
+                    ..JobRunner::new()
+                },
                 ..HealthInput::default()
             },
         }
     }
 
-    /// The requests to send, each tagged with its probe. Call once.
+    /// The metrics sample of the previous check (its report's `metrics.sample`), for
+    /// pulls and pushes per minute.
+    pub fn with_previous_metrics(mut self, previous: Option<MetricsSample>) -> Self {
+        self.previous_metrics = previous;
+        self
+    }
+
+    /// MSR has shown the account is an admin: ask the job runner and the metrics.
+    fn queue_admin_round(&mut self) {
+        if self.admin_round {
+            return;
+        }
+        self.admin_round = true;
+        let Some(credentials) = &self.targets.credentials else {
+            return;
+        };
+        let origin = &self.targets.origin;
+        self.requests.extend([
+            (
+                Probe::Workers,
+                admin_request(origin, WORKERS_PATH, credentials),
+            ),
+            (
+                Probe::Jobs,
+                jobs_request(origin, credentials, self.targets.jobs_limit),
+            ),
+            (Probe::Crons, admin_request(origin, CRONS_PATH, credentials)),
+            (Probe::Metrics, metrics_request(origin, credentials)),
+        ]);
+    }
+
+    /// Ping the replicas the settings list, unless replicas are configured.
+    fn queue_discovered_pings(&mut self, settings: &super::admin::MsrSettings) {
+        let http = match self.targets.discovery {
+            Discovery::Ping => false,
+            Discovery::PingHttp => true,
+            Discovery::List | Discovery::Off => return,
+        };
+        if !self.targets.replicas.is_empty() {
+            return;
+        }
+        for replica in &settings.replicas {
+            let Some(origin) = replica.origin(http) else {
+                continue;
+            };
+            if self.pings.iter().any(|(label, _)| *label == replica.id) {
+                continue;
+            }
+            self.requests
+                .push((Probe::Ping(replica.id.clone()), ping_request(&origin)));
+            self.pings.push((replica.id.clone(), None));
+            self.input.discovered.push((replica.id.clone(), origin));
+        }
+    }
+
+    /// The requests to send now, each tagged with its probe. Call again after recording
+    /// their answers: an admin's check has a second round. Empty when all were sent.
     pub fn requests(&mut self) -> Vec<(Probe, Request<Vec<u8>>)> {
         std::mem::take(&mut self.requests)
     }
@@ -126,7 +253,28 @@ impl HealthCheck {
                 }
                 self.nginx = Some(outcome);
             }
-            Probe::ClusterStatus => self.input.cluster = Some(parse_cluster_status(response)),
+            Probe::ClusterStatus => {
+                let outcome = parse_cluster_status(response);
+                if outcome.is_ok() {
+                    self.queue_admin_round();
+                }
+                self.input.cluster = Some(outcome);
+            }
+            Probe::Settings => {
+                let outcome = parse_settings(response);
+                if let Ok(settings) = &outcome {
+                    self.queue_discovered_pings(settings);
+                    self.queue_admin_round();
+                }
+                self.input.settings = Some(outcome);
+            }
+            Probe::Workers => self.input.job_runner.workers = Some(parse_workers(response)),
+            Probe::Jobs => self.input.job_runner.jobs = Some(parse_jobs(response)),
+            Probe::Crons => self.input.job_runner.crons = Some(parse_crons(response)),
+            Probe::Metrics => {
+                self.input.metrics =
+                    Some(parse_metrics(response, now, self.previous_metrics.as_ref()));
+            }
         }
     }
 
@@ -138,6 +286,24 @@ impl HealthCheck {
             // Without an answer nothing is known about nginx or the cluster; the pings
             // carry the reachability verdict.
             Probe::Nginx | Probe::ClusterStatus => {}
+            Probe::Settings => {
+                self.input.settings = Some(Err(AdminError::NoAnswer(message.to_string())));
+            }
+            Probe::Workers => {
+                self.input.job_runner.workers =
+                    Some(Err(AdminError::NoAnswer(message.to_string())));
+            }
+            Probe::Jobs => {
+                self.input.job_runner.jobs = Some(Err(AdminError::NoAnswer(message.to_string())));
+            }
+            Probe::Crons => {
+                self.input.job_runner.crons = Some(Err(AdminError::NoAnswer(message.to_string())));
+            }
+            Probe::Metrics => {
+                self.input.metrics = Some(MetricsOutcome::Error(AdminError::NoAnswer(
+                    message.to_string(),
+                )));
+            }
         }
     }
 
@@ -203,8 +369,10 @@ mod tests {
         targets.credentials = Some(Credentials::password("admin", "pw"));
         let mut check = HealthCheck::new(&targets, None);
         let reqs = check.requests();
-        assert_eq!(reqs.len(), 4);
+        assert_eq!(reqs.len(), 5);
         assert_eq!(reqs[3].0, Probe::ClusterStatus);
+        assert_eq!(reqs[4].0, Probe::Settings);
+        // Nothing more until MSR has answered as to an admin.
         assert!(check.requests().is_empty());
     }
 

@@ -22,7 +22,10 @@
 //!      the threshold), whose timestamp is an error text, or is read-only;
 //!    - a critical RethinkDB issue, or a table that does not accept writes;
 //!    - `cluster_status` answered 503 `STATUS_CHECK_FAILED`;
-//!    - nginx dropped connections *between two samples* ([`NginxRates::dropped`]).
+//!    - nginx dropped connections *between two samples* ([`NginxRates::dropped`]);
+//!    - the job runner (admins): a dead worker, an expired heartbeat, jobs in `error` or
+//!      `worker_dead` within the recent window, a job waiting past the waiting limit
+//!      (see [`JobRunner::judge`]).
 //! 3. Otherwise, when there is positive evidence:
 //!    - **Healthy** if the cluster status was read as well;
 //!    - **Unknown** if MSR refused the credentials (`cluster_status` answered 401: a
@@ -41,10 +44,12 @@
 //! non-critical RethinkDB issue, tables with replicas not yet ready but writable, nginx
 //! drops counted since nginx started (without a second sample they may be old), an nginx
 //! restart between samples, `/nginx_status` not available to this user, `cluster_status`
-//! not available to a non-admin, and fields of the cluster status that were odd.
-//! Reasons of severity [`Severity::Unknown`] (answers that are not MSR's) do not change a
-//! Healthy or Degraded verdict either; they are listed so the user sees what was not
-//! checked.
+//! or replica discovery not available to a non-admin, no metrics on this MSR (2.9), an
+//! overdue cron, a short wait for a worker, and fields of the cluster status that were odd.
+//! Reasons of severity [`Severity::Unknown`] (answers that are not MSR's, a replica
+//! discovered from MSR's settings that cannot be reached from here, job-runner lists or
+//! metrics that could not be read) do not change a Healthy or Degraded verdict either;
+//! they are listed so the user sees what was not checked.
 //!
 //! When the verdict is Down, Unknown or Reachable, the first reason is a summary
 //! ([`ReasonCode::AllReplicasDown`], [`ReasonCode::NoData`], [`ReasonCode::Inconclusive`],
@@ -54,12 +59,14 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::admin::{AdminError, JobRunner, JobRunnerSummary, MsrSettings};
 use super::cluster::{
     ClusterStatus, ClusterStatusError, DEFAULT_STALE_AFTER, Issue, ReplicaCondition, ReplicaState,
 };
+use super::metrics::{MetricsOutcome, MetricsSummary};
 use super::nginx::{NginxOutcome, NginxRates, NginxStatus};
 use super::ping::{PingVerdict, UnknownWhy};
-use crate::Timestamp;
+use crate::{Origin, Timestamp};
 
 /// The overall verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -168,6 +175,26 @@ pub enum ReasonCode {
     NginxNotAvailable,
     /// `/nginx_status` failed or was unreadable.
     NginxUnavailable,
+    /// Replicas were not discovered: the settings are for admins only.
+    ReplicasNotDiscovered,
+    /// `/api/v0/meta/settings` failed otherwise.
+    SettingsUnavailable,
+    /// A job-runner worker is dead.
+    WorkerDead,
+    /// A running worker's heartbeat expired.
+    WorkerHeartbeatExpired,
+    /// Jobs in `error` or `worker_dead` within the recent window.
+    JobsFailing,
+    /// The oldest job waiting for a worker (Degraded past the waiting limit).
+    JobWaiting,
+    /// A cron's next run lies in the past.
+    CronOverdue,
+    /// Workers, jobs or crons could not be read.
+    JobRunnerUnavailable,
+    /// No metrics endpoint on this MSR (404: MSR 2.9).
+    MetricsNotAvailable,
+    /// The metrics could not be read.
+    MetricsUnavailable,
 }
 
 /// One finding that explains the verdict.
@@ -216,6 +243,16 @@ pub struct HealthInput {
     pub cluster_requested: bool,
     /// How old a replica's last report may be before it counts as stale.
     pub stale_after: Duration,
+    /// The `/api/v0/meta/settings` outcome (replica discovery).
+    pub settings: Option<Result<MsrSettings, AdminError>>,
+    /// The pings (by label) that went to replicas discovered from the settings, with
+    /// the origin pinged. Such a replica out of reach from here is not evidence of
+    /// trouble (its host may resolve only inside the cluster); `cluster_status` is.
+    pub discovered: Vec<(String, Origin)>,
+    /// Workers, jobs and crons as read, with the window and waiting limit.
+    pub job_runner: JobRunner,
+    /// The `/api/v0/admin/metrics` outcome.
+    pub metrics: Option<MetricsOutcome>,
 }
 
 impl Default for HealthInput {
@@ -227,12 +264,17 @@ impl Default for HealthInput {
             cluster: None,
             cluster_requested: false,
             stale_after: DEFAULT_STALE_AFTER,
+            settings: None,
+            discovered: Vec::new(),
+            job_runner: JobRunner::new(),
+            metrics: None,
         }
     }
 }
 
 /// What a check read, so a verdict can say how much it is based on. Serialized as
-/// `{pings, nginx, clusterStatus, clusterStatusMissing, summary}`.
+/// `{pings, nginx, clusterStatus, clusterStatusMissing, settings, jobRunner, metrics,
+/// summary}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(
@@ -249,8 +291,14 @@ pub struct Coverage {
     pub cluster_status: bool,
     /// Why `cluster_status` was not read; `None` when it was.
     pub cluster_status_missing: Option<ClusterStatusMissing>,
+    /// `/api/v0/meta/settings` was read (the replicas were discovered).
+    pub settings: bool,
+    /// Workers, jobs and crons were all read.
+    pub job_runner: bool,
+    /// `/api/v0/admin/metrics` was read.
+    pub metrics: bool,
     /// The parts read, for people: `"pings only"`, `"pings + nginx"`,
-    /// `"pings + nginx + cluster status"`, ..., or `"nothing"`.
+    /// `"pings + nginx + cluster status + job runner + metrics"`, ..., or `"nothing"`.
     pub summary: String,
 }
 
@@ -297,10 +345,15 @@ impl Coverage {
             None => Some(ClusterStatusMissing::NoCredentials),
         };
         let cluster_status = cluster_status_missing.is_none();
+        let settings = matches!(input.settings, Some(Ok(_)));
+        let job_runner = input.job_runner.is_read();
+        let metrics = matches!(input.metrics, Some(MetricsOutcome::Available(_)));
         let parts: Vec<&str> = [
             (pings, "pings"),
             (nginx, "nginx"),
             (cluster_status, "cluster status"),
+            (job_runner, "job runner"),
+            (metrics, "metrics"),
         ]
         .into_iter()
         .filter_map(|(read, name)| read.then_some(name))
@@ -315,6 +368,9 @@ impl Coverage {
             nginx,
             cluster_status,
             cluster_status_missing,
+            settings,
+            job_runner,
+            metrics,
             summary,
         }
     }
@@ -333,6 +389,51 @@ impl ClusterStatusMissing {
             ClusterStatusMissing::Unavailable => "it could not be read",
         }
     }
+}
+
+/// The replicas MSR's settings list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
+pub struct ReplicaDiscovery {
+    /// `dtrHost`: the address MSR is reached at.
+    pub dtr_host: Option<String>,
+    /// `replicaID`: the replica that answered.
+    pub replica_id: Option<String>,
+    /// Every replica listed, sorted by id.
+    pub replicas: Vec<DiscoveredReplica>,
+}
+
+/// One replica from the settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "tsify",
+    derive(tsify_next::Tsify),
+    tsify(missing_as_null, hashmap_as_object)
+)]
+pub struct DiscoveredReplica {
+    /// The replica id (as in `cluster_status`).
+    pub id: String,
+    /// The node's host name or address.
+    pub node: String,
+    /// Its own HTTP port.
+    pub http_port: Option<u16>,
+    /// Its own HTTPS port.
+    pub https_port: Option<u16>,
+    /// `https://node:HTTPSPort`, when usable.
+    pub https_url: Option<String>,
+    /// `http://node:HTTPPort`, when usable.
+    pub http_url: Option<String>,
+    /// The origin its `/_ping` was asked at (`pinged`), else its HTTPS origin.
+    pub ping_url: Option<String>,
+    /// Whether this check pinged it (not when replicas are configured by hand, or
+    /// discovery only lists).
+    pub pinged: bool,
 }
 
 /// The combined report, serializable for JavaScript (camelCase names; times are epoch
@@ -365,6 +466,12 @@ pub struct HealthReport {
     pub nginx_rates: Option<NginxRates>,
     /// What the verdict is based on.
     pub coverage: Coverage,
+    /// The replicas MSR's settings list (admins).
+    pub discovery: Option<ReplicaDiscovery>,
+    /// The job runner: workers, recent failures, waiting jobs, next cron runs (admins).
+    pub job_runner: Option<JobRunnerSummary>,
+    /// MSR 3.1 metrics: repositories, pulls and pushes (admins; absent on 2.9).
+    pub metrics: Option<MetricsSummary>,
 }
 
 impl HealthReport {
@@ -401,13 +508,17 @@ impl HealthReport {
 
         let coverage = Coverage::of(input);
         let mut reasons = Vec::new();
-        ping_reasons(&input.pings, positive, &mut reasons);
+        ping_reasons(input, positive, &mut reasons);
         match &input.cluster {
             Some(Ok(cluster)) => cluster_reasons(cluster, &replicas, &mut reasons),
             Some(Err(error)) => reasons.push(cluster_error_reason(error)),
             None => {}
         }
         nginx_reasons(input, &mut reasons);
+        settings_reasons(input, &mut reasons);
+        let (job_runner, job_reasons) = input.job_runner.judge(now);
+        reasons.extend(job_reasons);
+        let metrics = metrics_reasons(input, &mut reasons);
 
         let pings_down = !input.pings.is_empty()
             && input
@@ -544,6 +655,9 @@ impl HealthReport {
             nginx,
             nginx_rates: input.nginx_rates,
             coverage,
+            discovery: discovery(input),
+            job_runner,
+            metrics,
         }
     }
 
@@ -571,8 +685,34 @@ fn reason(severity: Severity, code: ReasonCode, subject: &str, message: String) 
     }
 }
 
-fn ping_reasons(pings: &[(String, PingVerdict)], positive: bool, out: &mut Vec<Reason>) {
-    for (label, verdict) in pings {
+fn ping_reasons(input: &HealthInput, positive: bool, out: &mut Vec<Reason>) {
+    for (label, verdict) in &input.pings {
+        let discovered = input
+            .discovered
+            .iter()
+            .find(|(l, _)| l == label)
+            .map(|(_, origin)| origin);
+        if let (
+            Some(origin),
+            PingVerdict::Unknown {
+                why: UnknownWhy::NoAnswer,
+                excerpt,
+                ..
+            },
+        ) = (discovered, verdict)
+        {
+            // A replica found in MSR's settings that does not answer from here: its
+            // host may resolve only inside the cluster. Said, but not held against MSR.
+            out.push(reason(
+                Severity::Unknown,
+                ReasonCode::PingUnreachable,
+                label,
+                format!(
+                    "replica {label} at {origin} could not be reached from here (a host name only the cluster resolves, a firewall, TLS trust, or no permission for it): {excerpt}"
+                ),
+            ));
+            continue;
+        }
         match verdict {
             PingVerdict::Healthy => {}
             PingVerdict::Unhealthy { reason: why } => out.push(reason(
@@ -792,6 +932,90 @@ fn nginx_reasons(input: &HealthInput, out: &mut Vec<Reason>) {
         )),
         _ => {}
     }
+}
+
+fn settings_reasons(input: &HealthInput, out: &mut Vec<Reason>) {
+    let Some(Err(error)) = &input.settings else {
+        return;
+    };
+    let configured = input.pings.len() - input.discovered.len();
+    let what = if configured > 1 {
+        "the configured addresses were"
+    } else {
+        "the configured address was"
+    };
+    match error {
+        // The sign-in failure is said once, by the cluster status.
+        AdminError::NotAuthenticated(_) => {}
+        AdminError::NotAdmin(_) => out.push(summary(
+            Severity::Info,
+            ReasonCode::ReplicasNotDiscovered,
+            &format!(
+                "replicas were not discovered: MSR lists them to admins only, so only {what} pinged"
+            ),
+        )),
+        other => out.push(summary(
+            Severity::Unknown,
+            ReasonCode::SettingsUnavailable,
+            &format!("replicas could not be discovered: /api/v0/meta/settings: {other}"),
+        )),
+    }
+}
+
+fn metrics_reasons(input: &HealthInput, out: &mut Vec<Reason>) -> Option<MetricsSummary> {
+    const SUBJECT: &str = "metrics";
+    match &input.metrics {
+        Some(MetricsOutcome::Available(summary)) => Some(summary.clone()),
+        Some(MetricsOutcome::NotAvailable) => {
+            out.push(reason(
+                Severity::Info,
+                ReasonCode::MetricsNotAvailable,
+                SUBJECT,
+                "metrics not available on this MSR: /api/v0/admin/metrics answered 404 (MSR 2.9 has none; they came with MSR 3.1)".to_string(),
+            ));
+            None
+        }
+        Some(MetricsOutcome::Error(error)) => {
+            out.push(reason(
+                Severity::Unknown,
+                ReasonCode::MetricsUnavailable,
+                SUBJECT,
+                format!("the metrics could not be read: {error}"),
+            ));
+            None
+        }
+        None => None,
+    }
+}
+
+fn discovery(input: &HealthInput) -> Option<ReplicaDiscovery> {
+    let Some(Ok(settings)) = &input.settings else {
+        return None;
+    };
+    let url = |o: Option<Origin>| o.map(|o| o.to_string());
+    Some(ReplicaDiscovery {
+        dtr_host: settings.dtr_host.clone(),
+        replica_id: settings.replica_id.clone(),
+        replicas: settings
+            .replicas
+            .iter()
+            .map(|r| {
+                let pinged = input.discovered.iter().find(|(id, _)| *id == r.id);
+                DiscoveredReplica {
+                    id: r.id.clone(),
+                    node: r.node.clone(),
+                    http_port: r.http_port,
+                    https_port: r.https_port,
+                    https_url: url(r.origin(false)),
+                    http_url: url(r.origin(true)),
+                    ping_url: pinged
+                        .map(|(_, o)| o.to_string())
+                        .or_else(|| url(r.origin(false))),
+                    pinged: pinged.is_some(),
+                }
+            })
+            .collect(),
+    })
 }
 
 #[cfg(test)]

@@ -13,10 +13,15 @@
 //!   `"0"` and `"-1"` are special, an unknown ID is a 500 `UNKNOWN`, records younger than
 //!   the blackout (60 s) are hidden, `records` is always an array.
 //!
+//! Late records (msr-api.md §6), on purpose: [`FakeNotary::reserve`] and
+//! [`FakeNotary::commit`] make a memory/SQL id that commits after larger ones (two
+//! overlapping transactions), and a RethinkDB-mode record published with a `created` in
+//! the past ([`FakeNotary::publish`] at an earlier time) is a replica with a slow clock.
+//!
 //! In both, `records=0` means 100, `records` must be a base-10 int32 (a `+` in the query is
 //! a space), `count` is the page length, and pages are sorted oldest → newest.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use http::{Request, Response, header};
 use msr_lens_core::Timestamp;
@@ -83,6 +88,10 @@ pub struct FakeNotary {
     /// Server order: insertion order (memory) or `(created, id)` order (RethinkDB).
     changes: Vec<Change>,
     versions: HashMap<String, i64>,
+    /// IDs inserted by a transaction that has not committed yet: invisible.
+    pending: HashSet<String>,
+    /// The ID of the record inserted last.
+    last_id: Option<String>,
     counter: u64,
     /// Requests the real server would have choked on, or that break the client contract.
     pub violations: Vec<String>,
@@ -101,6 +110,8 @@ impl FakeNotary {
             },
             changes: Vec::new(),
             versions: HashMap::new(),
+            pending: HashSet::new(),
+            last_id: None,
             counter: 0,
             violations: Vec::new(),
             served: 0,
@@ -119,6 +130,36 @@ impl FakeNotary {
         let version = *version;
         let sha256 = format!("{:064x}", mix(self.counter ^ 0x5a5a) as u128 * 7919);
         self.insert(now, gun, version, sha256, "update");
+    }
+
+    /// Memory/SQL: a transaction inserts an `update` for `gun` at `now` (taking the next
+    /// id) and stays open: the record is invisible until [`FakeNotary::commit`], while
+    /// records inserted after it (larger ids) are visible at once. Returns its ID.
+    pub fn reserve(&mut self, now: Timestamp, gun: &str) -> String {
+        assert_eq!(
+            self.storage,
+            Storage::Memory,
+            "ids commit out of order on SQL"
+        );
+        self.publish(now, gun);
+        let id = self.changes.last().expect("just inserted").id.clone();
+        self.pending.insert(id.clone());
+        id
+    }
+
+    /// Commit the transaction of [`FakeNotary::reserve`]: the record becomes visible.
+    pub fn commit(&mut self, id: &str) {
+        assert!(self.pending.remove(id), "{id} is not pending");
+    }
+
+    /// The ID of the record written last (RethinkDB sorts records by key, not by write).
+    pub fn last_written(&self) -> Option<&str> {
+        self.last_id.as_deref()
+    }
+
+    /// Whether `id` is reserved and not committed.
+    pub fn is_pending(&self, id: &str) -> bool {
+        self.pending.contains(id)
     }
 
     /// `notary delete --remote` of `gun` at `now`: one `deletion` record; the next publish
@@ -153,6 +194,7 @@ impl FakeNotary {
             Storage::Memory => (n.to_string(), rfc3339(now, format!("{:06}", n % 1_000_000))),
             Storage::Rethink => (uuid(n), rfc3339(now, format!("{:03}", n % 1000))),
         };
+        self.last_id = Some(id.clone());
         let change = Change {
             id,
             created: now,
@@ -190,7 +232,7 @@ impl FakeNotary {
     }
 
     fn shown(&self, change: &Change, now: Timestamp) -> bool {
-        change.created <= now.add_millis(-self.blackout_ms)
+        change.created <= now.add_millis(-self.blackout_ms) && !self.pending.contains(&change.id)
     }
 
     /// Answer a request as notary would; `None` when notary drops the connection.
@@ -304,7 +346,7 @@ impl FakeNotary {
         };
         let matching: Vec<Change> = inspect
             .iter()
-            .filter(|c| gun.is_none_or(|g| c.gun == g))
+            .filter(|c| gun.is_none_or(|g| c.gun == g) && !self.pending.contains(&c.id))
             .cloned()
             .collect();
         let page = if reversed {

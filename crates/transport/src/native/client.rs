@@ -10,8 +10,8 @@ use msr_lens_core::auth::{
     AuthError, Authenticator, CallId, Credentials, IssuedToken, Scope, Step, TokenRequest,
 };
 use msr_lens_core::health::{
-    ClusterStatus, ClusterStatusError, HealthCheck, HealthReport, HealthTargets, NginxSample,
-    cluster_status_request, parse_cluster_status,
+    ClusterStatus, ClusterStatusError, Discovery, HealthCheck, HealthReport, HealthTargets,
+    MetricsSample, NginxSample, cluster_status_request, parse_cluster_status,
 };
 use msr_lens_core::{ApiError, Origin, Timestamp};
 
@@ -41,6 +41,9 @@ pub struct ClientConfig {
     pub replicas: Vec<(String, Origin)>,
     /// The user's credentials (`None`: anonymous).
     pub credentials: Option<Credentials>,
+    /// What to do with the replicas MSR's settings list (admins): ping them (default),
+    /// list them only, or not read the settings.
+    pub discovery: Discovery,
     /// The token service's `service` name (MSR: `dtr`).
     pub service: String,
     /// HTTP settings: timeout, size cap, CA.
@@ -54,6 +57,7 @@ impl ClientConfig {
             origin,
             replicas: Vec::new(),
             credentials: None,
+            discovery: Discovery::default(),
             service: "dtr".to_string(),
             http: HttpConfig::default(),
         }
@@ -99,6 +103,7 @@ pub struct MsrClient {
     http: HttpClient,
     auth: Mutex<Authenticator>,
     nginx_previous: Mutex<Option<NginxSample>>,
+    metrics_previous: Mutex<Option<MetricsSample>>,
     clock: Clock,
 }
 
@@ -121,6 +126,7 @@ impl MsrClient {
             http,
             auth: Mutex::new(auth),
             nginx_previous: Mutex::new(None),
+            metrics_previous: Mutex::new(None),
             clock,
         })
     }
@@ -154,31 +160,42 @@ impl MsrClient {
         let targets = HealthTargets {
             replicas: self.config.replicas.clone(),
             credentials: self.config.credentials.clone(),
+            discovery: self.config.discovery,
             ..HealthTargets::new(self.config.origin.clone())
         };
         let previous = *lock(&self.nginx_previous);
-        let mut check = HealthCheck::new(&targets, previous);
-        let requests = check.requests();
-        let answers: Vec<_> = std::thread::scope(|scope| {
-            let handles: Vec<_> = requests
-                .into_iter()
-                .map(|(probe, request)| {
-                    scope.spawn(move || {
-                        let answer = self.execute(request);
-                        (probe, answer, self.now())
+        let mut check = HealthCheck::new(&targets, previous)
+            .with_previous_metrics(*lock(&self.metrics_previous));
+        // Round after round (an admin's check has a second one), each round in parallel.
+        loop {
+            let requests = check.requests();
+            if requests.is_empty() {
+                break;
+            }
+            let answers: Vec<_> = std::thread::scope(|scope| {
+                let handles: Vec<_> = requests
+                    .into_iter()
+                    .map(|(probe, request)| {
+                        scope.spawn(move || {
+                            let answer = self.execute(request);
+                            (probe, answer, self.now())
+                        })
                     })
-                })
-                .collect();
-            handles.into_iter().filter_map(|h| h.join().ok()).collect()
-        });
-        for (probe, answer, at) in answers {
-            match answer {
-                Ok(response) => check.record(&probe, &response, at),
-                Err(error) => check.record_failure(&probe, &error.to_string()),
+                    .collect();
+                handles.into_iter().filter_map(|h| h.join().ok()).collect()
+            });
+            for (probe, answer, at) in answers {
+                match answer {
+                    Ok(response) => check.record(&probe, &response, at),
+                    Err(error) => check.record_failure(&probe, &error.to_string()),
+                }
             }
         }
         let (report, sample) = check.finish(self.now());
         *lock(&self.nginx_previous) = sample;
+        if let Some(metrics) = &report.metrics {
+            *lock(&self.metrics_previous) = Some(metrics.sample);
+        }
         report
     }
 

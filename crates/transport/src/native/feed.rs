@@ -112,6 +112,7 @@ impl<'a> FeedStream<'a> {
                 Event::Records {
                     records: batch,
                     placement,
+                    ..
                 } => match placement {
                     msr_lens_core::changefeed::Placement::Append => records.extend(batch),
                     msr_lens_core::changefeed::Placement::Prepend => {

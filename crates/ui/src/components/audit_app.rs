@@ -518,7 +518,9 @@ impl AuditApp {
 
     fn on_feed(&mut self, ctx: &Context<Self>, i: usize, event: Event) -> bool {
         match event {
-            Event::Records { records, placement } => {
+            Event::Records {
+                records, placement, ..
+            } => {
                 // A page arrived: MSR accepted the credentials.
                 self.verified = true;
                 let older = placement == Placement::Prepend;
