@@ -233,6 +233,66 @@ function nginxView(report) {
   };
 }
 
+/** How many failed jobs and next cron runs a snapshot keeps. */
+const JOBS_KEPT = 5;
+
+/**
+ * What MSR's settings list as replicas (`report.discovery`), only what the options page
+ * offers to ping: each replica's id and the address its health check answers at. Null
+ * when the settings were not read (not an admin, MSR unreachable).
+ */
+function discoveryView(report) {
+  const d = report.discovery;
+  if (!d || !Array.isArray(d.replicas)) return null;
+  return {
+    replicas: d.replicas
+      .filter((r) => r && r.pingUrl)
+      .map((r) => ({ id: String(r.id || ''), pingUrl: String(r.pingUrl) })),
+  };
+}
+
+/**
+ * The job runner (`report.jobRunner`): each worker with its state from the report's
+ * reasons (`dead`, `expired` — its heartbeat ran out — or `ok`), the jobs that failed in
+ * the window, the oldest waiting job and the next cron runs. Null when not read.
+ */
+function jobRunnerView(report) {
+  const j = report.jobRunner;
+  if (!j) return null;
+  const subjects = (code) => new Set((report.reasons || []).filter((r) => r.code === code).map((r) => r.subject));
+  const dead = subjects('workerDead');
+  const expired = subjects('workerHeartbeatExpired');
+  const failed = j.failedRecently || [];
+  return {
+    workers: (j.workers || []).map((w) => ({
+      id: String(w.id || ''),
+      status: String(w.status || ''),
+      state: dead.has(w.id) ? 'dead' : expired.has(w.id) ? 'expired' : 'ok',
+    })),
+    windowSecs: Number(j.windowSecs) || 0,
+    failedCount: failed.length,
+    failed: failed.slice(0, JOBS_KEPT).map((f) => ({ id: String(f.id || ''), action: String(f.action || ''), at: f.at })),
+    oldestWaiting: j.oldestWaiting ? { action: String(j.oldestWaiting.action || ''), ageSecs: j.oldestWaiting.ageSecs } : null,
+    waiting: Number(j.waiting) || 0,
+    running: Number(j.running) || 0,
+    nextCrons: (j.nextCrons || []).slice(0, JOBS_KEPT).map((c) => ({ action: String(c.action || ''), at: c.at })),
+  };
+}
+
+/** MSR 3.1's metrics (`report.metrics`): the figures the popup shows. Null when absent. */
+function metricsView(report) {
+  const m = report.metrics;
+  if (!m) return null;
+  const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  return {
+    repositories: num(m.repositories),
+    pullsTotal: num(m.pullsTotal),
+    pushesTotal: num(m.pushesTotal),
+    pullsPerMin: num(m.pullsPerMin),
+    pushesPerMin: num(m.pushesPerMin),
+  };
+}
+
 /**
  * The health half of a snapshot from `runHealth`'s `{ report, clusterError }`. It keeps
  * the previous snapshot's trust events and trust problems with `pendingTrust: true`
@@ -262,6 +322,9 @@ export function healthSnapshot(instance, hasSecret, { report, clusterError }, pr
     // instance was not read, whatever the credentials.
     clusterRead: replicas.length > 0 || (!clusterFailed && hasSecret && !problems.some((p) => p.kind === 'unreachable')),
     nginx: nginxView(report),
+    discovery: discoveryView(report),
+    jobRunner: jobRunnerView(report),
+    metrics: metricsView(report),
     problems,
     trust: { events: [], read: false },
     pendingTrust: true,
@@ -363,6 +426,9 @@ export function configSnapshot(instance, message, now) {
     gcRunning: false,
     clusterRead: false,
     nginx: null,
+    discovery: null,
+    jobRunner: null,
+    metrics: null,
     problems: [problem('config', 'config', message)],
     trust: { events: [], read: false },
     pendingTrust: false,

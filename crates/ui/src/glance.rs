@@ -57,14 +57,28 @@ const COVERED: &[&str] = &[
     "nginxUnavailable",
 ];
 
+/// Reason codes that only repeat, for an MSR that did not answer, that its admin endpoints
+/// could not be read either.
+const CONSEQUENCES: &[&str] = &[
+    "settingsUnavailable",
+    "jobRunnerUnavailable",
+    "metricsUnavailable",
+];
+
 /// The reasons of the verdict that no other part of the popup shows (tables not ready,
 /// nginx dropping connections, and whatever the core adds later: workers, jobs, ...),
 /// most severe first; `info` ones only for tables.
 pub fn other_reasons(s: &Snapshot) -> Vec<&ReasonView> {
+    // When MSR did not answer at all, the admin endpoints it could not read say nothing new.
+    let unreachable = s
+        .reasons
+        .iter()
+        .any(|r| matches!(r.code.as_str(), "allReplicasDown" | "noData"));
     let mut out: Vec<&ReasonView> = s
         .reasons
         .iter()
         .filter(|r| !COVERED.contains(&r.code.as_str()))
+        .filter(|r| !(unreachable && CONSEQUENCES.contains(&r.code.as_str())))
         .filter(|r| r.severity != "info" || r.code.starts_with("tables"))
         .collect();
     out.sort_by_key(|r| match r.severity.as_str() {
@@ -480,6 +494,27 @@ mod tests {
                 "2 tables not ready"
             ]
         );
+    }
+
+    #[test]
+    fn an_unreachable_msr_is_not_also_said_to_hide_its_settings() {
+        let mut s = Snapshot {
+            verdict: "down".into(),
+            reasons: vec![
+                reason("down", "allReplicasDown", None, "covered"),
+                reason(
+                    "unknown",
+                    "settingsUnavailable",
+                    None,
+                    "replicas could not be discovered: no answer",
+                ),
+            ],
+            ..Snapshot::default()
+        };
+        assert!(other_reasons(&s).is_empty());
+        // An MSR that answers but whose settings could not be read: said.
+        s.reasons.remove(0);
+        assert_eq!(other_reasons(&s).len(), 1);
     }
 
     #[test]

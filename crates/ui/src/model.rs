@@ -101,6 +101,12 @@ pub struct Snapshot {
     pub cluster_read: bool,
     /// nginx figures, when read.
     pub nginx: Option<NginxView>,
+    /// The replicas MSR's settings list (admins only; absent in older snapshots).
+    pub discovery: Option<DiscoveryView>,
+    /// The job runner's workers, jobs and crons (admins only).
+    pub job_runner: Option<JobRunnerView>,
+    /// MSR 3.1's metrics (none on MSR 2.9: a `metricsNotAvailable` reason says so).
+    pub metrics: Option<MetricsView>,
     /// Specific, human explanations of what could not be checked.
     pub problems: Vec<Problem>,
     /// The latest trust events.
@@ -195,6 +201,106 @@ pub struct NginxView {
     pub requests_per_sec: Option<f64>,
     /// Connections dropped since the previous sample.
     pub dropped: Option<u64>,
+}
+
+/// The replicas MSR's settings list (`/api/v0/meta/settings`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DiscoveryView {
+    /// One per replica.
+    pub replicas: Vec<DiscoveredReplica>,
+}
+
+/// One replica MSR's settings list.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DiscoveredReplica {
+    /// The replica id.
+    pub id: String,
+    /// The origin its health check answers at (`https://node:port`).
+    pub ping_url: String,
+}
+
+/// The job runner part of a snapshot.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct JobRunnerView {
+    /// The workers.
+    pub workers: Vec<WorkerView>,
+    /// The window failed jobs are counted in, seconds.
+    pub window_secs: u64,
+    /// How many jobs failed in the window.
+    pub failed_count: u32,
+    /// The newest of them (a few).
+    pub failed: Vec<FailedJobView>,
+    /// The job waiting longest to run, if any.
+    pub oldest_waiting: Option<WaitingJobView>,
+    /// Jobs waiting.
+    pub waiting: u32,
+    /// Jobs running.
+    pub running: u32,
+    /// The next cron runs, soonest first.
+    pub next_crons: Vec<CronRunView>,
+}
+
+/// One job runner worker.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct WorkerView {
+    /// The worker (replica) id.
+    pub id: String,
+    /// MSR's status word (server text).
+    pub status: String,
+    /// `ok`, `dead` or `expired` (its heartbeat ran out).
+    pub state: String,
+}
+
+/// One job that failed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FailedJobView {
+    /// The job id.
+    pub id: String,
+    /// Its action (server text).
+    pub action: String,
+    /// When it last changed (epoch milliseconds).
+    pub at: i64,
+}
+
+/// The job waiting longest.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct WaitingJobView {
+    /// Its action (server text).
+    pub action: String,
+    /// How long it has waited, seconds.
+    pub age_secs: u64,
+}
+
+/// One upcoming cron run.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CronRunView {
+    /// The cron's action (server text).
+    pub action: String,
+    /// When (epoch milliseconds).
+    pub at: i64,
+}
+
+/// MSR 3.1's metrics.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MetricsView {
+    /// Repositories.
+    pub repositories: Option<f64>,
+    /// Pulls (counter).
+    pub pulls_total: Option<f64>,
+    /// Pushes (counter).
+    pub pushes_total: Option<f64>,
+    /// Pulls per minute since the previous sample.
+    pub pulls_per_min: Option<f64>,
+    /// Pushes per minute since the previous sample.
+    pub pushes_per_min: Option<f64>,
 }
 
 /// A specific, human explanation of a failure.
@@ -329,6 +435,32 @@ mod tests {
         assert_eq!(settings.poll_minutes, 1);
         assert_eq!(settings.instances[0].secret_kind, SecretKind::Token);
         assert!(Snapshot::from_json("not json").is_none());
+    }
+
+    #[test]
+    fn snapshots_without_the_admin_parts_still_load() {
+        let old = Snapshot::from_json(r#"{"instanceId":"a","verdict":"healthy","nginx":null}"#)
+            .expect("an older snapshot loads");
+        assert_eq!(old.job_runner, None);
+        assert_eq!(old.metrics, None);
+        assert_eq!(old.discovery, None);
+        let new = Snapshot::from_json(
+            r#"{"instanceId":"a","jobRunner":{"workers":[{"id":"w","status":"dead","state":"dead"}],
+                "failedCount":2,"oldestWaiting":{"action":"scan","ageSecs":700},"nextCrons":[{"action":"onlinegc","at":5}]},
+                "metrics":{"repositories":82,"pullsPerMin":null},
+                "discovery":{"replicas":[{"id":"r1","pingUrl":"https://n:8443"}]}}"#,
+        )
+        .expect("a new snapshot loads");
+        let jobs = new.job_runner.unwrap();
+        assert_eq!(jobs.workers[0].state, "dead");
+        assert_eq!(jobs.failed_count, 2);
+        assert_eq!(jobs.oldest_waiting.unwrap().age_secs, 700);
+        assert_eq!(jobs.next_crons[0].at, 5);
+        assert_eq!(new.metrics.unwrap().repositories, Some(82.0));
+        assert_eq!(
+            new.discovery.unwrap().replicas[0].ping_url,
+            "https://n:8443"
+        );
     }
 
     #[test]

@@ -308,6 +308,8 @@ pub struct OptionsState {
     pub glance: BTreeMap<String, (String, Vec<HistoryPoint>, Vec<Bucket>)>,
     /// Whether `glance` and `session_secrets` were read (no "no secret" flag before).
     pub glance_loaded: bool,
+    /// The replica origins MSR's settings listed in each instance's latest snapshot.
+    pub discovered: BTreeMap<String, Vec<String>>,
 }
 
 /// What can happen on the options page.
@@ -339,6 +341,8 @@ pub enum OptionsAction {
         session_secrets: BTreeSet<String>,
         /// Verdict, history and buckets by instance id.
         glance: BTreeMap<String, (String, Vec<HistoryPoint>, Vec<Bucket>)>,
+        /// Discovered replica origins by instance id.
+        discovered: BTreeMap<String, Vec<String>>,
     },
 }
 
@@ -399,9 +403,11 @@ impl Reducible for OptionsState {
             OptionsAction::Glance {
                 session_secrets,
                 glance,
+                discovered,
             } => {
                 next.session_secrets = session_secrets;
                 next.glance = glance;
+                next.discovered = discovered;
                 next.glance_loaded = true;
             }
             OptionsAction::Status(ok, message) => next.status = Some((ok, message)),

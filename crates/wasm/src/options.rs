@@ -602,7 +602,7 @@ mod tests {
             e.message,
             "MsrClient options: unknown field `baseURL`, expected one of `baseUrl`, \
              `username`, `secret`, `secretKind`, `replicas`, `timeoutMs`, `maxBodyBytes`, \
-             `staleAfterSecs`, `service`"
+             `staleAfterSecs`, `service`, `discoverReplicas`, `jobsWindowSecs`"
         );
         let e = health_options(r#"{"x":1}"#).unwrap_err();
         assert_eq!(

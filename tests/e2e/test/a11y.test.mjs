@@ -25,6 +25,9 @@ for (const colorScheme of ['light', 'dark']) {
       replicas: { 1: { health: 'Rethinkdb has issues' }, 2: { readonly: true, stale_secs: 900 } },
       current_issues: [{ critical: true, description: 'table unavailable' }, { critical: false, description: 'log write error' }],
       gc_running: true,
+      workers: { 0: { status: 'dead' } },
+      jobs_failing: true,
+      waiting_job_age_secs: 600,
     });
     const env = await launch(stack, { colorScheme });
     try {
@@ -35,7 +38,12 @@ for (const colorScheme of ['light', 'dark']) {
       await options.locator('#f-origin').waitFor();
       assert.deepEqual(await axe(options), []);
       const { page } = await openPopup(env.ctx, env.url);
+      await page.locator('[data-testid=jobs] [data-state=dead]').waitFor({ timeout: 20000 });
       assert.deepEqual(await axe(page), []);
+      // The options page with the replicas MSR lists (from the check just made).
+      await options.reload();
+      await options.getByTestId('discovered').waitFor({ timeout: 20000 });
+      assert.deepEqual(await axe(options), []);
       const audit = await env.ctx.newPage();
       await audit.goto(env.url('audit.html'));
       await audit.locator('[data-testid=audit] tbody tr').first().waitFor({ timeout: 20000 });

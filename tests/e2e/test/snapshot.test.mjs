@@ -44,9 +44,54 @@ test('snapshots use exactly the fields of the Rust model the popup reads', () =>
   assert.deepEqual(keys(full.nginx), fields('NginxView'));
   assert.deepEqual(keys(full.trust), fields('TrustView'));
   assert.deepEqual(keys(full.trust.events[0]), fields('TrustEvent'));
+  assert.deepEqual(keys(full.discovery), fields('DiscoveryView'));
+  assert.deepEqual(keys(full.discovery.replicas[0]), fields('DiscoveredReplica'));
+  assert.deepEqual(keys(full.jobRunner), fields('JobRunnerView'));
+  assert.deepEqual(keys(full.jobRunner.workers[0]), fields('WorkerView'));
+  assert.deepEqual(keys(full.jobRunner.nextCrons[0]), fields('CronRunView'));
+  assert.deepEqual(keys(full.metrics), fields('MetricsView'));
+  const jobs = jobsReport();
+  assert.deepEqual(keys(jobs.jobRunner.failed[0]), fields('FailedJobView'));
+  assert.deepEqual(keys(jobs.jobRunner.oldestWaiting), fields('WaitingJobView'));
   const { full: failed } = replay('dev');
   assert.deepEqual(keys(failed.problems[0]), fields('Problem'));
   assert.deepEqual(keys(configSnapshot({ id: 'x' }, 'bad', 1)), fields('Snapshot'));
+});
+
+// The admin scenario's report with one dead worker, one whose heartbeat expired, failed
+// jobs and a waiting one (as the core reports them; the stand-in's switches are covered
+// end to end in popup.test.mjs).
+function jobsReport() {
+  const s = fixtures.scenarios.admin;
+  const report = structuredClone(s.healths.at(-1).report);
+  const [w0, w1] = report.jobRunner.workers;
+  w0.status = 'dead';
+  report.reasons.push(
+    { severity: 'degraded', code: 'workerDead', subject: w0.id, message: `job runner worker ${w0.id} is dead: jobs are not run there` },
+    { severity: 'degraded', code: 'workerHeartbeatExpired', subject: w1.id, message: 'x' },
+  );
+  report.jobRunner.failedRecently = Array.from({ length: 7 }, (_, i) => ({ id: `j${i}`, action: 'scan', status: 'errored', workerId: w0.id, at: 1000 + i }));
+  report.jobRunner.oldestWaiting = { id: 'jw', action: 'onlinegc', scheduledAt: 1, ageSecs: 900 };
+  return healthSnapshot(s.instance, true, { report, clusterError: null }, undefined);
+}
+
+test('job runner, metrics and discovered replicas: small, and absent when not read', () => {
+  const { s, full } = replay('admin');
+  const report = s.healths.at(-1).report;
+  assert.deepEqual(full.discovery.replicas.map((r) => r.pingUrl), report.discovery.replicas.map((r) => r.pingUrl));
+  assert.ok(full.jobRunner.workers.every((w) => w.state === 'ok'));
+  assert.equal(full.jobRunner.nextCrons[0].action, report.jobRunner.nextCrons[0].action);
+  assert.equal(full.metrics.repositories, report.metrics.repositories);
+  const jobs = jobsReport();
+  assert.deepEqual(jobs.jobRunner.workers.map((w) => w.state), ['dead', 'expired', 'ok']);
+  assert.equal(jobs.jobRunner.failedCount, 7);
+  assert.equal(jobs.jobRunner.failed.length, 5);
+  assert.deepEqual(jobs.jobRunner.oldestWaiting, { action: 'onlinegc', ageSecs: 900 });
+  // A pull-only account reads none of them.
+  const { full: dev } = replay('dev');
+  assert.deepEqual([dev.discovery, dev.jobRunner, dev.metrics], [null, null, null]);
+  const bare = healthSnapshot({ id: 'i' }, false, { report: { checkedAt: 1, verdict: 'unknown' }, clusterError: null });
+  assert.deepEqual([bare.discovery, bare.jobRunner, bare.metrics], [null, null, null]);
 });
 
 test('admin: healthy, no problem, rates from the second health(), newest trust events first', () => {

@@ -11,6 +11,8 @@ pub mod instance_picker;
 #[cfg(feature = "popup")]
 pub mod issue_list;
 #[cfg(feature = "popup")]
+pub mod job_runner_panel;
+#[cfg(feature = "popup")]
 pub mod nginx_panel;
 #[cfg(feature = "pages")]
 pub mod options_app;

@@ -53,11 +53,20 @@ async fn load_glance(state: UseReducerHandle<OptionsState>) {
         return;
     };
     let mut glance = BTreeMap::new();
+    let mut discovered = BTreeMap::new();
     for instance in &settings.instances {
-        let verdict = storage::load_snapshot(&instance.id)
-            .await
-            .map(|s| crate::glance::state_of(&s).to_string())
+        let snapshot = storage::load_snapshot(&instance.id).await;
+        let verdict = snapshot
+            .as_ref()
+            .map(|s| crate::glance::state_of(s).to_string())
             .unwrap_or_default();
+        let replicas: Vec<String> = snapshot
+            .and_then(|s| s.discovery)
+            .map(|d| d.replicas.into_iter().map(|r| r.ping_url).collect())
+            .unwrap_or_default();
+        if !replicas.is_empty() {
+            discovered.insert(instance.id.clone(), replicas);
+        }
         let history = storage::load_history(&instance.id).await;
         let week = storage::load_week(&instance.id).await;
         glance.insert(instance.id.clone(), (verdict, history, week));
@@ -66,7 +75,87 @@ async fn load_glance(state: UseReducerHandle<OptionsState>) {
     state.dispatch(OptionsAction::Glance {
         session_secrets,
         glance,
+        discovered,
     });
+}
+
+/// The discovered replica origins not yet among the instance's replica addresses
+/// (compared as origins, so `https://h:443` and `https://h` are one).
+fn not_added(instance: &Instance, discovered: &[String]) -> Vec<String> {
+    let same = |a: &str, b: &str| match (Origin::parse(a), Origin::parse(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    let mut out: Vec<String> = Vec::new();
+    for d in discovered {
+        let known = instance.replicas.iter().any(|r| same(r, d)) || out.iter().any(|o| same(o, d));
+        if !known && Origin::parse(d).is_ok() {
+            out.push(d.clone());
+        }
+    }
+    out
+}
+
+/// "Ping these replicas": ask host permission for exactly their origins (first, while the
+/// click still counts as a user gesture), then add them as the instance's replica
+/// addresses. Nothing is fetched from them unless the browser granted it.
+async fn add_discovered(state: UseReducerHandle<OptionsState>, id: String, origins: Vec<String>) {
+    let ports = storage::PatternPorts::detect();
+    let mut patterns: Vec<String> = Vec::new();
+    for o in &origins {
+        if let Ok(origin) = Origin::parse(o) {
+            let p = storage::permission_pattern(&origin, ports);
+            if !patterns.contains(&p) {
+                patterns.push(p);
+            }
+        }
+    }
+    match storage::request_permission(&patterns).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return state.dispatch(OptionsAction::Status(
+                false,
+                format!(
+                    "access to {} was not granted; the replicas are not pinged",
+                    patterns.join(", ")
+                ),
+            ));
+        }
+        Err(e) => {
+            return state.dispatch(OptionsAction::Status(
+                false,
+                format!("permission request failed: {e}"),
+            ));
+        }
+    }
+    // The settings as stored now (the background worker or another page may have saved).
+    let mut settings = match storage::load_settings().await {
+        Ok(s) => s,
+        Err(e) => {
+            return state.dispatch(OptionsAction::Status(false, format!("could not save: {e}")));
+        }
+    };
+    let Some(instance) = settings.instances.iter_mut().find(|i| i.id == id) else {
+        return;
+    };
+    let added = not_added(instance, &origins);
+    instance.replicas.extend(added.iter().cloned());
+    let name = instance.name.clone();
+    match storage::save_settings(&settings).await {
+        Ok(()) => {
+            state.dispatch(OptionsAction::Saved(
+                settings,
+                format!(
+                    "“{name}” now pings {} more replica(s): {}",
+                    added.len(),
+                    added.join(", ")
+                ),
+            ));
+            load_glance(state.clone()).await;
+            storage::poke_background(&id).await;
+        }
+        Err(e) => state.dispatch(OptionsAction::Status(false, format!("could not save: {e}"))),
+    }
 }
 
 async fn save_draft(state: UseReducerHandle<OptionsState>, draft: Draft) {
@@ -288,6 +377,13 @@ pub fn options_app() -> Html {
         })
     };
 
+    let ping_discovered = |id: String| {
+        let state = state.clone();
+        Callback::from(move |origins: Vec<String>| {
+            spawn_local(add_discovered(state.clone(), id.clone(), origins))
+        })
+    };
+
     html! {
         <main class="options">
             <h1>{ "MSR Lens options" }</h1>
@@ -329,6 +425,7 @@ pub fn options_app() -> Html {
                                 <button type="button" onclick={ask_remove(None)} aria-label={format!("Keep {}", i.name)}>{ "Keep" }</button>
                             </div>
                         }
+                        { discovered_view(i, state.discovered.get(&i.id), ping_discovered(i.id.clone())) }
                         <div class="strips">
                             <StatusStrip buckets={buckets_of(&history)} now={now} span_ms={DAY_MS} slots={48} label="24 hours" key_name="24h" />
                             <StatusStrip buckets={week} now={now} span_ms={WEEK_MS} slots={42} label="7 days" key_name="7d" />
@@ -355,5 +452,43 @@ pub fn options_app() -> Html {
                     onchange={general(|s, i| s.notify_deletions = i.checked())} />{ " Notify me when trust data is deleted" }</label>
             </section>
         </main>
+    }
+}
+
+/// The replicas MSR's settings list for a saved instance (from its latest check), each
+/// marked as pinged or not, and the action that adds those not yet pinged.
+fn discovered_view(
+    instance: &Instance,
+    discovered: Option<&Vec<String>>,
+    on_ping: Callback<Vec<String>>,
+) -> Html {
+    let Some(discovered) = discovered.filter(|d| !d.is_empty()) else {
+        return Html::default();
+    };
+    let missing = not_added(instance, discovered);
+    let heading = format!("discovered-{}", instance.id);
+    let onclick = {
+        let missing = missing.clone();
+        move |_: MouseEvent| on_ping.emit(missing.clone())
+    };
+    html! {
+        <div class="discovered" data-testid="discovered">
+            <h3 id={heading.clone()}>{ "Replicas MSR's settings list" }</h3>
+            <ul class="discovered" aria-labelledby={heading}>
+                { for discovered.iter().map(|d| {
+                    let pinged = !missing.contains(d);
+                    html! {
+                        <li data-discovered={d.clone()} data-pinged={pinged.to_string()}>
+                            { d.clone() }{ " " }
+                            <span class="muted">{ if pinged { "pinged" } else { "not pinged" } }</span>
+                        </li>
+                    }
+                }) }
+            </ul>
+            if !missing.is_empty() {
+                <button type="button" onclick={onclick} aria-label={format!("Ping these replicas of {}", instance.name)}>{ "Ping these replicas" }</button>
+                <span class="muted">{ " asks this browser for access to exactly these addresses" }</span>
+            }
+        </div>
     }
 }

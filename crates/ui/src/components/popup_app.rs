@@ -8,6 +8,7 @@ use yew::prelude::*;
 
 use super::instance_picker::InstancePicker;
 use super::issue_list::IssueList;
+use super::job_runner_panel::JobRunnerPanel;
 use super::nginx_panel::NginxPanel;
 use super::problem_list::ProblemList;
 use super::replica_table::ReplicaTable;
@@ -232,6 +233,9 @@ pub fn popup_app() -> Html {
                 <IssueList issues={s.issues.clone()} gc_running={s.gc_running} cluster_read={s.cluster_read} others={other_reasons(&s).into_iter().cloned().collect::<Vec<_>>()} />
                 <ReplicaTable pings={s.pings.clone()} replicas={s.replicas.clone()} cluster_read={s.cluster_read} now={now} />
                 <NginxPanel nginx={s.nginx.clone()} history={state.history.clone()} now={now} />
+                if s.job_runner.is_some() || s.metrics.is_some() || s.cluster_read {
+                    <JobRunnerPanel jobs={s.job_runner.clone()} metrics={s.metrics.clone()} metrics_absent={s.reasons.iter().any(|r| r.code == "metricsNotAvailable")} now={now} />
+                }
                 <TrustList events={s.trust.events.clone()} read={s.trust.read} registry_host={instance.registry_host()} now={now} on_open_audit={on_open_audit} instance={AttrValue::from(instance.id.clone())} />
             } else {
                 if state.refreshing {

@@ -1,0 +1,129 @@
+// The job runner and metrics sections of the popup, and the replicas MSR's settings list
+// on the options page with the "Ping these replicas" grant, against the stand-in.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { admin, configure, launch, loadStack, openPopup, resetSim, storage } from '../lib.mjs';
+
+const stack = loadStack();
+let env;
+
+before(async () => {
+  await resetSim(stack);
+  env = await launch(stack);
+});
+after(async () => {
+  await env?.close();
+  await resetSim(stack);
+});
+
+// Poll the popup's storage-fed view until `check` holds (the worker's checks land there).
+async function until(check, what, ms = 20000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('popup: a dead worker, an expired heartbeat, failing jobs, a waiting job, crons and metrics', async () => {
+  const ids = (await admin(stack, 'GET', '/state')).replica_ids;
+  await admin(stack, 'POST', '/scenario', {
+    workers: { 0: { status: 'dead' }, 1: { heartbeat_expired_secs: 600 } },
+    jobs_failing: true,
+    waiting_job_age_secs: 1800,
+  });
+  const options = await env.ctx.newPage();
+  await configure(options, env.url, stack);
+  const { page } = await openPopup(env.ctx, env.url);
+  const jobs = page.getByTestId('jobs');
+  await jobs.locator(`[data-worker="${ids[0]}"]`).waitFor({ timeout: 20000 });
+  assert.equal(await jobs.locator(`[data-worker="${ids[0]}"]`).getAttribute('data-state'), 'dead');
+  assert.match(await jobs.locator(`[data-worker="${ids[0]}"] .state`).innerText(), /^dead/);
+  assert.equal(await jobs.locator(`[data-worker="${ids[1]}"]`).getAttribute('data-state'), 'expired');
+  assert.equal(await jobs.locator(`[data-worker="${ids[2]}"]`).getAttribute('data-state'), 'ok');
+  // The failed jobs in the window: the count as the report says, a few of them listed.
+  const failed = Number(await page.getByTestId('jobs-failed').innerText());
+  assert.ok(failed > 0, `failed ${failed}`);
+  assert.ok(await jobs.locator('ul.failed li').count() > 0);
+  assert.match(await page.getByTestId('jobs-oldest').innerText(), / for 30 min$/);
+  assert.ok(await page.getByTestId('crons').locator('li').count() > 0);
+  // MSR 3.1 (the stand-in's default): metrics, repositories a whole number.
+  assert.match(await page.getByTestId('metrics-repositories').innerText(), /^\d+$/);
+  assert.equal(await page.getByTestId('metrics-note').count(), 0);
+
+  // Healthy again: every worker ok, nothing failed.
+  await admin(stack, 'POST', '/reset');
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await until(async () => (await jobs.locator('[data-state=ok]').count()) === ids.length, 'workers ok');
+  assert.equal(await page.getByTestId('jobs-failed').innerText(), '0');
+  await page.close();
+  await options.close();
+});
+
+test('popup: MSR 2.9 says plainly that it has no metrics', async () => {
+  await admin(stack, 'POST', '/scenario', { msr_version: '2.9' });
+  const { page } = await openPopup(env.ctx, env.url);
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const note = page.getByTestId('metrics-note');
+  await note.waitFor({ timeout: 20000 });
+  assert.equal(await note.innerText(), 'Metrics not available on MSR 2.9: they came with MSR 3.1.');
+  assert.equal(await page.getByTestId('metrics-repositories').count(), 0);
+  // The job runner is still read on 2.9.
+  assert.ok(await page.getByTestId('jobs').locator('[data-worker]').count() > 0);
+  await admin(stack, 'POST', '/reset');
+  await page.close();
+});
+
+test('options: the replicas MSR lists, and "Ping these replicas" asks for exactly them, then adds them', async () => {
+  // A fresh profile state: an instance without replica addresses.
+  await env.sw.evaluate(() => chrome.storage.local.clear());
+  const options = await env.ctx.newPage();
+  // Record what is asked (the test build pre-grants 127.0.0.1: the real request resolves
+  // without a prompt); the first answer is a refusal, as a user's "Deny".
+  await options.addInitScript(() => {
+    const request = chrome.permissions.request.bind(chrome.permissions);
+    window.__asked = [];
+    window.__deny = false;
+    chrome.permissions.request = (p) => {
+      window.__asked.push(p);
+      return window.__deny ? Promise.resolve(false) : request(p);
+    };
+  });
+  await configure(options, env.url, stack, { replicas: false });
+  const id = (await storage(env.sw, 'local')).settings.instances[0].id;
+  // The worker's check after saving lists MSR's replicas (nothing is pinged there yet).
+  await until(async () => {
+    const snap = (await storage(env.sw, 'local'))[`snapshot:${id}`];
+    return snap && snap.discovery && snap.discovery.replicas.length === stack.replica_origins.length;
+  }, 'a snapshot with the discovered replicas');
+  const discovered = options.getByTestId('discovered');
+  await discovered.waitFor({ timeout: 20000 });
+  const listed = await discovered.locator('[data-discovered]').evaluateAll((els) => els.map((e) => [e.dataset.discovered, e.dataset.pinged]));
+  assert.deepEqual(listed.map((l) => l[0]).sort(), [...stack.replica_origins].sort());
+  assert.ok(listed.every((l) => l[1] === 'false'));
+  await options.evaluate(() => { window.__asked.length = 0; });
+
+  // Refused: nothing added.
+  await options.evaluate(() => { window.__deny = true; });
+  await options.getByRole('button', { name: 'Ping these replicas of Stand-in' }).click();
+  await options.getByTestId('status').filter({ hasText: 'not granted' }).waitFor({ timeout: 10000 });
+  assert.deepEqual((await storage(env.sw, 'local')).settings.instances[0].replicas, []);
+
+  // Granted: exactly the replica origins asked, then kept as replica addresses.
+  await options.evaluate(() => { window.__deny = false; });
+  await options.getByRole('button', { name: 'Ping these replicas of Stand-in' }).click();
+  await options.getByTestId('status').filter({ hasText: 'more replica' }).waitFor({ timeout: 10000 });
+  const asked = await options.evaluate(() => window.__asked);
+  const patterns = listed.map((l) => `${l[0]}/*`);
+  assert.deepEqual(asked, [{ origins: patterns }, { origins: patterns }]);
+  const saved = (await storage(env.sw, 'local')).settings.instances[0].replicas;
+  assert.deepEqual([...saved].sort(), [...stack.replica_origins].sort());
+  await until(async () => (await discovered.locator('[data-pinged=true]').count()) === listed.length, 'all marked pinged');
+  assert.equal(await options.getByRole('button', { name: 'Ping these replicas of Stand-in' }).count(), 0);
+  // The next check pings them: one ping row per replica (instead of the load balancer's).
+  await until(async () => {
+    const snap = (await storage(env.sw, 'local'))[`snapshot:${id}`];
+    return snap && snap.pings.length === listed.length && snap.pings.every((p) => p.state === 'healthy');
+  }, 'pings of the added replicas');
+});
