@@ -69,11 +69,14 @@ const CONSEQUENCES: &[&str] = &[
 /// nginx dropping connections, and whatever the core adds later: workers, jobs, ...),
 /// most severe first; `info` ones only for tables.
 pub fn other_reasons(s: &Snapshot) -> Vec<&ReasonView> {
-    // When MSR did not answer at all, the admin endpoints it could not read say nothing new.
-    let unreachable = s
-        .reasons
-        .iter()
-        .any(|r| matches!(r.code.as_str(), "allReplicasDown" | "noData"));
+    // When no replica answered (down, or nothing reached it), the admin endpoints it could
+    // not read say nothing new.
+    let unreachable = s.reasons.iter().any(|r| {
+        matches!(
+            r.code.as_str(),
+            "allReplicasDown" | "noData" | "inconclusive"
+        )
+    });
     let mut out: Vec<&ReasonView> = s
         .reasons
         .iter()
@@ -511,6 +514,9 @@ mod tests {
             ],
             ..Snapshot::default()
         };
+        assert!(other_reasons(&s).is_empty());
+        // Nothing reached it (a closed port, a TLS failure): the same.
+        s.reasons[0] = reason("unknown", "inconclusive", None, "covered");
         assert!(other_reasons(&s).is_empty());
         // An MSR that answers but whose settings could not be read: said.
         s.reasons.remove(0);
