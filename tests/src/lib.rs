@@ -225,12 +225,16 @@ impl Stack {
     /// real notary-server serves them like published ones). Returns nothing; read the
     /// ground truth to see them.
     pub fn insert_records(&self, gun: &str, n: u32) {
-        let pg = &self.json["postgres"];
-        let sql = format!(
+        self.psql(&format!(
             "INSERT INTO changefeed (created_at, gun, version, sha256, category) \
              SELECT now() at time zone 'utc', '{gun}', 1000 + g, md5(random()::text) || md5(random()::text), 'update' \
              FROM generate_series(1, {n}) AS g;"
-        );
+        ));
+    }
+
+    /// Run `sql` with psql against notary-server's PostgreSQL database.
+    pub fn psql(&self, sql: &str) {
+        let pg = &self.json["postgres"];
         let status = Command::new("psql")
             .args(["-q", "-v", "ON_ERROR_STOP=1", "-h"])
             .arg(pg["host"].as_str().unwrap_or("127.0.0.1"))
@@ -241,10 +245,10 @@ impl Stack {
             .arg("-d")
             .arg(pg["dbname"].as_str().unwrap_or("notaryserver"))
             .arg("-c")
-            .arg(&sql)
+            .arg(sql)
             .status()
             .expect("psql runs");
-        assert!(status.success(), "psql insert failed");
+        assert!(status.success(), "psql failed: {sql}");
     }
 }
 

@@ -159,25 +159,10 @@ impl Prometheus {
 /// A `deletion` record for `gun`, straight into notary's changefeed table (as
 /// `notary delete --remote` writes it).
 fn insert_deletion(stack: &Stack, gun: &str) {
-    let pg = &stack.json["postgres"];
-    let sql = format!(
+    stack.psql(&format!(
         "INSERT INTO changefeed (created_at, gun, version, sha256, category) \
          VALUES (now() at time zone 'utc', '{gun}', 0, '', 'deletion');"
-    );
-    let status = Command::new("psql")
-        .args(["-q", "-v", "ON_ERROR_STOP=1", "-h"])
-        .arg(pg["host"].as_str().unwrap_or("127.0.0.1"))
-        .arg("-p")
-        .arg(pg["port"].to_string())
-        .arg("-U")
-        .arg(pg["user"].as_str().unwrap_or("server"))
-        .arg("-d")
-        .arg(pg["dbname"].as_str().unwrap_or("notaryserver"))
-        .arg("-c")
-        .arg(&sql)
-        .status()
-        .expect("psql runs");
-    assert!(status.success(), "psql insert failed");
+    ));
 }
 
 fn promtool(args: &[&str], stdin: Option<&str>) -> (bool, String) {
