@@ -26,7 +26,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use http::{Request, Response, header};
+use http::{Request, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -505,14 +505,7 @@ impl ReplicaState {
 /// Shells attach credentials only to the configured origin; this request is always
 /// for `base`.
 pub fn cluster_status_request(base: &Origin, credentials: &Credentials) -> Request<Vec<u8>> {
-    let uri = base
-        .url(CLUSTER_STATUS_PATH)
-        .expect("a constant path is a valid URI on the origin");
-    let mut request = super::get(uri, "application/json");
-    request
-        .headers_mut()
-        .insert(header::AUTHORIZATION, credentials.basic_header());
-    request
+    super::admin::admin_request(base, CLUSTER_STATUS_PATH, credentials)
 }
 
 /// Read a cluster status answer.
@@ -733,7 +726,7 @@ mod tests {
             r.uri().to_string(),
             "https://msr.example.org/api/v0/meta/cluster_status"
         );
-        let auth = r.headers().get(header::AUTHORIZATION).unwrap();
+        let auth = r.headers().get(http::header::AUTHORIZATION).unwrap();
         assert_eq!(auth.to_str().unwrap(), "Basic YWRtaW46cHc=");
         assert!(auth.is_sensitive());
     }
