@@ -105,7 +105,14 @@ export async function startFakeMsr({ port = 0, replicas = 2, records = 250 } = {
         });
       const now = new Date().toISOString();
       return send(res, 200, {
-        rethink_system_tables: { current_issues: [], server_status: [], table_status: [] },
+        rethink_system_tables: {
+          current_issues: [],
+          server_status: [],
+          table_status: [],
+          // A raw table with an integer beyond 2^53 (a nanosecond time), as RethinkDB's
+          // stats may hold: it must not sink the report (crates/wasm to_js).
+          stats: [{ id: ["cluster"], time_ns: 1765000000000000000 }],
+        },
         replica_health: { aaaaaaaaaaaa: "OK", bbbbbbbbbbbb: "OK" },
         replica_timestamp: { aaaaaaaaaaaa: now, bbbbbbbbbbbb: now },
         replica_readonly: { aaaaaaaaaaaa: false, bbbbbbbbbbbb: false },

@@ -442,9 +442,19 @@ fn parse_scopes(value: JsValue) -> Result<Vec<Scope>, LensError> {
 
 /// A value as a plain JS value (objects, not `Map`s; `None` as `null`), as `JSON.parse`
 /// of its `serde_json` text would give.
+///
+/// `serde-wasm-bindgen`'s JSON-compatible serializer refuses integers outside
+/// ±(2^53 − 1), which MSR's free-form fields may hold (a counter or a nanosecond time in
+/// `cluster_status`'s raw RethinkDB tables): one such number must not sink a whole health
+/// report. Such a value goes through its JSON text and `JSON.parse` instead, which rounds
+/// the number the way every JavaScript client of MSR would.
 pub(crate) fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .or_else(|_| {
+            let text = serde_json::to_string(value).map_err(|e| e.to_string())?;
+            js_sys::JSON::parse(&text).map_err(|_| "JSON.parse refused it".to_string())
+        })
         .map_err(|e| LensError::new("internal", format!("serialization failed: {e}")).into())
 }
 

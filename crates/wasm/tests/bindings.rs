@@ -206,6 +206,13 @@ async fn cluster_status_errors_have_kinds_and_statuses() {
     let status = ok(admin().cluster_status()).await;
     assert_eq!(Array::from(&get(&status, "replicas")).length(), 2);
     assert_eq!(text(&status, "replicaHealth.aaaaaaaaaaaa"), "OK");
+    // A raw integer JavaScript cannot hold exactly (the fake's nanosecond time) does not
+    // sink the answer: it arrives as `JSON.parse` gives it.
+    let stats = Array::from(&get(&status, "rethinkSystemTables.other.stats"));
+    assert_eq!(
+        get(&stats.get(0), "time_ns").as_f64(),
+        Some(1_765_000_000_000_000_000.0)
+    );
 
     let error = err(dev().cluster_status()).await;
     assert_eq!(text(&error, "kind"), "forbidden");
