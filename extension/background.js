@@ -132,7 +132,7 @@ async function checkOne(instance, pollMs) {
       await chrome.storage.local.set({ [snapKey]: snapshot });
       return snapshot;
     }
-    const health = healthSnapshot(instance, hasCredentials, await runHealth(client, previous && previous.nginx), previous);
+    const health = healthSnapshot(instance, hasCredentials, await runHealth(client, previous), previous);
     await chrome.storage.local.set({ [snapKey]: health });
     const snapshot = withTrust(health, instance, hasCredentials, await runTrust(client));
     await chrome.storage.local.set({ [snapKey]: snapshot });

@@ -52,12 +52,18 @@ const CLUSTER_FAILED = new Set(['clusterNotSignedIn', 'clusterNotAdmin', 'cluste
  * rejection carries the `kind` and HTTP `status` the message needs (a login page, a
  * load balancer's 502, ...). Resolves to `{ report, clusterError }`.
  *
- * `previousNginx` (the previous snapshot's `nginx`: counters and `at`) gives the package
- * the sample to measure request rates and dropped connections against, so they survive
- * the service worker being stopped between two polls.
+ * `previous` (the previous snapshot, or null) gives the package the samples to measure
+ * against, so the rates survive the service worker being stopped between two polls (it
+ * usually is: Chrome stops an idle worker after 30 s): its `nginx` (counters and `at`) for
+ * request rates and dropped connections, its `metrics` totals (MSR 3.1) for pulls and
+ * pushes per minute.
  */
-export async function runHealth(client, previousNginx = null) {
-  const report = await client.health(previousNginx ? { previousNginx } : undefined);
+export async function runHealth(client, previous = null) {
+  const options = {};
+  if (previous?.nginx) options.previousNginx = previous.nginx;
+  const metrics = previousMetrics(previous);
+  if (metrics) options.previousMetrics = metrics;
+  const report = await client.health(Object.keys(options).length ? options : undefined);
   let clusterError = null;
   if ((report.reasons || []).some((r) => r.code === 'clusterUnavailable')) {
     try {
@@ -67,6 +73,20 @@ export async function runHealth(client, previousNginx = null) {
     }
   }
   return { report, clusterError };
+}
+
+/**
+ * The package's `MetricsSample` from a stored snapshot: the pull and push totals it showed,
+ * taken at the snapshot's `checkedAt` (as its nginx sample is). Null when it has none.
+ */
+function previousMetrics(previous) {
+  const m = previous?.metrics;
+  const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  if (!m || typeof previous.checkedAt !== 'number') return null;
+  const pulls = num(m.pullsTotal);
+  const pushes = num(m.pushesTotal);
+  if (pulls === null && pushes === null) return null;
+  return { at: previous.checkedAt, pulls, pushes };
 }
 
 /**

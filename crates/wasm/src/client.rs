@@ -143,7 +143,8 @@ impl MsrClient {
     /// Never rejects for what MSR answers; the report explains it. Request rates come
     /// from the previous `health()` of this client, or from `options.previousNginx` (an
     /// earlier report's `nginx` with `at: report.checkedAt`, e.g. one a service worker
-    /// stored before it was stopped), which takes precedence.
+    /// stored before it was stopped), which takes precedence; pulls and pushes per minute
+    /// likewise from `options.previousMetrics` (an earlier report's `metrics.sample`).
     #[wasm_bindgen(unchecked_return_type = "Promise<HealthReport>")]
     pub fn health(
         &self,
@@ -152,9 +153,10 @@ impl MsrClient {
         let shared = self.shared.clone();
         let options = optional_options::<HealthOptions>("health options", options);
         future_to_promise(async move {
-            let previous = options?.previous().or(shared.nginx.get());
+            let options = options?;
+            let previous = options.previous().or(shared.nginx.get());
             let mut check = HealthCheck::new(&shared.config.targets, previous)
-                .with_previous_metrics(shared.metrics.get());
+                .with_previous_metrics(options.previous_metrics().or(shared.metrics.get()));
             let fetch = &shared.fetch;
             // Round after round (an admin's check has a second one: the discovered
             // replicas, the job runner, the metrics), every probe of a round at once.

@@ -16,7 +16,7 @@ use msr_lens_core::changefeed::{
 };
 use msr_lens_core::health::admin::DEFAULT_JOBS_WINDOW;
 use msr_lens_core::health::cluster::DEFAULT_STALE_AFTER;
-use msr_lens_core::health::{Discovery, HealthTargets, NginxSample, NginxStatus};
+use msr_lens_core::health::{Discovery, HealthTargets, MetricsSample, NginxSample, NginxStatus};
 use serde::{Deserialize, Deserializer};
 use tsify_next::Tsify;
 
@@ -26,7 +26,7 @@ use crate::error::{LensError, prefixed};
 pub const DEFAULT_TIMEOUT_MS: u32 = 15_000;
 
 /// What an option must be, for the options whose serde wording would be unhelpful.
-const EXPECTED: [(&str, &str); 5] = [
+const EXPECTED: [(&str, &str); 6] = [
     ("secretKind", "\"password\" or \"accessToken\""),
     ("replicas", "an array of URLs or { label, url }"),
     (
@@ -36,6 +36,10 @@ const EXPECTED: [(&str, &str); 5] = [
     (
         "previousNginx",
         "an object with `at` (epoch ms) and nginx's seven counters as whole numbers",
+    ),
+    (
+        "previousMetrics",
+        "an earlier report's `metrics.sample`: { at: epoch ms, pulls, pushes }",
     ),
     ("resume", "a position from save()"),
 ];
@@ -174,6 +178,10 @@ pub struct HealthOptions {
     /// keys are ignored, so a stored copy can be passed as it is).
     #[tsify(optional, type = "(NginxStatus & { at: number }) | null")]
     pub previous_nginx: Option<PreviousNginx>,
+    /// The metrics sample to measure pulls and pushes per minute against instead of this
+    /// client's previous `health()`: an earlier report's `metrics.sample` (MSR 3.1+).
+    #[tsify(optional, type = "MetricsSample | null")]
+    pub previous_metrics: Option<MetricsSample>,
 }
 
 /// `HealthOptions.previousNginx`: nginx's counters and when they were read.
@@ -193,6 +201,11 @@ impl HealthOptions {
             at: p.at,
             status: p.status,
         })
+    }
+
+    /// The metrics sample to take pulls and pushes per minute from, if one was given.
+    pub fn previous_metrics(&self) -> Option<MetricsSample> {
+        self.previous_metrics
     }
 }
 
@@ -607,7 +620,7 @@ mod tests {
         let e = health_options(r#"{"x":1}"#).unwrap_err();
         assert_eq!(
             e.message,
-            "health options: unknown field `x`, expected `previousNginx`"
+            "health options: unknown field `x`, expected `previousNginx` or `previousMetrics`"
         );
         let e = client_config(r#"{"username":"u"}"#).unwrap_err();
         assert_eq!(e.message, "MsrClient options: missing field `baseUrl`");
@@ -777,6 +790,32 @@ mod tests {
         );
     }
 
+    /// A report's `metrics.sample` is taken back as it was handed out.
+    #[test]
+    fn health_options_take_a_stored_metrics_sample() {
+        let read = |json: &str| {
+            parse::<HealthOptions>("health options", json).map(|o| o.previous_metrics())
+        };
+        assert_eq!(read("{}").unwrap(), None);
+        assert_eq!(read(r#"{"previousMetrics":null}"#).unwrap(), None);
+        let sample = read(r#"{"previousMetrics":{"at":1795697378190,"pulls":120,"pushes":null}}"#)
+            .unwrap()
+            .unwrap();
+        assert_eq!(sample.at.as_millis(), 1_795_697_378_190);
+        assert_eq!((sample.pulls, sample.pushes), (Some(120.0), None));
+        // What the package hands out reads back the same.
+        let json = serde_json::to_string(&sample).unwrap();
+        let again = read(&format!(r#"{{"previousMetrics":{json}}}"#)).unwrap();
+        assert_eq!(again, Some(sample));
+        for bad in [
+            r#"{"previousMetrics":5}"#,
+            r#"{"previousMetrics":{"pulls":1}}"#,
+            r#"{"previousMetrics":{"at":1,"pulls":"many"}}"#,
+        ] {
+            assert_eq!(read(bad).unwrap_err().kind, "invalidArgument", "{bad}");
+        }
+    }
+
     #[test]
     fn health_options_take_a_stored_nginx_view() {
         assert_eq!(health_options("{}").unwrap(), None);
@@ -867,6 +906,13 @@ mod tests {
         let e = health_options(r#"{"previousNginx":{"at":"hunter2"}}"#).unwrap_err();
         assert!(!e.message.contains("hunter2"), "{e}");
         assert!(e.message.contains("`previousNginx"), "{e}");
+        let e = parse::<HealthOptions>(
+            "health options",
+            r#"{"previousMetrics":{"at":"hunter2","pulls":1,"pushes":1}}"#,
+        )
+        .unwrap_err();
+        assert!(!e.message.contains("hunter2"), "{e}");
+        assert!(e.message.contains("`previousMetrics"), "{e}");
     }
 
     /// `SavedState::anchored` is the state the pager was anchored with before: the JSON

@@ -127,3 +127,56 @@ test('options: the replicas MSR lists, and "Ping these replicas" asks for exactl
     return snap && snap.pings.length === listed.length && snap.pings.every((p) => p.state === 'healthy');
   }, 'pings of the added replicas');
 });
+
+test('popup: pulls and pushes per minute survive the service worker being stopped', async () => {
+  await admin(stack, 'POST', '/reset');
+  const options = await env.ctx.newPage();
+  await configure(options, env.url, stack);
+  const { page } = await openPopup(env.ctx, env.url);
+  await page.getByTestId('metrics-repositories').waitFor({ timeout: 20000 });
+  // Chrome stops an idle extension worker after 30 s, so most polls start a new one
+  // whose package client has no sample of its own: the rates come from the stored
+  // snapshot (extension/check.js runHealth → health({ previousMetrics })).
+  // Every snapshot the worker stores from now on, in order (the new worker may check on
+  // its own as it starts, before the Refresh: the first check after the restart counts).
+  await page.evaluate(() => {
+    globalThis.stored = [];
+    chrome.storage.onChanged.addListener((changes, area) => {
+      for (const [key, { newValue }] of Object.entries(changes)) {
+        if (area === 'local' && key.startsWith('snapshot:') && newValue) globalThis.stored.push(newValue);
+      }
+    });
+  });
+  const all = await page.evaluate(() => chrome.storage.local.get(null));
+  const before = Math.max(...Object.entries(all).filter(([k]) => k.startsWith('snapshot:')).map(([, v]) => v.checkedAt));
+  const firstNew = async () => (await page.evaluate(() => globalThis.stored)).find((s) => s.checkedAt > before);
+  // Stop the extension's worker over CDP (from its own popup page) and wait until it is.
+  const cdp = await env.ctx.newCDPSession(page);
+  const status = new Map();
+  const changed = [];
+  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+    for (const v of versions) status.set(v.versionId, v.runningStatus);
+    changed.splice(0).forEach((wake) => wake());
+  });
+  const until_ = (check) => new Promise((resolve) => {
+    const look = () => (check() ? resolve() : changed.push(look));
+    look();
+  });
+  await cdp.send('ServiceWorker.enable');
+  await until_(() => [...status.values()].includes('running'));
+  const versionId = [...status].find(([, s]) => s === 'running')[0];
+  await cdp.send('ServiceWorker.stopWorker', { versionId });
+  await until_(() => status.get(versionId) === 'stopped');
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  // The new worker's check: its snapshot has the rates, measured against the stored one.
+  await until(async () => Boolean(await firstNew()), 'a check by the new worker');
+  const after = await firstNew();
+  assert.equal(typeof after.metrics.pullsPerMin, 'number', JSON.stringify(after.metrics));
+  assert.equal(typeof after.metrics.pushesPerMin, 'number', JSON.stringify(after.metrics));
+  const number = /^\d+\.\d$/;
+  await until(async () => number.test(await page.getByTestId('metrics-pulls').innerText()), 'pulls/min shown');
+  assert.match(await page.getByTestId('metrics-pushes').innerText(), number);
+  await cdp.detach();
+  await page.close();
+  await options.close();
+});

@@ -151,15 +151,24 @@ test('nginx rates: the package\'s, or none on a first sample', () => {
   assert.equal(rated.nginx.dropped, second.report.nginxRates.dropped);
 });
 
-test('runHealth hands the previous snapshot\'s nginx sample to the package', async () => {
+test('runHealth hands the previous snapshot\'s nginx and metrics samples to the package', async () => {
   const { s } = replay('admin');
   const calls = [];
   const client = { health: async (options) => { calls.push(options); return s.healths[1].report; } };
   const sample = { at: 1, active: 1, accepts: 2, handled: 2, requests: 3, reading: 0, writing: 1, waiting: 0 };
-  await runHealth(client, sample);
+  const metrics = { repositories: 4, pullsTotal: 120, pushesTotal: null, pullsPerMin: null, pushesPerMin: null };
+  await runHealth(client, { checkedAt: 5, nginx: sample, metrics });
+  await runHealth(client, { checkedAt: 5, nginx: sample, metrics: { ...metrics, pullsTotal: null } });
+  await runHealth(client, { checkedAt: 5, nginx: null, metrics: null });
   await runHealth(client, null);
-  assert.deepEqual(calls, [{ previousNginx: sample }, undefined]);
+  assert.deepEqual(calls, [
+    { previousNginx: sample, previousMetrics: { at: 5, pulls: 120, pushes: null } },
+    { previousNginx: sample },
+    undefined,
+    undefined,
+  ]);
 });
+
 
 test('pull-only account: not an admin, no access to the trust log', () => {
   const { full, problem } = replay('dev');

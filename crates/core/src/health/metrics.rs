@@ -10,7 +10,7 @@
 //! Counters between two samples give pulls and pushes per minute.
 
 use http::{Request, Response, header};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::admin::{AdminError, admin_body};
 use crate::auth::Credentials;
@@ -51,8 +51,9 @@ pub struct KeySeries {
     pub samples: usize,
 }
 
-/// Counters kept between two checks, for rates.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+/// Counters kept between two checks, for rates (a report's `metrics.sample`; read back
+/// from JavaScript as `HealthOptions.previousMetrics`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(
     feature = "tsify",
