@@ -15,6 +15,9 @@
 //!   `NS_ERROR_UNKNOWN_HOST`, `NS_ERROR_NET_TIMEOUT`, or for a security status without a
 //!   message `NS_ERROR_GENERATE_FAILURE(NS_ERROR_MODULE_SECURITY, SEC_ERROR_UNKNOWN_ISSUER)`.
 //!   Firefox reports an unreachable host or network as `NS_ERROR_CONNECTION_REFUSED` too.
+//!   Seen from Firefox ESR 153.8 (tests/e2e/firefox/test/tls.test.mjs): "The certificate
+//!   is not trusted because it is self-signed." and `NS_ERROR_CONNECTION_REFUSED`. The
+//!   messages follow Firefox's language; one not in English stays [`NetworkFailure::Other`].
 //!
 //! Codes are looked for anywhere in the string (so both `net::` prefixes and Firefox's
 //! `NS_ERROR_GENERATE_FAILURE(…)` wrapper work); then the English NSS messages; anything
