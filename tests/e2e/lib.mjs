@@ -117,3 +117,29 @@ export async function openPopup(ctx, url) {
 export async function storage(sw, area) {
   return sw.evaluate((a) => chrome.storage[a].get(null), area);
 }
+
+// An https server on a free port of 127.0.0.1 whose certificate is self-signed by a key made
+// here (`openssl req -x509`), so neither the stand-in's CA nor any browser trusts it. It
+// answers /_ping like MSR, should a client ever accept it (`served` counts what it served).
+export async function untrustedHttps() {
+  const { createServer } = await import('node:https');
+  const dir = mkdtempSync(path.join(tmpdir(), 'msr-lens-untrusted-'));
+  const key = path.join(dir, 'key.pem');
+  const cert = path.join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
+    '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  const state = { served: 0 };
+  const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+    state.served += 1;
+    res.setHeader('content-type', 'application/json');
+    res.end('{"Healthy":true}');
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `https://127.0.0.1:${server.address().port}`;
+  const close = async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { origin, state, close };
+}

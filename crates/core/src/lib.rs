@@ -14,6 +14,8 @@
 //! Modules:
 //! - [`origin`]: the configured MSR origin; credentials go nowhere else.
 //! - [`error`]: the error-body normaliser (four body shapes plus HTML).
+//! - [`network`]: the browser's own name for a request that got no answer (a certificate
+//!   not trusted, nothing listening, DNS, ...), from `webRequest.onErrorOccurred`.
 //! - [`health`]: `/_ping`, `/nginx_status`, `/api/v0/meta/cluster_status`, the combined report.
 //! - [`generation`]: telling MSR 2.x/3.x from MSR 4 (Harbor) and from other servers.
 //! - [`auth`]: credentials, scopes, challenges, tokens, the token flow.
@@ -26,9 +28,11 @@ pub mod error;
 pub mod export;
 pub mod generation;
 pub mod health;
+pub mod network;
 pub mod origin;
 pub mod time;
 
 pub use error::{ApiError, ErrorKind, ParseError};
+pub use network::NetworkFailure;
 pub use origin::Origin;
 pub use time::Timestamp;

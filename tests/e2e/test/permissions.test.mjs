@@ -43,7 +43,7 @@ after(async () => {
 test('the build grants no host at install', async () => {
   const all = await env.sw.evaluate(() => chrome.permissions.getAll());
   assert.deepEqual(all.origins, []);
-  assert.deepEqual(all.permissions.sort(), ['alarms', 'notifications', 'storage']);
+  assert.deepEqual(all.permissions.sort(), ['alarms', 'notifications', 'storage', 'webRequest']);
 });
 
 test('Save asks for exactly the configured origin; a refusal saves nothing and sends nothing', async () => {

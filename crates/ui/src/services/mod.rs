@@ -5,6 +5,8 @@
 pub mod check;
 #[cfg(feature = "net")]
 pub mod http;
+#[cfg(feature = "pages")]
+pub mod net_errors;
 pub mod storage;
 #[cfg(feature = "pages")]
 pub mod test_connection;

@@ -30,7 +30,7 @@ test('the release build installs as an event-page add-on with no host granted', 
   assert.ok(!existsSync(path.join(env.extDir, 'preconfig.json')), 'a release build ships no preconfig');
   const all = await env.ext(() => chrome.permissions.getAll());
   assert.deepEqual(all.origins, []);
-  assert.deepEqual([...all.permissions].sort(), ['alarms', 'notifications', 'storage']);
+  assert.deepEqual([...all.permissions].sort(), ['alarms', 'notifications', 'storage', 'webRequest']);
   // The background script ran its install handler (a module event page, no service worker).
   const alarm = await until(() => env.ext(() => chrome.alarms.get('msr-lens-poll')), 'the poll alarm');
   assert.equal(alarm.periodInMinutes, 1);

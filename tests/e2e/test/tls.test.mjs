@@ -1,0 +1,88 @@
+// "Test connection" tells an untrusted certificate from a port where nothing listens
+// (issue 18): the options page listens to webRequest.onErrorOccurred while /_ping runs, so
+// the browser's own error (net::ERR_CERT_AUTHORITY_INVALID, net::ERR_CONNECTION_REFUSED)
+// decides the "reachable" and "TLS trusted" lines that a failed fetch alone cannot.
+// This Chromium trusts exactly the stand-in's CA and server keys (lib.mjs trustArgs), so a
+// certificate self-signed here is untrusted for real.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { launch, loadStack, resetSim, untrustedHttps, watchErrors } from '../lib.mjs';
+
+const stack = loadStack();
+let env;
+
+before(async () => {
+  await resetSim(stack);
+  env = await launch(stack);
+});
+after(async () => { await env?.close(); });
+
+function closedPort() {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+  });
+}
+
+// Test connection for `origin` from a fresh options page (nothing saved): the lines as
+// {name: {outcome, detail}}, and whether a webRequest listener is left on the page.
+async function testConnection(origin) {
+  const page = await env.ctx.newPage();
+  const errors = watchErrors(page);
+  await page.goto(env.url('options.html'));
+  await page.getByRole('button', { name: 'Add an MSR instance' }).click();
+  await page.locator('#f-origin').fill(origin);
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await page.getByTestId('test-results').waitFor({ timeout: 20000 });
+  const lines = await page.locator('[data-check]').evaluateAll((els) => Object.fromEntries(els.map((e) => [
+    e.dataset.check, { outcome: e.dataset.outcome, detail: e.querySelector('.detail').textContent },
+  ])));
+  const listening = await page.evaluate(() => chrome.webRequest.onErrorOccurred.hasListeners());
+  await page.close();
+  return { lines, listening, errors };
+}
+
+test('the build asks for webRequest (read-only: no blocking, no extra host)', async () => {
+  const manifest = await env.sw.evaluate(() => chrome.runtime.getManifest());
+  assert.ok(manifest.permissions.includes('webRequest'), JSON.stringify(manifest.permissions));
+  assert.ok(!manifest.permissions.includes('webRequestBlocking'));
+});
+
+test('nothing listens at the port: "reachable" fails as refused, TLS is not judged', async () => {
+  const port = await closedPort();
+  const { lines, listening, errors } = await testConnection(`https://127.0.0.1:${port}`);
+  assert.equal(lines.reachable.outcome, 'fail');
+  assert.equal(lines.reachable.detail,
+    `nothing listens at 127.0.0.1:${port} (connection refused: net::ERR_CONNECTION_REFUSED) — check the address and the port`);
+  assert.deepEqual(lines['TLS trusted'], { outcome: 'skip', detail: 'nothing answered, so no certificate was seen' });
+  assert.deepEqual(lines['/_ping'], { outcome: 'skip', detail: 'not reachable' });
+  assert.equal(listening, false, 'the webRequest listener was left on the page');
+  assert.deepEqual(errors.filter((e) => !e.includes('ERR_CONNECTION_REFUSED')), []);
+});
+
+test('a certificate this browser does not trust: reachable, "TLS trusted" fails naming it', async () => {
+  const server = await untrustedHttps();
+  try {
+    const { lines, listening } = await testConnection(server.origin);
+    const at = new URL(server.origin).host;
+    assert.deepEqual(lines.reachable, { outcome: 'pass', detail: `${at} answered, but this browser refused its certificate` });
+    assert.deepEqual(lines['TLS trusted'], {
+      outcome: 'fail',
+      detail: `this browser does not trust MSR's certificate (net::ERR_CERT_AUTHORITY_INVALID) — install MSR's CA from ${server.origin}/ca`,
+    });
+    assert.deepEqual(lines['/_ping'], { outcome: 'skip', detail: 'not reached: the certificate was refused' });
+    assert.equal(server.state.served, 0, 'the browser sent a request over the untrusted connection');
+    assert.equal(listening, false, 'the webRequest listener was left on the page');
+  } finally {
+    await server.close();
+  }
+});
+
+test('the stand-in (its CA trusted) still passes reachable, TLS and /_ping', async () => {
+  const { lines, listening, errors } = await testConnection(stack.origin);
+  assert.deepEqual(lines.reachable, { outcome: 'pass', detail: `${new URL(stack.origin).host} answered (HTTP 200)` });
+  assert.deepEqual(lines['TLS trusted'], { outcome: 'pass', detail: "this browser trusts MSR's certificate" });
+  assert.deepEqual(lines['/_ping'], { outcome: 'pass', detail: 'healthy' });
+  assert.equal(listening, false);
+  assert.deepEqual(errors, []);
+});
