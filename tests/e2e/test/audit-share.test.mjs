@@ -268,7 +268,8 @@ test("a record's \"This repository's history\" is that repository only, not one 
   await page.getByTestId('repo-filter').getByRole('button').click();
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=counts]')?.dataset.total) > 2);
   assert.equal(await page.getByTestId('repo-filter').count(), 0);
-  assert.deepEqual(errors, []);
+  // The token flow's challenges (401) are the only failed loads.
+  assert.deepEqual(errors.filter((e) => !/401/.test(e)), []);
   await page.close();
 });
 
