@@ -68,10 +68,18 @@ async function signIn(page, user, { secret, repository = "" } = {}) {
 // Inside the element (Playwright's CSS locators pierce its open shadow root).
 const view = (page, selector) => page.locator(`msr-lens-audit ${selector}`);
 
-/** Rows in the DOM (the list is virtualized): [{id, category, gun}], newest first. */
+/**
+ * Rows in the DOM (the list is virtualized): [{id, category, gun, name}], newest first: `gun`
+ * the full GUN (the row's data-gun), `name` what the row shows (without the registry host).
+ */
 function rows(page) {
   return view(page, "[data-testid=audit] tbody tr").evaluateAll((els) =>
-    els.map((e) => ({ id: e.dataset.event, category: e.dataset.category, gun: e.querySelector(".gun")?.textContent })),
+    els.map((e) => ({
+      id: e.dataset.event,
+      category: e.dataset.category,
+      gun: e.dataset.gun,
+      name: e.querySelector(".gun")?.textContent,
+    })),
   );
 }
 
@@ -155,6 +163,14 @@ test("admin: newest first, everything loaded equals the ground truth, no secret 
     expected.map((r) => `${r.id} ${r.gun} ${r.category}`),
   );
   assert.match(await view(page, "[data-testid=follow]").innerText(), /60 s/);
+  // The registry host once, in the view's heading; the rows show namespace/name.
+  const host = stack.registry_host;
+  assert.equal(await view(page, "[data-testid=registry-host]").innerText(), `Repositories on ${host}`);
+  assert.deepEqual(
+    shown.map((r) => r.name),
+    shown.map((r) => (r.gun.startsWith(`${host}/`) ? r.gun.slice(host.length + 1) : r.gun)),
+  );
+  assert.ok(shown.every((r) => !r.name.startsWith(`${host}/`)), "no row names the registry host");
 
   // Load everything: the export holds every record of the truth, once, nothing else.
   await page.locator("msr-lens-audit").getByRole("button", { name: /oad(ing)? everything/ }).click();
@@ -201,6 +217,7 @@ test("dev (pull only): the plain explanation, then only the repositories it name
   const expected = (await truth(gun)).length;
   await waitTotalAtLeast(page, Math.min(expected, 1000));
   assert.deepEqual([...new Set((await rows(page)).map((r) => r.gun))], [gun]);
+  assert.deepEqual([...new Set((await rows(page)).map((r) => r.name))], ["library/nginx"]);
 
   // The element's `repository` attribute: that repository only, no global feed asked for.
   await signIn(page, "dev", { secret: stack.users.dev.password, repository: "library/nginx" });

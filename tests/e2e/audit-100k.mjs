@@ -218,7 +218,7 @@ test('with every record loaded: verify a signed record, and follow records publi
   const gun = `${stack.registry_host}/audit-100k/follow-${Date.now()}`;
   insertRecords(gun, 3);
   await page.waitForFunction((g) => [...document.querySelectorAll('[data-testid=audit] tbody tr')].slice(0, 3)
-    .every((tr) => tr.querySelector('.gun')?.textContent === g), gun, { timeout: 120000 });
+    .every((tr) => tr.dataset.gun === g), gun, { timeout: 120000 });
   await page.waitForFunction((n) => Number(document.querySelector('[data-testid=counts]').dataset.total) === n, held + 3);
   await page.locator('#f-q').fill(gun);
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=counts]').dataset.total) === 3);

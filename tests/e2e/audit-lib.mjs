@@ -22,11 +22,35 @@ export function seededRecordId() {
   return execFileSync('psql', ['-Atq', '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', pg.dbname, '-c', sql]).toString().trim();
 }
 
-// Rows currently in the DOM (the list is virtualized): [{id, category, gun}].
+// Rows currently in the DOM (the list is virtualized): [{id, category, gun, name, title}]:
+// `gun` the full GUN (the row's data-gun), `name` what the row shows (the repository without
+// the registry host the view names once), `title` the repository cell's tooltip.
 export async function rows(page) {
   return page.locator('[data-testid=audit] tbody tr').evaluateAll((els) => els.map((e) => ({
-    id: e.dataset.event, category: e.dataset.category, gun: e.querySelector('.gun')?.textContent,
+    id: e.dataset.event,
+    category: e.dataset.category,
+    gun: e.dataset.gun,
+    name: e.querySelector('.gun')?.textContent,
+    title: e.querySelector('.gun')?.getAttribute('title'),
   })));
+}
+
+// The rows show their GUN without `host` (named once, in the view's heading), and a GUN of
+// another host in full; the full GUN is the row's data-gun and the cell's tooltip.
+export async function assertHostOnce(page, host) {
+  const heading = page.getByTestId('registry-host');
+  assert.equal(await heading.count(), 1, 'the registry host is named once');
+  assert.equal(await heading.innerText(), `Repositories on ${host}`);
+  const shown = await rows(page);
+  assert.ok(shown.length > 0, 'rows to check');
+  for (const r of shown) {
+    const want = r.gun.startsWith(`${host}/`) ? r.gun.slice(host.length + 1) : r.gun;
+    assert.equal(r.name, want, `row ${r.id} shows ${r.name} for ${r.gun}`);
+    assert.equal(r.title, r.gun);
+  }
+  assert.ok(shown.some((r) => r.gun.startsWith(`${host}/`) && !r.name.includes(host)), 'some row is shortened');
+  const text = await page.locator('[data-testid=audit] tbody').innerText();
+  assert.ok(!text.includes(`${host}/`), 'no row names the registry host');
 }
 
 export async function total(page) {

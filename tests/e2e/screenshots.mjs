@@ -76,7 +76,7 @@ for (const colorScheme of ['light', 'dark']) {
       await timeline.screenshot({ path: scopeFile, fullPage: true });
       shots.push(scopeFile);
     } else {
-      console.log(`screenshots: no audit-scope-${colorScheme}.png — the whole history fits in one page (load more with \`cargo xtask stack load 3000\`)`);
+      console.log(`screenshots: no audit-scope-${colorScheme}.png — the whole history fits in one page (\`cargo xtask demo\` adds older records to a small history; or \`cargo xtask stack load 3000 --older\`)`);
     }
     await timeline.close();
     await glanceShots(env, options, colorScheme);

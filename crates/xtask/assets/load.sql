@@ -1,7 +1,8 @@
 -- `cargo xtask stack load N`: N realistic changefeed records in ONE statement, straight into
 -- notary-server's table (notary serves them exactly like published ones; only records made
 -- by a real publish have timestamp metadata behind their sha256).
--- psql variables: n (records), host (registry host, the GUN prefix), days (history span).
+-- psql variables: n (records), host (registry host, the GUN prefix), days (history span),
+-- until (the newest time a record may have: 'now', or a time before records held).
 --
 -- * GUNs: <host>/<namespace>/<repo> over 8 namespaces x 20 repositories, minus the GUNs
 --   that `stack seed` publishes for real (their versions come from real trust data);
@@ -10,8 +11,8 @@
 --   storage does); only a GUN that currently exists is deleted, never twice in a row.
 -- * Versions continue each GUN's current version (from the rows already in the table) and
 --   restart at 1 after a deletion.
--- * created_at is spread over the past :days days (but never before the newest existing
---   record) and strictly increases with id, so id order and time order agree.
+-- * created_at is spread over the :days days before :until (but never before the newest
+--   existing record) and strictly increases with id, so id order and time order agree.
 WITH
 guns AS (
     SELECT array_agg(:'host' || '/' || ns || '/' || repo ORDER BY md5(ns || '/' || repo)) AS a
@@ -25,8 +26,8 @@ guns AS (
 ),
 bounds AS (
     SELECT t_start,
-           greatest(extract(epoch FROM localtimestamp - t_start) * 1e6, :n) / :n AS step_us
-    FROM (SELECT greatest(localtimestamp - make_interval(days => :days),
+           greatest(extract(epoch FROM :'until'::timestamp - t_start) * 1e6, :n) / :n AS step_us
+    FROM (SELECT greatest(:'until'::timestamp - make_interval(days => :days),
                           coalesce(max(created_at), '-infinity') + interval '1 microsecond')
                  AS t_start
           FROM changefeed) AS newest

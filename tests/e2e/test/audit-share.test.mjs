@@ -223,7 +223,8 @@ test('the timeline shows empty days, a click or a drag sets the date filter; a d
   assert.match(await record.innerText(), /none — a deletion leaves no timestamp\.json/);
   await page.getByTestId('repo-history').click();
   await waitTotal(page, 3);
-  assert.equal(await page.locator('#f-prefix').inputValue(), name);
+  assert.equal(await page.getByTestId('repo-filter').locator('strong').innerText(), name);
+  assert.equal(await page.locator('#f-prefix').inputValue(), '');
   assert.equal(await page.locator('#f-q').inputValue(), '');
 
   // Verify an update whose timestamp notary does not hold: the 404 is explained.
@@ -233,6 +234,42 @@ test('the timeline shows empty days, a click or a drag sets the date filter; a d
   await failure.waitFor({ timeout: 20000 });
   assert.match(await failure.innerText(), /HTTP 404 .*this version's timestamp is no longer stored — the repository was deleted or re-initialised/);
   assert.deepEqual(errors.filter((e) => !/40[14]/.test(e)), []);
+  await page.close();
+});
+
+test("a record's \"This repository's history\" is that repository only, not one whose name starts with it", async () => {
+  const name = `audit-test/history-${Date.now()}`;
+  const gun = `${stack.registry_host}/${name}`;
+  insertDated(gun, [{ daysAgo: 2, category: 'update', version: 1 }, { daysAgo: 1, category: 'update', version: 2 }]);
+  insertDated(`${gun}2`, [{ daysAgo: 1, category: 'update', version: 1 }]);
+  insertDated(`${gun}/sub`, [{ daysAgo: 1, category: 'update', version: 1 }]);
+  const page = await env.ctx.newPage();
+  const errors = watchErrors(page);
+  await page.goto(env.url(`audit.html#q=${encodeURIComponent(name)}`));
+  await waitTotal(page, 4);
+  const mine = (await rows(page)).find((r) => r.gun === gun);
+  assert.equal(mine.name, name, 'the row shows the repository without the registry host');
+  await page.locator(`tr[data-event="${mine.id}"]`).click();
+  const record = page.getByTestId('record');
+  await record.waitFor();
+  // The record names the full GUN; its repository's history is exactly that repository.
+  assert.equal(await record.locator('h2').innerText(), gun);
+  await page.getByTestId('repo-history').click();
+  await waitTotal(page, 2);
+  assert.deepEqual([...new Set((await rows(page)).map((r) => r.gun))], [gun]);
+  assert.ok(page.url().endsWith(`#repository=${name}&record=${mine.id}`), page.url());
+  // The link opens the same view; the full GUN is accepted too.
+  const again = await env.ctx.newPage();
+  await again.goto(env.url(`audit.html#repository=${encodeURIComponent(gun)}`));
+  await waitTotal(again, 2);
+  assert.deepEqual([...new Set((await rows(again)).map((r) => r.gun))], [gun]);
+  await again.close();
+  // The repository filter is shown and can be cleared.
+  await page.getByTestId('repo-filter').getByRole('button').click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=counts]')?.dataset.total) > 2);
+  assert.equal(await page.getByTestId('repo-filter').count(), 0);
+  // The token flow's challenges (401) are the only failed loads.
+  assert.deepEqual(errors.filter((e) => !/401/.test(e)), []);
   await page.close();
 });
 

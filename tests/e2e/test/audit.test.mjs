@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { admin, configure, launch, loadStack, resetSim, watchErrors } from '../lib.mjs';
 import {
-  assertSameRecords, csvCells, exportText, idbKeys, insertRaw, insertRecords, loadAll, rows, seededRecordId, total,
+  assertHostOnce, assertSameRecords, csvCells, exportText, idbKeys, insertRaw, insertRecords, loadAll, rows, seededRecordId, total,
   watchObjectUrls,
 } from '../audit-lib.mjs';
 
@@ -60,6 +60,9 @@ test('open newest first, load everything down to the oldest record, export equal
   const first = await rows(page);
   const truth0 = await admin(stack, 'GET', '/truth/changefeed');
   assert.ok(first.length > 1 && first.length < 80, `only visible rows in the DOM: ${first.length}`);
+  // The registry host once, in the heading; rows show namespace/name.
+  await assertHostOnce(page, stack.registry_host);
+  assert.equal(await page.getByRole('table', { name: `trust records of repositories on ${stack.registry_host}` }).count(), 1);
   const newest = truth0.records.slice(-5).map((r) => String(r.id));
   assert.ok(newest.includes(first[0].id), `first row ${first[0].id}, truth ends with ${newest}`);
   assert.match(await page.getByTestId('follow').innerText(), /60 s/);
@@ -105,6 +108,9 @@ test('a CSV export opens server text as text, never as a formula', async () => {
   await page.locator('[data-testid=audit] tbody tr').first().waitFor({ timeout: 20000 });
   await page.locator('#f-q').fill(marker);
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=counts]').dataset.total) === 1, null, { timeout: 30000 });
+  // A GUN not on the registry host keeps its full name in its row (as text).
+  const [hostile] = await rows(page);
+  assert.deepEqual([hostile.gun, hostile.name], [gun, gun]);
   const [, line, extra] = (await exportText(page, 'CSV')).split('\n');
   assert.equal(extra, '');
   const cells = csvCells(line);
@@ -175,7 +181,8 @@ test('follow: records inserted while the view is open appear at the top, once', 
   const gun = `${stack.registry_host}/audit-test/follow-${Date.now()}`;
   insertRecords(gun, 3);
   await page.waitForFunction((g) => [...document.querySelectorAll('[data-testid=audit] tbody tr')].slice(0, 3)
-    .every((tr) => tr.querySelector('.gun')?.textContent === g), gun, { timeout: 30000 });
+    .every((tr) => tr.dataset.gun === g), gun, { timeout: 30000 });
+  assert.deepEqual((await rows(page)).slice(0, 3).map((r) => r.name), Array(3).fill(gun.slice(stack.registry_host.length + 1)));
   await page.locator('#f-q').fill(gun);
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=counts]').dataset.total) === 3);
   await page.close();
@@ -278,6 +285,8 @@ test('a non-admin sees a plain explanation and only repositories they can pull',
   await page.locator('[data-testid=audit] tbody tr').first().waitFor({ timeout: 20000 });
   const guns = new Set((await rows(page)).map((r) => r.gun.split('/').slice(1).join('/')));
   assert.deepEqual([...guns], ['library/nginx']);
+  await assertHostOnce(page, stack.registry_host);
+  assert.deepEqual([...new Set((await rows(page)).map((r) => r.name))], ['library/nginx']);
   const truth = (await admin(stack, 'GET', `/truth/changefeed?gun=${encodeURIComponent(`${stack.registry_host}/library/nginx`)}`)).records;
   await page.waitForFunction((n) => Number(document.querySelector('[data-testid=counts]').dataset.total) >= Math.min(n, 1000), truth.length);
   // A repository dev cannot pull says so.

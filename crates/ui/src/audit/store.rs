@@ -87,6 +87,45 @@ pub fn repository_of(gun: &str) -> &str {
     gun.split_once('/').map_or(gun, |(_, rest)| rest)
 }
 
+/// The registry host a view names once (in its heading) and its rows leave out: a row shows
+/// `library/nginx` for `msr.example.org/library/nginx`. Only a GUN that really starts with
+/// one of its spellings and a `/` is shortened; any other keeps its full name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegistryHost {
+    shown: String,
+    spellings: Vec<String>,
+}
+
+impl RegistryHost {
+    /// The host of `origin` (`authority`, `host`, `port`): spelt as its authority, and for
+    /// the scheme's default HTTPS port also `host:443` and `host` (MSR's GUNs use either).
+    pub fn of_origin(authority: &str, host: &str, port: u16) -> RegistryHost {
+        let mut spellings = vec![authority.to_string(), format!("{host}:{port}")];
+        if port == 443 {
+            spellings.push(host.to_string());
+        }
+        spellings.dedup();
+        RegistryHost {
+            shown: authority.to_string(),
+            spellings,
+        }
+    }
+
+    /// The host as the view shows it once.
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    /// `gun` without the host (`ns/repo`) when it is on this host, else the whole GUN.
+    pub fn short<'a>(&self, gun: &'a str) -> &'a str {
+        self.spellings
+            .iter()
+            .filter_map(|s| gun.strip_prefix(s.as_str())?.strip_prefix('/'))
+            .find(|rest| !rest.is_empty())
+            .unwrap_or(gun)
+    }
+}
+
 /// The namespace of a GUN (`host/ns/repo` → `ns`).
 pub fn namespace_of(gun: &str) -> &str {
     let repo = repository_of(gun);
@@ -122,6 +161,31 @@ impl Store {
     /// The GUN of a row.
     pub fn gun(&self, row: &Row) -> &str {
         self.guns.get(row.gun as usize).map_or("", |g| g)
+    }
+
+    /// The registry host the view names once: `origin`'s when a GUN held is on it, else
+    /// the host every GUN held starts with (a first component with a `.` or a `:`, or
+    /// `localhost`, as Docker tells a registry host from a namespace); `None` when the
+    /// GUNs name no common host (rows then show full GUNs).
+    pub fn registry_host(&self, origin: Option<&RegistryHost>) -> Option<RegistryHost> {
+        if let Some(origin) = origin
+            && self.guns.iter().any(|g| origin.short(g).len() < g.len())
+        {
+            return Some(origin.clone());
+        }
+        let mut common: Option<&str> = None;
+        for gun in &self.guns {
+            let (host, rest) = gun.split_once('/')?;
+            let is_host = host.contains(['.', ':']) || host == "localhost";
+            if !is_host || rest.is_empty() || common.is_some_and(|c| c != host) {
+                return None;
+            }
+            common = Some(host);
+        }
+        common.map(|host| RegistryHost {
+            shown: host.to_string(),
+            spellings: vec![host.to_string()],
+        })
     }
 
     /// The row at arrival position `i` (0 = the oldest).
@@ -537,6 +601,9 @@ pub enum CategoryFilter {
 pub struct Filter {
     /// The repository (`ns/repo`, without host) starts with this (case-insensitive).
     pub prefix: String,
+    /// The repository is exactly this (`ns/repo` on any spelling of the registry host, or
+    /// a full GUN; case-insensitive): one repository's history, not `ns/repo2` too.
+    pub repository: String,
     /// The repository contains this (case-insensitive).
     pub contains: String,
     /// The namespace equals this.
@@ -555,6 +622,7 @@ pub struct Filter {
 
 struct Compiled {
     prefix: String,
+    repository: String,
     contains: String,
     namespace: String,
     category: CategoryFilter,
@@ -568,6 +636,7 @@ impl Filter {
     fn compile(&self) -> Compiled {
         Compiled {
             prefix: self.prefix.trim().to_lowercase(),
+            repository: self.repository.trim().to_lowercase(),
             contains: self.contains.trim().to_lowercase(),
             namespace: self.namespace.trim().to_lowercase(),
             category: self.category,
@@ -586,7 +655,11 @@ impl Filter {
 
 impl Compiled {
     fn gun_ok(&self, gun: &str) -> bool {
-        if self.prefix.is_empty() && self.contains.is_empty() && self.namespace.is_empty() {
+        if self.prefix.is_empty()
+            && self.repository.is_empty()
+            && self.contains.is_empty()
+            && self.namespace.is_empty()
+        {
             return true;
         }
         let lower = gun.to_lowercase();
@@ -594,6 +667,7 @@ impl Compiled {
         (self.prefix.is_empty()
             || repo.starts_with(&self.prefix)
             || lower.starts_with(&self.prefix))
+            && (self.repository.is_empty() || repo == self.repository || lower == self.repository)
             && (self.contains.is_empty() || repo.contains(&self.contains))
             && (self.namespace.is_empty() || namespace_of(&lower) == self.namespace)
     }
@@ -732,6 +806,109 @@ mod tests {
             ..Filter::default()
         };
         assert_eq!(s.select(&f).positions.len(), 4);
+    }
+
+    #[test]
+    fn one_repository_is_matched_exactly_in_both_forms() {
+        let mut s = sample();
+        push(&mut s, "6", "h/library/nginx2", 1, 13, "update");
+        push(&mut s, "7", "h/library/nginx/sub", 1, 13, "update");
+        let exact = |repository: &str| {
+            let f = Filter {
+                repository: repository.into(),
+                ..Filter::default()
+            };
+            ids(&s, &s.select(&f))
+        };
+        // Every spelling of the host, not library/nginx2 nor library/nginx/sub.
+        assert_eq!(exact("library/nginx"), ["5", "4", "1"]);
+        assert_eq!(exact(" Library/NGINX "), ["5", "4", "1"]);
+        // A full GUN is accepted too: that GUN as it is spelt.
+        assert_eq!(exact("h/library/nginx"), ["4", "1"]);
+        assert_eq!(exact("library/nginx2"), ["6"]);
+        assert_eq!(exact("library/ngin"), Vec::<String>::new());
+        // The prefix filter still finds all of them, in both forms.
+        let prefix = |prefix: &str| {
+            let f = Filter {
+                prefix: prefix.into(),
+                ..Filter::default()
+            };
+            ids(&s, &s.select(&f))
+        };
+        assert_eq!(prefix("library/nginx"), ["7", "6", "5", "4", "1"]);
+        assert_eq!(prefix("h/library/nginx"), ["7", "6", "4", "1"]);
+    }
+
+    #[test]
+    fn the_registry_host_is_left_out_only_where_a_gun_starts_with_it() {
+        let host = RegistryHost::of_origin("msr.example.org", "msr.example.org", 443);
+        assert_eq!(host.shown(), "msr.example.org");
+        assert_eq!(host.short("msr.example.org/library/nginx"), "library/nginx");
+        assert_eq!(
+            host.short("msr.example.org:443/library/nginx"),
+            "library/nginx"
+        );
+        for other in [
+            "other.example.org/library/nginx",
+            "msr.example.org.evil/library/nginx",
+            "msr.example.orgx/library/nginx",
+            "msr.example.org:8443/library/nginx",
+            "msr.example.org/",
+            "msr.example.org",
+            "library/nginx",
+        ] {
+            assert_eq!(host.short(other), other, "{other} keeps its full name");
+        }
+        let port = RegistryHost::of_origin("127.0.0.1:8443", "127.0.0.1", 8443);
+        assert_eq!(port.shown(), "127.0.0.1:8443");
+        assert_eq!(port.short("127.0.0.1:8443/a/b"), "a/b");
+        assert_eq!(port.short("127.0.0.1/a/b"), "127.0.0.1/a/b");
+    }
+
+    #[test]
+    fn the_view_names_the_origin_host_or_the_common_one() {
+        let origin = RegistryHost::of_origin("h", "h", 443);
+        let s = sample();
+        assert_eq!(s.registry_host(Some(&origin)), Some(origin.clone()));
+        // No GUN on the origin's host: the host the GUNs share (a registry host).
+        let mut s = Store::new();
+        push(
+            &mut s,
+            "1",
+            "registry.example.org/library/nginx",
+            1,
+            10,
+            "update",
+        );
+        push(
+            &mut s,
+            "2",
+            "registry.example.org/team/app",
+            1,
+            10,
+            "update",
+        );
+        let common = s
+            .registry_host(Some(&origin))
+            .unwrap_or_else(|| panic!("a common host"));
+        assert_eq!(common.shown(), "registry.example.org");
+        assert_eq!(common.short("registry.example.org/team/app"), "team/app");
+        assert_eq!(s.registry_host(None), Some(common));
+        // Two hosts, or a first component that is a namespace: no host to leave out.
+        push(
+            &mut s,
+            "3",
+            "other.example.org/library/nginx",
+            1,
+            11,
+            "update",
+        );
+        assert_eq!(s.registry_host(None), None);
+        let mut s = Store::new();
+        push(&mut s, "1", "library/nginx", 1, 10, "update");
+        push(&mut s, "2", "library/redis", 1, 10, "update");
+        assert_eq!(s.registry_host(None), None);
+        assert_eq!(Store::new().registry_host(Some(&origin)), None);
     }
 
     #[test]

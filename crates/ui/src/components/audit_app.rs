@@ -31,7 +31,8 @@ use crate::audit::engine::{self, Engine, Shared, Verified, Writes};
 use crate::audit::host::{AuditProps, Host, hash_of};
 use crate::audit::persist::{self, Ledger, ViewState};
 use crate::audit::store::{
-    CategoryFilter, DAY_MS, Filter, Kind, Scale, Selection, Store, Timeline, repository_of,
+    CategoryFilter, DAY_MS, Filter, Kind, RegistryHost, Scale, Selection, Store, Timeline,
+    repository_of,
 };
 use crate::components::audit_list::{
     ROW_HEIGHT, RowClick, RowKey, VirtualList, row_click, row_key,
@@ -163,6 +164,9 @@ pub struct AuditApp {
     filter: Filter,
     raw: HashMap<&'static str, String>,
     selection: Selection,
+    /// The registry host the view names once and its rows leave out (see
+    /// [`Store::registry_host`]); `None`: rows show full GUNs.
+    registry_host: Option<RegistryHost>,
     timeline: Timeline,
     /// The timeline buckets being dragged over (start, current).
     drag: Option<(usize, usize)>,
@@ -222,8 +226,14 @@ impl AuditApp {
             // Stored records wait until MSR accepted the credentials.
             self.selection = Selection::default();
             self.timeline = Timeline::default();
+            self.registry_host = None;
             return;
         }
+        let origin = self
+            .origin
+            .as_ref()
+            .map(|o| RegistryHost::of_origin(o.authority(), o.host(), o.port()));
+        self.registry_host = self.store.registry_host(origin.as_ref());
         let start = storage::date_now();
         let before = self.timeline.buckets.len();
         self.selection = self.store.select(&self.filter);
@@ -247,6 +257,7 @@ impl AuditApp {
         };
         [
             ("repo", f.prefix.clone()),
+            ("repository", f.repository.clone()),
             ("contains", f.contains.clone()),
             ("ns", f.namespace.clone()),
             ("category", category),
@@ -577,7 +588,7 @@ impl AuditApp {
                         .host
                         .hash_params()
                         .into_iter()
-                        .filter(|(k, _)| k == "repo")
+                        .filter(|(k, _)| k == "repo" || k == "repository")
                         .map(|(_, v)| v)
                         .collect();
                     if !wanted.is_empty() {
@@ -823,6 +834,7 @@ impl Component for AuditApp {
         for (k, v) in &params {
             match k.as_str() {
                 "repo" => filter.prefix = v.clone(),
+                "repository" => filter.repository = v.clone(),
                 "contains" => filter.contains = v.clone(),
                 "ns" => filter.namespace = v.clone(),
                 "q" => filter.text = v.clone(),
@@ -869,6 +881,7 @@ impl Component for AuditApp {
             filter,
             raw,
             selection: Selection::default(),
+            registry_host: None,
             timeline: Timeline::default(),
             drag: None,
             tl_cursor: None,
@@ -998,6 +1011,7 @@ impl Component for AuditApp {
             Msg::Set(field, value) => {
                 match field {
                     "prefix" => self.filter.prefix = value,
+                    "repository" => self.filter.repository = value,
                     "contains" => self.filter.contains = value,
                     "ns" => self.filter.namespace = value,
                     "q" => self.filter.text = value,
@@ -1150,7 +1164,7 @@ impl Component for AuditApp {
             }
             Msg::History(repo) => {
                 self.filter = Filter {
-                    prefix: repo,
+                    repository: repo,
                     ..Filter::default()
                 };
                 self.raw.clear();
@@ -1349,6 +1363,10 @@ impl Component for AuditApp {
         html! {
         <main class="audit audit-x">
             <h1>{ "Trust audit log" }{ self.instance.as_ref().map(|i| format!(" — {}", i.name)).unwrap_or_default() }</h1>
+            if let Some(host) = &self.registry_host {
+                // Named once here: the rows show `namespace/name`.
+                <p class="muted registry-host" data-testid="registry-host">{ "Repositories on " }<strong>{ host.shown().to_string() }</strong></p>
+            }
             if let Some(error) = &self.error {
                 <p role="alert" class="problem">{ error.clone() }</p>
             }
@@ -1429,6 +1447,13 @@ impl Component for AuditApp {
             <section class="filters" aria-label="filters">
                 <label for="f-prefix">{ "Repository starts with" }</label>
                 <input id="f-prefix" type="search" value={self.filter.prefix.clone()} oninput={set("prefix")} />
+                if !self.filter.repository.is_empty() {
+                    <span class="repo-filter" data-testid="repo-filter">
+                        { "Repository " }<strong>{ self.filter.repository.clone() }</strong>{ " only " }
+                        <button type="button" class="link" aria-label={format!("Show every repository, not only {}", self.filter.repository)}
+                            onclick={link.callback(|_| Msg::Set("repository", String::new()))}>{ "(show all)" }</button>
+                    </span>
+                }
                 <label for="f-contains">{ "contains" }</label>
                 <input id="f-contains" type="search" value={self.filter.contains.clone()} oninput={set("contains")} />
                 <label for="f-ns">{ "Namespace" }</label>
@@ -1476,6 +1501,7 @@ impl Component for AuditApp {
             </section>
             { self.timeline_view(ctx) }
             { self.list.view(
+                self.registry_host.as_ref().map(RegistryHost::shown),
                 link.callback(|_| Msg::Scroll),
                 link.callback(|e| match row_click(e) {
                     RowClick::Copy(text) => Msg::Copy(text),
@@ -1840,6 +1866,7 @@ impl AuditApp {
     fn paint(&mut self) {
         self.list.paint(
             &self.store,
+            self.registry_host.as_ref(),
             &self.selection.positions,
             self.selected.as_deref(),
         );

@@ -22,7 +22,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, Text};
 use yew::prelude::*;
 
-use crate::audit::store::{Kind, Row, Store};
+use crate::audit::store::{Kind, RegistryHost, Row, Store};
 use crate::format::ago;
 use crate::services::storage;
 
@@ -59,6 +59,7 @@ struct Slot {
     tr: Element,
     when_cell: Element,
     when: Text,
+    gun_cell: Element,
     gun: Text,
     pill: Element,
     category: Text,
@@ -77,6 +78,9 @@ struct Shown {
     class: &'static str,
     created: Box<str>,
     when: String,
+    /// The repository as the row shows it: the GUN without the view's registry host.
+    name: Box<str>,
+    /// The full GUN (the row's `data-gun` and the cell's tooltip).
     gun: Box<str>,
     category: Box<str>,
     version: String,
@@ -89,6 +93,7 @@ struct Shown {
 impl Shown {
     fn of(
         store: &Store,
+        host: Option<&RegistryHost>,
         row: &Row,
         index: usize,
         selected: bool,
@@ -96,6 +101,7 @@ impl Shown {
         now: i64,
     ) -> Shown {
         let deletion = row.kind == Kind::Deletion;
+        let gun = store.gun(row);
         Shown {
             id: row.id.clone(),
             index,
@@ -111,7 +117,8 @@ impl Shown {
             } else {
                 ago(row.at, now)
             },
-            gun: store.gun(row).into(),
+            name: host.map_or(gun, |h| h.short(gun)).into(),
+            gun: gun.into(),
             category: row.category().into(),
             version: if deletion {
                 "—".to_string()
@@ -221,21 +228,30 @@ impl VirtualList {
     }
 
     /// The scroller with the table (rows are put in by [`paint`](Self::paint)) and
-    /// `footer` below the rows.
+    /// `footer` below the rows; `host`: the registry host the rows leave out.
     pub fn view(
         &self,
+        host: Option<&str>,
         onscroll: Callback<web_sys::Event>,
         onclick: Callback<MouseEvent>,
         onkeydown: Callback<KeyboardEvent>,
         footer: Html,
     ) -> Html {
         // Laid out as blocks (see the module documentation), so the table roles are spelt
-        // out for assistive technology.
+        // out for assistive technology. With a registry host, the table's name says it once
+        // (the rows name `ns/repo`).
+        let (label, column) = match host {
+            Some(host) => (
+                format!("trust records of repositories on {host}"),
+                "Repository",
+            ),
+            None => ("trust records".to_string(), "Repository (GUN)"),
+        };
         html! {
             <div class="vlist" ref={self.scroller.clone()} onscroll={onscroll} data-testid="scroller">
-            <table class="audit-table" role="table" aria-label="trust records" data-testid="audit" ref={self.table.clone()}>
+            <table class="audit-table" role="table" aria-label={label} data-testid="audit" ref={self.table.clone()}>
                 <thead role="rowgroup"><tr role="row" aria-rowindex="1">
-                    <th scope="col" role="columnheader">{ "When" }</th><th scope="col" role="columnheader">{ "Repository (GUN)" }</th>
+                    <th scope="col" role="columnheader">{ "When" }</th><th scope="col" role="columnheader">{ column }</th>
                     <th scope="col" role="columnheader">{ "Change" }</th><th scope="col" role="columnheader">{ "Version" }</th><th scope="col" role="columnheader">{ "timestamp.json SHA256" }</th>
                 </tr></thead>
                 // Rows are painted by `paint` (only the visible ones, DOM nodes reused);
@@ -249,8 +265,15 @@ impl VirtualList {
 
     /// Put the visible rows of `positions` (store positions, in display order) into the
     /// table: reuse the row elements, only change what differs, move the rows' block to
-    /// where they are and size the table for all of `positions`.
-    pub fn paint(&mut self, store: &Store, positions: &[u32], selected: Option<&str>) {
+    /// where they are and size the table for all of `positions`. Rows name their
+    /// repository without `host` (the view names it once) where their GUN is on it.
+    pub fn paint(
+        &mut self,
+        store: &Store,
+        host: Option<&RegistryHost>,
+        positions: &[u32],
+        selected: Option<&str>,
+    ) {
         let (Some(table), Some(body)) = (
             self.table.cast::<HtmlElement>(),
             self.body.cast::<HtmlElement>(),
@@ -328,6 +351,7 @@ impl VirtualList {
             let is_selected = selected == Some(&*row.id);
             let next = Shown::of(
                 store,
+                host,
                 row,
                 first + k,
                 is_selected,
@@ -384,7 +408,12 @@ impl Slot {
             self.when.set_data(&next.when);
         }
         if fresh || old.gun != next.gun {
-            self.gun.set_data(&next.gun);
+            // The full GUN stays reachable: for scripts and tests, and as the tooltip.
+            let _ = self.tr.set_attribute("data-gun", &next.gun);
+            let _ = self.gun_cell.set_attribute("title", &next.gun);
+        }
+        if fresh || old.name != next.name {
+            self.gun.set_data(&next.name);
         }
         if fresh || old.category != next.category {
             let _ = self.tr.set_attribute("data-category", &next.category);
@@ -509,6 +538,7 @@ fn new_slot(document: &Document) -> Option<Slot> {
         tr,
         when_cell,
         when,
+        gun_cell,
         gun,
         pill,
         category,

@@ -1,6 +1,7 @@
 //! `stack load N`: N realistic records straight into notary's `changefeed` table with one
 //! SQL statement (crates/xtask/assets/load.sql), then a check that the real notary-server
-//! serves them through nginx.
+//! serves them through nginx. [`Dated::BeforeHeld`] puts them under the history a stand-in
+//! already has (the demo's, when `stack seed` alone made it).
 
 use std::time::Instant;
 
@@ -11,7 +12,22 @@ use super::{postgres, services};
 
 const LOAD_SQL: &str = include_str!("../../assets/load.sql");
 
+/// When the records `load` adds happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dated {
+    /// The newest: over the `days` days up to now, after every record held.
+    Newest,
+    /// Older than every record held, over the `days` days before the oldest: the records
+    /// held (real publishes) stay the newest, in their order, with new IDs after the added
+    /// ones (notary's feed is in ID order). One transaction: nothing is lost if it fails.
+    BeforeHeld,
+}
+
 pub(crate) fn run(stack: &Stack, n: u64, days: u32) -> Result<(), String> {
+    run_dated(stack, n, days, Dated::Newest)
+}
+
+pub(crate) fn run_dated(stack: &Stack, n: u64, days: u32, dated: Dated) -> Result<(), String> {
     if !postgres::ready(stack) {
         return Err("postgres is not up: run `cargo xtask stack up` first".into());
     }
@@ -27,27 +43,65 @@ pub(crate) fn run(stack: &Stack, n: u64, days: u32) -> Result<(), String> {
         }
     };
     let (before, max_before) = stats()?;
-    if max_before.saturating_add(i64::try_from(n).unwrap_or(i64::MAX)) > i64::from(i32::MAX) {
+    // Records dated before those held give those held new IDs after theirs.
+    let renumbered = if dated == Dated::BeforeHeld {
+        before
+    } else {
+        0
+    };
+    if max_before
+        .saturating_add(i64::try_from(n).unwrap_or(i64::MAX))
+        .saturating_add(renumbered)
+        > i64::from(i32::MAX)
+    {
         return Err("notary's changefeed ids are int32: that many records do not fit".into());
     }
-    // psql variables (:n, :'host', :days) are substituted client-side, quoted by psql.
-    let sql = format!(
-        "\\set n {n}\n\\set days {days}\n\\set host '{}'\n{LOAD_SQL}",
+    // psql variables (:n, :'host', :days, :'until') are substituted client-side, quoted by
+    // psql.
+    let vars = format!(
+        "\\set n {n}\n\\set days {days}\n\\set host '{}'\n",
         stack.registry_host()
     );
+    let sql = match dated {
+        Dated::Newest => format!("{vars}\\set until now\n{LOAD_SQL}"),
+        // The records held wait in a temporary table while the new ones go in below them.
+        Dated::BeforeHeld => format!(
+            "{vars}BEGIN;\n\
+             LOCK TABLE changefeed IN ACCESS EXCLUSIVE MODE;\n\
+             SELECT coalesce(min(created_at), localtimestamp) - interval '1 second' AS \"until\" \
+             FROM changefeed \\gset\n\
+             CREATE TEMP TABLE held ON COMMIT DROP AS SELECT * FROM changefeed;\n\
+             DELETE FROM changefeed;\n\
+             {LOAD_SQL}\n\
+             INSERT INTO changefeed (created_at, gun, version, sha256, category) \
+             SELECT created_at, gun, version, sha256, category FROM held ORDER BY id;\n\
+             COMMIT;\n"
+        ),
+    };
     let t0 = Instant::now();
     postgres::query(stack, &sql)?;
     let elapsed = t0.elapsed().as_secs_f64();
     let (after, max_after) = stats()?;
     let added = after - before;
+    // The added records' IDs: the first `added` after the old maximum (the records held
+    // follow them when they were dated before).
+    let last = max_before + added;
     let deletions = postgres::query(
         stack,
         &format!(
-            "SELECT count(*) FROM changefeed WHERE id > {max_before} AND category = 'deletion';"
+            "SELECT count(*) FROM changefeed \
+             WHERE id > {max_before} AND id <= {last} AND category = 'deletion';"
         ),
     )?;
+    let held = match dated {
+        Dated::Newest => String::new(),
+        Dated::BeforeHeld => format!(
+            ", dated before the {before} held, which follow as ids {}..={max_after}",
+            last + 1
+        ),
+    };
     println!(
-        "load: {added} records (ids {}..={max_after}, {} deletions) in {elapsed:.2} s \
+        "load: {added} records (ids {}..={last}, {} deletions{held}) in {elapsed:.2} s \
          ({:.0} records/s); changefeed now holds {after}",
         max_before + 1,
         deletions.trim(),

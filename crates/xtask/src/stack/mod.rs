@@ -26,7 +26,8 @@ const USAGE: &str = "usage: cargo xtask stack <command>
   up            start (or repair) the stack; prints the origin, CA file and credentials
   status        each service up/down (PID alive + probe)
   seed          publish real trust history with the notary CLI through the token flow
-  load N [--days D]  add N records straight into notary's changefeed table (default D=30)
+  load N [--days D] [--older]  add N records straight into notary's changefeed table (default
+                D=30); --older dates them before the records held, which stay the newest
   down [--wipe] stop exactly the processes `up` started; --wipe also removes the state folder
 env: MSR_LENS_PORT_BASE (default 8443), MSR_LENS_STACK_DIR (default <repo>/.stack),
      MSR_SIM_BIN (use this msr-sim instead of building crates/sim)";
@@ -54,7 +55,12 @@ pub(crate) fn main(args: &[String]) -> Result<(), String> {
                     .ok_or("--days needs a number of days (1..=3650)")?,
                 None => 30,
             };
-            load::run(&Stack::open()?, n, days)
+            let dated = if rest.iter().any(|a| a == "--older") {
+                load::Dated::BeforeHeld
+            } else {
+                load::Dated::Newest
+            };
+            load::run_dated(&Stack::open()?, n, days, dated)
         }
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
@@ -477,6 +483,25 @@ pub(crate) fn populate(stack: &Stack) -> Result<(), String> {
     }
     load::run(stack, HISTORY_RECORDS, 30)?;
     seed::run(stack)
+}
+
+/// Records [`deepen`] adds: with the view's pages of 1000 records, a history of several
+/// pages, so a filter over the newest page has older ones to speak of.
+pub(crate) const DEEPEN_RECORDS: u64 = 3000;
+
+/// Give a stand-in whose history is small (fewer than [`HISTORY_RECORDS`]: made with
+/// `stack seed` alone, not [`populate`]) a month of bulk records *older* than what it holds,
+/// as the demo needs for its audit views (a partial history, the scope banner): the real
+/// publishes stay the newest records. A stand-in with history enough is left as it is.
+pub(crate) fn deepen(stack: &Stack) -> Result<(), String> {
+    let have = changefeed_len(stack)?;
+    if have >= HISTORY_RECORDS {
+        return Ok(());
+    }
+    println!(
+        "stack: {have} records of trust history; {DEEPEN_RECORDS} older ones go in below them"
+    );
+    load::run_dated(stack, DEEPEN_RECORDS, 30, load::Dated::BeforeHeld)
 }
 
 /// Prints each service up/down; fails (exit 1) unless all are up.

@@ -23,8 +23,9 @@ after(async () => {
 });
 
 // The rows in the DOM (the list is virtualized: only the visible ones), top first.
+// `gun`: the full GUN (data-gun); `name`: what the row shows (without the registry host).
 const rows = (page) => page.$$eval('[data-testid=audit] tbody tr', (els) => els.map((e) => ({
-  id: e.dataset.event, category: e.dataset.category, gun: e.querySelector('.gun')?.textContent,
+  id: e.dataset.event, category: e.dataset.category, gun: e.dataset.gun, name: e.querySelector('.gun')?.textContent,
 })));
 
 test('the audit page opens newest first', async () => {
@@ -42,6 +43,7 @@ test('the audit page opens newest first', async () => {
   for (const r of shown.slice(0, 5)) {
     const record = truth.find((t) => String(t.id) === r.id);
     assert.equal(r.gun, record.gun);
+    assert.equal(r.name, record.gun.replace(`${stack.registry_host}/`, ''));
     assert.equal(r.category, record.category);
   }
   await page.close();
