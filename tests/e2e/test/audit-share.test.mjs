@@ -281,7 +281,11 @@ test("the popup's trust events open their record in the audit view", async () =>
   const [audit] = await Promise.all([env.ctx.waitForEvent('page'), link.click()]);
   await audit.getByTestId('record').waitFor({ timeout: 30000 });
   assert.equal(await audit.getByTestId('record').getAttribute('data-record'), id);
-  assert.match(audit.url(), new RegExp(`audit\\.html\\?id=[^#]+#repo=[^&]+&record=${id}$`));
+  assert.match(audit.url(), new RegExp(`audit\\.html\\?id=[^#]+#repository=[^&]+&record=${id}$`));
+  // Exactly that repository's records (not a sibling whose name starts the same).
+  const repository = decodeURIComponent(new URL(audit.url()).hash.match(/repository=([^&]+)/)[1]);
+  const guns = await audit.locator('tr[data-gun]').evaluateAll((rows) => rows.map((r) => r.dataset.gun));
+  assert.ok(guns.length > 0 && guns.every((g) => g.endsWith(`/${repository}`)), `${repository}: ${guns}`);
   await audit.close();
   await page.close();
 });

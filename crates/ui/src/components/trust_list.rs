@@ -61,7 +61,7 @@ pub fn trust_list(props: &TrustListProps) -> Html {
                 <ul class="trust">
                 { for props.events.iter().take(5).map(|e| {
                     // The record in the audit view of the instance shown.
-                    let hash = hash_of(&[("repo", e.repository.clone()), ("record", e.id.clone())]);
+                    let hash = hash_of(&[("repository", e.repository.clone()), ("record", e.id.clone())]);
                     let href = format!("audit.html#{hash}");
                     let onclick = {
                         let instance = props.instance.clone();
