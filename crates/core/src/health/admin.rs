@@ -399,9 +399,8 @@ pub fn parse_crons(response: &Response<Vec<u8>>) -> Result<Vec<Cron>, AdminError
 }
 
 /// A job that failed recently, in the summary.
-///
-/// Deserializable: the browser extension stores it in its snapshots and reads it back,
-/// also from older snapshots that kept only `id`, `action` and `at` (see [`super::stored`]).
+// Deserializable: the browser extension stores it in its snapshots and reads it back, also
+// from older snapshots that kept only `id`, `action` and `at` (see `super::stored`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", from = "super::stored::FailedJob")]
 #[cfg_attr(
@@ -423,9 +422,8 @@ pub struct FailedJob {
 }
 
 /// The oldest job still waiting for a worker.
-///
-/// Deserializable: the browser extension stores it in its snapshots and reads it back,
-/// also from older snapshots that kept only `action` and `ageSecs` (see [`super::stored`]).
+// Deserializable: the browser extension stores it in its snapshots and reads it back, also
+// from older snapshots that kept only `action` and `ageSecs` (see `super::stored`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", from = "super::stored::WaitingJob")]
 #[cfg_attr(
@@ -445,8 +443,7 @@ pub struct WaitingJob {
 }
 
 /// An upcoming cron run.
-///
-/// Deserializable: the browser extension stores it in its snapshots and reads it back.
+// Deserializable: the browser extension stores it in its snapshots and reads it back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(

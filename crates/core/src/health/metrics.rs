@@ -76,10 +76,9 @@ pub struct MetricsSample {
 }
 
 /// The key figures of one metrics answer.
-///
-/// Deserializable: the browser extension stores it in its snapshots as the package
-/// serialized it and reads it back, also from older snapshots that kept only the five
-/// figures (see [`super::stored`]).
+// Deserializable: the browser extension stores it in its snapshots as the package
+// serialized it and reads it back, also from older snapshots that kept only the five
+// figures (see `super::stored`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", from = "super::stored::MetricsSummary")]
 #[cfg_attr(

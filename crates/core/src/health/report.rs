@@ -392,9 +392,8 @@ impl ClusterStatusMissing {
 }
 
 /// The replicas MSR's settings list.
-///
-/// Deserializable: the browser extension stores it in its snapshots and reads it back,
-/// also from older snapshots that kept only each replica's `id` and `pingUrl`.
+// Deserializable: the browser extension stores it in its snapshots and reads it back, also
+// from older snapshots that kept only each replica's `id` and `pingUrl`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(
@@ -411,8 +410,8 @@ pub struct ReplicaDiscovery {
     pub replicas: Vec<DiscoveredReplica>,
 }
 
-/// One replica from the settings (deserializable like [`ReplicaDiscovery`], see
-/// [`super::stored`]).
+/// One replica from the settings.
+// Deserializable like `ReplicaDiscovery` (see `super::stored`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", from = "super::stored::DiscoveredReplica")]
 #[cfg_attr(
