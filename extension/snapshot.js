@@ -237,24 +237,21 @@ function nginxView(report) {
 const JOBS_KEPT = 5;
 
 /**
- * What MSR's settings list as replicas (`report.discovery`), only what the options page
- * offers to ping: each replica's id and the address its health check answers at. Null
+ * What MSR's settings list as replicas: `report.discovery` as the package serialized it
+ * (the core's `ReplicaDiscovery`; the options page offers to ping each `pingUrl`). Null
  * when the settings were not read (not an admin, MSR unreachable).
  */
 function discoveryView(report) {
   const d = report.discovery;
-  if (!d || !Array.isArray(d.replicas)) return null;
-  return {
-    replicas: d.replicas
-      .filter((r) => r && r.pingUrl)
-      .map((r) => ({ id: String(r.id || ''), pingUrl: String(r.pingUrl) })),
-  };
+  return d && Array.isArray(d.replicas) ? d : null;
 }
 
 /**
  * The job runner (`report.jobRunner`): each worker with its state from the report's
- * reasons (`dead`, `expired` — its heartbeat ran out — or `ok`), the jobs that failed in
- * the window, the oldest waiting job and the next cron runs. Null when not read.
+ * reasons (`dead`, `expired` — its heartbeat ran out — or `ok`), how many jobs failed in
+ * the window and the first few of them, the oldest waiting job and the next few cron runs
+ * (those three as the package serialized them: the core's `FailedJob`, `WaitingJob`,
+ * `CronRun`). Null when not read.
  */
 function jobRunnerView(report) {
   const j = report.jobRunner;
@@ -271,26 +268,21 @@ function jobRunnerView(report) {
     })),
     windowSecs: Number(j.windowSecs) || 0,
     failedCount: failed.length,
-    failed: failed.slice(0, JOBS_KEPT).map((f) => ({ id: String(f.id || ''), action: String(f.action || ''), at: f.at })),
-    oldestWaiting: j.oldestWaiting ? { action: String(j.oldestWaiting.action || ''), ageSecs: j.oldestWaiting.ageSecs } : null,
+    failed: failed.slice(0, JOBS_KEPT),
+    oldestWaiting: j.oldestWaiting || null,
     waiting: Number(j.waiting) || 0,
     running: Number(j.running) || 0,
-    nextCrons: (j.nextCrons || []).slice(0, JOBS_KEPT).map((c) => ({ action: String(c.action || ''), at: c.at })),
+    nextCrons: (j.nextCrons || []).slice(0, JOBS_KEPT),
   };
 }
 
-/** MSR 3.1's metrics (`report.metrics`): the figures the popup shows. Null when absent. */
+/**
+ * MSR 3.1's metrics: `report.metrics` as the package serialized it (the core's
+ * `MetricsSummary`; a non-finite figure is stored as null, which the popup reads as none).
+ * Null when absent.
+ */
 function metricsView(report) {
-  const m = report.metrics;
-  if (!m) return null;
-  const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-  return {
-    repositories: num(m.repositories),
-    pullsTotal: num(m.pullsTotal),
-    pushesTotal: num(m.pushesTotal),
-    pullsPerMin: num(m.pullsPerMin),
-    pushesPerMin: num(m.pushesPerMin),
-  };
+  return report.metrics || null;
 }
 
 /**

@@ -1,8 +1,15 @@
 //! The data the views show and the extension stores, as plain serde structs.
 //!
+//! Where a snapshot shows a part of the `msr-lens` package's health report as the core
+//! serializes it (replica discovery, the job runner's failed and waiting jobs and cron runs,
+//! the metrics), it stores that value as is and reads it back as the core's type
+//! (`msr_lens_core::health::…`). The view structs here are the parts that are not the
+//! core's: each says why.
+//!
 //! Storage layout (shared with `extension/background.js`, keep both in step; the worker's
 //! snapshots are written by `extension/snapshot.js`, whose unit tests check that it uses
-//! exactly the fields of [`Snapshot`] and the structs in it):
+//! exactly the fields of [`Snapshot`] and the structs in it, and the core's fields for the
+//! core's parts):
 //! - `chrome.storage.local` `settings`: [`Settings`] (no secret unless an instance has
 //!   `remember` ticked, then its `secret` is kept there).
 //! - `chrome.storage.session` `secrets`: `{ "<instance id>": "<password or token>" }`.
@@ -12,6 +19,8 @@
 //! - `chrome.storage.local` `selected`: the instance id the popup shows; `selectedAt`:
 //!   when it was picked (in the popup or by saving it in the options), epoch ms.
 
+use msr_lens_core::health::admin::{CronRun, FailedJob, WaitingJob};
+use msr_lens_core::health::{MetricsSummary, ReplicaDiscovery};
 use serde::{Deserialize, Serialize};
 
 /// Which kind of secret an instance uses.
@@ -101,12 +110,14 @@ pub struct Snapshot {
     pub cluster_read: bool,
     /// nginx figures, when read.
     pub nginx: Option<NginxView>,
-    /// The replicas MSR's settings list (admins only; absent in older snapshots).
-    pub discovery: Option<DiscoveryView>,
+    /// The replicas MSR's settings list (admins only; absent in older snapshots): the
+    /// report's `discovery` as is.
+    pub discovery: Option<ReplicaDiscovery>,
     /// The job runner's workers, jobs and crons (admins only).
     pub job_runner: Option<JobRunnerView>,
-    /// MSR 3.1's metrics (none on MSR 2.9: a `metricsNotAvailable` reason says so).
-    pub metrics: Option<MetricsView>,
+    /// MSR 3.1's metrics (none on MSR 2.9: a `metricsNotAvailable` reason says so): the
+    /// report's `metrics` as is.
+    pub metrics: Option<MetricsSummary>,
     /// Specific, human explanations of what could not be checked.
     pub problems: Vec<Problem>,
     /// The latest trust events.
@@ -116,6 +127,9 @@ pub struct Snapshot {
 }
 
 /// One reason of the verdict.
+///
+/// Not the core's `Reason`: `code` and `severity` stay text, so a snapshot with a code this
+/// build's `ReasonCode` does not know (stored by a newer version) still loads.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ReasonView {
@@ -130,6 +144,8 @@ pub struct ReasonView {
 }
 
 /// One ping row.
+///
+/// Not the core's `PingEntry`: the worker words `detail` from its why, status and excerpt.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PingView {
@@ -142,6 +158,8 @@ pub struct PingView {
 }
 
 /// One replica row from `cluster_status`.
+///
+/// Not the core's `ReplicaState`: `ok`, `stale` and `reason` are judged from its conditions.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ReplicaView {
@@ -164,6 +182,9 @@ pub struct ReplicaView {
 }
 
 /// One RethinkDB issue.
+///
+/// Not the core's `Issue`: that one flattens in every other field RethinkDB sent (`info`,
+/// extras); the worker keeps only the four shown, `type` as `kind`, absent text as empty.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct IssueView {
@@ -178,6 +199,9 @@ pub struct IssueView {
 }
 
 /// nginx figures.
+///
+/// Not the core's `NginxStatus`: the counters joined with the sample time and the rates
+/// (`NginxRates`) measured against the previous snapshot.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NginxView {
@@ -203,25 +227,10 @@ pub struct NginxView {
     pub dropped: Option<u64>,
 }
 
-/// The replicas MSR's settings list (`/api/v0/meta/settings`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct DiscoveryView {
-    /// One per replica.
-    pub replicas: Vec<DiscoveredReplica>,
-}
-
-/// One replica MSR's settings list.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct DiscoveredReplica {
-    /// The replica id.
-    pub id: String,
-    /// The origin its health check answers at (`https://node:port`).
-    pub ping_url: String,
-}
-
 /// The job runner part of a snapshot.
+///
+/// Not the core's `JobRunnerSummary`: workers with a judged state, a failed count, and only
+/// the first few failed jobs and cron runs (those are the core's).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct JobRunnerView {
@@ -231,19 +240,21 @@ pub struct JobRunnerView {
     pub window_secs: u64,
     /// How many jobs failed in the window.
     pub failed_count: u32,
-    /// The newest of them (a few).
-    pub failed: Vec<FailedJobView>,
-    /// The job waiting longest to run, if any.
-    pub oldest_waiting: Option<WaitingJobView>,
+    /// The newest of them (a few), as the report lists them.
+    pub failed: Vec<FailedJob>,
+    /// The job waiting longest to run, if any, as the report has it.
+    pub oldest_waiting: Option<WaitingJob>,
     /// Jobs waiting.
     pub waiting: u32,
     /// Jobs running.
     pub running: u32,
-    /// The next cron runs, soonest first.
-    pub next_crons: Vec<CronRunView>,
+    /// The next cron runs, soonest first, as the report lists them (a few).
+    pub next_crons: Vec<CronRun>,
 }
 
 /// One job runner worker.
+///
+/// Not the core's `Worker`: `state` is judged from the report's reasons.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct WorkerView {
@@ -255,55 +266,9 @@ pub struct WorkerView {
     pub state: String,
 }
 
-/// One job that failed.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct FailedJobView {
-    /// The job id.
-    pub id: String,
-    /// Its action (server text).
-    pub action: String,
-    /// When it last changed (epoch milliseconds).
-    pub at: i64,
-}
-
-/// The job waiting longest.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct WaitingJobView {
-    /// Its action (server text).
-    pub action: String,
-    /// How long it has waited, seconds.
-    pub age_secs: u64,
-}
-
-/// One upcoming cron run.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct CronRunView {
-    /// The cron's action (server text).
-    pub action: String,
-    /// When (epoch milliseconds).
-    pub at: i64,
-}
-
-/// MSR 3.1's metrics.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct MetricsView {
-    /// Repositories.
-    pub repositories: Option<f64>,
-    /// Pulls (counter).
-    pub pulls_total: Option<f64>,
-    /// Pushes (counter).
-    pub pushes_total: Option<f64>,
-    /// Pulls per minute since the previous sample.
-    pub pulls_per_min: Option<f64>,
-    /// Pushes per minute since the previous sample.
-    pub pushes_per_min: Option<f64>,
-}
-
 /// A specific, human explanation of a failure.
+///
+/// Not a core type: the worker words it from the package's errors.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Problem {
@@ -317,6 +282,8 @@ pub struct Problem {
 }
 
 /// The trust audit part of a snapshot.
+///
+/// Not a core type: the events the popup shows and whether the feed was read.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct TrustView {
@@ -327,6 +294,9 @@ pub struct TrustView {
 }
 
 /// One notary changefeed record.
+///
+/// Not the core's changefeed `Record`: adds `repository` (the GUN without the registry host),
+/// and `sha256` is empty text for a deletion (the UI builds these too, from pages it reads).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct TrustEvent {
@@ -455,12 +425,69 @@ mod tests {
         assert_eq!(jobs.workers[0].state, "dead");
         assert_eq!(jobs.failed_count, 2);
         assert_eq!(jobs.oldest_waiting.unwrap().age_secs, 700);
-        assert_eq!(jobs.next_crons[0].at, 5);
+        assert_eq!(jobs.next_crons[0].at.as_millis(), 5);
         assert_eq!(new.metrics.unwrap().repositories, Some(82.0));
         assert_eq!(
-            new.discovery.unwrap().replicas[0].ping_url,
-            "https://n:8443"
+            new.discovery.unwrap().replicas[0].ping_url.as_deref(),
+            Some("https://n:8443")
         );
+    }
+
+    /// A snapshot as the worker stored it before it kept the core's values as they are
+    /// (only the fields the popup showed, and a NaN total stored as `null`) still loads,
+    /// and one with the core's full values reads them all.
+    #[test]
+    fn snapshots_stored_before_the_core_types_and_after_load() {
+        let old = Snapshot::from_json(
+            r#"{"instanceId":"a","verdict":"degraded",
+                "jobRunner":{"workers":[],"windowSecs":3600,"failedCount":1,
+                  "failed":[{"id":"j1","action":"scan","at":1000}],
+                  "oldestWaiting":{"action":"onlinegc","ageSecs":900},"waiting":1,"running":0,
+                  "nextCrons":[{"action":"gc","at":2000}]},
+                "metrics":{"repositories":3,"pullsTotal":10,"pushesTotal":null,"pullsPerMin":1.5,"pushesPerMin":null},
+                "discovery":{"replicas":[{"id":"r1","pingUrl":"https://n1:8443"}]}}"#,
+        )
+        .expect("an older snapshot loads");
+        let jobs = old.job_runner.unwrap();
+        assert_eq!(
+            (jobs.failed[0].id.as_str(), jobs.failed[0].action.as_str()),
+            ("j1", "scan")
+        );
+        assert_eq!(jobs.failed[0].at.as_millis(), 1000);
+        let waiting = jobs.oldest_waiting.unwrap();
+        assert_eq!(
+            (waiting.action.as_str(), waiting.age_secs),
+            ("onlinegc", 900)
+        );
+        let metrics = old.metrics.unwrap();
+        assert_eq!(
+            (
+                metrics.pulls_total,
+                metrics.pushes_total,
+                metrics.pulls_per_min
+            ),
+            (Some(10.0), None, Some(1.5))
+        );
+        assert!(metrics.key_series.is_empty());
+        let new = Snapshot::from_json(
+            r#"{"instanceId":"a","jobRunner":{"failed":[{"id":"j","action":"scan","status":"error","workerId":"w","at":5}],
+                "oldestWaiting":{"id":"q","action":"gc","scheduledAt":1,"ageSecs":2}},
+                "metrics":{"samples":4,"repositories":3,"pullsTotal":null,"pushesTotal":null,"pullsPerMin":null,
+                  "pushesPerMin":null,"keySeries":[{"name":"r","kind":"gauge","total":null,"samples":1}],
+                  "sample":{"at":7,"pulls":null,"pushes":2}},
+                "discovery":{"dtrHost":"h","replicaId":"r1","replicas":[{"id":"r1","node":"n1","httpPort":80,
+                  "httpsPort":8443,"httpsUrl":"https://n1:8443","httpUrl":"http://n1","pingUrl":null,"pinged":false}]}}"#,
+        )
+        .expect("a snapshot with the core's values loads");
+        let jobs = new.job_runner.unwrap();
+        assert_eq!(jobs.failed[0].worker_id, "w");
+        assert_eq!(jobs.oldest_waiting.unwrap().scheduled_at.as_millis(), 1);
+        let metrics = new.metrics.unwrap();
+        assert_eq!((metrics.samples, metrics.sample.pushes), (4, Some(2.0)));
+        assert!(metrics.key_series[0].total.is_nan());
+        let discovery = new.discovery.unwrap();
+        assert_eq!(discovery.replicas[0].https_port, Some(8443));
+        assert_eq!(discovery.replicas[0].ping_url, None);
     }
 
     #[test]

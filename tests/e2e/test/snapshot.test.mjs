@@ -25,11 +25,13 @@ function replay(name, previous) {
   return { s, health, full, problem: (area) => full.problems.find((p) => p.area === area) };
 }
 
-// The field names of a Rust struct in crates/ui/src/model.rs, as serde writes them.
+// The field names of a Rust struct in crates/ui/src/model.rs (or, for the parts a snapshot
+// keeps as the package serialized them, in the core's `file`), as serde writes them.
 const modelRs = readFileSync(path.join(ROOT, 'crates/ui/src/model.rs'), 'utf8');
-function fields(struct) {
-  const body = new RegExp(`pub struct ${struct} \\{([\\s\\S]*?)\\n\\}`).exec(modelRs);
-  assert.ok(body, `struct ${struct} not found in model.rs`);
+function fields(struct, file = null) {
+  const text = file ? readFileSync(path.join(ROOT, 'crates/core/src', file), 'utf8') : modelRs;
+  const body = new RegExp(`pub struct ${struct} \\{([\\s\\S]*?)\\n\\}`).exec(text);
+  assert.ok(body, `struct ${struct} not found in ${file || 'model.rs'}`);
   return [...body[1].matchAll(/pub (\w+):/g)].map((m) => m[1].replace(/_(\w)/g, (_, c) => c.toUpperCase())).sort();
 }
 const keys = (o) => Object.keys(o).sort();
@@ -44,15 +46,17 @@ test('snapshots use exactly the fields of the Rust model the popup reads', () =>
   assert.deepEqual(keys(full.nginx), fields('NginxView'));
   assert.deepEqual(keys(full.trust), fields('TrustView'));
   assert.deepEqual(keys(full.trust.events[0]), fields('TrustEvent'));
-  assert.deepEqual(keys(full.discovery), fields('DiscoveryView'));
-  assert.deepEqual(keys(full.discovery.replicas[0]), fields('DiscoveredReplica'));
+  assert.deepEqual(keys(full.discovery), fields('ReplicaDiscovery', 'health/report.rs'));
+  assert.deepEqual(keys(full.discovery.replicas[0]), fields('DiscoveredReplica', 'health/report.rs'));
   assert.deepEqual(keys(full.jobRunner), fields('JobRunnerView'));
   assert.deepEqual(keys(full.jobRunner.workers[0]), fields('WorkerView'));
-  assert.deepEqual(keys(full.jobRunner.nextCrons[0]), fields('CronRunView'));
-  assert.deepEqual(keys(full.metrics), fields('MetricsView'));
+  assert.deepEqual(keys(full.jobRunner.nextCrons[0]), fields('CronRun', 'health/admin.rs'));
+  assert.deepEqual(keys(full.metrics), fields('MetricsSummary', 'health/metrics.rs'));
+  assert.deepEqual(keys(full.metrics.keySeries[0]), fields('KeySeries', 'health/metrics.rs'));
+  assert.deepEqual(keys(full.metrics.sample), fields('MetricsSample', 'health/metrics.rs'));
   const jobs = jobsReport();
-  assert.deepEqual(keys(jobs.jobRunner.failed[0]), fields('FailedJobView'));
-  assert.deepEqual(keys(jobs.jobRunner.oldestWaiting), fields('WaitingJobView'));
+  assert.deepEqual(keys(jobs.jobRunner.failed[0]), fields('FailedJob', 'health/admin.rs'));
+  assert.deepEqual(keys(jobs.jobRunner.oldestWaiting), fields('WaitingJob', 'health/admin.rs'));
   const { full: failed } = replay('dev');
   assert.deepEqual(keys(failed.problems[0]), fields('Problem'));
   assert.deepEqual(keys(configSnapshot({ id: 'x' }, 'bad', 1)), fields('Snapshot'));
@@ -75,18 +79,20 @@ function jobsReport() {
   return healthSnapshot(s.instance, true, { report, clusterError: null }, undefined);
 }
 
-test('job runner, metrics and discovered replicas: small, and absent when not read', () => {
+test('job runner, metrics and discovered replicas: small, the core values as they are, and absent when not read', () => {
   const { s, full } = replay('admin');
   const report = s.healths.at(-1).report;
-  assert.deepEqual(full.discovery.replicas.map((r) => r.pingUrl), report.discovery.replicas.map((r) => r.pingUrl));
+  assert.deepEqual(full.discovery, report.discovery);
+  assert.ok(full.discovery.replicas.every((r) => typeof r.pingUrl === 'string'));
   assert.ok(full.jobRunner.workers.every((w) => w.state === 'ok'));
-  assert.equal(full.jobRunner.nextCrons[0].action, report.jobRunner.nextCrons[0].action);
-  assert.equal(full.metrics.repositories, report.metrics.repositories);
+  assert.deepEqual(full.jobRunner.nextCrons, report.jobRunner.nextCrons.slice(0, 5));
+  assert.deepEqual(full.metrics, report.metrics);
   const jobs = jobsReport();
   assert.deepEqual(jobs.jobRunner.workers.map((w) => w.state), ['dead', 'expired', 'ok']);
   assert.equal(jobs.jobRunner.failedCount, 7);
   assert.equal(jobs.jobRunner.failed.length, 5);
-  assert.deepEqual(jobs.jobRunner.oldestWaiting, { action: 'onlinegc', ageSecs: 900 });
+  assert.deepEqual(jobs.jobRunner.failed[4], { id: 'j4', action: 'scan', status: 'errored', workerId: jobs.jobRunner.workers[0].id, at: 1004 });
+  assert.deepEqual(jobs.jobRunner.oldestWaiting, { id: 'jw', action: 'onlinegc', scheduledAt: 1, ageSecs: 900 });
   // A pull-only account reads none of them.
   const { full: dev } = replay('dev');
   assert.deepEqual([dev.discovery, dev.jobRunner, dev.metrics], [null, null, null]);
@@ -161,11 +167,14 @@ test('runHealth hands the previous snapshot\'s nginx and metrics samples to the 
   await runHealth(client, { checkedAt: 5, nginx: sample, metrics: { ...metrics, pullsTotal: null } });
   await runHealth(client, { checkedAt: 5, nginx: null, metrics: null });
   await runHealth(client, null);
+  // A snapshot that keeps the report's own sample hands that on, with its own time.
+  await runHealth(client, { checkedAt: 9, nginx: null, metrics: { ...metrics, sample: { at: 7, pulls: 100, pushes: 3 } } });
   assert.deepEqual(calls, [
     { previousNginx: sample, previousMetrics: { at: 5, pulls: 120, pushes: null } },
     { previousNginx: sample },
     undefined,
     undefined,
+    { previousMetrics: { at: 7, pulls: 100, pushes: 3 } },
   ]);
 });
 

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use http::{Request, Response, header};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::report::{Reason, ReasonCode, Severity};
@@ -399,8 +399,10 @@ pub fn parse_crons(response: &Response<Vec<u8>>) -> Result<Vec<Cron>, AdminError
 }
 
 /// A job that failed recently, in the summary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+// Deserializable: the browser extension stores it in its snapshots and reads it back, also
+// from older snapshots that kept only `id`, `action` and `at` (see `super::stored`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", from = "super::stored::FailedJob")]
 #[cfg_attr(
     feature = "tsify",
     derive(tsify_next::Tsify),
@@ -420,8 +422,10 @@ pub struct FailedJob {
 }
 
 /// The oldest job still waiting for a worker.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+// Deserializable: the browser extension stores it in its snapshots and reads it back, also
+// from older snapshots that kept only `action` and `ageSecs` (see `super::stored`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", from = "super::stored::WaitingJob")]
 #[cfg_attr(
     feature = "tsify",
     derive(tsify_next::Tsify),
@@ -439,7 +443,8 @@ pub struct WaitingJob {
 }
 
 /// An upcoming cron run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+// Deserializable: the browser extension stores it in its snapshots and reads it back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(
     feature = "tsify",

@@ -33,7 +33,7 @@ pub fn metrics_request(base: &Origin, credentials: &Credentials) -> Request<Vec<
 }
 
 /// One metric family used in the summary.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(
     feature = "tsify",
@@ -46,14 +46,21 @@ pub struct KeySeries {
     /// `counter`, `gauge`, `untyped`, ...
     pub kind: String,
     /// The sum of its samples over all labels.
+    #[serde(deserialize_with = "number_or_nan")]
     pub total: f64,
     /// How many samples (label sets) it had.
     pub samples: usize,
 }
 
+/// A stored `total` read back: JSON has no NaN or infinity, so a non-finite sum (a
+/// Prometheus `NaN` sample) comes back as `null`, read as NaN.
+fn number_or_nan<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
+}
+
 /// Counters kept between two checks, for rates (a report's `metrics.sample`; read back
 /// from JavaScript as `HealthOptions.previousMetrics`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(
     feature = "tsify",
@@ -70,8 +77,11 @@ pub struct MetricsSample {
 }
 
 /// The key figures of one metrics answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+// Deserializable: the browser extension stores it in its snapshots as the package
+// serialized it and reads it back, also from older snapshots that kept only the five
+// figures (see `super::stored`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", from = "super::stored::MetricsSummary")]
 #[cfg_attr(
     feature = "tsify",
     derive(tsify_next::Tsify),

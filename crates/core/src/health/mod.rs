@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod nginx;
 pub mod ping;
 pub mod report;
+mod stored;
 
 pub use admin::{AdminError, JobRunner, JobRunnerSummary, MsrSettings, ReplicaAddress};
 pub use check::{Discovery, HealthCheck, HealthTargets, LOAD_BALANCER_LABEL, Probe};

@@ -57,7 +57,7 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::admin::{AdminError, JobRunner, JobRunnerSummary, MsrSettings};
 use super::cluster::{
@@ -392,7 +392,9 @@ impl ClusterStatusMissing {
 }
 
 /// The replicas MSR's settings list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+// Deserializable: the browser extension stores it in its snapshots and reads it back, also
+// from older snapshots that kept only each replica's `id` and `pingUrl`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(
     feature = "tsify",
@@ -409,8 +411,9 @@ pub struct ReplicaDiscovery {
 }
 
 /// One replica from the settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+// Deserializable like `ReplicaDiscovery` (see `super::stored`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", from = "super::stored::DiscoveredReplica")]
 #[cfg_attr(
     feature = "tsify",
     derive(tsify_next::Tsify),

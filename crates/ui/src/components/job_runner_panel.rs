@@ -5,7 +5,9 @@
 use yew::prelude::*;
 
 use crate::format::{age, ago, rate};
-use crate::model::{JobRunnerView, MetricsView};
+use msr_lens_core::health::MetricsSummary;
+
+use crate::model::JobRunnerView;
 
 /// Properties of [`JobRunnerPanel`].
 #[derive(Properties, PartialEq)]
@@ -13,7 +15,7 @@ pub struct JobRunnerPanelProps {
     /// The job runner, when read.
     pub jobs: Option<JobRunnerView>,
     /// The metrics, when read.
-    pub metrics: Option<MetricsView>,
+    pub metrics: Option<MetricsSummary>,
     /// The report said this MSR has no metrics (MSR 2.9).
     pub metrics_absent: bool,
     /// Now (epoch ms).
@@ -72,7 +74,7 @@ fn jobs_view(j: &JobRunnerView, now: i64) -> Html {
                 <h3 id="failed-h">{ "Failed jobs" }</h3>
                 <ul class="failed" aria-labelledby="failed-h">
                     { for j.failed.iter().map(|f| html! {
-                        <li data-job={f.id.clone()}><span class="action">{ f.action.clone() }</span>{ " " }<span class="muted">{ ago(f.at, now) }</span></li>
+                        <li data-job={f.id.clone()}><span class="action">{ f.action.clone() }</span>{ " " }<span class="muted">{ ago(f.at.as_millis(), now) }</span></li>
                     }) }
                 </ul>
             }
@@ -80,7 +82,7 @@ fn jobs_view(j: &JobRunnerView, now: i64) -> Html {
                 <h3 id="crons-h">{ "Next cron runs" }</h3>
                 <ul class="crons" aria-labelledby="crons-h" data-testid="crons">
                     { for j.next_crons.iter().map(|c| html! {
-                        <li><span class="action">{ c.action.clone() }</span>{ " " }<span class="muted">{ when(c.at, now) }</span></li>
+                        <li><span class="action">{ c.action.clone() }</span>{ " " }<span class="muted">{ when(c.at.as_millis(), now) }</span></li>
                     }) }
                 </ul>
             }

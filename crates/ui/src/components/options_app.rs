@@ -62,7 +62,13 @@ async fn load_glance(state: UseReducerHandle<OptionsState>) {
             .unwrap_or_default();
         let replicas: Vec<String> = snapshot
             .and_then(|s| s.discovery)
-            .map(|d| d.replicas.into_iter().map(|r| r.ping_url).collect())
+            // What the options offer to ping: each listed replica's health check address.
+            .map(|d| {
+                d.replicas
+                    .into_iter()
+                    .filter_map(|r| r.ping_url.filter(|url| !url.is_empty()))
+                    .collect()
+            })
             .unwrap_or_default();
         if !replicas.is_empty() {
             discovered.insert(instance.id.clone(), replicas);
