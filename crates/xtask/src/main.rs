@@ -288,7 +288,8 @@ fn build() -> Result<(), String> {
 fn bench() -> Result<(), String> {
     let root = workspace_root();
     run("bash", &[&root.join("scripts/setup.sh").to_string_lossy()])?;
-    let stack = stack::up()?;
+    // The stand-in's release build: its answer times are MSR's part of the popup figure.
+    let stack = stack::up_with(stack::SimProfile::Release)?;
     stack::populate(&stack)?;
     let stack_json = stack.path_str("stack.json");
     let env = [

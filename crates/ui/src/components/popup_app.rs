@@ -31,6 +31,11 @@ fn refresh(state: UseReducerHandle<PopupState>) {
     let Some(id) = state.selected.clone() else {
         return;
     };
+    refresh_instance(state, id);
+}
+
+/// Ask the background worker to check instance `id` now (see [`refresh`]).
+fn refresh_instance(state: UseReducerHandle<PopupState>, id: String) {
     state.dispatch(PopupAction::Refreshing);
     spawn_local(async move {
         let result = storage::request_refresh(&id).await;
@@ -47,9 +52,11 @@ const PICKED_MS: i64 = 2 * 60_000;
 /// the last shown), its snapshot and histories.
 async fn load(state: UseReducerHandle<PopupState>, settings: Settings) {
     let mut verdicts = BTreeMap::new();
+    let mut snapshots = BTreeMap::new();
     for instance in &settings.instances {
         if let Some(s) = storage::load_snapshot(&instance.id).await {
             verdicts.insert(instance.id.clone(), state_of(&s).to_string());
+            snapshots.insert(instance.id.clone(), s);
         }
     }
     let stored = storage::load_selected()
@@ -66,15 +73,21 @@ async fn load(state: UseReducerHandle<PopupState>, settings: Settings) {
             stored.as_deref(),
         ),
     };
+    // The fresh check starts now: the worker checks while the popup reads the rest of
+    // what it opens with (the histories, the session's secrets).
+    if let Some(id) = &id {
+        refresh_instance(state.clone(), id.clone());
+    }
     let (snapshot, history, week) = match &id {
         Some(id) => (
-            storage::load_snapshot(id).await,
+            snapshots.remove(id),
             storage::load_history(id).await,
             storage::load_week(id).await,
         ),
         None => (None, Vec::new(), Vec::new()),
     };
     let session_secrets = storage::session_secret_ids().await;
+    let checking = id.is_some();
     state.dispatch(PopupAction::Loaded {
         settings,
         selected: id,
@@ -84,7 +97,10 @@ async fn load(state: UseReducerHandle<PopupState>, settings: Settings) {
         verdicts,
         session_secrets,
     });
-    refresh(state);
+    if !checking {
+        // The view falls back to the first instance (if any): check that one.
+        refresh(state);
+    }
 }
 
 /// The popup root.

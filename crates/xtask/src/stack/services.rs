@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use serde_json::Value;
 
 use super::layout::{ISSUER, REPLICAS, SERVICE, Stack, pretty};
-use super::util;
+use super::{SimProfile, util};
 
 const NOTARY_TEMPLATE: &str = include_str!("../../assets/notary-server.json");
 const NGINX_TEMPLATE: &str = include_str!("../../assets/nginx.conf");
@@ -135,7 +135,7 @@ pub(crate) enum SimBuild {
     Building(Child),
 }
 
-pub(crate) fn start_sim_build(stack: &Stack) -> Result<SimBuild, String> {
+pub(crate) fn start_sim_build(stack: &Stack, profile: SimProfile) -> Result<SimBuild, String> {
     if let Some(bin) = env::var_os("MSR_SIM_BIN") {
         return Ok(SimBuild::Given(PathBuf::from(bin)));
     }
@@ -143,6 +143,7 @@ pub(crate) fn start_sim_build(stack: &Stack) -> Result<SimBuild, String> {
     Command::new(cargo)
         .current_dir(&stack.root)
         .args(["build", "-q", "-p", "msr-lens-sim", "--bin", "msr-sim"])
+        .args((profile == SimProfile::Release).then_some("--release"))
         .arg("--message-format=json-render-diagnostics")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
