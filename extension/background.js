@@ -286,9 +286,11 @@ async function updateBadge() {
   }
   const { state } = worst;
   const text = BADGE_TEXT[state] ?? (attention > 0 ? String(Math.min(attention, 999)) : state === 'healthy' ? '' : '!');
-  await chrome.action.setBadgeBackgroundColor({ color: COLORS[state] });
+  // Text and tooltip first, the colour last: whoever reads the badge between the calls
+  // never sees a new colour with the old count.
   await chrome.action.setBadgeText({ text });
   await chrome.action.setTitle({ title: badgeTitle(s.instances, worst, attention) });
+  await chrome.action.setBadgeBackgroundColor({ color: COLORS[state] });
 }
 
 // The toolbar tooltip: the worst instance by name, its reason, and how many others are fine.

@@ -66,16 +66,17 @@ test('a fault on msr-sim turns the badge amber after the next background check, 
   assert.equal(bad.length, 1, JSON.stringify(snap.pings));
   assert.equal(bad[0].label, new URL(stack.replica_origins[1]).host);
   assert.match(bad[0].detail, /^HTTP 503/);
+  assert.ok(snap.attention >= 1, `attention ${snap.attention}`);
+  // The badge is three calls (text, tooltip, colour): wait for the whole of it.
   const badge = await until(async () => {
     const b = await apiBadge();
-    return b.color.join() === '227,116,0,255' ? b : { ok: false, ...b };
-  }, 'amber badge');
+    return b.color.join() === '227,116,0,255' && b.text === String(snap.attention) ? b : { ok: false, ...b };
+  }, `an amber badge saying ${snap.attention}`);
   assert.equal(badge.text, String(snap.attention));
-  assert.ok(snap.attention >= 1, `attention ${snap.attention}`);
   const shown = await until(async () => {
     const b = await toolbarBadge(env);
-    return /background-color: rgba\(227, 116, 0, 1\)/.test(b.style) ? b : { ok: false, ...b };
-  }, 'an amber toolbar badge');
+    return /background-color: rgba\(227, 116, 0, 1\)/.test(b.style) && b.text === badge.text ? b : { ok: false, ...b };
+  }, 'an amber toolbar badge with the same count');
   assert.equal(shown.text, badge.text);
   // The tooltip names the worst instance and its reason.
   assert.match(shown.title, /^MSR Lens: bg degraded \(\d+ needs? attention\)( — .+)?$/);
