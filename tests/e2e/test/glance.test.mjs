@@ -287,8 +287,9 @@ test('a wrong password is not green ("Unknown: cannot sign in"); a non-admin is 
   assert.match(await page.getByTestId('verdict').getAttribute('class'), /\bv-unknown\b/);
   assert.equal(await page.getByTestId('summary').innerText(), 'cannot sign in');
   const badge = () => env.sw.evaluate(async () => ({ text: await chrome.action.getBadgeText({}), color: (await chrome.action.getBadgeBackgroundColor({})).join() }));
-  await until(async () => { const b = await badge(); return { ...b, ok: b.text === 'auth' }; }, 'the "auth" badge');
-  assert.notEqual((await badge()).color, '30,142,62,255', 'green badge for a wrong password');
+  // The badge's colour is set last (after its text): wait for the purple "auth" badge whole.
+  const auth = await until(async () => { const b = await badge(); return { ...b, ok: b.text === 'auth' && b.color === '147,52,230,255' }; }, 'the purple "auth" badge');
+  assert.notEqual(auth.color, '30,142,62,255', 'green badge for a wrong password');
   assert.deepEqual(await axe(page), []);
   await page.close();
 
