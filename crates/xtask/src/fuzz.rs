@@ -1,8 +1,8 @@
 //! `cargo xtask fuzz [--secs N] [TARGET…]`: coverage-guided fuzzing of every parser of
 //! server data in msr-lens-core (`fuzz/`, cargo-fuzz and libFuzzer; docs/fuzzing.md).
 //!
-//! It installs what it needs when missing (a nightly toolchain, used by this command only,
-//! where one can be had, and cargo-fuzz), writes seed corpora generated from the golden fixtures into
+//! It installs cargo-fuzz when it is missing (the targets build on the stable toolchain
+//! like everything else: without a sanitizer cargo-fuzz passes only stable flags), writes seed corpora generated from the golden fixtures into
 //! `fuzz/seeds/<target>/`, builds the targets once, runs each for N seconds (one at a
 //! time) with `fuzz/corpus/<target>/` as its growing corpus, and prints per target the
 //! executions, the coverage (libFuzzer's `cov` and `ft`) and the crashes. A crash makes
@@ -33,10 +33,6 @@ pub const TARGETS: &[&str] = &[
     "saved_state",
     "auth_flow",
 ];
-
-/// The toolchain the fuzz crate builds with when it is there: cargo-fuzz is made for a
-/// nightly toolchain (its sanitizers take `-Z` flags). The product never uses it.
-const NIGHTLY: &str = "nightly";
 
 /// What the fuzz targets' answers are separated by (`msr_lens_fuzz::ANSWER_SEPARATOR`).
 const ANSWER_SEPARATOR: &str = "\n#~#~#\n";
@@ -90,13 +86,13 @@ pub fn main(args: &[String]) -> Result<(), String> {
         targets = TARGETS.iter().map(|t| t.to_string()).collect();
     }
     let fuzz_dir = crate::workspace_root().join("fuzz");
-    let toolchain = install()?;
+    install()?;
     write_seeds(&fuzz_dir)?;
     // One build for all targets; `cargo fuzz run` then finds them built.
-    cargo_fuzz(&fuzz_dir, toolchain, &["build"], None)?;
+    cargo_fuzz(&fuzz_dir, &["build"], None)?;
     let mut outcomes = Vec::new();
     for target in &targets {
-        outcomes.push(run_target(&fuzz_dir, toolchain, target, secs)?);
+        outcomes.push(run_target(&fuzz_dir, target, secs)?);
     }
     print!("{}", table(&outcomes));
     let crashed: Vec<&str> = outcomes
@@ -114,34 +110,12 @@ pub fn main(args: &[String]) -> Result<(), String> {
     }
 }
 
-/// The toolchain to build the targets with and cargo-fuzz, installed when missing.
+/// cargo-fuzz, installed when missing.
 ///
-/// A nightly toolchain is used when installed, else installed with rustup. Where none
-/// can be fetched (a closed network), the default toolchain is used: without a
-/// sanitizer, cargo-fuzz passes only stable `-C` flags.
-fn install() -> Result<Option<&'static str>, String> {
-    let has_nightly = || {
-        Command::new("rustup")
-            .args(["toolchain", "list"])
-            .output()
-            .is_ok_and(|out| {
-                String::from_utf8_lossy(&out.stdout)
-                    .lines()
-                    .any(|line| line.starts_with(NIGHTLY))
-            })
-    };
-    let toolchain = if has_nightly()
-        || crate::run(
-            "rustup",
-            &["toolchain", "install", NIGHTLY, "--profile", "minimal"],
-        )
-        .is_ok()
-    {
-        Some(NIGHTLY)
-    } else {
-        eprintln!("fuzz: no {NIGHTLY} toolchain to be had; building with the default toolchain");
-        None
-    };
+/// The targets build with the default (stable) toolchain: `--sanitizer none` keeps
+/// cargo-fuzz to stable `-C` flags (`-Cpasses=sancov-module` and LLVM's
+/// sanitizer-coverage options), so no nightly toolchain is needed.
+fn install() -> Result<(), String> {
     let have_fuzz = Command::new("cargo")
         .args(["fuzz", "--version"])
         .stdout(Stdio::null())
@@ -151,31 +125,24 @@ fn install() -> Result<Option<&'static str>, String> {
     if !have_fuzz {
         crate::run("cargo", &["install", "cargo-fuzz", "--locked"])?;
     }
-    Ok(toolchain)
+    Ok(())
 }
 
-/// `cargo [+<toolchain>] fuzz <args> --sanitizer none --debug-assertions` in `fuzz/`.
+/// `cargo fuzz <args> --sanitizer none --debug-assertions` in `fuzz/`.
 ///
 /// No sanitizer: the core forbids `unsafe` code, and what the targets look for —
 /// panics, overflows (debug assertions are on), disagreements between parsers, broken
 /// promises — needs none; AddressSanitizer would halve the executions.
-fn cargo_fuzz(
-    fuzz_dir: &Path,
-    toolchain: Option<&str>,
-    args: &[&str],
-    log: Option<&Path>,
-) -> Result<bool, String> {
+fn cargo_fuzz(fuzz_dir: &Path, args: &[&str], log: Option<&Path>) -> Result<bool, String> {
     let (command, rest) = args.split_first().ok_or("no cargo fuzz command")?;
     let mut cmd = Command::new("cargo");
     cmd.current_dir(fuzz_dir)
-        .args(toolchain.map(|t| format!("+{t}")))
         .args(["fuzz", command, "--sanitizer", "none", "--debug-assertions"])
         .args(rest)
         // The workspace's settings are not for this crate.
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_TARGET_DIR");
-    let plus = toolchain.map(|t| format!("+{t} ")).unwrap_or_default();
-    eprintln!("+ (fuzz/) cargo {plus}fuzz {}", args.join(" "));
+    eprintln!("+ (fuzz/) cargo fuzz {}", args.join(" "));
     if let Some(log) = log {
         let file = fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
         cmd.stdout(Stdio::null()).stderr(file);
@@ -189,12 +156,7 @@ fn cargo_fuzz(
     Ok(status.success())
 }
 
-fn run_target(
-    fuzz_dir: &Path,
-    toolchain: Option<&str>,
-    target: &str,
-    secs: u64,
-) -> Result<Outcome, String> {
+fn run_target(fuzz_dir: &Path, target: &str, secs: u64) -> Result<Outcome, String> {
     let corpus = format!("corpus/{target}");
     let seeds = format!("seeds/{target}");
     let artifacts = format!("artifacts/{target}");
@@ -207,7 +169,6 @@ fn run_target(
     let max_time = format!("-max_total_time={secs}");
     let ok = cargo_fuzz(
         fuzz_dir,
-        toolchain,
         &[
             "run",
             target,
