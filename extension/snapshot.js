@@ -183,20 +183,23 @@ export function noAnswerWhy(origin, failure) {
     return null;
   }
   const said = failure.error ? ` (${failure.error})` : '';
+  // The words of the options page's "Test connection" (crates/ui/src/services/test_connection.rs).
   switch (failure.kind) {
     case 'certificateUntrusted':
       return `this browser does not trust MSR's certificate${said} — install MSR's CA from ${url.origin}/ca`;
     case 'refused': {
       const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-      return `nothing listens at ${url.hostname}:${port} (connection refused)`;
+      return `nothing listens at ${url.hostname}:${port} (connection refused${failure.error ? `: ${failure.error}` : ''})`;
     }
     case 'nameNotResolved':
-      return `the host name ${url.hostname} is not resolved (DNS)${said}: a typo, or a name only the VPN knows`;
+      return `the name ${url.hostname} does not resolve${said} — check the address, DNS and the VPN`;
     case 'timedOut':
-      return `the connection timed out${said}: a firewall, the VPN or a wrong address`;
+      return `the connection timed out${said} — a firewall, the VPN or a wrong address`;
+    case 'unreachable':
+      return `${url.host} is unreachable from this network${said} — check the network and the VPN`;
     default:
-      // The core's sentence (certificate expired or for another name, TLS handshake,
-      // unreachable network, connection reset).
+      // The core's sentence (certificate expired, for another name or refused otherwise,
+      // TLS handshake, connection reset).
       return `${failure.message}${said}`;
   }
 }

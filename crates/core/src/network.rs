@@ -99,7 +99,9 @@ impl NetworkFailure {
         if let Some(failure) = by_code {
             return failure;
         }
-        let lower = error.to_lowercase();
+        // ASCII only: the messages looked for are English, and `to_lowercase` would bring
+        // Unicode's case tables into the npm package's .wasm (about 10 KB of gzip).
+        let lower = error.to_ascii_lowercase();
         MESSAGES
             .iter()
             .find(|(fragment, _)| lower.contains(fragment))

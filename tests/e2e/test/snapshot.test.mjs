@@ -329,16 +329,16 @@ test('nothing listening, as the browser named it: the unreachable problem and th
   const refused = run(CLASSIFIED.refused);
   const unreachable = refused.problems.find((p) => p.area === 'connection');
   assert.equal(unreachable.kind, 'unreachable'); // the worker's backoff reads the kind
-  assert.equal(unreachable.message, `could not reach ${origin}: nothing listens at 127.0.0.1:${port} (connection refused)`);
-  assert.equal(refused.pings[0].detail, `no answer: nothing listens at 127.0.0.1:${port} (connection refused)`);
+  assert.equal(unreachable.message, `could not reach ${origin}: nothing listens at 127.0.0.1:${port} (connection refused: NS_ERROR_CONNECTION_REFUSED)`);
+  assert.equal(refused.pings[0].detail, `no answer: nothing listens at 127.0.0.1:${port} (connection refused: NS_ERROR_CONNECTION_REFUSED)`);
 
   const untrusted = run(CLASSIFIED.untrusted).problems.find((p) => p.area === 'connection').message;
   assert.equal(untrusted,
     `could not reach ${origin}: this browser does not trust MSR's certificate (net::ERR_CERT_AUTHORITY_INVALID) — install MSR's CA from ${origin}/ca`);
   assert.equal(run(CLASSIFIED.dns).problems[0].message,
-    `could not reach ${origin}: the host name 127.0.0.1 is not resolved (DNS) (net::ERR_NAME_NOT_RESOLVED): a typo, or a name only the VPN knows`);
+    `could not reach ${origin}: the name 127.0.0.1 does not resolve (net::ERR_NAME_NOT_RESOLVED) — check the address, DNS and the VPN`);
   assert.equal(run(CLASSIFIED.timeout).problems[0].message,
-    `could not reach ${origin}: the connection timed out (net::ERR_CONNECTION_TIMED_OUT): a firewall, the VPN or a wrong address`);
+    `could not reach ${origin}: the connection timed out (net::ERR_CONNECTION_TIMED_OUT) — a firewall, the VPN or a wrong address`);
   assert.equal(run(CLASSIFIED.expired).problems[0].message,
     `could not reach ${origin}: the server's certificate has expired or is not valid yet (or this computer's clock is wrong) (net::ERR_CERT_DATE_INVALID)`);
 
@@ -363,16 +363,18 @@ test('replicas: each silent ping row names its own origin\'s failure; the proble
   const snap = healthSnapshot(instance, false, { report, clusterError: null, network }, null);
   assert.deepEqual(snap.pings.map((p) => p.detail), [
     "no answer: this browser does not trust MSR's certificate (net::ERR_CERT_AUTHORITY_INVALID) — install MSR's CA from https://r1.example:8443/ca",
-    'no answer: nothing listens at r2.example:443 (connection refused)',
+    'no answer: nothing listens at r2.example:443 (connection refused: NS_ERROR_CONNECTION_REFUSED)',
   ]);
   // Nothing known about the instance's own origin: the first silent ping's failure.
   assert.equal(snap.problems[0].message,
     "could not reach https://r1.example:8443: this browser does not trust MSR's certificate (net::ERR_CERT_AUTHORITY_INVALID) — install MSR's CA from https://r1.example:8443/ca");
   // The instance's origin (its /nginx_status, cluster status) first when known.
   const main = healthSnapshot(instance, false, { report, clusterError: null, network: { ...network, 'https://msr.example:8443': CLASSIFIED.refused } }, null);
-  assert.equal(main.problems[0].message, 'could not reach https://msr.example:8443: nothing listens at msr.example:8443 (connection refused)');
+  assert.equal(main.problems[0].message, 'could not reach https://msr.example:8443: nothing listens at msr.example:8443 (connection refused: NS_ERROR_CONNECTION_REFUSED)');
   assert.equal(noAnswerWhy('not a url', CLASSIFIED.refused), null);
-  assert.equal(noAnswerWhy('http://h', CLASSIFIED.refused), 'nothing listens at h:80 (connection refused)');
+  assert.equal(noAnswerWhy('http://h', CLASSIFIED.refused), 'nothing listens at h:80 (connection refused: NS_ERROR_CONNECTION_REFUSED)');
+  assert.equal(noAnswerWhy('https://h:1', { ...CLASSIFIED.timeout, kind: 'unreachable', error: 'net::ERR_ADDRESS_UNREACHABLE' }),
+    'h:1 is unreachable from this network (net::ERR_ADDRESS_UNREACHABLE) — check the network and the VPN');
 });
 
 test('every replica down', () => {
