@@ -108,7 +108,7 @@ async function backgroundCheck(origin) {
     await new Promise((r) => setTimeout(r, 200));
   }
   const { page } = await openPopup(env.ctx, env.url);
-  const shown = await page.locator('.problems [data-kind="unreachable"]').innerText();
+  const shown = await page.locator('.problems [data-area="connection"][data-kind="unreachable"]').innerText();
   await page.close();
   await options.close();
   return { snapshot, problem, title, shown, listening };
@@ -122,7 +122,7 @@ test('background: nothing listens — the popup, the ping row and the badge tool
   assert.equal(problem.message, `could not reach ${origin}: ${why}`);
   assert.equal(snapshot.pings[0].detail, `no answer: ${why}`);
   assert.equal(shown, problem.message);
-  assert.equal(title, `MSR Lens: Cause unknown — ${problem.message}`);
+  assert.equal(title, `MSR Lens: Cause unknown (1 needs attention) — ${problem.message}`);
   assert.equal(listening, false, 'the worker left its webRequest listener');
 });
 
@@ -134,7 +134,7 @@ test('background: an untrusted certificate — the popup and the badge tooltip n
     assert.equal(problem.message, `could not reach ${server.origin}: ${why}`);
     assert.equal(snapshot.pings[0].detail, `no answer: ${why}`);
     assert.equal(shown, problem.message);
-    assert.equal(title, `MSR Lens: Cause unknown — ${problem.message}`);
+    assert.equal(title, `MSR Lens: Cause unknown (1 needs attention) — ${problem.message}`);
     assert.equal(listening, false, 'the worker left its webRequest listener');
     assert.equal(server.state.served, 0, 'the browser sent a request over the untrusted connection');
   } finally {

@@ -107,8 +107,8 @@ async function backgroundCheck(origin) {
     return b.title.includes(problem.message) ? b : null;
   }, 'the tooltip naming the cause');
   const popup = await open(env, 'popup.html');
-  await popup.waitForSelector('.problems [data-kind="unreachable"]', { timeout: 20000 });
-  const shown = await popup.evaluate(() => document.querySelector('.problems [data-kind="unreachable"]').textContent);
+  await popup.waitForSelector('.problems [data-area="connection"][data-kind="unreachable"]', { timeout: 20000 });
+  const shown = await popup.evaluate(() => document.querySelector('.problems [data-area="connection"][data-kind="unreachable"]').textContent);
   await popup.close();
   return { snapshot, problem, title: badge.title, shown };
 }
@@ -122,7 +122,7 @@ test('background: nothing listens — the problem, the ping row, the popup and t
   assert.equal(problem.message, `could not reach ${origin}: ${why}`);
   assert.equal(snapshot.pings[0].detail, `no answer: ${why}`);
   assert.equal(shown, problem.message);
-  assert.equal(title, `MSR Lens: Cause unknown — ${problem.message}`);
+  assert.equal(title, `MSR Lens: Cause unknown (1 needs attention) — ${problem.message}`);
 });
 
 test('background: a certificate Firefox does not trust — named, with the /ca hint', async (t) => {
@@ -133,6 +133,6 @@ test('background: a certificate Firefox does not trust — named, with the /ca h
   assert.ok(problem.message.endsWith(`${server.origin}/ca`));
   assert.match(snapshot.pings[0].detail, /^no answer: this browser does not trust MSR's certificate/);
   assert.equal(shown, problem.message);
-  assert.equal(title, `MSR Lens: Cause unknown — ${problem.message}`);
+  assert.equal(title, `MSR Lens: Cause unknown (1 needs attention) — ${problem.message}`);
   assert.equal(server.state.served, 0, 'Firefox sent a request over the untrusted connection');
 });
