@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { loadStack, resetSim, untrustedHttps } from '../../lib.mjs';
-import { addInstance, launchFirefox, open, statusLine, toolbarBadge, until } from '../lib.mjs';
+import { addInstance, alertWindows, launchFirefox, open, statusLine, toolbarBadge, until } from '../lib.mjs';
 
 const stack = loadStack();
 const host = new URL(stack.origin).hostname;
@@ -123,6 +123,15 @@ test('background: nothing listens — the problem, the ping row, the popup and t
   assert.equal(snapshot.pings[0].detail, `no answer: ${why}`);
   assert.equal(shown, problem.message);
   assert.equal(title, `MSR Lens: Cause unknown (1 needs attention) — ${problem.message}`);
+  // The verdict change (the stand-in's check after saving was not "unknown") notified
+  // with the same sentence: Firefox's own notification window showed it.
+  const alerts = await until(async () => {
+    const list = await alertWindows(env);
+    return list.some((a) => a.title === 'Cause: unknown') ? list : { ok: false, list };
+  }, 'an "unknown" notification');
+  const text = alerts.find((a) => a.title === 'Cause: unknown').text;
+  assert.match(text, /^was \w+/);
+  assert.ok(text.endsWith(`. ${problem.message}`), text);
 });
 
 test('background: a certificate Firefox does not trust — named, with the /ca hint', async (t) => {
