@@ -17,9 +17,10 @@
 // popup shows it at once; the popup never talks to MSR itself, it asks this worker
 // (`refresh` on a port, below). Storage layout: see crates/ui/src/model.rs.
 
-import init, { MsrClient } from './pkg/msr-lens/msr_lens.js';
+import init, { MsrClient, classifyNetworkError } from './pkg/msr-lens/msr_lens.js';
 import { clientOptions, runHealth, runTrust } from './check.js';
-import { configMessage, configSnapshot, healthSnapshot, withTrust } from './snapshot.js';
+import { checkOrigins, watchNetErrors } from './net_watch.js';
+import { configMessage, configSnapshot, healthSnapshot, pingOrigin, withTrust } from './snapshot.js';
 
 const ready = init({ module_or_path: new URL('./pkg/msr-lens/msr_lens_bg.wasm', import.meta.url) });
 
@@ -90,6 +91,34 @@ async function recordOutcome(id, snapshot, pollMs) {
 
 const running = new Map();
 
+// How long to wait for the browser's error of an origin once its ping got no answer: the
+// event may arrive just after the fetch rejected, or never (as "Test connection" does,
+// crates/ui/src/services/net_errors.rs).
+const NET_ERROR_GRACE_MS = 1000;
+
+// The health half with the browser's own errors for the origins whose ping got no answer
+// (`network`: origin -> the package's classifyNetworkError result), so the snapshot can
+// say why MSR could not be reached (snapshot.js noAnswerWhy).
+async function watchedHealth(instance, client, previous) {
+  const watcher = await watchNetErrors(checkOrigins(instance));
+  try {
+    const result = await runHealth(client, previous);
+    const network = {};
+    const silent = (result.report.pings || []).filter((p) => p.state === 'unknown' && p.why === 'noAnswer');
+    if (watcher && silent.length) {
+      const origins = new Set([pingOrigin(instance, 'load balancer'), ...silent.map((p) => pingOrigin(instance, p.label))]);
+      origins.delete(null);
+      await Promise.all([...origins].map(async (origin) => {
+        const error = await watcher.errorOf(origin, NET_ERROR_GRACE_MS);
+        if (error) network[origin] = classifyNetworkError(error);
+      }));
+    }
+    return { ...result, network };
+  } finally {
+    watcher?.stop();
+  }
+}
+
 // One MsrClient per instance while the worker lives: it keeps the token cache and the
 // previous nginx sample (request rates). A changed configuration or secret makes a new one.
 const clients = new Map();
@@ -132,7 +161,7 @@ async function checkOne(instance, pollMs) {
       await chrome.storage.local.set({ [snapKey]: snapshot });
       return snapshot;
     }
-    const health = healthSnapshot(instance, hasCredentials, await runHealth(client, previous), previous);
+    const health = healthSnapshot(instance, hasCredentials, await watchedHealth(instance, client, previous), previous);
     await chrome.storage.local.set({ [snapKey]: health });
     const snapshot = withTrust(health, instance, hasCredentials, await runTrust(client));
     await chrome.storage.local.set({ [snapKey]: snapshot });

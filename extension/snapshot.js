@@ -148,15 +148,84 @@ export function clusterProblem(instance, hasSecret, reason, clusterError) {
   }
 }
 
+/**
+ * The origin (`scheme://host[:port]`) a ping of a report went to: the instance's for the
+ * load balancer's, else the replica address whose `host[:port]` is the label (the
+ * package labels a replica URL so); null when none matches (a `{ label, url }` replica).
+ */
+export function pingOrigin(instance, label) {
+  const origin = (text) => {
+    try {
+      return new URL(String(text).trim());
+    } catch {
+      return null;
+    }
+  };
+  if (label === 'load balancer') return origin(instance.origin)?.origin ?? null;
+  for (const r of instance.replicas || []) {
+    const u = origin(r);
+    if (u && u.host === label) return u.origin;
+  }
+  return null;
+}
+
+/**
+ * Why `origin` gave no answer, from the browser's own error for it (`failure`: the
+ * package's `classifyNetworkError` result, see extension/net_watch.js), or null when the
+ * browser named nothing known.
+ */
+export function noAnswerWhy(origin, failure) {
+  if (!failure || !failure.kind || failure.kind === 'other') return null;
+  let url;
+  try {
+    url = new URL(origin);
+  } catch {
+    return null;
+  }
+  const said = failure.error ? ` (${failure.error})` : '';
+  // The words of the options page's "Test connection" (crates/ui/src/services/test_connection.rs).
+  switch (failure.kind) {
+    case 'certificateUntrusted':
+      return `this browser does not trust MSR's certificate${said} — install MSR's CA from ${url.origin}/ca`;
+    case 'refused': {
+      const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+      return `nothing listens at ${url.hostname}:${port} (connection refused${failure.error ? `: ${failure.error}` : ''})`;
+    }
+    case 'nameNotResolved':
+      return `the name ${url.hostname} does not resolve${said} — check the address, DNS and the VPN`;
+    case 'timedOut':
+      return `the connection timed out${said} — a firewall, the VPN or a wrong address`;
+    case 'unreachable':
+      return `${url.host} is unreachable from this network${said} — check the network and the VPN`;
+    default:
+      // The core's sentence (certificate expired, for another name or refused otherwise,
+      // TLS handshake, connection reset).
+      return `${failure.message}${said}`;
+  }
+}
+
+/**
+ * The `unreachable` problem: what the browser said about the instance's origin (or, when
+ * it said nothing known there, about the first silent ping's), else every likely cause.
+ */
+function unreachableMessage(instance, pings, network) {
+  const main = pingOrigin(instance, 'load balancer');
+  const candidates = [main, ...pings.map((p) => pingOrigin(instance, p.label))].filter(Boolean);
+  for (const origin of candidates) {
+    const why = noAnswerWhy(origin, network[origin]);
+    if (why) return `could not reach ${origin}: ${why}`;
+  }
+  return `could not reach ${instance.origin}: the network or VPN, a TLS certificate this browser does not trust (get MSR's CA at ${instance.origin}/ca), or a missing site permission (grant it in the options)`;
+}
+
 /** The problems of a health report: the connection, then the cluster status. */
-function healthProblems(instance, hasSecret, report, clusterError) {
+function healthProblems(instance, hasSecret, report, clusterError, network) {
   const out = [];
   const pings = report.pings || [];
   const unknown = (why) => pings.some((p) => p.state === 'unknown' && p.why === why);
   const allNoAnswer = pings.length > 0 && pings.every((p) => p.state === 'unknown' && p.why === 'noAnswer');
   if (allNoAnswer) {
-    out.push(problem('connection', 'unreachable',
-      `could not reach ${instance.origin}: the network or VPN, a TLS certificate this browser does not trust (get MSR's CA at ${instance.origin}/ca), or a missing site permission (grant it in the options)`));
+    out.push(problem('connection', 'unreachable', unreachableMessage(instance, pings, network)));
   } else if (unknown('html') || unknown('redirected')) {
     out.push(problem('connection', 'loginPage', `MSR answered with a login page: ${LOGIN_PAGE}`));
   } else if (unknown('authRequired')) {
@@ -172,10 +241,14 @@ function healthProblems(instance, hasSecret, report, clusterError) {
   return { problems: out, clusterFailed: Boolean(reason) };
 }
 
-function pingView(p) {
+function pingView(p, instance, network) {
   let detailText = '';
   if (p.state === 'unhealthy') detailText = p.reason || '';
-  if (p.state === 'unknown') {
+  const origin = p.state === 'unknown' && p.why === 'noAnswer' ? pingOrigin(instance, p.label) : null;
+  const named = origin ? noAnswerWhy(origin, network[origin]) : null;
+  if (named) {
+    detailText = `no answer: ${named}`;
+  } else if (p.state === 'unknown') {
     const why = WHY[p.why] || String(p.why || 'unknown');
     detailText = p.status ? `HTTP ${p.status}: ${why}` : `${why}: ${p.excerpt || ''}`;
   }
@@ -286,13 +359,15 @@ function metricsView(report) {
 }
 
 /**
- * The health half of a snapshot from `runHealth`'s `{ report, clusterError }`. It keeps
- * the previous snapshot's trust events and trust problems with `pendingTrust: true`
- * until `withTrust` adds the new ones.
+ * The health half of a snapshot from `runHealth`'s `{ report, clusterError }` and
+ * `network`: the browser's errors of the check's requests, classified, by origin
+ * (`{ [origin]: classifyNetworkError(error) }`, see background.js). It keeps the previous
+ * snapshot's trust events and trust problems with `pendingTrust: true` until `withTrust`
+ * adds the new ones.
  */
-export function healthSnapshot(instance, hasSecret, { report, clusterError }, previous) {
-  const { problems, clusterFailed } = healthProblems(instance, hasSecret, report, clusterError);
-  const pings = (report.pings || []).map(pingView);
+export function healthSnapshot(instance, hasSecret, { report, clusterError, network = {} }, previous) {
+  const { problems, clusterFailed } = healthProblems(instance, hasSecret, report, clusterError, network || {});
+  const pings = (report.pings || []).map((p) => pingView(p, instance, network || {}));
   const replicas = (report.replicas || []).map(replicaView);
   const issues = (report.issues || []).map((i) => ({
     id: i.id || '', kind: i.type || '', critical: Boolean(i.critical), description: i.description || '',

@@ -131,6 +131,36 @@ test("follow picks up newly published records and stops on close()", async () =>
   assert.equal(await waiting, null);
 });
 
+test("classifyNetworkError names what a browser's network error string means", () => {
+  const untrusted = keep("ClassifiedNetworkError", lens.classifyNetworkError(" net::ERR_CERT_AUTHORITY_INVALID "));
+  assert.deepEqual(untrusted, {
+    kind: "certificateUntrusted",
+    message: "the server's certificate is not signed by an authority this browser trusts",
+    error: "net::ERR_CERT_AUTHORITY_INVALID",
+    certificate: true,
+    connected: true,
+    nothingAnswered: false,
+  });
+  const cases = [
+    ["net::ERR_CONNECTION_REFUSED", "refused"],
+    ["NS_ERROR_CONNECTION_REFUSED", "refused"],
+    ["net::ERR_NAME_NOT_RESOLVED", "nameNotResolved"],
+    ["NS_ERROR_NET_TIMEOUT", "timedOut"],
+    ["The certificate is not trusted because it is self-signed.", "certificateUntrusted"],
+    ["net::ERR_SSL_PROTOCOL_ERROR", "tlsHandshake"],
+    ["net::ERR_FAILED", "other"],
+  ];
+  for (const [error, kind] of cases) {
+    const c = keep("ClassifiedNetworkError", lens.classifyNetworkError(error));
+    assert.equal(c.kind, kind, error);
+    assert.equal(c.error, error);
+  }
+  assert.equal(lens.classifyNetworkError("net::ERR_CONNECTION_REFUSED").message,
+    "the connection was refused: nothing listens at that address and port");
+  assert.equal(lens.classifyNetworkError("net::ERR_CONNECTION_REFUSED").nothingAnswered, true);
+  assert.equal(lens.classifyNetworkError("net::ERR_FAILED").message, "the browser reported net::ERR_FAILED");
+});
+
 test("parseChangefeedPage reads what notary sends", () => {
   const records = lens.parseChangefeedPage(
     new TextEncoder().encode('{"count":1,"records":[{"ID":"x1","CreatedAt":"bad","GUN":"h/a/b","Version":0,"SHA256":"   ","Category":"deletion"}]}'),

@@ -33,6 +33,6 @@ pub mod origin;
 pub mod time;
 
 pub use error::{ApiError, ErrorKind, ParseError};
-pub use network::NetworkFailure;
+pub use network::{NetworkFailure, NetworkFailureKind};
 pub use origin::Origin;
 pub use time::Timestamp;

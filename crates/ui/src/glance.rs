@@ -2,7 +2,7 @@
 //! summary, which of several instances is worst, and the status strip of a history
 //! (Uptime Kuma's heartbeat bar: one coloured segment per time slot, uptime share).
 
-use crate::format::rate;
+use crate::format::{age, rate};
 use crate::model::{Bucket, HistoryPoint, ReasonView, Snapshot};
 
 /// How bad a state is, for picking the worst instance (the badge uses the same order,
@@ -57,6 +57,16 @@ const COVERED: &[&str] = &[
     "nginxUnavailable",
 ];
 
+/// Reason codes of the job runner: their sentences stand in the popup's "Job runner"
+/// section, next to its figures ([`job_runner_reasons`]), not under "Current issues".
+pub const JOB_RUNNER: &[&str] = &[
+    "workerDead",
+    "workerHeartbeatExpired",
+    "jobsFailing",
+    "jobWaiting",
+    "cronOverdue",
+];
+
 /// Reason codes that only repeat, for an MSR that did not answer, that its admin endpoints
 /// could not be read either.
 const CONSEQUENCES: &[&str] = &[
@@ -81,16 +91,82 @@ pub fn other_reasons(s: &Snapshot) -> Vec<&ReasonView> {
         .reasons
         .iter()
         .filter(|r| !COVERED.contains(&r.code.as_str()))
+        .filter(|r| !JOB_RUNNER.contains(&r.code.as_str()))
         .filter(|r| !(unreachable && CONSEQUENCES.contains(&r.code.as_str())))
         .filter(|r| r.severity != "info" || r.code.starts_with("tables"))
         .collect();
-    out.sort_by_key(|r| match r.severity.as_str() {
+    out.sort_by_key(|r| severity_rank(&r.severity));
+    out
+}
+
+/// The job runner's reasons, each said once in its section: the degraded ones (dead
+/// workers, expired heartbeats, failed jobs, a job waiting too long) and the overdue crons
+/// (`info`, but the section lists only the next runs). Most severe first. An oldest waiting
+/// job within the limit (`info`) is only the section's "Oldest waiting" figure.
+pub fn job_runner_reasons(s: &Snapshot) -> Vec<&ReasonView> {
+    let mut out: Vec<&ReasonView> = s
+        .reasons
+        .iter()
+        .filter(|r| JOB_RUNNER.contains(&r.code.as_str()))
+        .filter(|r| r.severity != "info" || r.code == "cronOverdue")
+        .collect();
+    out.sort_by_key(|r| severity_rank(&r.severity));
+    out
+}
+
+fn severity_rank(severity: &str) -> u8 {
+    match severity {
         "down" => 0,
         "degraded" => 1,
         "unknown" => 2,
         _ => 3,
-    });
-    out
+    }
+}
+
+/// The job runner's reasons in a few counted words for the banner line (`1 worker dead`,
+/// `4 jobs failed`): its section says them in full. Severe ones, then mild ones.
+fn job_runner_summary(s: &Snapshot) -> (Vec<String>, Vec<String>) {
+    let reasons = job_runner_reasons(s);
+    let n = |code: &str| reasons.iter().filter(|r| r.code == code).count();
+    let mut severe = Vec::new();
+    let mut mild = Vec::new();
+    if n("workerDead") > 0 {
+        severe.push(count(n("workerDead"), "worker dead", "workers dead"));
+    }
+    if n("workerHeartbeatExpired") > 0 {
+        severe.push(count(
+            n("workerHeartbeatExpired"),
+            "worker heartbeat expired",
+            "worker heartbeats expired",
+        ));
+    }
+    if n("jobsFailing") > 0 {
+        let failed = s.job_runner.as_ref().map_or(0, |j| j.failed_count);
+        severe.push(if failed > 0 {
+            count(failed as usize, "job failed", "jobs failed")
+        } else {
+            "jobs failing".to_string()
+        });
+    }
+    if n("jobWaiting") > 0 {
+        severe.push(
+            match s
+                .job_runner
+                .as_ref()
+                .and_then(|j| j.oldest_waiting.as_ref())
+            {
+                Some(w) => format!(
+                    "a job waiting {}",
+                    age(i64::try_from(w.age_secs).unwrap_or(i64::MAX))
+                ),
+                None => "a job waiting long".to_string(),
+            },
+        );
+    }
+    if n("cronOverdue") > 0 {
+        mild.push(count(n("cronOverdue"), "cron overdue", "crons overdue"));
+    }
+    (severe, mild)
 }
 
 /// A reason in a few words for the banner line: `15 tables not ready`, or its message cut
@@ -174,12 +250,15 @@ pub fn summary(s: &Snapshot) -> Vec<String> {
     let (severe, mild): (Vec<&ReasonView>, Vec<&ReasonView>) = other_reasons(s)
         .into_iter()
         .partition(|r| r.severity == "down" || r.severity == "degraded");
+    let (jobs_severe, jobs_mild) = job_runner_summary(s);
     out.extend(severe.iter().map(|r| short(r)));
+    out.extend(jobs_severe);
     let minor = s.issues.len() - critical;
     if minor > 0 {
         out.push(count(minor, "minor issue", "minor issues"));
     }
     out.extend(mild.iter().map(|r| short(r)));
+    out.extend(jobs_mild);
     if !s.cluster_read && !unreachable && !sign_in {
         let why = s
             .problems
@@ -488,15 +567,115 @@ mod tests {
             ],
             ..Snapshot::default()
         };
-        assert_eq!(other_reasons(&s).len(), 3);
+        assert_eq!(other_reasons(&s).len(), 2);
         assert_eq!(
             summary(&s),
             [
-                "worker w1 is dead: its heartbeat expired 10 minutes ago and…",
                 "nginx dropped 3 connection(s) in the last 60 s",
+                "1 worker dead",
                 "2 tables not ready"
             ]
         );
+    }
+
+    #[test]
+    fn job_runner_sentences_are_the_sections_and_the_banner_counts_them() {
+        let s = Snapshot {
+            verdict: "degraded".into(),
+            cluster_read: true,
+            replicas: vec![replica(true, false)],
+            reasons: vec![
+                reason(
+                    "info",
+                    "cronOverdue",
+                    Some("gc"),
+                    "cron gc was due 2 h ago and has not run",
+                ),
+                reason(
+                    "degraded",
+                    "workerDead",
+                    Some("w1"),
+                    "job runner worker w1 is dead: jobs are not run there",
+                ),
+                reason(
+                    "degraded",
+                    "workerDead",
+                    Some("w2"),
+                    "job runner worker w2 is dead: jobs are not run there",
+                ),
+                reason(
+                    "degraded",
+                    "workerHeartbeatExpired",
+                    Some("w3"),
+                    "job runner worker w3 missed its heartbeat: it expired 10 min ago",
+                ),
+                reason(
+                    "degraded",
+                    "jobsFailing",
+                    Some("jobs"),
+                    "4 job(s) failed in the last 1 h: 4 scan (error)",
+                ),
+                reason(
+                    "degraded",
+                    "jobWaiting",
+                    Some("j1"),
+                    "the oldest waiting job (scan) has waited 30 min for a worker",
+                ),
+                reason(
+                    "degraded",
+                    "nginxDropping",
+                    Some("nginx"),
+                    "nginx dropped 3 connection(s) in the last 60 s",
+                ),
+            ],
+            job_runner: Some(crate::model::JobRunnerView {
+                failed_count: 4,
+                oldest_waiting: Some(msr_lens_core::health::admin::WaitingJob {
+                    id: "j1".into(),
+                    action: "scan".into(),
+                    scheduled_at: msr_lens_core::Timestamp::from_millis(0),
+                    age_secs: 1800,
+                }),
+                ..Default::default()
+            }),
+            ..Snapshot::default()
+        };
+        let codes = |v: Vec<&ReasonView>| v.iter().map(|r| r.code.clone()).collect::<Vec<_>>();
+        assert_eq!(codes(other_reasons(&s)), ["nginxDropping"]);
+        assert_eq!(
+            codes(job_runner_reasons(&s)),
+            [
+                "workerDead",
+                "workerDead",
+                "workerHeartbeatExpired",
+                "jobsFailing",
+                "jobWaiting",
+                "cronOverdue"
+            ]
+        );
+        assert_eq!(
+            summary(&s),
+            [
+                "nginx dropped 3 connection(s) in the last 60 s",
+                "2 workers dead",
+                "1 worker heartbeat expired",
+                "4 jobs failed",
+                "a job waiting 30 min",
+                "1 cron overdue"
+            ]
+        );
+        // A job waiting within the limit is only the section's figure.
+        let short_wait = Snapshot {
+            reasons: vec![reason(
+                "info",
+                "jobWaiting",
+                Some("j1"),
+                "the oldest waiting job (scan) has waited 2 min for a worker",
+            )],
+            ..Snapshot::default()
+        };
+        assert!(job_runner_reasons(&short_wait).is_empty());
+        assert!(other_reasons(&short_wait).is_empty());
     }
 
     #[test]

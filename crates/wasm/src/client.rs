@@ -400,6 +400,15 @@ pub fn parse_changefeed_page(
     Ok(records::columns_to_js(&columns).into())
 }
 
+/// What a browser's network error string names: `webRequest.onErrorOccurred`'s `error`
+/// (Chromium's `net::ERR_CERT_AUTHORITY_INVALID`, `net::ERR_CONNECTION_REFUSED`; Firefox's
+/// `NS_ERROR_*` or its English NSS certificate message). A string not recognised is kind
+/// `other`, its sentence quoting it.
+#[wasm_bindgen(js_name = classifyNetworkError, unchecked_return_type = "ClassifiedNetworkError")]
+pub fn classify_network_error(error: &str) -> Result<JsValue, JsValue> {
+    to_js(&crate::outputs::ClassifiedNetworkError::of(error))
+}
+
 /// Whether `value` is an error of this package (an `Error` named `MsrLensError` with a
 /// `kind`).
 #[wasm_bindgen(js_name = isMsrLensError, unchecked_return_type = "value is MsrLensError")]

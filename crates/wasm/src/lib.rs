@@ -32,7 +32,9 @@ mod feed;
 mod types;
 
 #[cfg(target_arch = "wasm32")]
-pub use client::{MsrClient, is_msr_lens_error, parse_changefeed_page, version};
+pub use client::{
+    MsrClient, classify_network_error, is_msr_lens_error, parse_changefeed_page, version,
+};
 #[cfg(target_arch = "wasm32")]
 pub use feed::Changefeed;
 

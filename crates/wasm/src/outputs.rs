@@ -4,6 +4,7 @@
 
 use msr_lens_core::auth::Grant;
 use msr_lens_core::health::{self, ReplicaState};
+use msr_lens_core::{NetworkFailure, NetworkFailureKind};
 use serde::Serialize;
 use tsify_next::Tsify;
 
@@ -69,6 +70,42 @@ pub struct ClusterStatus {
     pub replicas: Vec<ReplicaState>,
 }
 
+/// What `classifyNetworkError(error)` returns: the failure a browser's network error
+/// string names (`webRequest.onErrorOccurred`'s `error`: Chromium's `net::ERR_*`, Firefox's
+/// `NS_ERROR_*` or NSS message), with a sentence for people.
+#[derive(Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct ClassifiedNetworkError {
+    /// What went wrong; `other` for a string not recognised.
+    pub kind: NetworkFailureKind,
+    /// A sentence, lower case first (`the connection was refused: nothing listens at that
+    /// address and port`).
+    pub message: String,
+    /// The browser's string, trimmed.
+    pub error: String,
+    /// The browser judged the server's certificate and refused it.
+    pub certificate: bool,
+    /// Something accepted the connection (it then failed in TLS or closed it).
+    pub connected: bool,
+    /// No connection was made at all (refused, name not resolved, timed out, unreachable).
+    pub nothing_answered: bool,
+}
+
+impl ClassifiedNetworkError {
+    /// Classify a browser's error string.
+    pub fn of(error: &str) -> Self {
+        let failure = NetworkFailure::classify(error);
+        ClassifiedNetworkError {
+            kind: failure.failure_kind(),
+            message: failure.to_string(),
+            error: error.trim().to_string(),
+            certificate: failure.is_certificate(),
+            connected: failure.connected(),
+            nothing_answered: failure.nothing_answered(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -77,6 +114,32 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn a_classified_network_error_is_camel_case_with_the_core_sentence() {
+        assert_eq!(
+            serde_json::to_value(ClassifiedNetworkError::of(
+                " net::ERR_CERT_AUTHORITY_INVALID "
+            ))
+            .unwrap(),
+            json!({
+                "kind": "certificateUntrusted",
+                "message": "the server's certificate is not signed by an authority this browser trusts",
+                "error": "net::ERR_CERT_AUTHORITY_INVALID",
+                "certificate": true,
+                "connected": true,
+                "nothingAnswered": false,
+            })
+        );
+        let refused =
+            serde_json::to_value(ClassifiedNetworkError::of("NS_ERROR_CONNECTION_REFUSED"))
+                .unwrap();
+        assert_eq!(refused["kind"], "refused");
+        assert_eq!(refused["nothingAnswered"], true);
+        let other = serde_json::to_value(ClassifiedNetworkError::of("net::ERR_FAILED")).unwrap();
+        assert_eq!(other["kind"], "other");
+        assert_eq!(other["message"], "the browser reported net::ERR_FAILED");
+    }
 
     #[test]
     fn keys_are_camel_case_and_the_cluster_status_is_flattened() {

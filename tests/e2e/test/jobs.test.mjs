@@ -48,6 +48,26 @@ test('popup: a dead worker, an expired heartbeat, failing jobs, a waiting job, c
   assert.ok(await jobs.locator('ul.failed li').count() > 0);
   assert.match(await page.getByTestId('jobs-oldest').innerText(), / for 30 min$/);
   assert.ok(await page.getByTestId('crons').locator('li').count() > 0);
+  // Each job-runner sentence once, in the job runner section (above its figures), not
+  // again under "Current issues"; the banner line only counts them.
+  const snap = Object.entries(await storage(env.sw, 'local')).find(([k]) => k.startsWith('snapshot:'))[1];
+  const JOB_CODES = ['workerDead', 'workerHeartbeatExpired', 'jobsFailing', 'jobWaiting'];
+  const sentences = snap.reasons.filter((r) => JOB_CODES.includes(r.code)).map((r) => r.message);
+  assert.deepEqual([...new Set(snap.reasons.filter((r) => JOB_CODES.includes(r.code)).map((r) => r.code))].sort(), [...JOB_CODES].sort());
+  await page.getByTestId('job-reasons').waitFor({ timeout: 20000 });
+  const whole = await page.locator('main').innerText();
+  const inJobs = await page.getByTestId('job-reasons').innerText();
+  const inIssues = await page.getByTestId('issues').innerText();
+  for (const sentence of sentences) {
+    assert.equal(whole.split(sentence).length - 1, 1, `"${sentence}" in the popup:\n${whole}`);
+    assert.ok(inJobs.includes(sentence), `"${sentence}" not in the job runner section`);
+    assert.ok(!inIssues.includes(sentence), `"${sentence}" repeated under Current issues`);
+  }
+  const banner = await page.locator('.verdict').innerText();
+  assert.match(banner, /1 worker dead/);
+  assert.match(banner, /1 worker heartbeat expired/);
+  assert.match(banner, new RegExp(`${failed} jobs? failed`));
+  assert.match(banner, /a job waiting 30 min/);
   // MSR 3.1 (the stand-in's default): metrics, repositories a whole number.
   assert.match(await page.getByTestId('metrics-repositories').innerText(), /^\d+$/);
   assert.equal(await page.getByTestId('metrics-note').count(), 0);

@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../lib.mjs';
 import {
-  age, apiProblem, clusterProblem, configMessage, configSnapshot, healthSnapshot, stripHost, withTrust,
+  age, apiProblem, clusterProblem, configMessage, configSnapshot, healthSnapshot, noAnswerWhy, pingOrigin, stripHost,
+  withTrust,
 } from '../../../extension/snapshot.js';
 import { clientOptions, runHealth, runTrust, TRUST_EVENTS } from '../../../extension/check.js';
 
@@ -290,6 +291,90 @@ test('nothing listening: the unreachable message', () => {
     `could not reach ${s.instance.origin}: the network or VPN, a TLS certificate this browser does not trust (get MSR's CA at ${s.instance.origin}/ca), or a missing site permission (grant it in the options)`);
   assert.equal(problem('trust').kind, 'unreachable');
   assert.match(full.pings[0].detail, /^no answer \(network, TLS certificate trust, or the host is down\): /);
+});
+
+// What the package's classifyNetworkError returns (npm/test/offline.test.mjs checks it).
+const CLASSIFIED = {
+  untrusted: {
+    kind: 'certificateUntrusted', error: 'net::ERR_CERT_AUTHORITY_INVALID', certificate: true, connected: true, nothingAnswered: false,
+    message: "the server's certificate is not signed by an authority this browser trusts",
+  },
+  refused: {
+    kind: 'refused', error: 'NS_ERROR_CONNECTION_REFUSED', certificate: false, connected: false, nothingAnswered: true,
+    message: 'the connection was refused: nothing listens at that address and port',
+  },
+  dns: {
+    kind: 'nameNotResolved', error: 'net::ERR_NAME_NOT_RESOLVED', certificate: false, connected: false, nothingAnswered: true,
+    message: 'the host name does not resolve (DNS)',
+  },
+  timeout: {
+    kind: 'timedOut', error: 'net::ERR_CONNECTION_TIMED_OUT', certificate: false, connected: false, nothingAnswered: true,
+    message: 'the connection timed out: a firewall, the VPN or a wrong address may be the cause',
+  },
+  expired: {
+    kind: 'certificateExpired', error: 'net::ERR_CERT_DATE_INVALID', certificate: true, connected: true, nothingAnswered: false,
+    message: "the server's certificate has expired or is not valid yet (or this computer's clock is wrong)",
+  },
+  other: {
+    kind: 'other', error: 'net::ERR_FAILED', certificate: false, connected: false, nothingAnswered: false,
+    message: 'the browser reported net::ERR_FAILED',
+  },
+};
+
+test('nothing listening, as the browser named it: the unreachable problem and the ping row say why', () => {
+  const s = fixtures.scenarios.closed;
+  const origin = s.instance.origin;
+  const port = new URL(origin).port;
+  const run = (failure) => healthSnapshot(s.instance, false, { ...s.healths.at(-1), network: { [origin]: failure } }, null);
+  const refused = run(CLASSIFIED.refused);
+  const unreachable = refused.problems.find((p) => p.area === 'connection');
+  assert.equal(unreachable.kind, 'unreachable'); // the worker's backoff reads the kind
+  assert.equal(unreachable.message, `could not reach ${origin}: nothing listens at 127.0.0.1:${port} (connection refused: NS_ERROR_CONNECTION_REFUSED)`);
+  assert.equal(refused.pings[0].detail, `no answer: nothing listens at 127.0.0.1:${port} (connection refused: NS_ERROR_CONNECTION_REFUSED)`);
+
+  const untrusted = run(CLASSIFIED.untrusted).problems.find((p) => p.area === 'connection').message;
+  assert.equal(untrusted,
+    `could not reach ${origin}: this browser does not trust MSR's certificate (net::ERR_CERT_AUTHORITY_INVALID) — install MSR's CA from ${origin}/ca`);
+  assert.equal(run(CLASSIFIED.dns).problems[0].message,
+    `could not reach ${origin}: the name 127.0.0.1 does not resolve (net::ERR_NAME_NOT_RESOLVED) — check the address, DNS and the VPN`);
+  assert.equal(run(CLASSIFIED.timeout).problems[0].message,
+    `could not reach ${origin}: the connection timed out (net::ERR_CONNECTION_TIMED_OUT) — a firewall, the VPN or a wrong address`);
+  assert.equal(run(CLASSIFIED.expired).problems[0].message,
+    `could not reach ${origin}: the server's certificate has expired or is not valid yet (or this computer's clock is wrong) (net::ERR_CERT_DATE_INVALID)`);
+
+  // Not recognised, or nothing said about this origin: the sentence naming every cause.
+  const generic = `could not reach ${origin}: the network or VPN, a TLS certificate this browser does not trust (get MSR's CA at ${origin}/ca), or a missing site permission (grant it in the options)`;
+  for (const network of [{ [origin]: CLASSIFIED.other }, { 'https://elsewhere.example': CLASSIFIED.refused }, {}]) {
+    const snap = healthSnapshot(s.instance, false, { ...s.healths.at(-1), network }, null);
+    assert.equal(snap.problems[0].message, generic, JSON.stringify(network));
+    assert.match(snap.pings[0].detail, /^no answer \(network, TLS certificate trust, or the host is down\): /);
+  }
+});
+
+test('replicas: each silent ping row names its own origin\'s failure; the problem the instance\'s', () => {
+  const instance = { id: 'i', origin: 'https://msr.example:8443', replicas: ['https://r1.example:8443', 'https://r2.example'] };
+  const silent = (label) => ({ label, state: 'unknown', status: 0, why: 'noAnswer', excerpt: 'request failed' });
+  const report = { checkedAt: 1, verdict: 'unknown', reasons: [], pings: [silent('r1.example:8443'), silent('r2.example')] };
+  assert.equal(pingOrigin(instance, 'r1.example:8443'), 'https://r1.example:8443');
+  assert.equal(pingOrigin(instance, 'r2.example'), 'https://r2.example');
+  assert.equal(pingOrigin(instance, 'load balancer'), 'https://msr.example:8443');
+  assert.equal(pingOrigin(instance, 'a label of the user'), null);
+  const network = { 'https://r1.example:8443': CLASSIFIED.untrusted, 'https://r2.example': CLASSIFIED.refused };
+  const snap = healthSnapshot(instance, false, { report, clusterError: null, network }, null);
+  assert.deepEqual(snap.pings.map((p) => p.detail), [
+    "no answer: this browser does not trust MSR's certificate (net::ERR_CERT_AUTHORITY_INVALID) — install MSR's CA from https://r1.example:8443/ca",
+    'no answer: nothing listens at r2.example:443 (connection refused: NS_ERROR_CONNECTION_REFUSED)',
+  ]);
+  // Nothing known about the instance's own origin: the first silent ping's failure.
+  assert.equal(snap.problems[0].message,
+    "could not reach https://r1.example:8443: this browser does not trust MSR's certificate (net::ERR_CERT_AUTHORITY_INVALID) — install MSR's CA from https://r1.example:8443/ca");
+  // The instance's origin (its /nginx_status, cluster status) first when known.
+  const main = healthSnapshot(instance, false, { report, clusterError: null, network: { ...network, 'https://msr.example:8443': CLASSIFIED.refused } }, null);
+  assert.equal(main.problems[0].message, 'could not reach https://msr.example:8443: nothing listens at msr.example:8443 (connection refused: NS_ERROR_CONNECTION_REFUSED)');
+  assert.equal(noAnswerWhy('not a url', CLASSIFIED.refused), null);
+  assert.equal(noAnswerWhy('http://h', CLASSIFIED.refused), 'nothing listens at h:80 (connection refused: NS_ERROR_CONNECTION_REFUSED)');
+  assert.equal(noAnswerWhy('https://h:1', { ...CLASSIFIED.timeout, kind: 'unreachable', error: 'net::ERR_ADDRESS_UNREACHABLE' }),
+    'h:1 is unreachable from this network (net::ERR_ADDRESS_UNREACHABLE) — check the network and the VPN');
 });
 
 test('every replica down', () => {

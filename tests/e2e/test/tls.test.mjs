@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { launch, loadStack, resetSim, untrustedHttps, watchErrors } from '../lib.mjs';
+import { configure, launch, loadStack, openPopup, resetSim, untrustedHttps, watchErrors } from '../lib.mjs';
 
 const stack = loadStack();
 let env;
@@ -85,4 +85,59 @@ test('the stand-in (its CA trusted) still passes reachable, TLS and /_ping', asy
   assert.deepEqual(lines['/_ping'], { outcome: 'pass', detail: 'healthy' });
   assert.equal(listening, false);
   assert.deepEqual(errors, []);
+});
+
+// The background's checks name the cause too (extension/net_watch.js): the worker listens
+// to webRequest.onErrorOccurred for the instance's origins while a check runs, and the
+// popup's problem, the ping row and the badge tooltip say what the browser said.
+async function backgroundCheck(origin) {
+  await env.sw.evaluate(() => chrome.storage.local.clear());
+  const options = await env.ctx.newPage();
+  await configure(options, env.url, stack, { name: 'Cause', origin, user: '', secret: '', replicas: false });
+  const answer = await options.evaluate(() => chrome.runtime.sendMessage({ type: 'refresh' }));
+  const snapshot = answer.results[0];
+  const listening = await env.sw.evaluate(() => chrome.webRequest.onErrorOccurred.hasListeners());
+  // The tooltip follows the stored snapshot (background.js onSnapshot → updateBadge).
+  const problem = snapshot.problems.find((p) => p.kind === 'unreachable');
+  assert.ok(problem, JSON.stringify(snapshot.problems));
+  const deadline = Date.now() + 15000;
+  let title;
+  for (;;) {
+    title = await env.sw.evaluate(() => chrome.action.getTitle({}));
+    if (title.includes(problem.message) || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const { page } = await openPopup(env.ctx, env.url);
+  const shown = await page.locator('.problems [data-area="connection"][data-kind="unreachable"]').innerText();
+  await page.close();
+  await options.close();
+  return { snapshot, problem, title, shown, listening };
+}
+
+test('background: nothing listens — the popup, the ping row and the badge tooltip say so', async () => {
+  const port = await closedPort();
+  const origin = `https://127.0.0.1:${port}`;
+  const { snapshot, problem, title, shown, listening } = await backgroundCheck(origin);
+  const why = `nothing listens at 127.0.0.1:${port} (connection refused: net::ERR_CONNECTION_REFUSED)`;
+  assert.equal(problem.message, `could not reach ${origin}: ${why}`);
+  assert.equal(snapshot.pings[0].detail, `no answer: ${why}`);
+  assert.equal(shown, problem.message);
+  assert.equal(title, `MSR Lens: Cause unknown (1 needs attention) — ${problem.message}`);
+  assert.equal(listening, false, 'the worker left its webRequest listener');
+});
+
+test('background: an untrusted certificate — the popup and the badge tooltip name it, with the /ca hint', async () => {
+  const server = await untrustedHttps();
+  try {
+    const { snapshot, problem, title, shown, listening } = await backgroundCheck(server.origin);
+    const why = `this browser does not trust MSR's certificate (net::ERR_CERT_AUTHORITY_INVALID) — install MSR's CA from ${server.origin}/ca`;
+    assert.equal(problem.message, `could not reach ${server.origin}: ${why}`);
+    assert.equal(snapshot.pings[0].detail, `no answer: ${why}`);
+    assert.equal(shown, problem.message);
+    assert.equal(title, `MSR Lens: Cause unknown (1 needs attention) — ${problem.message}`);
+    assert.equal(listening, false, 'the worker left its webRequest listener');
+    assert.equal(server.state.served, 0, 'the browser sent a request over the untrusted connection');
+  } finally {
+    await server.close();
+  }
 });

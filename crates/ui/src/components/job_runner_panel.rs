@@ -1,19 +1,27 @@
 //! The job runner (workers, failed and waiting jobs, next cron runs) and MSR 3.1's
 //! metrics. Everything MSR names (worker ids, actions, status words) is server text,
 //! rendered as text.
+//!
+//! The job runner's reasons (dead workers, expired heartbeats, failed jobs, a job waiting
+//! too long, overdue crons) are said here, once, above the figures they explain; "Current
+//! issues" does not repeat them, and the banner line only counts them
+//! (`glance::job_runner_reasons`).
 
 use yew::prelude::*;
 
 use crate::format::{age, ago, rate};
 use msr_lens_core::health::MetricsSummary;
 
-use crate::model::JobRunnerView;
+use crate::model::{JobRunnerView, ReasonView};
 
 /// Properties of [`JobRunnerPanel`].
 #[derive(Properties, PartialEq)]
 pub struct JobRunnerPanelProps {
     /// The job runner, when read.
     pub jobs: Option<JobRunnerView>,
+    /// The report's job-runner reasons to say here (`glance::job_runner_reasons`).
+    #[prop_or_default]
+    pub reasons: Vec<ReasonView>,
     /// The metrics, when read.
     pub metrics: Option<MetricsSummary>,
     /// The report said this MSR has no metrics (MSR 2.9).
@@ -32,8 +40,9 @@ fn when(at: i64, now: i64) -> String {
 }
 
 fn worker_row(w: &crate::model::WorkerView) -> Html {
+    // A few words: the reason above says the whole sentence.
     let word = match w.state.as_str() {
-        "dead" => "dead: its jobs are not run".to_string(),
+        "dead" => "dead".to_string(),
         "expired" => "heartbeat expired".to_string(),
         _ => w.status.clone(),
     };
@@ -106,6 +115,16 @@ pub fn job_runner_panel(props: &JobRunnerPanelProps) -> Html {
         <>
             <section aria-labelledby="jobs-h" data-testid="jobs" class="jobs">
                 <h2 id="jobs-h">{ "Job runner" }</h2>
+                if !props.reasons.is_empty() {
+                    <ul class="issues job-reasons" data-testid="job-reasons">
+                    { for props.reasons.iter().map(|r| html! {
+                        <li data-code={r.code.clone()}>
+                            <span class={classes!("pill", match r.severity.as_str() { "down" => "bad", "degraded" => "warn", _ => "unknown" })}>{ r.severity.clone() }</span>{ " " }
+                            <span class="description">{ r.message.clone() }</span>
+                        </li>
+                    }) }
+                    </ul>
+                }
                 if let Some(j) = &props.jobs {
                     { jobs_view(j, props.now) }
                 } else {

@@ -16,7 +16,7 @@ use super::secret_prompt::SecretPrompt;
 use super::status_strip::StatusStrip;
 use super::trust_list::TrustList;
 use super::verdict_banner::VerdictBanner;
-use crate::glance::{buckets_of, other_reasons, state_of, summary, worst};
+use crate::glance::{buckets_of, job_runner_reasons, other_reasons, state_of, summary, worst};
 use crate::model::{Problem, Settings};
 use crate::services::storage;
 use crate::state::{PopupAction, PopupState};
@@ -249,8 +249,8 @@ pub fn popup_app() -> Html {
                 <IssueList issues={s.issues.clone()} gc_running={s.gc_running} cluster_read={s.cluster_read} others={other_reasons(&s).into_iter().cloned().collect::<Vec<_>>()} />
                 <ReplicaTable pings={s.pings.clone()} replicas={s.replicas.clone()} cluster_read={s.cluster_read} now={now} />
                 <NginxPanel nginx={s.nginx.clone()} history={state.history.clone()} now={now} />
-                if s.job_runner.is_some() || s.metrics.is_some() || s.cluster_read {
-                    <JobRunnerPanel jobs={s.job_runner.clone()} metrics={s.metrics.clone()} metrics_absent={s.reasons.iter().any(|r| r.code == "metricsNotAvailable")} now={now} />
+                if s.job_runner.is_some() || s.metrics.is_some() || s.cluster_read || !job_runner_reasons(&s).is_empty() {
+                    <JobRunnerPanel jobs={s.job_runner.clone()} reasons={job_runner_reasons(&s).into_iter().cloned().collect::<Vec<_>>()} metrics={s.metrics.clone()} metrics_absent={s.reasons.iter().any(|r| r.code == "metricsNotAvailable")} now={now} />
                 }
                 <TrustList events={s.trust.events.clone()} read={s.trust.read} registry_host={instance.registry_host()} now={now} on_open_audit={on_open_audit} instance={AttrValue::from(instance.id.clone())} />
             } else {

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { loadStack, resetSim, untrustedHttps } from '../../lib.mjs';
-import { addInstance, launchFirefox, open, statusLine, until } from '../lib.mjs';
+import { addInstance, alertWindows, launchFirefox, open, statusLine, toolbarBadge, until } from '../lib.mjs';
 
 const stack = loadStack();
 const host = new URL(stack.origin).hostname;
@@ -84,4 +84,64 @@ test('the stand-in still passes reachable, TLS and /_ping', async () => {
     Object.fromEntries(['reachable', 'TLS trusted', '/_ping'].map((k) => [k, lines[k].outcome])),
     { reachable: 'pass', 'TLS trusted': 'pass', '/_ping': 'pass' },
   );
+});
+
+// The background's checks (extension/net_watch.js in Firefox's event page) name the cause
+// too: the instance is pointed at the server, checked, and the stored problem, the ping
+// row, the popup and the toolbar button's tooltip say what Firefox said.
+async function backgroundCheck(origin) {
+  const settings = await env.ext(async (o) => {
+    const { settings } = await chrome.storage.local.get('settings');
+    const instance = { ...settings.instances[0], name: 'Cause', origin: o, replicas: [], username: '', remember: false, secret: null };
+    const next = { ...settings, instances: [instance] };
+    await chrome.storage.local.set({ settings: next });
+    return next;
+  }, origin);
+  const id = settings.instances[0].id;
+  const answer = await env.ext((i) => chrome.runtime.sendMessage({ type: 'refresh', id: i }), id);
+  const snapshot = answer.results[0];
+  const problem = snapshot.problems.find((p) => p.kind === 'unreachable');
+  assert.ok(problem, JSON.stringify(snapshot.problems));
+  const badge = await until(async () => {
+    const b = await toolbarBadge(env);
+    return b.title.includes(problem.message) ? b : null;
+  }, 'the tooltip naming the cause');
+  const popup = await open(env, 'popup.html');
+  await popup.waitForSelector('.problems [data-area="connection"][data-kind="unreachable"]', { timeout: 20000 });
+  const shown = await popup.evaluate(() => document.querySelector('.problems [data-area="connection"][data-kind="unreachable"]').textContent);
+  await popup.close();
+  return { snapshot, problem, title: badge.title, shown };
+}
+
+test('background: nothing listens — the problem, the ping row, the popup and the tooltip say so', async (t) => {
+  const port = await closedPort();
+  const origin = `https://127.0.0.1:${port}`;
+  const { snapshot, problem, title, shown } = await backgroundCheck(origin);
+  t.diagnostic(problem.message);
+  const why = `nothing listens at 127.0.0.1:${port} (connection refused: NS_ERROR_CONNECTION_REFUSED)`;
+  assert.equal(problem.message, `could not reach ${origin}: ${why}`);
+  assert.equal(snapshot.pings[0].detail, `no answer: ${why}`);
+  assert.equal(shown, problem.message);
+  assert.equal(title, `MSR Lens: Cause unknown (1 needs attention) — ${problem.message}`);
+  // The verdict change (the stand-in's check after saving was not "unknown") notified
+  // with the same sentence: Firefox's own notification window showed it.
+  const alerts = await until(async () => {
+    const list = await alertWindows(env);
+    return list.some((a) => a.title === 'Cause: unknown') ? list : { ok: false, list };
+  }, 'an "unknown" notification');
+  const text = alerts.find((a) => a.title === 'Cause: unknown').text;
+  assert.match(text, /^was \w+/);
+  assert.ok(text.endsWith(`. ${problem.message}`), text);
+});
+
+test('background: a certificate Firefox does not trust — named, with the /ca hint', async (t) => {
+  const { snapshot, problem, title, shown } = await backgroundCheck(server.origin);
+  t.diagnostic(problem.message);
+  assert.match(problem.message, /^could not reach https:\/\/127\.0\.0\.1:\d+: this browser does not trust MSR's certificate \(.+\) — install MSR's CA from https:\/\/127\.0\.0\.1:\d+\/ca$/);
+  assert.ok(problem.message.startsWith(`could not reach ${server.origin}: `));
+  assert.ok(problem.message.endsWith(`${server.origin}/ca`));
+  assert.match(snapshot.pings[0].detail, /^no answer: this browser does not trust MSR's certificate/);
+  assert.equal(shown, problem.message);
+  assert.equal(title, `MSR Lens: Cause unknown (1 needs attention) — ${problem.message}`);
+  assert.equal(server.state.served, 0, 'Firefox sent a request over the untrusted connection');
 });
