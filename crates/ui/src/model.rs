@@ -19,7 +19,7 @@
 //! - `chrome.storage.local` `selected`: the instance id the popup shows; `selectedAt`:
 //!   when it was picked (in the popup or by saving it in the options), epoch ms.
 
-use msr_lens_core::health::admin::{CronRun, FailedJob, WaitingJob};
+use msr_lens_core::health::{CronRun, FailedJob, WaitingJob};
 use msr_lens_core::health::{MetricsSummary, ReplicaDiscovery};
 use serde::{Deserialize, Serialize};
 
