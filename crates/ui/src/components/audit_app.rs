@@ -5,7 +5,8 @@
 //! hash (`audit.html#repo=...&q=...&record=...`), which opens the same view.
 //!
 //! Filters run over the records loaded; while the history is partial the view says so
-//! ("no match in the newest N of ~M") and offers to load everything.
+//! ("no match in the newest N of at most M records", [`scope`]) and offers to load
+//! everything.
 //!
 //! Records live in a Rust-side [`Store`]; the feeds are driven by the audit [`engine`]
 //! and kept in IndexedDB ([`persist`]) so reopening only fetches what is new. The
@@ -30,6 +31,7 @@ use msr_lens_core::{Origin, Timestamp};
 use crate::audit::engine::{self, Engine, Shared, Verified, Writes};
 use crate::audit::host::{AuditProps, Host, hash_of};
 use crate::audit::persist::{self, Ledger, ViewState};
+use crate::audit::scope;
 use crate::audit::store::{
     CategoryFilter, DAY_MS, Filter, Kind, RegistryHost, Scale, Selection, Store, Timeline,
     repository_of,
@@ -101,8 +103,8 @@ pub enum Msg {
     Clear,
     /// Retry after an error.
     Retry,
-    /// The oldest record's time (for the ETA).
-    FirstAt(Option<i64>),
+    /// The oldest record's time (for the ETA) and ID (for the scope banner).
+    FirstAt(Option<i64>, Option<String>),
     /// A key on a row (index in the selection).
     RowKey(RowKey, usize),
     /// The pointer went down on timeline bucket `usize` (a drag starts).
@@ -187,6 +189,8 @@ pub struct AuditApp {
     global_denied: Option<String>,
     backfill_from: Option<(f64, usize)>,
     first_at: Option<i64>,
+    /// The ID of the log's first record (global feed), once read.
+    first_id: Option<String>,
     selected: Option<String>,
     verify: HashMap<String, Verify>,
     export: Option<ExportJob>,
@@ -328,14 +332,24 @@ impl AuditApp {
         self.list.set_active(None, false);
     }
 
-    /// The estimated number of records in the whole history: exact once everything is
-    /// loaded; else from the share of the time span loaded (global feed), if known.
-    fn estimated_total(&self) -> Option<usize> {
-        if self.complete() {
-            return Some(self.shown());
+    /// What is known of the whole history for the scope banner (see [`scope`]): the
+    /// records loaded and, over the global feed alone, the IDs that bound the rest (its
+    /// pager's cursors: the oldest and newest record read).
+    fn loaded(&self) -> scope::Loaded<'_> {
+        let progress = match self.feeds.as_slice() {
+            [one] if self.repos.is_empty() => one.progress.as_ref(),
+            _ => None,
+        };
+        scope::Loaded {
+            count: self.shown(),
+            oldest: progress
+                .and_then(|p| p.oldest.as_ref())
+                .map(|id| id.as_str()),
+            newest: progress
+                .and_then(|p| p.newest.as_ref())
+                .map(|id| id.as_str()),
+            first: self.first_id.as_deref(),
         }
-        let f = self.fraction()?;
-        (f > 0.0).then(|| ((self.shown() as f64 / f).round() as usize).max(self.shown()))
     }
 
     /// Records that may be shown (none before the credentials are verified).
@@ -420,11 +434,11 @@ impl AuditApp {
         spawn_local(engine::run(engine, move |i, event| {
             link.send_message(Msg::Feed(i, event))
         }));
-        if self.repos.is_empty() && self.first_at.is_none() {
+        if self.repos.is_empty() && self.first_at.is_none() && self.first_id.is_none() {
             let link = ctx.link().clone();
             let secret = self.secret.clone();
             spawn_local(async move {
-                let at = match check::trust_page(
+                let (at, id) = match check::trust_page(
                     &instance,
                     secret.as_deref(),
                     msr_lens_core::changefeed::Cursor::Start,
@@ -432,12 +446,12 @@ impl AuditApp {
                 )
                 .await
                 {
-                    crate::snapshot::TrustOutcome::Events(events) => {
-                        events.first().and_then(|e| e.created_at)
-                    }
-                    crate::snapshot::TrustOutcome::Failed(_) => None,
+                    crate::snapshot::TrustOutcome::Events(events) => events
+                        .first()
+                        .map_or((None, None), |e| (e.created_at, Some(e.id.clone()))),
+                    crate::snapshot::TrustOutcome::Failed(_) => (None, None),
                 };
-                link.send_message(Msg::FirstAt(at));
+                link.send_message(Msg::FirstAt(at, id));
             });
         }
     }
@@ -896,6 +910,7 @@ impl Component for AuditApp {
             global_denied: None,
             backfill_from: None,
             first_at: None,
+            first_id: None,
             selected: None,
             verify: HashMap::new(),
             export: None,
@@ -1322,8 +1337,9 @@ impl Component for AuditApp {
                 }
                 true
             }
-            Msg::FirstAt(at) => {
+            Msg::FirstAt(at, id) => {
                 self.first_at = at;
+                self.first_id = id;
                 true
             }
         }
@@ -1649,15 +1665,7 @@ impl AuditApp {
         if complete || self.filter.is_empty() || loaded == 0 {
             return html! {};
         }
-        let of = match self.estimated_total() {
-            Some(m) => format!("the newest {loaded} of ~{m} records"),
-            None => format!("the newest {loaded} records loaded (older ones are not loaded yet)"),
-        };
-        let text = if total == 0 {
-            format!("No match in {of}.")
-        } else {
-            format!("{total} matching in {of}; older records are not searched yet.")
-        };
+        let text = self.loaded().sentence(total);
         html! {
             <section class="scope" role="status" data-testid="scope" aria-label="filter scope">
                 <span>{ text }</span>
