@@ -3,6 +3,8 @@
 //! (Uptime Kuma's heartbeat bar: one coloured segment per time slot, uptime share).
 
 use crate::format::rate;
+use msr_lens_core::health::{ReasonCode, Severity};
+
 use crate::model::{Bucket, HistoryPoint, ReasonView, Snapshot};
 
 /// How bad a state is, for picking the worst instance (the badge uses the same order,
@@ -23,7 +25,11 @@ pub fn rank(state: &str) -> u8 {
 /// `signIn` for an "unknown" verdict whose first reason is `signInFailed` (as the
 /// badge, `extension/background.js` `badgeState`).
 pub fn state_of(s: &Snapshot) -> &str {
-    if s.verdict == "unknown" && s.reasons.first().is_some_and(|r| r.code == "signInFailed") {
+    if s.verdict == "unknown"
+        && s.reasons
+            .first()
+            .is_some_and(|r| r.code.is(ReasonCode::SignInFailed))
+    {
         return "signIn";
     }
     s.verdict.as_str()
@@ -31,38 +37,38 @@ pub fn state_of(s: &Snapshot) -> &str {
 
 /// Reason codes the banner and the popup already say in their own words (pings,
 /// replicas, issues, the cluster status problems, sign-in, GC).
-const COVERED: &[&str] = &[
-    "allReplicasDown",
-    "noData",
-    "inconclusive",
-    "clusterNotChecked",
-    "signInFailed",
-    "pingUnhealthy",
-    "pingUnreachable",
-    "pingUnknown",
-    "replicaUnhealthy",
-    "replicaHealthUnknown",
-    "replicaStale",
-    "replicaTimestampUnknown",
-    "replicaReadOnly",
-    "criticalIssue",
-    "issue",
-    "gcRunning",
-    "clusterNotSignedIn",
-    "clusterNotAdmin",
-    "clusterCheckFailed",
-    "clusterUnavailable",
-    "clusterWarnings",
-    "nginxNotAvailable",
-    "nginxUnavailable",
+const COVERED: &[ReasonCode] = &[
+    ReasonCode::AllReplicasDown,
+    ReasonCode::NoData,
+    ReasonCode::Inconclusive,
+    ReasonCode::ClusterNotChecked,
+    ReasonCode::SignInFailed,
+    ReasonCode::PingUnhealthy,
+    ReasonCode::PingUnreachable,
+    ReasonCode::PingUnknown,
+    ReasonCode::ReplicaUnhealthy,
+    ReasonCode::ReplicaHealthUnknown,
+    ReasonCode::ReplicaStale,
+    ReasonCode::ReplicaTimestampUnknown,
+    ReasonCode::ReplicaReadOnly,
+    ReasonCode::CriticalIssue,
+    ReasonCode::Issue,
+    ReasonCode::GcRunning,
+    ReasonCode::ClusterNotSignedIn,
+    ReasonCode::ClusterNotAdmin,
+    ReasonCode::ClusterCheckFailed,
+    ReasonCode::ClusterUnavailable,
+    ReasonCode::ClusterWarnings,
+    ReasonCode::NginxNotAvailable,
+    ReasonCode::NginxUnavailable,
 ];
 
 /// Reason codes that only repeat, for an MSR that did not answer, that its admin endpoints
 /// could not be read either.
-const CONSEQUENCES: &[&str] = &[
-    "settingsUnavailable",
-    "jobRunnerUnavailable",
-    "metricsUnavailable",
+const CONSEQUENCES: &[ReasonCode] = &[
+    ReasonCode::SettingsUnavailable,
+    ReasonCode::JobRunnerUnavailable,
+    ReasonCode::MetricsUnavailable,
 ];
 
 /// The reasons of the verdict that no other part of the popup shows (tables not ready,
@@ -73,21 +79,22 @@ pub fn other_reasons(s: &Snapshot) -> Vec<&ReasonView> {
     // not read say nothing new.
     let unreachable = s.reasons.iter().any(|r| {
         matches!(
-            r.code.as_str(),
-            "allReplicasDown" | "noData" | "inconclusive"
+            r.code.known(),
+            Some(ReasonCode::AllReplicasDown | ReasonCode::NoData | ReasonCode::Inconclusive)
         )
     });
     let mut out: Vec<&ReasonView> = s
         .reasons
         .iter()
-        .filter(|r| !COVERED.contains(&r.code.as_str()))
-        .filter(|r| !(unreachable && CONSEQUENCES.contains(&r.code.as_str())))
-        .filter(|r| r.severity != "info" || r.code.starts_with("tables"))
+        .filter(|r| !r.code.known().is_some_and(|c| COVERED.contains(&c)))
+        .filter(|r| !(unreachable && r.code.known().is_some_and(|c| CONSEQUENCES.contains(&c))))
+        // Tables: the known codes, and any a newer version adds under the same prefix.
+        .filter(|r| !r.severity.is(Severity::Info) || r.code.text().starts_with("tables"))
         .collect();
-    out.sort_by_key(|r| match r.severity.as_str() {
-        "down" => 0,
-        "degraded" => 1,
-        "unknown" => 2,
+    out.sort_by_key(|r| match r.severity.known() {
+        Some(Severity::Down) => 0,
+        Some(Severity::Degraded) => 1,
+        Some(Severity::Unknown) => 2,
         _ => 3,
     });
     out
@@ -97,9 +104,13 @@ pub fn other_reasons(s: &Snapshot) -> Vec<&ReasonView> {
 /// at a word near 60 characters.
 fn short(r: &ReasonView) -> String {
     let tables = || r.subject.as_deref().map_or(0, |s| s.split(", ").count());
-    match r.code.as_str() {
-        "tablesReplicasNotReady" => count(tables(), "table not ready", "tables not ready"),
-        "tablesNotWritable" => count(tables(), "table not writable", "tables not writable"),
+    match r.code.known() {
+        Some(ReasonCode::TablesReplicasNotReady) => {
+            count(tables(), "table not ready", "tables not ready")
+        }
+        Some(ReasonCode::TablesNotWritable) => {
+            count(tables(), "table not writable", "tables not writable")
+        }
         _ if r.message.chars().count() <= 60 => r.message.clone(),
         _ => {
             let cut: String = r.message.chars().take(60).collect();
@@ -171,9 +182,13 @@ pub fn summary(s: &Snapshot) -> Vec<String> {
             out.push(count(read_only, "replica read-only", "replicas read-only"));
         }
     }
-    let (severe, mild): (Vec<&ReasonView>, Vec<&ReasonView>) = other_reasons(s)
-        .into_iter()
-        .partition(|r| r.severity == "down" || r.severity == "degraded");
+    let (severe, mild): (Vec<&ReasonView>, Vec<&ReasonView>) =
+        other_reasons(s).into_iter().partition(|r| {
+            matches!(
+                r.severity.known(),
+                Some(Severity::Down | Severity::Degraded)
+            )
+        });
     out.extend(severe.iter().map(|r| short(r)));
     let minor = s.issues.len() - critical;
     if minor > 0 {
@@ -347,7 +362,7 @@ pub fn segment_title(seg: &Segment, offset_min: i64, weekday: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{IssueView, PingView, Problem, ReplicaView};
+    use crate::model::{IssueView, Known, PingView, Problem, ReplicaView};
 
     fn replica(healthy: bool, read_only: bool) -> ReplicaView {
         ReplicaView {
@@ -419,7 +434,7 @@ mod tests {
         assert_eq!(summary(&wrong), ["cluster status unknown (cannot sign in)"]);
         let refused = Snapshot {
             reasons: vec![crate::model::ReasonView {
-                code: "signInFailed".into(),
+                code: Known::Known(ReasonCode::SignInFailed),
                 ..crate::model::ReasonView::default()
             }],
             ..wrong
@@ -451,8 +466,8 @@ mod tests {
 
     fn reason(severity: &str, code: &str, subject: Option<&str>, message: &str) -> ReasonView {
         ReasonView {
-            severity: severity.into(),
-            code: code.into(),
+            severity: Known::parse(severity),
+            code: Known::parse(code),
             subject: subject.map(String::from),
             message: message.into(),
         }
