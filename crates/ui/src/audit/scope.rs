@@ -1,5 +1,5 @@
 //! The words of the audit view's scope banner: how much of the history a filter searched
-//! while only the newest part is loaded.
+//! while only the newest part is loaded; and of its progress line.
 //!
 //! Only what is known is said. Changefeed IDs are increasing integers, not necessarily
 //! gapless (the stand-in's tests add records at the int32 edge), and records are not
@@ -63,6 +63,39 @@ impl Loaded<'_> {
             format!("{matching} matching in {of}; older records are not searched yet.")
         }
     }
+}
+
+/// A load of older records under way, for the progress line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Load {
+    /// Older pages this load read.
+    pub pages: u64,
+    /// Records per second since it began.
+    pub per_sec: f64,
+    /// The time left, when it can be estimated.
+    pub eta: Option<String>,
+}
+
+/// The progress line: "3100 records"; while older records load, "3100 records · 2 pages ·
+/// 950.0 records/s · ETA 3 s" with the pages that load read.
+///
+/// Not the pager's page count: that counts every answer since the feed began, follow
+/// polls with nothing new and each reopening of the view included, so the same records
+/// read "2 pages" or "3 pages" depending on how often the view had been opened.
+pub fn progress(records: usize, load: Option<Load>) -> String {
+    let mut line = format!("{records} records");
+    if let Some(load) = load {
+        let pages = load.pages;
+        let word = if pages == 1 { "page" } else { "pages" };
+        line.push_str(&format!(
+            " · {pages} {word} · {} records/s",
+            crate::format::rate(Some(load.per_sec))
+        ));
+        if let Some(eta) = load.eta {
+            line.push_str(&format!(" · ETA {eta}"));
+        }
+    }
+    line
 }
 
 #[cfg(test)]
@@ -153,5 +186,33 @@ mod tests {
         ] {
             assert_eq!(l.of(), "the newest 5 records loaded");
         }
+    }
+
+    #[test]
+    fn progress_counts_the_records_and_the_pages_of_the_load_only() {
+        // However often the view was opened or polled, the same records read the same.
+        assert_eq!(progress(1000, None), "1000 records");
+        assert_eq!(
+            progress(
+                3000,
+                Some(Load {
+                    pages: 2,
+                    per_sec: 950.04,
+                    eta: Some("3 s".into())
+                })
+            ),
+            "3000 records · 2 pages · 950.0 records/s · ETA 3 s"
+        );
+        assert_eq!(
+            progress(
+                2000,
+                Some(Load {
+                    pages: 1,
+                    per_sec: 0.0,
+                    eta: None
+                })
+            ),
+            "2000 records · 1 page · 0.0 records/s"
+        );
     }
 }

@@ -39,7 +39,7 @@ use crate::audit::store::{
 use crate::components::audit_list::{
     ROW_HEIGHT, RowClick, RowKey, VirtualList, row_click, row_key,
 };
-use crate::format::{ago, rate};
+use crate::format::ago;
 use crate::model::Instance;
 use crate::services::{check, storage};
 
@@ -187,7 +187,12 @@ pub struct AuditApp {
     repos: Vec<String>,
     repos_input: String,
     global_denied: Option<String>,
-    backfill_from: Option<(f64, usize)>,
+    /// A load of older records running since (time, records then, older pages then).
+    backfill_from: Option<(f64, usize, u64)>,
+    /// Older pages read in this view (a load, "Load older", seeking a deep link).
+    older_pages: u64,
+    /// "Load everything" was paused in this view: its button resumes it.
+    paused: bool,
     first_at: Option<i64>,
     /// The ID of the log's first record (global feed), once read.
     first_id: Option<String>,
@@ -526,14 +531,6 @@ impl AuditApp {
         line
     }
 
-    fn pages(&self) -> u64 {
-        self.feeds
-            .iter()
-            .filter_map(|f| f.progress.as_ref())
-            .map(|p| p.pages)
-            .sum()
-    }
-
     fn complete(&self) -> bool {
         !self.feeds.is_empty()
             && self.feeds.iter().all(|f| {
@@ -549,6 +546,7 @@ impl AuditApp {
                 // A page arrived: MSR accepted the credentials.
                 self.verified = true;
                 let older = placement == Placement::Prepend;
+                self.older_pages += u64::from(older);
                 let added = if older {
                     self.store.prepend(&records)
                 } else {
@@ -688,22 +686,24 @@ impl AuditApp {
         }
     }
 
+    /// The progress line ([`scope::progress`]): the records, and while older records
+    /// load, what this load read.
     fn progress_line(&self) -> String {
         let records = self.shown();
-        let pages = self.pages();
-        let pages_word = if pages == 1 { "page" } else { "pages" };
-        let mut line = format!("{records} records · {pages} {pages_word}");
-        // Rate and ETA only while there is something left to read: a finished load says
-        // how much it read, not "ETA 0 s".
-        if let Some((started, at_start)) = self.backfill_from.filter(|_| !self.complete()) {
-            let secs = ((storage::date_now() - started) / 1000.0).max(0.001);
-            let per_sec = records.saturating_sub(at_start) as f64 / secs;
-            line.push_str(&format!(" · {} records/s", rate(Some(per_sec))));
-            if let Some(eta) = self.eta(per_sec) {
-                line.push_str(&format!(" · ETA {eta}"));
-            }
-        }
-        line
+        // Only while there is something left to read: a finished load says how much it
+        // read, not "ETA 0 s".
+        let load = self.backfill_from.filter(|_| !self.complete()).map(
+            |(started, at_start, pages_at_start)| {
+                let secs = ((storage::date_now() - started) / 1000.0).max(0.001);
+                let per_sec = records.saturating_sub(at_start) as f64 / secs;
+                scope::Load {
+                    pages: self.older_pages.saturating_sub(pages_at_start),
+                    per_sec,
+                    eta: self.eta(per_sec),
+                }
+            },
+        );
+        scope::progress(records, load)
     }
 
     /// Fraction of the time span read so far (global feed: the first record's time is known).
@@ -909,6 +909,8 @@ impl Component for AuditApp {
             repos_input: String::new(),
             global_denied: None,
             backfill_from: None,
+            older_pages: 0,
+            paused: false,
             first_at: None,
             first_id: None,
             selected: None,
@@ -1000,7 +1002,8 @@ impl Component for AuditApp {
                     && let Some(e) = &self.engine
                 {
                     e.borrow_mut().set_backfill(true);
-                    self.backfill_from = Some((storage::date_now(), self.store.len()));
+                    self.backfill_from =
+                        Some((storage::date_now(), self.store.len(), self.older_pages));
                 }
                 true
             }
@@ -1058,9 +1061,11 @@ impl Component for AuditApp {
                 true
             }
             Msg::LoadAll => {
+                self.paused = false;
                 if let Some(e) = &self.engine {
                     e.borrow_mut().set_backfill(true);
-                    self.backfill_from = Some((storage::date_now(), self.store.len()));
+                    self.backfill_from =
+                        Some((storage::date_now(), self.store.len(), self.older_pages));
                     self.persist(ctx, false, &[]);
                 }
                 true
@@ -1069,6 +1074,7 @@ impl Component for AuditApp {
                 if let Some(e) = &self.engine {
                     e.borrow_mut().set_backfill(false);
                 }
+                self.paused = true;
                 self.backfill_from = None;
                 self.persist(ctx, false, &[]);
                 true
@@ -1280,6 +1286,7 @@ impl Component for AuditApp {
                 }
                 self.store.clear();
                 self.backfill_from = None;
+                self.paused = false;
                 self.reselect();
                 let link = ctx.link().clone();
                 let repos = self.repos.clone();
@@ -1320,7 +1327,8 @@ impl Component for AuditApp {
                 self.seeking = self.scroll_to.is_some();
                 if let Some(e) = &self.engine {
                     e.borrow_mut().set_backfill(true);
-                    self.backfill_from = Some((storage::date_now(), self.store.len()));
+                    self.backfill_from =
+                        Some((storage::date_now(), self.store.len(), self.older_pages));
                 }
                 true
             }
@@ -1444,7 +1452,7 @@ impl Component for AuditApp {
                     <button type="button" onclick={link.callback(|_| Msg::Pause)}>{ "Pause" }</button>
                 } else {
                     <button type="button" onclick={link.callback(|_| Msg::LoadAll)}>
-                        { if self.backfill_from.is_none() && self.pages() > 1 { "Resume loading everything" } else { "Load everything" } }
+                        { if self.paused { "Resume loading everything" } else { "Load everything" } }
                     </button>
                     <button type="button" onclick={link.callback(|_| Msg::Older)} disabled={self.loading}>{ "Load older" }</button>
                 }
