@@ -77,8 +77,7 @@ export async function runHealth(client, previous = null) {
 
 /**
  * The package's `MetricsSample` from a stored snapshot: the report's own `metrics.sample`
- * that the snapshot keeps, or (a snapshot stored before it kept one) the pull and push
- * totals it showed, taken at its `checkedAt` (as its nginx sample is). Null when it has none.
+ * that the snapshot keeps. Null when it has none.
  */
 function previousMetrics(previous) {
   const m = previous?.metrics;
@@ -86,11 +85,7 @@ function previousMetrics(previous) {
   if (m?.sample && num(m.sample.at) !== null) {
     return { at: m.sample.at, pulls: num(m.sample.pulls), pushes: num(m.sample.pushes) };
   }
-  if (!m || typeof previous.checkedAt !== 'number') return null;
-  const pulls = num(m.pullsTotal);
-  const pushes = num(m.pushesTotal);
-  if (pulls === null && pushes === null) return null;
-  return { at: previous.checkedAt, pulls, pushes };
+  return null;
 }
 
 /**

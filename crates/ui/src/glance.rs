@@ -3,6 +3,8 @@
 //! (Uptime Kuma's heartbeat bar: one coloured segment per time slot, uptime share).
 
 use crate::format::{age, rate};
+use msr_lens_core::health::{ReasonCode, Severity};
+
 use crate::model::{Bucket, HistoryPoint, ReasonView, Snapshot};
 
 /// How bad a state is, for picking the worst instance (the badge uses the same order,
@@ -23,7 +25,11 @@ pub fn rank(state: &str) -> u8 {
 /// `signIn` for an "unknown" verdict whose first reason is `signInFailed` (as the
 /// badge, `extension/background.js` `badgeState`).
 pub fn state_of(s: &Snapshot) -> &str {
-    if s.verdict == "unknown" && s.reasons.first().is_some_and(|r| r.code == "signInFailed") {
+    if s.verdict == "unknown"
+        && s.reasons
+            .first()
+            .is_some_and(|r| r.code.is(ReasonCode::SignInFailed))
+    {
         return "signIn";
     }
     s.verdict.as_str()
@@ -31,48 +37,48 @@ pub fn state_of(s: &Snapshot) -> &str {
 
 /// Reason codes the banner and the popup already say in their own words (pings,
 /// replicas, issues, the cluster status problems, sign-in, GC).
-const COVERED: &[&str] = &[
-    "allReplicasDown",
-    "noData",
-    "inconclusive",
-    "clusterNotChecked",
-    "signInFailed",
-    "pingUnhealthy",
-    "pingUnreachable",
-    "pingUnknown",
-    "replicaUnhealthy",
-    "replicaHealthUnknown",
-    "replicaStale",
-    "replicaTimestampUnknown",
-    "replicaReadOnly",
-    "criticalIssue",
-    "issue",
-    "gcRunning",
-    "clusterNotSignedIn",
-    "clusterNotAdmin",
-    "clusterCheckFailed",
-    "clusterUnavailable",
-    "clusterWarnings",
-    "nginxNotAvailable",
-    "nginxUnavailable",
+const COVERED: &[ReasonCode] = &[
+    ReasonCode::AllReplicasDown,
+    ReasonCode::NoData,
+    ReasonCode::Inconclusive,
+    ReasonCode::ClusterNotChecked,
+    ReasonCode::SignInFailed,
+    ReasonCode::PingUnhealthy,
+    ReasonCode::PingUnreachable,
+    ReasonCode::PingUnknown,
+    ReasonCode::ReplicaUnhealthy,
+    ReasonCode::ReplicaHealthUnknown,
+    ReasonCode::ReplicaStale,
+    ReasonCode::ReplicaTimestampUnknown,
+    ReasonCode::ReplicaReadOnly,
+    ReasonCode::CriticalIssue,
+    ReasonCode::Issue,
+    ReasonCode::GcRunning,
+    ReasonCode::ClusterNotSignedIn,
+    ReasonCode::ClusterNotAdmin,
+    ReasonCode::ClusterCheckFailed,
+    ReasonCode::ClusterUnavailable,
+    ReasonCode::ClusterWarnings,
+    ReasonCode::NginxNotAvailable,
+    ReasonCode::NginxUnavailable,
 ];
 
 /// Reason codes of the job runner: their sentences stand in the popup's "Job runner"
 /// section, next to its figures ([`job_runner_reasons`]), not under "Current issues".
-pub const JOB_RUNNER: &[&str] = &[
-    "workerDead",
-    "workerHeartbeatExpired",
-    "jobsFailing",
-    "jobWaiting",
-    "cronOverdue",
+pub const JOB_RUNNER: &[ReasonCode] = &[
+    ReasonCode::WorkerDead,
+    ReasonCode::WorkerHeartbeatExpired,
+    ReasonCode::JobsFailing,
+    ReasonCode::JobWaiting,
+    ReasonCode::CronOverdue,
 ];
 
 /// Reason codes that only repeat, for an MSR that did not answer, that its admin endpoints
 /// could not be read either.
-const CONSEQUENCES: &[&str] = &[
-    "settingsUnavailable",
-    "jobRunnerUnavailable",
-    "metricsUnavailable",
+const CONSEQUENCES: &[ReasonCode] = &[
+    ReasonCode::SettingsUnavailable,
+    ReasonCode::JobRunnerUnavailable,
+    ReasonCode::MetricsUnavailable,
 ];
 
 /// The reasons of the verdict that no other part of the popup shows (tables not ready,
@@ -83,19 +89,20 @@ pub fn other_reasons(s: &Snapshot) -> Vec<&ReasonView> {
     // not read say nothing new.
     let unreachable = s.reasons.iter().any(|r| {
         matches!(
-            r.code.as_str(),
-            "allReplicasDown" | "noData" | "inconclusive"
+            r.code.known(),
+            Some(ReasonCode::AllReplicasDown | ReasonCode::NoData | ReasonCode::Inconclusive)
         )
     });
     let mut out: Vec<&ReasonView> = s
         .reasons
         .iter()
-        .filter(|r| !COVERED.contains(&r.code.as_str()))
-        .filter(|r| !JOB_RUNNER.contains(&r.code.as_str()))
-        .filter(|r| !(unreachable && CONSEQUENCES.contains(&r.code.as_str())))
-        .filter(|r| r.severity != "info" || r.code.starts_with("tables"))
+        .filter(|r| !r.code.known().is_some_and(|c| COVERED.contains(&c)))
+        .filter(|r| !r.code.known().is_some_and(|c| JOB_RUNNER.contains(&c)))
+        .filter(|r| !(unreachable && r.code.known().is_some_and(|c| CONSEQUENCES.contains(&c))))
+        // Tables: the known codes, and any a newer version adds under the same prefix.
+        .filter(|r| !r.severity.is(Severity::Info) || r.code.text().starts_with("tables"))
         .collect();
-    out.sort_by_key(|r| severity_rank(&r.severity));
+    out.sort_by_key(|r| severity_rank(r));
     out
 }
 
@@ -107,18 +114,19 @@ pub fn job_runner_reasons(s: &Snapshot) -> Vec<&ReasonView> {
     let mut out: Vec<&ReasonView> = s
         .reasons
         .iter()
-        .filter(|r| JOB_RUNNER.contains(&r.code.as_str()))
-        .filter(|r| r.severity != "info" || r.code == "cronOverdue")
+        .filter(|r| r.code.known().is_some_and(|c| JOB_RUNNER.contains(&c)))
+        .filter(|r| !r.severity.is(Severity::Info) || r.code.is(ReasonCode::CronOverdue))
         .collect();
-    out.sort_by_key(|r| severity_rank(&r.severity));
+    out.sort_by_key(|r| severity_rank(r));
     out
 }
 
-fn severity_rank(severity: &str) -> u8 {
-    match severity {
-        "down" => 0,
-        "degraded" => 1,
-        "unknown" => 2,
+/// Most severe first: down, degraded, unknown, then the rest.
+fn severity_rank(r: &ReasonView) -> u8 {
+    match r.severity.known() {
+        Some(Severity::Down) => 0,
+        Some(Severity::Degraded) => 1,
+        Some(Severity::Unknown) => 2,
         _ => 3,
     }
 }
@@ -127,20 +135,24 @@ fn severity_rank(severity: &str) -> u8 {
 /// `4 jobs failed`): its section says them in full. Severe ones, then mild ones.
 fn job_runner_summary(s: &Snapshot) -> (Vec<String>, Vec<String>) {
     let reasons = job_runner_reasons(s);
-    let n = |code: &str| reasons.iter().filter(|r| r.code == code).count();
+    let n = |code: ReasonCode| reasons.iter().filter(|r| r.code.is(code)).count();
     let mut severe = Vec::new();
     let mut mild = Vec::new();
-    if n("workerDead") > 0 {
-        severe.push(count(n("workerDead"), "worker dead", "workers dead"));
-    }
-    if n("workerHeartbeatExpired") > 0 {
+    if n(ReasonCode::WorkerDead) > 0 {
         severe.push(count(
-            n("workerHeartbeatExpired"),
+            n(ReasonCode::WorkerDead),
+            "worker dead",
+            "workers dead",
+        ));
+    }
+    if n(ReasonCode::WorkerHeartbeatExpired) > 0 {
+        severe.push(count(
+            n(ReasonCode::WorkerHeartbeatExpired),
             "worker heartbeat expired",
             "worker heartbeats expired",
         ));
     }
-    if n("jobsFailing") > 0 {
+    if n(ReasonCode::JobsFailing) > 0 {
         let failed = s.job_runner.as_ref().map_or(0, |j| j.failed_count);
         severe.push(if failed > 0 {
             count(failed as usize, "job failed", "jobs failed")
@@ -148,7 +160,7 @@ fn job_runner_summary(s: &Snapshot) -> (Vec<String>, Vec<String>) {
             "jobs failing".to_string()
         });
     }
-    if n("jobWaiting") > 0 {
+    if n(ReasonCode::JobWaiting) > 0 {
         severe.push(
             match s
                 .job_runner
@@ -163,8 +175,12 @@ fn job_runner_summary(s: &Snapshot) -> (Vec<String>, Vec<String>) {
             },
         );
     }
-    if n("cronOverdue") > 0 {
-        mild.push(count(n("cronOverdue"), "cron overdue", "crons overdue"));
+    if n(ReasonCode::CronOverdue) > 0 {
+        mild.push(count(
+            n(ReasonCode::CronOverdue),
+            "cron overdue",
+            "crons overdue",
+        ));
     }
     (severe, mild)
 }
@@ -173,9 +189,13 @@ fn job_runner_summary(s: &Snapshot) -> (Vec<String>, Vec<String>) {
 /// at a word near 60 characters.
 fn short(r: &ReasonView) -> String {
     let tables = || r.subject.as_deref().map_or(0, |s| s.split(", ").count());
-    match r.code.as_str() {
-        "tablesReplicasNotReady" => count(tables(), "table not ready", "tables not ready"),
-        "tablesNotWritable" => count(tables(), "table not writable", "tables not writable"),
+    match r.code.known() {
+        Some(ReasonCode::TablesReplicasNotReady) => {
+            count(tables(), "table not ready", "tables not ready")
+        }
+        Some(ReasonCode::TablesNotWritable) => {
+            count(tables(), "table not writable", "tables not writable")
+        }
         _ if r.message.chars().count() <= 60 => r.message.clone(),
         _ => {
             let cut: String = r.message.chars().take(60).collect();
@@ -247,9 +267,13 @@ pub fn summary(s: &Snapshot) -> Vec<String> {
             out.push(count(read_only, "replica read-only", "replicas read-only"));
         }
     }
-    let (severe, mild): (Vec<&ReasonView>, Vec<&ReasonView>) = other_reasons(s)
-        .into_iter()
-        .partition(|r| r.severity == "down" || r.severity == "degraded");
+    let (severe, mild): (Vec<&ReasonView>, Vec<&ReasonView>) =
+        other_reasons(s).into_iter().partition(|r| {
+            matches!(
+                r.severity.known(),
+                Some(Severity::Down | Severity::Degraded)
+            )
+        });
     let (jobs_severe, jobs_mild) = job_runner_summary(s);
     out.extend(severe.iter().map(|r| short(r)));
     out.extend(jobs_severe);
@@ -426,7 +450,7 @@ pub fn segment_title(seg: &Segment, offset_min: i64, weekday: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{IssueView, PingView, Problem, ReplicaView};
+    use crate::model::{IssueView, Known, PingView, Problem, ReplicaView};
 
     fn replica(healthy: bool, read_only: bool) -> ReplicaView {
         ReplicaView {
@@ -498,7 +522,7 @@ mod tests {
         assert_eq!(summary(&wrong), ["cluster status unknown (cannot sign in)"]);
         let refused = Snapshot {
             reasons: vec![crate::model::ReasonView {
-                code: "signInFailed".into(),
+                code: Known::Known(ReasonCode::SignInFailed),
                 ..crate::model::ReasonView::default()
             }],
             ..wrong
@@ -530,8 +554,8 @@ mod tests {
 
     fn reason(severity: &str, code: &str, subject: Option<&str>, message: &str) -> ReasonView {
         ReasonView {
-            severity: severity.into(),
-            code: code.into(),
+            severity: Known::parse(severity),
+            code: Known::parse(code),
             subject: subject.map(String::from),
             message: message.into(),
         }
@@ -640,7 +664,7 @@ mod tests {
             }),
             ..Snapshot::default()
         };
-        let codes = |v: Vec<&ReasonView>| v.iter().map(|r| r.code.clone()).collect::<Vec<_>>();
+        let codes = |v: Vec<&ReasonView>| v.iter().map(|r| r.code.text()).collect::<Vec<_>>();
         assert_eq!(codes(other_reasons(&s)), ["nginxDropping"]);
         assert_eq!(
             codes(job_runner_reasons(&s)),

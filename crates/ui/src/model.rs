@@ -19,8 +19,8 @@
 //! - `chrome.storage.local` `selected`: the instance id the popup shows; `selectedAt`:
 //!   when it was picked (in the popup or by saving it in the options), epoch ms.
 
-use msr_lens_core::health::admin::{CronRun, FailedJob, WaitingJob};
-use msr_lens_core::health::{MetricsSummary, ReplicaDiscovery};
+use msr_lens_core::health::{CronRun, FailedJob, WaitingJob};
+use msr_lens_core::health::{MetricsSummary, ReasonCode, ReplicaDiscovery, Severity};
 use serde::{Deserialize, Serialize};
 
 /// Which kind of secret an instance uses.
@@ -126,17 +126,72 @@ pub struct Snapshot {
     pub pending_trust: bool,
 }
 
-/// One reason of the verdict.
+/// A value of one of the core's enums as a snapshot stored it: the core's value, or its
+/// text when this build does not know it (a snapshot stored by a newer version), which
+/// loads and is shown as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Known<T> {
+    /// A value this build knows.
+    Known(T),
+    /// Text this build does not know (empty when absent).
+    Text(String),
+}
+
+impl<T> Default for Known<T> {
+    fn default() -> Self {
+        Known::Text(String::new())
+    }
+}
+
+impl<T: Copy + PartialEq + Serialize> Known<T> {
+    /// The value, when this build knows it.
+    pub fn known(&self) -> Option<T> {
+        match self {
+            Known::Known(v) => Some(*v),
+            Known::Text(_) => None,
+        }
+    }
+
+    /// Whether it is `value`.
+    pub fn is(&self, value: T) -> bool {
+        self.known() == Some(value)
+    }
+
+    /// The value `text` stands for (as a snapshot stores it), or the text.
+    pub fn parse(text: &str) -> Self
+    where
+        T: serde::de::DeserializeOwned,
+    {
+        serde_json::from_value(serde_json::Value::String(text.to_string()))
+            .unwrap_or_else(|_| Known::Text(text.to_string()))
+    }
+
+    /// Its text as stored (`clusterUnavailable`, `degraded`).
+    pub fn text(&self) -> String {
+        match self {
+            Known::Known(v) => serde_json::to_value(v)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            Known::Text(t) => t.clone(),
+        }
+    }
+}
+
+/// One reason of the verdict: the core's `Reason` as a snapshot stores it.
 ///
-/// Not the core's `Reason`: `code` and `severity` stay text, so a snapshot with a code this
-/// build's `ReasonCode` does not know (stored by a newer version) still loads.
+/// Not the core's `Reason` itself: its `code` and `severity` are the core's
+/// [`ReasonCode`] and [`Severity`] or their text ([`Known`]), so a snapshot with a code
+/// this build does not know (stored by a newer version) still loads; and every field
+/// has a default (the core's type keeps them required, and its TypeScript declaration).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ReasonView {
     /// `info`, `unknown`, `degraded` or `down`.
-    pub severity: String,
+    pub severity: Known<Severity>,
     /// The core's reason code (camelCase).
-    pub code: String,
+    pub code: Known<ReasonCode>,
     /// What it is about.
     pub subject: Option<String>,
     /// A sentence.
@@ -430,6 +485,52 @@ mod tests {
         assert_eq!(
             new.discovery.unwrap().replicas[0].ping_url.as_deref(),
             Some("https://n:8443")
+        );
+    }
+
+    /// Reasons read back as the core's codes and severities; one a newer version stored
+    /// (a code or severity this build does not know) still loads, keeps its text and is
+    /// written back as it was; an absent code is empty text.
+    #[test]
+    fn reasons_read_the_core_codes_and_keep_unknown_ones_as_text() {
+        let s = Snapshot::from_json(
+            r#"{"instanceId":"a","verdict":"degraded","reasons":[
+                {"severity":"degraded","code":"tablesReplicasNotReady","subject":"a, b","message":"m"},
+                {"severity":"critical","code":"somethingNewer","subject":null,"message":"n"},
+                {"message":"o"}]}"#,
+        )
+        .expect("a snapshot with an unknown code loads");
+        let [known, newer, bare] = &s.reasons[..] else {
+            panic!("three reasons: {:?}", s.reasons);
+        };
+        assert!(known.code.is(ReasonCode::TablesReplicasNotReady));
+        assert_eq!(known.severity.known(), Some(Severity::Degraded));
+        assert_eq!(
+            (known.code.text(), known.severity.text()),
+            ("tablesReplicasNotReady".to_string(), "degraded".to_string())
+        );
+        assert_eq!(newer.code, Known::Text("somethingNewer".into()));
+        assert_eq!(newer.severity, Known::Text("critical".into()));
+        assert_eq!(newer.code.known(), None);
+        assert_eq!(
+            (bare.code.text(), bare.severity.text()),
+            (String::new(), String::new())
+        );
+        assert_eq!(
+            serde_json::to_value(newer).unwrap(),
+            serde_json::json!({"severity":"critical","code":"somethingNewer","subject":null,"message":"n"})
+        );
+        assert_eq!(
+            serde_json::to_value(known).unwrap()["code"],
+            "tablesReplicasNotReady"
+        );
+        assert_eq!(
+            Known::<ReasonCode>::parse("issue"),
+            Known::Known(ReasonCode::Issue)
+        );
+        assert_eq!(
+            Known::<ReasonCode>::parse("Issue"),
+            Known::Text("Issue".into())
         );
     }
 

@@ -75,6 +75,8 @@ test('open newest first, load everything down to the oldest record, export equal
   await page.getByTestId('complete').waitFor({ timeout: 10000 });
   const progress = await page.getByTestId('progress').innerText();
   assert.doesNotMatch(progress, /ETA|records\/s/, progress);
+  // The records, not the pager's count of answers (polls and reopenings included).
+  assert.equal(progress, `${await total(page)} records`);
   // Scroll to the bottom: the oldest record is the last row.
   await page.getByTestId('scroller').evaluate((el) => { el.scrollTop = el.scrollHeight; });
   await page.waitForFunction((id) => [...document.querySelectorAll('[data-testid=audit] tbody tr')].at(-1)?.dataset.event === id,

@@ -25,7 +25,10 @@ pub mod ping;
 pub mod report;
 mod stored;
 
-pub use admin::{AdminError, JobRunner, JobRunnerSummary, MsrSettings, ReplicaAddress};
+pub use admin::{
+    AdminError, CronRun, FailedJob, JobRunner, JobRunnerSummary, MsrSettings, ReplicaAddress,
+    WaitingJob,
+};
 pub use check::{Discovery, HealthCheck, HealthTargets, LOAD_BALANCER_LABEL, Probe};
 pub use cluster::{
     ClusterStatus, ClusterStatusError, Issue, ReplicaCondition, ReplicaState, ReplicaTimestamp,

@@ -91,7 +91,7 @@ pub enum Verdict {
 }
 
 /// How much one finding weighs. Ordered from least to most severe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(
     feature = "tsify",
@@ -110,7 +110,11 @@ pub enum Severity {
 }
 
 /// What a reason is about: a stable code for programs (the JS `code`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+// Deserializing a code this build does not know fails: a reader of stored reports that
+// must load those of a newer version reads the code as "this or text" (as the browser
+// extension's views do, crates/ui/src/model.rs `Known`). A plain comment: not in the
+// package's TypeScript declarations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 #[cfg_attr(

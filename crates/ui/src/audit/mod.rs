@@ -9,4 +9,5 @@ pub mod engine;
 pub mod host;
 #[cfg(any(feature = "pages", feature = "embed"))]
 pub mod persist;
+pub mod scope;
 pub mod store;

@@ -5,7 +5,8 @@
 //! hash (`audit.html#repo=...&q=...&record=...`), which opens the same view.
 //!
 //! Filters run over the records loaded; while the history is partial the view says so
-//! ("no match in the newest N of ~M") and offers to load everything.
+//! ("no match in the newest N of at most M records", [`scope`]) and offers to load
+//! everything.
 //!
 //! Records live in a Rust-side [`Store`]; the feeds are driven by the audit [`engine`]
 //! and kept in IndexedDB ([`persist`]) so reopening only fetches what is new. The
@@ -30,6 +31,7 @@ use msr_lens_core::{Origin, Timestamp};
 use crate::audit::engine::{self, Engine, Shared, Verified, Writes};
 use crate::audit::host::{AuditProps, Host, hash_of};
 use crate::audit::persist::{self, Ledger, ViewState};
+use crate::audit::scope;
 use crate::audit::store::{
     CategoryFilter, DAY_MS, Filter, Kind, RegistryHost, Scale, Selection, Store, Timeline,
     repository_of,
@@ -37,7 +39,7 @@ use crate::audit::store::{
 use crate::components::audit_list::{
     ROW_HEIGHT, RowClick, RowKey, VirtualList, row_click, row_key,
 };
-use crate::format::{ago, rate};
+use crate::format::ago;
 use crate::model::Instance;
 use crate::services::{check, storage};
 
@@ -101,8 +103,8 @@ pub enum Msg {
     Clear,
     /// Retry after an error.
     Retry,
-    /// The oldest record's time (for the ETA).
-    FirstAt(Option<i64>),
+    /// The oldest record's time (for the ETA) and ID (for the scope banner).
+    FirstAt(Option<i64>, Option<String>),
     /// A key on a row (index in the selection).
     RowKey(RowKey, usize),
     /// The pointer went down on timeline bucket `usize` (a drag starts).
@@ -185,8 +187,15 @@ pub struct AuditApp {
     repos: Vec<String>,
     repos_input: String,
     global_denied: Option<String>,
-    backfill_from: Option<(f64, usize)>,
+    /// A load of older records running since (time, records then, older pages then).
+    backfill_from: Option<(f64, usize, u64)>,
+    /// Older pages read in this view (a load, "Load older", seeking a deep link).
+    older_pages: u64,
+    /// "Load everything" was paused in this view: its button resumes it.
+    paused: bool,
     first_at: Option<i64>,
+    /// The ID of the log's first record (global feed), once read.
+    first_id: Option<String>,
     selected: Option<String>,
     verify: HashMap<String, Verify>,
     export: Option<ExportJob>,
@@ -328,14 +337,24 @@ impl AuditApp {
         self.list.set_active(None, false);
     }
 
-    /// The estimated number of records in the whole history: exact once everything is
-    /// loaded; else from the share of the time span loaded (global feed), if known.
-    fn estimated_total(&self) -> Option<usize> {
-        if self.complete() {
-            return Some(self.shown());
+    /// What is known of the whole history for the scope banner (see [`scope`]): the
+    /// records loaded and, over the global feed alone, the IDs that bound the rest (its
+    /// pager's cursors: the oldest and newest record read).
+    fn loaded(&self) -> scope::Loaded<'_> {
+        let progress = match self.feeds.as_slice() {
+            [one] if self.repos.is_empty() => one.progress.as_ref(),
+            _ => None,
+        };
+        scope::Loaded {
+            count: self.shown(),
+            oldest: progress
+                .and_then(|p| p.oldest.as_ref())
+                .map(|id| id.as_str()),
+            newest: progress
+                .and_then(|p| p.newest.as_ref())
+                .map(|id| id.as_str()),
+            first: self.first_id.as_deref(),
         }
-        let f = self.fraction()?;
-        (f > 0.0).then(|| ((self.shown() as f64 / f).round() as usize).max(self.shown()))
     }
 
     /// Records that may be shown (none before the credentials are verified).
@@ -420,11 +439,11 @@ impl AuditApp {
         spawn_local(engine::run(engine, move |i, event| {
             link.send_message(Msg::Feed(i, event))
         }));
-        if self.repos.is_empty() && self.first_at.is_none() {
+        if self.repos.is_empty() && self.first_at.is_none() && self.first_id.is_none() {
             let link = ctx.link().clone();
             let secret = self.secret.clone();
             spawn_local(async move {
-                let at = match check::trust_page(
+                let (at, id) = match check::trust_page(
                     &instance,
                     secret.as_deref(),
                     msr_lens_core::changefeed::Cursor::Start,
@@ -432,12 +451,12 @@ impl AuditApp {
                 )
                 .await
                 {
-                    crate::snapshot::TrustOutcome::Events(events) => {
-                        events.first().and_then(|e| e.created_at)
-                    }
-                    crate::snapshot::TrustOutcome::Failed(_) => None,
+                    crate::snapshot::TrustOutcome::Events(events) => events
+                        .first()
+                        .map_or((None, None), |e| (e.created_at, Some(e.id.clone()))),
+                    crate::snapshot::TrustOutcome::Failed(_) => (None, None),
                 };
-                link.send_message(Msg::FirstAt(at));
+                link.send_message(Msg::FirstAt(at, id));
             });
         }
     }
@@ -512,14 +531,6 @@ impl AuditApp {
         line
     }
 
-    fn pages(&self) -> u64 {
-        self.feeds
-            .iter()
-            .filter_map(|f| f.progress.as_ref())
-            .map(|p| p.pages)
-            .sum()
-    }
-
     fn complete(&self) -> bool {
         !self.feeds.is_empty()
             && self.feeds.iter().all(|f| {
@@ -535,6 +546,7 @@ impl AuditApp {
                 // A page arrived: MSR accepted the credentials.
                 self.verified = true;
                 let older = placement == Placement::Prepend;
+                self.older_pages += u64::from(older);
                 let added = if older {
                     self.store.prepend(&records)
                 } else {
@@ -674,22 +686,24 @@ impl AuditApp {
         }
     }
 
+    /// The progress line ([`scope::progress`]): the records, and while older records
+    /// load, what this load read.
     fn progress_line(&self) -> String {
         let records = self.shown();
-        let pages = self.pages();
-        let pages_word = if pages == 1 { "page" } else { "pages" };
-        let mut line = format!("{records} records · {pages} {pages_word}");
-        // Rate and ETA only while there is something left to read: a finished load says
-        // how much it read, not "ETA 0 s".
-        if let Some((started, at_start)) = self.backfill_from.filter(|_| !self.complete()) {
-            let secs = ((storage::date_now() - started) / 1000.0).max(0.001);
-            let per_sec = records.saturating_sub(at_start) as f64 / secs;
-            line.push_str(&format!(" · {} records/s", rate(Some(per_sec))));
-            if let Some(eta) = self.eta(per_sec) {
-                line.push_str(&format!(" · ETA {eta}"));
-            }
-        }
-        line
+        // Only while there is something left to read: a finished load says how much it
+        // read, not "ETA 0 s".
+        let load = self.backfill_from.filter(|_| !self.complete()).map(
+            |(started, at_start, pages_at_start)| {
+                let secs = ((storage::date_now() - started) / 1000.0).max(0.001);
+                let per_sec = records.saturating_sub(at_start) as f64 / secs;
+                scope::Load {
+                    pages: self.older_pages.saturating_sub(pages_at_start),
+                    per_sec,
+                    eta: self.eta(per_sec),
+                }
+            },
+        );
+        scope::progress(records, load)
     }
 
     /// Fraction of the time span read so far (global feed: the first record's time is known).
@@ -895,7 +909,10 @@ impl Component for AuditApp {
             repos_input: String::new(),
             global_denied: None,
             backfill_from: None,
+            older_pages: 0,
+            paused: false,
             first_at: None,
+            first_id: None,
             selected: None,
             verify: HashMap::new(),
             export: None,
@@ -985,7 +1002,8 @@ impl Component for AuditApp {
                     && let Some(e) = &self.engine
                 {
                     e.borrow_mut().set_backfill(true);
-                    self.backfill_from = Some((storage::date_now(), self.store.len()));
+                    self.backfill_from =
+                        Some((storage::date_now(), self.store.len(), self.older_pages));
                 }
                 true
             }
@@ -1043,9 +1061,11 @@ impl Component for AuditApp {
                 true
             }
             Msg::LoadAll => {
+                self.paused = false;
                 if let Some(e) = &self.engine {
                     e.borrow_mut().set_backfill(true);
-                    self.backfill_from = Some((storage::date_now(), self.store.len()));
+                    self.backfill_from =
+                        Some((storage::date_now(), self.store.len(), self.older_pages));
                     self.persist(ctx, false, &[]);
                 }
                 true
@@ -1054,6 +1074,7 @@ impl Component for AuditApp {
                 if let Some(e) = &self.engine {
                     e.borrow_mut().set_backfill(false);
                 }
+                self.paused = true;
                 self.backfill_from = None;
                 self.persist(ctx, false, &[]);
                 true
@@ -1265,6 +1286,7 @@ impl Component for AuditApp {
                 }
                 self.store.clear();
                 self.backfill_from = None;
+                self.paused = false;
                 self.reselect();
                 let link = ctx.link().clone();
                 let repos = self.repos.clone();
@@ -1305,7 +1327,8 @@ impl Component for AuditApp {
                 self.seeking = self.scroll_to.is_some();
                 if let Some(e) = &self.engine {
                     e.borrow_mut().set_backfill(true);
-                    self.backfill_from = Some((storage::date_now(), self.store.len()));
+                    self.backfill_from =
+                        Some((storage::date_now(), self.store.len(), self.older_pages));
                 }
                 true
             }
@@ -1322,8 +1345,9 @@ impl Component for AuditApp {
                 }
                 true
             }
-            Msg::FirstAt(at) => {
+            Msg::FirstAt(at, id) => {
                 self.first_at = at;
+                self.first_id = id;
                 true
             }
         }
@@ -1428,7 +1452,7 @@ impl Component for AuditApp {
                     <button type="button" onclick={link.callback(|_| Msg::Pause)}>{ "Pause" }</button>
                 } else {
                     <button type="button" onclick={link.callback(|_| Msg::LoadAll)}>
-                        { if self.backfill_from.is_none() && self.pages() > 1 { "Resume loading everything" } else { "Load everything" } }
+                        { if self.paused { "Resume loading everything" } else { "Load everything" } }
                     </button>
                     <button type="button" onclick={link.callback(|_| Msg::Older)} disabled={self.loading}>{ "Load older" }</button>
                 }
@@ -1649,15 +1673,7 @@ impl AuditApp {
         if complete || self.filter.is_empty() || loaded == 0 {
             return html! {};
         }
-        let of = match self.estimated_total() {
-            Some(m) => format!("the newest {loaded} of ~{m} records"),
-            None => format!("the newest {loaded} records loaded (older ones are not loaded yet)"),
-        };
-        let text = if total == 0 {
-            format!("No match in {of}.")
-        } else {
-            format!("{total} matching in {of}; older records are not searched yet.")
-        };
+        let text = self.loaded().sentence(total);
         html! {
             <section class="scope" role="status" data-testid="scope" aria-label="filter scope">
                 <span>{ text }</span>

@@ -2,6 +2,8 @@
 
 use yew::prelude::*;
 
+use msr_lens_core::health::Severity;
+
 use crate::model::{IssueView, ReasonView};
 
 /// Properties of [`IssueList`].
@@ -42,8 +44,8 @@ pub fn issue_list(props: &IssueListProps) -> Html {
             if !props.others.is_empty() {
                 <ul class="issues other-reasons" data-testid="other-reasons">
                 { for props.others.iter().map(|r| html! {
-                    <li data-code={r.code.clone()}>
-                        <span class={classes!("pill", match r.severity.as_str() { "down" => "bad", "degraded" => "warn", _ => "unknown" })}>{ r.severity.clone() }</span>{ " " }
+                    <li data-code={r.code.text()}>
+                        <span class={classes!("pill", match r.severity.known() { Some(Severity::Down) => "bad", Some(Severity::Degraded) => "warn", _ => "unknown" })}>{ r.severity.text() }</span>{ " " }
                         <span class="description">{ r.message.clone() }</span>
                     </li>
                 }) }

@@ -10,7 +10,7 @@
 use yew::prelude::*;
 
 use crate::format::{age, ago, rate};
-use msr_lens_core::health::MetricsSummary;
+use msr_lens_core::health::{MetricsSummary, Severity};
 
 use crate::model::{JobRunnerView, ReasonView};
 
@@ -118,8 +118,8 @@ pub fn job_runner_panel(props: &JobRunnerPanelProps) -> Html {
                 if !props.reasons.is_empty() {
                     <ul class="issues job-reasons" data-testid="job-reasons">
                     { for props.reasons.iter().map(|r| html! {
-                        <li data-code={r.code.clone()}>
-                            <span class={classes!("pill", match r.severity.as_str() { "down" => "bad", "degraded" => "warn", _ => "unknown" })}>{ r.severity.clone() }</span>{ " " }
+                        <li data-code={r.code.text()}>
+                            <span class={classes!("pill", match r.severity.known() { Some(Severity::Down) => "bad", Some(Severity::Degraded) => "warn", _ => "unknown" })}>{ r.severity.text() }</span>{ " " }
                             <span class="description">{ r.message.clone() }</span>
                         </li>
                     }) }

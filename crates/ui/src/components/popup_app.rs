@@ -250,7 +250,7 @@ pub fn popup_app() -> Html {
                 <ReplicaTable pings={s.pings.clone()} replicas={s.replicas.clone()} cluster_read={s.cluster_read} now={now} />
                 <NginxPanel nginx={s.nginx.clone()} history={state.history.clone()} now={now} />
                 if s.job_runner.is_some() || s.metrics.is_some() || s.cluster_read || !job_runner_reasons(&s).is_empty() {
-                    <JobRunnerPanel jobs={s.job_runner.clone()} reasons={job_runner_reasons(&s).into_iter().cloned().collect::<Vec<_>>()} metrics={s.metrics.clone()} metrics_absent={s.reasons.iter().any(|r| r.code == "metricsNotAvailable")} now={now} />
+                    <JobRunnerPanel jobs={s.job_runner.clone()} reasons={job_runner_reasons(&s).into_iter().cloned().collect::<Vec<_>>()} metrics={s.metrics.clone()} metrics_absent={s.reasons.iter().any(|r| r.code.is(msr_lens_core::health::ReasonCode::MetricsNotAvailable))} now={now} />
                 }
                 <TrustList events={s.trust.events.clone()} read={s.trust.read} registry_host={instance.registry_host()} now={now} on_open_audit={on_open_audit} instance={AttrValue::from(instance.id.clone())} />
             } else {
