@@ -41,6 +41,20 @@ test('"Load older" and scrolling down load the page before the oldest record, wi
   // Scrolling near the end asks for the next older page by itself.
   await page.getByTestId('scroller').evaluate((el) => { el.scrollTop = el.scrollHeight; });
   await page.waitForFunction((k) => Number(document.querySelector('[data-testid=counts]').dataset.total) > k, m, { timeout: 20000 });
+  // Each page read moves the backfill bar by the IDs: the newest `total` records loaded of
+  // at most `total + oldest - first` (the truth's IDs; scope.rs `Loaded::done`). The bar and
+  // the count are read in one go (a page may still be arriving).
+  const truthIds = (await admin(stack, 'GET', '/truth/changefeed')).records.map((r) => Number(r.id)).sort((a, b) => a - b);
+  const expectedBar = (k) => k / (k + truthIds[truthIds.length - k] - truthIds[0]);
+  const snapshot = () => page.waitForFunction(() => {
+    const bar = document.querySelector('[data-testid=backfill]');
+    if (bar?.dataset.basis !== 'ids') return null;
+    return { value: Number(bar.getAttribute('value')), total: Number(document.querySelector('[data-testid=counts]').dataset.total) };
+  }, null, { timeout: 20000 }).then((h) => h.jsonValue());
+  const bar = await snapshot();
+  assert.ok(bar.total > m && bar.total < truthIds.length, `${bar.total} of ${truthIds.length} loaded`);
+  assert.ok(Math.abs(bar.value - expectedBar(bar.total)) < 1e-9, `bar ${bar.value} for ${bar.total} loaded, the IDs give ${expectedBar(bar.total)}`);
+  assert.ok(bar.value > expectedBar(n), 'the bar moved with the pages read');
   // Newest first, no repeats, IDs decreasing (the stand-in's SQL IDs are a sequence).
   const exported = JSON.parse(await exportText(page, 'JSON'));
   const ids = exported.map((r) => Number(r.ID));
