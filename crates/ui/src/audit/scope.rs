@@ -148,9 +148,10 @@ impl Done {
 
 impl Loaded<'_> {
     /// The share of the history loaded ([`Basis`]): from the IDs when they are numbers of one
-    /// feed with the first ID known, else from `times`, else not known. `complete` (the
-    /// pager reached the start) is 1 whatever else is known.
-    pub fn done(&self, complete: bool, times: Option<Times>) -> Option<Done> {
+    /// feed with the first ID known, else from `times` (asked only then: it scans the
+    /// records), else not known. `complete` (the pager reached the start) is 1 whatever
+    /// else is known.
+    pub fn done(&self, complete: bool, times: impl FnOnce() -> Option<Times>) -> Option<Done> {
         if complete {
             return Some(Done {
                 fraction: 1.0,
@@ -163,7 +164,7 @@ impl Loaded<'_> {
                 basis: Basis::Ids,
             })
             .or_else(|| {
-                let t = times?;
+                let t = times()?;
                 let total = t.newest.checked_sub(t.first)?;
                 let read = t.newest.checked_sub(t.oldest)?;
                 (total > 0 && t.first <= t.oldest && read >= 0).then(|| Done {
@@ -355,8 +356,13 @@ mod tests {
         // time span read is 7 %, the records read 90 %.
         let l = loaded(900, "101", "1000", Some("1"));
         let t = times(0, 93 * DAY, 100 * DAY);
-        let done = l.done(false, t).unwrap();
+        let done = l.done(false, || t).unwrap();
         assert_eq!(done.basis, Basis::Ids);
+        // The times (a scan of the records) are not asked for then.
+        assert_eq!(
+            l.done(false, || unreachable!("the IDs suffice")),
+            Some(done)
+        );
         assert!((done.fraction - 0.9).abs() < 1e-9, "{done:?}");
         assert_eq!(
             done.text(),
@@ -367,7 +373,7 @@ mod tests {
             count: 900,
             ..Loaded::default()
         }
-        .done(false, t)
+        .done(false, || t)
         .unwrap();
         assert_eq!(by_time.basis, Basis::Time);
         assert!((by_time.fraction - 0.07).abs() < 1e-9, "{by_time:?}");
@@ -379,7 +385,7 @@ mod tests {
         // The newest records jumped to the int32 edge: the ID range read is ~100 %, but
         // 1000 records are read and at most 2135 are older.
         let l = loaded(1000, "2136", "2147483647", Some("1"));
-        let done = l.done(false, None).unwrap();
+        let done = l.done(false, || None).unwrap();
         assert_eq!(done.basis, Basis::Ids);
         assert!((done.fraction - 1000.0 / 3135.0).abs() < 1e-9, "{done:?}");
         assert_eq!(
@@ -389,13 +395,13 @@ mod tests {
         // Half the IDs below the oldest are gaps: 1000 read of 2000 in fact, the bar says
         // 1000 of at most 3000 (a third): never more than what is read.
         let done = loaded(1000, "2001", "3000", Some("1"))
-            .done(false, None)
+            .done(false, || None)
             .unwrap();
         assert!(done.fraction <= 0.5 && (done.fraction - 1000.0 / 3000.0).abs() < 1e-9);
         // More records than IDs between the oldest and the newest: not these records' IDs.
         let t = times(0, 50, 100);
         let done = loaded(1000, "2136", "2200", Some("1"))
-            .done(false, t)
+            .done(false, || t)
             .unwrap();
         assert_eq!(done.basis, Basis::Time);
         assert!((done.fraction - 0.5).abs() < 1e-9);
@@ -415,7 +421,7 @@ mod tests {
             // A first ID above the oldest loaded is not believed.
             loaded(1000, "2136", "3135", Some("5000")),
         ] {
-            let done = l.done(false, t).unwrap();
+            let done = l.done(false, || t).unwrap();
             assert_eq!(done.basis, Basis::Time, "{l:?}");
             assert!((done.fraction - 0.25).abs() < 1e-9, "{done:?}");
         }
@@ -423,7 +429,7 @@ mod tests {
 
     #[test]
     fn complete_is_one_and_nothing_known_is_none() {
-        let done = Loaded::default().done(true, None).unwrap();
+        let done = Loaded::default().done(true, || None).unwrap();
         assert_eq!(
             done,
             Done {
@@ -434,15 +440,15 @@ mod tests {
         assert_eq!(done.text(), "all records loaded");
         assert_eq!(done.eta(100, 50.0), None);
         // The oldest loaded is the first: everything, by the IDs.
-        let done = loaded(3, "1", "3", Some("1")).done(false, None).unwrap();
+        let done = loaded(3, "1", "3", Some("1")).done(false, || None).unwrap();
         assert_eq!(done.fraction, 1.0);
         assert_eq!(done.eta(3, 50.0), None);
         // No IDs, no times (or no time span): no estimate.
-        assert_eq!(loaded(5, "a", "e", None).done(false, None), None);
-        assert_eq!(Loaded::default().done(false, times(5, 5, 5)), None);
+        assert_eq!(loaded(5, "a", "e", None).done(false, || None), None);
+        assert_eq!(Loaded::default().done(false, || times(5, 5, 5)), None);
         // Times out of order are not believed.
         assert_eq!(
-            Loaded::default().done(false, times(6_000, 4_000, 5_000)),
+            Loaded::default().done(false, || times(6_000, 4_000, 5_000)),
             None
         );
     }
@@ -458,7 +464,7 @@ mod tests {
         assert_eq!(quarter.eta(1000, 10.0).as_deref(), Some("5 min"));
         // Over IDs the records left are the IDs below the oldest: 2135 at 1000/s.
         let done = loaded(1000, "2136", "3135", Some("1"))
-            .done(false, None)
+            .done(false, || None)
             .unwrap();
         assert_eq!(done.eta(1000, 1000.0).as_deref(), Some("3 s"));
         // No rate, nothing read or nothing measured: no ETA.

@@ -710,14 +710,15 @@ impl AuditApp {
     /// over the global feed once its first record is read, else from the time span (the
     /// first record's time), else not known.
     fn done(&self) -> Option<scope::Done> {
-        let times = self
-            .first_at
-            .zip(self.store.time_span())
-            .map(|(first, (oldest, newest))| scope::Times {
+        let times = || {
+            let first = self.first_at?;
+            let (oldest, newest) = self.store.time_span()?;
+            Some(scope::Times {
                 first,
                 oldest,
                 newest,
-            });
+            })
+        };
         self.loaded().done(self.complete(), times)
     }
 
