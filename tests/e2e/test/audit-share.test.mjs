@@ -83,9 +83,27 @@ test('a filter over a partial history says so, and "Load everything" finds the d
   assert.match(await scope.innerText(), new RegExp(`^(No match|\\d+ matching) in ${escaped}[.;]`));
   assert.doesNotMatch(await scope.innerText(), /~/);
   assert.match(await countsText(page), new RegExp(`^\\d+ of ${loaded} loaded records`));
+  // The backfill bar rests on the same bound (scope.rs `Loaded::done`): the records loaded
+  // of at most M, not the share of the time span; never more than the share of the truth
+  // loaded. Read in one go: the bar and the count are rendered together.
+  const bar = await page.getByTestId('backfill').evaluate((e) => ({
+    value: e.getAttribute('value'), basis: e.dataset.basis, text: e.getAttribute('aria-valuetext'),
+    counts: document.querySelector('[data-testid=counts]').innerText,
+  }));
+  assert.match(bar.counts, new RegExp(` of ${loaded} loaded records`));
+  assert.equal(bar.basis, 'ids', JSON.stringify(bar));
+  const share = loaded / atMost;
+  assert.ok(Math.abs(Number(bar.value) - share) < 1e-9, `bar ${bar.value}, the IDs give ${share}`);
+  assert.ok(Number(bar.value) <= loaded / truth.length + 1e-9, `bar ${bar.value} of ${loaded}/${truth.length} read`);
+  assert.equal(bar.text, `${Math.floor(share * 100)} % loaded (estimated from the changefeed IDs)`);
   // The banner's own button loads the rest; then the count is that of the whole history.
   await scope.getByRole('button', { name: 'Load everything' }).click();
   await page.getByTestId('complete').waitFor({ timeout: 120000 });
+  const full = page.getByTestId('backfill');
+  assert.deepEqual(
+    [await full.getAttribute('value'), await full.getAttribute('data-basis'), await full.getAttribute('aria-valuetext')],
+    ['1', 'complete', 'all records loaded'],
+  );
   const all = (await admin(stack, 'GET', '/truth/changefeed')).records;
   const want = all.filter((r) => r.category === 'deletion' && r.gun.split('/').slice(1).join('/').startsWith('library/')).length;
   assert.ok(want > 0, 'the stand-in holds library/ deletions');

@@ -41,6 +41,20 @@ test('"Load older" and scrolling down load the page before the oldest record, wi
   // Scrolling near the end asks for the next older page by itself.
   await page.getByTestId('scroller').evaluate((el) => { el.scrollTop = el.scrollHeight; });
   await page.waitForFunction((k) => Number(document.querySelector('[data-testid=counts]').dataset.total) > k, m, { timeout: 20000 });
+  // Each page read moves the backfill bar by the IDs: the newest `total` records loaded of
+  // at most `total + oldest - first` (the truth's IDs; scope.rs `Loaded::done`). The bar and
+  // the count are read in one go (a page may still be arriving).
+  const truthIds = (await admin(stack, 'GET', '/truth/changefeed')).records.map((r) => Number(r.id)).sort((a, b) => a - b);
+  const expectedBar = (k) => k / (k + truthIds[truthIds.length - k] - truthIds[0]);
+  const snapshot = () => page.waitForFunction(() => {
+    const bar = document.querySelector('[data-testid=backfill]');
+    if (bar?.dataset.basis !== 'ids') return null;
+    return { value: Number(bar.getAttribute('value')), total: Number(document.querySelector('[data-testid=counts]').dataset.total) };
+  }, null, { timeout: 20000 }).then((h) => h.jsonValue());
+  const bar = await snapshot();
+  assert.ok(bar.total > m && bar.total < truthIds.length, `${bar.total} of ${truthIds.length} loaded`);
+  assert.ok(Math.abs(bar.value - expectedBar(bar.total)) < 1e-9, `bar ${bar.value} for ${bar.total} loaded, the IDs give ${expectedBar(bar.total)}`);
+  assert.ok(bar.value > expectedBar(n), 'the bar moved with the pages read');
   // Newest first, no repeats, IDs decreasing (the stand-in's SQL IDs are a sequence).
   const exported = JSON.parse(await exportText(page, 'JSON'));
   const ids = exported.map((r) => Number(r.ID));
@@ -222,6 +236,24 @@ test('RethinkDB mode: the export of everything equals the truth (UUID ids, keyse
     await page.getByRole('button', { name: 'Clear stored records' }).click();
     await page.locator('[data-testid=audit] tbody tr').first().waitFor({ timeout: 20000 });
     const before = (await admin(stack, 'GET', '/truth/changefeed')).records;
+    // UUID IDs bound nothing: the backfill bar is the share of the time span loaded (from
+    // the first record's time, read once), rendered with the count it goes with. Read in
+    // one go once only UUID rows are shown (the SQL-mode records are cleared).
+    const bar = await (await page.waitForFunction(() => {
+      const e = document.querySelector('[data-testid=backfill]');
+      const ids = [...document.querySelectorAll('[data-testid=audit] tbody tr')].map((tr) => tr.dataset.event);
+      if (e?.dataset.basis !== 'time' || ids.length === 0 || ids.some((id) => /^\d+$/.test(id))) return null;
+      return {
+        value: Number(e.getAttribute('value')), text: e.getAttribute('aria-valuetext'),
+        total: Number(document.querySelector('[data-testid=counts]').dataset.total),
+      };
+    }, null, { timeout: 20000 })).jsonValue();
+    const times = before.map((r) => Date.parse(r.created_at)).sort((a, b) => a - b);
+    const [first, newest] = [times[0], times[times.length - 1]];
+    const span = (newest - times[times.length - bar.total]) / (newest - first);
+    assert.ok(bar.total > 0 && bar.total < times.length, `a partial history: ${bar.total} of ${times.length}`);
+    assert.ok(Math.abs(bar.value - span) < 1e-6, `bar ${bar.value}, the time span read ${span}`);
+    assert.match(bar.text, /^\d+ % of the time span loaded$/);
     await loadAll(page);
     const exported = JSON.parse(await exportText(page, 'JSON'));
     assertSameRecords(exported, before, (await admin(stack, 'GET', '/truth/changefeed')).records, true);

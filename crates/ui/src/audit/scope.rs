@@ -9,6 +9,14 @@
 //! `oldest - first` of them. When the IDs loaded have no gap that bound is shown as "at
 //! most N records"; when they do (the bound would mostly count gaps) the banner names the
 //! IDs instead of a count.
+//!
+//! The same bound gives the backfill's progress bar and ETA ([`Loaded::done`]): the share of
+//! the records read is at least `n / (n + oldest - first)`. Over dense IDs (MSR's are a
+//! PostgreSQL sequence) that is the share of the ID range read, whatever the timing of the
+//! publishing; gaps below the oldest loaded only make it an underestimate (the bar jumps to
+//! the end), gaps among the records loaded (the int32 edge) do not count, as the records
+//! loaded are counted, not their IDs. Without usable IDs (RethinkDB's UUIDs, several feeds)
+//! the share of the time span loaded is the fallback; with neither, there is no estimate.
 
 /// What is known of the history while only part of it is loaded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -62,6 +70,122 @@ impl Loaded<'_> {
         } else {
             format!("{matching} matching in {of}; older records are not searched yet.")
         }
+    }
+}
+
+/// The times known of the history, epoch ms: the log's first record's and the oldest and
+/// newest loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Times {
+    /// The log's first record's time.
+    pub first: i64,
+    /// The oldest record loaded.
+    pub oldest: i64,
+    /// The newest record loaded.
+    pub newest: i64,
+}
+
+/// What an estimate of the share loaded rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// Everything is loaded.
+    Complete,
+    /// The changefeed IDs: the records loaded against the IDs left below the oldest.
+    Ids,
+    /// The share of the time span loaded (records are not evenly spread in time).
+    Time,
+}
+
+/// The share of the history loaded, `0.0..=1.0`, and what it rests on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Done {
+    /// The share loaded, `0.0..=1.0`.
+    pub fraction: f64,
+    /// What it rests on.
+    pub basis: Basis,
+}
+
+impl Basis {
+    /// For the bar's `data-basis` (tests).
+    pub fn name(self) -> &'static str {
+        match self {
+            Basis::Complete => "complete",
+            Basis::Ids => "ids",
+            Basis::Time => "time",
+        }
+    }
+}
+
+impl Done {
+    /// The progress bar's value text: "32 % loaded (estimated from the changefeed IDs)".
+    /// The percentage is rounded down: 99.6 % is not "100 %".
+    pub fn text(&self) -> String {
+        let percent = (self.fraction * 100.0).floor() as u32;
+        match self.basis {
+            Basis::Complete => "all records loaded".to_string(),
+            Basis::Ids => format!("{percent} % loaded (estimated from the changefeed IDs)"),
+            Basis::Time => format!("{percent} % of the time span loaded"),
+        }
+    }
+
+    /// The time left at `per_sec` records per second with `records` loaded: the records
+    /// left are `records * (1 - f) / f` (over IDs: `oldest - first`, at most). `None` when
+    /// nothing is left, nothing is loaded yet, or no rate is measured.
+    pub fn eta(&self, records: usize, per_sec: f64) -> Option<String> {
+        let f = self.fraction;
+        if records == 0
+            || f <= 0.0
+            || !(0.0..1.0).contains(&f)
+            || per_sec <= 0.0
+            || !per_sec.is_finite()
+        {
+            return None;
+        }
+        let left = records as f64 * (1.0 - f) / f / per_sec;
+        Some(crate::format::age(left.ceil() as i64))
+    }
+}
+
+impl Loaded<'_> {
+    /// The share of the history loaded ([`Basis`]): from the IDs when they are numbers of one
+    /// feed with the first ID known, else from `times` (asked only then: it scans the
+    /// records), else not known. `complete` (the pager reached the start) is 1 whatever
+    /// else is known.
+    pub fn done(&self, complete: bool, times: impl FnOnce() -> Option<Times>) -> Option<Done> {
+        if complete {
+            return Some(Done {
+                fraction: 1.0,
+                basis: Basis::Complete,
+            });
+        }
+        self.by_ids()
+            .map(|fraction| Done {
+                fraction,
+                basis: Basis::Ids,
+            })
+            .or_else(|| {
+                let t = times()?;
+                let total = t.newest.checked_sub(t.first)?;
+                let read = t.newest.checked_sub(t.oldest)?;
+                (total > 0 && t.first <= t.oldest && read >= 0).then(|| Done {
+                    fraction: (read as f64 / total as f64).clamp(0.0, 1.0),
+                    basis: Basis::Time,
+                })
+            })
+    }
+
+    /// `n / (n + oldest - first)`: at most `oldest - first` records are older than the
+    /// oldest loaded. Not believed when the IDs cannot be those of the `n` records (more
+    /// records than IDs between the oldest and the newest) or the first is above the oldest.
+    fn by_ids(&self) -> Option<f64> {
+        let (oldest, newest) = (number(self.oldest)?, number(self.newest)?);
+        let first = number(self.first).filter(|&first| first <= oldest)?;
+        let n = self.count as u64;
+        if n == 0 || newest < oldest || n > newest - oldest + 1 {
+            return None;
+        }
+        let left = oldest - first;
+        Some(n as f64 / (n as f64 + left as f64))
     }
 }
 
@@ -214,5 +338,143 @@ mod tests {
             ),
             "2000 records · 1 page · 0.0 records/s"
         );
+    }
+
+    fn times(first: i64, oldest: i64, newest: i64) -> Option<Times> {
+        Some(Times {
+            first,
+            oldest,
+            newest,
+        })
+    }
+
+    const DAY: i64 = 86_400_000;
+
+    #[test]
+    fn dense_ids_give_the_share_of_the_ids_whatever_the_timing() {
+        // 900 of 1000 gapless records published in the last week of a 100-day history: the
+        // time span read is 7 %, the records read 90 %.
+        let l = loaded(900, "101", "1000", Some("1"));
+        let t = times(0, 93 * DAY, 100 * DAY);
+        let done = l.done(false, || t).unwrap();
+        assert_eq!(done.basis, Basis::Ids);
+        // The times (a scan of the records) are not asked for then.
+        assert_eq!(
+            l.done(false, || unreachable!("the IDs suffice")),
+            Some(done)
+        );
+        assert!((done.fraction - 0.9).abs() < 1e-9, "{done:?}");
+        assert_eq!(
+            done.text(),
+            "90 % loaded (estimated from the changefeed IDs)"
+        );
+        // The same without the IDs: the time span.
+        let by_time = Loaded {
+            count: 900,
+            ..Loaded::default()
+        }
+        .done(false, || t)
+        .unwrap();
+        assert_eq!(by_time.basis, Basis::Time);
+        assert!((by_time.fraction - 0.07).abs() < 1e-9, "{by_time:?}");
+        assert_eq!(by_time.text(), "7 % of the time span loaded");
+    }
+
+    #[test]
+    fn gaps_among_the_loaded_do_not_count_gaps_below_make_it_a_lower_bound() {
+        // The newest records jumped to the int32 edge: the ID range read is ~100 %, but
+        // 1000 records are read and at most 2135 are older.
+        let l = loaded(1000, "2136", "2147483647", Some("1"));
+        let done = l.done(false, || None).unwrap();
+        assert_eq!(done.basis, Basis::Ids);
+        assert!((done.fraction - 1000.0 / 3135.0).abs() < 1e-9, "{done:?}");
+        assert_eq!(
+            done.text(),
+            "31 % loaded (estimated from the changefeed IDs)"
+        );
+        // Half the IDs below the oldest are gaps: 1000 read of 2000 in fact, the bar says
+        // 1000 of at most 3000 (a third): never more than what is read.
+        let done = loaded(1000, "2001", "3000", Some("1"))
+            .done(false, || None)
+            .unwrap();
+        assert!(done.fraction <= 0.5 && (done.fraction - 1000.0 / 3000.0).abs() < 1e-9);
+        // More records than IDs between the oldest and the newest: not these records' IDs.
+        let t = times(0, 50, 100);
+        let done = loaded(1000, "2136", "2200", Some("1"))
+            .done(false, || t)
+            .unwrap();
+        assert_eq!(done.basis, Basis::Time);
+        assert!((done.fraction - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn uuid_ids_or_an_unknown_first_fall_back_to_time() {
+        let t = times(1_000, 4_000, 5_000);
+        for l in [
+            loaded(
+                5,
+                "6f1c1b0e-0000-4000-8000-000000000001",
+                "6f1c1b0e-0000-4000-8000-000000000005",
+                Some("6f1c1b0e-0000-4000-8000-000000000000"),
+            ),
+            loaded(1000, "2136", "3135", None),
+            // A first ID above the oldest loaded is not believed.
+            loaded(1000, "2136", "3135", Some("5000")),
+        ] {
+            let done = l.done(false, || t).unwrap();
+            assert_eq!(done.basis, Basis::Time, "{l:?}");
+            assert!((done.fraction - 0.25).abs() < 1e-9, "{done:?}");
+        }
+    }
+
+    #[test]
+    fn complete_is_one_and_nothing_known_is_none() {
+        let done = Loaded::default().done(true, || None).unwrap();
+        assert_eq!(
+            done,
+            Done {
+                fraction: 1.0,
+                basis: Basis::Complete
+            }
+        );
+        assert_eq!(done.text(), "all records loaded");
+        assert_eq!(done.eta(100, 50.0), None);
+        // The oldest loaded is the first: everything, by the IDs.
+        let done = loaded(3, "1", "3", Some("1")).done(false, || None).unwrap();
+        assert_eq!(done.fraction, 1.0);
+        assert_eq!(done.eta(3, 50.0), None);
+        // No IDs, no times (or no time span): no estimate.
+        assert_eq!(loaded(5, "a", "e", None).done(false, || None), None);
+        assert_eq!(Loaded::default().done(false, || times(5, 5, 5)), None);
+        // Times out of order are not believed.
+        assert_eq!(
+            Loaded::default().done(false, || times(6_000, 4_000, 5_000)),
+            None
+        );
+    }
+
+    #[test]
+    fn eta_from_the_share_and_the_rate() {
+        // A quarter read, 1000 records at 100 records/s: 3000 left, 30 s.
+        let quarter = Done {
+            fraction: 0.25,
+            basis: Basis::Ids,
+        };
+        assert_eq!(quarter.eta(1000, 100.0).as_deref(), Some("30 s"));
+        assert_eq!(quarter.eta(1000, 10.0).as_deref(), Some("5 min"));
+        // Over IDs the records left are the IDs below the oldest: 2135 at 1000/s.
+        let done = loaded(1000, "2136", "3135", Some("1"))
+            .done(false, || None)
+            .unwrap();
+        assert_eq!(done.eta(1000, 1000.0).as_deref(), Some("3 s"));
+        // No rate, nothing read or nothing measured: no ETA.
+        assert_eq!(quarter.eta(1000, 0.0), None);
+        assert_eq!(quarter.eta(1000, f64::NAN), None);
+        assert_eq!(quarter.eta(0, 100.0), None);
+        let nothing = Done {
+            fraction: 0.0,
+            basis: Basis::Time,
+        };
+        assert_eq!(nothing.eta(1000, 100.0), None);
     }
 }

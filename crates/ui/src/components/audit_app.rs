@@ -706,24 +706,24 @@ impl AuditApp {
         scope::progress(records, load)
     }
 
-    /// Fraction of the time span read so far (global feed: the first record's time is known).
-    fn fraction(&self) -> Option<f64> {
-        if self.complete() {
-            return Some(1.0);
-        }
-        let first = self.first_at?;
-        let (oldest, newest) = self.store.time_span()?;
-        let total = (newest - first) as f64;
-        (total > 0.0).then(|| ((newest - oldest) as f64 / total).clamp(0.0, 1.0))
+    /// The share of the history loaded ([`scope::Loaded::done`]): from the changefeed IDs
+    /// over the global feed once its first record is read, else from the time span (the
+    /// first record's time), else not known.
+    fn done(&self) -> Option<scope::Done> {
+        let times = || {
+            let first = self.first_at?;
+            let (oldest, newest) = self.store.time_span()?;
+            Some(scope::Times {
+                first,
+                oldest,
+                newest,
+            })
+        };
+        self.loaded().done(self.complete(), times)
     }
 
     fn eta(&self, per_sec: f64) -> Option<String> {
-        let f = self.fraction()?;
-        if f <= 0.0 || per_sec <= 0.0 {
-            return None;
-        }
-        let left = self.shown() as f64 * (1.0 - f) / f / per_sec;
-        Some(crate::format::age(left as i64))
+        self.done()?.eta(self.shown(), per_sec)
     }
 
     fn export(&mut self, ctx: &Context<Self>, json: bool) {
@@ -1383,7 +1383,7 @@ impl Component for AuditApp {
         let backfilling = self.engine.as_ref().is_some_and(|e| e.borrow().backfill());
         let complete = self.complete();
         let total = self.selection.positions.len();
-        let fraction = self.fraction();
+        let done = self.done();
         html! {
         <main class="audit audit-x">
             <h1>{ "Trust audit log" }{ self.instance.as_ref().map(|i| format!(" — {}", i.name)).unwrap_or_default() }</h1>
@@ -1456,7 +1456,8 @@ impl Component for AuditApp {
                     </button>
                     <button type="button" onclick={link.callback(|_| Msg::Older)} disabled={self.loading}>{ "Load older" }</button>
                 }
-                <progress max="1" value={fraction.map(|f| f.to_string()).unwrap_or_default()} aria-label="backfill progress"></progress>
+                // No estimate: no value (an indeterminate bar), not 0.
+                <progress max="1" value={done.map(|d| d.fraction.to_string())} aria-valuetext={done.map(|d| d.text())} aria-label="backfill progress" data-testid="backfill" data-basis={done.map(|d| d.basis.name())}></progress>
                 <span data-testid="progress">{ self.progress_line() }</span>
                 if self.restored > 0 && self.verified {
                     <span class="muted">{ format!(" · {} from this device's storage", self.restored) }</span>
