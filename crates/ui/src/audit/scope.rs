@@ -181,7 +181,7 @@ impl Loaded<'_> {
         let (oldest, newest) = (number(self.oldest)?, number(self.newest)?);
         let first = number(self.first).filter(|&first| first <= oldest)?;
         let n = self.count as u64;
-        if n == 0 || newest < oldest || n > newest - oldest + 1 {
+        if n == 0 || newest < oldest || n > (newest - oldest).saturating_add(1) {
             return None;
         }
         let left = oldest - first;
