@@ -47,7 +47,7 @@ impl Loaded<'_> {
             return format!("the newest {n} records loaded");
         };
         // The newest record has the highest ID; a gapless run of n records spans n IDs.
-        let gapless = newest >= oldest && newest - oldest + 1 == n as u64;
+        let gapless = newest >= oldest && (newest - oldest).saturating_add(1) == n as u64;
         match number(self.first).filter(|&first| first <= oldest) {
             Some(first) if first == oldest && n == 1 => "the only record".to_string(),
             Some(first) if first == oldest => format!("all {n} records"),
