@@ -465,7 +465,12 @@ export function withTrust(health, instance, hasCredentials, trust) {
     snapshot.trust.read = true;
   } else if (trust.error) {
     const p = trustProblem(instance, hasCredentials, trust.error);
-    snapshot.problems.push(p);
+    // MSR could not be reached at all: the connection problem says so, and why; the trust
+    // feed's "could not be read: <the same network failure>" would only repeat it (and
+    // the trust section says "not available"). Kept when only the trust feed failed.
+    const repeats = p.kind === 'unreachable'
+      && snapshot.problems.some((q) => q.area === 'connection' && q.kind === 'unreachable');
+    if (!repeats) snapshot.problems.push(p);
     // MSR's token service refused the credentials: whatever the pings said, this check
     // is not one to show green (or "reachable") — it is "unknown: cannot sign in".
     if (p.kind === 'wrongPassword' && ['healthy', 'reachable'].includes(snapshot.verdict)) {

@@ -288,8 +288,31 @@ test('nothing listening: the unreachable message', () => {
   assert.equal(problem('connection').kind, 'unreachable');
   assert.equal(problem('connection').message,
     `could not reach ${s.instance.origin}: the network or VPN, a TLS certificate this browser does not trust (get MSR's CA at ${s.instance.origin}/ca), or a missing site permission (grant it in the options)`);
-  assert.equal(problem('trust').kind, 'unreachable');
+  // The trust feed failed the same way: said once, by the connection problem, which the
+  // badge tooltip and the notification (the first problem) name.
+  assert.equal(s.trust.error.kind, 'network', JSON.stringify(s.trust.error));
+  assert.equal(problem('trust'), undefined, JSON.stringify(full.problems));
+  assert.deepEqual(full.problems.map((p) => `${p.area}/${p.kind}`), ['connection/unreachable']);
+  assert.equal(full.trust.read, false);
   assert.match(full.pings[0].detail, /^no answer \(network, TLS certificate trust, or the host is down\): /);
+});
+
+test('a trust feed that got no answer while MSR answered: its own problem stays', () => {
+  const s = fixtures.scenarios.admin;
+  const health = healthSnapshot(s.instance, true, s.healths.at(-1));
+  assert.deepEqual(health.problems, []);
+  const error = { name: 'MsrLensError', kind: 'network', message: 'request failed' };
+  const full = withTrust(health, s.instance, true, { error });
+  assert.deepEqual(full.problems, [{ area: 'trust', kind: 'unreachable', message: 'the trust audit log could not be read: request failed' }]);
+  // Not repeated only when the connection problem is "unreachable": a login page in front
+  // of MSR does not swallow the trust feed's own failure.
+  const login = { ...health, problems: [{ area: 'connection', kind: 'loginPage', message: 'MSR answered with a login page: x' }] };
+  assert.deepEqual(withTrust(login, s.instance, true, { error }).problems.map((p) => `${p.area}/${p.kind}`),
+    ['connection/loginPage', 'trust/unreachable']);
+  // Nor does another failure of the trust feed go when MSR is unreachable.
+  const down = { ...health, problems: [{ area: 'connection', kind: 'unreachable', message: 'could not reach x' }] };
+  assert.deepEqual(withTrust(down, s.instance, true, { error: { kind: 'tokenRejected', message: 'x' } }).problems.map((p) => `${p.area}/${p.kind}`),
+    ['connection/unreachable', 'trust/tokenRejected']);
 });
 
 // What the package's classifyNetworkError returns (npm/test/offline.test.mjs checks it).
