@@ -13,6 +13,7 @@ import {
   withTrust,
 } from '../../../extension/snapshot.js';
 import { clientOptions, runHealth, runTrust, TRUST_EVENTS } from '../../../extension/check.js';
+import { checkOrigins } from '../../../extension/net_watch.js';
 
 const fixtures = JSON.parse(readFileSync(path.join(ROOT, 'tests/e2e/fixtures/package-outputs.json'), 'utf8'));
 
@@ -397,6 +398,25 @@ test('replicas: each silent ping row names its own origin\'s failure; the proble
   assert.equal(noAnswerWhy('http://h', CLASSIFIED.refused), 'nothing listens at h:80 (connection refused: NS_ERROR_CONNECTION_REFUSED)');
   assert.equal(noAnswerWhy('https://h:1', { ...CLASSIFIED.timeout, kind: 'unreachable', error: 'net::ERR_ADDRESS_UNREACHABLE' }),
     'h:1 is unreachable from this network (net::ERR_ADDRESS_UNREACHABLE) — check the network and the VPN');
+});
+
+test('a { label, url } replica: its ping row and the network watch know its origin', () => {
+  const instance = {
+    id: 'i', origin: 'https://msr.example:8443',
+    replicas: ['https://r1.example:8443', { label: 'node two', url: ' https://r2.example:9443/ ' }],
+  };
+  assert.equal(pingOrigin(instance, 'node two'), 'https://r2.example:9443');
+  assert.equal(pingOrigin(instance, 'r2.example:9443'), null, 'a labelled replica answers to its label only');
+  assert.equal(pingOrigin(instance, 'r1.example:8443'), 'https://r1.example:8443');
+  assert.deepEqual(checkOrigins(instance), ['https://msr.example:8443', 'https://r1.example:8443', 'https://r2.example:9443']);
+  assert.deepEqual(clientOptions(instance, null).replicas, ['https://r1.example:8443', { label: 'node two', url: 'https://r2.example:9443/' }]);
+  const silent = (label) => ({ label, state: 'unknown', status: 0, why: 'noAnswer', excerpt: 'request failed' });
+  const report = { checkedAt: 1, verdict: 'unknown', reasons: [], pings: [silent('node two')] };
+  const snap = healthSnapshot(instance, false, { report, clusterError: null, network: { 'https://r2.example:9443': CLASSIFIED.refused } }, null);
+  assert.equal(snap.pings[0].detail, 'no answer: nothing listens at r2.example:9443 (connection refused: NS_ERROR_CONNECTION_REFUSED)');
+  assert.equal(snap.problems[0].message,
+    'could not reach https://r2.example:9443: nothing listens at r2.example:9443 (connection refused: NS_ERROR_CONNECTION_REFUSED)');
+  assert.equal(configMessage(instance, { message: 'replicas[1]: no host' }), 'the replica address “https://r2.example:9443/” is not valid: no host');
 });
 
 test('every replica down', () => {
