@@ -72,7 +72,7 @@ test('popup: a dead worker, an expired heartbeat, failing jobs, a waiting job, c
     `none from MSR — see the job runner below: ${shownReasons} problems`);
   const link = page.getByTestId('see-job-runner');
   assert.equal(await link.getAttribute('href'), '#jobs-h');
-  assert.equal(await page.locator(await link.getAttribute('href')).innerText(), 'Job runner');
+  assert.equal(await page.locator(await link.getAttribute('href')).textContent(), 'Job runner');
   const banner = await page.locator('.verdict').innerText();
   assert.match(banner, /1 worker dead/);
   assert.match(banner, /1 worker heartbeat expired/);
