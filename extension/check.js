@@ -22,7 +22,11 @@ export function clientOptions(instance, secret) {
   // Replicas MSR's settings list are only listed (report.discovery), never pinged from
   // here: the extension reaches no origin the user has not granted.
   const options = { baseUrl: String(instance.origin || '').trim(), timeoutMs: TIMEOUT_MS, discoverReplicas: 'list' };
-  const replicas = (instance.replicas || []).map((r) => String(r).trim()).filter(Boolean);
+  // A replica is a URL, or `{ label, url }` as the package takes it (its ping row then
+  // carries the label).
+  const replicas = (instance.replicas || []).map((r) => (r && typeof r === 'object'
+    ? { label: String(r.label ?? '').trim(), url: String(r.url ?? '').trim() }
+    : String(r).trim())).filter((r) => (typeof r === 'object' ? r.url : r));
   if (replicas.length) options.replicas = replicas;
   if (instance.username && secret) {
     options.username = instance.username;

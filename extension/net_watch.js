@@ -15,10 +15,14 @@ const api = () => globalThis.browser ?? globalThis.chrome;
 // it): kept only when nothing better came for the origin.
 const CANCELLED = /ERR_ABORTED|NS_BINDING_ABORTED/;
 
-/** The origins (`scheme://host[:port]`) a check of `instance` sends requests to. */
+/**
+ * The origins (`scheme://host[:port]`) a check of `instance` sends requests to: its own
+ * and its replicas' (a URL, or the `url` of a `{ label, url }` replica).
+ */
 export function checkOrigins(instance) {
   const out = new Set();
-  for (const text of [instance.origin, ...(instance.replicas || [])]) {
+  const replicas = (instance.replicas || []).map((r) => (r && typeof r === 'object' ? r.url : r));
+  for (const text of [instance.origin, ...replicas]) {
     try {
       out.add(new URL(String(text).trim()).origin);
     } catch {

@@ -150,8 +150,9 @@ export function clusterProblem(instance, hasSecret, reason, clusterError) {
 
 /**
  * The origin (`scheme://host[:port]`) a ping of a report went to: the instance's for the
- * load balancer's, else the replica address whose `host[:port]` is the label (the
- * package labels a replica URL so); null when none matches (a `{ label, url }` replica).
+ * load balancer's, else the replica whose label it is — a `{ label, url }` replica by its
+ * label, a replica URL by its `host[:port]` (the package labels a URL so) — as the URL's
+ * origin; null when none matches.
  */
 export function pingOrigin(instance, label) {
   const origin = (text) => {
@@ -163,6 +164,11 @@ export function pingOrigin(instance, label) {
   };
   if (label === 'load balancer') return origin(instance.origin)?.origin ?? null;
   for (const r of instance.replicas || []) {
+    if (r && typeof r === 'object') {
+      const u = origin(r.url);
+      if (u && String(r.label ?? '').trim() === label) return u.origin;
+      continue;
+    }
     const u = origin(r);
     if (u && u.host === label) return u.origin;
   }
@@ -465,7 +471,12 @@ export function withTrust(health, instance, hasCredentials, trust) {
     snapshot.trust.read = true;
   } else if (trust.error) {
     const p = trustProblem(instance, hasCredentials, trust.error);
-    snapshot.problems.push(p);
+    // MSR could not be reached at all: the connection problem says so, and why; the trust
+    // feed's "could not be read: <the same network failure>" would only repeat it (and
+    // the trust section says "not available"). Kept when only the trust feed failed.
+    const repeats = p.kind === 'unreachable'
+      && snapshot.problems.some((q) => q.area === 'connection' && q.kind === 'unreachable');
+    if (!repeats) snapshot.problems.push(p);
     // MSR's token service refused the credentials: whatever the pings said, this check
     // is not one to show green (or "reachable") — it is "unknown: cannot sign in".
     if (p.kind === 'wrongPassword' && ['healthy', 'reachable'].includes(snapshot.verdict)) {
@@ -513,7 +524,7 @@ export function configMessage(instance, error) {
     return `the MSR address “${instance.origin}” is not valid: ${text.slice('baseUrl: '.length)}`;
   }
   if (replica) {
-    const list = (instance.replicas || []).map((r) => String(r).trim()).filter(Boolean);
+    const list = (instance.replicas || []).map((r) => String(r && typeof r === 'object' ? r.url ?? '' : r).trim()).filter(Boolean);
     return `the replica address “${list[Number(replica[1])] ?? replica[1]}” is not valid: ${replica[2]}`;
   }
   return `the settings of “${instance.name || instance.origin}” cannot be used: ${text}`;

@@ -50,6 +50,7 @@ async fn issue_descriptions_with_markup_render_as_text() {
         gc_running: true,
         cluster_read: true,
         others: Vec::new(),
+        job_runner_problems: 0,
     };
     yew::Renderer::<IssueList>::with_root_and_props(div.clone(), props).render();
     settle().await;
@@ -64,6 +65,62 @@ async fn issue_descriptions_with_markup_render_as_text() {
     assert!(div.text_content().unwrap().contains("critical"));
     assert!(div.text_content().unwrap().contains("running"));
     assert!(!xss_ran());
+}
+
+#[wasm_bindgen_test]
+async fn no_issue_from_msr_points_to_the_job_runner_problems() {
+    let render = |issues: Vec<IssueView>, job_runner_problems: usize| {
+        let div = root();
+        let props = IssueListProps {
+            issues,
+            gc_running: false,
+            cluster_read: true,
+            others: Vec::new(),
+            job_runner_problems,
+        };
+        yew::Renderer::<IssueList>::with_root_and_props(div.clone(), props).render();
+        div
+    };
+    let text = |div: &web_sys::Element, selector: &str| {
+        div.query_selector(selector)
+            .unwrap()
+            .map(|e| e.text_content().unwrap())
+    };
+    let two = render(Vec::new(), 2);
+    let one = render(Vec::new(), 1);
+    let none = render(Vec::new(), 0);
+    let issue = IssueView {
+        id: "i1".into(),
+        kind: "table_availability".into(),
+        critical: false,
+        description: "a table is not ready".into(),
+    };
+    let listed = render(vec![issue], 2);
+    settle().await;
+    assert_eq!(
+        text(&two, "[data-testid=no-issues]").as_deref(),
+        Some("none from MSR — see the job runner below: 2 problems")
+    );
+    let link = two
+        .query_selector("[data-testid=see-job-runner]")
+        .unwrap()
+        .unwrap();
+    assert_eq!(link.get_attribute("href").as_deref(), Some("#jobs-h"));
+    assert_eq!(
+        text(&one, "[data-testid=no-issues]").as_deref(),
+        Some("none from MSR — see the job runner below: 1 problem")
+    );
+    assert_eq!(
+        text(&none, "[data-testid=no-issues]").as_deref(),
+        Some("none")
+    );
+    assert_eq!(text(&none, "[data-testid=see-job-runner]"), None);
+    // MSR's own issues are listed as ever; the job runner's section says its own.
+    assert_eq!(text(&listed, "[data-testid=no-issues]"), None);
+    assert_eq!(
+        text(&listed, ".description").as_deref(),
+        Some("a table is not ready")
+    );
 }
 
 #[wasm_bindgen_test]

@@ -63,6 +63,16 @@ test('popup: a dead worker, an expired heartbeat, failing jobs, a waiting job, c
     assert.ok(inJobs.includes(sentence), `"${sentence}" not in the job runner section`);
     assert.ok(!inIssues.includes(sentence), `"${sentence}" repeated under Current issues`);
   }
+  // MSR itself lists no issue: "Current issues" points to the job runner the banner
+  // counts, not a bare "none".
+  assert.deepEqual(snap.issues, []);
+  const shownReasons = await page.getByTestId('job-reasons').locator('li').count();
+  assert.ok(shownReasons >= sentences.length, `${shownReasons} job-runner sentences shown`);
+  assert.equal(await page.getByTestId('no-issues').innerText(),
+    `none from MSR — see the job runner below: ${shownReasons} problems`);
+  const link = page.getByTestId('see-job-runner');
+  assert.equal(await link.getAttribute('href'), '#jobs-h');
+  assert.equal(await page.locator(await link.getAttribute('href')).textContent(), 'Job runner');
   const banner = await page.locator('.verdict').innerText();
   assert.match(banner, /1 worker dead/);
   assert.match(banner, /1 worker heartbeat expired/);
@@ -77,6 +87,9 @@ test('popup: a dead worker, an expired heartbeat, failing jobs, a waiting job, c
   await page.getByRole('button', { name: 'Refresh' }).click();
   await until(async () => (await jobs.locator('[data-state=ok]').count()) === ids.length, 'workers ok');
   assert.equal(await page.getByTestId('jobs-failed').innerText(), '0');
+  // Nothing from the job runner either: a plain "none".
+  await until(async () => (await page.getByTestId('no-issues').innerText()) === 'none', '"none" under Current issues');
+  assert.equal(await page.getByTestId('see-job-runner').count(), 0);
   await page.close();
   await options.close();
 });

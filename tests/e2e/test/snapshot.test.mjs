@@ -13,6 +13,7 @@ import {
   withTrust,
 } from '../../../extension/snapshot.js';
 import { clientOptions, runHealth, runTrust, TRUST_EVENTS } from '../../../extension/check.js';
+import { checkOrigins } from '../../../extension/net_watch.js';
 
 const fixtures = JSON.parse(readFileSync(path.join(ROOT, 'tests/e2e/fixtures/package-outputs.json'), 'utf8'));
 
@@ -288,8 +289,31 @@ test('nothing listening: the unreachable message', () => {
   assert.equal(problem('connection').kind, 'unreachable');
   assert.equal(problem('connection').message,
     `could not reach ${s.instance.origin}: the network or VPN, a TLS certificate this browser does not trust (get MSR's CA at ${s.instance.origin}/ca), or a missing site permission (grant it in the options)`);
-  assert.equal(problem('trust').kind, 'unreachable');
+  // The trust feed failed the same way: said once, by the connection problem, which the
+  // badge tooltip and the notification (the first problem) name.
+  assert.equal(s.trust.error.kind, 'network', JSON.stringify(s.trust.error));
+  assert.equal(problem('trust'), undefined, JSON.stringify(full.problems));
+  assert.deepEqual(full.problems.map((p) => `${p.area}/${p.kind}`), ['connection/unreachable']);
+  assert.equal(full.trust.read, false);
   assert.match(full.pings[0].detail, /^no answer \(network, TLS certificate trust, or the host is down\): /);
+});
+
+test('a trust feed that got no answer while MSR answered: its own problem stays', () => {
+  const s = fixtures.scenarios.admin;
+  const health = healthSnapshot(s.instance, true, s.healths.at(-1));
+  assert.deepEqual(health.problems, []);
+  const error = { name: 'MsrLensError', kind: 'network', message: 'request failed' };
+  const full = withTrust(health, s.instance, true, { error });
+  assert.deepEqual(full.problems, [{ area: 'trust', kind: 'unreachable', message: 'the trust audit log could not be read: request failed' }]);
+  // Not repeated only when the connection problem is "unreachable": a login page in front
+  // of MSR does not swallow the trust feed's own failure.
+  const login = { ...health, problems: [{ area: 'connection', kind: 'loginPage', message: 'MSR answered with a login page: x' }] };
+  assert.deepEqual(withTrust(login, s.instance, true, { error }).problems.map((p) => `${p.area}/${p.kind}`),
+    ['connection/loginPage', 'trust/unreachable']);
+  // Nor does another failure of the trust feed go when MSR is unreachable.
+  const down = { ...health, problems: [{ area: 'connection', kind: 'unreachable', message: 'could not reach x' }] };
+  assert.deepEqual(withTrust(down, s.instance, true, { error: { kind: 'tokenRejected', message: 'x' } }).problems.map((p) => `${p.area}/${p.kind}`),
+    ['connection/unreachable', 'trust/tokenRejected']);
 });
 
 // What the package's classifyNetworkError returns (npm/test/offline.test.mjs checks it).
@@ -374,6 +398,25 @@ test('replicas: each silent ping row names its own origin\'s failure; the proble
   assert.equal(noAnswerWhy('http://h', CLASSIFIED.refused), 'nothing listens at h:80 (connection refused: NS_ERROR_CONNECTION_REFUSED)');
   assert.equal(noAnswerWhy('https://h:1', { ...CLASSIFIED.timeout, kind: 'unreachable', error: 'net::ERR_ADDRESS_UNREACHABLE' }),
     'h:1 is unreachable from this network (net::ERR_ADDRESS_UNREACHABLE) — check the network and the VPN');
+});
+
+test('a { label, url } replica: its ping row and the network watch know its origin', () => {
+  const instance = {
+    id: 'i', origin: 'https://msr.example:8443',
+    replicas: ['https://r1.example:8443', { label: 'node two', url: ' https://r2.example:9443/ ' }],
+  };
+  assert.equal(pingOrigin(instance, 'node two'), 'https://r2.example:9443');
+  assert.equal(pingOrigin(instance, 'r2.example:9443'), null, 'a labelled replica answers to its label only');
+  assert.equal(pingOrigin(instance, 'r1.example:8443'), 'https://r1.example:8443');
+  assert.deepEqual(checkOrigins(instance), ['https://msr.example:8443', 'https://r1.example:8443', 'https://r2.example:9443']);
+  assert.deepEqual(clientOptions(instance, null).replicas, ['https://r1.example:8443', { label: 'node two', url: 'https://r2.example:9443/' }]);
+  const silent = (label) => ({ label, state: 'unknown', status: 0, why: 'noAnswer', excerpt: 'request failed' });
+  const report = { checkedAt: 1, verdict: 'unknown', reasons: [], pings: [silent('node two')] };
+  const snap = healthSnapshot(instance, false, { report, clusterError: null, network: { 'https://r2.example:9443': CLASSIFIED.refused } }, null);
+  assert.equal(snap.pings[0].detail, 'no answer: nothing listens at r2.example:9443 (connection refused: NS_ERROR_CONNECTION_REFUSED)');
+  assert.equal(snap.problems[0].message,
+    'could not reach https://r2.example:9443: nothing listens at r2.example:9443 (connection refused: NS_ERROR_CONNECTION_REFUSED)');
+  assert.equal(configMessage(instance, { message: 'replicas[1]: no host' }), 'the replica address “https://r2.example:9443/” is not valid: no host');
 });
 
 test('every replica down', () => {

@@ -109,19 +109,26 @@ async function backgroundCheck(origin) {
   }
   const { page } = await openPopup(env.ctx, env.url);
   const shown = await page.locator('.problems [data-area="connection"][data-kind="unreachable"]').innerText();
+  // Every problem the popup lists, as area/kind.
+  const listed = await page.locator('.problems [data-area]').evaluateAll((items) => items.map((li) => `${li.dataset.area}/${li.dataset.kind}`));
+  const trustSection = await page.getByTestId('trust').innerText();
   await page.close();
   await options.close();
-  return { snapshot, problem, title, shown, listening };
+  return { snapshot, problem, title, shown, listening, listed, trustSection };
 }
 
 test('background: nothing listens — the popup, the ping row and the badge tooltip say so', async () => {
   const port = await closedPort();
   const origin = `https://127.0.0.1:${port}`;
-  const { snapshot, problem, title, shown, listening } = await backgroundCheck(origin);
+  const { snapshot, problem, title, shown, listening, listed, trustSection } = await backgroundCheck(origin);
   const why = `nothing listens at 127.0.0.1:${port} (connection refused: net::ERR_CONNECTION_REFUSED)`;
   assert.equal(problem.message, `could not reach ${origin}: ${why}`);
   assert.equal(snapshot.pings[0].detail, `no answer: ${why}`);
   assert.equal(shown, problem.message);
+  // Said once: the trust feed failed the same way and adds no second "could not be read".
+  assert.deepEqual(snapshot.problems.map((p) => `${p.area}/${p.kind}`), ['connection/unreachable']);
+  assert.deepEqual(listed, ['connection/unreachable']);
+  assert.match(trustSection, /not available/);
   assert.equal(title, `MSR Lens: Cause unknown (1 needs attention) — ${problem.message}`);
   assert.equal(listening, false, 'the worker left its webRequest listener');
 });
@@ -129,11 +136,12 @@ test('background: nothing listens — the popup, the ping row and the badge tool
 test('background: an untrusted certificate — the popup and the badge tooltip name it, with the /ca hint', async () => {
   const server = await untrustedHttps();
   try {
-    const { snapshot, problem, title, shown, listening } = await backgroundCheck(server.origin);
+    const { snapshot, problem, title, shown, listening, listed } = await backgroundCheck(server.origin);
     const why = `this browser does not trust MSR's certificate (net::ERR_CERT_AUTHORITY_INVALID) — install MSR's CA from ${server.origin}/ca`;
     assert.equal(problem.message, `could not reach ${server.origin}: ${why}`);
     assert.equal(snapshot.pings[0].detail, `no answer: ${why}`);
     assert.equal(shown, problem.message);
+    assert.deepEqual(listed, ['connection/unreachable']);
     assert.equal(title, `MSR Lens: Cause unknown (1 needs attention) — ${problem.message}`);
     assert.equal(listening, false, 'the worker left its webRequest listener');
     assert.equal(server.state.served, 0, 'the browser sent a request over the untrusted connection');

@@ -308,7 +308,10 @@ pub struct Progress {
     pub status: Status,
     /// Records emitted in [`Event::Records`] since the start (or the last reset).
     pub records_emitted: u64,
-    /// Pages applied.
+    /// Answers applied since the pager was created: every page read, with records or
+    /// empty — each follow poll, older and overlap reads alike — carried over a save and
+    /// resume, not zeroed by a reset (a duplicated or stale answer is ignored, not
+    /// counted). Not a count of pages that brought records.
     pub pages: u64,
     /// The forward cursor: the newest record seen.
     #[cfg_attr(feature = "tsify", tsify(type = "ChangeId | null"))]

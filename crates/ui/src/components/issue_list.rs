@@ -18,6 +18,10 @@ pub struct IssueListProps {
     /// Reasons of the verdict no other part shows (tables, nginx, workers, jobs, ...).
     #[prop_or_default]
     pub others: Vec<ReasonView>,
+    /// How many problems the job runner section says (`glance::job_runner_reasons`): when
+    /// MSR lists no issue, "none" would contradict the banner that counts them.
+    #[prop_or_default]
+    pub job_runner_problems: usize,
 }
 
 /// The issue list.
@@ -28,6 +32,11 @@ pub fn issue_list(props: &IssueListProps) -> Html {
             <h2 id="issues-h">{ "Current issues" }</h2>
             if !props.cluster_read {
                 <p class="muted" data-testid="issues-unknown">{ "unknown (cluster status was not read)" }</p>
+            } else if props.issues.is_empty() && props.job_runner_problems > 0 {
+                <p class="muted" data-testid="no-issues">
+                    { "none from MSR — see " }<a href="#jobs-h" data-testid="see-job-runner">{ "the job runner below" }</a>
+                    { format!(": {} {}", props.job_runner_problems, if props.job_runner_problems == 1 { "problem" } else { "problems" }) }
+                </p>
             } else if props.issues.is_empty() {
                 <p class="muted" data-testid="no-issues">{ "none" }</p>
             } else {

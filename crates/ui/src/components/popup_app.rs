@@ -246,7 +246,7 @@ pub fn popup_app() -> Html {
                     <StatusStrip buckets={buckets_of(&state.history)} now={now} span_ms={DAY_MS} slots={48} label="24 hours" key_name="24h" />
                     <StatusStrip buckets={state.week.clone()} now={now} span_ms={WEEK_MS} slots={42} label="7 days" key_name="7d" />
                 </section>
-                <IssueList issues={s.issues.clone()} gc_running={s.gc_running} cluster_read={s.cluster_read} others={other_reasons(&s).into_iter().cloned().collect::<Vec<_>>()} />
+                <IssueList issues={s.issues.clone()} gc_running={s.gc_running} cluster_read={s.cluster_read} others={other_reasons(&s).into_iter().cloned().collect::<Vec<_>>()} job_runner_problems={job_runner_reasons(&s).len()} />
                 <ReplicaTable pings={s.pings.clone()} replicas={s.replicas.clone()} cluster_read={s.cluster_read} now={now} />
                 <NginxPanel nginx={s.nginx.clone()} history={state.history.clone()} now={now} />
                 if s.job_runner.is_some() || s.metrics.is_some() || s.cluster_read || !job_runner_reasons(&s).is_empty() {

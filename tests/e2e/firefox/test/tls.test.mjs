@@ -109,19 +109,23 @@ async function backgroundCheck(origin) {
   const popup = await open(env, 'popup.html');
   await popup.waitForSelector('.problems [data-area="connection"][data-kind="unreachable"]', { timeout: 20000 });
   const shown = await popup.evaluate(() => document.querySelector('.problems [data-area="connection"][data-kind="unreachable"]').textContent);
+  const listed = await popup.evaluate(() => [...document.querySelectorAll('.problems [data-area]')].map((li) => `${li.dataset.area}/${li.dataset.kind}`));
   await popup.close();
-  return { snapshot, problem, title: badge.title, shown };
+  return { snapshot, problem, title: badge.title, shown, listed };
 }
 
 test('background: nothing listens — the problem, the ping row, the popup and the tooltip say so', async (t) => {
   const port = await closedPort();
   const origin = `https://127.0.0.1:${port}`;
-  const { snapshot, problem, title, shown } = await backgroundCheck(origin);
+  const { snapshot, problem, title, shown, listed } = await backgroundCheck(origin);
   t.diagnostic(problem.message);
   const why = `nothing listens at 127.0.0.1:${port} (connection refused: NS_ERROR_CONNECTION_REFUSED)`;
   assert.equal(problem.message, `could not reach ${origin}: ${why}`);
   assert.equal(snapshot.pings[0].detail, `no answer: ${why}`);
   assert.equal(shown, problem.message);
+  // Said once: the trust feed's failure is not a second "unreachable".
+  assert.deepEqual(snapshot.problems.map((p) => `${p.area}/${p.kind}`), ['connection/unreachable']);
+  assert.deepEqual(listed, ['connection/unreachable']);
   assert.equal(title, `MSR Lens: Cause unknown (1 needs attention) — ${problem.message}`);
   // The verdict change (the stand-in's check after saving was not "unknown") notified
   // with the same sentence: Firefox's own notification window showed it.
