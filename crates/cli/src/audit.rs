@@ -214,8 +214,9 @@ struct ProgressLine {
 impl ProgressLine {
     fn show(&mut self, progress: &Progress, printed: u64) {
         if self.on {
+            // `pages` counts every answer applied, follow polls with nothing new included.
             eprint!(
-                "\r{} records read ({} pages), {printed} printed ",
+                "\r{} records read ({} answers from MSR), {printed} printed ",
                 progress.records_emitted, progress.pages
             );
             self.shown = true;
