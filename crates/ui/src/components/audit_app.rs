@@ -196,6 +196,8 @@ pub struct AuditApp {
     first_at: Option<i64>,
     /// The ID of the log's first record (global feed), once read.
     first_id: Option<String>,
+    /// The first record is being asked for ([`AuditApp::ask_first`]).
+    first_asking: bool,
     selected: Option<String>,
     verify: HashMap<String, Verify>,
     export: Option<ExportJob>,
@@ -439,7 +441,21 @@ impl AuditApp {
         spawn_local(engine::run(engine, move |i, event| {
             link.send_message(Msg::Feed(i, event))
         }));
-        if self.repos.is_empty() && self.first_at.is_none() && self.first_id.is_none() {
+        self.ask_first(ctx);
+    }
+
+    /// Ask for the log's first record (its time and ID: the scope banner's bound and the
+    /// backfill bar), once per view while it is not known and no answer is awaited. A
+    /// failed ask (a timeout on a busy MSR) is asked again when the next page arrives.
+    fn ask_first(&mut self, ctx: &Context<Self>) {
+        if !self.repos.is_empty() || self.first_asking || self.first_id.is_some() {
+            return;
+        }
+        let Some(instance) = self.instance.clone() else {
+            return;
+        };
+        self.first_asking = true;
+        {
             let link = ctx.link().clone();
             let secret = self.secret.clone();
             spawn_local(async move {
@@ -545,6 +561,7 @@ impl AuditApp {
             } => {
                 // A page arrived: MSR accepted the credentials.
                 self.verified = true;
+                self.ask_first(ctx);
                 let older = placement == Placement::Prepend;
                 self.older_pages += u64::from(older);
                 let added = if older {
@@ -913,6 +930,7 @@ impl Component for AuditApp {
             paused: false,
             first_at: None,
             first_id: None,
+            first_asking: false,
             selected: None,
             verify: HashMap::new(),
             export: None,
@@ -1346,8 +1364,9 @@ impl Component for AuditApp {
                 true
             }
             Msg::FirstAt(at, id) => {
-                self.first_at = at;
-                self.first_id = id;
+                self.first_asking = false;
+                self.first_at = at.or(self.first_at);
+                self.first_id = id.or(self.first_id.take());
                 true
             }
         }
