@@ -310,6 +310,10 @@ pub struct OptionsState {
     pub glance_loaded: bool,
     /// The replica origins MSR's settings listed in each instance's latest snapshot.
     pub discovered: BTreeMap<String, Vec<String>>,
+    /// The stored settings cannot be read at all (why): they are kept, not edited.
+    pub unreadable: Option<String>,
+    /// "Replace the unreadable settings" waits for confirmation.
+    pub confirm_replace: bool,
 }
 
 /// What can happen on the options page.
@@ -317,6 +321,10 @@ pub struct OptionsState {
 pub enum OptionsAction {
     /// Settings were read.
     Loaded(Settings),
+    /// The stored settings cannot be read at all (why).
+    Unreadable(String),
+    /// Ask to confirm replacing unreadable settings (or, `false`, do not).
+    ConfirmReplace(bool),
     /// Start editing a draft.
     Edit(Draft),
     /// A draft field changed.
@@ -355,7 +363,15 @@ impl Reducible for OptionsState {
             OptionsAction::Loaded(settings) => {
                 next.settings = settings;
                 next.loaded = true;
+                next.unreadable = None;
             }
+            OptionsAction::Unreadable(why) => {
+                next.settings = Settings::default();
+                next.loaded = true;
+                next.unreadable = Some(why);
+                next.draft = None;
+            }
+            OptionsAction::ConfirmReplace(confirm) => next.confirm_replace = confirm,
             OptionsAction::Edit(draft) => {
                 next.draft = Some(draft);
                 next.tests.clear();
@@ -396,6 +412,7 @@ impl Reducible for OptionsState {
                 next.draft = None;
                 next.field_error = None;
                 next.confirm_remove = None;
+                next.unreadable = None;
                 next.status = Some((true, message));
             }
             OptionsAction::FieldError(error) => next.field_error = error,

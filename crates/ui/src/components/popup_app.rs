@@ -200,14 +200,19 @@ pub fn popup_app() -> Html {
         return html! { <main class="popup loading" aria-busy="true"><p>{ "Loading…" }</p></main> };
     }
     if let Some(error) = &state.storage_error {
-        return html! { <main class="popup"><p role="alert">{ format!("extension storage could not be read: {error}") }</p></main> };
+        return html! { <main class="popup"><p role="alert" data-testid="storage-error">{ format!("extension storage could not be read: {error}") }</p></main> };
     }
     let Some(instance) = state.instance().cloned() else {
         return html! {
             <main class="popup empty">
                 <h1>{ "MSR Lens" }</h1>
-                <p>{ "No MSR instance is configured yet." }</p>
-                <button type="button" onclick={let cb = on_options.clone(); move |_| cb.emit(())}>{ "Add an MSR instance" }</button>
+                if state.settings.unreadable.is_empty() {
+                    <p>{ "No MSR instance is configured yet." }</p>
+                    <button type="button" onclick={let cb = on_options.clone(); move |_| cb.emit(())}>{ "Add an MSR instance" }</button>
+                } else {
+                    <p role="alert" data-testid="instances-unreadable">{ format!("{} stored instance(s) could not be read by this version; they are kept. Open the options to see them.", state.settings.unreadable.len()) }</p>
+                    <button type="button" onclick={let cb = on_options.clone(); move |_| cb.emit(())}>{ "Open the options" }</button>
+                }
             </main>
         };
     };
