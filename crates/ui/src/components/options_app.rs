@@ -395,11 +395,14 @@ pub fn options_app() -> Html {
             });
         })
     };
-    let general = |update: fn(&mut Settings, &HtmlInputElement)| {
+    // `key`: the stored field it sets (a stored value this version could not read is then
+    // the user's choice no more).
+    let general = |key: &'static str, update: fn(&mut Settings, &HtmlInputElement)| {
         let state = state.clone();
         Callback::from(move |e: Event| {
             if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
                 let mut settings = state.settings.clone();
+                settings.kept.remove(key);
                 update(&mut settings, &input);
                 spawn_local(save_general(state.clone(), settings));
             }
@@ -499,11 +502,11 @@ pub fn options_app() -> Html {
                 <h2 id="general-h">{ "Background checks" }</h2>
                 <label for="poll">{ "Check every (minutes)" }</label>
                 <input id="poll" type="number" min="1" max="60" value={state.settings.poll_minutes.to_string()}
-                    onchange={general(|s, i| s.poll_minutes = i.value().parse::<u32>().unwrap_or(1).clamp(1, 60))} />
+                    onchange={general("pollMinutes", |s, i| s.poll_minutes = i.value().parse::<u32>().unwrap_or(1).clamp(1, 60))} />
                 <label class="check"><input id="notify-verdict" type="checkbox" checked={state.settings.notify_verdict}
-                    onchange={general(|s, i| s.notify_verdict = i.checked())} />{ " Notify me when an instance's verdict changes" }</label>
+                    onchange={general("notifyVerdict", |s, i| s.notify_verdict = i.checked())} />{ " Notify me when an instance's verdict changes" }</label>
                 <label class="check"><input id="notify-deletions" type="checkbox" checked={state.settings.notify_deletions}
-                    onchange={general(|s, i| s.notify_deletions = i.checked())} />{ " Notify me when trust data is deleted" }</label>
+                    onchange={general("notifyDeletions", |s, i| s.notify_deletions = i.checked())} />{ " Notify me when trust data is deleted" }</label>
             </section>
         </main>
     }
