@@ -11,7 +11,10 @@
 //! exactly the fields of [`Snapshot`] and the structs in it, and the core's fields for the
 //! core's parts):
 //! - `chrome.storage.local` `settings`: [`Settings`] (no secret unless an instance has
-//!   `remember` ticked, then its `secret` is kept there).
+//!   `remember` ticked, then its `secret` is kept there). Read tolerantly, here and by the
+//!   worker (`extension/check.js` `readSettings`): what this version cannot read (an
+//!   instance, a field, a replica's form, a field it does not know) is kept and written
+//!   back unchanged; settings that are not an object are never saved over unasked.
 //! - `chrome.storage.session` `secrets`: `{ "<instance id>": "<password or token>" }`.
 //! - `chrome.storage.local` `snapshot:<instance id>`: the latest [`Snapshot`].
 //! - `chrome.storage.local` `history:<instance id>`: `[HistoryPoint]`, 24 h at most.
