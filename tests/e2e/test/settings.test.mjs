@@ -81,6 +81,10 @@ test('odd stored settings: good instances show and save, the rest is kept as sto
   await popup.goto(env.url('popup.html'));
   await popup.locator('.verdict').waitFor({ timeout: 20000 });
   assert.match(await popup.locator('main').innerText(), /Good renamed/);
+  assert.equal(
+    await popup.getByTestId('instances-unreadable').innerText(),
+    '2 more stored instance(s) could not be read by this version; they are kept',
+  );
   assert.equal(await popup.getByText('No MSR instance is configured yet.').count(), 0);
   await popup.close();
   await options.close();

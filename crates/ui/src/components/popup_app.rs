@@ -242,6 +242,9 @@ pub fn popup_app() -> Html {
                 <InstancePicker instances={state.settings.instances.clone()} verdicts={state.verdicts.clone()} selected={state.selected.clone().map(AttrValue::from)} on_select={on_select} />
                 <span class="muted origin">{ instance.origin.clone() }</span>
             </header>
+            if !state.settings.unreadable.is_empty() {
+                <p class="muted" data-testid="instances-unreadable">{ format!("{} more stored instance(s) could not be read by this version; they are kept", state.settings.unreadable.len()) }</p>
+            }
             if let Some(s) = snapshot {
                 <VerdictBanner verdict={s.verdict.clone()} checked_at={s.checked_at} now={now} refreshing={state.refreshing} fresh={state.fresh} on_refresh={on_refresh.clone()} summary={summary(&s)} />
                 { prompt }
