@@ -18,7 +18,7 @@
 // (`refresh` on a port, below). Storage layout: see crates/ui/src/model.rs.
 
 import init, { MsrClient, classifyNetworkError } from './pkg/msr-lens/msr_lens.js';
-import { clientOptions, runHealth, runTrust } from './check.js';
+import { clientOptions, readSettings, runHealth, runTrust } from './check.js';
 import { checkOrigins, watchNetErrors } from './net_watch.js';
 import { configMessage, configSnapshot, healthSnapshot, pingOrigin, withTrust } from './snapshot.js';
 
@@ -45,11 +45,16 @@ function badgeState(snap) {
   return snap.verdict in RANK ? snap.verdict : 'unknown';
 }
 
-const DEFAULT_SETTINGS = { instances: [], pollMinutes: 1, notifyVerdict: true, notifyDeletions: true };
-
+// Read tolerantly (check.js readSettings): an instance this version cannot read is
+// skipped (said once in the console), never the others; nothing is written back.
+let lastSkipped = '';
 async function settings() {
-  const { settings } = await chrome.storage.local.get('settings');
-  return { ...DEFAULT_SETTINGS, ...(settings || {}) };
+  const { settings: stored } = await chrome.storage.local.get('settings');
+  const { settings, skipped } = readSettings(stored);
+  const said = skipped.join('; ');
+  if (said && said !== lastSkipped) console.warn('MSR Lens: settings:', said);
+  lastSkipped = said;
+  return settings;
 }
 
 async function secretFor(instance) {

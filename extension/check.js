@@ -24,7 +24,11 @@ export function clientOptions(instance, secret) {
   const options = { baseUrl: String(instance.origin || '').trim(), timeoutMs: TIMEOUT_MS, discoverReplicas: 'list' };
   // A replica is a URL, or `{ label, url }` as the package takes it (its ping row then
   // carries the label).
-  const replicas = (instance.replicas || []).map((r) => (r && typeof r === 'object'
+  const stored = instance.replicas ?? [];
+  if (!Array.isArray(stored)) {
+    throw new Error(`its replicas are stored as ${kindOf(stored)}, not a list`);
+  }
+  const replicas = stored.map((r) => (r && typeof r === 'object'
     ? { label: String(r.label ?? '').trim(), url: String(r.url ?? '').trim() }
     : String(r).trim())).filter((r) => (typeof r === 'object' ? r.url : r));
   if (replicas.length) options.replicas = replicas;
@@ -34,6 +38,49 @@ export function clientOptions(instance, secret) {
     options.secretKind = instance.secretKind === 'password' ? 'password' : 'accessToken';
   }
   return options;
+}
+
+/** What kind of JSON value it is, in words. */
+function kindOf(value) {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return { string: 'text', number: 'a number', boolean: 'true or false', object: 'an object' }[typeof value] ?? typeof value;
+}
+
+const DEFAULT_SETTINGS = { instances: [], pollMinutes: 1, notifyVerdict: true, notifyDeletions: true };
+
+/**
+ * The stored `settings` as the worker uses them, read tolerantly (as the options page
+ * does, crates/ui/src/model.rs): settings that are not an object, or whose instances are
+ * not a list, check nothing (the options page says so; nothing here writes them); an
+ * instance that is not an object or has no text id is skipped (`skipped` says why), and
+ * the others are checked. Never throws; never changes what is stored.
+ */
+export function readSettings(stored) {
+  const skipped = [];
+  if (stored == null) return { settings: { ...DEFAULT_SETTINGS }, skipped };
+  if (typeof stored !== 'object' || Array.isArray(stored)) {
+    skipped.push(`the stored settings are ${kindOf(stored)}, not an object: nothing is checked`);
+    return { settings: { ...DEFAULT_SETTINGS }, skipped };
+  }
+  const settings = { ...DEFAULT_SETTINGS, ...stored };
+  if (!Array.isArray(settings.instances)) {
+    skipped.push(`the stored instances are ${kindOf(settings.instances)}, not a list: nothing is checked`);
+    settings.instances = [];
+    return { settings, skipped };
+  }
+  settings.instances = settings.instances.filter((instance, index) => {
+    if (!instance || typeof instance !== 'object' || Array.isArray(instance)) {
+      skipped.push(`stored instance ${index + 1} is ${kindOf(instance)}, not an object: skipped`);
+      return false;
+    }
+    if (typeof instance.id !== 'string' || !instance.id) {
+      skipped.push(`stored instance ${index + 1} has no text id: skipped`);
+      return false;
+    }
+    return true;
+  });
+  return { settings, skipped };
 }
 
 /** A package error (or anything thrown) as a plain, storable object; never a secret. */

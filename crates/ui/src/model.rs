@@ -11,7 +11,10 @@
 //! exactly the fields of [`Snapshot`] and the structs in it, and the core's fields for the
 //! core's parts):
 //! - `chrome.storage.local` `settings`: [`Settings`] (no secret unless an instance has
-//!   `remember` ticked, then its `secret` is kept there).
+//!   `remember` ticked, then its `secret` is kept there). Read tolerantly, here and by the
+//!   worker (`extension/check.js` `readSettings`): what this version cannot read (an
+//!   instance, a field, a replica's form, a field it does not know) is kept and written
+//!   back unchanged; settings that are not an object are never saved over unasked.
 //! - `chrome.storage.session` `secrets`: `{ "<instance id>": "<password or token>" }`.
 //! - `chrome.storage.local` `snapshot:<instance id>`: the latest [`Snapshot`].
 //! - `chrome.storage.local` `history:<instance id>`: `[HistoryPoint]`, 24 h at most.
@@ -21,7 +24,9 @@
 
 use msr_lens_core::health::{CronRun, FailedJob, WaitingJob};
 use msr_lens_core::health::{MetricsSummary, ReasonCode, ReplicaDiscovery, Severity};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// Which kind of secret an instance uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -35,8 +40,12 @@ pub enum SecretKind {
 }
 
 /// One configured MSR instance.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+///
+/// Read tolerantly (see [`Instance::from_value`]): a field that does not parse takes its
+/// default here and its stored value is kept (`kept`) and written back unchanged unless
+/// the user sets the field; fields this version does not know are kept in `extras`; a
+/// replica stored as `{label, url}` keeps that form.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Instance {
     /// A stable id (generated when the instance is added).
     pub id: String,
@@ -53,13 +62,23 @@ pub struct Instance {
     /// Keep the secret in `chrome.storage.local` ("remember on this device").
     pub remember: bool,
     /// The secret, only when `remember` is ticked.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
+    /// Stored fields this version does not know, written back as they are.
+    pub extras: Map<String, Value>,
+    /// Stored values of known fields that did not parse (the field has its default),
+    /// written back as they are while the field keeps its default.
+    pub kept: Map<String, Value>,
+    /// The replicas as stored (strings, `{label, url}` objects or anything else), so
+    /// saving writes each back in its own form.
+    pub stored_replicas: Vec<Value>,
 }
 
 /// Everything the options page edits.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+///
+/// Read tolerantly (see [`Settings::from_value`]): an instance that cannot be read at all
+/// is kept as stored (`unreadable`) and written back unchanged; other fields as in
+/// [`Instance`].
+#[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     /// The configured instances.
     pub instances: Vec<Instance>,
@@ -69,6 +88,13 @@ pub struct Settings {
     pub notify_verdict: bool,
     /// Notify when a trust deletion appears.
     pub notify_deletions: bool,
+    /// Stored instances this version cannot read (not objects, or without a text id),
+    /// written back as they are (after the others).
+    pub unreadable: Vec<Value>,
+    /// Stored fields this version does not know, written back as they are.
+    pub extras: Map<String, Value>,
+    /// Stored values of known fields that did not parse (see [`Instance::kept`]).
+    pub kept: Map<String, Value>,
 }
 
 impl Default for Settings {
@@ -78,7 +104,300 @@ impl Default for Settings {
             poll_minutes: 1,
             notify_verdict: true,
             notify_deletions: true,
+            unreadable: Vec::new(),
+            extras: Map::new(),
+            kept: Map::new(),
         }
+    }
+}
+
+/// Why stored settings cannot be read at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingsError {
+    /// The stored value is not a JSON object (what it is instead: `an array`, `text`, ...).
+    NotAnObject(&'static str),
+    /// `instances` is there but is not an array.
+    InstancesNotAList(&'static str),
+}
+
+impl std::fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SettingsError::NotAnObject(what) => write!(
+                f,
+                "the stored settings cannot be read by this version (they are {what}, not an object); they are kept as they are"
+            ),
+            SettingsError::InstancesNotAList(what) => write!(
+                f,
+                "the stored settings cannot be read by this version (their instances are {what}, not a list); they are kept as they are"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+/// What kind of JSON value it is, in words.
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "true or false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Take `key` out of `map` as a `T`; a value that does not parse goes to `kept`.
+fn take<T: DeserializeOwned>(
+    map: &mut Map<String, Value>,
+    key: &str,
+    kept: &mut Map<String, Value>,
+) -> Option<T> {
+    let raw = map.remove(key)?;
+    match serde_json::from_value::<T>(raw.clone()) {
+        Ok(value) => Some(value),
+        Err(_) => {
+            kept.insert(key.to_string(), raw);
+            None
+        }
+    }
+}
+
+/// Write `value` under `key`, or the kept stored value while `value` is the default.
+/// `None` values (and no kept value) are left out.
+fn put<T: Serialize + PartialEq>(
+    out: &mut Map<String, Value>,
+    key: &str,
+    value: &T,
+    default: &T,
+    kept: &Map<String, Value>,
+) {
+    if value == default
+        && let Some(raw) = kept.get(key)
+    {
+        out.insert(key.to_string(), raw.clone());
+        return;
+    }
+    match serde_json::to_value(value) {
+        Ok(Value::Null) | Err(_) => {}
+        Ok(v) => {
+            out.insert(key.to_string(), v);
+        }
+    }
+}
+
+/// The address of a stored replica: the text, or the `url` of a `{label, url}` object.
+fn replica_url(value: &Value) -> Option<&str> {
+    match value {
+        Value::String(s) => Some(s),
+        Value::Object(o) => o.get("url").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+impl Instance {
+    /// Read a stored instance. Fails (and the caller keeps the value as it is) only when
+    /// it is not an object or its `id` is there but not text.
+    pub fn from_value(value: Value) -> Result<Instance, String> {
+        let Value::Object(mut map) = value else {
+            return Err(format!("an instance is {}, not an object", kind_of(&value)));
+        };
+        if let Some(id) = map.get("id")
+            && !id.is_string()
+        {
+            return Err(format!("an instance's id is {}, not text", kind_of(id)));
+        }
+        let mut kept = Map::new();
+        let mut instance = Instance {
+            id: take(&mut map, "id", &mut kept).unwrap_or_default(),
+            name: take(&mut map, "name", &mut kept).unwrap_or_default(),
+            origin: take(&mut map, "origin", &mut kept).unwrap_or_default(),
+            username: take(&mut map, "username", &mut kept).unwrap_or_default(),
+            secret_kind: take(&mut map, "secretKind", &mut kept).unwrap_or_default(),
+            remember: take(&mut map, "remember", &mut kept).unwrap_or_default(),
+            secret: take::<Option<String>>(&mut map, "secret", &mut kept).flatten(),
+            ..Instance::default()
+        };
+        match map.remove("replicas") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(items)) => {
+                instance.replicas = items
+                    .iter()
+                    .filter_map(replica_url)
+                    .map(str::to_string)
+                    .collect();
+                instance.stored_replicas = items;
+            }
+            Some(other) => {
+                kept.insert("replicas".into(), other);
+            }
+        }
+        instance.kept = kept;
+        instance.extras = map;
+        Ok(instance)
+    }
+
+    /// The instance as stored: known fields, then the kept and unknown ones as they were
+    /// read; each replica in its stored form when its address is unchanged.
+    pub fn to_value(&self) -> Value {
+        let d = Instance::default();
+        let mut out = self.extras.clone();
+        let kept = &self.kept;
+        put(&mut out, "id", &self.id, &d.id, kept);
+        put(&mut out, "name", &self.name, &d.name, kept);
+        put(&mut out, "origin", &self.origin, &d.origin, kept);
+        put(&mut out, "username", &self.username, &d.username, kept);
+        put(
+            &mut out,
+            "secretKind",
+            &self.secret_kind,
+            &d.secret_kind,
+            kept,
+        );
+        put(&mut out, "remember", &self.remember, &d.remember, kept);
+        put(&mut out, "secret", &self.secret, &d.secret, kept);
+        if self.replicas.is_empty() && kept.contains_key("replicas") {
+            out.insert("replicas".into(), kept["replicas"].clone());
+        } else {
+            let mut unused: Vec<Option<&Value>> = self.stored_replicas.iter().map(Some).collect();
+            let mut replicas: Vec<Value> = self
+                .replicas
+                .iter()
+                .map(|url| {
+                    let stored = unused
+                        .iter_mut()
+                        .find(|v| v.and_then(replica_url) == Some(url.as_str()))
+                        .and_then(Option::take);
+                    stored
+                        .cloned()
+                        .unwrap_or_else(|| Value::String(url.clone()))
+                })
+                .collect();
+            // Entries with no address this version reads stay too.
+            replicas.extend(
+                self.stored_replicas
+                    .iter()
+                    .filter(|v| replica_url(v).is_none())
+                    .cloned(),
+            );
+            out.insert("replicas".into(), Value::Array(replicas));
+        }
+        Value::Object(out)
+    }
+
+    /// The stored fields this version could not read (kept as they are), by name.
+    pub fn unread_fields(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.kept.keys().cloned().collect();
+        if self
+            .stored_replicas
+            .iter()
+            .any(|v| replica_url(v).is_none())
+        {
+            names.push("replicas".into());
+        }
+        names
+    }
+}
+
+impl Settings {
+    /// Read stored settings tolerantly; fails only when they are not an object or their
+    /// `instances` is not a list (then nothing may be written over them unasked).
+    pub fn from_value(value: Value) -> Result<Settings, SettingsError> {
+        let Value::Object(mut map) = value else {
+            return Err(SettingsError::NotAnObject(kind_of(&value)));
+        };
+        let mut settings = Settings::default();
+        match map.remove("instances") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(items)) => {
+                for item in items {
+                    match Instance::from_value(item.clone()) {
+                        Ok(instance) => settings.instances.push(instance),
+                        Err(_) => settings.unreadable.push(item),
+                    }
+                }
+            }
+            Some(other) => return Err(SettingsError::InstancesNotAList(kind_of(&other))),
+        }
+        let mut kept = Map::new();
+        if let Some(v) = take(&mut map, "pollMinutes", &mut kept) {
+            settings.poll_minutes = v;
+        }
+        if let Some(v) = take(&mut map, "notifyVerdict", &mut kept) {
+            settings.notify_verdict = v;
+        }
+        if let Some(v) = take(&mut map, "notifyDeletions", &mut kept) {
+            settings.notify_deletions = v;
+        }
+        settings.kept = kept;
+        settings.extras = map;
+        Ok(settings)
+    }
+
+    /// Read stored settings from JSON text.
+    pub fn from_json(text: &str) -> Result<Settings, SettingsError> {
+        let value: Value =
+            serde_json::from_str(text).map_err(|_| SettingsError::NotAnObject("not JSON"))?;
+        Settings::from_value(value)
+    }
+
+    /// The settings as stored (see [`Instance::to_value`]); unreadable instances after
+    /// the others, as they were.
+    pub fn to_value(&self) -> Value {
+        let d = Settings::default();
+        let mut out = self.extras.clone();
+        let kept = &self.kept;
+        put(
+            &mut out,
+            "pollMinutes",
+            &self.poll_minutes,
+            &d.poll_minutes,
+            kept,
+        );
+        put(
+            &mut out,
+            "notifyVerdict",
+            &self.notify_verdict,
+            &d.notify_verdict,
+            kept,
+        );
+        put(
+            &mut out,
+            "notifyDeletions",
+            &self.notify_deletions,
+            &d.notify_deletions,
+            kept,
+        );
+        let mut instances: Vec<Value> = self.instances.iter().map(Instance::to_value).collect();
+        instances.extend(self.unreadable.iter().cloned());
+        out.insert("instances".into(), Value::Array(instances));
+        Value::Object(out)
+    }
+}
+
+impl Serialize for Instance {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_value().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Instance {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Instance::from_value(Value::deserialize(deserializer)?).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for Settings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_value().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Settings {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Settings::from_value(Value::deserialize(deserializer)?).map_err(serde::de::Error::custom)
     }
 }
 
@@ -598,5 +917,158 @@ mod tests {
             ..Instance::default()
         };
         assert_eq!(instance.registry_host(), "127.0.0.1:8443");
+    }
+
+    /// Every field of `stored` is in `out` with the same value (recursively into the
+    /// instances; fields with defaults may be added).
+    fn assert_keeps(out: &Value, stored: &Value) {
+        let (Value::Object(out), Value::Object(stored)) = (out, stored) else {
+            return assert_eq!(out, stored);
+        };
+        for (key, value) in stored {
+            if key == "instances" {
+                let (Some(o), Some(s)) = (out[key].as_array(), value.as_array()) else {
+                    panic!("instances: {:?}", out.get(key));
+                };
+                assert_eq!(o.len(), s.len(), "{o:?}");
+                for (o, s) in o.iter().zip(s) {
+                    assert_keeps(o, s);
+                }
+            } else {
+                assert_eq!(out.get(key), Some(value), "{key}");
+            }
+        }
+    }
+
+    /// Stored settings that this version reads only in part: the readable instances
+    /// load, and everything else is written back exactly as it was stored.
+    #[test]
+    fn odd_settings_load_tolerantly_and_are_written_back_unchanged() {
+        let stored = serde_json::json!({
+            "pollMinutes": 5,
+            "theme": {"dark": true},
+            "instances": [
+                {"id": "good", "name": "Good", "origin": "https://a.example.org",
+                 "replicas": ["https://r1.example.org", {"label": "r2", "url": "https://r2.example.org"}, 42],
+                 "secretKind": "sso", "remember": "yes", "future": [1, 2]},
+                {"id": "plain", "name": "Plain", "origin": "https://b.example.org", "secretKind": "password"},
+                "not an instance",
+                {"id": 7, "name": "numeric id"}
+            ]
+        });
+        let settings = Settings::from_value(stored.clone()).expect("readable in part");
+        assert_eq!(settings.instances.len(), 2);
+        assert_eq!(settings.poll_minutes, 5);
+        assert_eq!(
+            settings.unreadable,
+            vec![
+                stored["instances"][2].clone(),
+                stored["instances"][3].clone()
+            ]
+        );
+        let good = &settings.instances[0];
+        assert_eq!(good.origin, "https://a.example.org");
+        assert_eq!(
+            good.replicas,
+            vec!["https://r1.example.org", "https://r2.example.org"]
+        );
+        assert_eq!(good.secret_kind, SecretKind::Token);
+        assert!(!good.remember);
+        assert_eq!(good.kept["secretKind"], "sso");
+        assert_eq!(good.extras["future"], serde_json::json!([1, 2]));
+        assert_eq!(
+            good.unread_fields(),
+            vec!["remember", "secretKind", "replicas"]
+        );
+        assert_eq!(settings.instances[1].secret_kind, SecretKind::Password);
+        // Unchanged, it is written back exactly as stored.
+        assert_keeps(&settings.to_value(), &stored);
+        let text = serde_json::to_string(&settings).unwrap();
+        assert_keeps(&serde_json::from_str::<Value>(&text).unwrap(), &stored);
+        assert_eq!(Settings::from_json(&text).unwrap(), settings);
+        // An edit of the good instance keeps the rest, and a set field wins over a kept one.
+        let mut edited = settings.clone();
+        edited.instances[0].name = "Renamed".into();
+        edited.instances[0].remember = true;
+        edited.instances[0]
+            .replicas
+            .push("https://r3.example.org".into());
+        let out = edited.to_value();
+        assert_eq!(out["instances"][0]["name"], "Renamed");
+        assert_eq!(out["instances"][0]["remember"], true);
+        assert_eq!(out["instances"][0]["secretKind"], "sso");
+        assert_eq!(out["instances"][0]["future"], serde_json::json!([1, 2]));
+        assert_eq!(
+            out["instances"][0]["replicas"],
+            serde_json::json!(["https://r1.example.org", {"label": "r2", "url": "https://r2.example.org"}, "https://r3.example.org", 42])
+        );
+        assert_keeps(&out["instances"][1], &stored["instances"][1]);
+        assert_eq!(out["instances"][2], stored["instances"][2]);
+        assert_eq!(out["instances"][3], stored["instances"][3]);
+        assert_eq!(out["theme"], stored["theme"]);
+        // A replica removed in the form is gone, its stored form with it.
+        let mut fewer = settings.clone();
+        fewer.instances[0]
+            .replicas
+            .retain(|r| r != "https://r2.example.org");
+        assert_eq!(
+            fewer.to_value()["instances"][0]["replicas"],
+            serde_json::json!(["https://r1.example.org", 42])
+        );
+    }
+
+    /// A bad settings-level field takes its default and is kept; settings that are not an
+    /// object (or whose instances are not a list) are an error, not empty settings.
+    #[test]
+    fn unreadable_settings_are_an_error_not_defaults() {
+        let stored =
+            serde_json::json!({"pollMinutes": "often", "notifyVerdict": false, "instances": []});
+        let settings = Settings::from_value(stored.clone()).unwrap();
+        assert_eq!((settings.poll_minutes, settings.notify_verdict), (1, false));
+        assert_keeps(&settings.to_value(), &stored);
+        let mut edited = settings.clone();
+        edited.poll_minutes = 10;
+        assert_eq!(edited.to_value()["pollMinutes"], 10);
+        assert_eq!(
+            Settings::from_json("[1, 2]"),
+            Err(SettingsError::NotAnObject("a list"))
+        );
+        assert_eq!(
+            Settings::from_json("\"text\""),
+            Err(SettingsError::NotAnObject("text"))
+        );
+        assert_eq!(
+            Settings::from_json(r#"{"instances": {"a": {}}}"#),
+            Err(SettingsError::InstancesNotAList("an object"))
+        );
+        assert!(
+            SettingsError::NotAnObject("a list")
+                .to_string()
+                .contains("cannot be read by this version")
+        );
+        // serde's own entry points agree: no silent defaults.
+        assert!(serde_json::from_str::<Settings>("[1]").is_err());
+        assert_eq!(Settings::from_json("{}").unwrap(), Settings::default());
+    }
+
+    /// A replica stored as `{label, url}` reads as its address and is written back as
+    /// the object; a fresh instance writes plain addresses.
+    #[test]
+    fn labelled_replicas_keep_their_form() {
+        let stored = serde_json::json!({"id": "a", "replicas": [{"label": "east", "url": "https://e:8443", "note": "x"}]});
+        let instance = Instance::from_value(stored.clone()).unwrap();
+        assert_eq!(instance.replicas, vec!["https://e:8443"]);
+        assert!(instance.unread_fields().is_empty());
+        assert_eq!(instance.to_value()["replicas"], stored["replicas"]);
+        let fresh = Instance {
+            id: "b".into(),
+            replicas: vec!["https://f".into()],
+            ..Instance::default()
+        };
+        assert_eq!(
+            fresh.to_value()["replicas"],
+            serde_json::json!(["https://f"])
+        );
+        assert!(Instance::from_value(serde_json::json!(null)).is_err());
     }
 }

@@ -310,6 +310,10 @@ pub struct OptionsState {
     pub glance_loaded: bool,
     /// The replica origins MSR's settings listed in each instance's latest snapshot.
     pub discovered: BTreeMap<String, Vec<String>>,
+    /// The stored settings cannot be read at all (why): they are kept, not edited.
+    pub unreadable: Option<String>,
+    /// "Replace the unreadable settings" waits for confirmation.
+    pub confirm_replace: bool,
 }
 
 /// What can happen on the options page.
@@ -317,6 +321,10 @@ pub struct OptionsState {
 pub enum OptionsAction {
     /// Settings were read.
     Loaded(Settings),
+    /// The stored settings cannot be read at all (why).
+    Unreadable(String),
+    /// Ask to confirm replacing unreadable settings (or, `false`, do not).
+    ConfirmReplace(bool),
     /// Start editing a draft.
     Edit(Draft),
     /// A draft field changed.
@@ -355,7 +363,15 @@ impl Reducible for OptionsState {
             OptionsAction::Loaded(settings) => {
                 next.settings = settings;
                 next.loaded = true;
+                next.unreadable = None;
             }
+            OptionsAction::Unreadable(why) => {
+                next.settings = Settings::default();
+                next.loaded = true;
+                next.unreadable = Some(why);
+                next.draft = None;
+            }
+            OptionsAction::ConfirmReplace(confirm) => next.confirm_replace = confirm,
             OptionsAction::Edit(draft) => {
                 next.draft = Some(draft);
                 next.tests.clear();
@@ -365,6 +381,18 @@ impl Reducible for OptionsState {
             }
             OptionsAction::Set(field) => {
                 if let Some(draft) = next.draft.as_mut() {
+                    // A field the user sets is theirs: a stored value of it this version
+                    // could not read is not written back over it any more.
+                    let key = match &field {
+                        Field::Name(_) => "name",
+                        Field::Origin(_) => "origin",
+                        Field::Replicas(_) => "replicas",
+                        Field::Username(_) => "username",
+                        Field::Secret(_) => "secret",
+                        Field::Kind(_) => "secretKind",
+                        Field::Remember(_) => "remember",
+                    };
+                    draft.instance.kept.remove(key);
                     match field {
                         Field::Name(v) => draft.instance.name = v,
                         Field::Origin(v) => {
@@ -396,6 +424,7 @@ impl Reducible for OptionsState {
                 next.draft = None;
                 next.field_error = None;
                 next.confirm_remove = None;
+                next.unreadable = None;
                 next.status = Some((true, message));
             }
             OptionsAction::FieldError(error) => next.field_error = error,
@@ -562,5 +591,22 @@ mod tests {
         assert_eq!(instance.secret, None);
         draft.instance.remember = true;
         assert_eq!(draft.to_instance().secret.as_deref(), Some("s3cret"));
+    }
+
+    /// An unknown secretKind stays through an edit of another field, and goes when the
+    /// user picks a kind (even the default one).
+    #[test]
+    fn a_field_the_user_sets_replaces_its_kept_stored_value() {
+        let stored = serde_json::json!({"id": "a", "origin": "https://a", "secretKind": "sso"});
+        let instance = Instance::from_value(stored).unwrap();
+        let state = Rc::new(OptionsState::default())
+            .reduce(OptionsAction::Edit(Draft::edit(&instance, None)))
+            .reduce(OptionsAction::Set(Field::Name("renamed".into())));
+        let draft = state.draft.clone().unwrap();
+        assert_eq!(draft.to_instance().to_value()["secretKind"], "sso");
+        let state = state.reduce(OptionsAction::Set(Field::Kind(SecretKind::Token)));
+        let draft = state.draft.clone().unwrap();
+        assert_eq!(draft.to_instance().to_value()["secretKind"], "token");
+        assert_eq!(draft.to_instance().to_value()["name"], "renamed");
     }
 }

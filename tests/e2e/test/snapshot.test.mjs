@@ -12,7 +12,7 @@ import {
   age, apiProblem, clusterProblem, configMessage, configSnapshot, healthSnapshot, noAnswerWhy, pingOrigin, stripHost,
   withTrust,
 } from '../../../extension/snapshot.js';
-import { clientOptions, runHealth, runTrust, TRUST_EVENTS } from '../../../extension/check.js';
+import { clientOptions, readSettings, runHealth, runTrust, TRUST_EVENTS } from '../../../extension/check.js';
 import { checkOrigins } from '../../../extension/net_watch.js';
 
 const fixtures = JSON.parse(readFileSync(path.join(ROOT, 'tests/e2e/fixtures/package-outputs.json'), 'utf8'));
@@ -504,4 +504,28 @@ test('check.js: client options, the follow-up clusterStatus() and the trust page
   assert.deepEqual(calls, [['changefeed', { from: 'latest', pageSize: TRUST_EVENTS, maxRetries: 0 }], 'close', 'free']);
   assert.deepEqual(await runTrust(fake([], lensError('noAccess'))), { error: { name: 'MsrLensError', kind: 'noAccess', message: 'noAccess!' } });
   assert.deepEqual(await runTrust(fake([], null)), { page: { records: [], placement: 'prepend' } });
+});
+
+// Stored settings this version reads only in part: the worker checks the readable
+// instances, skips the others with a reason, and never throws for all of them.
+test('readSettings skips what it cannot read and keeps the rest', () => {
+  const good = { id: 'a', origin: 'https://a', replicas: [{ label: 'r', url: 'https://r' }], secretKind: 'sso' };
+  const { settings, skipped } = readSettings({ pollMinutes: 5, future: 1, instances: [good, 'odd', null, { id: 7 }] });
+  assert.deepEqual(settings.instances, [good]);
+  assert.equal(settings.pollMinutes, 5);
+  assert.deepEqual(skipped, [
+    'stored instance 2 is text, not an object: skipped',
+    'stored instance 3 is null, not an object: skipped',
+    'stored instance 4 has no text id: skipped',
+  ]);
+  assert.deepEqual(readSettings(undefined), { settings: { instances: [], pollMinutes: 1, notifyVerdict: true, notifyDeletions: true }, skipped: [] });
+  assert.deepEqual(readSettings('garbage').settings.instances, []);
+  assert.match(readSettings('garbage').skipped[0], /are text, not an object/);
+  assert.match(readSettings({ instances: { a: {} } }).skipped[0], /instances are an object, not a list/);
+  // An instance whose replicas are not a list cannot be checked: a clear config problem.
+  assert.throws(() => clientOptions({ id: 'b', origin: 'https://b', replicas: 'https://r' }, null), /replicas are stored as text, not a list/);
+  assert.equal(
+    configMessage({ name: 'B' }, new Error('its replicas are stored as text, not a list')),
+    'the settings of “B” cannot be used: its replicas are stored as text, not a list',
+  );
 });

@@ -120,6 +120,7 @@ impl Embedded {
             secret_kind: self.secret_kind,
             remember: false,
             secret: None,
+            ..Instance::default()
         }
     }
 }

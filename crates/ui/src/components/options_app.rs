@@ -258,11 +258,34 @@ pub fn options_app() -> Html {
                         state.dispatch(OptionsAction::Loaded(s));
                         load_glance(state).await;
                     }
-                    Err(e) => state.dispatch(OptionsAction::Status(false, e)),
+                    Err(e) => state.dispatch(OptionsAction::Unreadable(e)),
                 }
             });
         });
     }
+    let ask_replace = |confirm: bool| {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| state.dispatch(OptionsAction::ConfirmReplace(confirm)))
+    };
+    let replace = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| {
+            let state = state.clone();
+            spawn_local(async move {
+                let settings = Settings::default();
+                state.dispatch(OptionsAction::ConfirmReplace(false));
+                match storage::replace_settings(&settings).await {
+                    Ok(()) => state.dispatch(OptionsAction::Saved(
+                        settings,
+                        "the unreadable settings were replaced with empty ones".into(),
+                    )),
+                    Err(e) => {
+                        state.dispatch(OptionsAction::Status(false, format!("could not save: {e}")))
+                    }
+                }
+            });
+        })
+    };
     let on_field = {
         let state = state.clone();
         Callback::from(move |f: Field| state.dispatch(OptionsAction::Set(f)))
@@ -372,11 +395,14 @@ pub fn options_app() -> Html {
             });
         })
     };
-    let general = |update: fn(&mut Settings, &HtmlInputElement)| {
+    // `key`: the stored field it sets (a stored value this version could not read is then
+    // the user's choice no more).
+    let general = |key: &'static str, update: fn(&mut Settings, &HtmlInputElement)| {
         let state = state.clone();
         Callback::from(move |e: Event| {
             if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
                 let mut settings = state.settings.clone();
+                settings.kept.remove(key);
                 update(&mut settings, &input);
                 spawn_local(save_general(state.clone(), settings));
             }
@@ -398,7 +424,29 @@ pub fn options_app() -> Html {
             }
             <section aria-labelledby="instances-h">
                 <h2 id="instances-h">{ "MSR instances" }</h2>
-                if state.settings.instances.is_empty() && state.loaded {
+                if let Some(why) = &state.unreadable {
+                    <div class="unreadable" role="alert" data-testid="settings-unreadable">
+                        <p>{ format!("{why}. Nothing is saved over them unless you replace them.") }</p>
+                        if state.confirm_replace {
+                            <div class="confirm" role="group" aria-label="Replace the unreadable settings?">
+                                <span>{ "Replace them with empty settings? What is stored now is lost." }</span>
+                                <button type="button" class="danger" onclick={replace}>{ "Yes, replace them" }</button>
+                                <button type="button" onclick={ask_replace(false)}>{ "Keep them" }</button>
+                            </div>
+                        } else {
+                            <button type="button" onclick={ask_replace(true)}>{ "Replace the unreadable settings" }</button>
+                        }
+                    </div>
+                }
+                if !state.settings.unreadable.is_empty() {
+                    <p class="unreadable" role="status" data-testid="instances-unreadable">{
+                        match state.settings.unreadable.len() {
+                            1 => "1 stored instance could not be read by this version; it is kept".to_string(),
+                            n => format!("{n} stored instances could not be read by this version; they are kept"),
+                        }
+                    }</p>
+                }
+                if state.settings.instances.is_empty() && state.loaded && state.unreadable.is_none() && state.settings.unreadable.is_empty() {
                     <p class="muted">{ "None yet." }</p>
                 }
                 <ul class="instances" data-glance={state.glance_loaded.to_string()}>
@@ -418,6 +466,9 @@ pub fn options_app() -> Html {
                                 <button type="button" onclick={ask_remove(Some(i.id.clone()))} aria-label={format!("Remove {}", i.name)} aria-expanded={confirming.to_string()}>{ "Remove" }</button>
                             </span>
                         </div>
+                        if !i.unread_fields().is_empty() {
+                            <p class="muted" data-testid="fields-unread">{ format!("stored values this version cannot read are kept as they are: {}", i.unread_fields().join(", ")) }</p>
+                        }
                         if secret_missing {
                             <p class="secret-missing" data-testid="secret-missing">
                                 <span class="pill warn">{ "no secret" }</span>
@@ -439,7 +490,7 @@ pub fn options_app() -> Html {
                     </li>
                 }}) }
                 </ul>
-                if state.draft.is_none() {
+                if state.draft.is_none() && state.unreadable.is_none() {
                     <button type="button" class="primary" onclick={on_add}>{ "Add an MSR instance" }</button>
                 }
             </section>
@@ -451,11 +502,11 @@ pub fn options_app() -> Html {
                 <h2 id="general-h">{ "Background checks" }</h2>
                 <label for="poll">{ "Check every (minutes)" }</label>
                 <input id="poll" type="number" min="1" max="60" value={state.settings.poll_minutes.to_string()}
-                    onchange={general(|s, i| s.poll_minutes = i.value().parse::<u32>().unwrap_or(1).clamp(1, 60))} />
+                    onchange={general("pollMinutes", |s, i| s.poll_minutes = i.value().parse::<u32>().unwrap_or(1).clamp(1, 60))} />
                 <label class="check"><input id="notify-verdict" type="checkbox" checked={state.settings.notify_verdict}
-                    onchange={general(|s, i| s.notify_verdict = i.checked())} />{ " Notify me when an instance's verdict changes" }</label>
+                    onchange={general("notifyVerdict", |s, i| s.notify_verdict = i.checked())} />{ " Notify me when an instance's verdict changes" }</label>
                 <label class="check"><input id="notify-deletions" type="checkbox" checked={state.settings.notify_deletions}
-                    onchange={general(|s, i| s.notify_deletions = i.checked())} />{ " Notify me when trust data is deleted" }</label>
+                    onchange={general("notifyDeletions", |s, i| s.notify_deletions = i.checked())} />{ " Notify me when trust data is deleted" }</label>
             </section>
         </main>
     }

@@ -200,14 +200,19 @@ pub fn popup_app() -> Html {
         return html! { <main class="popup loading" aria-busy="true"><p>{ "Loading…" }</p></main> };
     }
     if let Some(error) = &state.storage_error {
-        return html! { <main class="popup"><p role="alert">{ format!("extension storage could not be read: {error}") }</p></main> };
+        return html! { <main class="popup"><p role="alert" data-testid="storage-error">{ format!("extension storage could not be read: {error}") }</p></main> };
     }
     let Some(instance) = state.instance().cloned() else {
         return html! {
             <main class="popup empty">
                 <h1>{ "MSR Lens" }</h1>
-                <p>{ "No MSR instance is configured yet." }</p>
-                <button type="button" onclick={let cb = on_options.clone(); move |_| cb.emit(())}>{ "Add an MSR instance" }</button>
+                if state.settings.unreadable.is_empty() {
+                    <p>{ "No MSR instance is configured yet." }</p>
+                    <button type="button" onclick={let cb = on_options.clone(); move |_| cb.emit(())}>{ "Add an MSR instance" }</button>
+                } else {
+                    <p role="alert" data-testid="instances-unreadable">{ format!("{} stored instance(s) could not be read by this version; they are kept. Open the options to see them.", state.settings.unreadable.len()) }</p>
+                    <button type="button" onclick={let cb = on_options.clone(); move |_| cb.emit(())}>{ "Open the options" }</button>
+                }
             </main>
         };
     };
@@ -237,6 +242,9 @@ pub fn popup_app() -> Html {
                 <InstancePicker instances={state.settings.instances.clone()} verdicts={state.verdicts.clone()} selected={state.selected.clone().map(AttrValue::from)} on_select={on_select} />
                 <span class="muted origin">{ instance.origin.clone() }</span>
             </header>
+            if !state.settings.unreadable.is_empty() {
+                <p class="muted" data-testid="instances-unreadable">{ format!("{} more stored instance(s) could not be read by this version; they are kept", state.settings.unreadable.len()) }</p>
+            }
             if let Some(s) = snapshot {
                 <VerdictBanner verdict={s.verdict.clone()} checked_at={s.checked_at} now={now} refreshing={state.refreshing} fresh={state.fresh} on_refresh={on_refresh.clone()} summary={summary(&s)} />
                 { prompt }

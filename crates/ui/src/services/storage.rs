@@ -98,16 +98,30 @@ async fn remove(area: &str, key: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The settings (defaults when none are stored).
+/// The settings (defaults when none are stored). Stored settings are read tolerantly
+/// ([`Settings::from_value`]); an error only when they cannot be read at all (not an
+/// object): then they are kept, and [`save_settings`] does not write over them.
 pub async fn load_settings() -> Result<Settings, String> {
-    Ok(get_json("local", SETTINGS_KEY)
-        .await?
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default())
+    match get_json("local", SETTINGS_KEY).await? {
+        None => Ok(Settings::default()),
+        Some(text) => Settings::from_json(&text).map_err(|e| e.to_string()),
+    }
 }
 
 /// Store the settings. Secrets of instances without `remember` are dropped from them.
+/// Refuses when the stored settings cannot be read by this version (they would be lost);
+/// [`replace_settings`] writes over them when the user chose to.
 pub async fn save_settings(settings: &Settings) -> Result<(), String> {
+    if let Some(text) = get_json("local", SETTINGS_KEY).await? {
+        Settings::from_json(&text).map_err(|e| {
+            format!("{e}; nothing was saved (“Replace the unreadable settings” writes over them)")
+        })?;
+    }
+    replace_settings(settings).await
+}
+
+/// Store the settings, over whatever is stored (even settings this version cannot read).
+pub async fn replace_settings(settings: &Settings) -> Result<(), String> {
     let mut settings = settings.clone();
     for instance in &mut settings.instances {
         if !instance.remember {
