@@ -115,6 +115,14 @@ impl Origin {
         if authority.host().is_empty() {
             return Err(OriginError::NoHost);
         }
+        // A DNS name is at most 253 characters (an IPv6 literal far less): a longer host
+        // is no server's, and would leave requests built on it no room under `http`'s URI
+        // length limit.
+        if authority.host().len() > 255 {
+            return Err(OriginError::Invalid(
+                "the host name is longer than 255 characters".to_string(),
+            ));
+        }
         let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("");
         if !(path_and_query.is_empty() || path_and_query == "/") {
             return Err(OriginError::Path);

@@ -32,6 +32,12 @@ pub const DEFAULT_PAGE_SIZE: u32 = 100;
 /// The longest change ID accepted, in bytes (real IDs are at most 36: a UUID).
 pub const MAX_CHANGE_ID_LEN: usize = 512;
 
+/// The longest GUN accepted, in bytes. A Docker repository name, registry host included,
+/// is at most 255 characters; this leaves room for registries that allow more while
+/// keeping every feed URI far inside what `http::Uri` takes (its percent-encoded path is
+/// at most three times as long, and a URI must stay under 64 KiB).
+pub const MAX_GUN_LEN: usize = 1024;
+
 use crate::origin::QUERY_VALUE;
 
 /// A GUN path segment: like a query value, but `:` (a port in the host) stays as it is.
@@ -55,6 +61,9 @@ pub enum CursorError {
         "`{0}` is not a GUN: expected <host>/<namespace>/<repo> with no empty, `.` or `..` segments"
     )]
     InvalidGun(String),
+    /// Longer than [`MAX_GUN_LEN`] bytes.
+    #[error("a GUN longer than {MAX_GUN_LEN} bytes is not a repository name")]
+    GunTooLong,
 }
 
 /// An opaque changefeed record ID, used as a cursor.
@@ -136,10 +145,14 @@ impl From<ChangeId> for String {
 pub struct Gun(String);
 
 impl Gun {
-    /// Accept `gun` unless it is empty, starts or ends with `/`, or has an empty, `.` or `..`
-    /// segment (a proxy would normalise those, and a trailing slash is a 404 on notary).
+    /// Accept `gun` unless it is empty, longer than [`MAX_GUN_LEN`] bytes, starts or ends
+    /// with `/`, or has an empty, `.` or `..` segment (a proxy would normalise those, and a
+    /// trailing slash is a 404 on notary).
     pub fn new(gun: impl Into<String>) -> Result<Self, CursorError> {
         let gun = gun.into();
+        if gun.len() > MAX_GUN_LEN {
+            return Err(CursorError::GunTooLong);
+        }
         let bad = gun.is_empty()
             || gun
                 .split('/')
@@ -329,6 +342,8 @@ impl PageRequest {
         *request.method_mut() = Method::GET;
         *request.uri_mut() = origin
             .url(&self.path_and_query())
+            // The GUN (at most MAX_GUN_LEN bytes), the change ID (MAX_CHANGE_ID_LEN) and the
+            // origin's host (255) bound the URI to a few KiB, and every part is percent-encoded.
             .expect("a percent-encoded feed path is a valid URI on the origin");
         request.headers_mut().insert(
             header::ACCEPT,
@@ -416,6 +431,31 @@ mod tests {
             request.path_and_query(),
             "/v2/_trust/changefeed?change_id=%2B3%20a%26b%3Dc%2F%25&records=2"
         );
+    }
+
+    #[test]
+    fn the_longest_gun_still_makes_a_request_and_a_longer_one_is_refused() {
+        // Found by the `saved_state` fuzz target: a stored GUN of some 60 KB of `<` and `\\`
+        // made a feed URI longer than `http::Uri` takes, and building the request panicked.
+        let origin = Origin::parse(&format!("https://{}", "h".repeat(255))).unwrap();
+        let segment = "<\\".repeat(100);
+        let mut gun = String::from("msr.example.org");
+        while gun.len() + 1 + segment.len() <= MAX_GUN_LEN {
+            gun.push('/');
+            gun.push_str(&segment);
+        }
+        let gun = format!("{gun}/{}", "%".repeat(MAX_GUN_LEN - gun.len() - 1));
+        assert_eq!(gun.len(), MAX_GUN_LEN);
+        let feed = Feed::Repository(Gun::new(gun.clone()).unwrap());
+        let id = ChangeId::new("%".repeat(MAX_CHANGE_ID_LEN)).unwrap();
+        let request = PageRequest::new(feed, Cursor::Before(id), MAX_PAGE_SIZE).to_http(&origin);
+        assert!(request.uri().to_string().len() > 3 * MAX_GUN_LEN);
+        assert_eq!(
+            Gun::new(format!("{gun}x")),
+            Err(CursorError::GunTooLong),
+            "one byte over"
+        );
+        assert!(Origin::parse(&format!("https://{}", "h".repeat(256))).is_err());
     }
 
     #[test]
