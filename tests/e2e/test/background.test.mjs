@@ -75,8 +75,11 @@ test('badge follows the verdict, and a verdict change notifies', async () => {
   await admin(stack, 'POST', '/scenario', { replicas: { 1: { health: 'Rethinkdb has issues' } } });
   await refresh();
   await until(async () => { const b = await badge(); return { ...b, ok: b.text === '1' && b.color.join() === AMBER.join() }; }, 'amber badge with 1');
-  const n = await notifications();
-  assert.ok(Object.keys(n).some((k) => k.startsWith('verdict:')), `notifications ${JSON.stringify(n)}`);
+  // notifications.create is not awaited by the worker: the notification may land after the badge.
+  await until(async () => {
+    const keys = Object.keys(await notifications());
+    return { keys, ok: keys.some((k) => k.startsWith('verdict:')) };
+  }, 'a verdict notification');
 
   await admin(stack, 'POST', '/scenario', { replicas: { 0: { healthy: false }, 1: { healthy: false }, 2: { healthy: false } } });
   await refresh();
@@ -197,7 +200,7 @@ test('the popup draws the requests/s sparkline from the history', async () => {
 });
 
 test('history is kept in chrome.storage.local and bounded to 24 h', async () => {
-  const result = await env.sw.evaluate(async () => {
+  const written = await env.sw.evaluate(async () => {
     const { settings } = await chrome.storage.local.get('settings');
     const id = settings.instances[0].id;
     const old = Date.now() - 25 * 3600 * 1000;
@@ -206,10 +209,14 @@ test('history is kept in chrome.storage.local and bounded to 24 h', async () => 
     const { [key]: snap } = await chrome.storage.local.get(key);
     snap.checkedAt = Date.now();
     await chrome.storage.local.set({ [key]: snap });
-    await new Promise((r) => setTimeout(r, 500));
-    const { [`history:${id}`]: history } = await chrome.storage.local.get(`history:${id}`);
-    return { history, old };
+    return { id, old, checkedAt: snap.checkedAt };
   });
-  assert.ok(result.history.length >= 1);
-  assert.ok(result.history.every((p) => p.t > result.old), JSON.stringify(result.history));
+  // The worker appends the point in its storage.onChanged handler, after the snapshot
+  // write above returned (and after any check still queued before it): wait for it.
+  const { history } = await until(async () => {
+    const key = `history:${written.id}`;
+    const { [key]: list = [] } = await env.sw.evaluate((k) => chrome.storage.local.get(k), key);
+    return { history: list, ok: list.some((p) => p.t === written.checkedAt) };
+  }, 'the new check in the history');
+  assert.ok(history.every((p) => p.t > written.old), JSON.stringify(history));
 });

@@ -17,7 +17,7 @@ use super::status_strip::StatusStrip;
 use super::trust_list::TrustList;
 use super::verdict_banner::VerdictBanner;
 use crate::glance::{buckets_of, job_runner_reasons, other_reasons, state_of, summary, worst};
-use crate::model::{Problem, Settings};
+use crate::model::{Problem, Settings, Snapshot};
 use crate::services::storage;
 use crate::state::{PopupAction, PopupState};
 
@@ -35,11 +35,38 @@ fn refresh(state: UseReducerHandle<PopupState>) {
 }
 
 /// Ask the background worker to check instance `id` now (see [`refresh`]).
+///
+/// The worker answers once it stored the check, but its answer (a port message) and the
+/// storage change that carries the snapshot reach this page on separate channels, in
+/// either order: the stored snapshot is read again before the button is enabled, so a
+/// "done" popup never shows the check before. (A check that stored nothing leaves the
+/// stored snapshot as it was: that one is not shown as fresh.)
 fn refresh_instance(state: UseReducerHandle<PopupState>, id: String) {
     state.dispatch(PopupAction::Refreshing);
     spawn_local(async move {
+        let before = storage::load_snapshot(&id).await;
         let result = storage::request_refresh(&id).await;
+        // (A later check's health half, trust still loading, comes with its own change.)
+        if result.is_ok()
+            && let Some(snapshot) = storage::load_snapshot(&id).await
+            && !snapshot.pending_trust
+            && before.as_ref() != Some(&snapshot)
+        {
+            checked(&state, snapshot);
+        }
         state.dispatch(PopupAction::RefreshDone(result.err()));
+    });
+}
+
+/// Show a complete check, then read the instance's histories again.
+fn checked(state: &UseReducerHandle<PopupState>, snapshot: Snapshot) {
+    let id = snapshot.instance_id.clone();
+    state.dispatch(PopupAction::Checked(snapshot));
+    let state = state.clone();
+    spawn_local(async move {
+        let history = storage::load_history(&id).await;
+        let week = storage::load_week(&id).await;
+        state.dispatch(PopupAction::History(id, history, week));
     });
 }
 
@@ -115,17 +142,10 @@ pub fn popup_app() -> Html {
         use_effect_with((), move |_| {
             let watcher = state.clone();
             let watched = storage::watch_snapshots(move |snapshot| {
-                let id = snapshot.instance_id.clone();
                 if snapshot.pending_trust {
                     watcher.dispatch(PopupAction::Health(snapshot));
                 } else {
-                    watcher.dispatch(PopupAction::Checked(snapshot));
-                    let watcher = watcher.clone();
-                    spawn_local(async move {
-                        let history = storage::load_history(&id).await;
-                        let week = storage::load_week(&id).await;
-                        watcher.dispatch(PopupAction::History(id, history, week));
-                    });
+                    checked(&watcher, snapshot);
                 }
             });
             if let Err(e) = watched {
