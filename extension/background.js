@@ -150,6 +150,11 @@ function forgetClients(instances) {
   }
 }
 
+/** Whether the instance `id` is still in the settings. */
+async function configured(id) {
+  return (await settings()).instances.some((i) => i.id === id);
+}
+
 async function checkOne(instance, pollMs) {
   if (running.has(instance.id)) return running.get(instance.id);
   const job = (async () => {
@@ -167,8 +172,12 @@ async function checkOne(instance, pollMs) {
       return snapshot;
     }
     const health = healthSnapshot(instance, hasCredentials, await watchedHealth(instance, client, previous), previous);
+    // An instance removed while its check ran keeps nothing (the options page saves the
+    // settings without it, then forgets what was stored for it).
+    if (!(await configured(instance.id))) return health;
     await chrome.storage.local.set({ [snapKey]: health });
     const snapshot = withTrust(health, instance, hasCredentials, await runTrust(client));
+    if (!(await configured(instance.id))) return snapshot;
     await chrome.storage.local.set({ [snapKey]: snapshot });
     await recordOutcome(instance.id, snapshot, pollMs);
     return snapshot;

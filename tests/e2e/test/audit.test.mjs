@@ -422,7 +422,7 @@ test("an edited instance shows none of its old origin's records, and removing it
   // Removed: nothing of it is left in the audit view's storage.
   await options.getByRole('button', { name: 'Remove Edited' }).click();
   await options.getByRole('button', { name: 'Yes, remove Edited' }).click();
-  await options.getByTestId('status').filter({ hasText: 'settings saved' }).waitFor({ timeout: 10000 });
+  await options.getByTestId('status').filter({ hasText: 'removed “Edited” and everything stored about it' }).waitFor({ timeout: 10000 });
   assert.deepEqual(await mine(), []);
   await options.close();
 });

@@ -261,7 +261,7 @@ test('options: scheme completed, address errors beside their field, Remove asks 
   assert.equal((await storage(env.sw, 'local')).settings.instances.length, 1);
   await page.getByRole('button', { name: 'Remove typed' }).click();
   await page.getByRole('button', { name: 'Yes, remove typed' }).click();
-  await page.getByTestId('status').filter({ hasText: 'settings saved' }).waitFor();
+  await page.getByTestId('status').filter({ hasText: 'removed “typed” and everything stored about it' }).waitFor();
   assert.equal((await storage(env.sw, 'local')).settings.instances.length, 0);
   await page.close();
 });

@@ -130,7 +130,7 @@ test('removing an instance forgets its snapshot, history and secret', async () =
   assert.ok(before[`snapshot:${id}`]);
   await page.getByRole('button', { name: 'Remove Stand-in' }).click();
   await page.getByRole('button', { name: 'Yes, remove Stand-in' }).click();
-  await page.getByTestId('status').filter({ hasText: 'settings saved' }).waitFor();
+  await page.getByTestId('status').filter({ hasText: 'removed “Stand-in” and everything stored about it' }).waitFor();
   const local = await storage(env.sw, 'local');
   assert.ok(!local.settings.instances.some((i) => i.id === id));
   assert.equal(local[`snapshot:${id}`], undefined);

@@ -231,13 +231,17 @@ async fn save_draft(state: UseReducerHandle<OptionsState>, draft: Draft) {
     }
 }
 
-async fn save_general(state: UseReducerHandle<OptionsState>, settings: Settings) {
+async fn save_general(state: UseReducerHandle<OptionsState>, settings: Settings) -> bool {
     match storage::save_settings(&settings).await {
         Ok(()) => {
             state.dispatch(OptionsAction::Saved(settings, "settings saved".into()));
             load_glance(state).await;
+            true
         }
-        Err(e) => state.dispatch(OptionsAction::Status(false, format!("could not save: {e}"))),
+        Err(e) => {
+            state.dispatch(OptionsAction::Status(false, format!("could not save: {e}")));
+            false
+        }
     }
 }
 
@@ -370,6 +374,12 @@ pub fn options_app() -> Html {
             let state = state.clone();
             let id = id.clone();
             spawn_local(async move {
+                // The settings first: once the instance is gone from them, the background
+                // stores nothing more for it (a check running now included), so what is
+                // forgotten below stays forgotten. A refused save forgets nothing.
+                if !save_general(state.clone(), settings.clone()).await {
+                    return;
+                }
                 let _ = storage::forget(&id).await;
                 // The audit view's stored records of every origin and user it was read with.
                 let cleared = persist::clear_instance(&id).await;
@@ -385,13 +395,18 @@ pub fn options_app() -> Html {
                         }
                     }
                 }
-                save_general(state.clone(), settings).await;
-                if let Err(e) = cleared {
-                    state.dispatch(OptionsAction::Status(
+                let name = removed.first().map(|i| i.name.clone()).unwrap_or_default();
+                // Said once everything about it is gone (tests wait for these words).
+                state.dispatch(match cleared {
+                    Ok(_) => OptionsAction::Status(
+                        true,
+                        format!("removed “{name}” and everything stored about it"),
+                    ),
+                    Err(e) => OptionsAction::Status(
                         false,
                         format!("removed, but its stored audit records could not be deleted: {e}"),
-                    ));
-                }
+                    ),
+                });
             });
         })
     };
@@ -404,7 +419,10 @@ pub fn options_app() -> Html {
                 let mut settings = state.settings.clone();
                 settings.kept.remove(key);
                 update(&mut settings, &input);
-                spawn_local(save_general(state.clone(), settings));
+                let state = state.clone();
+                spawn_local(async move {
+                    save_general(state, settings).await;
+                });
             }
         })
     };
