@@ -24,6 +24,17 @@ pub struct IssueListProps {
     pub job_runner_problems: usize,
 }
 
+/// One reason of the verdict as a list item: its severity as a pill, then its sentence
+/// (server text, as text). Also the job runner section's rows.
+pub(crate) fn reason_item(r: &ReasonView) -> Html {
+    html! {
+        <li data-code={r.code.text()}>
+            <span class={classes!("pill", match r.severity.known() { Some(Severity::Down) => "bad", Some(Severity::Degraded) => "warn", _ => "unknown" })}>{ r.severity.text() }</span>{ " " }
+            <span class="description">{ r.message.clone() }</span>
+        </li>
+    }
+}
+
 /// The issue list.
 #[function_component(IssueList)]
 pub fn issue_list(props: &IssueListProps) -> Html {
@@ -52,12 +63,7 @@ pub fn issue_list(props: &IssueListProps) -> Html {
             }
             if !props.others.is_empty() {
                 <ul class="issues other-reasons" data-testid="other-reasons">
-                { for props.others.iter().map(|r| html! {
-                    <li data-code={r.code.text()}>
-                        <span class={classes!("pill", match r.severity.known() { Some(Severity::Down) => "bad", Some(Severity::Degraded) => "warn", _ => "unknown" })}>{ r.severity.text() }</span>{ " " }
-                        <span class="description">{ r.message.clone() }</span>
-                    </li>
-                }) }
+                { for props.others.iter().map(reason_item) }
                 </ul>
             }
             <p data-testid="gc">{ "Garbage collection: " }<strong>{ if !props.cluster_read { "unknown" } else if props.gc_running { "running" } else { "not running" } }</strong></p>

@@ -10,7 +10,9 @@
 use yew::prelude::*;
 
 use crate::format::{age, ago, rate};
-use msr_lens_core::health::{MetricsSummary, Severity};
+use msr_lens_core::health::MetricsSummary;
+
+use super::issue_list::reason_item;
 
 use crate::model::{JobRunnerView, ReasonView};
 
@@ -117,12 +119,7 @@ pub fn job_runner_panel(props: &JobRunnerPanelProps) -> Html {
                 <h2 id="jobs-h">{ "Job runner" }</h2>
                 if !props.reasons.is_empty() {
                     <ul class="issues job-reasons" data-testid="job-reasons">
-                    { for props.reasons.iter().map(|r| html! {
-                        <li data-code={r.code.text()}>
-                            <span class={classes!("pill", match r.severity.known() { Some(Severity::Down) => "bad", Some(Severity::Degraded) => "warn", _ => "unknown" })}>{ r.severity.text() }</span>{ " " }
-                            <span class="description">{ r.message.clone() }</span>
-                        </li>
-                    }) }
+                    { for props.reasons.iter().map(reason_item) }
                     </ul>
                 }
                 if let Some(j) = &props.jobs {
