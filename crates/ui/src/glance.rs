@@ -389,14 +389,84 @@ pub fn segments(buckets: &[Bucket], now: i64, span_ms: i64, slots: usize) -> Vec
     out
 }
 
-/// The share of healthy checks since `since` as a percentage, with the number of checks;
-/// `None` without checks.
-pub fn uptime(buckets: &[Bucket], since: i64) -> Option<(f64, u32)> {
-    let (checks, healthy) = buckets
-        .iter()
-        .filter(|b| b.t >= since)
-        .fold((0u32, 0u32), |(c, h), b| (c + b.checks, h + b.healthy));
-    (checks > 0).then(|| (f64::from(healthy) * 100.0 / f64::from(checks), checks))
+/// What the checks since `since` say about uptime.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Uptime {
+    /// No checks in the span.
+    NoChecks,
+    /// The share of healthy checks as a percentage, of `checks`.
+    Share {
+        /// Percentage of healthy checks.
+        percent: f64,
+        /// How many checks.
+        checks: u32,
+    },
+    /// Every check reached MSR but none read the cluster status (an account that is not an
+    /// MSR admin, or no credentials): no check could judge health, so a share of healthy
+    /// checks (0 %) would only alarm.
+    ReachableOnly {
+        /// How many checks.
+        checks: u32,
+    },
+}
+
+impl Uptime {
+    /// The strip's caption: `99.3 % healthy · 12 checks`, `reachable · 2 checks`.
+    pub fn caption(self) -> String {
+        let checks = |n: u32| format!("{n} {}", if n == 1 { "check" } else { "checks" });
+        match self {
+            Uptime::NoChecks => "no checks yet".to_string(),
+            Uptime::Share {
+                percent: p,
+                checks: n,
+            } => {
+                format!("{} healthy · {}", percent(p), checks(n))
+            }
+            Uptime::ReachableOnly { checks: n } => format!("reachable · {}", checks(n)),
+        }
+    }
+
+    /// The same for screen readers and the caption's tooltip, in a sentence.
+    pub fn sentence(self) -> String {
+        match self {
+            Uptime::NoChecks => "no checks yet".to_string(),
+            Uptime::Share {
+                percent: p,
+                checks: n,
+            } => {
+                format!("{} of {n} checks healthy", percent(p))
+            }
+            Uptime::ReachableOnly { checks: n } => format!(
+                "MSR answered every check ({}); health not judged: cluster status was not checked (it needs an MSR admin)",
+                checks_text(n)
+            ),
+        }
+    }
+}
+
+/// `1 check`, `12 checks`.
+fn checks_text(n: u32) -> String {
+    format!("{n} {}", if n == 1 { "check" } else { "checks" })
+}
+
+/// The share of healthy checks since `since` (see [`Uptime`]).
+pub fn uptime(buckets: &[Bucket], since: i64) -> Uptime {
+    let recent = || buckets.iter().filter(|b| b.t >= since);
+    let (checks, healthy) = recent().fold((0u32, 0u32), |(c, h), b| {
+        (c.saturating_add(b.checks), h.saturating_add(b.healthy))
+    });
+    if checks == 0 {
+        Uptime::NoChecks
+    } else if healthy == 0 && recent().all(|b| b.verdict == "reachable") {
+        // A bucket's verdict is the worst of its checks, and only `healthy` ranks below
+        // `reachable`: with no healthy check, every check was `reachable`.
+        Uptime::ReachableOnly { checks }
+    } else {
+        Uptime::Share {
+            percent: f64::from(healthy) * 100.0 / f64::from(checks),
+            checks,
+        }
+    }
 }
 
 /// `99.3 %`.
@@ -784,10 +854,58 @@ mod tests {
         assert_eq!(segs[0].reason.as_deref(), Some("1 replica unhealthy"));
         assert_eq!(segs[1].verdict, None);
         assert_eq!(segs[3].verdict.as_deref(), Some("healthy"));
-        let (share, checks) = uptime(&buckets, now - 1_000_000).unwrap();
+        let Uptime::Share {
+            percent: share,
+            checks,
+        } = uptime(&buckets, now - 1_000_000)
+        else {
+            panic!("a share of healthy checks")
+        };
         assert_eq!(checks, 5);
         assert_eq!(percent(share), "60.0 %");
-        assert_eq!(uptime(&buckets, now + 1), None);
+        assert_eq!(uptime(&buckets, now + 1), Uptime::NoChecks);
+    }
+
+    #[test]
+    fn uptime_of_checks_that_never_read_the_cluster_status_is_not_a_zero_share() {
+        let now = 1_000_000;
+        let bucket = |t, verdict: &str, checks, healthy| Bucket {
+            t,
+            verdict: verdict.into(),
+            checks,
+            healthy,
+            reason: None,
+        };
+        // A non-admin account: every check "reachable".
+        let reachable = [
+            bucket(now - 10, "reachable", 3, 0),
+            bucket(now - 5, "reachable", 1, 0),
+        ];
+        let up = uptime(&reachable, 0);
+        assert_eq!(up, Uptime::ReachableOnly { checks: 4 });
+        assert_eq!(up.caption(), "reachable · 4 checks");
+        assert!(
+            up.sentence()
+                .starts_with("MSR answered every check (4 checks); health not judged"),
+            "{}",
+            up.sentence()
+        );
+        assert_eq!(uptime(&reachable[..1], 0).caption(), "reachable · 3 checks");
+        // Healthy checks among them (an hour whose worst check was reachable), or a worse
+        // hour: a share, as before.
+        let mixed = [
+            bucket(now - 10, "reachable", 4, 3),
+            bucket(now - 5, "reachable", 1, 0),
+        ];
+        assert_eq!(uptime(&mixed, 0).caption(), "60.0 % healthy · 5 checks");
+        let worse = [
+            bucket(now - 10, "reachable", 4, 0),
+            bucket(now - 5, "down", 1, 0),
+        ];
+        assert_eq!(uptime(&worse, 0).caption(), "0.0 % healthy · 5 checks");
+        let unknown = [bucket(now - 10, "unknown", 1, 0)];
+        assert_eq!(uptime(&unknown, 0).caption(), "0.0 % healthy · 1 check");
+        assert_eq!(uptime(&[], 0).caption(), "no checks yet");
     }
 
     #[test]

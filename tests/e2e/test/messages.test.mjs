@@ -42,6 +42,13 @@ test('pull-only account: not an admin, no access to the trust log', async () => 
   assert.match(trust.text, /signed in as “dev”, but this account has no access to the trust audit log/);
   // Health from the pings still works, but it is not green: cluster status was not checked.
   assert.equal(await page.locator('[data-verdict]').getAttribute('data-verdict'), 'reachable');
+  // No check of this account can judge health: the status strips say "reachable", not a
+  // share of healthy checks (which would be 0 %).
+  for (const strip of ['strip-24h', 'strip-7d']) {
+    const uptime = page.getByTestId(strip).getByTestId('uptime');
+    await uptime.filter({ hasText: /^reachable · \d+ checks?$/ }).waitFor();
+    assert.match(await uptime.getAttribute('title'), /^MSR answered every check \(\d+ checks?\); health not judged: cluster status was not checked/);
+  }
   await page.close();
 });
 

@@ -4,7 +4,7 @@
 
 use yew::prelude::*;
 
-use crate::glance::{Segment, percent, segment_title, segments, uptime};
+use crate::glance::{Segment, Uptime, segment_title, segments, uptime};
 use crate::model::Bucket;
 
 /// Properties of [`StatusStrip`].
@@ -33,7 +33,7 @@ fn local_offset_min() -> i64 {
 }
 
 /// What the strip shows, for screen readers: how many slots had each verdict.
-fn spoken(label: &str, segs: &[Segment], up: Option<(f64, u32)>) -> String {
+fn spoken(label: &str, segs: &[Segment], up: Uptime) -> String {
     let mut counts: Vec<(&str, usize)> = Vec::new();
     for s in segs {
         let word = s.verdict.as_deref().unwrap_or("not checked");
@@ -43,12 +43,9 @@ fn spoken(label: &str, segs: &[Segment], up: Option<(f64, u32)>) -> String {
         }
     }
     let parts: Vec<String> = counts.iter().map(|(w, n)| format!("{n} {w}")).collect();
-    let share = up.map_or_else(
-        || "no checks yet".to_string(),
-        |(p, n)| format!("{} of {n} checks healthy", percent(p)),
-    );
     format!(
-        "last {label}: {share}; {} slots: {}",
+        "last {label}: {}; {} slots: {}",
+        up.sentence(),
         segs.len(),
         parts.join(", ")
     )
@@ -65,12 +62,7 @@ pub fn status_strip(props: &StatusStripProps) -> Html {
         <figure class="strip" data-testid={format!("strip-{}", props.key_name)}>
             <figcaption>
                 <span class="strip-label">{ format!("Last {}", props.label) }</span>
-                <span class="uptime" data-testid="uptime">{
-                    match up {
-                        Some((p, n)) => format!("{} healthy · {n} {}", percent(p), if n == 1 { "check" } else { "checks" }),
-                        None => "no checks yet".to_string(),
-                    }
-                }</span>
+                <span class="uptime" data-testid="uptime" title={up.sentence()}>{ up.caption() }</span>
             </figcaption>
             <div class="strip-bar" role="img" aria-label={spoken(&props.label, &segs, up)}>
             { for segs.iter().map(|s| {
