@@ -1,8 +1,9 @@
 //! `msr-lens exporter` scraped by a real Prometheus (Debian's `prometheus`, started here on
 //! loopback with a generated config): `promtool check metrics` on its output, the example
 //! alert rules under `promtool test rules`, the verdict changing after a fault, the deletion
-//! counter rising after a deletion, and msr-sim's request log showing one check per interval
-//! although two Prometheus jobs scrape every second.
+//! counter rising after a deletion, msr-sim's request log showing one check per interval
+//! although two Prometheus jobs scrape every second, and every query of the example Grafana
+//! dashboard showing data.
 //!
 //! The binary is built by `cargo xtask test` before these tests run
 //! (`cargo build -p msr-lens-cli`).
@@ -144,6 +145,21 @@ impl Prometheus {
             .collect()
     }
 
+    /// The series of an instant query, or Prometheus's error (a query it cannot parse).
+    fn query_checked(&self, promql: &str) -> Result<Vec<Value>, String> {
+        let url = format!("{}/api/v1/query?query={}", self.base, encode(promql));
+        let (status, body) =
+            get(&self.client, &url).ok_or_else(|| format!("no answer to {promql}"))?;
+        let json: Value = serde_json::from_str(&body).map_err(|e| format!("{e}: {body}"))?;
+        match (status, json["status"].as_str()) {
+            (200, Some("success")) => Ok(json["data"]["result"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()),
+            _ => Err(format!("HTTP {status}: {body}")),
+        }
+    }
+
     /// The single value of `promql` once it satisfies `ok`.
     fn wait(&self, secs: u64, promql: &str, ok: impl Fn(f64) -> bool) -> f64 {
         until(secs, promql, || {
@@ -163,6 +179,30 @@ fn insert_deletion(stack: &Stack, gun: &str) {
         "INSERT INTO changefeed (created_at, gun, version, sha256, category) \
          VALUES (now() at time zone 'utc', '{gun}', 0, '', 'deletion');"
     ));
+}
+
+/// Every query of the example Grafana dashboard (`deploy/grafana/msr-lens.json`), with its
+/// panel's title, and the dashboard variable `$instance` replaced by `instance`.
+fn dashboard_queries(instance: &str) -> Vec<(String, String)> {
+    fn walk(panels: &Value, out: &mut Vec<(String, String)>) {
+        for panel in panels.as_array().into_iter().flatten() {
+            let title = panel["title"].as_str().unwrap_or("(untitled)");
+            for target in panel["targets"].as_array().into_iter().flatten() {
+                if let Some(expr) = target["expr"].as_str() {
+                    out.push((title.to_string(), expr.to_string()));
+                }
+            }
+            walk(&panel["panels"], out); // panels inside rows
+        }
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/grafana/msr-lens.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let dashboard: Value = serde_json::from_str(&text).unwrap();
+    let mut out = Vec::new();
+    walk(&dashboard["panels"], &mut out);
+    out.into_iter()
+        .map(|(title, expr)| (title, expr.replace("$instance", instance)))
+        .collect()
 }
 
 fn promtool(args: &[&str], stdin: Option<&str>) -> (bool, String) {
@@ -462,5 +502,27 @@ interval = "2s"
                 .count() as f64
         )
     );
+
+    // The example Grafana dashboard: every panel's query is PromQL that Prometheus accepts
+    // and, against this exporter, shows data — a metric renamed in the exporter but not in
+    // the dashboard would leave a panel empty. Its `$instance` variable lists the
+    // `instance` labels of `msr_lens_up`. Only "Poll errors" may be empty (no poll failed).
+    let instances = prometheus
+        .query_checked("group by (instance) (msr_lens_up)")
+        .unwrap();
+    assert!(
+        instances.iter().any(|s| s["metric"]["instance"] == "sim"),
+        "{instances:?}"
+    );
+    let queries = dashboard_queries("sim");
+    assert!(queries.len() >= 10, "{queries:?}");
+    for (title, expr) in &queries {
+        let series = prometheus
+            .query_checked(expr)
+            .unwrap_or_else(|e| panic!("panel {title:?}: {expr}: {e}"));
+        if !title.starts_with("Poll errors") {
+            assert!(!series.is_empty(), "panel {title:?} shows nothing: {expr}");
+        }
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
