@@ -353,6 +353,45 @@ interval = "2s"
     );
     let (ok, lint) = promtool(&["check", "metrics"], Some(&text));
     assert!(ok, "promtool check metrics: {lint}\n{text}");
+    // The example alerts and the dashboard name only metrics the exporter serves (the
+    // alerts' promtool tests feed them series of their own, so a rename would not show).
+    let served = |name: &str| {
+        text.lines().any(|l| {
+            l.strip_prefix("# TYPE ")
+                .or_else(|| l.strip_prefix("# HELP "))
+                .and_then(|rest| rest.split(' ').next())
+                .is_some_and(|family| {
+                    name == family || name.strip_prefix(family).is_some_and(|s| s == "_total")
+                })
+                || l.strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with(['{', ' ']))
+        })
+    };
+    for file in ["prometheus/alerts.yml", "grafana/msr-lens.json"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../deploy")
+            .join(file);
+        let rules = std::fs::read_to_string(&path).unwrap();
+        let mut names: Vec<&str> = rules
+            .match_indices("msr_lens_")
+            .map(|(i, _)| {
+                let rest = &rules[i..];
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                &rest[..end]
+            })
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        assert!(!names.is_empty(), "{file} names no metric");
+        for name in names {
+            assert!(
+                served(name),
+                "{file} uses {name}, which the exporter does not serve:\n{text}"
+            );
+        }
+    }
     assert_eq!(
         get(
             &client,
