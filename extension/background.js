@@ -20,7 +20,7 @@
 import init, { MsrClient, classifyNetworkError } from './pkg/msr-lens/msr_lens.js';
 import { clientOptions, readSettings, runHealth, runTrust } from './check.js';
 import { checkOrigins, watchNetErrors } from './net_watch.js';
-import { configMessage, configSnapshot, healthSnapshot, pingOrigin, withTrust } from './snapshot.js';
+import { configMessage, configSnapshot, healthSnapshot, pingOrigin, trustFailed, withTrust } from './snapshot.js';
 
 const ready = init({ module_or_path: new URL('./pkg/msr-lens/msr_lens_bg.wasm', import.meta.url) });
 
@@ -176,7 +176,14 @@ async function checkOne(instance, pollMs) {
     // settings without it, then forgets what was stored for it).
     if (!(await configured(instance.id))) return health;
     await chrome.storage.local.set({ [snapKey]: health });
-    const snapshot = withTrust(health, instance, hasCredentials, await runTrust(client));
+    // Every check ends in one complete snapshot (history and notifications follow those
+    // only): a trust step that throws leaves the health half, final, with its failure.
+    let snapshot;
+    try {
+      snapshot = withTrust(health, instance, hasCredentials, await runTrust(client));
+    } catch (e) {
+      snapshot = trustFailed(health, e);
+    }
     if (!(await configured(instance.id))) return snapshot;
     await chrome.storage.local.set({ [snapKey]: snapshot });
     await recordOutcome(instance.id, snapshot, pollMs);
@@ -214,13 +221,22 @@ function serially(task) {
   return chain;
 }
 
-// Called for every stored snapshot, whoever ran the check.
-async function onSnapshot(snapshot) {
+// Called for every stored snapshot, whoever ran the check. The health half of a check
+// (`pendingTrust`) only updates the badge, at once; the complete snapshot — the check's
+// final verdict, which the trust step may still change (a refused sign-in) — makes the
+// history point, the 7-day bucket and the notifications. `orphan`: a health half whose
+// complete snapshot never came (the worker was stopped mid-check) is recorded as it was
+// once the next check replaces it, without notifying.
+async function onSnapshot(snapshot, { orphan = false } = {}) {
   if (!snapshot || !snapshot.instanceId) return;
   const id = snapshot.instanceId;
   const s = await settings();
   const instance = s.instances.find((i) => i.id === id);
   if (!instance) return;
+  if (snapshot.pendingTrust && !orphan) {
+    await updateBadge();
+    return;
+  }
 
   // History (bounded to 24 h and HISTORY_MAX points).
   const hKey = `history:${id}`;
@@ -255,6 +271,7 @@ async function onSnapshot(snapshot) {
     const weekCutoff = snapshot.checkedAt - WEEK_MS;
     await chrome.storage.local.set({ [hKey]: bounded, [wKey]: week.filter((b) => b.t >= weekCutoff) });
   }
+  if (orphan) return;
 
   // Notifications: compare with what was last notified (not with the previous snapshot,
   // which the popup may already have replaced).
@@ -378,7 +395,11 @@ chrome.alarms.onAlarm.addListener((alarm) => {
 function onStorageChanged(changes, area) {
   if (area !== 'local') return;
   for (const [key, change] of Object.entries(changes)) {
-    if (key.startsWith('snapshot:') && change.newValue) serially(() => onSnapshot(change.newValue));
+    if (key.startsWith('snapshot:') && change.newValue) {
+      const { oldValue: old, newValue: snapshot } = change;
+      if (old && old.pendingTrust && old.checkedAt !== snapshot.checkedAt) serially(() => onSnapshot(old, { orphan: true }));
+      serially(() => onSnapshot(snapshot));
+    }
     if (key === 'settings') schedule().then(updateBadge);
   }
 }

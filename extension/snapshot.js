@@ -490,6 +490,25 @@ export function withTrust(health, instance, hasCredentials, trust) {
   return snapshot;
 }
 
+/**
+ * The complete snapshot of a check whose trust step threw (`withTrust` itself, or
+ * anything around it): the health half, final, with the failure as its trust problem —
+ * so the check still ends in one complete snapshot (the history point and the
+ * notifications follow complete snapshots only, see background.js).
+ */
+export function trustFailed(health, error) {
+  const text = String((error && error.message) || error);
+  return {
+    ...health,
+    pendingTrust: false,
+    trust: { events: [], read: false },
+    problems: [
+      ...(health.problems || []).filter((p) => p.area !== 'trust'),
+      problem('trust', 'internal', `the trust audit log could not be read: ${text}`),
+    ],
+  };
+}
+
 /** A snapshot for an instance that cannot be checked at all (e.g. an unusable address). */
 export function configSnapshot(instance, message, now) {
   return {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { ROOT } from '../lib.mjs';
 import {
   age, apiProblem, clusterProblem, configMessage, configSnapshot, healthSnapshot, noAnswerWhy, pingOrigin, stripHost,
-  withTrust,
+  trustFailed, withTrust,
 } from '../../../extension/snapshot.js';
 import { clientOptions, readSettings, runHealth, runTrust, TRUST_EVENTS } from '../../../extension/check.js';
 import { checkOrigins } from '../../../extension/net_watch.js';
@@ -417,6 +417,20 @@ test('a { label, url } replica: its ping row and the network watch know its orig
   assert.equal(snap.problems[0].message,
     'could not reach https://r2.example:9443: nothing listens at r2.example:9443 (connection refused: NS_ERROR_CONNECTION_REFUSED)');
   assert.equal(configMessage(instance, { message: 'replicas[1]: no host' }), 'the replica address “https://r2.example:9443/” is not valid: no host');
+});
+
+test('a trust step that threw still ends the check in one complete snapshot', () => {
+  const s = fixtures.scenarios.admin;
+  const health = healthSnapshot(s.instance, true, s.healths.at(-1), replay('dev').full);
+  assert.equal(health.pendingTrust, true);
+  const full = trustFailed(health, new TypeError('x is undefined'));
+  assert.equal(full.pendingTrust, false);
+  assert.equal(full.verdict, health.verdict);
+  assert.deepEqual(full.trust, { events: [], read: false });
+  // The previous check's trust problems go; the failure is the one trust problem.
+  assert.deepEqual(full.problems.filter((p) => p.area === 'trust'),
+    [{ area: 'trust', kind: 'internal', message: 'the trust audit log could not be read: x is undefined' }]);
+  assert.deepEqual(keys(full), fields('Snapshot'));
 });
 
 test('every replica down', () => {

@@ -154,6 +154,17 @@ pub fn popup_app() -> Html {
                 state.dispatch(PopupAction::StorageFailed(e));
                 return;
             }
+            // The worker writes a check's history point after its complete snapshot: the
+            // strips are read again then (the reducer keeps them for the instance shown).
+            let watcher = state.clone();
+            let _ = storage::watch_histories(move |id| {
+                let watcher = watcher.clone();
+                spawn_local(async move {
+                    let history = storage::load_history(&id).await;
+                    let week = storage::load_week(&id).await;
+                    watcher.dispatch(PopupAction::History(id, history, week));
+                });
+            });
             spawn_local(async move {
                 match storage::load_settings().await {
                     Ok(settings) => load(state, settings).await,
