@@ -150,3 +150,48 @@ test('background: an untrusted certificate — the popup and the badge tooltip n
     await server.close();
   }
 });
+
+// A server that accepts connections and never answers: the check's own time limit stops
+// each request (the browser reports only net::ERR_ABORTED), and every place says that.
+// The limit is 1.5 s here (chrome.storage.session `checkTimeoutMs`, which the worker and
+// "Test connection" read; 10 s when absent).
+async function silentServer() {
+  const sockets = new Set();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const close = async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return { origin: `https://127.0.0.1:${server.address().port}`, accepted: () => sockets.size, close };
+}
+
+test('a server that never answers: popup, ping row, tooltip and "Test connection" name the time limit', async () => {
+  const server = await silentServer();
+  await env.sw.evaluate(() => chrome.storage.session.set({ checkTimeoutMs: 1500 }));
+  try {
+    const why = "no answer within 1.5 s (the check's time limit)";
+    const { snapshot, problem, title, shown, listening, listed, trustSection } = await backgroundCheck(server.origin);
+    assert.equal(problem.message, `could not reach ${server.origin}: ${why}`);
+    assert.equal(snapshot.pings[0].detail, why);
+    assert.equal(shown, problem.message);
+    assert.deepEqual(listed, ['connection/unreachable']);
+    assert.equal(title, `MSR Lens: Cause unknown (1 needs attention) — ${problem.message}`);
+    assert.ok(trustSection.includes('not read: MSR could not be reached (see the problem above)'), trustSection);
+    assert.equal(listening, false, 'the worker left its webRequest listener');
+
+    const { lines, errors } = await testConnection(server.origin);
+    const at = new URL(server.origin).host;
+    assert.deepEqual(lines.reachable, { outcome: 'fail', detail: `could not reach ${at}: ${why}` });
+    assert.deepEqual(lines['TLS trusted'], { outcome: 'skip', detail: 'not known: nothing answered in time, so no certificate was judged' });
+    assert.deepEqual(lines['/_ping'], { outcome: 'skip', detail: 'not reachable' });
+    assert.deepEqual(errors.filter((e) => !e.includes('ERR_ABORTED')), []);
+  } finally {
+    await env.sw.evaluate(() => chrome.storage.session.remove('checkTimeoutMs'));
+    await server.close();
+  }
+});

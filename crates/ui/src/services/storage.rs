@@ -15,6 +15,12 @@ use crate::services::js_text;
 pub const SETTINGS_KEY: &str = "settings";
 /// The session storage key of the secrets map.
 pub const SECRETS_KEY: &str = "secrets";
+/// The session storage key of the checks' per-request time limit (milliseconds).
+pub const TIMEOUT_KEY: &str = "checkTimeoutMs";
+/// The per-request time limit when none is stored, milliseconds (as `extension/check.js`
+/// `TIMEOUT_MS`).
+pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
+
 /// The storage key of the instance the popup shows.
 pub const SELECTED_KEY: &str = "selected";
 /// The storage key of when it was picked (epoch ms).
@@ -130,6 +136,19 @@ pub async fn replace_settings(settings: &Settings) -> Result<(), String> {
     }
     let json = serde_json::to_string(&settings).map_err(|e| e.to_string())?;
     set_json("local", SETTINGS_KEY, &json).await
+}
+
+/// The per-request time limit of a check: [`DEFAULT_TIMEOUT_MS`], or `checkTimeoutMs`
+/// from the session when it is a whole number of milliseconds from 500 to
+/// 120000 (as `extension/check.js` `timeoutOf` reads it for the worker).
+pub async fn check_timeout_ms() -> u32 {
+    get_json("session", TIMEOUT_KEY)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|t| t.parse::<u32>().ok())
+        .filter(|ms| (500..=120_000).contains(ms))
+        .unwrap_or(DEFAULT_TIMEOUT_MS)
 }
 
 /// The session secrets map.
