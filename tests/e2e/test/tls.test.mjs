@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { configure, launch, loadStack, openPopup, resetSim, untrustedHttps, watchErrors } from '../lib.mjs';
+import { admin, configure, launch, loadStack, openPopup, resetSim, untrustedHttps, watchErrors } from '../lib.mjs';
 
 const stack = loadStack();
 let env;
@@ -26,12 +26,16 @@ function closedPort() {
 
 // Test connection for `origin` from a fresh options page (nothing saved): the lines as
 // {name: {outcome, detail}}, and whether a webRequest listener is left on the page.
-async function testConnection(origin) {
+async function testConnection(origin, { user = '', secret = '' } = {}) {
   const page = await env.ctx.newPage();
   const errors = watchErrors(page);
   await page.goto(env.url('options.html'));
   await page.getByRole('button', { name: 'Add an MSR instance' }).click();
   await page.locator('#f-origin').fill(origin);
+  if (user) {
+    await page.locator('#f-user').fill(user);
+    await page.locator('#f-secret').fill(secret);
+  }
   await page.getByRole('button', { name: 'Test connection' }).click();
   await page.getByTestId('test-results').waitFor({ timeout: 20000 });
   const lines = await page.locator('[data-check]').evaluateAll((els) => Object.fromEntries(els.map((e) => [
@@ -193,5 +197,22 @@ test('a server that never answers: popup, ping row, tooltip and "Test connection
   } finally {
     await env.sw.evaluate(() => chrome.storage.session.remove('checkTimeoutMs'));
     await server.close();
+  }
+});
+
+test('"Test connection" with MSR answering too slowly: the token, admin and trust lines name the time limit', async () => {
+  // /_ping answers; the token service and cluster status answer only after 4 s.
+  await admin(stack, 'POST', '/fault', { kind: 'latency', latency_ms: 4000, paths: ['/auth/token', '/api/v0/meta/cluster_status'] });
+  await env.sw.evaluate(() => chrome.storage.session.set({ checkTimeoutMs: 1500 }));
+  try {
+    const { lines } = await testConnection(stack.origin, { user: 'admin', secret: stack.users.admin.token });
+    const why = "no answer within 1.5 s (the check's time limit)";
+    assert.deepEqual(lines['/_ping'], { outcome: 'pass', detail: 'healthy' });
+    assert.deepEqual(lines.credentials, { outcome: 'fail', detail: `the token service could not be read: ${why}` });
+    assert.deepEqual(lines.admin, { outcome: 'fail', detail: `cluster status could not be read: ${why}` });
+    assert.deepEqual(lines['trust feed access'], { outcome: 'fail', detail: `the trust audit log could not be read: ${why}` });
+  } finally {
+    await env.sw.evaluate(() => chrome.storage.session.remove('checkTimeoutMs'));
+    await admin(stack, 'DELETE', '/fault');
   }
 });

@@ -124,7 +124,14 @@ pub(crate) async fn trust_feed(
         Err(AuthedError::Fetch(e)) => TrustOutcome::Failed(crate::model::Problem {
             area: "trust".into(),
             kind: "unreachable".into(),
-            message: format!("the trust audit log could not be read: {e}"),
+            message: match e {
+                // The words of the worker's checks (extension/snapshot.js).
+                FetchError::Timeout => format!(
+                    "the trust audit log could not be read: {}",
+                    crate::format::time_limit(timeout_ms.unsigned_abs())
+                ),
+                e => format!("the trust audit log could not be read: {e}"),
+            },
         }),
     }
 }

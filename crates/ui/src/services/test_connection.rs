@@ -99,9 +99,14 @@ pub async fn test_connection(instance: &Instance, secret: Option<&str>) -> Vec<C
     let realm = format!("{origin}/auth/token");
     let key = TokenRequest::new(realm, Some("dtr".into()), &[Scope::catalog_all()]);
     let (call, step) = auth.start_token(key, now());
+    let mut token_timed_out = false;
     let token = match step {
         Step::Send(request) => match send(request, &allowed, timeout_ms).await {
             Ok(response) => auth.handle(call, response, now()),
+            Err(FetchError::Timeout) => {
+                token_timed_out = true;
+                Step::Ignored
+            }
             Err(e) => Step::Failed(msr_lens_core::auth::AuthError::TokenService(Box::new(
                 ApiError::unexpected_body(
                     StatusCode::BAD_GATEWAY,
@@ -113,6 +118,18 @@ pub async fn test_connection(instance: &Instance, secret: Option<&str>) -> Vec<C
         other => other,
     };
     match token {
+        _ if token_timed_out => {
+            lines.push(line(
+                "credentials",
+                "fail",
+                format!("the token service could not be read: {}", time_limit(limit)),
+            ));
+            lines.push(line(
+                "token",
+                "skip",
+                "no token without an answer from the token service",
+            ));
+        }
         Step::Token(issued) => {
             lines.push(line(
                 "credentials",
@@ -162,6 +179,11 @@ pub async fn test_connection(instance: &Instance, secret: Option<&str>) -> Vec<C
                 lines.push(line("admin", "fail", p.message));
             }
         },
+        Err(FetchError::Timeout) => lines.push(line(
+            "admin",
+            "fail",
+            format!("cluster status could not be read: {}", time_limit(limit)),
+        )),
         Err(e) => lines.push(line("admin", "fail", e.to_string())),
     }
     // Trust feed access.
