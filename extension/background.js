@@ -18,9 +18,9 @@
 // (`refresh` on a port, below). Storage layout: see crates/ui/src/model.rs.
 
 import init, { MsrClient, classifyNetworkError } from './pkg/msr-lens/msr_lens.js';
-import { clientOptions, readSettings, runHealth, runTrust } from './check.js';
+import { clientOptions, readSettings, runHealth, runTrust, TIMEOUT_KEY, timeoutOf } from './check.js';
 import { checkOrigins, watchNetErrors } from './net_watch.js';
-import { configMessage, configSnapshot, healthSnapshot, pingOrigin, withTrust } from './snapshot.js';
+import { configMessage, configSnapshot, healthSnapshot, pingOrigin, pingTimedOutMs, trustFailed, withTrust } from './snapshot.js';
 
 const ready = init({ module_or_path: new URL('./pkg/msr-lens/msr_lens_bg.wasm', import.meta.url) });
 
@@ -55,6 +55,12 @@ async function settings() {
   if (said && said !== lastSkipped) console.warn('MSR Lens: settings:', said);
   lastSkipped = said;
   return settings;
+}
+
+/** The per-request timeout of a check: `TIMEOUT_MS`, or `checkTimeoutMs` from the session (check.js). */
+async function checkTimeout() {
+  const { [TIMEOUT_KEY]: stored } = await chrome.storage.session.get(TIMEOUT_KEY);
+  return timeoutOf(stored);
 }
 
 async function secretFor(instance) {
@@ -103,13 +109,17 @@ const NET_ERROR_GRACE_MS = 1000;
 
 // The health half with the browser's own errors for the origins whose ping got no answer
 // (`network`: origin -> the package's classifyNetworkError result), so the snapshot can
-// say why MSR could not be reached (snapshot.js noAnswerWhy).
+// say why MSR could not be reached (snapshot.js noAnswerWhy). A ping that ran into the
+// check's time limit is not waited for: the browser only says it was cancelled
+// (net::ERR_ABORTED), and the package's report already says why (snapshot.js
+// timeLimitWhy).
 async function watchedHealth(instance, client, previous) {
   const watcher = await watchNetErrors(checkOrigins(instance));
   try {
     const result = await runHealth(client, previous);
     const network = {};
-    const silent = (result.report.pings || []).filter((p) => p.state === 'unknown' && p.why === 'noAnswer');
+    const silent = (result.report.pings || [])
+      .filter((p) => p.state === 'unknown' && p.why === 'noAnswer' && !pingTimedOutMs(p));
     if (watcher && silent.length) {
       const origins = new Set([pingOrigin(instance, 'load balancer'), ...silent.map((p) => pingOrigin(instance, p.label))]);
       origins.delete(null);
@@ -128,8 +138,8 @@ async function watchedHealth(instance, client, previous) {
 // previous nginx sample (request rates). A changed configuration or secret makes a new one.
 const clients = new Map();
 
-function clientFor(instance, secret) {
-  const options = clientOptions(instance, secret);
+function clientFor(instance, secret, timeoutMs) {
+  const options = clientOptions(instance, secret, timeoutMs);
   const key = JSON.stringify(options);
   const cached = clients.get(instance.id);
   if (cached && cached.key === key) return cached.client;
@@ -163,9 +173,10 @@ async function checkOne(instance, pollMs) {
     const { [snapKey]: previous } = await chrome.storage.local.get(snapKey);
     const secret = await secretFor(instance);
     const hasCredentials = Boolean(instance.username && secret);
+    const timeoutMs = await checkTimeout();
     let client;
     try {
-      client = clientFor(instance, secret);
+      client = clientFor(instance, secret, timeoutMs);
     } catch (e) {
       const snapshot = configSnapshot(instance, configMessage(instance, e), Date.now());
       await chrome.storage.local.set({ [snapKey]: snapshot });
@@ -176,7 +187,14 @@ async function checkOne(instance, pollMs) {
     // settings without it, then forgets what was stored for it).
     if (!(await configured(instance.id))) return health;
     await chrome.storage.local.set({ [snapKey]: health });
-    const snapshot = withTrust(health, instance, hasCredentials, await runTrust(client));
+    // Every check ends in one complete snapshot (history and notifications follow those
+    // only): a trust step that throws leaves the health half, final, with its failure.
+    let snapshot;
+    try {
+      snapshot = withTrust(health, instance, hasCredentials, await runTrust(client, timeoutMs));
+    } catch (e) {
+      snapshot = trustFailed(health, e);
+    }
     if (!(await configured(instance.id))) return snapshot;
     await chrome.storage.local.set({ [snapKey]: snapshot });
     await recordOutcome(instance.id, snapshot, pollMs);
@@ -214,13 +232,22 @@ function serially(task) {
   return chain;
 }
 
-// Called for every stored snapshot, whoever ran the check.
-async function onSnapshot(snapshot) {
+// Called for every stored snapshot, whoever ran the check. The health half of a check
+// (`pendingTrust`) only updates the badge, at once; the complete snapshot — the check's
+// final verdict, which the trust step may still change (a refused sign-in) — makes the
+// history point, the 7-day bucket and the notifications. `orphan`: a health half whose
+// complete snapshot never came (the worker was stopped mid-check) is recorded as it was
+// once the next check replaces it, without notifying.
+async function onSnapshot(snapshot, { orphan = false } = {}) {
   if (!snapshot || !snapshot.instanceId) return;
   const id = snapshot.instanceId;
   const s = await settings();
   const instance = s.instances.find((i) => i.id === id);
   if (!instance) return;
+  if (snapshot.pendingTrust && !orphan) {
+    await updateBadge();
+    return;
+  }
 
   // History (bounded to 24 h and HISTORY_MAX points).
   const hKey = `history:${id}`;
@@ -255,6 +282,7 @@ async function onSnapshot(snapshot) {
     const weekCutoff = snapshot.checkedAt - WEEK_MS;
     await chrome.storage.local.set({ [hKey]: bounded, [wKey]: week.filter((b) => b.t >= weekCutoff) });
   }
+  if (orphan) return;
 
   // Notifications: compare with what was last notified (not with the previous snapshot,
   // which the popup may already have replaced).
@@ -378,7 +406,11 @@ chrome.alarms.onAlarm.addListener((alarm) => {
 function onStorageChanged(changes, area) {
   if (area !== 'local') return;
   for (const [key, change] of Object.entries(changes)) {
-    if (key.startsWith('snapshot:') && change.newValue) serially(() => onSnapshot(change.newValue));
+    if (key.startsWith('snapshot:') && change.newValue) {
+      const { oldValue: old, newValue: snapshot } = change;
+      if (old && old.pendingTrust && old.checkedAt !== snapshot.checkedAt) serially(() => onSnapshot(old, { orphan: true }));
+      serially(() => onSnapshot(snapshot));
+    }
     if (key === 'settings') schedule().then(updateBadge);
   }
 }

@@ -10,18 +10,30 @@
 
 /** Per-request timeout of a check, milliseconds. */
 export const TIMEOUT_MS = 10_000;
+/**
+ * The `chrome.storage.session` key that overrides `TIMEOUT_MS` (milliseconds, 500 to
+ * 120000; tests and diagnosis — the options page offers no field for it, and a browser
+ * restart forgets it). The options page's "Test connection" reads it too.
+ */
+export const TIMEOUT_KEY = 'checkTimeoutMs';
+
+/** The per-request timeout a stored `checkTimeoutMs` asks for, else `TIMEOUT_MS`. */
+export function timeoutOf(stored) {
+  return Number.isInteger(stored) && stored >= 500 && stored <= 120_000 ? stored : TIMEOUT_MS;
+}
 /** How many trust events a snapshot keeps. */
 export const TRUST_EVENTS = 10;
 
 /**
- * The `MsrClient` options of an instance, or an error message when the instance cannot
- * be checked at all. Credentials only when both the user name and the secret are there
- * (the package refuses one without the other); otherwise the check runs anonymously.
+ * The `MsrClient` options of an instance (each request waits at most `timeoutMs`), or an
+ * error message when the instance cannot be checked at all. Credentials only when both
+ * the user name and the secret are there (the package refuses one without the other);
+ * otherwise the check runs anonymously.
  */
-export function clientOptions(instance, secret) {
+export function clientOptions(instance, secret, timeoutMs = TIMEOUT_MS) {
   // Replicas MSR's settings list are only listed (report.discovery), never pinged from
   // here: the extension reaches no origin the user has not granted.
-  const options = { baseUrl: String(instance.origin || '').trim(), timeoutMs: TIMEOUT_MS, discoverReplicas: 'list' };
+  const options = { baseUrl: String(instance.origin || '').trim(), timeoutMs, discoverReplicas: 'list' };
   // A replica is a URL, or `{ label, url }` as the package takes it (its ping row then
   // carries the label).
   const stored = instance.replicas ?? [];
@@ -142,16 +154,17 @@ function previousMetrics(previous) {
 /**
  * The trust half: the newest `TRUST_EVENTS` records of the global trust feed (one
  * request after the token flow, no retries: the next poll is the retry). Resolves to
- * `{ page }` (records in server order, oldest first) or `{ error }`.
+ * `{ page }` (records in server order, oldest first) or `{ error, timeoutMs }` (the
+ * client's per-request time limit: the feed's timeout error does not name it).
  */
-export async function runTrust(client) {
+export async function runTrust(client, timeoutMs = TIMEOUT_MS) {
   let feed;
   try {
     feed = client.changefeed({ from: 'latest', pageSize: TRUST_EVENTS, maxRetries: 0 });
     const page = await feed.nextPage();
     return { page: page || { records: [], placement: 'prepend' } };
   } catch (e) {
-    return { error: errorObject(e) };
+    return { error: errorObject(e), timeoutMs };
   } finally {
     try { feed?.close(); } catch { /* already over */ }
     try { feed?.free?.(); } catch { /* already freed */ }

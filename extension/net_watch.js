@@ -12,7 +12,8 @@
 const api = () => globalThis.browser ?? globalThis.chrome;
 
 // Errors that say only that the request was cancelled (the package's own timeout aborts
-// it): kept only when nothing better came for the origin.
+// it — its report says so itself, see snapshot.js timedOutMs): kept only when nothing
+// better came for the origin.
 const CANCELLED = /ERR_ABORTED|NS_BINDING_ABORTED/;
 
 /**

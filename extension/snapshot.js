@@ -22,6 +22,39 @@ const NO_ANSWER = new Set(['network', 'tls', 'timeout', 'refused', 'tooLarge']);
 
 const LOGIN_PAGE = 'a single sign-on proxy sits in front of MSR and this browser is not signed in to it';
 
+/**
+ * The time limit a request of the check ran into, in milliseconds, or null: the package
+ * words its own timeout "timed out after N ms" (msr-lens-transport `TransportError::Timeout`)
+ * — the excerpt of a ping that got no answer, the message of an error of kind `timeout`.
+ * (The browser only reports such a request as cancelled: net::ERR_ABORTED,
+ * NS_BINDING_ABORTED.)
+ */
+export function timedOutMs(text) {
+  const m = /\btimed out after (\d+) ms\b/.exec(String(text ?? ''));
+  return m ? Number(m[1]) : null;
+}
+
+/** "no answer within 10 s (the check's time limit)" (as crates/ui/src/format.rs `time_limit`). */
+export function timeLimitWhy(ms) {
+  const secs = Math.round(ms / 100) / 10;
+  return `no answer within ${secs} s (the check's time limit)`;
+}
+
+/** The time limit a silent ping ran into (see `timedOutMs`), or null. */
+export function pingTimedOutMs(p) {
+  return p && p.state === 'unknown' && p.why === 'noAnswer' ? timedOutMs(p.excerpt) : null;
+}
+
+/**
+ * Why a package error got no HTTP answer: for kind `timeout` the time limit (its message's,
+ * else `limitMs`, the check's: the changefeed says only "the request timed out"), else
+ * its own message.
+ */
+function noAnswerText(error, limitMs = null) {
+  const ms = error.kind === 'timeout' ? timedOutMs(error.message) ?? limitMs : null;
+  return ms ? timeLimitWhy(ms) : error.message;
+}
+
 function problem(area, kind, message) {
   return { area, kind, message };
 }
@@ -100,7 +133,7 @@ export function apiProblem(area, what, error) {
       return problem(area, 'notSignedIn', `${what} needs you to sign in (HTTP 401)`);
     default:
       if (NO_ANSWER.has(error.kind)) {
-        return problem(area, 'unreachable', `${what} could not be read: ${error.message}`);
+        return problem(area, 'unreachable', `${what} could not be read: ${noAnswerText(error)}`);
       }
       return problem(area, 'badRequest', `MSR rejected ${what} (${http})${detail(error)}`);
   }
@@ -139,7 +172,7 @@ export function clusterProblem(instance, hasSecret, reason, clusterError) {
       if (clusterError && NO_ANSWER.has(clusterError.kind)) {
         // Not `unreachable`: that kind makes the worker back off, which only a connection
         // that fails as a whole should.
-        return problem('cluster', 'noAnswer', `cluster status could not be read: ${clusterError.message}`);
+        return problem('cluster', 'noAnswer', `cluster status could not be read: ${noAnswerText(clusterError)}`);
       }
       if (clusterError) return apiProblem('cluster', 'cluster status', clusterError);
       return problem('cluster', 'unavailable', `MSR's cluster status could not be read: ${reason.message}`);
@@ -211,14 +244,28 @@ export function noAnswerWhy(origin, failure) {
 }
 
 /**
- * The `unreachable` problem: what the browser said about the instance's origin (or, when
- * it said nothing known there, about the first silent ping's), else every likely cause.
+ * Why a silent ping to `origin` got no answer: what the browser said about the origin
+ * (`noAnswerWhy`), else the check's time limit when the ping ran into it, else null.
+ */
+function silentWhy(origin, failure, ping) {
+  const named = origin ? noAnswerWhy(origin, failure) : null;
+  if (named) return named;
+  const ms = pingTimedOutMs(ping);
+  return ms ? timeLimitWhy(ms) : null;
+}
+
+/**
+ * The `unreachable` problem: why the instance's origin gave no answer (what the browser
+ * said, or the check's time limit), else the first silent ping's, else every likely cause.
  */
 function unreachableMessage(instance, pings, network) {
   const main = pingOrigin(instance, 'load balancer');
-  const candidates = [main, ...pings.map((p) => pingOrigin(instance, p.label))].filter(Boolean);
-  for (const origin of candidates) {
-    const why = noAnswerWhy(origin, network[origin]);
+  const candidates = [
+    [main, pings.find((p) => p.label === 'load balancer')],
+    ...pings.map((p) => [pingOrigin(instance, p.label), p]),
+  ].filter(([origin]) => origin);
+  for (const [origin, ping] of candidates) {
+    const why = silentWhy(origin, network[origin], ping);
     if (why) return `could not reach ${origin}: ${why}`;
   }
   return `could not reach ${instance.origin}: the network or VPN, a TLS certificate this browser does not trust (get MSR's CA at ${instance.origin}/ca), or a missing site permission (grant it in the options)`;
@@ -252,8 +299,11 @@ function pingView(p, instance, network) {
   if (p.state === 'unhealthy') detailText = p.reason || '';
   const origin = p.state === 'unknown' && p.why === 'noAnswer' ? pingOrigin(instance, p.label) : null;
   const named = origin ? noAnswerWhy(origin, network[origin]) : null;
+  const timedOut = pingTimedOutMs(p);
   if (named) {
     detailText = `no answer: ${named}`;
+  } else if (timedOut) {
+    detailText = timeLimitWhy(timedOut);
   } else if (p.state === 'unknown') {
     const why = WHY[p.why] || String(p.why || 'unknown');
     detailText = p.status ? `HTTP ${p.status}: ${why}` : `${why}: ${p.excerpt || ''}`;
@@ -423,8 +473,11 @@ function trustEvent(r, host) {
   };
 }
 
-/** The problem a rejected trust feed read is (`hasCredentials`: a user and a secret). */
-export function trustProblem(instance, hasCredentials, error) {
+/**
+ * The problem a rejected trust feed read is (`hasCredentials`: a user and a secret;
+ * `limitMs`: the check's per-request time limit, for a timeout).
+ */
+export function trustProblem(instance, hasCredentials, error, limitMs = null) {
   const notSignedIn = problem('trust', 'notSignedIn',
     'not signed in: the trust audit log needs an MSR admin account — add one in the options');
   switch (error.kind) {
@@ -452,7 +505,7 @@ export function trustProblem(instance, hasCredentials, error) {
       return problem('trust', error.kind, `the trust audit log could not be read: ${error.message}`);
     default:
       if (NO_ANSWER.has(error.kind)) {
-        return problem('trust', 'unreachable', `the trust audit log could not be read: ${error.message}`);
+        return problem('trust', 'unreachable', `the trust audit log could not be read: ${noAnswerText(error, limitMs)}`);
       }
       return apiProblem('trust', 'the trust audit log', error);
   }
@@ -460,7 +513,7 @@ export function trustProblem(instance, hasCredentials, error) {
 
 /**
  * The complete snapshot: `health` (from `healthSnapshot`) with the trust events of
- * `runTrust`'s `{ page }` (newest first) or the problem of its `{ error }`.
+ * `runTrust`'s `{ page }` (newest first) or the problem of its `{ error, timeoutMs }`.
  */
 export function withTrust(health, instance, hasCredentials, trust) {
   const snapshot = { ...health, pendingTrust: false, trust: { events: [], read: false } };
@@ -470,7 +523,7 @@ export function withTrust(health, instance, hasCredentials, trust) {
     snapshot.trust.events = (trust.page.records || []).map((r) => trustEvent(r, host)).reverse();
     snapshot.trust.read = true;
   } else if (trust.error) {
-    const p = trustProblem(instance, hasCredentials, trust.error);
+    const p = trustProblem(instance, hasCredentials, trust.error, trust.timeoutMs ?? null);
     // MSR could not be reached at all: the connection problem says so, and why; the trust
     // feed's "could not be read: <the same network failure>" would only repeat it (and
     // the trust section says "not available"). Kept when only the trust feed failed.
@@ -488,6 +541,25 @@ export function withTrust(health, instance, hasCredentials, trust) {
     }
   }
   return snapshot;
+}
+
+/**
+ * The complete snapshot of a check whose trust step threw (`withTrust` itself, or
+ * anything around it): the health half, final, with the failure as its trust problem —
+ * so the check still ends in one complete snapshot (the history point and the
+ * notifications follow complete snapshots only, see background.js).
+ */
+export function trustFailed(health, error) {
+  const text = String((error && error.message) || error);
+  return {
+    ...health,
+    pendingTrust: false,
+    trust: { events: [], read: false },
+    problems: [
+      ...(health.problems || []).filter((p) => p.area !== 'trust'),
+      problem('trust', 'internal', `the trust audit log could not be read: ${text}`),
+    ],
+  };
 }
 
 /** A snapshot for an instance that cannot be checked at all (e.g. an unusable address). */

@@ -30,6 +30,19 @@ pub fn rate(value: Option<f64>) -> String {
     }
 }
 
+/// Why a request that ran into the check's own time limit (`timeout_ms`) got no answer:
+/// `no answer within 10 s (the check's time limit)` (as `extension/snapshot.js`
+/// `timeLimitWhy`, which the popup, the badge tooltip and the notifications say).
+pub fn time_limit(timeout_ms: u32) -> String {
+    let tenths = timeout_ms.saturating_add(50) / 100;
+    let secs = if tenths.is_multiple_of(10) {
+        format!("{}", tenths / 10)
+    } else {
+        format!("{}.{}", tenths / 10, tenths % 10)
+    };
+    format!("no answer within {secs} s (the check's time limit)")
+}
+
 /// The capitalised verdict word.
 pub fn verdict_word(verdict: &str) -> &'static str {
     match verdict {
@@ -90,6 +103,18 @@ pub fn parse_params(hash: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_limits_in_seconds() {
+        assert_eq!(
+            time_limit(10_000),
+            "no answer within 10 s (the check's time limit)"
+        );
+        assert_eq!(
+            time_limit(1_500),
+            "no answer within 1.5 s (the check's time limit)"
+        );
+    }
 
     #[test]
     fn ages_pick_a_unit() {

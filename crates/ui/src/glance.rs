@@ -312,6 +312,34 @@ pub fn summary(s: &Snapshot) -> Vec<String> {
     out
 }
 
+/// Why the popup's "Latest trust events" shows none, in a few words, or `None` when the
+/// trust feed was read: still being read (the health half of a check), the trust
+/// problem's own sentence (not signed in, no access, a wrong password, ...), MSR not
+/// reached (the connection problem above says why), or not available.
+pub fn trust_note(s: &Snapshot) -> Option<String> {
+    if s.trust.read {
+        return None;
+    }
+    if s.pending_trust {
+        return Some("reading the trust audit log…".into());
+    }
+    if let Some(p) = s.problems.iter().find(|p| p.area == "trust") {
+        return Some(p.message.clone());
+    }
+    let above = |area: &str, kind: Option<&str>| {
+        s.problems
+            .iter()
+            .any(|p| p.area == area && kind.is_none_or(|k| p.kind == k))
+    };
+    Some(if above("connection", Some("unreachable")) {
+        "not read: MSR could not be reached (see the problem above)".into()
+    } else if above("config", None) {
+        "not read: the settings cannot be used (see the problem above)".into()
+    } else {
+        "not available".into()
+    })
+}
+
 /// The instance to open on: the worst verdict; among equals the `preferred` one (the
 /// last shown), else the first in the list. Instances never checked count as unknown.
 pub fn worst<'a>(
@@ -521,6 +549,50 @@ pub fn segment_title(seg: &Segment, offset_min: i64, weekday: bool) -> String {
 mod tests {
     use super::*;
     use crate::model::{IssueView, Known, PingView, Problem, ReplicaView};
+
+    fn problem(area: &str, kind: &str, message: &str) -> Problem {
+        Problem {
+            area: area.into(),
+            kind: kind.into(),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn trust_note_says_why_no_events_are_shown() {
+        let mut s = Snapshot::default();
+        s.trust.read = true;
+        assert_eq!(trust_note(&s), None);
+        // Read before, trust still loading: the previous events stay.
+        s.pending_trust = true;
+        assert_eq!(trust_note(&s), None);
+        s.trust.read = false;
+        assert_eq!(
+            trust_note(&s).as_deref(),
+            Some("reading the trust audit log…")
+        );
+        s.pending_trust = false;
+        assert_eq!(trust_note(&s).as_deref(), Some("not available"));
+        s.problems = vec![problem("connection", "unreachable", "could not reach x: y")];
+        assert_eq!(
+            trust_note(&s).as_deref(),
+            Some("not read: MSR could not be reached (see the problem above)")
+        );
+        s.problems.push(problem(
+            "trust",
+            "wrongPassword",
+            "wrong user name or password",
+        ));
+        assert_eq!(
+            trust_note(&s).as_deref(),
+            Some("wrong user name or password")
+        );
+        s.problems = vec![problem("config", "config", "the MSR address is not valid")];
+        assert_eq!(
+            trust_note(&s).as_deref(),
+            Some("not read: the settings cannot be used (see the problem above)")
+        );
+    }
 
     fn replica(healthy: bool, read_only: bool) -> ReplicaView {
         ReplicaView {

@@ -16,9 +16,15 @@
 //!   instance, a field, a replica's form, a field it does not know) is kept and written
 //!   back unchanged; settings that are not an object are never saved over unasked.
 //! - `chrome.storage.session` `secrets`: `{ "<instance id>": "<password or token>" }`.
+//! - `chrome.storage.session` `checkTimeoutMs`: the per-request time limit of the worker's
+//!   checks and of "Test connection" in milliseconds (500 to 120000; absent: 10 s). No
+//!   field sets it: tests and diagnosis only, and a browser restart forgets it.
 //! - `chrome.storage.local` `snapshot:<instance id>`: the latest [`Snapshot`].
-//! - `chrome.storage.local` `history:<instance id>`: `[HistoryPoint]`, 24 h at most.
-//! - `chrome.storage.local` `week:<instance id>`: `[Bucket]`, one per hour, 7 days at most.
+//! - `chrome.storage.local` `history:<instance id>`: `[HistoryPoint]`, 24 h at most, one
+//!   per check with its final verdict (written once the check's complete snapshot, not
+//!   its health half, is stored).
+//! - `chrome.storage.local` `week:<instance id>`: `[Bucket]`, one per hour, 7 days at most
+//!   (counted from complete snapshots too).
 //! - `chrome.storage.local` `selected`: the instance id the popup shows; `selectedAt`:
 //!   when it was picked (in the popup or by saving it in the options), epoch ms.
 

@@ -13,7 +13,9 @@ use msr_lens_ui::components::issue_list::{IssueList, IssueListProps};
 use msr_lens_ui::components::problem_list::{ProblemList, ProblemListProps};
 use msr_lens_ui::components::replica_table::{ReplicaTable, ReplicaTableProps};
 use msr_lens_ui::components::status_strip::{StatusStrip, StatusStripProps};
-use msr_lens_ui::model::{Bucket, IssueView, Problem, ReplicaView};
+use msr_lens_ui::components::trust_list::{TrustList, TrustListProps};
+use msr_lens_ui::glance::trust_note;
+use msr_lens_ui::model::{Bucket, IssueView, Problem, ReplicaView, Snapshot};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use yew::Callback;
 
@@ -225,5 +227,42 @@ async fn the_status_strip_draws_one_segment_per_slot_with_reasons_as_text() {
     let down = week.query_selector(".seg.s-down").unwrap().unwrap();
     assert!(down.get_attribute("title").unwrap().ends_with(PAYLOAD));
     assert_eq!(week.query_selector_all("img, script").unwrap().length(), 0);
+    assert!(!xss_ran());
+}
+
+#[wasm_bindgen_test]
+async fn the_trust_section_says_why_as_text() {
+    // A trust problem quoting what the server said (a message with markup).
+    let snapshot = Snapshot {
+        problems: vec![Problem {
+            area: "trust".into(),
+            kind: "badResponse".into(),
+            message: format!(
+                "MSR answered the trust audit log with something it never sends: {PAYLOAD}"
+            ),
+        }],
+        ..Snapshot::default()
+    };
+    let why = trust_note(&snapshot).expect("not read");
+    let div = root();
+    let props = TrustListProps {
+        events: Vec::new(),
+        read: false,
+        why: why.clone().into(),
+        registry_host: "".into(),
+        now: 0,
+        on_open_audit: Callback::noop(),
+        instance: None,
+    };
+    yew::Renderer::<TrustList>::with_root_and_props(div.clone(), props).render();
+    settle().await;
+    assert_eq!(div.query_selector_all("img, script").unwrap().length(), 0);
+    let shown = div
+        .query_selector("[data-testid=trust-why]")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert_eq!(shown, why);
     assert!(!xss_ran());
 }

@@ -123,6 +123,94 @@ test('a wrong password is never green: purple "auth"; no secret: blue "up"', asy
   await until(async () => { const b = await badge(); return { ...b, ok: b.text === '' && b.color.join() === GREEN.join() }; }, 'green again');
 });
 
+// The worker stores a check's health half first, then the complete snapshot with the same
+// `checkedAt`. When only MSR's token service refuses the credentials (cluster status,
+// with basic auth, accepts them), the health half is "healthy" and the complete snapshot
+// "unknown: cannot sign in". History, week buckets and notifications follow the latter.
+test('history, the week bucket and notifications carry a check\'s final verdict, once per change', async () => {
+  const id = await env.sw.evaluate(async () => (await chrome.storage.local.get('settings')).settings.instances[0].id);
+  const stored = (key) => env.sw.evaluate(async (k) => (await chrome.storage.local.get(k))[k], key);
+  const pointOf = (answer) => until(async () => {
+    const history = (await stored(`history:${id}`)) || [];
+    const points = history.filter((p) => p.t === answer.results[0].checkedAt);
+    return { points, ok: points.length > 0 };
+  }, 'the check\'s history point');
+  const weekSums = async () => ((await stored(`week:${id}`)) || []).reduce(
+    (sum, b) => ({ checks: sum.checks + b.checks, healthy: sum.healthy + b.healthy }), { checks: 0, healthy: 0 });
+  const verdictKeys = async () => Object.keys(await notifications()).filter((k) => k.startsWith(`verdict:${id}:`));
+
+  const green = await refresh();
+  assert.equal(green.results[0].verdict, 'healthy');
+  await pointOf(green);
+  const weekBefore = await weekSums();
+  const keysBefore = await verdictKeys();
+  await admin(stack, 'POST', '/fault', {
+    kind: 'status', status: 401, paths: ['/auth/token'],
+    body: '{"details":"incorrect username or password"}', content_type: 'application/json',
+  });
+  // The admin's password instead of the token (basic auth takes either): a new secret
+  // makes the worker a new client, whose token cache is empty — the trust step asks the
+  // (refusing) token service.
+  const setSecret = (secret) => env.sw.evaluate(async ([i, value]) => {
+    const { secrets = {} } = await chrome.storage.session.get('secrets');
+    const kept = secrets[i];
+    secrets[i] = value;
+    await chrome.storage.session.set({ secrets });
+    return kept;
+  }, [id, secret]);
+  const kept = await setSecret(stack.users.admin.password);
+  let refused;
+  try {
+    // Two such checks: one change (healthy -> unknown), one notification.
+    refused = [await refresh(), await refresh()];
+    for (const answer of refused) {
+      const snap = answer.results[0];
+      assert.deepEqual([snap.verdict, snap.reasons[0].code], ['unknown', 'signInFailed']);
+      assert.ok(snap.pings.every((p) => p.state === 'healthy'), 'the health half was healthy');
+      const { points } = await pointOf(answer);
+      assert.deepEqual(points.map((p) => p.verdict), ['unknown'], JSON.stringify(points));
+      assert.match(points[0].reason, /token service rejected/);
+    }
+    // Both counted once, neither as healthy (their health halves were).
+    assert.deepEqual(await weekSums(), { checks: weekBefore.checks + 2, healthy: weekBefore.healthy });
+  } finally {
+    await admin(stack, 'DELETE', '/fault');
+    await setSecret(kept);
+  }
+  // Back to healthy: the second change. Its notification is the last one the worker makes
+  // (one at a time, in order): once it is there, every earlier one is too.
+  const back = await refresh();
+  assert.equal(back.results[0].verdict, 'healthy');
+  const backKey = `verdict:${id}:${back.results[0].checkedAt}`;
+  await until(async () => { const keys = await verdictKeys(); return { keys, ok: keys.includes(backKey) }; }, 'the "healthy again" notification');
+  const made = (await verdictKeys()).filter((k) => !keysBefore.includes(k)).sort();
+  assert.deepEqual(made, [`verdict:${id}:${refused[0].results[0].checkedAt}`, backKey].sort());
+  const { points } = await pointOf(back);
+  assert.deepEqual(points.map((p) => p.verdict), ['healthy']);
+});
+
+test('a health half whose complete snapshot never came still leaves its history point', async () => {
+  // The worker stopped between the two writes of a check: the next check's health half
+  // replaces it, and the stopped check is recorded as it was.
+  const id = await env.sw.evaluate(async () => (await chrome.storage.local.get('settings')).settings.instances[0].id);
+  const t = await env.sw.evaluate(async (i) => {
+    const key = `snapshot:${i}`;
+    const { [key]: snap } = await chrome.storage.local.get(key);
+    const first = { ...snap, checkedAt: Date.now(), verdict: 'degraded', pendingTrust: true };
+    await chrome.storage.local.set({ [key]: first });
+    await chrome.storage.local.set({ [key]: { ...first, checkedAt: first.checkedAt + 1, verdict: 'healthy' } });
+    return first.checkedAt;
+  }, id);
+  const { history } = await until(async () => {
+    const key = `history:${id}`;
+    const list = (await env.sw.evaluate(async (k) => (await chrome.storage.local.get(k))[k], key)) || [];
+    return { history: list, ok: list.some((p) => p.t === t) };
+  }, 'the stopped check\'s history point');
+  assert.deepEqual(history.filter((p) => p.t >= t).map((p) => [p.t - t, p.verdict]), [[0, 'degraded']]);
+  // The second health half is still pending: no point for it yet. A real check ends it.
+  await refresh();
+});
+
 test('a new trust deletion notifies once', async () => {
   // The stand-in cannot delete trust data on demand, so a check result with a new
   // deletion is written the way the popup writes its checks.

@@ -140,3 +140,24 @@ test('removing an instance forgets its snapshot, history and secret', async () =
   assert.equal((session.secrets || {})[id], undefined);
   await page.close();
 });
+
+// "Latest trust events" says why it lists none, in its own place: the trust problem's
+// sentence (a refused sign-in, no credentials), as text.
+test('the trust section says why it shows no events', async () => {
+  const trustWhy = async (settings) => {
+    await env.sw.evaluate(() => chrome.storage.local.clear());
+    const options = await env.ctx.newPage();
+    await configure(options, env.url, stack, { name: 'Why', replicas: false, ...settings });
+    await options.close();
+    const { page, errors } = await openPopup(env.ctx, env.url);
+    const why = await page.getByTestId('trust-why').innerText();
+    const trustProblems = await page.locator('.problems [data-area="trust"]').evaluateAll((items) => items.map((li) => li.dataset.kind));
+    await page.close();
+    return { why, trustProblems, errors };
+  };
+  const wrong = await trustWhy({ kind: 'password', secret: 'not-the-password' });
+  assert.equal(wrong.why, "wrong user name or password: MSR's token service rejected “admin”");
+  assert.deepEqual(wrong.trustProblems, ['wrongPassword']);
+  const anonymous = await trustWhy({ user: '', secret: '' });
+  assert.equal(anonymous.why, 'not signed in: the trust audit log needs an MSR admin account — add one in the options');
+});

@@ -10,9 +10,9 @@ import path from 'node:path';
 import { ROOT } from '../lib.mjs';
 import {
   age, apiProblem, clusterProblem, configMessage, configSnapshot, healthSnapshot, noAnswerWhy, pingOrigin, stripHost,
-  withTrust,
+  timedOutMs, trustFailed, trustProblem, withTrust,
 } from '../../../extension/snapshot.js';
-import { clientOptions, readSettings, runHealth, runTrust, TRUST_EVENTS } from '../../../extension/check.js';
+import { clientOptions, readSettings, runHealth, runTrust, timeoutOf, TIMEOUT_MS, TRUST_EVENTS } from '../../../extension/check.js';
 import { checkOrigins } from '../../../extension/net_watch.js';
 
 const fixtures = JSON.parse(readFileSync(path.join(ROOT, 'tests/e2e/fixtures/package-outputs.json'), 'utf8'));
@@ -419,6 +419,64 @@ test('a { label, url } replica: its ping row and the network watch know its orig
   assert.equal(configMessage(instance, { message: 'replicas[1]: no host' }), 'the replica address “https://r2.example:9443/” is not valid: no host');
 });
 
+// A request that ran into the check's own time limit: the package reports the ping as
+// `noAnswer` with its transport's "timed out after N ms", the browser only as cancelled.
+test('the check\'s time limit: the problem, the ping row and the trust problem say "no answer within N s"', () => {
+  const instance = { id: 'i', origin: 'https://msr.example:8443', replicas: [] };
+  const ping = { label: 'load balancer', state: 'unknown', status: 0, why: 'noAnswer', excerpt: 'timed out after 1500 ms' };
+  const report = { checkedAt: 1, verdict: 'unknown', reasons: [], pings: [ping] };
+  const aborted = { ...CLASSIFIED.other, error: 'net::ERR_ABORTED', message: 'the browser reported net::ERR_ABORTED' };
+  const why = "no answer within 1.5 s (the check's time limit)";
+  for (const network of [{}, { 'https://msr.example:8443': aborted }]) {
+    const health = healthSnapshot(instance, false, { report, clusterError: null, network }, null);
+    assert.deepEqual(health.problems, [{ area: 'connection', kind: 'unreachable', message: `could not reach https://msr.example:8443: ${why}` }]);
+    assert.equal(health.pings[0].detail, why);
+    // The trust feed timed out as well: said once.
+    const full = withTrust(health, instance, false, { error: { name: 'MsrLensError', kind: 'timeout', message: 'changefeed: timed out after 1500 ms' } });
+    assert.deepEqual(full.problems.map((p) => `${p.area}/${p.kind}`), ['connection/unreachable']);
+  }
+  // What the browser named still comes first (a refused connection is no time limit).
+  const refused = healthSnapshot(instance, false, { report, clusterError: null, network: { 'https://msr.example:8443': CLASSIFIED.refused } }, null);
+  assert.match(refused.problems[0].message, /nothing listens at msr\.example:8443/);
+  // Only the trust feed ran into it while MSR answered.
+  assert.equal(trustProblem(instance, true, { kind: 'timeout', message: 'timed out after 10000 ms' }).message,
+    "the trust audit log could not be read: no answer within 10 s (the check's time limit)");
+  // The feed's own timeout does not name the limit: runTrust hands it along.
+  const health = healthSnapshot(instance, true, { report: { ...report, verdict: 'healthy', pings: [{ label: 'load balancer', state: 'healthy' }] } }, null);
+  const feedTimeout = { error: { name: 'MsrLensError', kind: 'timeout', message: 'changefeed: the request timed out' }, timeoutMs: 1500 };
+  assert.deepEqual(withTrust(health, instance, true, feedTimeout).problems,
+    [{ area: 'trust', kind: 'unreachable', message: `the trust audit log could not be read: ${why}` }]);
+  assert.equal(apiProblem('cluster', 'cluster status', { kind: 'timeout', message: 'timed out after 10000 ms' }).message,
+    "cluster status could not be read: no answer within 10 s (the check's time limit)");
+  // Other failures keep their own words.
+  assert.equal(timedOutMs('request failed'), null);
+  assert.equal(timedOutMs('timed out after 10000 ms'), 10_000);
+  assert.equal(trustProblem(instance, true, { kind: 'network', message: 'request failed' }).message,
+    'the trust audit log could not be read: request failed');
+});
+
+test('the check\'s time limit: 10 s, or checkTimeoutMs from the session when it is sane', () => {
+  assert.equal(TIMEOUT_MS, 10_000);
+  assert.equal(timeoutOf(undefined), TIMEOUT_MS);
+  assert.equal(timeoutOf(1500), 1500);
+  for (const odd of [0, 499, 120_001, 1500.5, '1500', null, {}]) assert.equal(timeoutOf(odd), TIMEOUT_MS, JSON.stringify(odd));
+  assert.equal(clientOptions({ origin: 'https://m' }, null, 1500).timeoutMs, 1500);
+});
+
+test('a trust step that threw still ends the check in one complete snapshot', () => {
+  const s = fixtures.scenarios.admin;
+  const health = healthSnapshot(s.instance, true, s.healths.at(-1), replay('dev').full);
+  assert.equal(health.pendingTrust, true);
+  const full = trustFailed(health, new TypeError('x is undefined'));
+  assert.equal(full.pendingTrust, false);
+  assert.equal(full.verdict, health.verdict);
+  assert.deepEqual(full.trust, { events: [], read: false });
+  // The previous check's trust problems go; the failure is the one trust problem.
+  assert.deepEqual(full.problems.filter((p) => p.area === 'trust'),
+    [{ area: 'trust', kind: 'internal', message: 'the trust audit log could not be read: x is undefined' }]);
+  assert.deepEqual(keys(full), fields('Snapshot'));
+});
+
 test('every replica down', () => {
   const { full } = replay('allReplicasDown');
   assert.equal(full.verdict, 'down');
@@ -455,7 +513,7 @@ test('cluster status without an answer: said once, and not a reason to back off'
   const reason = { code: 'clusterUnavailable', message: 'cluster_status: no answer' };
   const timeout = { name: 'MsrLensError', kind: 'timeout', message: 'cluster status: timed out after 10000 ms' };
   assert.deepEqual(clusterProblem(instance, true, reason, timeout),
-    { area: 'cluster', kind: 'noAnswer', message: 'cluster status could not be read: cluster status: timed out after 10000 ms' });
+    { area: 'cluster', kind: 'noAnswer', message: "cluster status could not be read: no answer within 10 s (the check's time limit)" });
   // The pings answered: the cluster problem stands (and background.js backs off only on
   // unreachable/unavailable/rateLimited).
   const pingsOk = { checkedAt: 1, verdict: 'unknown', pings: [{ label: 'lb', state: 'healthy' }], reasons: [reason] };
@@ -474,7 +532,7 @@ test('small helpers: ages, GUN hosts, HTTP problems', () => {
   assert.equal(stripHost('other.org/lib/x', 'msr.example.org'), 'other.org/lib/x');
   assert.equal(apiProblem('trust', 'the trust audit log', { kind: 'rateLimited', status: 429, message: '' }).kind, 'rateLimited');
   assert.equal(apiProblem('cluster', 'cluster status', { kind: 'timeout', message: 'timed out after 10000 ms' }).message,
-    'cluster status could not be read: timed out after 10000 ms');
+    "cluster status could not be read: no answer within 10 s (the check's time limit)");
   assert.equal(apiProblem('cluster', 'cluster status', { kind: 'serverError', status: 500, code: 'UNKNOWN', message: 'x' }).message,
     'MSR failed on cluster status (HTTP 500): UNKNOWN');
 });
@@ -502,7 +560,8 @@ test('check.js: client options, the follow-up clusterStatus() and the trust page
   calls.length = 0;
   assert.deepEqual(await runTrust(fake([], { records: [], placement: 'prepend' })), { page: { records: [], placement: 'prepend' } });
   assert.deepEqual(calls, [['changefeed', { from: 'latest', pageSize: TRUST_EVENTS, maxRetries: 0 }], 'close', 'free']);
-  assert.deepEqual(await runTrust(fake([], lensError('noAccess'))), { error: { name: 'MsrLensError', kind: 'noAccess', message: 'noAccess!' } });
+  assert.deepEqual(await runTrust(fake([], lensError('noAccess'))), { error: { name: 'MsrLensError', kind: 'noAccess', message: 'noAccess!' }, timeoutMs: TIMEOUT_MS });
+  assert.equal((await runTrust(fake([], lensError('timeout')), 1500)).timeoutMs, 1500);
   assert.deepEqual(await runTrust(fake([], null)), { page: { records: [], placement: 'prepend' } });
 });
 

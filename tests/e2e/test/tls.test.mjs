@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { configure, launch, loadStack, openPopup, resetSim, untrustedHttps, watchErrors } from '../lib.mjs';
+import { admin, configure, launch, loadStack, openPopup, resetSim, untrustedHttps, watchErrors } from '../lib.mjs';
 
 const stack = loadStack();
 let env;
@@ -26,12 +26,16 @@ function closedPort() {
 
 // Test connection for `origin` from a fresh options page (nothing saved): the lines as
 // {name: {outcome, detail}}, and whether a webRequest listener is left on the page.
-async function testConnection(origin) {
+async function testConnection(origin, { user = '', secret = '' } = {}) {
   const page = await env.ctx.newPage();
   const errors = watchErrors(page);
   await page.goto(env.url('options.html'));
   await page.getByRole('button', { name: 'Add an MSR instance' }).click();
   await page.locator('#f-origin').fill(origin);
+  if (user) {
+    await page.locator('#f-user').fill(user);
+    await page.locator('#f-secret').fill(secret);
+  }
   await page.getByRole('button', { name: 'Test connection' }).click();
   await page.getByTestId('test-results').waitFor({ timeout: 20000 });
   const lines = await page.locator('[data-check]').evaluateAll((els) => Object.fromEntries(els.map((e) => [
@@ -128,7 +132,8 @@ test('background: nothing listens — the popup, the ping row and the badge tool
   // Said once: the trust feed failed the same way and adds no second "could not be read".
   assert.deepEqual(snapshot.problems.map((p) => `${p.area}/${p.kind}`), ['connection/unreachable']);
   assert.deepEqual(listed, ['connection/unreachable']);
-  assert.match(trustSection, /not available/);
+  // The trust section points to it instead of saying only "not available".
+  assert.equal(trustSection.split('\n').find((l) => l.startsWith('not read')), 'not read: MSR could not be reached (see the problem above)');
   assert.equal(title, `MSR Lens: Cause unknown (1 needs attention) — ${problem.message}`);
   assert.equal(listening, false, 'the worker left its webRequest listener');
 });
@@ -147,5 +152,67 @@ test('background: an untrusted certificate — the popup and the badge tooltip n
     assert.equal(server.state.served, 0, 'the browser sent a request over the untrusted connection');
   } finally {
     await server.close();
+  }
+});
+
+// A server that accepts connections and never answers: the check's own time limit stops
+// each request (the browser reports only net::ERR_ABORTED), and every place says that.
+// The limit is 1.5 s here (chrome.storage.session `checkTimeoutMs`, which the worker and
+// "Test connection" read; 10 s when absent).
+async function silentServer() {
+  const sockets = new Set();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const close = async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return { origin: `https://127.0.0.1:${server.address().port}`, accepted: () => sockets.size, close };
+}
+
+test('a server that never answers: popup, ping row, tooltip and "Test connection" name the time limit', async () => {
+  const server = await silentServer();
+  await env.sw.evaluate(() => chrome.storage.session.set({ checkTimeoutMs: 1500 }));
+  try {
+    const why = "no answer within 1.5 s (the check's time limit)";
+    const { snapshot, problem, title, shown, listening, listed, trustSection } = await backgroundCheck(server.origin);
+    assert.equal(problem.message, `could not reach ${server.origin}: ${why}`);
+    assert.equal(snapshot.pings[0].detail, why);
+    assert.equal(shown, problem.message);
+    assert.deepEqual(listed, ['connection/unreachable']);
+    assert.equal(title, `MSR Lens: Cause unknown (1 needs attention) — ${problem.message}`);
+    assert.ok(trustSection.includes('not read: MSR could not be reached (see the problem above)'), trustSection);
+    assert.equal(listening, false, 'the worker left its webRequest listener');
+
+    const { lines, errors } = await testConnection(server.origin);
+    const at = new URL(server.origin).host;
+    assert.deepEqual(lines.reachable, { outcome: 'fail', detail: `could not reach ${at}: ${why}` });
+    assert.deepEqual(lines['TLS trusted'], { outcome: 'skip', detail: 'not known: nothing answered in time, so no certificate was judged' });
+    assert.deepEqual(lines['/_ping'], { outcome: 'skip', detail: 'not reachable' });
+    assert.deepEqual(errors.filter((e) => !e.includes('ERR_ABORTED')), []);
+  } finally {
+    await env.sw.evaluate(() => chrome.storage.session.remove('checkTimeoutMs'));
+    await server.close();
+  }
+});
+
+test('"Test connection" with MSR answering too slowly: the token, admin and trust lines name the time limit', async () => {
+  // /_ping answers; the token service and cluster status answer only after 4 s.
+  await admin(stack, 'POST', '/fault', { kind: 'latency', latency_ms: 4000, paths: ['/auth/token', '/api/v0/meta/cluster_status'] });
+  await env.sw.evaluate(() => chrome.storage.session.set({ checkTimeoutMs: 1500 }));
+  try {
+    const { lines } = await testConnection(stack.origin, { user: 'admin', secret: stack.users.admin.token });
+    const why = "no answer within 1.5 s (the check's time limit)";
+    assert.deepEqual(lines['/_ping'], { outcome: 'pass', detail: 'healthy' });
+    assert.deepEqual(lines.credentials, { outcome: 'fail', detail: `the token service could not be read: ${why}` });
+    assert.deepEqual(lines.admin, { outcome: 'fail', detail: `cluster status could not be read: ${why}` });
+    assert.deepEqual(lines['trust feed access'], { outcome: 'fail', detail: `the trust audit log could not be read: ${why}` });
+  } finally {
+    await env.sw.evaluate(() => chrome.storage.session.remove('checkTimeoutMs'));
+    await admin(stack, 'DELETE', '/fault');
   }
 });

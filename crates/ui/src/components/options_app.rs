@@ -253,9 +253,12 @@ pub fn options_app() -> Html {
     {
         let state = state.clone();
         use_effect_with((), move |_| {
-            // The strips and status dots follow the background worker's checks.
+            // The strips and status dots follow the background worker's checks (a check's
+            // history point lands after its complete snapshot).
             let watcher = state.clone();
             let _ = storage::watch_snapshots(move |_| spawn_local(load_glance(watcher.clone())));
+            let watcher = state.clone();
+            let _ = storage::watch_histories(move |_| spawn_local(load_glance(watcher.clone())));
             spawn_local(async move {
                 match storage::load_settings().await {
                     Ok(s) => {

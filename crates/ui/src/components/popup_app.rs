@@ -16,7 +16,9 @@ use super::secret_prompt::SecretPrompt;
 use super::status_strip::StatusStrip;
 use super::trust_list::TrustList;
 use super::verdict_banner::VerdictBanner;
-use crate::glance::{buckets_of, job_runner_reasons, other_reasons, state_of, summary, worst};
+use crate::glance::{
+    buckets_of, job_runner_reasons, other_reasons, state_of, summary, trust_note, worst,
+};
 use crate::model::{Problem, Settings, Snapshot};
 use crate::services::storage;
 use crate::state::{PopupAction, PopupState};
@@ -152,6 +154,17 @@ pub fn popup_app() -> Html {
                 state.dispatch(PopupAction::StorageFailed(e));
                 return;
             }
+            // The worker writes a check's history point after its complete snapshot: the
+            // strips are read again then (the reducer keeps them for the instance shown).
+            let watcher = state.clone();
+            let _ = storage::watch_histories(move |id| {
+                let watcher = watcher.clone();
+                spawn_local(async move {
+                    let history = storage::load_history(&id).await;
+                    let week = storage::load_week(&id).await;
+                    watcher.dispatch(PopupAction::History(id, history, week));
+                });
+            });
             spawn_local(async move {
                 match storage::load_settings().await {
                     Ok(settings) => load(state, settings).await,
@@ -280,7 +293,7 @@ pub fn popup_app() -> Html {
                 if s.job_runner.is_some() || s.metrics.is_some() || s.cluster_read || !job_runner_reasons(&s).is_empty() {
                     <JobRunnerPanel jobs={s.job_runner.clone()} reasons={job_runner_reasons(&s).into_iter().cloned().collect::<Vec<_>>()} metrics={s.metrics.clone()} metrics_absent={s.reasons.iter().any(|r| r.code.is(msr_lens_core::health::ReasonCode::MetricsNotAvailable))} now={now} />
                 }
-                <TrustList events={s.trust.events.clone()} read={s.trust.read} registry_host={instance.registry_host()} now={now} on_open_audit={on_open_audit} instance={AttrValue::from(instance.id.clone())} />
+                <TrustList events={s.trust.events.clone()} read={s.trust.read} why={trust_note(&s).map(AttrValue::from).unwrap_or_default()} registry_host={instance.registry_host()} now={now} on_open_audit={on_open_audit} instance={AttrValue::from(instance.id.clone())} />
             } else {
                 if state.refreshing {
                     <p class="checking" aria-live="polite" data-testid="checking">{ "Checking MSR…" }</p>

@@ -13,6 +13,9 @@ pub struct TrustListProps {
     pub events: Vec<TrustEvent>,
     /// Whether the feed was read.
     pub read: bool,
+    /// Why it was not read (see [`crate::glance::trust_note`]); "not available" when empty.
+    #[prop_or_default]
+    pub why: AttrValue,
     /// The registry host the repositories are on (shown once, not on every row).
     #[prop_or_default]
     pub registry_host: AttrValue,
@@ -54,7 +57,7 @@ pub fn trust_list(props: &TrustListProps) -> Html {
                 <p class="muted registry-host" data-testid="registry-host">{ format!("repositories on {}", props.registry_host) }</p>
             }
             if !props.read {
-                <p class="muted">{ "not available" }</p>
+                <p class="muted" data-testid="trust-why">{ if props.why.is_empty() { "not available" } else { props.why.as_str() } }</p>
             } else if props.events.is_empty() {
                 <p class="muted">{ "no events yet" }</p>
             } else {

@@ -13,8 +13,9 @@ use crate::services::http::{FetchError, send};
 use crate::services::storage::now;
 use crate::snapshot::{TrustOutcome, page_problem, trust_auth_problem, trust_events_of};
 
-/// Per-request timeout, milliseconds.
-pub const TIMEOUT_MS: i32 = 10_000;
+/// Per-request timeout, milliseconds (the audit view's trust pages; "Test connection"
+/// reads [`crate::services::storage::check_timeout_ms`]).
+pub const TIMEOUT_MS: i32 = crate::services::storage::DEFAULT_TIMEOUT_MS as i32;
 
 /// The parsed origins of an instance: the main one first, then the replicas.
 pub fn origins(instance: &Instance) -> Result<(Origin, Vec<(String, Origin)>), String> {
@@ -46,11 +47,12 @@ async fn authed(
     auth: &mut Authenticator,
     allowed: &[Origin],
     request: Request<Vec<u8>>,
+    timeout_ms: i32,
 ) -> Result<Response<Vec<u8>>, AuthedError> {
     let (call, mut step) = auth.start(request, now());
     loop {
         match step {
-            Step::Send(request) => match send(request, allowed, TIMEOUT_MS).await {
+            Step::Send(request) => match send(request, allowed, timeout_ms).await {
                 Ok(response) => step = auth.handle(call, response, now()),
                 Err(e) => {
                     auth.fail(call);
@@ -89,6 +91,7 @@ pub async fn trust_page(
                 credentials(instance, secret),
                 cursor,
                 records,
+                TIMEOUT_MS,
             )
             .await
         }
@@ -100,18 +103,19 @@ pub async fn trust_page(
     }
 }
 
-/// Read one page of the global trust feed.
+/// Read one page of the global trust feed, each request waiting at most `timeout_ms`.
 pub(crate) async fn trust_feed(
     instance: &Instance,
     origin: &Origin,
     credentials: Option<Credentials>,
     cursor: Cursor,
     records: u32,
+    timeout_ms: i32,
 ) -> TrustOutcome {
     let mut auth = Authenticator::new(origin.clone(), credentials);
     let request = PageRequest::new(Feed::Global, cursor, records).to_http(origin);
     let allowed = [origin.clone()];
-    match authed(&mut auth, &allowed, request).await {
+    match authed(&mut auth, &allowed, request, timeout_ms).await {
         Ok(response) => match Page::parse(&response) {
             Ok(page) => TrustOutcome::Events(trust_events_of(page, origin.authority())),
             Err(e) => TrustOutcome::Failed(page_problem(&e)),
@@ -120,7 +124,14 @@ pub(crate) async fn trust_feed(
         Err(AuthedError::Fetch(e)) => TrustOutcome::Failed(crate::model::Problem {
             area: "trust".into(),
             kind: "unreachable".into(),
-            message: format!("the trust audit log could not be read: {e}"),
+            message: match e {
+                // The words of the worker's checks (extension/snapshot.js).
+                FetchError::Timeout => format!(
+                    "the trust audit log could not be read: {}",
+                    crate::format::time_limit(timeout_ms.unsigned_abs())
+                ),
+                e => format!("the trust audit log could not be read: {e}"),
+            },
         }),
     }
 }

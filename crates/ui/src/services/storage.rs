@@ -15,6 +15,12 @@ use crate::services::js_text;
 pub const SETTINGS_KEY: &str = "settings";
 /// The session storage key of the secrets map.
 pub const SECRETS_KEY: &str = "secrets";
+/// The session storage key of the checks' per-request time limit (milliseconds).
+pub const TIMEOUT_KEY: &str = "checkTimeoutMs";
+/// The per-request time limit when none is stored, milliseconds (as `extension/check.js`
+/// `TIMEOUT_MS`).
+pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
+
 /// The storage key of the instance the popup shows.
 pub const SELECTED_KEY: &str = "selected";
 /// The storage key of when it was picked (epoch ms).
@@ -130,6 +136,19 @@ pub async fn replace_settings(settings: &Settings) -> Result<(), String> {
     }
     let json = serde_json::to_string(&settings).map_err(|e| e.to_string())?;
     set_json("local", SETTINGS_KEY, &json).await
+}
+
+/// The per-request time limit of a check: [`DEFAULT_TIMEOUT_MS`], or `checkTimeoutMs`
+/// from the session when it is a whole number of milliseconds from 500 to
+/// 120000 (as `extension/check.js` `timeoutOf` reads it for the worker).
+pub async fn check_timeout_ms() -> u32 {
+    get_json("session", TIMEOUT_KEY)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|t| t.parse::<u32>().ok())
+        .filter(|ms| (500..=120_000).contains(ms))
+        .unwrap_or(DEFAULT_TIMEOUT_MS)
 }
 
 /// The session secrets map.
@@ -401,6 +420,34 @@ pub async fn poke_background(instance_id: &str) {
 /// Call `on_snapshot` with every snapshot stored from now on (by the background worker).
 /// The listener lives as long as the page.
 pub fn watch_snapshots(on_snapshot: impl Fn(Snapshot) + 'static) -> Result<(), String> {
+    watch_local(move |key, value| {
+        if !key.starts_with("snapshot:") {
+            return;
+        }
+        let text = js_sys::JSON::stringify(value)
+            .ok()
+            .and_then(|t| t.as_string());
+        if let Some(snapshot) = text.as_deref().and_then(Snapshot::from_json) {
+            on_snapshot(snapshot);
+        }
+    })
+}
+
+/// Call `on_history` with the instance id whenever the worker stores an instance's
+/// history (`history:<id>`; it writes the 7-day buckets in the same change). It does so
+/// after the complete snapshot of a check, so a view that shows the strips reads them
+/// again then. The listener lives as long as the page.
+pub fn watch_histories(on_history: impl Fn(String) + 'static) -> Result<(), String> {
+    watch_local(move |key, _| {
+        if let Some(id) = key.strip_prefix("history:") {
+            on_history(id.to_string());
+        }
+    })
+}
+
+/// Call `on_change(key, new value)` for every change of `chrome.storage.local` from now
+/// on (a removed key's new value is `undefined`).
+fn watch_local(on_change: impl Fn(&str, &JsValue) + 'static) -> Result<(), String> {
     let event = chrome_path(&["chrome", "storage", "onChanged"])?;
     let listener =
         Closure::<dyn Fn(JsValue, JsValue)>::new(move |changes: JsValue, area: JsValue| {
@@ -408,17 +455,13 @@ pub fn watch_snapshots(on_snapshot: impl Fn(Snapshot) + 'static) -> Result<(), S
                 return;
             }
             for key in Object::keys(&Object::from(changes.clone())).iter() {
-                if !key.as_string().is_some_and(|k| k.starts_with("snapshot:")) {
+                let Some(name) = key.as_string() else {
                     continue;
-                }
-                let text = Reflect::get(&changes, &key)
+                };
+                let value = Reflect::get(&changes, &key)
                     .and_then(|c| Reflect::get(&c, &JsValue::from_str("newValue")))
-                    .ok()
-                    .and_then(|v| js_sys::JSON::stringify(&v).ok())
-                    .and_then(|t| t.as_string());
-                if let Some(snapshot) = text.as_deref().and_then(Snapshot::from_json) {
-                    on_snapshot(snapshot);
-                }
+                    .unwrap_or(JsValue::UNDEFINED);
+                on_change(&name, &value);
             }
         });
     let method = |name: &str| -> Result<js_sys::Function, String> {

@@ -8,11 +8,12 @@ use msr_lens_core::health::parse_ping;
 use msr_lens_core::health::{PingVerdict, parse_cluster_status, ping_request};
 use msr_lens_core::{ApiError, NetworkFailure, Origin};
 
+use crate::format::time_limit;
 use crate::model::{CheckLine, Instance, SecretKind};
-use crate::services::check::{TIMEOUT_MS, credentials, origins, trust_feed};
+use crate::services::check::{credentials, origins, trust_feed};
 use crate::services::http::{FetchError, send};
 use crate::services::net_errors::{BrowserError, NetErrors};
-use crate::services::storage::now;
+use crate::services::storage::{check_timeout_ms, now};
 use crate::snapshot::{TrustOutcome, trust_auth_problem};
 
 fn line(name: &str, outcome: &str, detail: impl Into<String>) -> CheckLine {
@@ -23,13 +24,16 @@ fn line(name: &str, outcome: &str, detail: impl Into<String>) -> CheckLine {
     }
 }
 
-/// "Test connection": each check separately, in order.
+/// "Test connection": each check separately, in order, each request waiting at most the
+/// checks' time limit ([`check_timeout_ms`]).
 pub async fn test_connection(instance: &Instance, secret: Option<&str>) -> Vec<CheckLine> {
     let mut lines = Vec::new();
     let (origin, _) = match origins(instance) {
         Ok(o) => o,
         Err(message) => return vec![line("address", "fail", message)],
     };
+    let limit = check_timeout_ms().await;
+    let timeout_ms = i32::try_from(limit).unwrap_or(i32::MAX);
     let allowed = [origin.clone()];
     let https = origin.scheme() == "https";
     let request = ping_request(&origin);
@@ -37,7 +41,7 @@ pub async fn test_connection(instance: &Instance, secret: Option<&str>) -> Vec<C
     // Listen for the browser's own error before sending: a failed fetch alone does not
     // tell an untrusted certificate from a port where nothing listens.
     let watch = NetErrors::watch(&origin).await;
-    let ping = send(request, &allowed, TIMEOUT_MS).await;
+    let ping = send(request, &allowed, timeout_ms).await;
     match &ping {
         Ok(r) => {
             lines.push(line(
@@ -79,7 +83,7 @@ pub async fn test_connection(instance: &Instance, secret: Option<&str>) -> Vec<C
                 FetchError::Network(_) => watch.error_of(&ping_url).await,
                 _ => None,
             };
-            lines.extend(no_answer_lines(&origin, e, browser.as_ref()));
+            lines.extend(no_answer_lines(&origin, e, browser.as_ref(), limit));
             return lines;
         }
     }
@@ -95,9 +99,14 @@ pub async fn test_connection(instance: &Instance, secret: Option<&str>) -> Vec<C
     let realm = format!("{origin}/auth/token");
     let key = TokenRequest::new(realm, Some("dtr".into()), &[Scope::catalog_all()]);
     let (call, step) = auth.start_token(key, now());
+    let mut token_timed_out = false;
     let token = match step {
-        Step::Send(request) => match send(request, &allowed, TIMEOUT_MS).await {
+        Step::Send(request) => match send(request, &allowed, timeout_ms).await {
             Ok(response) => auth.handle(call, response, now()),
+            Err(FetchError::Timeout) => {
+                token_timed_out = true;
+                Step::Ignored
+            }
             Err(e) => Step::Failed(msr_lens_core::auth::AuthError::TokenService(Box::new(
                 ApiError::unexpected_body(
                     StatusCode::BAD_GATEWAY,
@@ -109,6 +118,18 @@ pub async fn test_connection(instance: &Instance, secret: Option<&str>) -> Vec<C
         other => other,
     };
     match token {
+        _ if token_timed_out => {
+            lines.push(line(
+                "credentials",
+                "fail",
+                format!("the token service could not be read: {}", time_limit(limit)),
+            ));
+            lines.push(line(
+                "token",
+                "skip",
+                "no token without an answer from the token service",
+            ));
+        }
         Step::Token(issued) => {
             lines.push(line(
                 "credentials",
@@ -143,7 +164,7 @@ pub async fn test_connection(instance: &Instance, secret: Option<&str>) -> Vec<C
     }
     // Admin: cluster_status.
     let request = msr_lens_core::health::cluster_status_request(&origin, &creds);
-    match send(request, &allowed, TIMEOUT_MS).await {
+    match send(request, &allowed, timeout_ms).await {
         Ok(response) => match parse_cluster_status(&response) {
             Ok(status) => lines.push(line(
                 "admin",
@@ -158,10 +179,24 @@ pub async fn test_connection(instance: &Instance, secret: Option<&str>) -> Vec<C
                 lines.push(line("admin", "fail", p.message));
             }
         },
+        Err(FetchError::Timeout) => lines.push(line(
+            "admin",
+            "fail",
+            format!("cluster status could not be read: {}", time_limit(limit)),
+        )),
         Err(e) => lines.push(line("admin", "fail", e.to_string())),
     }
     // Trust feed access.
-    match trust_feed(instance, &origin, Some(creds), Cursor::Latest, 1).await {
+    match trust_feed(
+        instance,
+        &origin,
+        Some(creds),
+        Cursor::Latest,
+        1,
+        timeout_ms,
+    )
+    .await
+    {
         TrustOutcome::Events(events) => lines.push(line(
             "trust feed access",
             "pass",
@@ -175,16 +210,37 @@ pub async fn test_connection(instance: &Instance, secret: Option<&str>) -> Vec<C
     lines
 }
 
-/// The "reachable", "TLS trusted" and "/_ping" lines when `/_ping` got no answer: what
-/// the browser said (`browser`, from `webRequest`) when it said something, else that it
-/// is not known whether the certificate or the connection failed.
+/// The "reachable", "TLS trusted" and "/_ping" lines when `/_ping` got no answer: that it
+/// ran into the time limit (`limit_ms`; the browser then only says the request was
+/// cancelled), what the browser said (`browser`, from `webRequest`) when it said
+/// something, else that it is not known whether the certificate or the connection failed.
 fn no_answer_lines(
     origin: &Origin,
     error: &FetchError,
     browser: Option<&BrowserError>,
+    limit_ms: u32,
 ) -> Vec<CheckLine> {
     let at = origin.authority();
     let https = origin.scheme() == "https";
+    if *error == FetchError::Timeout {
+        return vec![
+            line(
+                "reachable",
+                "fail",
+                format!("could not reach {at}: {}", time_limit(limit_ms)),
+            ),
+            line(
+                "TLS trusted",
+                "skip",
+                if https {
+                    "not known: nothing answered in time, so no certificate was judged"
+                } else {
+                    "plain http"
+                },
+            ),
+            line("/_ping", "skip", "not reachable"),
+        ];
+    }
     let nothing_answered_tls = || {
         line(
             "TLS trusted",
@@ -451,7 +507,7 @@ mod tests {
         ];
         for (code, reachable, tls, reachable_words, tls_words) in cases {
             let browser = BrowserError::new(code);
-            let lines = no_answer_lines(&origin, &network(), Some(&browser));
+            let lines = no_answer_lines(&origin, &network(), Some(&browser), 10_000);
             assert_eq!(
                 outcomes(&lines),
                 [
@@ -477,7 +533,7 @@ mod tests {
     #[test]
     fn without_the_browser_error_it_stays_not_known() {
         let origin = Origin::parse("https://msr.example.com").unwrap();
-        let lines = no_answer_lines(&origin, &network(), None);
+        let lines = no_answer_lines(&origin, &network(), None, 10_000);
         assert_eq!(
             outcomes(&lines),
             [
@@ -495,10 +551,32 @@ mod tests {
     }
 
     #[test]
+    fn the_time_limit_is_said_as_such() {
+        let origin = Origin::parse("https://msr.example.com:8443").unwrap();
+        // The browser names the request the time limit stopped only as cancelled.
+        let browser = BrowserError::new("net::ERR_ABORTED");
+        for browser in [None, Some(&browser)] {
+            let lines = no_answer_lines(&origin, &FetchError::Timeout, browser, 1_500);
+            assert_eq!(
+                outcomes(&lines),
+                [
+                    ("reachable", "fail"),
+                    ("TLS trusted", "skip"),
+                    ("/_ping", "skip")
+                ]
+            );
+            assert_eq!(
+                lines[0].detail,
+                "could not reach msr.example.com:8443: no answer within 1.5 s (the check's time limit)"
+            );
+        }
+    }
+
+    #[test]
     fn plain_http_has_no_certificate_to_judge() {
         let origin = Origin::parse("http://127.0.0.1:9").unwrap();
         let browser = BrowserError::new("net::ERR_CONNECTION_REFUSED");
-        let lines = no_answer_lines(&origin, &network(), Some(&browser));
+        let lines = no_answer_lines(&origin, &network(), Some(&browser), 10_000);
         assert_eq!(lines[1].outcome, "skip");
         assert_eq!(lines[1].detail, "plain http");
     }

@@ -149,3 +149,34 @@ test('background: a certificate Firefox does not trust — named, with the /ca h
   assert.equal(title, `MSR Lens: Cause unknown (1 needs attention) — ${problem.message}`);
   assert.equal(server.state.served, 0, 'Firefox sent a request over the untrusted connection');
 });
+
+// A server that accepts connections and never answers: the check's own time limit (1.5 s
+// here: storage.session `checkTimeoutMs`) stops each request, and Firefox reports only
+// NS_BINDING_ABORTED; the problem, the ping row, the popup and the tooltip name the limit.
+test('background: a server that never answers — "no answer within 1.5 s (the check\'s time limit)"', async (t) => {
+  const sockets = new Set();
+  const silent = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+  });
+  await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const origin = `https://127.0.0.1:${silent.address().port}`;
+  await env.ext(() => chrome.storage.session.set({ checkTimeoutMs: 1500 }));
+  try {
+    const { snapshot, problem, title, shown, listed } = await backgroundCheck(origin);
+    t.diagnostic(problem.message);
+    const why = "no answer within 1.5 s (the check's time limit)";
+    assert.equal(problem.message, `could not reach ${origin}: ${why}`);
+    assert.equal(snapshot.pings[0].detail, why);
+    assert.equal(shown, problem.message);
+    assert.deepEqual(listed, ['connection/unreachable']);
+    assert.equal(title, `MSR Lens: Cause unknown (1 needs attention) — ${problem.message}`);
+    const lines = await testConnection(origin);
+    assert.deepEqual(lines.reachable, { outcome: 'fail', detail: `could not reach ${new URL(origin).host}: ${why}` });
+  } finally {
+    await env.ext(() => chrome.storage.session.remove('checkTimeoutMs'));
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  }
+});
