@@ -1,0 +1,129 @@
+// Firefox: each account type and a few stand-in faults give their specific message in the
+// popup (the release build, the host granted through Firefox's real prompt), the status
+// strips of an account that cannot judge health say "reachable", and "Test connection"
+// shows each check separately. Follows tests/e2e/test/messages.test.mjs.
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { admin, loadStack, resetSim } from '../../lib.mjs';
+import { addInstance, launchFirefox, open, popupSettled, popupShows, statusLine, until } from '../lib.mjs';
+
+const stack = loadStack();
+let env;
+// Firefox asks for the host once; the instances saved after the first are on the same host.
+let granted = false;
+
+before(async () => {
+  await resetSim(stack);
+  env = await launchFirefox(stack);
+});
+after(async () => {
+  await env?.close();
+  await resetSim(stack);
+});
+beforeEach(async () => { await resetSim(stack); });
+
+/** Save an instance on the options page (it becomes the picked one), then open the popup. */
+async function popupFor(opts) {
+  const options = await open(env, 'options.html');
+  await addInstance(env, options, stack, { ...opts, prompt: granted ? null : 'allow' });
+  granted = true;
+  await statusLine(options, `saved “${opts.name}”`);
+  await options.close();
+  return open(env, 'popup.html');
+}
+
+const byArea = (shown, area) => shown.problems.find((p) => p.area === area);
+
+test('admin: no problem at all, healthy', async () => {
+  const page = await popupFor({ name: 'admin' });
+  const shown = await popupSettled(page, 'admin', 'the admin check');
+  assert.deepEqual(shown.problems, []);
+  assert.equal(shown.verdict, 'healthy');
+  await page.close();
+});
+
+test('pull-only account: not an admin, no access to the trust log, "reachable" strips', async () => {
+  const page = await popupFor({ name: 'dev', user: 'dev' });
+  const shown = await popupSettled(page, 'dev', 'the dev check');
+  assert.deepEqual(shown.problems.map((p) => `${p.area}/${p.kind}`).sort(), ['cluster/notAdmin', 'trust/noAccess']);
+  assert.equal(byArea(shown, 'cluster').text, 'signed in as “dev”, but this account is not an MSR admin — cluster status needs admin');
+  assert.match(byArea(shown, 'trust').text, /^signed in as “dev”, but this account has no access to the trust audit log/);
+  // Health from the pings still works, but it is not green: cluster status was not checked.
+  assert.equal(shown.verdict, 'reachable');
+  // No check of this account can judge health: both strips say "reachable", not a share
+  // of healthy checks (which would be 0 %). The popup reads the histories after the check.
+  const strips = await until(async () => {
+    const { strips: s } = await page.evaluate(popupShows);
+    const ok = ['24h', '7d'].every((k) => /^reachable · \d+ checks?$/.test(s[k]?.caption ?? ''));
+    return ok ? s : { ok: false, s };
+  }, 'both strips saying "reachable · N checks"');
+  for (const k of ['24h', '7d']) {
+    assert.match(strips[k].title, /^MSR answered every check \(\d+ checks?\); health not judged: cluster status was not checked/, k);
+    const n = /(\d+) checks?$/.exec(strips[k].caption)[1];
+    assert.ok(strips[k].title.startsWith(`MSR answered every check (${n} check`), `${k}: ${JSON.stringify(strips[k])}`);
+  }
+  await page.close();
+});
+
+test('wrong password: cannot sign in, never green', async () => {
+  const page = await popupFor({ name: 'wrong', user: 'admin', kind: 'password', secret: 'not-the-password' });
+  const shown = await popupSettled(page, 'wrong', 'the wrong-password check');
+  assert.equal(byArea(shown, 'cluster')?.kind, 'wrongPassword', JSON.stringify(shown.problems));
+  assert.match(byArea(shown, 'cluster').text, /did not accept the user name “admin” with this password/);
+  assert.equal(byArea(shown, 'trust')?.kind, 'wrongPassword', JSON.stringify(shown.problems));
+  assert.equal(shown.verdict, 'unknown');
+  assert.equal(shown.summary, 'cannot sign in');
+  await page.close();
+});
+
+test('fault: MSR answers with a login page; Retry after it is gone recovers', async () => {
+  const page = await popupFor({ name: 'sso' });
+  await popupSettled(page, 'sso', 'the first check', (s) => s.verdict === 'healthy');
+  await admin(stack, 'POST', '/fault', { kind: 'html_login' });
+  await page.click('.verdict .refresh');
+  const shown = await popupSettled(page, 'sso', 'the check that met the login page', (s) => s.problems.some((p) => p.kind === 'loginPage'));
+  const login = shown.problems.find((p) => p.kind === 'loginPage');
+  assert.match(login.text, /MSR answered with a login page/);
+  assert.equal(shown.verdict, 'unknown');
+  await admin(stack, 'DELETE', '/fault');
+  const retry = await page.waitForSelector('xpath///section[contains(@class,"problems")]//button[normalize-space()="Retry"]');
+  await retry.click();
+  const after = await popupSettled(page, 'sso', 'a healthy check after Retry', (s) => s.verdict === 'healthy');
+  assert.deepEqual(after.problems, []);
+  await page.close();
+});
+
+test('fault: cluster status check fails inside MSR', async () => {
+  await admin(stack, 'POST', '/scenario', { status_check_failure: 'rethinkdb: connection refused' });
+  const page = await popupFor({ name: 'status-check' });
+  const shown = await popupSettled(page, 'status-check', 'the check with the failing status check');
+  const cluster = byArea(shown, 'cluster');
+  assert.equal(cluster?.kind, 'checkFailed', JSON.stringify(shown.problems));
+  assert.match(cluster.text, /STATUS_CHECK_FAILED/);
+  assert.equal(shown.verdict, 'degraded');
+  await page.close();
+});
+
+test('Test connection shows each check separately', async () => {
+  const page = await open(env, 'options.html');
+  await page.waitForSelector('main.options');
+  await until(() => page.evaluate(() => [...document.querySelectorAll('button')].some((b) => b.textContent === 'Add an MSR instance')), 'the Add button');
+  await page.evaluate(() => [...document.querySelectorAll('button')].find((b) => b.textContent === 'Add an MSR instance').click());
+  await page.waitForSelector('#f-origin');
+  await page.type('#f-origin', stack.origin);
+  await page.type('#f-user', 'dev');
+  await page.type('#f-secret', stack.users.dev.token);
+  await page.evaluate(() => [...document.querySelectorAll('button')].find((b) => b.textContent === 'Test connection').click());
+  await page.waitForSelector('[data-testid=test-results]', { timeout: 20000 });
+  const lines = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('[data-check]')].map((e) => [e.dataset.check, e.dataset.outcome])));
+  assert.deepEqual(lines, {
+    reachable: 'pass', 'TLS trusted': 'pass', '/_ping': 'pass', credentials: 'pass',
+    token: 'pass', admin: 'fail', 'trust feed access': 'fail',
+  });
+  await page.close();
+});
+
+test('no extension context logged an error', async () => {
+  const messages = await env.consoleMessages();
+  assert.deepEqual(messages.filter((m) => m.level === 'error'), [], JSON.stringify(messages, null, 1));
+});
