@@ -14,6 +14,11 @@ import {
 const stack = loadStack();
 const host = new URL(stack.origin).hostname;
 let env;
+// No tab is closed while the test runs (see messages.test.mjs: Firefox logs an extension
+// API promise still pending when its page unloads as an error); each test saves on an
+// options page of its own, opened after the slate was cleaned (an options page keeps the
+// instances it read). The toolbar popup's panel is closed as a user closes it.
+let options;
 // Firefox asks for the host once; later instances are on the same host (every port).
 let granted = false;
 
@@ -34,19 +39,21 @@ function closedPort() {
   });
 }
 
-// Drop every configured instance and what is stored about them (a clean slate per test).
-const clearInstances = () => env.ext(async () => {
-  await chrome.storage.local.clear();
-  await chrome.storage.session.clear();
-  return true;
-});
+// Drop every configured instance and what is stored about them (a clean slate per test),
+// then open the options page to save new ones on.
+async function clearInstances() {
+  await env.ext(async () => {
+    await chrome.storage.local.clear();
+    await chrome.storage.session.clear();
+    return true;
+  });
+  options = await open(env, 'options.html');
+}
 
 async function save(opts) {
-  const options = await open(env, 'options.html');
   await addInstance(env, options, stack, { ...opts, prompt: granted ? null : 'allow' });
   granted = true;
   await statusLine(options, `saved “${opts.name}”`);
-  await options.close();
 }
 
 test('banner: one line of reasons, critical issues first; issues above the replicas', async () => {
@@ -79,7 +86,6 @@ test('banner: one line of reasons, critical issues first; issues above the repli
   assert.equal(details.registryHost, `repositories on ${stack.registry_host}`);
   assert.ok(details.repos.length > 0, 'no trust events');
   for (const row of details.repos) assert.ok(!row.includes(stack.registry_host), row);
-  await page.close();
 });
 
 test('several instances: the toolbar popup opens on the worst, with status dots; the tooltip names it; a pick is kept', async () => {
