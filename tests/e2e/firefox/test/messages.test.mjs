@@ -5,7 +5,7 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { admin, loadStack, resetSim } from '../../lib.mjs';
-import { addInstance, launchFirefox, open, popupSettled, popupShows, statusLine, until } from '../lib.mjs';
+import { addInstance, launchFirefox, open, popupSettled, popupShows, statusLine, toolbarBadge, until } from '../lib.mjs';
 
 const stack = loadStack();
 let env;
@@ -38,6 +38,17 @@ async function popupFor(opts) {
 
 const byArea = (shown, area) => shown.problems.find((p) => p.area === area);
 
+/**
+ * Wait until the add-on's toolbar button shows this badge text, colour and tooltip (the
+ * background sets text, tooltip and colour one after the other: the whole of it is read).
+ */
+function toolbarShows(text, colour, title) {
+  return until(async () => {
+    const b = await toolbarBadge(env);
+    return b.text === text && b.style.includes(`background-color: ${colour}`) && title.test(b.title) ? b : { ok: false, ...b };
+  }, `the toolbar button showing "${text}"`);
+}
+
 test('admin: no problem at all, healthy', async () => {
   const page = await popupFor({ name: 'admin' });
   const shown = await popupSettled(page, 'admin', 'the admin check');
@@ -53,6 +64,9 @@ test('pull-only account: not an admin, no access to the trust log, "reachable" s
   assert.equal(byArea(shown, 'trust').text, 'signed in as “dev”, but this account has no access to the trust audit log (it needs an MSR admin)');
   // Health from the pings still works, but it is not green: cluster status was not checked.
   assert.equal(shown.verdict, 'reachable');
+  assert.equal(shown.summary, 'cluster status not checked (not an admin)');
+  // The toolbar button shows the worst instance ("dev"; "admin" is healthy): a blue "up".
+  await toolbarShows('up', 'rgba(26, 115, 232, 1)', /^MSR Lens: dev reachable — cluster status not checked \(1 other instance\) — signed in as “dev”, but this account is not an MSR admin/);
   // No check of this account can judge health: both strips say "reachable", not a share
   // of healthy checks (which would be 0 %). The popup reads the histories after the check.
   const strips = await until(async () => {
@@ -76,6 +90,8 @@ test('wrong password: cannot sign in, never green', async () => {
   assert.equal(byArea(shown, 'trust').text, 'wrong user name or password: MSR\'s token service rejected “admin”');
   assert.equal(shown.verdict, 'unknown');
   assert.equal(shown.summary, 'cannot sign in');
+  // Never green on the toolbar either: a purple "auth" for the worst instance.
+  await toolbarShows('auth', 'rgba(147, 52, 230, 1)', /^MSR Lens: wrong .*\(2 other instances\)/);
 });
 
 test('fault: MSR answers with a login page; Retry after it is gone recovers', async () => {
