@@ -65,6 +65,11 @@ test('pull-only account: not an admin, no access to the trust log, "reachable" s
   // Health from the pings still works, but it is not green: cluster status was not checked.
   assert.equal(shown.verdict, 'reachable');
   assert.equal(shown.summary, 'cluster status not checked (not an admin)');
+  // The banner is the light theme's blue, neither green nor red.
+  assert.deepEqual(await page.evaluate(() => {
+    const banner = document.querySelector('[data-testid=verdict]');
+    return [banner.classList.contains('v-reachable'), getComputedStyle(banner).backgroundColor];
+  }), [true, 'rgb(227, 237, 251)']);
   // The toolbar button shows the worst instance ("dev"; "admin" is healthy): a blue "up".
   await toolbarShows('up', 'rgba(26, 115, 232, 1)', /^MSR Lens: dev reachable — cluster status not checked \(1 other instance\) — signed in as “dev”, but this account is not an MSR admin/);
   // No check of this account can judge health: both strips say "reachable", not a share
