@@ -209,19 +209,22 @@ export async function answerPermissionPrompt(env, answer) {
   return prompt;
 }
 
-/** Fill the options form for the stand-in, click Save, answer the prompt (if one comes). */
-export async function addInstance(env, page, stack, { name = 'Stand-in', user = 'admin', kind = 'token', replicas = true, remember = false, prompt = 'allow' } = {}) {
+/**
+ * Fill the options form for the stand-in, click Save, answer the prompt (if one comes).
+ * `secret` replaces the user's token or password from stack.json, `origin` the stand-in's.
+ */
+export async function addInstance(env, page, stack, { name = 'Stand-in', user = 'admin', kind = 'token', secret, origin = stack.origin, replicas = true, remember = false, prompt = 'allow' } = {}) {
   await page.bringToFront();
   await page.waitForSelector('main.options');
   await until(() => page.evaluate(() => [...document.querySelectorAll('button')].some((b) => b.textContent === 'Add an MSR instance')), 'the Add button');
   await page.evaluate(() => [...document.querySelectorAll('button')].find((b) => b.textContent === 'Add an MSR instance').click());
   await page.waitForSelector('#f-name');
   await page.type('#f-name', name);
-  await page.type('#f-origin', stack.origin);
+  await page.type('#f-origin', origin);
   if (replicas) await page.type('#f-replicas', stack.replica_origins.join('\n'));
   await page.type('#f-user', user);
   if (kind === 'password') await page.click('input[name=kind][value=password]');
-  await page.type('#f-secret', kind === 'token' ? stack.users[user].token : stack.users[user].password);
+  await page.type('#f-secret', secret ?? (kind === 'token' ? stack.users[user].token : stack.users[user].password));
   if (remember) await page.click('#f-remember');
   const save = await page.waitForSelector('xpath///button[normalize-space()="Save"]');
   await save.click();
@@ -316,4 +319,50 @@ export function notaryPublish(stack, gun, tags = []) {
     rmSync(trust, { recursive: true, force: true });
     rmSync(files, { recursive: true, force: true });
   }
+}
+
+/**
+ * What a popup document shows, read in one go (so the parts belong to the same render):
+ * the instance named in its heading, whether its verdict comes from a check of this popup
+ * (`fresh`) and one is running (`refreshing`), the verdict, the banner's one line, the
+ * problems, the instance tabs and the status strips' captions. Run it in the page
+ * (`page.evaluate(popupShows)`) or on the toolbar popup (`toolbarPopupShows`).
+ */
+export function popupShows(doc = document) {
+  if (!doc?.querySelector('main.popup')) return null;
+  const banner = doc.querySelector('[data-testid=verdict]');
+  const refresh = banner?.querySelector('.refresh');
+  const strip = (k) => {
+    const uptime = doc.querySelector(`[data-testid=strip-${k}] [data-testid=uptime]`);
+    return uptime ? { caption: uptime.textContent, title: uptime.title } : null;
+  };
+  return {
+    instance: doc.querySelector('main.popup h1')?.textContent ?? null,
+    fresh: banner?.dataset.fresh === 'true',
+    refreshing: !refresh || refresh.disabled,
+    verdict: banner?.querySelector('[data-verdict]')?.dataset.verdict ?? null,
+    summary: doc.querySelector('[data-testid=summary]')?.textContent ?? null,
+    problems: [...doc.querySelectorAll('.problems [data-kind]')].map((e) => ({ area: e.dataset.area, kind: e.dataset.kind, text: e.textContent })),
+    instances: [...doc.querySelectorAll('button[data-instance]')].map((e) => ({
+      name: e.querySelector('.name').textContent, state: e.dataset.state, current: e.getAttribute('aria-current') === 'true',
+    })),
+    strips: { '24h': strip('24h'), '7d': strip('7d') },
+  };
+}
+
+/** `popupShows` of the popup open in the toolbar's panel (null while there is none). */
+export function toolbarPopupShows(env) {
+  return env.ext(`(${popupShows})(chrome.extension.getViews({ type: 'popup' })[0]?.document)`);
+}
+
+/**
+ * Wait until the popup in `page` shows a check of this popup session that is done (fresh,
+ * nothing running) for instance `name`, and `accept(shown)` holds for it; returns what it
+ * shows. `shows` reads the popup (default: `page.evaluate(popupShows)`).
+ */
+export function popupSettled(page, name, what, accept = () => true, { shows = () => page.evaluate(popupShows), ms = 20000 } = {}) {
+  return until(async () => {
+    const shown = await shows();
+    return shown && shown.instance === name && shown.fresh && !shown.refreshing && accept(shown) ? shown : { ok: false, shown };
+  }, what, ms);
 }
