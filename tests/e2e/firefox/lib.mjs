@@ -39,6 +39,18 @@ export const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
 export const UUID = '5d3f4c2e-9a7b-4e1d-8c6f-16f1e2e0a516';
 
 /** Poll `fn` until it returns something truthy (or an object with `ok`); fail with `what`. */
+/**
+ * The errors among `messages` (env.consoleMessages()) that an extension context logged,
+ * leaving out Firefox's own notice that an API answer came after its page had closed
+ * ("Promise resolved after context unloaded", "Promise rejected after context unloaded:
+ * Actor 'Conduits' destroyed …"): the WebExtension framework reports it when a test
+ * closes a page while one of the page's storage reads is still on its way — nothing was
+ * lost, and no page can prevent it.
+ */
+export function extensionErrors(messages) {
+  return messages.filter((m) => m.level === 'error' && !/Promise (resolved|rejected) after context unloaded/.test(String(m.text)));
+}
+
 export async function until(fn, what, ms = 20000) {
   const end = Date.now() + ms;
   let last;

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadStack, resetSim, admin } from '../../lib.mjs';
-import { addInstance, launchFirefox, notaryPublish, open, statusLine, until } from '../lib.mjs';
+import { addInstance, extensionErrors, launchFirefox, notaryPublish, open, statusLine, until } from '../lib.mjs';
 
 const stack = loadStack();
 const VIEWPORT = { width: 1200, height: 800 };
@@ -83,5 +83,5 @@ test('IndexedDB keeps what was read: a reopened page shows it and asks only for 
 
 test('no extension context logged an error', async () => {
   const messages = await env.consoleMessages();
-  assert.deepEqual(messages.filter((m) => m.level === 'error'), [], JSON.stringify(messages, null, 1));
+  assert.deepEqual(extensionErrors(messages), [], JSON.stringify(messages, null, 1));
 });

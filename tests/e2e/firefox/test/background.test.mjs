@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { admin, loadStack, resetSim } from '../../lib.mjs';
-import { addInstance, alertWindows, backgroundState, launchFirefox, open, statusLine, toolbarBadge, until } from '../lib.mjs';
+import { addInstance, alertWindows, backgroundState, extensionErrors, launchFirefox, open, statusLine, toolbarBadge, until } from '../lib.mjs';
 
 const stack = loadStack();
 let env;
@@ -120,5 +120,5 @@ test('every replica unhealthy turns it red; a healthy stand-in turns it green ag
 
 test('no extension context logged an error', async () => {
   const messages = await env.consoleMessages();
-  assert.deepEqual(messages.filter((m) => m.level === 'error'), [], JSON.stringify(messages, null, 1));
+  assert.deepEqual(extensionErrors(messages), [], JSON.stringify(messages, null, 1));
 });

@@ -6,10 +6,7 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { admin, loadStack, resetSim } from '../../lib.mjs';
-import {
-  addInstance, closeToolbarPopup, launchFirefox, open, openToolbarPopup, popupSettled, statusLine, toolbarBadge,
-  toolbarPopupShows, until,
-} from '../lib.mjs';
+import { addInstance, closeToolbarPopup, extensionErrors, launchFirefox, open, openToolbarPopup, popupSettled, statusLine, toolbarBadge, toolbarPopupShows, until } from '../lib.mjs';
 
 const stack = loadStack();
 const host = new URL(stack.origin).hostname;
@@ -140,5 +137,5 @@ test('several instances: the toolbar popup opens on the worst, with status dots;
 
 test('no extension context logged an error', async () => {
   const messages = await env.consoleMessages();
-  assert.deepEqual(messages.filter((m) => m.level === 'error'), [], JSON.stringify(messages, null, 1));
+  assert.deepEqual(extensionErrors(messages), [], JSON.stringify(messages, null, 1));
 });

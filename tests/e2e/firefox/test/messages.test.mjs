@@ -5,7 +5,7 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { admin, loadStack, resetSim } from '../../lib.mjs';
-import { addInstance, launchFirefox, open, popupSettled, popupShows, statusLine, toolbarBadge, until } from '../lib.mjs';
+import { addInstance, extensionErrors, launchFirefox, open, popupSettled, popupShows, statusLine, toolbarBadge, until } from '../lib.mjs';
 
 const stack = loadStack();
 let env;
@@ -150,5 +150,5 @@ test('Test connection shows each check separately', async () => {
 
 test('no extension context logged an error', async () => {
   const messages = await env.consoleMessages();
-  assert.deepEqual(messages.filter((m) => m.level === 'error'), [], JSON.stringify(messages, null, 1));
+  assert.deepEqual(extensionErrors(messages), [], JSON.stringify(messages, null, 1));
 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { admin, loadStack, resetSim } from '../../lib.mjs';
-import { addInstance, closeToolbarPopup, launchFirefox, open, openToolbarPopup, statusLine, toolbarPopup, until } from '../lib.mjs';
+import { addInstance, closeToolbarPopup, extensionErrors, launchFirefox, open, openToolbarPopup, statusLine, toolbarPopup, until } from '../lib.mjs';
 
 const stack = loadStack();
 const host = new URL(stack.origin).hostname;
@@ -151,6 +151,6 @@ test('secrets stay in storage.session unless "remember" is ticked', async () => 
 
 test('no extension context logged an error', async () => {
   const messages = await env.consoleMessages();
-  const errors = messages.filter((m) => m.level === 'error');
+  const errors = extensionErrors(messages);
   assert.deepEqual(errors, [], JSON.stringify(messages, null, 1));
 });
