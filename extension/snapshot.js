@@ -526,9 +526,14 @@ export function withTrust(health, instance, hasCredentials, trust) {
     const p = trustProblem(instance, hasCredentials, trust.error, trust.timeoutMs ?? null);
     // MSR could not be reached at all: the connection problem says so, and why; the trust
     // feed's "could not be read: <the same network failure>" would only repeat it (and
-    // the trust section says "not available"). Kept when only the trust feed failed.
-    const repeats = p.kind === 'unreachable'
-      && snapshot.problems.some((q) => q.area === 'connection' && q.kind === 'unreachable');
+    // the trust section says "not read: MSR could not be reached"). Kept when only the
+    // trust feed failed. Likewise MSR's refusal of the credentials, when the cluster status
+    // already said it (the token service refusing them is the same fact); kept when only
+    // the token service refused.
+    const repeats = (p.kind === 'unreachable'
+      && snapshot.problems.some((q) => q.area === 'connection' && q.kind === 'unreachable'))
+      || (p.kind === 'wrongPassword'
+        && snapshot.problems.some((q) => q.area === 'cluster' && q.kind === 'wrongPassword'));
     if (!repeats) snapshot.problems.push(p);
     // MSR's token service refused the credentials: whatever the pings said, this check
     // is not one to show green (or "reachable") — it is "unknown: cannot sign in".

@@ -315,7 +315,7 @@ pub fn summary(s: &Snapshot) -> Vec<String> {
 /// Why the popup's "Latest trust events" shows none, in a few words, or `None` when the
 /// trust feed was read: still being read (the health half of a check), the trust
 /// problem's own sentence (not signed in, no access, a wrong password, ...), MSR not
-/// reached (the connection problem above says why), or not available.
+/// reached or the credentials refused (the problem above says so), or not available.
 pub fn trust_note(s: &Snapshot) -> Option<String> {
     if s.trust.read {
         return None;
@@ -333,6 +333,8 @@ pub fn trust_note(s: &Snapshot) -> Option<String> {
     };
     Some(if above("connection", Some("unreachable")) {
         "not read: MSR could not be reached (see the problem above)".into()
+    } else if above("cluster", Some("wrongPassword")) {
+        "not read: MSR did not accept the credentials (see the problem above)".into()
     } else if above("config", None) {
         "not read: the settings cannot be used (see the problem above)".into()
     } else {
@@ -591,6 +593,17 @@ mod tests {
         assert_eq!(
             trust_note(&s).as_deref(),
             Some("not read: the settings cannot be used (see the problem above)")
+        );
+        // The cluster status said MSR refused the credentials (the trust feed's same
+        // refusal is not listed twice).
+        s.problems = vec![problem(
+            "cluster",
+            "wrongPassword",
+            "MSR did not accept the user name",
+        )];
+        assert_eq!(
+            trust_note(&s).as_deref(),
+            Some("not read: MSR did not accept the credentials (see the problem above)")
         );
     }
 

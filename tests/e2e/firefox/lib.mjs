@@ -337,7 +337,8 @@ export function notaryPublish(stack, gun, tags = []) {
  * What a popup document shows, read in one go (so the parts belong to the same render):
  * the instance named in its heading, whether its verdict comes from a check of this popup
  * (`fresh`) and one is running (`refreshing`), the verdict, the banner's one line, the
- * problems, the instance tabs and the status strips' captions. Run it in the page
+ * problems, the instance tabs, the status strips' captions and why the trust section lists
+ * no events. Run it in the page
  * (`page.evaluate(popupShows)`) or on the toolbar popup (`toolbarPopupShows`).
  */
 export function popupShows(doc = document) {
@@ -359,6 +360,7 @@ export function popupShows(doc = document) {
       name: e.querySelector('.name').textContent, state: e.dataset.state, current: e.getAttribute('aria-current') === 'true',
     })),
     strips: { '24h': strip('24h'), '7d': strip('7d') },
+    trustWhy: doc.querySelector('[data-testid=trust-why]')?.textContent ?? null,
   };
 }
 

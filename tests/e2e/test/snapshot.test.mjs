@@ -206,8 +206,21 @@ test('wrong password', () => {
   assert.match(full.reasons[0].message, /^cannot sign in: /);
   assert.equal(problem('cluster').kind, 'wrongPassword');
   assert.match(problem('cluster').message, /did not accept the user name “admin” with this password/);
-  assert.equal(problem('trust').kind, 'wrongPassword');
-  assert.equal(problem('trust').message, "wrong user name or password: MSR's token service rejected “admin”");
+  // The token service's refusal of the same credentials is not listed a second time.
+  assert.equal(problem('trust'), undefined);
+  assert.equal(full.problems.length, 1, JSON.stringify(full.problems));
+});
+
+test('wrong password at the token service only: the trust problem says it, never green', () => {
+  // The cluster status accepted the credentials (basic auth) but the token service refused
+  // them: the trust feed's problem is the only one that says so.
+  const admin = fixtures.scenarios.admin;
+  const health = healthSnapshot(admin.instance, true, admin.healths.at(-1));
+  assert.equal(health.verdict, 'healthy');
+  const full = withTrust(health, admin.instance, true, fixtures.scenarios.wrongPassword.trust);
+  assert.deepEqual(full.problems.map((p) => `${p.area}:${p.kind}`), ['trust:wrongPassword']);
+  assert.equal(full.verdict, 'unknown');
+  assert.equal(full.reasons[0].code, 'signInFailed');
 });
 
 test('anonymous: no cluster status asked for, the trust log needs signing in', () => {
