@@ -189,6 +189,20 @@ impl ApiError {
         error
     }
 
+    /// The first error's `detail` as one short line of text (at most [`EXCERPT_CHARS`]
+    /// characters, as [`excerpt`] makes them): a JSON string as it is, anything else as
+    /// compact JSON; `None` when there is none (absent, `null`, `""`, `{}`, `[]`).
+    pub fn detail_text(&self) -> Option<String> {
+        let text = match self.detail.as_ref()? {
+            serde_json::Value::Null => return None,
+            serde_json::Value::Object(map) if map.is_empty() => return None,
+            serde_json::Value::Array(list) if list.is_empty() => return None,
+            serde_json::Value::String(s) => excerpt(s.as_bytes()),
+            other => excerpt(other.to_string().as_bytes()),
+        };
+        (!text.is_empty()).then_some(text)
+    }
+
     /// Whether this is the notary/registry `UNAUTHORIZED` or MSR `NOT_AUTHENTICATED` code.
     pub fn is_code(&self, code: &str) -> bool {
         self.code.as_deref() == Some(code)
@@ -328,6 +342,37 @@ mod tests {
     }
 
     #[test]
+    fn detail_as_one_short_line() {
+        let detail = |d: &str| {
+            err(
+                503,
+                "application/json",
+                &format!(r#"{{"errors":[{{"code":"X","message":"m","detail":{d}}}]}}"#),
+            )
+            .detail_text()
+        };
+        assert_eq!(
+            detail(r#""rethinkdb: connection refused""#).as_deref(),
+            Some("rethinkdb: connection refused")
+        );
+        assert_eq!(detail(r#"" two\nlines ""#).as_deref(), Some("two lines"));
+        assert_eq!(
+            detail(r#"{"table":"tags","errno":5}"#).as_deref(),
+            Some(r#"{"errno":5,"table":"tags"}"#)
+        );
+        let long = detail(&format!(r#""{}""#, "x".repeat(500))).unwrap();
+        assert_eq!(
+            long.chars().count(),
+            EXCERPT_CHARS + 1,
+            "cut with an ellipsis"
+        );
+        for none in ["null", r#""""#, r#""  ""#, "{}", "[]"] {
+            assert_eq!(detail(none), None, "{none}");
+        }
+        assert_eq!(err(503, "application/json", "{}").detail_text(), None);
+    }
+
+    #[test]
     fn error_list_shape() {
         let e = err(
             400,
@@ -338,6 +383,7 @@ mod tests {
         assert_eq!(e.shape, BodyShape::ErrorList);
         assert!(e.is_code("INVALID_PARAMETERS"));
         assert_eq!(e.detail, Some(serde_json::json!({})));
+        assert_eq!(e.detail_text(), None);
         // Codes and messages that are not strings are kept as their JSON text.
         let e = err(
             403,

@@ -820,6 +820,12 @@ fn cluster_error_statuses() {
     ))
     .unwrap_err();
     assert!(matches!(e, ClusterStatusError::CheckFailed(_)), "{e:?}");
+    // What MSR says went wrong (the error's detail) is the useful part: it is said.
+    assert_eq!(
+        e.to_string(),
+        "the cluster status check failed inside MSR: HTTP 503 (unavailable) STATUS_CHECK_FAILED: \
+         Failed to get cluster status — rethinkdb: connection refused"
+    );
 
     for (status, ct, body, kind) in [
         (403, "text/html", SSO_PAGE, ErrorKind::Forbidden),

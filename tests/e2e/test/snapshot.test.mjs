@@ -282,7 +282,7 @@ test('fault: cluster status check fails inside MSR', () => {
   const { full, problem } = replay('statusCheckFailed');
   assert.equal(full.verdict, 'degraded');
   assert.equal(problem('cluster').kind, 'checkFailed');
-  assert.match(problem('cluster').message, /^MSR could not read its own cluster status \(STATUS_CHECK_FAILED\): \S/);
+  assert.match(problem('cluster').message, /^MSR could not read its own cluster status \(STATUS_CHECK_FAILED\): \S.* — rethinkdb: connection refused$/);
 });
 
 test('fault: load balancer 502 on every path, and a reset behind nginx', () => {

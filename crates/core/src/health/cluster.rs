@@ -267,8 +267,10 @@ pub enum ClusterStatusError {
     /// 403 with MSR's JSON error: signed in, but not an MSR admin.
     #[error("signed in, but not an MSR admin: the cluster status is for admins only")]
     NotAdmin(ApiError),
-    /// 503 `STATUS_CHECK_FAILED`: MSR could not query its own backend.
-    #[error("the cluster status check failed inside MSR: {0}")]
+    /// 503 `STATUS_CHECK_FAILED`: MSR could not query its own backend. The message ends
+    /// with the error's `detail` (what MSR says went wrong, e.g. "rethinkdb: connection
+    /// refused") when there is one.
+    #[error("the cluster status check failed inside MSR: {0}{detail}", detail = detail_suffix(.0))]
     CheckFailed(ApiError),
     /// Any other error status, or an HTML page (an SSO login page) with a success status.
     #[error("{0}")]
@@ -276,6 +278,14 @@ pub enum ClusterStatusError {
     /// A success status whose body is not a JSON object.
     #[error("{0}")]
     Body(ParseError),
+}
+
+/// ` — <detail>` when the error has a `detail`, else nothing.
+fn detail_suffix(error: &ApiError) -> String {
+    error
+        .detail_text()
+        .map(|d| format!(" — {d}"))
+        .unwrap_or_default()
 }
 
 impl ClusterStatusError {
