@@ -301,6 +301,7 @@ interval = "2s"
         replicas = replicas.join(", "),
     );
     std::fs::write(dir.join("msr-lens.toml"), config).unwrap();
+    stack.take_requests();
     let _exporter = Killed(
         Command::new(bin())
             .args(["exporter", "--config"])
@@ -325,6 +326,30 @@ interval = "2s"
             .filter(|t| sample(t, "msr_lens_trust_feed_caught_up{instance=\"sim\"}") == Some(1.0))
     });
     assert!(!text.contains("# EOF"), "{text}");
+    // Catching up reads pages of 1000 records (crates/cli/src/exporter/poller.rs: a page in
+    // flight per thread is what the exporter's memory is made of); a poll once caught up
+    // adds at most the overlap window (1000 records) to re-read.
+    let asked: Vec<u64> = stack
+        .take_requests()
+        .iter()
+        .filter_map(|r| {
+            let path = r["path"].as_str()?;
+            path.contains("/_trust/changefeed").then(|| {
+                path.split("records=")
+                    .nth(1)?
+                    .split('&')
+                    .next()?
+                    .parse()
+                    .ok()
+            })?
+        })
+        .collect();
+    assert!(asked.len() >= 3, "changefeed requests asked for {asked:?}");
+    assert_eq!(asked[0], 1000, "changefeed requests asked for {asked:?}");
+    assert!(
+        asked.iter().all(|n| *n <= 2000),
+        "changefeed requests asked for {asked:?}"
+    );
     let (_, openmetrics) = get_accepting(
         &client,
         &metrics_url,

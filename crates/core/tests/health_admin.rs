@@ -322,6 +322,95 @@ fn job_runner_healthy_short_wait_overdue_cron_and_unreadable_lists() {
     );
 }
 
+/// Jobs newest first, as MSR lists them: `(status, scheduled minutes before now())`.
+fn jobs_list(jobs: &[(&str, i64)]) -> Vec<Job> {
+    let list: Vec<serde_json::Value> = jobs
+        .iter()
+        .enumerate()
+        .map(|(i, (status, minutes_ago))| {
+            let at = now().add_millis(-minutes_ago * 60_000);
+            json!({"id": format!("j{i}"), "action": format!("a{i}"), "status": status,
+                   "scheduledAt": at.to_rfc3339()})
+        })
+        .collect();
+    parse_jobs(&json_resp(&json!({ "jobs": list }).to_string())).unwrap()
+}
+
+fn oldest_waiting(limit: usize, jobs: &[(&str, i64)]) -> (Option<WaitingJob>, Vec<Reason>) {
+    let (summary, reasons) = JobRunner {
+        jobs: Some(Ok(jobs_list(jobs))),
+        jobs_limit: limit,
+        ..JobRunner::new()
+    }
+    .judge(now());
+    let reasons = reasons
+        .into_iter()
+        .filter(|r| r.code == ReasonCode::JobWaiting)
+        .collect();
+    (summary.unwrap().oldest_waiting, reasons)
+}
+
+#[test]
+fn the_oldest_waiting_age_is_a_lower_bound_when_the_full_list_ends_waiting() {
+    // Exactly full, its oldest job still waiting: older ones may wait beyond the list.
+    let (waiting, reasons) = oldest_waiting(3, &[("running", 1), ("waiting", 20), ("waiting", 42)]);
+    let waiting = waiting.unwrap();
+    assert_eq!((waiting.id.as_str(), waiting.age_secs), ("j2", 42 * 60));
+    assert!(waiting.age_is_lower_bound);
+    assert_eq!(reasons.len(), 1);
+    assert_eq!(reasons[0].severity, Severity::Degraded);
+    assert_eq!(
+        reasons[0].message,
+        "the oldest waiting job (a2) has waited at least 42 min for a worker: it is the oldest \
+         of the 3 newest jobs read, and older ones may be waiting too"
+    );
+    let json = serde_json::to_value(&waiting).unwrap();
+    assert_eq!(json["ageIsLowerBound"], true);
+
+    // All waiting, full: the same.
+    let (waiting, _) = oldest_waiting(3, &[("waiting", 1), ("waiting", 2), ("waiting", 3)]);
+    let waiting = waiting.unwrap();
+    assert_eq!(
+        (waiting.id.as_str(), waiting.age_is_lower_bound),
+        ("j2", true)
+    );
+
+    // Shorter than the limit: the whole list was read, the age is exact.
+    let (waiting, reasons) = oldest_waiting(4, &[("waiting", 1), ("waiting", 2), ("waiting", 3)]);
+    let waiting = waiting.unwrap();
+    assert_eq!(
+        (waiting.id.as_str(), waiting.age_is_lower_bound),
+        ("j2", false)
+    );
+    assert_eq!(reasons[0].severity, Severity::Info);
+    assert_eq!(
+        reasons[0].message,
+        "the oldest waiting job (a2) has waited 3 min for a worker"
+    );
+
+    // Full, but its oldest job is done: the waiting ones are newer than what was read last.
+    let (waiting, reasons) = oldest_waiting(3, &[("waiting", 1), ("waiting", 2), ("done", 3)]);
+    let waiting = waiting.unwrap();
+    assert_eq!(
+        (waiting.id.as_str(), waiting.age_is_lower_bound),
+        ("j1", false)
+    );
+    assert!(!reasons[0].message.contains("at least"));
+
+    // The oldest by scheduled time, whatever the order of the list.
+    let (waiting, _) = oldest_waiting(3, &[("waiting", 50), ("done", 1), ("waiting", 2)]);
+    let waiting = waiting.unwrap();
+    assert_eq!(
+        (waiting.id.as_str(), waiting.age_is_lower_bound),
+        ("j0", true)
+    );
+
+    // Full with nothing waiting, and an unknown limit (0): no bound to report.
+    assert_eq!(oldest_waiting(2, &[("done", 1), ("running", 2)]).0, None);
+    let (waiting, _) = oldest_waiting(0, &[("waiting", 1), ("waiting", 2)]);
+    assert!(!waiting.unwrap().age_is_lower_bound);
+}
+
 // ---------------------------------------------------------------- metrics
 
 #[test]
@@ -590,6 +679,35 @@ fn a_non_admin_keeps_todays_check_with_a_plain_note() {
         rounds,
         [vec![Probe::Ping(LOAD_BALANCER_LABEL.into()), Probe::Nginx]]
     );
+}
+
+#[test]
+fn the_check_judges_the_jobs_list_against_the_limit_it_asked_for() {
+    let two_waiting = jobs_list(&[("waiting", 5), ("waiting", 30)]);
+    let body = serde_json::to_string(&json!({"jobs": two_waiting.iter().map(|j| json!({
+        "id": j.id, "action": j.action, "status": j.status,
+        "scheduledAt": j.scheduled_at.as_ref().unwrap().raw,
+    })).collect::<Vec<_>>()}))
+    .unwrap();
+    for (limit, lower_bound) in [(2, true), (3, false), (DEFAULT_JOBS_LIMIT, false)] {
+        let mut targets = admin_targets();
+        targets.jobs_limit = limit;
+        let mut check = HealthCheck::new(&targets, None);
+        run(&mut check, |p, uri| match p {
+            Probe::Jobs => {
+                assert!(uri.ends_with(&format!("&limit={limit}")), "{uri}");
+                json_resp(&body)
+            }
+            _ => msr(p, uri),
+        });
+        let (report, _) = check.finish(now());
+        let waiting = report.job_runner.unwrap().oldest_waiting.unwrap();
+        assert_eq!(
+            (waiting.age_secs, waiting.age_is_lower_bound),
+            (30 * 60, lower_bound),
+            "limit {limit}"
+        );
+    }
 }
 
 #[test]

@@ -11,6 +11,17 @@ pub fn age(secs: i64) -> String {
     }
 }
 
+/// How long a job has waited: `30 min`, or `at least 30 min` when older jobs beyond the
+/// list MSR gave may be waiting too.
+pub fn waited(job: &msr_lens_core::health::WaitingJob) -> String {
+    let secs = age(i64::try_from(job.age_secs).unwrap_or(i64::MAX));
+    if job.age_is_lower_bound {
+        format!("at least {secs}")
+    } else {
+        secs
+    }
+}
+
 /// The age of an epoch-millisecond time at `now_ms`, e.g. `5 min ago`.
 pub fn ago(at_ms: i64, now_ms: i64) -> String {
     format!("{} ago", age(now_ms.saturating_sub(at_ms) / 1000))
@@ -124,6 +135,16 @@ mod tests {
         assert_eq!(age(7200), "2 h");
         assert_eq!(age(3 * 86_400), "3 d");
         assert_eq!(ago(1_000, 61_000), "1 min ago");
+        let mut job = msr_lens_core::health::WaitingJob {
+            id: "j".into(),
+            action: "scan".into(),
+            scheduled_at: msr_lens_core::Timestamp::from_millis(0),
+            age_secs: 1800,
+            age_is_lower_bound: false,
+        };
+        assert_eq!(waited(&job), "30 min");
+        job.age_is_lower_bound = true;
+        assert_eq!(waited(&job), "at least 30 min");
         assert_eq!(rate(Some(2.26)), "2.3");
         assert_eq!(rate(None), "—");
         assert_eq!(rate(Some(f64::NAN)), "—");

@@ -2,7 +2,7 @@
 //! summary, which of several instances is worst, and the status strip of a history
 //! (Uptime Kuma's heartbeat bar: one coloured segment per time slot, uptime share).
 
-use crate::format::{age, rate};
+use crate::format::{rate, waited};
 use msr_lens_core::health::{ReasonCode, Severity};
 
 use crate::model::{Bucket, HistoryPoint, ReasonView, Snapshot};
@@ -167,10 +167,7 @@ fn job_runner_summary(s: &Snapshot) -> (Vec<String>, Vec<String>) {
                 .as_ref()
                 .and_then(|j| j.oldest_waiting.as_ref())
             {
-                Some(w) => format!(
-                    "a job waiting {}",
-                    age(i64::try_from(w.age_secs).unwrap_or(i64::MAX))
-                ),
+                Some(w) => format!("a job waiting {}", waited(w)),
                 None => "a job waiting long".to_string(),
             },
         );
@@ -814,6 +811,7 @@ mod tests {
                     action: "scan".into(),
                     scheduled_at: msr_lens_core::Timestamp::from_millis(0),
                     age_secs: 1800,
+                    age_is_lower_bound: false,
                 }),
                 ..Default::default()
             }),
@@ -843,6 +841,16 @@ mod tests {
                 "1 cron overdue"
             ]
         );
+        // Older jobs beyond the list MSR gave may be waiting longer.
+        let mut at_least = s.clone();
+        if let Some(w) = at_least
+            .job_runner
+            .as_mut()
+            .and_then(|j| j.oldest_waiting.as_mut())
+        {
+            w.age_is_lower_bound = true;
+        }
+        assert!(summary(&at_least).contains(&"a job waiting at least 30 min".to_string()));
         // A job waiting within the limit is only the section's figure.
         let short_wait = Snapshot {
             reasons: vec![reason(

@@ -897,7 +897,7 @@ mod tests {
         assert!(metrics.key_series.is_empty());
         let new = Snapshot::from_json(
             r#"{"instanceId":"a","jobRunner":{"failed":[{"id":"j","action":"scan","status":"error","workerId":"w","at":5}],
-                "oldestWaiting":{"id":"q","action":"gc","scheduledAt":1,"ageSecs":2}},
+                "oldestWaiting":{"id":"q","action":"gc","scheduledAt":1,"ageSecs":2,"ageIsLowerBound":true}},
                 "metrics":{"samples":4,"repositories":3,"pullsTotal":null,"pushesTotal":null,"pullsPerMin":null,
                   "pushesPerMin":null,"keySeries":[{"name":"r","kind":"gauge","total":null,"samples":1}],
                   "sample":{"at":7,"pulls":null,"pushes":2}},
@@ -907,7 +907,9 @@ mod tests {
         .expect("a snapshot with the core's values loads");
         let jobs = new.job_runner.unwrap();
         assert_eq!(jobs.failed[0].worker_id, "w");
-        assert_eq!(jobs.oldest_waiting.unwrap().scheduled_at.as_millis(), 1);
+        let waiting = jobs.oldest_waiting.unwrap();
+        assert_eq!(waiting.scheduled_at.as_millis(), 1);
+        assert!(waiting.age_is_lower_bound);
         let metrics = new.metrics.unwrap();
         assert_eq!((metrics.samples, metrics.sample.pushes), (4, Some(2.0)));
         assert!(metrics.key_series[0].total.is_nan());

@@ -4,6 +4,10 @@
 //! the scrape latency (p50/p99 of sequential `GET /metrics`) and the requests each instance
 //! sends MSR per minute once caught up (target: one health check and one feed poll per
 //! interval). Writes `<out>/exporter.json` and `exporter.md`.
+//!
+//! `MSR_LENS_BENCH_INSTANCES` changes the number of instances (default 10); the exporter
+//! inherits the environment, so `MALLOC_ARENA_MAX=2 cargo xtask bench exporter` measures
+//! glibc's allocator with fewer arenas.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -58,6 +62,14 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 /// Run the benchmark against the stand-in described by `stack_json`.
 pub fn run(root: &Path, stack_json: &str) -> Result<(), String> {
+    let instances: usize = match std::env::var("MSR_LENS_BENCH_INSTANCES") {
+        Ok(text) => text
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("MSR_LENS_BENCH_INSTANCES={text:?} is not a count"))?,
+        Err(_) => INSTANCES,
+    };
     crate::run(
         "cargo",
         &["build", "--release", "-p", "msr-lens-cli", "--locked"],
@@ -83,7 +95,7 @@ pub fn run(root: &Path, stack_json: &str) -> Result<(), String> {
         .map(|a| a.iter().map(|v| format!("{v}")).collect())
         .unwrap_or_default();
     let mut config = format!("listen = \"127.0.0.1:{port}\"\n");
-    for i in 0..INSTANCES {
+    for i in 0..instances {
         config.push_str(&format!(
             "\n[[instance]]\nname = \"i{i}\"\nurl = \"{}\"\nuser = \"admin\"\nsecret_file = \"{}\"\nca_file = \"{}\"\nreplicas = [{}]\ninterval = \"{INTERVAL_SECS}s\"\n",
             text("/origin"),
@@ -123,7 +135,7 @@ pub fn run(root: &Path, stack_json: &str) -> Result<(), String> {
                         && l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()) == Some(1.0)
                 })
                 .count();
-            if caught_up == INSTANCES {
+            if caught_up == instances {
                 break body
                     .lines()
                     .filter(|l| l.starts_with("msr_lens_trust_records_total{instance=\"i0\""))
@@ -138,6 +150,8 @@ pub fn run(root: &Path, stack_json: &str) -> Result<(), String> {
     };
     let catch_up_secs = started.elapsed().as_secs_f64();
     let rss_caught_up = proc_status_kib(pid, "VmRSS:").unwrap_or(0);
+    let anon_caught_up = proc_status_kib(pid, "RssAnon:").unwrap_or(0);
+    let threads = proc_status_kib(pid, "Threads:").unwrap_or(0);
 
     // Once caught up: what each instance sends MSR per minute.
     get(&agent, &format!("{admin}/requests?clear=1"))?;
@@ -153,7 +167,7 @@ pub fn run(root: &Path, stack_json: &str) -> Result<(), String> {
             .filter(|r| r["path"].as_str().is_some_and(|p| p.contains(needle)))
             .count() as f64
     };
-    let per_instance_minute = |n: f64| n / INSTANCES as f64 / minutes;
+    let per_instance_minute = |n: f64| n / instances as f64 / minutes;
     let total_rpm = per_instance_minute(entries.len() as f64);
     let checks_rpm = per_instance_minute(count("/api/v0/meta/cluster_status"));
     let feed_rpm = per_instance_minute(count("/_trust/changefeed"));
@@ -170,15 +184,26 @@ pub fn run(root: &Path, stack_json: &str) -> Result<(), String> {
     }
     latencies.sort_by(f64::total_cmp);
     let rss = proc_status_kib(pid, "VmRSS:").unwrap_or(0);
+    let anon = proc_status_kib(pid, "RssAnon:").unwrap_or(0);
     let hwm = proc_status_kib(pid, "VmHWM:").unwrap_or(0);
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_default();
+    let arena_max = std::env::var("MALLOC_ARENA_MAX").unwrap_or_default();
 
     let result = json!({
-        "instances": INSTANCES,
+        "instances": instances,
+        "malloc_arena_max": arena_max,
+        "load_average_1m": load,
+        "threads": threads,
         "interval_secs": INTERVAL_SECS,
         "records_per_instance": records,
         "catch_up_secs": catch_up_secs,
         "rss_kib_caught_up": rss_caught_up,
+        "rss_anon_kib_caught_up": anon_caught_up,
         "rss_kib": rss,
+        "rss_anon_kib": anon,
         "rss_peak_kib": hwm,
         "scrapes": SCRAPES,
         "scrape_bytes": bytes,
@@ -195,19 +220,27 @@ pub fn run(root: &Path, stack_json: &str) -> Result<(), String> {
     });
     let md = format!(
         "# msr-lens exporter\n\n\
-         {INSTANCES} instances of the {records}-record stand-in, interval {INTERVAL_SECS} s, each following the whole changefeed.\n\n\
+         {instances} instances of the {records}-record stand-in, interval {INTERVAL_SECS} s, each following the whole changefeed ({threads} threads; MALLOC_ARENA_MAX {}; load average {load} at the end).\n\n\
          | figure | value |\n|---|---|\n\
          | time until all caught up | {catch_up_secs:.1} s |\n\
          | RSS caught up / after scrapes / peak | {:.1} / {:.1} / {:.1} MiB |\n\
+         | of which anonymous (heap), caught up / after scrapes | {:.1} / {:.1} MiB |\n\
          | scrape latency p50 / p99 / max ({SCRAPES} sequential, {bytes} bytes) | {:.2} / {:.2} / {:.2} ms |\n\
          | MSR requests per instance per minute (all, logged by msr-sim) | {total_rpm:.2} |\n\
          | health checks (cluster_status) per instance per minute (target {:.1}) | {checks_rpm:.2} |\n\
          | /_ping per instance per minute ({} replicas) | {ping_rpm:.2} |\n\
          | changefeed polls per instance per minute | {feed_rpm:.2} |\n\
          | token requests per instance per minute | {token_rpm:.2} |\n",
+        if arena_max.is_empty() {
+            "unset"
+        } else {
+            arena_max.as_str()
+        },
         rss_caught_up as f64 / 1024.0,
         rss as f64 / 1024.0,
         hwm as f64 / 1024.0,
+        anon_caught_up as f64 / 1024.0,
+        anon as f64 / 1024.0,
         percentile(&latencies, 50.0),
         percentile(&latencies, 99.0),
         latencies.last().copied().unwrap_or(0.0),

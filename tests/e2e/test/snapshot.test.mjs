@@ -77,7 +77,7 @@ function jobsReport() {
     { severity: 'degraded', code: 'workerHeartbeatExpired', subject: w1.id, message: 'x' },
   );
   report.jobRunner.failedRecently = Array.from({ length: 7 }, (_, i) => ({ id: `j${i}`, action: 'scan', status: 'errored', workerId: w0.id, at: 1000 + i }));
-  report.jobRunner.oldestWaiting = { id: 'jw', action: 'onlinegc', scheduledAt: 1, ageSecs: 900 };
+  report.jobRunner.oldestWaiting = { id: 'jw', action: 'onlinegc', scheduledAt: 1, ageSecs: 900, ageIsLowerBound: true };
   return healthSnapshot(s.instance, true, { report, clusterError: null }, undefined);
 }
 
@@ -94,7 +94,7 @@ test('job runner, metrics and discovered replicas: small, the core values as the
   assert.equal(jobs.jobRunner.failedCount, 7);
   assert.equal(jobs.jobRunner.failed.length, 5);
   assert.deepEqual(jobs.jobRunner.failed[4], { id: 'j4', action: 'scan', status: 'errored', workerId: jobs.jobRunner.workers[0].id, at: 1004 });
-  assert.deepEqual(jobs.jobRunner.oldestWaiting, { id: 'jw', action: 'onlinegc', scheduledAt: 1, ageSecs: 900 });
+  assert.deepEqual(jobs.jobRunner.oldestWaiting, { id: 'jw', action: 'onlinegc', scheduledAt: 1, ageSecs: 900, ageIsLowerBound: true });
   // A pull-only account reads none of them.
   const { full: dev } = replay('dev');
   assert.deepEqual([dev.discovery, dev.jobRunner, dev.metrics], [null, null, null]);

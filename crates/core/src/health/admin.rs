@@ -39,6 +39,8 @@ pub const CRONS_PATH: &str = "/api/v0/crons";
 
 /// How many jobs (newest first) a health check reads by default.
 pub const DEFAULT_JOBS_LIMIT: usize = 100;
+/// The most jobs one read asks for ([`jobs_request`] clamps its limit to `1..=` this).
+pub const MAX_JOBS_LIMIT: usize = 10_000;
 /// How far back a failed job counts as recent by default: one hour.
 pub const DEFAULT_JOBS_WINDOW: Duration = Duration::from_secs(3600);
 /// How long a job may wait for a worker before it is a problem by default: 15 minutes.
@@ -64,7 +66,7 @@ pub fn admin_request(
 
 /// `GET /api/v0/jobs?action=any&worker=any&running=any&start=0&limit=<limit>`.
 pub fn jobs_request(base: &Origin, credentials: &Credentials, limit: usize) -> Request<Vec<u8>> {
-    let limit = limit.clamp(1, 10_000);
+    let limit = limit.clamp(1, MAX_JOBS_LIMIT);
     admin_request(
         base,
         &format!("{JOBS_PATH}?action=any&worker=any&running=any&start=0&limit={limit}"),
@@ -440,6 +442,11 @@ pub struct WaitingJob {
     pub scheduled_at: Timestamp,
     /// How long it has waited, in seconds.
     pub age_secs: u64,
+    /// Whether the job waiting longest may have waited longer than this: the jobs were
+    /// read newest first, the list was full (as many as asked for) and its oldest job is
+    /// this one, still waiting, so older jobs beyond the list may be waiting too.
+    /// `age_secs` is then "at least".
+    pub age_is_lower_bound: bool,
 }
 
 /// An upcoming cron run.
@@ -475,7 +482,7 @@ pub struct JobRunnerSummary {
     pub window_secs: u64,
     /// Jobs in `error` or `worker_dead` whose last update is within the window, newest first.
     pub failed_recently: Vec<FailedJob>,
-    /// The oldest waiting job among those read.
+    /// The oldest waiting job among those read (see [`WaitingJob::age_is_lower_bound`]).
     pub oldest_waiting: Option<WaitingJob>,
     /// How many of the jobs read are waiting.
     pub waiting: usize,
@@ -498,6 +505,9 @@ pub struct JobRunner {
     pub window: Duration,
     /// A job waiting longer than this is a problem.
     pub waiting_limit: Duration,
+    /// How many jobs the read asked for (the newest ones): a list this long may have older
+    /// jobs behind it. 0 when unknown (the list is then taken as the whole history).
+    pub jobs_limit: usize,
 }
 
 fn age_text(secs: u64) -> String {
@@ -519,6 +529,7 @@ impl JobRunner {
         JobRunner {
             window: DEFAULT_JOBS_WINDOW,
             waiting_limit: DEFAULT_WAITING_LIMIT,
+            jobs_limit: DEFAULT_JOBS_LIMIT,
             ..JobRunner::default()
         }
     }
@@ -534,7 +545,8 @@ impl JobRunner {
     ///
     /// - a dead worker, or a running worker whose heartbeat expired → Degraded;
     /// - jobs in `error` or `worker_dead` updated within the window → Degraded;
-    /// - a job waiting longer than the waiting limit → Degraded; a shorter wait → Info;
+    /// - a job waiting longer than the waiting limit → Degraded; a shorter wait → Info
+    ///   ("at least" when the list read was full and its oldest job is still waiting);
     /// - a cron whose next run is more than the waiting limit in the past → Info;
     /// - a list that could not be read → Unknown.
     pub fn judge(&self, now: Timestamp) -> (Option<JobRunnerSummary>, Vec<Reason>) {
@@ -647,6 +659,14 @@ impl JobRunner {
             .flatten()
             .filter(|j| j.status == "waiting")
             .collect();
+        // Read newest first and full: when the oldest job read is still waiting, older
+        // ones beyond the list may be waiting too.
+        let full = self.jobs_limit > 0 && jobs.is_some_and(|j| j.len() >= self.jobs_limit);
+        let oldest_read = jobs
+            .into_iter()
+            .flatten()
+            .filter_map(|j| j.scheduled_at.as_ref()?.at)
+            .min();
         let oldest_waiting = waiting_jobs
             .iter()
             .filter_map(|j| {
@@ -656,11 +676,26 @@ impl JobRunner {
                     action: j.action.clone(),
                     scheduled_at: at,
                     age_secs: secs_between(now, at),
+                    age_is_lower_bound: full && oldest_read.is_some_and(|oldest| at <= oldest),
                 })
             })
             .min_by_key(|w| w.scheduled_at);
         if let Some(w) = &oldest_waiting {
             let long = w.age_secs >= self.waiting_limit.as_secs();
+            let message = if w.age_is_lower_bound {
+                format!(
+                    "the oldest waiting job ({}) has waited at least {} for a worker: it is the oldest of the {} newest jobs read, and older ones may be waiting too",
+                    w.action,
+                    age_text(w.age_secs),
+                    jobs.map_or(0, Vec::len)
+                )
+            } else {
+                format!(
+                    "the oldest waiting job ({}) has waited {} for a worker",
+                    w.action,
+                    age_text(w.age_secs)
+                )
+            };
             reasons.push(reason(
                 if long {
                     Severity::Degraded
@@ -669,11 +704,7 @@ impl JobRunner {
                 },
                 ReasonCode::JobWaiting,
                 &w.id,
-                format!(
-                    "the oldest waiting job ({}) has waited {} for a worker",
-                    w.action,
-                    age_text(w.age_secs)
-                ),
+                message,
             ));
         }
 

@@ -41,6 +41,7 @@ pub(super) struct WaitingJob {
     action: String,
     scheduled_at: Timestamp,
     age_secs: u64,
+    age_is_lower_bound: bool,
 }
 
 impl From<WaitingJob> for admin::WaitingJob {
@@ -50,6 +51,7 @@ impl From<WaitingJob> for admin::WaitingJob {
             action: j.action,
             scheduled_at: j.scheduled_at,
             age_secs: j.age_secs,
+            age_is_lower_bound: j.age_is_lower_bound,
         }
     }
 }
@@ -127,6 +129,16 @@ mod tests {
         };
         let json = serde_json::to_string(&job).unwrap();
         assert_eq!(serde_json::from_str::<FailedJob>(&json).unwrap(), job);
+        let waiting = WaitingJob {
+            id: "q".into(),
+            action: "gc".into(),
+            scheduled_at: Timestamp::from_millis(1),
+            age_secs: 2,
+            age_is_lower_bound: true,
+        };
+        let json = serde_json::to_string(&waiting).unwrap();
+        assert!(json.contains(r#""ageIsLowerBound":true"#), "{json}");
+        assert_eq!(serde_json::from_str::<WaitingJob>(&json).unwrap(), waiting);
         let discovery: ReplicaDiscovery = serde_json::from_str(
             r#"{"dtrHost":"h","replicaId":"r1","replicas":[{"id":"r1","node":"n","httpPort":80,
                 "httpsPort":443,"httpsUrl":"https://n","httpUrl":"http://n","pingUrl":"https://n","pinged":true}]}"#,
@@ -146,6 +158,7 @@ mod tests {
         let waiting: WaitingJob =
             serde_json::from_str(r#"{"action":"onlinegc","ageSecs":700}"#).unwrap();
         assert_eq!(waiting.age_secs, 700);
+        assert!(!waiting.age_is_lower_bound);
         let cron: CronRun = serde_json::from_str(r#"{"action":"gc","at":9}"#).unwrap();
         assert_eq!(cron.at.as_millis(), 9);
         let replica: DiscoveredReplica =

@@ -7,6 +7,10 @@ use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
 use crate::{DEFAULT_MAX_BODY_BYTES, TransportError};
 
+/// The input buffer of each connection (ureq's default is 128 KiB); the output buffer and
+/// the largest response header accepted are half of it.
+const IO_BUFFER_BYTES: usize = 32 * 1024;
+
 /// How the native client connects.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
@@ -55,6 +59,13 @@ impl HttpClient {
         }
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(config.timeout))
+            // ureq gives every connection an input and an output buffer of 128 KiB, twice
+            // over TLS (the TCP and the TLS layer), and pools up to 10 idle connections: a
+            // health check's parallel requests left about 3 MiB per client resident. MSR's
+            // answers come through nginx, whose headers fit in 8 KiB; requests are GETs.
+            .input_buffer_size(IO_BUFFER_BYTES)
+            .output_buffer_size(IO_BUFFER_BYTES / 2)
+            .max_response_header_size(IO_BUFFER_BYTES / 2)
             .http_status_as_error(false)
             .max_redirects(0)
             .save_redirect_history(false)

@@ -9,7 +9,7 @@
 
 use yew::prelude::*;
 
-use crate::format::{age, ago, rate};
+use crate::format::{age, ago, rate, waited};
 use msr_lens_core::health::MetricsSummary;
 
 use super::issue_list::reason_item;
@@ -75,7 +75,7 @@ fn jobs_view(j: &JobRunnerView, now: i64) -> Html {
                     <dt>{ "Oldest waiting" }</dt>
                     <dd data-testid="jobs-oldest">{
                         match &j.oldest_waiting {
-                            Some(w) => format!("{} for {}", w.action, age(i64::try_from(w.age_secs).unwrap_or(i64::MAX))),
+                            Some(w) => format!("{} for {}", w.action, waited(w)),
                             None => "none".to_string(),
                         }
                     }</dd>
