@@ -440,16 +440,13 @@ pub enum Uptime {
 impl Uptime {
     /// The strip's caption: `99.3 % healthy · 12 checks`, `reachable · 2 checks`.
     pub fn caption(self) -> String {
-        let checks = |n: u32| format!("{n} {}", if n == 1 { "check" } else { "checks" });
         match self {
             Uptime::NoChecks => "no checks yet".to_string(),
             Uptime::Share {
                 percent: p,
                 checks: n,
-            } => {
-                format!("{} healthy · {}", percent(p), checks(n))
-            }
-            Uptime::ReachableOnly { checks: n } => format!("reachable · {}", checks(n)),
+            } => format!("{} healthy · {}", percent(p), checks_text(n)),
+            Uptime::ReachableOnly { checks: n } => format!("reachable · {}", checks_text(n)),
         }
     }
 
