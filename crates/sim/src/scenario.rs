@@ -251,6 +251,13 @@ impl Scenario {
                     Some(WorkerStatus::Running) => *w = WorkerScenario::default(),
                     None => {}
                 }
+                if let Some(secs) = wp.dead_secs {
+                    let since = i64::try_from(secs)
+                        .ok()
+                        .and_then(|s| now.checked_sub(time::Duration::seconds(s)))
+                        .ok_or_else(|| format!("dead_secs {secs} is too far back"))?;
+                    w.dead_since = Some(since);
+                }
                 if let Some(expired) = wp.heartbeat_expired_secs {
                     w.heartbeat_expired_secs = expired;
                 }
@@ -361,6 +368,9 @@ pub struct WorkerPatch {
     /// The heartbeat expired this many seconds ago; `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
     pub heartbeat_expired_secs: Option<Option<u64>>,
+    /// Dead since this many seconds ago (as `status: dead`, declared that long ago).
+    #[serde(default)]
+    pub dead_secs: Option<u64>,
 }
 
 /// One replica's patch.
@@ -613,6 +623,25 @@ mod tests {
         let d = f.decide("/x", None);
         assert_eq!(d.latency_ms, 10);
         assert_eq!(d.terminal.map(|t| t.kind), Some(FaultKind::HtmlLogin));
+    }
+
+    #[test]
+    fn a_worker_dead_for_a_while() {
+        let ids = vec!["aaaaaaaaaaaa".to_owned(), "bbbbbbbbbbbb".to_owned()];
+        let mut s = Scenario::healthy(2, 300);
+        let now = OffsetDateTime::UNIX_EPOCH + time::Duration::days(1);
+        let patch: ScenarioPatch =
+            serde_json::from_str(r#"{"workers":{"1":{"dead_secs":3600}}}"#).unwrap();
+        s.apply(patch, &ids, now).unwrap();
+        assert_eq!(s.workers[0].dead_since, None);
+        assert_eq!(
+            s.workers[1].dead_since,
+            Some(now - time::Duration::seconds(3600))
+        );
+        let far: ScenarioPatch =
+            serde_json::from_str(r#"{"workers":{"0":{"dead_secs":18446744073709551615}}}"#)
+                .unwrap();
+        assert!(s.apply(far, &ids, now).is_err());
     }
 
     #[test]

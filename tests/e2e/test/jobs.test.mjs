@@ -108,6 +108,27 @@ test('popup: MSR 2.9 says plainly that it has no metrics', async () => {
   await page.close();
 });
 
+test('popup: every worker dead for hours — the jobs read are all waiting, so the oldest one has waited "at least" that long', async () => {
+  const ids = (await admin(stack, 'GET', '/state')).replica_ids;
+  // Every job scheduled in the last six hours waits: the newest 100 a check reads are all
+  // waiting, and older waiting jobs lie beyond them.
+  await admin(stack, 'POST', '/scenario', { workers: Object.fromEntries(ids.map((id) => [id, { dead_secs: 6 * 3600 }])) });
+  const { page } = await openPopup(env.ctx, env.url);
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const oldest = page.getByTestId('jobs-oldest');
+  await oldest.filter({ hasText: / for at least \d+ (s|min|h)\b/ }).waitFor({ timeout: 20000 });
+  const snap = Object.entries(await storage(env.sw, 'local')).find(([k]) => k.startsWith('snapshot:'))[1];
+  const waiting = snap.jobRunner.oldestWaiting;
+  assert.equal(waiting.ageIsLowerBound, true, JSON.stringify(waiting));
+  assert.ok(waiting.ageSecs < 6 * 3600, `the oldest of the jobs read, not the first one to wait: ${waiting.ageSecs} s`);
+  assert.equal(snap.jobRunner.waiting, 100, 'all the jobs read wait');
+  const reason = snap.reasons.find((r) => r.code === 'jobWaiting');
+  assert.match(reason.message, /has waited at least .* older ones may be waiting too/);
+  assert.match(await page.locator('.verdict').innerText(), /a job waiting at least \d+ (s|min|h)\b/);
+  await admin(stack, 'POST', '/reset');
+  await page.close();
+});
+
 test('options: the replicas MSR lists, and "Ping these replicas" asks for exactly them, then adds them', async () => {
   // A fresh profile state: an instance without replica addresses.
   await env.sw.evaluate(() => chrome.storage.local.clear());
