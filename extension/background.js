@@ -370,11 +370,14 @@ function badgeTitle(instances, worst, attention) {
   const name = instance.name || instance.origin;
   const why = snap ? topReason(snap) : 'not checked yet';
   const parts = [];
+  // "reachable" says what was not checked in the parentheses, so the one dash before the
+  // reason stays the only one ("dev reachable (cluster status not checked) — signed in …").
+  if (state === 'reachable') parts.push('cluster status not checked');
   if (attention) parts.push(`${attention} need${attention === 1 ? 's' : ''} attention`);
   if (instances.length > 1) {
     parts.push(state === 'healthy' ? `all ${instances.length} instances healthy` : `${instances.length - 1} other instance${instances.length > 2 ? 's' : ''}`);
   }
-  let title = `MSR Lens: ${name} ${word(state)}`;
+  let title = `MSR Lens: ${name} ${state === 'reachable' ? 'reachable' : word(state)}`;
   if (parts.length) title += ` (${parts.join('; ')})`;
   if (why) title += ` — ${why}`;
   return title.length > 300 ? `${title.slice(0, 299)}…` : title;

@@ -115,7 +115,7 @@ test('a wrong password is never green: purple "auth"; no secret: blue "up"', asy
     const anonymous = await refresh();
     assert.equal(verdictOf(anonymous), 'reachable');
     await until(async () => { const b = await badge(); return { ...b, ok: b.text === 'up' && b.color.join() === BLUE.join() }; }, 'blue up badge');
-    assert.match(await title(), /reachable — cluster status not checked/);
+    assert.match(await title(), /^MSR Lens: .+ reachable \(cluster status not checked\) — \S/);
   } finally {
     await setSecret(kept);
   }

@@ -71,7 +71,7 @@ test('pull-only account: not an admin, no access to the trust log, "reachable" s
     return [banner.classList.contains('v-reachable'), getComputedStyle(banner).backgroundColor];
   }), [true, 'rgb(227, 237, 251)']);
   // The toolbar button shows the worst instance ("dev"; "admin" is healthy): a blue "up".
-  await toolbarShows('up', 'rgba(26, 115, 232, 1)', /^MSR Lens: dev reachable — cluster status not checked \(1 other instance\) — signed in as “dev”, but this account is not an MSR admin/);
+  await toolbarShows('up', 'rgba(26, 115, 232, 1)', /^MSR Lens: dev reachable \(cluster status not checked; 1 other instance\) — signed in as “dev”, but this account is not an MSR admin/);
   // No check of this account can judge health: both strips say "reachable", not a share
   // of healthy checks (which would be 0 %). The popup reads the histories after the check.
   const strips = await until(async () => {
