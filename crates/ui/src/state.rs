@@ -154,10 +154,21 @@ impl Reducible for PopupState {
                     snapshot.instance_id.clone(),
                     crate::glance::state_of(&snapshot).to_string(),
                 );
-                if Some(&snapshot.instance_id) == next.selected.as_ref() {
-                    // Keep the last trust events (and their problems) until the new ones arrive.
+                // A health half never replaces a complete check of the same time or later:
+                // storage changes can reach the page after the worker's answer and the
+                // re-read that already showed the complete snapshot.
+                let shown_complete = next.snapshot.as_ref().is_some_and(|old| {
+                    old.instance_id == snapshot.instance_id
+                        && !old.pending_trust
+                        && old.checked_at >= snapshot.checked_at
+                });
+                if Some(&snapshot.instance_id) == next.selected.as_ref() && !shown_complete {
+                    // Keep the last trust events (and their problems) until the new ones
+                    // arrive. The worker's health half carries the trust part it had stored
+                    // before; the one shown replaces it, so nothing is listed twice.
                     if let Some(old) = &next.snapshot {
                         snapshot.trust = old.trust.clone();
+                        snapshot.problems.retain(|p| p.area != "trust");
                         snapshot
                             .problems
                             .extend(old.problems.iter().filter(|p| p.area == "trust").cloned());
@@ -171,7 +182,16 @@ impl Reducible for PopupState {
                     snapshot.instance_id.clone(),
                     crate::glance::state_of(&snapshot).to_string(),
                 );
-                if Some(&snapshot.instance_id) == next.selected.as_ref() {
+                // A complete check older than the one shown (a late storage change) is not
+                // shown over it.
+                let newer_shown = next.snapshot.as_ref().is_some_and(|old| {
+                    old.instance_id == snapshot.instance_id
+                        && !old.pending_trust
+                        && old.checked_at > snapshot.checked_at
+                });
+                if newer_shown && Some(&snapshot.instance_id) == next.selected.as_ref() {
+                    next.refreshing = false;
+                } else if Some(&snapshot.instance_id) == next.selected.as_ref() {
                     next.snapshot = Some(snapshot);
                     next.refreshing = false;
                     next.fresh = true;
@@ -532,13 +552,67 @@ mod tests {
             .reduce(PopupAction::Refreshing)
             .reduce(PopupAction::Health(Snapshot {
                 instance_id: "a".into(),
+                checked_at: 1, // the next check
                 verdict: "healthy".into(),
+                pending_trust: true,
                 ..Snapshot::default()
             }));
         let shown = state.snapshot.as_ref().unwrap();
         assert!(state.fresh && state.refreshing);
         assert_eq!(shown.verdict, "healthy");
         assert_eq!(shown.trust.events.len(), 1);
+    }
+
+    #[test]
+    fn a_health_half_lists_the_shown_trust_problem_once_and_never_replaces_its_complete_check() {
+        let trust_problem = crate::model::Problem {
+            area: "trust".into(),
+            kind: "loginPage".into(),
+            message: "MSR answered the trust audit log with a login page".into(),
+        };
+        let complete = |t: i64, problems: Vec<crate::model::Problem>| Snapshot {
+            instance_id: "a".into(),
+            checked_at: t,
+            verdict: "unknown".into(),
+            problems,
+            ..Snapshot::default()
+        };
+        let state = Rc::new(PopupState::default()).reduce(PopupAction::Loaded {
+            settings: settings(&["a"]),
+            selected: None,
+            snapshot: Some(complete(1, vec![trust_problem.clone()])),
+            history: vec![],
+            week: vec![],
+            verdicts: BTreeMap::new(),
+            session_secrets: BTreeSet::new(),
+        });
+        // The worker's health half of the next check already carries the stored trust
+        // problem (extension/snapshot.js healthSnapshot): it is listed once.
+        let half = Snapshot {
+            instance_id: "a".into(),
+            checked_at: 2,
+            verdict: "healthy".into(),
+            pending_trust: true,
+            problems: vec![trust_problem.clone()],
+            ..Snapshot::default()
+        };
+        let state = state.reduce(PopupAction::Health(half.clone()));
+        let shown = state.snapshot.as_ref().unwrap();
+        assert_eq!(shown.verdict, "healthy");
+        assert_eq!(shown.problems, vec![trust_problem.clone()]);
+        // The complete check, then its health half arriving late: the complete one stays.
+        let state = state.reduce(PopupAction::Checked(complete(2, vec![])));
+        let state = state.reduce(PopupAction::Health(half));
+        let shown = state.snapshot.as_ref().unwrap();
+        assert!(!shown.pending_trust);
+        assert_eq!(shown.problems, vec![]);
+        // An older complete check arriving late does not replace it either.
+        let state = state
+            .reduce(PopupAction::Refreshing)
+            .reduce(PopupAction::Checked(complete(1, vec![trust_problem])));
+        assert_eq!(state.snapshot.as_ref().unwrap().checked_at, 2);
+        assert_eq!(state.snapshot.as_ref().unwrap().problems, vec![]);
+        assert!(!state.refreshing);
     }
 
     #[test]
