@@ -64,9 +64,16 @@ pub fn admin_request(
     request
 }
 
-/// `GET /api/v0/jobs?action=any&worker=any&running=any&start=0&limit=<limit>`.
+/// How many jobs a read asking for `limit` gets ([`jobs_request`] sends this): `limit`
+/// within `1..=`[`MAX_JOBS_LIMIT`]. [`JobRunner::jobs_limit`] must be the same number.
+pub fn jobs_limit(limit: usize) -> usize {
+    limit.clamp(1, MAX_JOBS_LIMIT)
+}
+
+/// `GET /api/v0/jobs?action=any&worker=any&running=any&start=0&limit=<limit>`, the limit
+/// as [`jobs_limit`] makes it.
 pub fn jobs_request(base: &Origin, credentials: &Credentials, limit: usize) -> Request<Vec<u8>> {
-    let limit = limit.clamp(1, MAX_JOBS_LIMIT);
+    let limit = jobs_limit(limit);
     admin_request(
         base,
         &format!("{JOBS_PATH}?action=any&worker=any&running=any&start=0&limit={limit}"),

@@ -27,8 +27,8 @@ use http::{Request, Response};
 
 use super::admin::{
     AdminError, CRONS_PATH, DEFAULT_JOBS_LIMIT, DEFAULT_JOBS_WINDOW, DEFAULT_WAITING_LIMIT,
-    JobRunner, MAX_JOBS_LIMIT, SETTINGS_PATH, WORKERS_PATH, admin_request, jobs_request,
-    parse_crons, parse_jobs, parse_settings, parse_workers,
+    JobRunner, SETTINGS_PATH, WORKERS_PATH, admin_request, jobs_limit, jobs_request, parse_crons,
+    parse_jobs, parse_settings, parse_workers,
 };
 use super::cluster::{DEFAULT_STALE_AFTER, cluster_status_request, parse_cluster_status};
 use super::metrics::{MetricsOutcome, MetricsSample, metrics_request, parse_metrics};
@@ -174,7 +174,7 @@ impl HealthCheck {
                 job_runner: JobRunner {
                     window: targets.jobs_window,
                     waiting_limit: targets.waiting_limit,
-                    jobs_limit: targets.jobs_limit.clamp(1, MAX_JOBS_LIMIT),
+                    jobs_limit: jobs_limit(targets.jobs_limit),
                     ..JobRunner::new()
                 },
                 ..HealthInput::default()
